@@ -1,0 +1,21 @@
+//! # asslb — all-solid-state lithium battery simulator
+//!
+//! A pseudo-two-dimensional (P2D, Doyle–Fuller–Newman type) cell model for composite cathodes
+//! with a single-ion solid electrolyte (or a binary liquid electrolyte for comparison), solved as
+//! a differential-algebraic system with SUNDIALS IDA and a `faer` sparse direct LU.
+//!
+//! Layout, following the pipeline *parameters → mesh → model → solver → solution*:
+//! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
+//! - [`numerics`]: meshes, the DAE abstraction, the sparse LU and the IDA wrapper (the only
+//!   module allowed to use `unsafe`, for the FFI);
+//! - [`protocol`]: experiment steps and the driver that runs them on the solver;
+//! - [`scenario`]: TOML scenario and parameter files, parsed and validated;
+//! - [`output`]: CSV writers that read only solutions.
+#![deny(unsafe_code)]
+
+pub mod constants;
+pub mod numerics;
+pub mod output;
+pub mod physics;
+pub mod protocol;
+pub mod scenario;

@@ -1,0 +1,118 @@
+//! The interface between a model and the DAE solver.
+//!
+//! A fully implicit DAE `F(t, y, y') = 0` is described by its residual, a fixed Jacobian
+//! sparsity pattern (compressed sparse column) and the values of the iteration matrix
+//! `J = ∂F/∂y + c_j ∂F/∂y'` on that pattern, in the style of diffsol's problem traits.
+
+use std::fmt;
+
+/// Why a residual, Jacobian or root evaluation did not produce a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalError {
+    /// The state is outside the model's domain (for example a negative concentration). The
+    /// solver treats this as recoverable and retries with a smaller step.
+    NonPhysical(String),
+    /// Something the solver cannot recover from.
+    Fatal(String),
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::NonPhysical(m) => write!(f, "non-physical state: {m}"),
+            EvalError::Fatal(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+/// A square sparsity pattern in compressed sparse column form: the row indices of column `j`
+/// are `row_idx[col_ptr[j]..col_ptr[j + 1]]`, strictly increasing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparsityPattern {
+    /// Number of rows and columns.
+    pub n: usize,
+    /// Column pointers, length `n + 1`.
+    pub col_ptr: Vec<usize>,
+    /// Row indices, length `col_ptr[n]`.
+    pub row_idx: Vec<usize>,
+}
+
+impl SparsityPattern {
+    /// Builds a pattern from (row, column) pairs; duplicates are merged.
+    pub fn from_entries(n: usize, entries: impl IntoIterator<Item = (usize, usize)>) -> Self {
+        let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (r, c) in entries {
+            assert!(r < n && c < n, "sparsity entry ({r}, {c}) outside {n}x{n}");
+            cols[c].push(r);
+        }
+        let mut col_ptr = Vec::with_capacity(n + 1);
+        let mut row_idx = Vec::new();
+        col_ptr.push(0);
+        for mut rows in cols {
+            rows.sort_unstable();
+            rows.dedup();
+            row_idx.extend_from_slice(&rows);
+            col_ptr.push(row_idx.len());
+        }
+        SparsityPattern {
+            n,
+            col_ptr,
+            row_idx,
+        }
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.row_idx.len()
+    }
+
+    /// Position of entry (row, col) in the value array, if it is part of the pattern.
+    pub fn position(&self, row: usize, col: usize) -> Option<usize> {
+        let (a, b) = (self.col_ptr[col], self.col_ptr[col + 1]);
+        self.row_idx[a..b].binary_search(&row).ok().map(|k| a + k)
+    }
+}
+
+/// A differential-algebraic system `F(t, y, y') = 0` of fixed size.
+pub trait DaeSystem {
+    /// Number of unknowns (and equations).
+    fn len(&self) -> usize;
+
+    /// Whether the system has no unknowns.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `true` for components whose time derivative appears in the residual (differential),
+    /// `false` for algebraic ones. Used for consistent initialisation and error control.
+    fn differential(&self) -> Vec<bool>;
+
+    /// Evaluates the residual `r = F(t, y, y')`.
+    fn residual(&mut self, t: f64, y: &[f64], yp: &[f64], r: &mut [f64]) -> Result<(), EvalError>;
+
+    /// The fixed sparsity pattern of `∂F/∂y + c_j ∂F/∂y'`.
+    fn jacobian_pattern(&self) -> SparsityPattern;
+
+    /// Writes the values of `∂F/∂y + c_j ∂F/∂y'` into `values`, in the order of
+    /// [`DaeSystem::jacobian_pattern`].
+    fn jacobian(
+        &mut self,
+        t: f64,
+        c_j: f64,
+        y: &[f64],
+        yp: &[f64],
+        values: &mut [f64],
+    ) -> Result<(), EvalError>;
+
+    /// Number of root (event) functions. Must stay constant for the life of a solver.
+    fn num_roots(&self) -> usize {
+        0
+    }
+
+    /// Evaluates the root functions; the solver stops where one of them changes sign.
+    fn roots(&mut self, _t: f64, _y: &[f64], _yp: &[f64], _g: &mut [f64]) -> Result<(), EvalError> {
+        Ok(())
+    }
+}

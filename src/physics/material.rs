@@ -1,0 +1,199 @@
+//! Material functions: constants, tables with linear interpolation, closed forms, and Arrhenius
+//! temperature scaling. Every function returns its value and its derivative with respect to its
+//! argument, so the model's Jacobian is analytic.
+
+use crate::constants::GAS_CONSTANT;
+
+/// A tabulated function `y(x)` with strictly increasing abscissae, linearly interpolated and
+/// clamped (constant) outside the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table1D {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    /// Where the table came from (file name or built-in set), for messages and provenance.
+    pub source: String,
+}
+
+/// Why a table could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TableError {
+    /// Fewer than two points.
+    #[error("a table needs at least two points, found {0}")]
+    TooShort(usize),
+    /// x and y of different lengths.
+    #[error("x has {0} values but y has {1}")]
+    LengthMismatch(usize, usize),
+    /// A non-finite value.
+    #[error("non-finite value at row {0}")]
+    NotFinite(usize),
+    /// Abscissae not strictly increasing.
+    #[error("the first column must be strictly increasing, but row {row} ({x}) does not exceed the row before it ({prev})")]
+    NotIncreasing {
+        /// 1-based data row.
+        row: usize,
+        /// Value found.
+        x: f64,
+        /// Value of the previous row.
+        prev: f64,
+    },
+}
+
+impl Table1D {
+    /// Builds a table, checking lengths, finiteness and strict monotonicity of `x`.
+    pub fn new(x: Vec<f64>, y: Vec<f64>, source: impl Into<String>) -> Result<Self, TableError> {
+        if x.len() != y.len() {
+            return Err(TableError::LengthMismatch(x.len(), y.len()));
+        }
+        if x.len() < 2 {
+            return Err(TableError::TooShort(x.len()));
+        }
+        for (i, (a, b)) in x.iter().zip(&y).enumerate() {
+            if !a.is_finite() || !b.is_finite() {
+                return Err(TableError::NotFinite(i + 1));
+            }
+        }
+        for i in 1..x.len() {
+            if x[i] <= x[i - 1] {
+                return Err(TableError::NotIncreasing {
+                    row: i + 1,
+                    x: x[i],
+                    prev: x[i - 1],
+                });
+            }
+        }
+        Ok(Table1D {
+            x,
+            y,
+            source: source.into(),
+        })
+    }
+
+    /// Abscissae.
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Ordinates.
+    pub fn y(&self) -> &[f64] {
+        &self.y
+    }
+
+    /// Value and slope at `x`; clamped outside the table (slope 0 there).
+    pub fn eval(&self, x: f64) -> (f64, f64) {
+        let n = self.x.len();
+        if x <= self.x[0] {
+            return (self.y[0], 0.0);
+        }
+        if x >= self.x[n - 1] {
+            return (self.y[n - 1], 0.0);
+        }
+        // First index with self.x[k] > x; k in 1..n.
+        let k = self.x.partition_point(|&xi| xi <= x);
+        let (x0, x1) = (self.x[k - 1], self.x[k]);
+        let (y0, y1) = (self.y[k - 1], self.y[k]);
+        let slope = (y1 - y0) / (x1 - x0);
+        (y0 + slope * (x - x0), slope)
+    }
+}
+
+/// A scalar material function of one argument (stoichiometry, concentration, …).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MaterialFunction {
+    /// A constant value.
+    Constant(f64),
+    /// Linear interpolation in a table, clamped at the ends.
+    Table(Table1D),
+    /// A polynomial `Σ c_k x^k` (coefficients in increasing power).
+    Polynomial(Vec<f64>),
+}
+
+impl MaterialFunction {
+    /// Value and derivative with respect to the argument.
+    pub fn eval(&self, x: f64) -> (f64, f64) {
+        match self {
+            MaterialFunction::Constant(v) => (*v, 0.0),
+            MaterialFunction::Table(t) => t.eval(x),
+            MaterialFunction::Polynomial(c) => {
+                // Horner for value and derivative together.
+                let mut v = 0.0;
+                let mut d = 0.0;
+                for &ck in c.iter().rev() {
+                    d = d * x + v;
+                    v = v * x + ck;
+                }
+                (v, d)
+            }
+        }
+    }
+
+    /// Whether the function is a constant.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, MaterialFunction::Constant(_))
+    }
+}
+
+/// Arrhenius temperature dependence `p(T) = p_ref · exp(−E_a/R · (1/T − 1/T_ref))`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Arrhenius {
+    /// Activation energy E_a \[J/mol\]; zero means no temperature dependence.
+    pub activation_energy_j_mol: f64,
+    /// Temperature at which the reference value holds, T_ref \[K\].
+    pub reference_temperature_k: f64,
+}
+
+impl Arrhenius {
+    /// No temperature dependence.
+    pub const NONE: Arrhenius = Arrhenius {
+        activation_energy_j_mol: 0.0,
+        reference_temperature_k: 298.15,
+    };
+
+    /// The factor `exp(−E_a/R · (1/T − 1/T_ref))` \[-\] at temperature `t_k` \[K\].
+    pub fn factor(&self, t_k: f64) -> f64 {
+        if self.activation_energy_j_mol == 0.0 {
+            return 1.0;
+        }
+        (-self.activation_energy_j_mol / GAS_CONSTANT
+            * (1.0 / t_k - 1.0 / self.reference_temperature_k))
+            .exp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_interpolates_and_clamps() {
+        let t = Table1D::new(vec![0.0, 1.0, 3.0], vec![1.0, 3.0, 7.0], "t").unwrap();
+        assert_eq!(t.eval(0.5), (2.0, 2.0));
+        assert_eq!(t.eval(2.0), (5.0, 2.0));
+        assert_eq!(t.eval(-1.0), (1.0, 0.0));
+        assert_eq!(t.eval(4.0), (7.0, 0.0));
+        assert_eq!(t.eval(1.0).0, 3.0);
+    }
+
+    #[test]
+    fn table_rejects_non_monotone() {
+        let e = Table1D::new(vec![0.0, 1.0, 1.0], vec![0.0; 3], "t").unwrap_err();
+        assert!(matches!(e, TableError::NotIncreasing { row: 3, .. }));
+    }
+
+    #[test]
+    fn polynomial_value_and_derivative() {
+        let p = MaterialFunction::Polynomial(vec![1.0, 2.0, 3.0]);
+        let (v, d) = p.eval(2.0);
+        assert_eq!(v, 1.0 + 4.0 + 12.0);
+        assert_eq!(d, 2.0 + 12.0);
+    }
+
+    #[test]
+    fn arrhenius_is_one_at_reference() {
+        let a = Arrhenius {
+            activation_energy_j_mol: 30e3,
+            reference_temperature_k: 300.0,
+        };
+        assert!((a.factor(300.0) - 1.0).abs() < 1e-15);
+        assert!(a.factor(330.0) > 1.0);
+    }
+}

@@ -1,0 +1,43 @@
+//! Initial states: the rested cell at its initial concentrations.
+
+use super::P2dModel;
+
+impl P2dModel {
+    /// The cell at rest (zero current) at the initial concentrations: uniform θ_0 and ĉ = 1,
+    /// every overpotential zero, so φ_e = −U_n and φ_s = U(θ_0) − U_n.
+    pub fn rest_state(&self) -> Vec<f64> {
+        let l = &self.layout;
+        let mut y = vec![0.0; l.n];
+        let (u0, _) = self.ocp.eval(self.theta0);
+        for i in 0..l.np {
+            for k in 0..l.nr {
+                y[l.theta(i, k)] = self.theta0;
+            }
+            y[l.phi_s(i)] = u0 - self.u_n;
+            y[l.dphi(i)] = u0;
+            y[l.j(i)] = 0.0;
+        }
+        if l.binary {
+            for m in 0..l.ne() {
+                y[l.c_e(m)] = 1.0;
+            }
+        }
+        for m in 0..l.ns {
+            y[l.phi_e_sep(m)] = -self.u_n;
+        }
+        y[l.dphi_n] = self.u_n;
+        y
+    }
+
+    /// A starting guess for the algebraic unknowns when the applied current density becomes
+    /// `i_app` \[A/m²\]: the current is set and the faradaic current spread uniformly over the
+    /// cathode (`j = −i_app/(a L_p)`); consistent initialisation refines the rest.
+    pub fn guess_for_current(&self, y: &mut [f64], i_app: f64) {
+        let l = &self.layout;
+        y[l.i_app] = i_app;
+        let j = -i_app / (self.a * self.dx_p * l.np as f64);
+        for i in 0..l.np {
+            y[l.j(i)] = j;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The analytic iteration matrix `J = ∂F/∂y + c_j ∂F/∂y'` of the P2D residual, written as a
+//! sequence of contributions whose (row, column) order never depends on the state, so that one
+//! recording gives the sparsity pattern (see [`crate::numerics::assembly`]).
+
+use super::{Control, ElectrolyteCoefficients, P2dModel};
+use crate::constants::{FARADAY, SECONDS_PER_HOUR};
+use crate::numerics::assembly::JacobianSink;
+
+impl P2dModel {
+    /// Adds `coeff · ∂φ_e(m)/∂y` to row `row`: φ_e is an unknown in the separator and
+    /// φ_s − Δφ in the cathode.
+    #[inline]
+    fn add_phi_e<S: JacobianSink>(&self, sink: &mut S, row: usize, m: usize, coeff: f64) {
+        let l = &self.layout;
+        if m < l.ns {
+            sink.add(row, l.phi_e_sep(m), coeff);
+        } else {
+            let i = m - l.ns;
+            sink.add(row, l.phi_s(i), coeff);
+            sink.add(row, l.dphi(i), -coeff);
+        }
+    }
+
+    pub(super) fn assemble_jacobian<S: JacobianSink>(
+        &self,
+        c_j: f64,
+        y: &[f64],
+        _yp: &[f64],
+        sink: &mut S,
+    ) -> Result<(), String> {
+        let l = &self.layout;
+        let (np, ns, nr) = (l.np, l.ns, l.nr);
+        let ne = l.ne();
+        let sph = &self.sphere;
+        let h = sph.h;
+        let flux_scale = 1.0 / (FARADAY * self.c_max);
+
+        // Particles.
+        for i in 0..np {
+            for k in 0..nr {
+                let row = l.theta(i, k);
+                sink.add(row, row, c_j);
+                if k + 1 < nr {
+                    // Right face of shell k: G = A D_s((θ_k + θ_{k+1})/2) (θ_{k+1} − θ_k)/h.
+                    let (t0, t1) = (y[l.theta(i, k)], y[l.theta(i, k + 1)]);
+                    let (d, dd) = self.d_s.eval(0.5 * (t0 + t1));
+                    let a = sph.face_area[k + 1] * self.d_s_arr / h;
+                    let dg_dt1 = a * (d + 0.5 * dd * (t1 - t0));
+                    let dg_dt0 = a * (-d + 0.5 * dd * (t1 - t0));
+                    sink.add(row, l.theta(i, k), -dg_dt0 / sph.volume[k]);
+                    sink.add(row, l.theta(i, k + 1), -dg_dt1 / sph.volume[k]);
+                    let next = l.theta(i, k + 1);
+                    sink.add(next, l.theta(i, k), dg_dt0 / sph.volume[k + 1]);
+                    sink.add(next, l.theta(i, k + 1), dg_dt1 / sph.volume[k + 1]);
+                } else {
+                    sink.add(row, l.j(i), sph.face_area[nr] * flux_scale / sph.volume[k]);
+                }
+            }
+        }
+
+        // Kinetics.
+        for i in 0..np {
+            let kin = self.cell_kinetics(y, i)?;
+            let row = l.j(i);
+            sink.add(row, l.theta(i, nr - 2), kin.d_theta_prev);
+            sink.add(row, l.theta(i, nr - 1), kin.d_theta_last);
+            sink.add(row, l.j(i), kin.d_j);
+            sink.add(row, l.dphi(i), kin.d_dphi);
+            if l.binary {
+                sink.add(row, l.c_e(ns + i), kin.d_c_hat);
+            }
+        }
+
+        // Electrolyte charge (and salt) balances.
+        let counter = self.counter_face(y)?;
+        let binary = match &self.electrolyte {
+            ElectrolyteCoefficients::Binary(b) => Some(b),
+            ElectrolyteCoefficients::SingleIon { .. } => None,
+        };
+        for m in 0..ne {
+            let dx = if m < ns { self.dx_s } else { self.dx_p };
+            let row = if m < ns {
+                l.phi_e_sep(m)
+            } else {
+                l.dphi(m - ns)
+            };
+            let salt_row = binary.map(|_| l.c_e(m));
+            // Left face.
+            if m == 0 {
+                sink.add(row, l.phi_e_sep(0), -counter.di_dphi);
+                sink.add(row, l.dphi_n, -counter.di_dphi);
+                if let (Some(b), Some(srow)) = (binary, salt_row) {
+                    sink.add(row, l.c_e(0), -counter.di_dc0);
+                    sink.add(row, l.i_app, -counter.di_dapp);
+                    sink.add(srow, l.i_app, -b.p);
+                }
+            } else {
+                let face = self.face_flux(y, m);
+                self.add_phi_e(sink, row, m - 1, -face.di_dphi_left);
+                self.add_phi_e(sink, row, m, face.di_dphi_left);
+                if let Some(srow) = salt_row {
+                    sink.add(row, l.c_e(m - 1), -face.di_dc_left);
+                    sink.add(row, l.c_e(m), -face.di_dc_right);
+                    sink.add(srow, l.c_e(m - 1), face.dn_dc_left);
+                    sink.add(srow, l.c_e(m), face.dn_dc_right);
+                }
+            }
+            // Right face.
+            if m + 1 < ne {
+                let face = self.face_flux(y, m + 1);
+                self.add_phi_e(sink, row, m, face.di_dphi_left);
+                self.add_phi_e(sink, row, m + 1, -face.di_dphi_left);
+                if let Some(srow) = salt_row {
+                    sink.add(row, l.c_e(m), face.di_dc_left);
+                    sink.add(row, l.c_e(m + 1), face.di_dc_right);
+                    sink.add(srow, l.c_e(m), -face.dn_dc_left);
+                    sink.add(srow, l.c_e(m + 1), -face.dn_dc_right);
+                }
+            }
+            // Interfacial source in the cathode.
+            if m >= ns {
+                let i = m - ns;
+                sink.add(row, l.j(i), -dx * self.a);
+                sink.add(row, l.dphi(i), -dx * self.a * self.c_dl * c_j);
+                if let (Some(b), Some(srow)) = (binary, salt_row) {
+                    sink.add(srow, l.j(i), -dx * b.p * self.a);
+                    sink.add(srow, l.dphi(i), -dx * b.p * self.a * self.c_dl * c_j);
+                }
+            }
+            if let (Some(b), Some(srow)) = (binary, salt_row) {
+                sink.add(srow, srow, dx * b.eps[m] * c_j);
+            }
+        }
+
+        // Solid phase.
+        let s = self.sigma_eff / self.dx_p;
+        for i in 0..np {
+            let row = l.phi_s(i);
+            if i + 1 < np {
+                sink.add(row, l.phi_s(i), s);
+                sink.add(row, l.phi_s(i + 1), -s);
+            } else {
+                sink.add(row, l.i_app, 1.0);
+            }
+            if i > 0 {
+                sink.add(row, l.phi_s(i), s);
+                sink.add(row, l.phi_s(i - 1), -s);
+            }
+            sink.add(row, l.j(i), self.dx_p * self.a);
+            sink.add(row, l.dphi(i), self.dx_p * self.a * self.c_dl * c_j);
+        }
+
+        // Counter electrode.
+        let row = l.dphi_n;
+        sink.add(row, l.i_app, 1.0 - counter.dj_n_dapp);
+        sink.add(row, l.dphi_n, -counter.dj_n_ddphi - self.c_dl_n * c_j);
+        if l.binary {
+            sink.add(row, l.c_e(0), -counter.dj_n_dc0);
+        }
+
+        // Control and delivered charge.
+        match self.control {
+            Control::Current { .. } => sink.add(l.i_app, l.i_app, 1.0),
+        }
+        sink.add(l.q, l.q, c_j);
+        sink.add(l.q, l.i_app, -1.0 / SECONDS_PER_HOUR);
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! Pointwise closures shared by the residual and the Jacobian: the kinetics of one cathode
+//! cell, the electrolyte current and salt flux through one face, and the counter electrode.
+
+use super::{ElectrolyteCoefficients, P2dModel};
+use crate::constants::FARADAY;
+use crate::physics::kinetics::{butler_volmer, intercalation_j0};
+
+/// Kinetics of cathode cell i, with the partial derivatives of the Butler–Volmer residual
+/// `R = j − 2 j0 sinh(f η/2)`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CellKinetics {
+    /// Residual of the kinetics row \[A/m²\].
+    pub residual: f64,
+    /// ∂R/∂θ of the outermost shell.
+    pub d_theta_last: f64,
+    /// ∂R/∂θ of the second-outermost shell.
+    pub d_theta_prev: f64,
+    /// ∂R/∂j.
+    pub d_j: f64,
+    /// ∂R/∂Δφ.
+    pub d_dphi: f64,
+    /// ∂R/∂ĉ of the cell's electrolyte (binary only; 0 otherwise).
+    pub d_c_hat: f64,
+}
+
+/// Electrolyte quantities through one face, with partials with respect to the potentials and
+/// scaled concentrations of the two neighbouring cells (left = m − 1, right = m).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct FaceFlux {
+    /// Ionic current density i_e \[A/m²\].
+    pub i_e: f64,
+    /// ∂i_e/∂φ_e,left (= −∂i_e/∂φ_e,right).
+    pub di_dphi_left: f64,
+    /// ∂i_e/∂ĉ_left.
+    pub di_dc_left: f64,
+    /// ∂i_e/∂ĉ_right.
+    pub di_dc_right: f64,
+    /// Scaled salt flux D_eff ∂ĉ/∂x \[1/s · m\].
+    pub n: f64,
+    /// ∂n/∂ĉ_left.
+    pub dn_dc_left: f64,
+    /// ∂n/∂ĉ_right.
+    pub dn_dc_right: f64,
+}
+
+/// Counter-electrode quantities (face x = 0).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct CounterFace {
+    /// i_e at x = 0 from the electrolyte side \[A/m²\].
+    pub i_e: f64,
+    /// ∂i_e/∂φ_e,0 (= ∂i_e/∂Δφ_n).
+    pub di_dphi: f64,
+    /// ∂i_e/∂ĉ_0.
+    pub di_dc0: f64,
+    /// ∂i_e/∂i_app.
+    pub di_dapp: f64,
+    /// Faradaic current density of the counter electrode 2 j0,n sinh(f η_n/2) \[A/m²\].
+    pub j_n: f64,
+    /// ∂j_n/∂Δφ_n.
+    pub dj_n_ddphi: f64,
+    /// ∂j_n/∂ĉ_0.
+    pub dj_n_dc0: f64,
+    /// ∂j_n/∂i_app.
+    pub dj_n_dapp: f64,
+}
+
+impl P2dModel {
+    /// Scaled electrolyte concentration ĉ in cell m (1 for the single-ion conductor).
+    #[inline]
+    pub(super) fn c_hat(&self, y: &[f64], m: usize) -> f64 {
+        if self.layout.binary {
+            y[self.layout.c_e(m)]
+        } else {
+            1.0
+        }
+    }
+
+    /// Electrolyte potential in cell m.
+    #[inline]
+    pub(super) fn phi_e(&self, y: &[f64], m: usize) -> f64 {
+        let l = &self.layout;
+        if m < l.ns {
+            y[l.phi_e_sep(m)]
+        } else {
+            let i = m - l.ns;
+            y[l.phi_s(i)] - y[l.dphi(i)]
+        }
+    }
+
+    /// Kinetics of cathode cell i.
+    pub(super) fn cell_kinetics(&self, y: &[f64], i: usize) -> Result<CellKinetics, String> {
+        let l = &self.layout;
+        let theta_last = y[l.theta(i, l.nr - 1)];
+        let j = y[l.j(i)];
+        let dphi = y[l.dphi(i)];
+        let m = l.ns + i;
+        let c_hat = self.c_hat(y, m);
+        // Surface stoichiometry from a quadratic through the two outermost shell averages
+        // with the known surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)):
+        // θ_surf = θ_last + (θ_last − θ_prev)/6 + (h/3) g  (third order near the surface;
+        // the cell-average offset h²/12 of the quadratic is accounted for).
+        let theta_prev = y[l.theta(i, l.nr - 2)];
+        let (d, dd) = self.d_s.eval(theta_last);
+        let d = d * self.d_s_arr;
+        let dd = dd * self.d_s_arr;
+        let s = self.sphere.h / (3.0 * FARADAY * self.c_max);
+        let theta_surf = theta_last + (theta_last - theta_prev) / 6.0 - s * j / d;
+        let dts_dlast = 7.0 / 6.0 + s * j * dd / (d * d);
+        let dts_dprev = -1.0 / 6.0;
+        let dts_dj = -s / d;
+        let (c_e_ref, c_scale) = match &self.electrolyte {
+            ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
+            ElectrolyteCoefficients::Binary(b) => (b.c0, c_hat),
+        };
+        let (j0, dj0_dts, dj0_dc) =
+            intercalation_j0(self.k_p, self.c_max, c_e_ref, theta_surf, c_scale).ok_or_else(|| {
+                format!(
+                    "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
+                )
+            })?;
+        let (u, du) = self.ocp.eval(theta_surf);
+        let eta = dphi - u - self.r_film * j;
+        let (bv, dbv_dj0, dbv_deta) = butler_volmer(j0, eta, self.f);
+        if !bv.is_finite() || !dbv_deta.is_finite() {
+            return Err(format!(
+                "cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer"
+            ));
+        }
+        let deta_dj = -du * dts_dj - self.r_film;
+        let deta_dlast = -du * dts_dlast;
+        Ok(CellKinetics {
+            residual: j - bv,
+            d_theta_last: -(dbv_dj0 * dj0_dts * dts_dlast + dbv_deta * deta_dlast),
+            d_theta_prev: -(dbv_dj0 * dj0_dts - dbv_deta * du) * dts_dprev,
+            d_j: 1.0 - dbv_dj0 * dj0_dts * dts_dj - dbv_deta * deta_dj,
+            d_dphi: -dbv_deta,
+            d_c_hat: if self.layout.binary {
+                -dbv_dj0 * dj0_dc
+            } else {
+                0.0
+            },
+        })
+    }
+
+    /// Current and salt flux through internal face f (1 ≤ f < ne), between cells f−1 and f.
+    pub(super) fn face_flux(&self, y: &[f64], f: usize) -> FaceFlux {
+        let dphi_e = self.phi_e(y, f) - self.phi_e(y, f - 1);
+        let g = self.face[f];
+        match &self.electrolyte {
+            ElectrolyteCoefficients::SingleIon { .. } => FaceFlux {
+                i_e: -g * dphi_e,
+                di_dphi_left: g,
+                ..FaceFlux::default()
+            },
+            ElectrolyteCoefficients::Binary(b) => {
+                let (cl, cr) = (self.c_hat(y, f - 1), self.c_hat(y, f));
+                let cf = 0.5 * (cl + cr);
+                let c = b.c0 * cf;
+                let (kap, dkap) = b.kappa.eval(c);
+                let (kap, dkap) = (kap * b.kappa_arr * g, dkap * b.kappa_arr * g * b.c0);
+                let (chi, dchi) = b.tdf.eval(c);
+                let (bb, dbb) = (b.b_scale * chi, b.b_scale * dchi * b.c0);
+                let (dif, ddif) = b.diff.eval(c);
+                let (dif, ddif) = (dif * b.diff_arr * g, ddif * b.diff_arr * g * b.c0);
+                let dc = cr - cl;
+                // i_e = −κ Δφ + B κ Δĉ/ĉ_f
+                let i_e = -kap * dphi_e + bb * kap * dc / cf;
+                let di_dcf =
+                    -dkap * dphi_e + (dbb * kap + bb * dkap) * dc / cf - bb * kap * dc / (cf * cf);
+                let n = dif * dc;
+                let dn_dcf = ddif * dc;
+                FaceFlux {
+                    i_e,
+                    di_dphi_left: kap,
+                    di_dc_left: 0.5 * di_dcf - bb * kap / cf,
+                    di_dc_right: 0.5 * di_dcf + bb * kap / cf,
+                    n,
+                    dn_dc_left: 0.5 * dn_dcf - dif,
+                    dn_dc_right: 0.5 * dn_dcf + dif,
+                }
+            }
+        }
+    }
+
+    /// The counter-electrode face: electrolyte current into cell 0 and the faradaic current.
+    pub(super) fn counter_face(&self, y: &[f64]) -> Result<CounterFace, String> {
+        let l = &self.layout;
+        let dphi_n = y[l.dphi_n];
+        let i_app = y[l.i_app];
+        let phi0 = self.phi_e(y, 0);
+        let g = self.face[0];
+        let mut out = CounterFace::default();
+        // Boundary electrolyte concentration ĉ_b = ĉ_0 − δ, δ = P i_app / (D_eff/Δ)_0.
+        let mut c_b = (1.0, 0.0, 0.0); // (value, ∂/∂ĉ_0, ∂/∂i_app)
+        match &self.electrolyte {
+            ElectrolyteCoefficients::SingleIon { .. } => {
+                out.i_e = -g * (phi0 + dphi_n);
+                out.di_dphi = -g;
+            }
+            ElectrolyteCoefficients::Binary(b) => {
+                let c0h = self.c_hat(y, 0);
+                let c = b.c0 * c0h;
+                let (kap, dkap) = b.kappa.eval(c);
+                let (kap, dkap) = (kap * b.kappa_arr * g, dkap * b.kappa_arr * g * b.c0);
+                let (chi, dchi) = b.tdf.eval(c);
+                let (bb, dbb) = (b.b_scale * chi, b.b_scale * dchi * b.c0);
+                let (dif, ddif) = b.diff.eval(c);
+                let (dg, ddg) = (dif * b.diff_arr * g, ddif * b.diff_arr * g * b.c0);
+                if !(dg > 0.0 && c0h > 0.0) {
+                    return Err(format!(
+                        "electrolyte concentration {c0h:.6} (scaled) at the counter electrode is not positive"
+                    ));
+                }
+                // T = B κ δ / ĉ_0 with δ = P i_app / D_g.
+                let delta = b.p * i_app / dg;
+                let term = bb * kap * delta / c0h;
+                let dterm_dc = b.p
+                    * i_app
+                    * ((dbb * kap + bb * dkap) / (dg * c0h)
+                        - bb * kap * (ddg * c0h + dg) / (dg * c0h).powi(2));
+                let dterm_dapp = bb * kap * b.p / (dg * c0h);
+                out.i_e = -kap * (phi0 + dphi_n) + term;
+                out.di_dphi = -kap;
+                out.di_dc0 = -dkap * (phi0 + dphi_n) + dterm_dc;
+                out.di_dapp = dterm_dapp;
+                c_b = (c0h - delta, 1.0 + b.p * i_app * ddg / (dg * dg), -b.p / dg);
+            }
+        }
+        let (j0, dj0_dcb) = if self.j0_n_exponent == 0.0 {
+            (self.j0_n, 0.0)
+        } else {
+            if c_b.0 <= 0.0 {
+                return Err(format!(
+                    "electrolyte at the counter electrode depleted (scaled concentration {:.6})",
+                    c_b.0
+                ));
+            }
+            let j0 = self.j0_n * c_b.0.powf(self.j0_n_exponent);
+            (j0, self.j0_n_exponent * j0 / c_b.0)
+        };
+        let (jn, djn_dj0, djn_deta) = butler_volmer(j0, dphi_n - self.u_n, self.f);
+        if !jn.is_finite() || !djn_deta.is_finite() {
+            return Err(format!(
+                "counter-electrode overpotential {:.4} V overflows Butler–Volmer",
+                dphi_n - self.u_n
+            ));
+        }
+        out.j_n = jn;
+        out.dj_n_ddphi = djn_deta;
+        out.dj_n_dc0 = djn_dj0 * dj0_dcb * c_b.1;
+        out.dj_n_dapp = djn_dj0 * dj0_dcb * c_b.2;
+        Ok(out)
+    }
+}

@@ -1,0 +1,407 @@
+//! The pseudo-two-dimensional (Doyle–Fuller–Newman) half-cell model: a porous composite
+//! cathode and a separator on a finite-volume mesh in x, spherical particles on a
+//! finite-volume mesh in r, a planar counter electrode at x = 0.
+//!
+//! Governing equations (x from the counter electrode, current positive on discharge):
+//!
+//! - particles: `∂c_s/∂t = (1/r²) ∂/∂r (r² D_s ∂c_s/∂r)`, `−D_s ∂c_s/∂r |_R = j/F`;
+//! - kinetics: `j = 2 j0 sinh(F η / 2RT)`, `η = φ_s − φ_e − U(c_s,surf/c_s,max) − R_film j`,
+//!   `j0 = k c_e^½ c_s,surf^½ (c_s,max − c_s,surf)^½`;
+//! - double layer: total interfacial current density `j_tot = j + C_dl ∂(φ_s − φ_e)/∂t`;
+//! - solid: `∂i_s/∂x = −a j_tot`, `i_s = −σ_eff ∂φ_s/∂x`, `i_s = 0` at the separator,
+//!   `i_s = I/A` at the current collector;
+//! - electrolyte: `∂i_e/∂x = a j_tot`, `i_e = −κ_eff ∂φ_e/∂x + (2RT/F)(1 − t+) κ_eff χ ∂ln c_e/∂x`
+//!   (χ the thermodynamic factor; for the single-ion conductor t+ = 1 and c_e is uniform, so
+//!   the second term vanishes); binary salt balance
+//!   `ε_e ∂c_e/∂t = ∂/∂x (D_eff ∂c_e/∂x) + (1 − t+) a j_tot / F`, with
+//!   `−D_eff ∂c_e/∂x = (1 − t+) I/(A F)` at x = 0 and no flux at x = L;
+//! - counter electrode: `I/A = 2 j0,n sinh(F η_n / 2RT) + C_dl,n ∂Δφ_n/∂t`,
+//!   `η_n = φ_n − φ_e(0) − U_n`;
+//! - cell voltage `V = φ_s(L) − φ_n`.
+//!
+//! Discretisation: cell-centred finite volumes, uniform in each domain; face conductances are
+//! harmonic combinations at the separator/cathode interface; the particle surface
+//! concentration comes from a quadratic reconstruction through the two outermost shell
+//! averages and the known surface flux (see `local.rs`; at a 20/10/20 mesh it halves the
+//! voltage error against the converged reference compared with a linear extrapolation).
+//! The residual and the analytic Jacobian are in `residual.rs` and `jacobian.rs`.
+
+mod initial;
+mod jacobian;
+pub mod layout;
+mod local;
+mod residual;
+
+use crate::constants::{FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR};
+use crate::numerics::assembly::{AssemblyTape, PatternRecorder};
+use crate::numerics::dae::{DaeSystem, EvalError, SparsityPattern};
+use crate::numerics::mesh::{MeshSettings, SphereMesh};
+use crate::physics::material::MaterialFunction;
+use crate::physics::parameters::{CellParameters, CounterExchangeCurrent, Electrolyte};
+
+pub use layout::Layout;
+
+/// What the cell is held at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Control {
+    /// Constant applied current density i_app \[A/m²\], positive on discharge.
+    Current {
+        /// i_app = I/A \[A/m²\].
+        i_a_m2: f64,
+    },
+}
+
+/// Binary-electrolyte coefficients.
+#[derive(Debug, Clone)]
+pub(crate) struct BinaryCoefficients {
+    /// Reference (initial) concentration c_e,0 \[mol/m³\].
+    pub c0: f64,
+    /// (1 − t+)/(F c_e,0) \[m³/(C)·…\]: converts a current density to a scaled salt flux.
+    pub p: f64,
+    /// 2 (1 − t+) R T / F \[V\].
+    pub b_scale: f64,
+    /// Thermodynamic factor χ(c_e).
+    pub tdf: MaterialFunction,
+    /// Conductivity κ(c_e) \[S/m\] times its Arrhenius factor.
+    pub kappa: MaterialFunction,
+    /// Arrhenius factor of κ.
+    pub kappa_arr: f64,
+    /// Diffusivity D_e(c_e) \[m²/s\].
+    pub diff: MaterialFunction,
+    /// Arrhenius factor of D_e.
+    pub diff_arr: f64,
+    /// Electrolyte volume fraction per electrolyte cell \[-\].
+    pub eps: Vec<f64>,
+}
+
+/// Electrolyte model, discretised.
+#[derive(Debug, Clone)]
+pub(crate) enum ElectrolyteCoefficients {
+    /// Single-ion conductor: fixed face conductances \[S/m²\].
+    SingleIon {
+        /// c_e used in j0 \[mol/m³\].
+        c_e: f64,
+    },
+    /// Binary electrolyte.
+    Binary(Box<BinaryCoefficients>),
+}
+
+/// The discretised P2D half-cell, ready for the DAE solver.
+#[derive(Debug, Clone)]
+pub struct P2dModel {
+    pub(crate) layout: Layout,
+    /// Cathode cell width \[m\].
+    pub(crate) dx_p: f64,
+    /// Separator cell width \[m\].
+    pub(crate) dx_s: f64,
+    /// Particle mesh.
+    pub(crate) sphere: SphereMesh,
+    /// F/(R T) \[1/V\].
+    pub(crate) f: f64,
+    /// Specific interfacial area a \[1/m\].
+    pub(crate) a: f64,
+    /// Effective electronic conductivity σ_eff \[S/m\].
+    pub(crate) sigma_eff: f64,
+    pub(crate) c_max: f64,
+    pub(crate) theta0: f64,
+    pub(crate) d_s: MaterialFunction,
+    pub(crate) d_s_arr: f64,
+    pub(crate) ocp: MaterialFunction,
+    /// Temperature-corrected rate constant k \[A/m² (mol/m³)^−1.5\].
+    pub(crate) k_p: f64,
+    pub(crate) r_film: f64,
+    pub(crate) c_dl: f64,
+    /// Electrolyte face factors, faces 0..=ne: for the single-ion conductor the conductance
+    /// κ_eff/Δx \[S/m²\]; for the binary electrolyte the geometric factor ε^b/Δx \[1/m\]
+    /// (harmonic at the separator/cathode interface, half cell at x = 0, zero at x = L).
+    pub(crate) face: Vec<f64>,
+    pub(crate) electrolyte: ElectrolyteCoefficients,
+    pub(crate) u_n: f64,
+    /// Counter-electrode j0 prefactor \[A/m²\] (constant) or k c_Li^0.7 (c_e,0)^0.3 (Li metal).
+    pub(crate) j0_n: f64,
+    /// Whether j0,n depends on the local electrolyte concentration (Li metal, binary).
+    pub(crate) j0_n_exponent: f64,
+    pub(crate) c_dl_n: f64,
+    pub(crate) area: f64,
+    pub(crate) control: Control,
+    /// Voltage at which the root function changes sign, or `None` for no voltage event.
+    pub(crate) voltage_event: Option<f64>,
+    tape: AssemblyTape,
+}
+
+impl P2dModel {
+    /// Discretises the cell on `mesh`. The parameters must have passed
+    /// [`CellParameters::validate`]; an invalid mesh is an error.
+    pub fn new(p: &CellParameters, mesh: &MeshSettings) -> Result<Self, String> {
+        let (np, ns, nr) = (
+            mesh.positive_x_cells,
+            mesh.separator_x_cells,
+            mesh.particle_r_cells,
+        );
+        if np == 0 || ns == 0 || nr < 2 {
+            return Err(format!(
+                "mesh needs at least 1 cathode cell, 1 separator cell and 2 particle shells, got {np}/{ns}/{nr}"
+            ));
+        }
+        let t = p.temperature_k;
+        let pos = &p.positive;
+        let sep = &p.separator;
+        let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
+        let layout = Layout::new(np, ns, nr, binary);
+        let dx_p = pos.thickness_m / np as f64;
+        let dx_s = sep.thickness_m / ns as f64;
+        let ne = ns + np;
+
+        // Electrolyte weights per region: the efficiency factor (binary) or κ_eff (single ion).
+        let eff_s = sep
+            .electrolyte_transport
+            .factor(sep.electrolyte_volume_fraction);
+        let eff_p = pos
+            .electrolyte_transport
+            .factor(pos.electrolyte_volume_fraction);
+        let (w_s, w_p, electrolyte) = match &p.electrolyte {
+            Electrolyte::SingleIon {
+                positive_conductivity_s_m,
+                separator_conductivity_s_m,
+                conductivity_arrhenius,
+                nominal_concentration_mol_m3,
+            } => {
+                let arr = conductivity_arrhenius.factor(t);
+                (
+                    separator_conductivity_s_m * arr * eff_s,
+                    positive_conductivity_s_m * arr * eff_p,
+                    ElectrolyteCoefficients::SingleIon {
+                        c_e: *nominal_concentration_mol_m3,
+                    },
+                )
+            }
+            Electrolyte::Binary {
+                initial_concentration_mol_m3,
+                cation_transference_number,
+                thermodynamic_factor,
+                conductivity_s_m,
+                conductivity_arrhenius,
+                diffusivity_m2_s,
+                diffusivity_arrhenius,
+            } => {
+                let c0 = *initial_concentration_mol_m3;
+                let tp = *cation_transference_number;
+                let eps = (0..ne)
+                    .map(|m| {
+                        if m < ns {
+                            sep.electrolyte_volume_fraction
+                        } else {
+                            pos.electrolyte_volume_fraction
+                        }
+                    })
+                    .collect();
+                (
+                    eff_s,
+                    eff_p,
+                    ElectrolyteCoefficients::Binary(Box::new(BinaryCoefficients {
+                        c0,
+                        p: (1.0 - tp) / (FARADAY * c0),
+                        b_scale: 2.0 * (1.0 - tp) * GAS_CONSTANT * t / FARADAY,
+                        tdf: thermodynamic_factor.clone(),
+                        kappa: conductivity_s_m.clone(),
+                        kappa_arr: conductivity_arrhenius.factor(t),
+                        diff: diffusivity_m2_s.clone(),
+                        diff_arr: diffusivity_arrhenius.factor(t),
+                        eps,
+                    })),
+                )
+            }
+        };
+        let mut face = vec![0.0; ne + 1];
+        face[0] = w_s / (0.5 * dx_s);
+        for (f, value) in face.iter_mut().enumerate().take(ne).skip(1) {
+            *value = if f < ns {
+                w_s / dx_s
+            } else if f == ns {
+                1.0 / (0.5 * dx_s / w_s + 0.5 * dx_p / w_p)
+            } else {
+                w_p / dx_p
+            };
+        }
+
+        let (j0_n, j0_n_exponent) = match p.negative.exchange_current {
+            CounterExchangeCurrent::Constant { j0_a_m2, arrhenius } => {
+                (j0_a_m2 * arrhenius.factor(t), 0.0)
+            }
+            CounterExchangeCurrent::LithiumMetal {
+                k,
+                c_li_mol_m3,
+                arrhenius,
+            } => {
+                let c_e0 = match &electrolyte {
+                    ElectrolyteCoefficients::Binary(b) => b.c0,
+                    ElectrolyteCoefficients::SingleIon { c_e } => *c_e,
+                };
+                let exponent = if binary { 0.3 } else { 0.0 };
+                (
+                    k * arrhenius.factor(t) * c_li_mol_m3.powf(0.7) * c_e0.powf(0.3),
+                    exponent,
+                )
+            }
+        };
+
+        let mut model = P2dModel {
+            layout,
+            dx_p,
+            dx_s,
+            sphere: SphereMesh::new(pos.particle_radius_m, nr),
+            f: FARADAY / (GAS_CONSTANT * t),
+            a: pos.specific_surface_area_m(),
+            sigma_eff: pos.electronic_conductivity_s_m
+                * pos.electronic_conductivity_arrhenius.factor(t)
+                * pos
+                    .electronic_transport
+                    .factor(1.0 - pos.electrolyte_volume_fraction),
+            c_max: pos.max_concentration_mol_m3,
+            theta0: pos.initial_concentration_mol_m3 / pos.max_concentration_mol_m3,
+            d_s: pos.solid_diffusivity_m2_s.clone(),
+            d_s_arr: pos.solid_diffusivity_arrhenius.factor(t),
+            ocp: pos.ocp_v.clone(),
+            k_p: pos.exchange_current.k * pos.exchange_current.arrhenius.factor(t),
+            r_film: pos.film_resistance_ohm_m2,
+            c_dl: pos.double_layer_capacitance_f_m2,
+            face,
+            electrolyte,
+            u_n: p.negative.ocp_v,
+            j0_n,
+            j0_n_exponent,
+            c_dl_n: p.negative.double_layer_capacitance_f_m2,
+            area: p.area_m2,
+            control: Control::Current { i_a_m2: 0.0 },
+            voltage_event: None,
+            tape: AssemblyTape::from_recording(0, PatternRecorder::default()),
+        };
+        let mut recorder = PatternRecorder::default();
+        let y = model.rest_state();
+        let yp = vec![0.0; layout.n];
+        model.assemble_jacobian(1.0, &y, &yp, &mut recorder)?;
+        model.tape = AssemblyTape::from_recording(layout.n, recorder);
+        Ok(model)
+    }
+
+    /// The state layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Sets the control (applied current). Call the solver's `reinit` afterwards.
+    pub fn set_control(&mut self, control: Control) {
+        self.control = control;
+    }
+
+    /// Sets the voltage at which the solver's root function fires (`None` = no voltage event).
+    pub fn set_voltage_event(&mut self, v: Option<f64>) {
+        self.voltage_event = v;
+    }
+
+    /// Electrode area A \[m²\].
+    pub fn area_m2(&self) -> f64 {
+        self.area
+    }
+
+    /// Cell voltage V = φ_s(L) − φ_n \[V\] of state `y`.
+    pub fn voltage(&self, y: &[f64]) -> f64 {
+        let l = &self.layout;
+        y[l.phi_s(l.np - 1)] - y[l.i_app] * 0.5 * self.dx_p / self.sigma_eff
+    }
+
+    /// Cell current I \[A\] (positive on discharge) of state `y`.
+    pub fn current_a(&self, y: &[f64]) -> f64 {
+        y[self.layout.i_app] * self.area
+    }
+
+    /// Net charge delivered since the start \[A·h\] of state `y` (positive on discharge).
+    pub fn discharge_capacity_ah(&self, y: &[f64]) -> f64 {
+        y[self.layout.q] * self.area
+    }
+
+    /// Lithium held by the cathode particles \[mol\] in state `y` (volume integral of c_s).
+    pub fn cathode_lithium_mol(&self, y: &[f64]) -> f64 {
+        let l = &self.layout;
+        let eps_s = self.a * self.sphere.radius / 3.0;
+        let per_particle_volume = self.sphere.total_volume();
+        let mut total = 0.0;
+        for i in 0..l.np {
+            let mut avg = 0.0;
+            for k in 0..l.nr {
+                avg += y[l.theta(i, k)] * self.sphere.volume[k];
+            }
+            total += avg / per_particle_volume;
+        }
+        total * self.c_max * eps_s * self.area * self.dx_p
+    }
+
+    /// Charge per unit of `q` \[C\]: converts the delivered-charge unknown to coulombs.
+    pub fn coulombs_per_q(&self) -> f64 {
+        self.area * SECONDS_PER_HOUR
+    }
+}
+
+impl DaeSystem for P2dModel {
+    fn len(&self) -> usize {
+        self.layout.n
+    }
+
+    fn differential(&self) -> Vec<bool> {
+        let l = &self.layout;
+        let mut d = vec![false; l.n];
+        for i in 0..l.np {
+            for k in 0..l.nr {
+                d[l.theta(i, k)] = true;
+            }
+            d[l.dphi(i)] = self.c_dl > 0.0;
+        }
+        if l.binary {
+            for m in 0..l.ne() {
+                d[l.c_e(m)] = true;
+            }
+        }
+        d[l.dphi_n] = self.c_dl_n > 0.0;
+        d[l.q] = true;
+        d
+    }
+
+    fn residual(&mut self, _t: f64, y: &[f64], yp: &[f64], r: &mut [f64]) -> Result<(), EvalError> {
+        self.evaluate_residual(y, yp, r)
+    }
+
+    fn jacobian_pattern(&self) -> SparsityPattern {
+        self.tape.pattern.clone()
+    }
+
+    fn jacobian(
+        &mut self,
+        t: f64,
+        c_j: f64,
+        y: &[f64],
+        yp: &[f64],
+        values: &mut [f64],
+    ) -> Result<(), EvalError> {
+        let _ = t;
+        let mut writer = self.tape.writer(values);
+        self.assemble_jacobian(c_j, y, yp, &mut writer)
+            .map_err(EvalError::NonPhysical)?;
+        debug_assert!(writer.is_complete());
+        Ok(())
+    }
+
+    fn num_roots(&self) -> usize {
+        1
+    }
+
+    fn roots(&mut self, _t: f64, y: &[f64], _yp: &[f64], g: &mut [f64]) -> Result<(), EvalError> {
+        g[0] = match self.voltage_event {
+            Some(v) => self.voltage(y) - v,
+            None => 1.0,
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

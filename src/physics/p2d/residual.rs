@@ -1,0 +1,109 @@
+//! The residual F(t, y, y') of the discretised P2D model. Row i holds the equation that
+//! "belongs" to unknown i of the [`super::Layout`].
+
+use super::{Control, ElectrolyteCoefficients, P2dModel};
+use crate::constants::{FARADAY, SECONDS_PER_HOUR};
+use crate::numerics::dae::EvalError;
+
+impl P2dModel {
+    pub(super) fn evaluate_residual(
+        &self,
+        y: &[f64],
+        yp: &[f64],
+        r: &mut [f64],
+    ) -> Result<(), EvalError> {
+        let l = &self.layout;
+        let (np, ns, nr) = (l.np, l.ns, l.nr);
+        let ne = l.ne();
+        let sph = &self.sphere;
+        let h = sph.h;
+        let flux_scale = 1.0 / (FARADAY * self.c_max);
+
+        // Particles: V_k θ'_k = A_{k+1} G_{k+1} − A_k G_k, G = D_s ∂θ/∂r on faces, written as
+        // θ'_k − (A_{k+1} G_{k+1} − A_k G_k)/V_k.
+        for i in 0..np {
+            let mut g_left = 0.0; // A_k G_k on the inner face of shell k
+            for k in 0..nr {
+                let g_right = if k + 1 < nr {
+                    let (t0, t1) = (y[l.theta(i, k)], y[l.theta(i, k + 1)]);
+                    let (d, _) = self.d_s.eval(0.5 * (t0 + t1));
+                    sph.face_area[k + 1] * d * self.d_s_arr * (t1 - t0) / h
+                } else {
+                    -sph.face_area[nr] * y[l.j(i)] * flux_scale
+                };
+                r[l.theta(i, k)] = yp[l.theta(i, k)] - (g_right - g_left) / sph.volume[k];
+                g_left = g_right;
+            }
+        }
+
+        // Cathode kinetics and the interfacial current density per cell.
+        for i in 0..np {
+            let kin = self.cell_kinetics(y, i).map_err(EvalError::NonPhysical)?;
+            r[l.j(i)] = kin.residual;
+        }
+
+        // Electrolyte current (and salt flux) through every face; face 0 from the counter
+        // electrode, face ne (current collector) carries nothing.
+        let counter = self.counter_face(y).map_err(EvalError::NonPhysical)?;
+        let i_app = y[l.i_app];
+        let mut ie_left = counter.i_e;
+        let mut n_left = match &self.electrolyte {
+            ElectrolyteCoefficients::Binary(b) => -b.p * i_app,
+            ElectrolyteCoefficients::SingleIon { .. } => 0.0,
+        };
+        for m in 0..ne {
+            let (ie_right, n_right) = if m + 1 < ne {
+                let face = self.face_flux(y, m + 1);
+                (face.i_e, face.n)
+            } else {
+                (0.0, 0.0)
+            };
+            let (dx, j_tot) = if m < ns {
+                (self.dx_s, 0.0)
+            } else {
+                let i = m - ns;
+                (self.dx_p, y[l.j(i)] + self.c_dl * yp[l.dphi(i)])
+            };
+            let row = if m < ns {
+                l.phi_e_sep(m)
+            } else {
+                l.dphi(m - ns)
+            };
+            // Rows are multiplied by the cell width: current densities [A/m²].
+            r[row] = (ie_right - ie_left) - dx * self.a * j_tot;
+            if let ElectrolyteCoefficients::Binary(b) = &self.electrolyte {
+                r[l.c_e(m)] =
+                    dx * b.eps[m] * yp[l.c_e(m)] - (n_right - n_left) - dx * b.p * self.a * j_tot;
+            }
+            ie_left = ie_right;
+            n_left = n_right;
+        }
+
+        // Solid phase: (i_s,right − i_s,left) + Δx a j_tot = 0 [A/m²].
+        let mut is_left = 0.0;
+        for i in 0..np {
+            let is_right = if i + 1 < np {
+                -self.sigma_eff * (y[l.phi_s(i + 1)] - y[l.phi_s(i)]) / self.dx_p
+            } else {
+                i_app
+            };
+            let j_tot = y[l.j(i)] + self.c_dl * yp[l.dphi(i)];
+            r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * self.a * j_tot;
+            is_left = is_right;
+        }
+
+        // Counter electrode: i_app = j_n + C_dl,n Δφ_n'.
+        r[l.dphi_n] = i_app - counter.j_n - self.c_dl_n * yp[l.dphi_n];
+
+        // Control and delivered charge.
+        r[l.i_app] = match self.control {
+            Control::Current { i_a_m2 } => i_app - i_a_m2,
+        };
+        r[l.q] = yp[l.q] - i_app / SECONDS_PER_HOUR;
+
+        if r.iter().any(|v| !v.is_finite()) {
+            return Err(EvalError::NonPhysical("residual is not finite".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! Unit tests of the discretised model: analytic Jacobian against finite differences for both
+//! electrolytes with every optional term switched on, and the rest state as an equilibrium.
+
+use super::{Control, P2dModel};
+use crate::numerics::dae::DaeSystem;
+use crate::numerics::mesh::MeshSettings;
+use crate::physics::material::{Arrhenius, MaterialFunction, Table1D};
+use crate::physics::parameters::*;
+
+/// A cell exercising every term: concentration-dependent D_s, tabulated OCP, film resistance,
+/// double layers, Arrhenius factors.
+fn fixture(binary: bool) -> CellParameters {
+    let ocp = Table1D::new(
+        (0..=20).map(|k| k as f64 / 20.0).collect(),
+        (0..=20)
+            .map(|k| 4.3 - 1.5 * (k as f64 / 20.0) - 0.2 * (k as f64 / 20.0).powi(4))
+            .collect(),
+        "fixture",
+    )
+    .unwrap();
+    let arr = Arrhenius {
+        activation_energy_j_mol: 20e3,
+        reference_temperature_k: 298.15,
+    };
+    let electrolyte = if binary {
+        Electrolyte::Binary {
+            initial_concentration_mol_m3: 1000.0,
+            cation_transference_number: 0.38,
+            thermodynamic_factor: MaterialFunction::Polynomial(vec![1.2, 1e-4]),
+            conductivity_s_m: MaterialFunction::Polynomial(vec![0.1, 1.5e-3, -4e-7]),
+            conductivity_arrhenius: arr,
+            diffusivity_m2_s: MaterialFunction::Polynomial(vec![4e-10, -1e-13]),
+            diffusivity_arrhenius: arr,
+        }
+    } else {
+        Electrolyte::SingleIon {
+            positive_conductivity_s_m: 0.24,
+            separator_conductivity_s_m: 0.12,
+            conductivity_arrhenius: arr,
+            nominal_concentration_mol_m3: 1000.0,
+        }
+    };
+    CellParameters {
+        name: "fixture".into(),
+        source: "unit test".into(),
+        temperature_k: 318.0,
+        area_m2: 1e-4,
+        nominal_capacity_ah: 1e-3,
+        lower_cutoff_v: 2.0,
+        upper_cutoff_v: 4.3,
+        positive: PositiveElectrode {
+            thickness_m: 30e-6,
+            active_material_volume_fraction: 0.35,
+            electrolyte_volume_fraction: 0.55,
+            electrolyte_transport: TransportEfficiency::Bruggeman { exponent: 1.5 },
+            electronic_transport: TransportEfficiency::Tortuosity { tortuosity: 2.0 },
+            electronic_conductivity_s_m: 5.0,
+            electronic_conductivity_arrhenius: arr,
+            particle_radius_m: 1e-6,
+            solid_diffusivity_m2_s: MaterialFunction::Polynomial(vec![5e-16, 2e-16]),
+            solid_diffusivity_arrhenius: arr,
+            max_concentration_mol_m3: 48000.0,
+            initial_concentration_mol_m3: 15000.0,
+            ocp_v: MaterialFunction::Table(ocp),
+            exchange_current: CathodeExchangeCurrent {
+                k: 2e-6,
+                arrhenius: arr,
+            },
+            film_resistance_ohm_m2: 0.01,
+            double_layer_capacitance_f_m2: 0.2,
+        },
+        separator: Separator {
+            thickness_m: 100e-6,
+            electrolyte_volume_fraction: if binary { 0.4 } else { 1.0 },
+            electrolyte_transport: TransportEfficiency::Bruggeman { exponent: 1.5 },
+        },
+        electrolyte,
+        negative: CounterElectrode {
+            ocp_v: if binary { 0.0 } else { 0.62 },
+            exchange_current: if binary {
+                CounterExchangeCurrent::LithiumMetal {
+                    k: 3e-3,
+                    c_li_mol_m3: 76923.0,
+                    arrhenius: arr,
+                }
+            } else {
+                CounterExchangeCurrent::Constant {
+                    j0_a_m2: 20.0,
+                    arrhenius: arr,
+                }
+            },
+            double_layer_capacitance_f_m2: 0.1,
+        },
+    }
+}
+
+/// A non-trivial state: graded concentrations and potentials, non-zero current.
+fn perturbed_state(model: &P2dModel) -> (Vec<f64>, Vec<f64>) {
+    let l = *model.layout();
+    let mut y = model.rest_state();
+    let mut yp = vec![0.0; l.n];
+    for (k, v) in y.iter_mut().enumerate() {
+        *v += 1e-3 * ((k as f64 * 0.7).sin());
+    }
+    for i in 0..l.np {
+        for k in 0..l.nr {
+            y[l.theta(i, k)] = 0.3 + 0.01 * i as f64 + 0.004 * k as f64;
+        }
+        y[l.j(i)] = -0.4 + 0.02 * i as f64;
+    }
+    if l.binary {
+        for m in 0..l.ne() {
+            y[l.c_e(m)] = 1.2 - 0.02 * m as f64;
+        }
+    }
+    y[l.i_app] = 9.0;
+    for (k, v) in yp.iter_mut().enumerate() {
+        *v = 1e-3 * ((k as f64 * 0.3).cos());
+    }
+    (y, yp)
+}
+
+fn check_jacobian(binary: bool) {
+    let p = fixture(binary);
+    p.validate().unwrap();
+    let mesh = MeshSettings {
+        positive_x_cells: 5,
+        separator_x_cells: 3,
+        particle_r_cells: 4,
+    };
+    let mut model = P2dModel::new(&p, &mesh).unwrap();
+    model.set_control(Control::Current { i_a_m2: 9.5 });
+    let n = model.len();
+    let (y, yp) = perturbed_state(&model);
+    let c_j = 37.0;
+    let pattern = model.jacobian_pattern();
+    let mut values = vec![0.0; pattern.nnz()];
+    model.jacobian(0.0, c_j, &y, &yp, &mut values).unwrap();
+
+    let mut r0 = vec![0.0; n];
+    model.residual(0.0, &y, &yp, &mut r0).unwrap();
+    let mut dense = vec![vec![0.0; n]; n]; // dense[row][col]
+    for col in 0..n {
+        let h = 1e-7 * y[col].abs().max(1e-3);
+        let (mut yh, mut yph) = (y.clone(), yp.clone());
+        yh[col] += h;
+        yph[col] += c_j * h;
+        let mut r1 = vec![0.0; n];
+        model.residual(0.0, &yh, &yph, &mut r1).unwrap();
+        let mut rm = vec![0.0; n];
+        yh[col] -= 2.0 * h;
+        yph[col] -= 2.0 * c_j * h;
+        model.residual(0.0, &yh, &yph, &mut rm).unwrap();
+        for (row, dense_row) in dense.iter_mut().enumerate() {
+            dense_row[col] = (r1[row] - rm[row]) / (2.0 * h);
+        }
+    }
+    let mut worst = 0.0f64;
+    for (row, dense_row) in dense.iter().enumerate() {
+        let scale = dense_row
+            .iter()
+            .fold(0.0f64, |a, v| a.max(v.abs()))
+            .max(1e-12);
+        for (col, &fd) in dense_row.iter().enumerate() {
+            let analytic = pattern.position(row, col).map_or(0.0, |p| values[p]);
+            let err = (analytic - fd).abs() / scale;
+            assert!(
+                err < 1e-5,
+                "J[{row},{col}]: analytic {analytic:e}, finite difference {fd:e} (binary = {binary})"
+            );
+            worst = worst.max(err);
+        }
+    }
+    assert!(worst < 1e-5);
+}
+
+#[test]
+fn jacobian_matches_finite_differences_single_ion() {
+    check_jacobian(false);
+}
+
+#[test]
+fn jacobian_matches_finite_differences_binary() {
+    check_jacobian(true);
+}
+
+#[test]
+fn rest_state_is_an_equilibrium() {
+    for binary in [false, true] {
+        let p = fixture(binary);
+        let mut model = P2dModel::new(&p, &MeshSettings::default()).unwrap();
+        let y = model.rest_state();
+        let yp = vec![0.0; y.len()];
+        let mut r = vec![0.0; y.len()];
+        model.residual(0.0, &y, &yp, &mut r).unwrap();
+        let worst = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        assert!(worst < 1e-10, "rest residual {worst:e} (binary = {binary})");
+    }
+}

@@ -1,0 +1,398 @@
+//! The validated parameters of a half-cell: porous composite cathode (the working, "positive"
+//! electrode), separator, electrolyte and planar counter electrode. SI units throughout; every
+//! field name carries its unit.
+//!
+//! These are the types the simulation runs on. They are produced from scenario and parameter
+//! files by [`crate::scenario`], which validates them first; the model may assume the checks
+//! listed in [`CellParameters::validate`] hold.
+
+use super::material::{Arrhenius, MaterialFunction};
+
+/// How an effective transport property of a porous phase follows from its volume fraction ε.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TransportEfficiency {
+    /// Bruggeman relation: `P_eff = P · ε^b` (b = 1.5 for random spheres).
+    Bruggeman {
+        /// Bruggeman exponent b \[-\].
+        exponent: f64,
+    },
+    /// Tortuosity factor: `P_eff = P · ε / τ`.
+    Tortuosity {
+        /// Tortuosity factor τ ≥ 1 \[-\].
+        tortuosity: f64,
+    },
+}
+
+impl TransportEfficiency {
+    /// The factor `P_eff / P` for a phase of volume fraction `eps` \[-\].
+    pub fn factor(&self, eps: f64) -> f64 {
+        match *self {
+            TransportEfficiency::Bruggeman { exponent } => eps.powf(exponent),
+            TransportEfficiency::Tortuosity { tortuosity } => eps / tortuosity,
+        }
+    }
+}
+
+/// Exchange-current density at the cathode particle surface,
+/// `j0 = k · (c_e/c_e,ref)^… ` in the symmetric mass-action form used by PyBaMM/DFN:
+/// `j0 = k · c_e^0.5 · c_s^0.5 · (c_s,max − c_s)^0.5` \[A/m²\], concentrations in mol/m³.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CathodeExchangeCurrent {
+    /// Rate constant k \[A/m² · (mol/m³)^−1.5\] at the reference temperature.
+    pub k: f64,
+    /// Temperature dependence of k.
+    pub arrhenius: Arrhenius,
+}
+
+/// Exchange-current density at the planar counter electrode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CounterExchangeCurrent {
+    /// A constant j0 \[A/m²\] (for example a Li-In alloy with a single-ion conductor).
+    Constant {
+        /// j0 \[A/m²\] at the reference temperature.
+        j0_a_m2: f64,
+        /// Temperature dependence.
+        arrhenius: Arrhenius,
+    },
+    /// Lithium metal against a binary electrolyte: `j0 = k · c_Li^0.7 · c_e^0.3` \[A/m²\]
+    /// (the form of Xu et al. 2019 as implemented in PyBaMM).
+    LithiumMetal {
+        /// Rate constant k \[A/m² · (mol/m³)^−1\].
+        k: f64,
+        /// Molar concentration of lithium in the metal c_Li \[mol/m³\].
+        c_li_mol_m3: f64,
+        /// Temperature dependence.
+        arrhenius: Arrhenius,
+    },
+}
+
+/// The porous composite cathode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositiveElectrode {
+    /// Thickness L_p \[m\].
+    pub thickness_m: f64,
+    /// Volume fraction of active material ε_s \[-\].
+    pub active_material_volume_fraction: f64,
+    /// Volume fraction of the electrolyte phase ε_e \[-\] (the solid electrolyte in a composite).
+    pub electrolyte_volume_fraction: f64,
+    /// Effective-property relation for ionic transport in the electrolyte phase.
+    pub electrolyte_transport: TransportEfficiency,
+    /// Effective-property relation for electronic conduction, applied to (1 − ε_e).
+    pub electronic_transport: TransportEfficiency,
+    /// Bulk electronic conductivity of the solid (carbon network + active) σ \[S/m\].
+    pub electronic_conductivity_s_m: f64,
+    /// Temperature dependence of σ.
+    pub electronic_conductivity_arrhenius: Arrhenius,
+    /// Active particle radius R_p \[m\].
+    pub particle_radius_m: f64,
+    /// Solid diffusivity D_s(θ) \[m²/s\] as a function of stoichiometry θ = c_s/c_s,max.
+    pub solid_diffusivity_m2_s: MaterialFunction,
+    /// Temperature dependence of D_s.
+    pub solid_diffusivity_arrhenius: Arrhenius,
+    /// Maximum lithium concentration in the active material c_s,max \[mol/m³\].
+    pub max_concentration_mol_m3: f64,
+    /// Initial, uniform lithium concentration c_s,0 \[mol/m³\].
+    pub initial_concentration_mol_m3: f64,
+    /// Open-circuit potential U(θ) \[V vs Li/Li+\] as a function of stoichiometry θ.
+    pub ocp_v: MaterialFunction,
+    /// Exchange-current density.
+    pub exchange_current: CathodeExchangeCurrent,
+    /// Interphase (film) resistance in series with the charge transfer R_film \[Ω·m²\].
+    pub film_resistance_ohm_m2: f64,
+    /// Double-layer capacitance of the particle/electrolyte interface C_dl \[F/m²\]; 0 = off.
+    pub double_layer_capacitance_f_m2: f64,
+}
+
+impl PositiveElectrode {
+    /// Specific interfacial area `a = 3 ε_s / R_p` \[1/m\].
+    pub fn specific_surface_area_m(&self) -> f64 {
+        3.0 * self.active_material_volume_fraction / self.particle_radius_m
+    }
+}
+
+/// The separator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Separator {
+    /// Thickness L_s \[m\].
+    pub thickness_m: f64,
+    /// Volume fraction of the electrolyte ε_e \[-\] (1 for a dense solid-electrolyte pellet).
+    pub electrolyte_volume_fraction: f64,
+    /// Effective-property relation for ionic transport.
+    pub electrolyte_transport: TransportEfficiency,
+}
+
+/// The electrolyte: single-ion solid conductor or binary liquid.
+// One value per run: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Electrolyte {
+    /// Single-ion conductor (transference number 1): the concentration stays uniform and the
+    /// phase conducts by Ohm's law.
+    SingleIon {
+        /// Bulk ionic conductivity of the electrolyte in the cathode composite κ_p \[S/m\]
+        /// (before the porous-medium correction).
+        positive_conductivity_s_m: f64,
+        /// Bulk ionic conductivity of the separator's electrolyte κ_s \[S/m\].
+        separator_conductivity_s_m: f64,
+        /// Temperature dependence of both conductivities.
+        conductivity_arrhenius: Arrhenius,
+        /// Concentration used in the exchange-current expression c_e \[mol/m³\].
+        nominal_concentration_mol_m3: f64,
+    },
+    /// Binary electrolyte by concentrated-solution theory.
+    Binary {
+        /// Initial, uniform salt concentration c_e,0 \[mol/m³\].
+        initial_concentration_mol_m3: f64,
+        /// Cation transference number t+ \[-\].
+        cation_transference_number: f64,
+        /// Thermodynamic factor 1 + d ln f± / d ln c_e \[-\] as a function of c_e \[mol/m³\].
+        thermodynamic_factor: MaterialFunction,
+        /// Ionic conductivity κ(c_e) \[S/m\], c_e in mol/m³.
+        conductivity_s_m: MaterialFunction,
+        /// Temperature dependence of κ.
+        conductivity_arrhenius: Arrhenius,
+        /// Salt diffusivity D_e(c_e) \[m²/s\], c_e in mol/m³.
+        diffusivity_m2_s: MaterialFunction,
+        /// Temperature dependence of D_e.
+        diffusivity_arrhenius: Arrhenius,
+    },
+}
+
+/// The planar counter electrode (Li metal or Li-In alloy) at x = 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterElectrode {
+    /// Open-circuit potential U_n \[V vs Li/Li+\] (0 for Li, 0.62 for Li-In).
+    pub ocp_v: f64,
+    /// Exchange-current density.
+    pub exchange_current: CounterExchangeCurrent,
+    /// Double-layer capacitance C_dl,n \[F/m²\]; 0 = off.
+    pub double_layer_capacitance_f_m2: f64,
+}
+
+/// Everything the half-cell model needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellParameters {
+    /// Name of the parameter set (for output and messages).
+    pub name: String,
+    /// Citation or description of where the values come from.
+    pub source: String,
+    /// Cell temperature T \[K\] (isothermal).
+    pub temperature_k: f64,
+    /// Electrode area A \[m²\].
+    pub area_m2: f64,
+    /// Nominal capacity used for C-rates \[A·h\].
+    pub nominal_capacity_ah: f64,
+    /// Lower voltage cut-off of the cell \[V\] (cell voltage, against the counter electrode).
+    pub lower_cutoff_v: f64,
+    /// Upper voltage cut-off of the cell \[V\].
+    pub upper_cutoff_v: f64,
+    /// Composite cathode.
+    pub positive: PositiveElectrode,
+    /// Separator.
+    pub separator: Separator,
+    /// Electrolyte.
+    pub electrolyte: Electrolyte,
+    /// Counter electrode.
+    pub negative: CounterElectrode,
+}
+
+/// A parameter that failed a physical check: which one (dotted path) and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ParameterError {
+    /// Dotted parameter path, for example `positive.thickness_m`.
+    pub path: String,
+    /// What was expected.
+    pub message: String,
+}
+
+impl CellParameters {
+    /// Checks the physical consistency of the parameters: positive lengths, volume fractions in
+    /// (0, 1] that sum to at most 1, initial concentrations inside (0, c_max), cut-offs in
+    /// order, and so on. The first violation is returned with the parameter's path.
+    pub fn validate(&self) -> Result<(), ParameterError> {
+        let err = |path: &str, message: String| {
+            Err(ParameterError {
+                path: path.to_string(),
+                message,
+            })
+        };
+        let positive = |path: &str, v: f64| -> Result<(), ParameterError> {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                err(path, format!("expected a positive number, found {v}"))
+            }
+        };
+        let non_negative = |path: &str, v: f64| -> Result<(), ParameterError> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                err(path, format!("expected a number ≥ 0, found {v}"))
+            }
+        };
+        let fraction = |path: &str, v: f64| -> Result<(), ParameterError> {
+            if v.is_finite() && v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                err(
+                    path,
+                    format!("expected a volume fraction in (0, 1], found {v}"),
+                )
+            }
+        };
+        let transport = |path: &str, t: &TransportEfficiency| -> Result<(), ParameterError> {
+            match *t {
+                TransportEfficiency::Bruggeman { exponent } => {
+                    if exponent.is_finite() && exponent >= 0.0 {
+                        Ok(())
+                    } else {
+                        err(
+                            path,
+                            format!("expected a Bruggeman exponent ≥ 0, found {exponent}"),
+                        )
+                    }
+                }
+                TransportEfficiency::Tortuosity { tortuosity } => {
+                    if tortuosity.is_finite() && tortuosity >= 1.0 {
+                        Ok(())
+                    } else {
+                        err(
+                            path,
+                            format!("expected a tortuosity factor ≥ 1, found {tortuosity}"),
+                        )
+                    }
+                }
+            }
+        };
+        positive("temperature_k", self.temperature_k)?;
+        positive("area_m2", self.area_m2)?;
+        positive("nominal_capacity_ah", self.nominal_capacity_ah)?;
+        positive("lower_cutoff_v", self.lower_cutoff_v)?;
+        positive("upper_cutoff_v", self.upper_cutoff_v)?;
+        if self.lower_cutoff_v >= self.upper_cutoff_v {
+            return err(
+                "lower_cutoff_v",
+                format!(
+                    "expected the lower cut-off ({} V) below the upper cut-off ({} V)",
+                    self.lower_cutoff_v, self.upper_cutoff_v
+                ),
+            );
+        }
+        let p = &self.positive;
+        positive("positive.thickness_m", p.thickness_m)?;
+        fraction(
+            "positive.active_material_volume_fraction",
+            p.active_material_volume_fraction,
+        )?;
+        fraction(
+            "positive.electrolyte_volume_fraction",
+            p.electrolyte_volume_fraction,
+        )?;
+        let sum = p.active_material_volume_fraction + p.electrolyte_volume_fraction;
+        if sum > 1.0 + 1e-12 {
+            return err(
+                "positive.electrolyte_volume_fraction",
+                format!(
+                    "expected active_material_volume_fraction + electrolyte_volume_fraction ≤ 1, found {sum}"
+                ),
+            );
+        }
+        transport("positive.electrolyte_transport", &p.electrolyte_transport)?;
+        transport("positive.electronic_transport", &p.electronic_transport)?;
+        positive(
+            "positive.electronic_conductivity_s_m",
+            p.electronic_conductivity_s_m,
+        )?;
+        positive("positive.particle_radius_m", p.particle_radius_m)?;
+        positive(
+            "positive.max_concentration_mol_m3",
+            p.max_concentration_mol_m3,
+        )?;
+        let c0 = p.initial_concentration_mol_m3;
+        if !(c0.is_finite() && c0 > 0.0 && c0 < p.max_concentration_mol_m3) {
+            return err(
+                "positive.initial_concentration_mol_m3",
+                format!(
+                    "expected a value in (0, max_concentration_mol_m3 = {}), found {c0}",
+                    p.max_concentration_mol_m3
+                ),
+            );
+        }
+        if let MaterialFunction::Constant(d) = p.solid_diffusivity_m2_s {
+            positive("positive.solid_diffusivity_m2_s", d)?;
+        }
+        positive("positive.exchange_current.k", p.exchange_current.k)?;
+        non_negative("positive.film_resistance_ohm_m2", p.film_resistance_ohm_m2)?;
+        non_negative(
+            "positive.double_layer_capacitance_f_m2",
+            p.double_layer_capacitance_f_m2,
+        )?;
+        let s = &self.separator;
+        positive("separator.thickness_m", s.thickness_m)?;
+        fraction(
+            "separator.electrolyte_volume_fraction",
+            s.electrolyte_volume_fraction,
+        )?;
+        transport("separator.electrolyte_transport", &s.electrolyte_transport)?;
+        match &self.electrolyte {
+            Electrolyte::SingleIon {
+                positive_conductivity_s_m,
+                separator_conductivity_s_m,
+                nominal_concentration_mol_m3,
+                ..
+            } => {
+                positive(
+                    "electrolyte.positive_conductivity_s_m",
+                    *positive_conductivity_s_m,
+                )?;
+                positive(
+                    "electrolyte.separator_conductivity_s_m",
+                    *separator_conductivity_s_m,
+                )?;
+                positive(
+                    "electrolyte.nominal_concentration_mol_m3",
+                    *nominal_concentration_mol_m3,
+                )?;
+            }
+            Electrolyte::Binary {
+                initial_concentration_mol_m3,
+                cation_transference_number,
+                ..
+            } => {
+                positive(
+                    "electrolyte.initial_concentration_mol_m3",
+                    *initial_concentration_mol_m3,
+                )?;
+                let t = *cation_transference_number;
+                if !(t.is_finite() && (0.0..1.0).contains(&t)) {
+                    return err(
+                        "electrolyte.cation_transference_number",
+                        format!("expected a value in [0, 1) for a binary electrolyte, found {t}"),
+                    );
+                }
+            }
+        }
+        let n = &self.negative;
+        if !n.ocp_v.is_finite() {
+            return err(
+                "negative.ocp_v",
+                format!("expected a finite number, found {}", n.ocp_v),
+            );
+        }
+        match n.exchange_current {
+            CounterExchangeCurrent::Constant { j0_a_m2, .. } => {
+                positive("negative.exchange_current_density_a_m2", j0_a_m2)?
+            }
+            CounterExchangeCurrent::LithiumMetal { k, c_li_mol_m3, .. } => {
+                positive("negative.exchange_current_k", k)?;
+                positive("negative.li_metal_concentration_mol_m3", c_li_mol_m3)?;
+            }
+        }
+        non_negative(
+            "negative.double_layer_capacitance_f_m2",
+            n.double_layer_capacitance_f_m2,
+        )?;
+        Ok(())
+    }
+}

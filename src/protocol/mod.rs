@@ -1,0 +1,8 @@
+//! The cycling protocol, kept apart from the physics: experiment steps, and the driver that runs
+//! them on the DAE solver and streams results to an output sink.
+
+pub mod simulate;
+pub mod step;
+
+pub use simulate::{simulate, RunSummary, SimulationError, TimeseriesRecord, TimeseriesSink};
+pub use step::{Direction, Step, StepLimit};

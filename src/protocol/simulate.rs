@@ -1,0 +1,307 @@
+//! Runs a list of experiment steps on the P2D model with IDA, streaming a time series.
+
+use std::time::Instant;
+
+use crate::numerics::dae::DaeSystem;
+use crate::numerics::ida::{Ida, IdaOptions, SolverError, StepOutcome};
+use crate::numerics::mesh::MeshSettings;
+use crate::physics::p2d::{Control, P2dModel};
+use crate::physics::parameters::CellParameters;
+
+use super::step::{Direction, Step};
+
+/// Solver settings of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverSettings {
+    /// Relative tolerance of IDA's local error test \[-\]. Default 1e-6.
+    pub rtol: f64,
+    /// Absolute tolerance, applied to the model's scaled unknowns \[-\]. Default 1e-8.
+    pub atol: f64,
+    /// Maximum number of internal IDA steps within one experiment step. Default 100 000.
+    pub max_steps: usize,
+    /// Spacing of the output rows \[s\]; `None` writes one row per internal solver step.
+    /// Default `None`.
+    pub output_interval_s: Option<f64>,
+}
+
+impl Default for SolverSettings {
+    fn default() -> Self {
+        SolverSettings {
+            rtol: 1e-6,
+            atol: 1e-8,
+            max_steps: 100_000,
+            output_interval_s: None,
+        }
+    }
+}
+
+/// One row of the time series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeseriesRecord {
+    /// Time since the start of the run \[s\].
+    pub time_s: f64,
+    /// 1-based index of the experiment step.
+    pub step: usize,
+    /// Cell current \[A\], positive on discharge.
+    pub current_a: f64,
+    /// Cell voltage \[V\].
+    pub voltage_v: f64,
+    /// Charge delivered on discharge since the start of the run, net of charge \[A·h\].
+    pub discharge_capacity_ah: f64,
+}
+
+/// Where a run streams its rows. Implementations write and flush as they go, so that a run
+/// that fails late keeps what it computed.
+pub trait TimeseriesSink {
+    /// Records one row.
+    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()>;
+    /// Called when step `step` (1-based) has finished.
+    fn step_finished(&mut self, _step: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps the rows in memory (tests, benchmarks, library use).
+impl TimeseriesSink for Vec<TimeseriesRecord> {
+    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
+        self.push(*row);
+        Ok(())
+    }
+}
+
+/// Why an experiment step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEnd {
+    /// The voltage cut-off was reached.
+    VoltageLimit,
+    /// The duration limit was reached.
+    Duration,
+}
+
+/// What one experiment step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSummary {
+    /// 1-based step index.
+    pub step: usize,
+    /// Why it ended.
+    pub end: StepEnd,
+    /// Duration \[s\].
+    pub duration_s: f64,
+    /// Charge passed during the step, positive on discharge \[A·h\].
+    pub capacity_ah: f64,
+    /// Voltage at the end of the step \[V\].
+    pub final_voltage_v: f64,
+}
+
+/// What a whole run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// One entry per experiment step.
+    pub steps: Vec<StepSummary>,
+    /// Number of unknowns of the discretised model.
+    pub unknowns: usize,
+    /// Internal solver steps over the whole run.
+    pub solver_steps: u64,
+    /// Wall-clock time of the solve \[s\].
+    pub wall_time_s: f64,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulationError {
+    /// The model could not be set up (bad mesh, inconsistent parameters).
+    #[error("setting up the model: {0}")]
+    Setup(String),
+    /// The solver failed during a step.
+    #[error("step {step}: {source}")]
+    Solver {
+        /// 1-based step index.
+        step: usize,
+        /// The solver's error (time, steps, reason).
+        #[source]
+        source: SolverError,
+    },
+    /// Writing output failed.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs `steps` from a rested cell at the initial concentrations, streaming rows to `sink`.
+///
+/// Each step sets the applied current, re-initialises IDA from the current state, computes
+/// consistent algebraic variables (IDACalcIC) and integrates until the voltage cut-off (an IDA
+/// root function) or the duration limit (an IDA stop time), whichever comes first. A step whose
+/// cut-off is already passed at its start ends at once.
+pub fn simulate(
+    params: &CellParameters,
+    mesh: &MeshSettings,
+    solver: &SolverSettings,
+    steps: &[Step],
+    sink: &mut dyn TimeseriesSink,
+) -> Result<RunSummary, SimulationError> {
+    let started = Instant::now();
+    let model = P2dModel::new(params, mesh).map_err(SimulationError::Setup)?;
+    let unknowns = model.len();
+    let y0 = model.rest_state();
+    let yp0 = vec![0.0; unknowns];
+    let options = IdaOptions {
+        rtol: solver.rtol,
+        atol: solver.atol,
+        max_steps: solver.max_steps,
+        suppress_algebraic_error: true,
+        ..IdaOptions::default()
+    };
+    let mut ida = Ida::new(model, 0.0, &y0, &yp0, &options)
+        .map_err(|source| SimulationError::Solver { step: 0, source })?;
+    let mut summaries = Vec::with_capacity(steps.len());
+    let mut y = y0;
+    let mut yp = yp0;
+    for (index, step) in steps.iter().enumerate() {
+        let number = index + 1;
+        let summary = run_step(&mut ida, &mut y, &mut yp, step, number, solver, sink).map_err(
+            |e| match e {
+                StepError::Solver(source) => SimulationError::Solver {
+                    step: number,
+                    source,
+                },
+                StepError::Output(e) => SimulationError::Output(e),
+            },
+        )?;
+        sink.step_finished(number)?;
+        summaries.push(summary);
+    }
+    Ok(RunSummary {
+        steps: summaries,
+        unknowns,
+        solver_steps: ida.stats().steps,
+        wall_time_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+enum StepError {
+    Solver(SolverError),
+    Output(std::io::Error),
+}
+
+impl From<SolverError> for StepError {
+    fn from(e: SolverError) -> Self {
+        StepError::Solver(e)
+    }
+}
+
+impl From<std::io::Error> for StepError {
+    fn from(e: std::io::Error) -> Self {
+        StepError::Output(e)
+    }
+}
+
+fn record(
+    ida: &Ida<P2dModel>,
+    step: usize,
+    sink: &mut dyn TimeseriesSink,
+) -> std::io::Result<TimeseriesRecord> {
+    let model = ida.system();
+    let y = ida.y();
+    let row = TimeseriesRecord {
+        time_s: ida.t(),
+        step,
+        current_a: model.current_a(y),
+        voltage_v: model.voltage(y),
+        discharge_capacity_ah: model.discharge_capacity_ah(y),
+    };
+    sink.record(&row)?;
+    Ok(row)
+}
+
+/// Runs one step from the state (`y`, `yp`) at the solver's current time, and leaves the final
+/// state in `y`, `yp`.
+fn run_step(
+    ida: &mut Ida<P2dModel>,
+    y: &mut [f64],
+    yp: &mut [f64],
+    step: &Step,
+    number: usize,
+    solver: &SolverSettings,
+    sink: &mut dyn TimeseriesSink,
+) -> Result<StepSummary, StepError> {
+    let t_start = ida.t();
+    let limit = step.limit();
+    let (model_i, direction) = match step {
+        Step::ConstantCurrent { direction, .. } => {
+            (step.signed_current_a() / ida.system().area, *direction)
+        }
+    };
+    {
+        let model = ida.system_mut();
+        model.set_control(Control::Current { i_a_m2: model_i });
+        model.set_voltage_event(limit.voltage_v);
+        model.guess_for_current(y, model_i);
+    }
+    ida.reinit(t_start, y, yp)?;
+    let t_end = limit.duration_s.map(|d| t_start + d);
+    let ic_horizon = limit.duration_s.unwrap_or(1.0).min(1.0);
+    ida.calc_ic(t_start + ic_horizon)?;
+    let first = record(ida, number, sink)?;
+    let q_start = first.discharge_capacity_ah;
+
+    let beyond_cutoff = |v: f64| match (limit.voltage_v, direction) {
+        (Some(cut), Direction::Discharge) => v <= cut,
+        (Some(cut), Direction::Charge) => v >= cut,
+        (None, _) => false,
+    };
+    let mut end = StepEnd::VoltageLimit;
+    let mut last = first;
+    if !beyond_cutoff(first.voltage_v) {
+        if let Some(t_end) = t_end {
+            ida.set_stop_time(t_end)?;
+        }
+        let horizon = t_end.unwrap_or(f64::MAX);
+        let mut next_output = solver.output_interval_s.map(|dt| t_start + dt);
+        let mut internal_steps = 0usize;
+        loop {
+            let outcome = match next_output {
+                Some(t_out) => ida.advance_to(t_out.min(horizon))?,
+                None => ida.step(horizon)?,
+            };
+            internal_steps += 1;
+            last = record(ida, number, sink)?;
+            match outcome {
+                StepOutcome::Root { .. } => {
+                    end = StepEnd::VoltageLimit;
+                    break;
+                }
+                StepOutcome::Reached { .. } | StepOutcome::Step { .. } => {
+                    if t_end.is_some_and(|te| ida.t() >= te) {
+                        end = StepEnd::Duration;
+                        break;
+                    }
+                }
+            }
+            if let (Some(t_out), Some(dt)) = (next_output, solver.output_interval_s) {
+                if ida.t() >= t_out {
+                    next_output = Some(t_out + dt);
+                }
+            }
+            if internal_steps > solver.max_steps {
+                return Err(StepError::Solver(SolverError {
+                    time: ida.t(),
+                    steps: ida.stats().steps,
+                    flag: "MAX_STEPS",
+                    reason: format!(
+                        "the step did not reach its limit within {} solver steps",
+                        solver.max_steps
+                    ),
+                }));
+            }
+        }
+    }
+    y.copy_from_slice(ida.y());
+    yp.copy_from_slice(ida.yp());
+    Ok(StepSummary {
+        step: number,
+        end,
+        duration_s: ida.t() - t_start,
+        capacity_ah: last.discharge_capacity_ah - q_start,
+        final_voltage_v: last.voltage_v,
+    })
+}

@@ -1,0 +1,242 @@
+//! Errors from reading scenario and parameter files. Every error names the file (or built-in
+//! parameter set), the key as a dotted path, and what was expected.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a value was read from: a file on disk, or a parameter set built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file, with the path as the user gave it.
+    File(PathBuf),
+    /// A built-in parameter set, by name.
+    Builtin(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::Builtin(name) => write!(f, "built-in parameter set `{name}`"),
+        }
+    }
+}
+
+/// Why a scenario or parameter file could not be turned into something that can run.
+///
+/// Keys are dotted paths from the top of the file (`positive.thickness_m`,
+/// `steps[2].current_A`, with steps numbered from 1 as in the output's `step` column); a
+/// parameter override is shown as `parameters."positive.thickness_m"`.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// A file could not be read.
+    #[error("cannot read {}", .file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("{origin}: not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        origin: Origin,
+        /// The TOML parser's message (with line and column).
+        message: String,
+    },
+    /// A key is missing, unknown, of the wrong type, or has a value that is not allowed.
+    #[error("{origin}: key `{key}`: {expected}")]
+    Key {
+        /// The file that has to change.
+        origin: Origin,
+        /// Dotted path of the key.
+        key: String,
+        /// What was expected (and what was found).
+        expected: String,
+    },
+    /// A table file named by a key could not be read.
+    #[error("{origin}: key `{key}`: cannot read table file {}", .table.display())]
+    TableRead {
+        /// The file holding the key.
+        origin: Origin,
+        /// Dotted path of the key naming the table.
+        key: String,
+        /// The table file as resolved.
+        table: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A table file is not a two-column numeric CSV with a strictly increasing first column.
+    #[error("{origin}: key `{key}`: table file {}{}: {expected}", .table.display(), line_suffix(.line))]
+    Table {
+        /// The file holding the key.
+        origin: Origin,
+        /// Dotted path of the key naming the table.
+        key: String,
+        /// The table file as resolved.
+        table: PathBuf,
+        /// 1-based line of the table file (the header is line 1), if the problem has one.
+        line: Option<usize>,
+        /// What was expected (and what was found).
+        expected: String,
+    },
+}
+
+fn line_suffix(line: &Option<usize>) -> String {
+    match line {
+        Some(l) => format!(", line {l}"),
+        None => String::new(),
+    }
+}
+
+impl ScenarioError {
+    /// The dotted key the error is about, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ScenarioError::Key { key, .. }
+            | ScenarioError::TableRead { key, .. }
+            | ScenarioError::Table { key, .. } => Some(key),
+            ScenarioError::Read { .. } | ScenarioError::Syntax { .. } => None,
+        }
+    }
+
+    /// Shorthand for [`ScenarioError::Key`].
+    pub(crate) fn key_error(
+        origin: &Origin,
+        key: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        ScenarioError::Key {
+            origin: origin.clone(),
+            key: key.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// Joins two parts of a dotted path, either of which may be empty.
+pub(crate) fn join_key(prefix: &str, key: &str) -> String {
+    match (prefix.is_empty(), key.is_empty()) {
+        (true, _) => key.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}.{key}"),
+    }
+}
+
+/// Turns a serde error from deserialising a `toml::Value` into a [`ScenarioError::Key`], with
+/// the full dotted path (`prefix` + the keys the deserialiser walked + the offending field) and
+/// a message in the user's terms rather than Rust's.
+pub(crate) fn from_toml_de(origin: &Origin, prefix: &str, err: &toml::de::Error) -> ScenarioError {
+    let message = err.message().trim().to_string();
+    // `toml::Value` deserialisation appends "in `a.b`" (the keys walked) to its display.
+    let display = err.to_string();
+    let walked = display
+        .trim_end()
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("in `"))
+        .and_then(|l| l.strip_suffix('`'))
+        .unwrap_or("");
+    let path = join_key(prefix, walked);
+    let (key, expected) = describe_serde_message(&path, &message);
+    ScenarioError::key_error(origin, key, expected)
+}
+
+/// Rewrites serde's standard messages into `(key, expected)`.
+fn describe_serde_message(path: &str, message: &str) -> (String, String) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, tail)) = rest.split_once('`') {
+            let tail = tail.trim_start_matches(',').trim();
+            let expected = if tail == "there are no fields" {
+                "unknown key; this table takes no keys".to_string()
+            } else {
+                format!(
+                    "unknown key; {}",
+                    tail.replace("expected one of", "expected one of:")
+                )
+            };
+            return (join_key(path, field), expected);
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        if let Some((field, _)) = rest.split_once('`') {
+            return (join_key(path, field), "missing required key".to_string());
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((found, tail)) = rest.split_once('`') {
+            let tail = tail.trim_start_matches(',').trim();
+            return (path.to_string(), format!("{tail}, found \"{found}\""));
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((found, expected)) = rest.split_once(", expected ") {
+                return (
+                    path.to_string(),
+                    format!("expected {}, found {}", plain_type(expected), found),
+                );
+            }
+        }
+    }
+    (path.to_string(), message.to_string())
+}
+
+/// Rust type names in serde messages, in words.
+fn plain_type(expected: &str) -> String {
+    match expected {
+        "f64" | "f32" => "a number".to_string(),
+        "usize" | "u64" | "u32" => "a non-negative integer".to_string(),
+        "a sequence" => "an array".to_string(),
+        "a map" => "a table".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_become_key_and_expectation() {
+        let (k, e) = describe_serde_message(
+            "solver",
+            "unknown field `rtoll`, expected one of `rtol`, `atol`",
+        );
+        assert_eq!(k, "solver.rtoll");
+        assert!(e.contains("unknown key") && e.contains("`rtol`"), "{e}");
+        let (k, e) = describe_serde_message("cell", "missing field `area_m2`");
+        assert_eq!(k, "cell.area_m2");
+        assert_eq!(e, "missing required key");
+        let (k, e) = describe_serde_message(
+            "positive.thickness_m",
+            "invalid type: string \"thick\", expected f64",
+        );
+        assert_eq!(k, "positive.thickness_m");
+        assert_eq!(e, "expected a number, found string \"thick\"");
+    }
+
+    #[test]
+    fn walked_keys_are_recovered_from_toml_errors() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Inner {
+            x: f64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Inner,
+        }
+        let v: toml::Value = toml::from_str("[inner]\nx = \"a\"").unwrap();
+        let err = v.try_into::<Outer>().unwrap_err();
+        let e = from_toml_de(&Origin::File("f.toml".into()), "top", &err);
+        assert_eq!(e.key(), Some("top.inner.x"));
+        assert!(e.to_string().contains("expected a number"), "{e}");
+    }
+}

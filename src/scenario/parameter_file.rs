@@ -1,0 +1,613 @@
+//! Parameter files (TOML) into validated [`CellParameters`].
+//!
+//! The file is parsed into a TOML tree, the scenario's overrides are merged into the tree, the
+//! tree is read into the raw structs of [`super::raw`] (unknown keys rejected), material
+//! functions are built (tables loaded from CSV), and finally
+//! [`CellParameters::validate`] checks the physics. Every error names the file that has to
+//! change (the parameter file, or the scenario for an overridden key), the key and what was
+//! expected. The format is documented in `docs/scenario.md`.
+
+use std::path::{Path, PathBuf};
+
+use crate::physics::material::{Arrhenius, MaterialFunction};
+use crate::physics::parameters::{
+    CathodeExchangeCurrent, CellParameters, CounterElectrode, CounterExchangeCurrent, Electrolyte,
+    PositiveElectrode, Separator, TransportEfficiency,
+};
+
+use super::builtin::BuiltinParameterSet;
+use super::error::{from_toml_de, Origin, ScenarioError};
+use super::overrides::Overrides;
+use super::raw::{
+    RawCell, RawElectrolyte, RawElectrolyteKind, RawFunction, RawNegative, RawParameterFile,
+    RawPositive, RawSeparator, RawTransport,
+};
+use super::table_csv::parse_table;
+
+/// Where relative table file names of a parameter file resolve.
+enum TableBase {
+    /// The folder of a parameter file on disk.
+    Dir(PathBuf),
+    /// The embedded files of a built-in set.
+    Builtin(&'static BuiltinParameterSet),
+}
+
+/// Reads the parameter file at `path` with `overrides` applied.
+pub(crate) fn load_file(
+    path: &Path,
+    overrides: &Overrides,
+) -> Result<CellParameters, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ctx = Ctx {
+        origin: Origin::File(path.to_path_buf()),
+        tables: TableBase::Dir(dir),
+        overrides,
+    };
+    ctx.load(&text)
+}
+
+/// Reads a built-in set with `overrides` applied.
+pub(crate) fn load_builtin(
+    set: &'static BuiltinParameterSet,
+    overrides: &Overrides,
+) -> Result<CellParameters, ScenarioError> {
+    let ctx = Ctx {
+        origin: Origin::Builtin(set.name),
+        tables: TableBase::Builtin(set),
+        overrides,
+    };
+    ctx.load(set.parameter_file)
+}
+
+struct Ctx<'a> {
+    origin: Origin,
+    tables: TableBase,
+    overrides: &'a Overrides,
+}
+
+impl Ctx<'_> {
+    fn load(&self, text: &str) -> Result<CellParameters, ScenarioError> {
+        let mut tree: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ScenarioError::Syntax {
+                    origin: self.origin.clone(),
+                    message: e.to_string().trim_end().to_string(),
+                })?;
+        self.overrides.apply(&mut tree)?;
+        let raw: RawParameterFile = toml::Value::Table(tree)
+            .try_into()
+            .map_err(|e| self.reblame(from_toml_de(&self.origin, "", &e)))?;
+        let params = self.convert(raw)?;
+        params
+            .validate()
+            .map_err(|e| self.err(&file_key(&e.path), e.message))?;
+        Ok(params)
+    }
+
+    /// A key error, attributed to the scenario if an override set the key.
+    fn err(&self, key: &str, expected: impl Into<String>) -> ScenarioError {
+        let (origin, key) = self
+            .overrides
+            .blame(key)
+            .unwrap_or_else(|| (self.origin.clone(), key.to_string()));
+        ScenarioError::Key {
+            origin,
+            key,
+            expected: expected.into(),
+        }
+    }
+
+    fn reblame(&self, e: ScenarioError) -> ScenarioError {
+        match e {
+            ScenarioError::Key { key, expected, .. } => self.err(&key, expected),
+            other => other,
+        }
+    }
+
+    fn convert(&self, raw: RawParameterFile) -> Result<CellParameters, ScenarioError> {
+        if raw.name.trim().is_empty() {
+            return Err(self.err("name", "expected a non-empty name"));
+        }
+        let RawCell {
+            temperature_k,
+            area_m2,
+            nominal_capacity_ah,
+            lower_cutoff_v,
+            upper_cutoff_v,
+        } = raw.cell;
+        Ok(CellParameters {
+            name: raw.name,
+            source: raw.source,
+            temperature_k,
+            area_m2,
+            nominal_capacity_ah,
+            lower_cutoff_v,
+            upper_cutoff_v,
+            positive: self.positive(raw.positive)?,
+            separator: self.separator(raw.separator)?,
+            electrolyte: self.electrolyte(raw.electrolyte)?,
+            negative: self.negative(raw.negative)?,
+        })
+    }
+
+    fn positive(&self, p: RawPositive) -> Result<PositiveElectrode, ScenarioError> {
+        let solid_diffusivity_m2_s =
+            self.function("positive.solid_diffusivity_m2_s", p.solid_diffusivity_m2_s)?;
+        self.check_transport_property("positive.solid_diffusivity_m2_s", &solid_diffusivity_m2_s)?;
+        Ok(PositiveElectrode {
+            thickness_m: p.thickness_m,
+            active_material_volume_fraction: p.active_material_volume_fraction,
+            electrolyte_volume_fraction: p.electrolyte_volume_fraction,
+            electrolyte_transport: self
+                .transport("positive.electrolyte_transport", &p.electrolyte_transport)?,
+            electronic_transport: self
+                .transport("positive.electronic_transport", &p.electronic_transport)?,
+            electronic_conductivity_s_m: p.electronic_conductivity_s_m,
+            electronic_conductivity_arrhenius: self.arrhenius(
+                "positive.electronic_conductivity",
+                p.electronic_conductivity_activation_energy_j_mol,
+                p.electronic_conductivity_reference_temperature_k,
+            )?,
+            particle_radius_m: p.particle_radius_m,
+            solid_diffusivity_m2_s,
+            solid_diffusivity_arrhenius: self.arrhenius(
+                "positive.solid_diffusivity",
+                p.solid_diffusivity_activation_energy_j_mol,
+                p.solid_diffusivity_reference_temperature_k,
+            )?,
+            max_concentration_mol_m3: p.max_concentration_mol_m3,
+            initial_concentration_mol_m3: p.initial_concentration_mol_m3,
+            ocp_v: self.function("positive.ocp_V", p.ocp_v)?,
+            exchange_current: CathodeExchangeCurrent {
+                k: p.exchange_current_k,
+                arrhenius: self.arrhenius(
+                    "positive.exchange_current",
+                    p.exchange_current_activation_energy_j_mol,
+                    p.exchange_current_reference_temperature_k,
+                )?,
+            },
+            film_resistance_ohm_m2: p.film_resistance_ohm_m2.unwrap_or(0.0),
+            double_layer_capacitance_f_m2: p.double_layer_capacitance_f_m2.unwrap_or(0.0),
+        })
+    }
+
+    fn separator(&self, s: RawSeparator) -> Result<Separator, ScenarioError> {
+        Ok(Separator {
+            thickness_m: s.thickness_m,
+            electrolyte_volume_fraction: s.electrolyte_volume_fraction,
+            electrolyte_transport: self
+                .transport("separator.electrolyte_transport", &s.electrolyte_transport)?,
+        })
+    }
+
+    fn electrolyte(&self, e: RawElectrolyte) -> Result<Electrolyte, ScenarioError> {
+        let conductivity_arrhenius = self.arrhenius(
+            "electrolyte.conductivity",
+            e.conductivity_activation_energy_j_mol,
+            e.conductivity_reference_temperature_k,
+        )?;
+        let present = |v: bool, key: &'static str| if v { Some(key) } else { None };
+        match e.kind {
+            RawElectrolyteKind::SingleIon => {
+                let foreign = [
+                    present(
+                        e.initial_concentration_mol_m3.is_some(),
+                        "initial_concentration_mol_m3",
+                    ),
+                    present(
+                        e.cation_transference_number.is_some(),
+                        "cation_transference_number",
+                    ),
+                    present(e.thermodynamic_factor.is_some(), "thermodynamic_factor"),
+                    present(e.conductivity_s_m.is_some(), "conductivity_S_m"),
+                    present(e.diffusivity_m2_s.is_some(), "diffusivity_m2_s"),
+                    present(
+                        e.diffusivity_activation_energy_j_mol.is_some(),
+                        "diffusivity_activation_energy_J_mol",
+                    ),
+                    present(
+                        e.diffusivity_reference_temperature_k.is_some(),
+                        "diffusivity_reference_temperature_K",
+                    ),
+                ];
+                self.reject_foreign(&foreign, "single_ion", SINGLE_ION_KEYS)?;
+                Ok(Electrolyte::SingleIon {
+                    positive_conductivity_s_m: self.required(
+                        "electrolyte.positive_conductivity_S_m",
+                        e.positive_conductivity_s_m,
+                        "single_ion",
+                    )?,
+                    separator_conductivity_s_m: self.required(
+                        "electrolyte.separator_conductivity_S_m",
+                        e.separator_conductivity_s_m,
+                        "single_ion",
+                    )?,
+                    conductivity_arrhenius,
+                    nominal_concentration_mol_m3: self.required(
+                        "electrolyte.nominal_concentration_mol_m3",
+                        e.nominal_concentration_mol_m3,
+                        "single_ion",
+                    )?,
+                })
+            }
+            RawElectrolyteKind::Binary => {
+                let foreign = [
+                    present(
+                        e.positive_conductivity_s_m.is_some(),
+                        "positive_conductivity_S_m",
+                    ),
+                    present(
+                        e.separator_conductivity_s_m.is_some(),
+                        "separator_conductivity_S_m",
+                    ),
+                    present(
+                        e.nominal_concentration_mol_m3.is_some(),
+                        "nominal_concentration_mol_m3",
+                    ),
+                ];
+                self.reject_foreign(&foreign, "binary", BINARY_KEYS)?;
+                let initial_concentration_mol_m3 = self.required(
+                    "electrolyte.initial_concentration_mol_m3",
+                    e.initial_concentration_mol_m3,
+                    "binary",
+                )?;
+                let cation_transference_number = self.required(
+                    "electrolyte.cation_transference_number",
+                    e.cation_transference_number,
+                    "binary",
+                )?;
+                let thermodynamic_factor = self.function(
+                    "electrolyte.thermodynamic_factor",
+                    self.required(
+                        "electrolyte.thermodynamic_factor",
+                        e.thermodynamic_factor,
+                        "binary",
+                    )?,
+                )?;
+                if let MaterialFunction::Constant(v) = thermodynamic_factor {
+                    if v <= 0.0 {
+                        return Err(self.err(
+                            "electrolyte.thermodynamic_factor",
+                            format!("expected a positive number, found {v}"),
+                        ));
+                    }
+                }
+                let conductivity_s_m = self.function(
+                    "electrolyte.conductivity_S_m",
+                    self.required("electrolyte.conductivity_S_m", e.conductivity_s_m, "binary")?,
+                )?;
+                self.check_transport_property("electrolyte.conductivity_S_m", &conductivity_s_m)?;
+                let diffusivity_m2_s = self.function(
+                    "electrolyte.diffusivity_m2_s",
+                    self.required("electrolyte.diffusivity_m2_s", e.diffusivity_m2_s, "binary")?,
+                )?;
+                self.check_transport_property("electrolyte.diffusivity_m2_s", &diffusivity_m2_s)?;
+                Ok(Electrolyte::Binary {
+                    initial_concentration_mol_m3,
+                    cation_transference_number,
+                    thermodynamic_factor,
+                    conductivity_s_m,
+                    conductivity_arrhenius,
+                    diffusivity_m2_s,
+                    diffusivity_arrhenius: self.arrhenius(
+                        "electrolyte.diffusivity",
+                        e.diffusivity_activation_energy_j_mol,
+                        e.diffusivity_reference_temperature_k,
+                    )?,
+                })
+            }
+        }
+    }
+
+    fn reject_foreign(
+        &self,
+        foreign: &[Option<&'static str>],
+        kind: &str,
+        keys: &[&str],
+    ) -> Result<(), ScenarioError> {
+        if let Some(key) = foreign.iter().flatten().next() {
+            return Err(self.err(
+                &format!("electrolyte.{key}"),
+                format!(
+                    "not a key of kind = \"{kind}\"; expected only {}",
+                    keys.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn required<T>(&self, key: &str, value: Option<T>, kind: &str) -> Result<T, ScenarioError> {
+        value.ok_or_else(|| self.err(key, format!("missing required key (for kind = \"{kind}\")")))
+    }
+
+    fn negative(&self, n: RawNegative) -> Result<CounterElectrode, ScenarioError> {
+        let arrhenius = self.arrhenius(
+            "negative.exchange_current",
+            n.exchange_current_activation_energy_j_mol,
+            n.exchange_current_reference_temperature_k,
+        )?;
+        const FORMS: &str = "either `exchange_current_density_A_m2` (a constant j0) or `exchange_current_k` with `li_metal_concentration_mol_m3` (lithium metal, j0 = k c_Li^0.7 c_e^0.3)";
+        let exchange_current = match (
+            n.exchange_current_density_a_m2,
+            n.exchange_current_k,
+            n.li_metal_concentration_mol_m3,
+        ) {
+            (Some(j0_a_m2), None, None) => CounterExchangeCurrent::Constant { j0_a_m2, arrhenius },
+            (None, Some(k), Some(c_li_mol_m3)) => CounterExchangeCurrent::LithiumMetal {
+                k,
+                c_li_mol_m3,
+                arrhenius,
+            },
+            (Some(_), _, _) => {
+                return Err(self.err(
+                    "negative.exchange_current_density_A_m2",
+                    format!("expected {FORMS}, found both forms"),
+                ))
+            }
+            (None, Some(_), None) => {
+                return Err(self.err(
+                    "negative.li_metal_concentration_mol_m3",
+                    "missing required key (required with `exchange_current_k`)",
+                ))
+            }
+            (None, None, Some(_)) => {
+                return Err(self.err(
+                    "negative.exchange_current_k",
+                    "missing required key (required with `li_metal_concentration_mol_m3`)",
+                ))
+            }
+            (None, None, None) => {
+                return Err(self.err(
+                    "negative.exchange_current_density_A_m2",
+                    format!("missing required key; expected {FORMS}"),
+                ))
+            }
+        };
+        Ok(CounterElectrode {
+            ocp_v: n.ocp_v,
+            exchange_current,
+            double_layer_capacitance_f_m2: n.double_layer_capacitance_f_m2.unwrap_or(0.0),
+        })
+    }
+
+    fn transport(&self, key: &str, t: &RawTransport) -> Result<TransportEfficiency, ScenarioError> {
+        match (t.bruggeman, t.tortuosity) {
+            (Some(exponent), None) => Ok(TransportEfficiency::Bruggeman { exponent }),
+            (None, Some(tortuosity)) => Ok(TransportEfficiency::Tortuosity { tortuosity }),
+            (Some(_), Some(_)) => Err(self.err(
+                key,
+                "expected exactly one of `bruggeman` or `tortuosity`, found both",
+            )),
+            (None, None) => Err(self.err(
+                key,
+                "expected exactly one of `bruggeman` or `tortuosity`, found neither",
+            )),
+        }
+    }
+
+    /// Arrhenius keys `<prefix>_activation_energy_J_mol` and `<prefix>_reference_temperature_K`.
+    fn arrhenius(
+        &self,
+        prefix: &str,
+        activation_energy: Option<f64>,
+        reference_temperature: Option<f64>,
+    ) -> Result<Arrhenius, ScenarioError> {
+        let ea_key = format!("{prefix}_activation_energy_J_mol");
+        let t_key = format!("{prefix}_reference_temperature_K");
+        match (activation_energy, reference_temperature) {
+            (None, None) => Ok(Arrhenius::NONE),
+            (Some(ea), _) if !ea.is_finite() => {
+                Err(self.err(&ea_key, format!("expected a finite number, found {ea}")))
+            }
+            (Some(ea), Some(t)) => {
+                if t.is_finite() && t > 0.0 {
+                    Ok(Arrhenius {
+                        activation_energy_j_mol: ea,
+                        reference_temperature_k: t,
+                    })
+                } else {
+                    Err(self.err(&t_key, format!("expected a temperature > 0 K, found {t}")))
+                }
+            }
+            (Some(_), None) => Err(self.err(
+                &t_key,
+                format!(
+                    "missing required key (required with `{}`)",
+                    last_segment(&ea_key)
+                ),
+            )),
+            (None, Some(_)) => Err(self.err(
+                &ea_key,
+                format!(
+                    "missing required key (`{}` has no effect without an activation energy)",
+                    last_segment(&t_key)
+                ),
+            )),
+        }
+    }
+
+    fn function(&self, key: &str, raw: RawFunction) -> Result<MaterialFunction, ScenarioError> {
+        match raw {
+            RawFunction::Constant(v) => {
+                if v.is_finite() {
+                    Ok(MaterialFunction::Constant(v))
+                } else {
+                    Err(self.err(key, format!("expected a finite number, found {v}")))
+                }
+            }
+            RawFunction::Polynomial(c) => {
+                if c.is_empty() {
+                    Err(self.err(
+                        &format!("{key}.polynomial"),
+                        "expected at least one coefficient [c0, c1, ...], found an empty array",
+                    ))
+                } else if let Some(bad) = c.iter().find(|v| !v.is_finite()) {
+                    Err(self.err(
+                        &format!("{key}.polynomial"),
+                        format!("expected finite coefficients, found {bad}"),
+                    ))
+                } else {
+                    Ok(MaterialFunction::Polynomial(c))
+                }
+            }
+            RawFunction::Table(name) => self.table(&format!("{key}.table"), &name),
+        }
+    }
+
+    fn table(&self, key: &str, name: &str) -> Result<MaterialFunction, ScenarioError> {
+        let (origin, shown_key) = self
+            .overrides
+            .blame(key)
+            .unwrap_or_else(|| (self.origin.clone(), key.to_string()));
+        let as_path = Path::new(name);
+        let (text, table_path, source): (std::borrow::Cow<'_, str>, PathBuf, String) = match &self
+            .tables
+        {
+            TableBase::Builtin(set) if !as_path.is_absolute() => match set.table(name) {
+                Some(text) => (
+                    text.into(),
+                    PathBuf::from(name),
+                    format!("built-in parameter set `{}`: {name}", set.name),
+                ),
+                None => {
+                    let known: Vec<String> =
+                        set.tables.iter().map(|(n, _)| format!("`{n}`")).collect();
+                    return Err(ScenarioError::Key {
+                        origin,
+                        key: shown_key,
+                        expected: format!(
+                            "expected one of the set's tables {}, found \"{name}\"",
+                            known.join(", ")
+                        ),
+                    });
+                }
+            },
+            tables => {
+                let path = match tables {
+                    TableBase::Dir(dir) => dir.join(as_path),
+                    TableBase::Builtin(_) => as_path.to_path_buf(),
+                };
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ScenarioError::TableRead {
+                        origin: origin.clone(),
+                        key: shown_key.clone(),
+                        table: path.clone(),
+                        source,
+                    })?;
+                let source = path.display().to_string();
+                (text.into(), path, source)
+            }
+        };
+        parse_table(&text, &source)
+            .map(MaterialFunction::Table)
+            .map_err(|e| ScenarioError::Table {
+                origin,
+                key: shown_key,
+                table: table_path,
+                line: e.line,
+                expected: e.expected,
+            })
+    }
+
+    /// Diffusivities and conductivities: a constant must be > 0, table values ≥ 0.
+    fn check_transport_property(
+        &self,
+        key: &str,
+        f: &MaterialFunction,
+    ) -> Result<(), ScenarioError> {
+        match f {
+            MaterialFunction::Constant(v) if *v <= 0.0 => {
+                Err(self.err(key, format!("expected a positive number, found {v}")))
+            }
+            MaterialFunction::Table(t) => match t.y().iter().position(|v| *v < 0.0) {
+                Some(i) => Err(self.err(
+                    &format!("{key}.table"),
+                    format!(
+                        "expected values ≥ 0 in the second column, found {} at x = {}",
+                        t.y()[i],
+                        t.x()[i]
+                    ),
+                )),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+}
+
+const SINGLE_ION_KEYS: &[&str] = &[
+    "kind",
+    "positive_conductivity_S_m",
+    "separator_conductivity_S_m",
+    "nominal_concentration_mol_m3",
+    "conductivity_activation_energy_J_mol",
+    "conductivity_reference_temperature_K",
+];
+
+const BINARY_KEYS: &[&str] = &[
+    "kind",
+    "initial_concentration_mol_m3",
+    "cation_transference_number",
+    "thermodynamic_factor",
+    "conductivity_S_m",
+    "conductivity_activation_energy_J_mol",
+    "conductivity_reference_temperature_K",
+    "diffusivity_m2_s",
+    "diffusivity_activation_energy_J_mol",
+    "diffusivity_reference_temperature_K",
+];
+
+fn last_segment(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// The key in the parameter file for a path reported by [`CellParameters::validate`] (which
+/// uses the Rust field names).
+pub(crate) fn file_key(path: &str) -> String {
+    let mapped = match path {
+        "temperature_k" => "cell.temperature_K",
+        "area_m2" => "cell.area_m2",
+        "nominal_capacity_ah" => "cell.nominal_capacity_Ah",
+        "lower_cutoff_v" => "cell.lower_cutoff_V",
+        "upper_cutoff_v" => "cell.upper_cutoff_V",
+        "positive.electronic_conductivity_s_m" => "positive.electronic_conductivity_S_m",
+        "positive.exchange_current.k" => "positive.exchange_current_k",
+        "positive.ocp_v" => "positive.ocp_V",
+        "positive.double_layer_capacitance_f_m2" => "positive.double_layer_capacitance_F_m2",
+        "electrolyte.positive_conductivity_s_m" => "electrolyte.positive_conductivity_S_m",
+        "electrolyte.separator_conductivity_s_m" => "electrolyte.separator_conductivity_S_m",
+        "electrolyte.conductivity_s_m" => "electrolyte.conductivity_S_m",
+        "negative.ocp_v" => "negative.ocp_V",
+        "negative.exchange_current_density_a_m2" => "negative.exchange_current_density_A_m2",
+        "negative.double_layer_capacitance_f_m2" => "negative.double_layer_capacitance_F_m2",
+        other => other,
+    };
+    mapped.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_paths_map_to_file_keys() {
+        assert_eq!(file_key("temperature_k"), "cell.temperature_K");
+        assert_eq!(file_key("positive.thickness_m"), "positive.thickness_m");
+        assert_eq!(
+            file_key("positive.exchange_current.k"),
+            "positive.exchange_current_k"
+        );
+        assert_eq!(
+            file_key("negative.exchange_current_density_a_m2"),
+            "negative.exchange_current_density_A_m2"
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! The raw, unvalidated shapes of scenario and parameter files, as serde reads them. Every struct
+//! rejects unknown keys. Key names carry their units as written in the files (`temperature_K`,
+//! `conductivity_S_m`); the conversion into the validated types lives in
+//! [`super::parameter_file`] and [`super::scenario_file`].
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+// ---------------------------------------------------------------------------------------------
+// Parameter file
+// ---------------------------------------------------------------------------------------------
+
+/// A whole parameter file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawParameterFile {
+    pub name: String,
+    pub source: String,
+    pub cell: RawCell,
+    pub positive: RawPositive,
+    pub separator: RawSeparator,
+    pub electrolyte: RawElectrolyte,
+    pub negative: RawNegative,
+}
+
+/// `[cell]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCell {
+    #[serde(rename = "temperature_K")]
+    pub temperature_k: f64,
+    pub area_m2: f64,
+    #[serde(rename = "nominal_capacity_Ah")]
+    pub nominal_capacity_ah: f64,
+    #[serde(rename = "lower_cutoff_V")]
+    pub lower_cutoff_v: f64,
+    #[serde(rename = "upper_cutoff_V")]
+    pub upper_cutoff_v: f64,
+}
+
+/// `[positive]`: the composite cathode.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPositive {
+    pub thickness_m: f64,
+    pub active_material_volume_fraction: f64,
+    pub electrolyte_volume_fraction: f64,
+    pub electrolyte_transport: RawTransport,
+    pub electronic_transport: RawTransport,
+    #[serde(rename = "electronic_conductivity_S_m")]
+    pub electronic_conductivity_s_m: f64,
+    #[serde(rename = "electronic_conductivity_activation_energy_J_mol")]
+    pub electronic_conductivity_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "electronic_conductivity_reference_temperature_K")]
+    pub electronic_conductivity_reference_temperature_k: Option<f64>,
+    pub particle_radius_m: f64,
+    pub solid_diffusivity_m2_s: RawFunction,
+    #[serde(rename = "solid_diffusivity_activation_energy_J_mol")]
+    pub solid_diffusivity_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "solid_diffusivity_reference_temperature_K")]
+    pub solid_diffusivity_reference_temperature_k: Option<f64>,
+    pub max_concentration_mol_m3: f64,
+    pub initial_concentration_mol_m3: f64,
+    #[serde(rename = "ocp_V")]
+    pub ocp_v: RawFunction,
+    pub exchange_current_k: f64,
+    #[serde(rename = "exchange_current_activation_energy_J_mol")]
+    pub exchange_current_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "exchange_current_reference_temperature_K")]
+    pub exchange_current_reference_temperature_k: Option<f64>,
+    pub film_resistance_ohm_m2: Option<f64>,
+    #[serde(rename = "double_layer_capacitance_F_m2")]
+    pub double_layer_capacitance_f_m2: Option<f64>,
+}
+
+/// `[separator]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSeparator {
+    pub thickness_m: f64,
+    pub electrolyte_volume_fraction: f64,
+    pub electrolyte_transport: RawTransport,
+}
+
+/// `[electrolyte]`: one flat table for both kinds, so that every key error carries its path;
+/// which keys a kind requires or forbids is checked in the conversion.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawElectrolyte {
+    pub kind: RawElectrolyteKind,
+    // single_ion
+    #[serde(rename = "positive_conductivity_S_m")]
+    pub positive_conductivity_s_m: Option<f64>,
+    #[serde(rename = "separator_conductivity_S_m")]
+    pub separator_conductivity_s_m: Option<f64>,
+    pub nominal_concentration_mol_m3: Option<f64>,
+    // binary
+    pub initial_concentration_mol_m3: Option<f64>,
+    pub cation_transference_number: Option<f64>,
+    pub thermodynamic_factor: Option<RawFunction>,
+    #[serde(rename = "conductivity_S_m")]
+    pub conductivity_s_m: Option<RawFunction>,
+    pub diffusivity_m2_s: Option<RawFunction>,
+    #[serde(rename = "diffusivity_activation_energy_J_mol")]
+    pub diffusivity_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "diffusivity_reference_temperature_K")]
+    pub diffusivity_reference_temperature_k: Option<f64>,
+    // both
+    #[serde(rename = "conductivity_activation_energy_J_mol")]
+    pub conductivity_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "conductivity_reference_temperature_K")]
+    pub conductivity_reference_temperature_k: Option<f64>,
+}
+
+/// `electrolyte.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawElectrolyteKind {
+    SingleIon,
+    Binary,
+}
+
+/// `[negative]`: the planar counter electrode.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNegative {
+    #[serde(rename = "ocp_V")]
+    pub ocp_v: f64,
+    #[serde(rename = "exchange_current_density_A_m2")]
+    pub exchange_current_density_a_m2: Option<f64>,
+    pub exchange_current_k: Option<f64>,
+    pub li_metal_concentration_mol_m3: Option<f64>,
+    #[serde(rename = "exchange_current_activation_energy_J_mol")]
+    pub exchange_current_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "exchange_current_reference_temperature_K")]
+    pub exchange_current_reference_temperature_k: Option<f64>,
+    #[serde(rename = "double_layer_capacitance_F_m2")]
+    pub double_layer_capacitance_f_m2: Option<f64>,
+}
+
+/// `{ bruggeman = b }` or `{ tortuosity = tau }` (exactly one; checked in the conversion).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTransport {
+    pub bruggeman: Option<f64>,
+    pub tortuosity: Option<f64>,
+}
+
+/// A material function as written: a number, `{ table = "file.csv" }` or
+/// `{ polynomial = [c0, c1, ...] }`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawFunction {
+    Constant(f64),
+    Table(String),
+    Polynomial(Vec<f64>),
+}
+
+const FUNCTION_KEYS: &[&str] = &["table", "polynomial"];
+
+impl<'de> Deserialize<'de> for RawFunction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawFunctionVisitor)
+    }
+}
+
+struct RawFunctionVisitor;
+
+impl<'de> Visitor<'de> for RawFunctionVisitor {
+    type Value = RawFunction;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, { table = \"file.csv\" } or { polynomial = [c0, c1, ...] }")
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawFunction, E> {
+        Ok(RawFunction::Constant(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawFunction, E> {
+        Ok(RawFunction::Constant(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawFunction, E> {
+        Ok(RawFunction::Constant(v as f64))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFunction, A::Error> {
+        let mut found: Option<RawFunction> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if found.is_some() {
+                return Err(de::Error::custom(
+                    "expected exactly one of `table` or `polynomial`, found more than one key",
+                ));
+            }
+            found = Some(match key.as_str() {
+                "table" => RawFunction::Table(map.next_value()?),
+                "polynomial" => RawFunction::Polynomial(map.next_value()?),
+                other => return Err(de::Error::unknown_field(other, FUNCTION_KEYS)),
+            });
+        }
+        found.ok_or_else(|| {
+            de::Error::custom("expected exactly one of `table` or `polynomial`, found none")
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario file
+// ---------------------------------------------------------------------------------------------
+
+/// A whole scenario file. `parameters` (the overrides) and `steps` stay as TOML values here:
+/// overrides are merged into the parameter tree before it is read, and steps are read one by
+/// one so that an error can name its step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub parameter_set: Option<String>,
+    pub parameter_file: Option<String>,
+    pub parameters: Option<toml::Table>,
+    pub mesh: Option<RawMesh>,
+    pub solver: Option<RawSolver>,
+    pub steps: Option<Vec<toml::Value>>,
+}
+
+/// `[mesh]`; every key optional (defaults from `MeshSettings::default()`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMesh {
+    pub positive_x_cells: Option<usize>,
+    pub separator_x_cells: Option<usize>,
+    pub particle_r_cells: Option<usize>,
+}
+
+/// `[solver]`; every key optional (defaults from `SolverSettings::default()`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSolver {
+    pub rtol: Option<f64>,
+    pub atol: Option<f64>,
+    pub max_steps: Option<usize>,
+    pub output_interval_s: Option<f64>,
+}
+
+/// One `[[steps]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStep {
+    pub direction: RawDirection,
+    #[serde(rename = "current_A")]
+    pub current_a: Option<f64>,
+    pub c_rate: Option<f64>,
+    #[serde(rename = "until_voltage_V")]
+    pub until_voltage_v: Option<f64>,
+    pub duration_s: Option<f64>,
+}
+
+/// `direction` of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawDirection {
+    Discharge,
+    Charge,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(text: &str) -> Result<RawFunction, toml::de::Error> {
+        #[derive(Deserialize)]
+        struct W {
+            f: RawFunction,
+        }
+        let v: toml::Value = toml::from_str(&format!("f = {text}")).unwrap();
+        v.try_into::<W>().map(|w| w.f)
+    }
+
+    #[test]
+    fn functions_in_all_three_forms() {
+        assert_eq!(function("2").unwrap(), RawFunction::Constant(2.0));
+        assert_eq!(function("2.5e-3").unwrap(), RawFunction::Constant(2.5e-3));
+        assert_eq!(
+            function("{ table = \"a.csv\" }").unwrap(),
+            RawFunction::Table("a.csv".into())
+        );
+        assert_eq!(
+            function("{ polynomial = [1, 2.0] }").unwrap(),
+            RawFunction::Polynomial(vec![1.0, 2.0])
+        );
+    }
+
+    #[test]
+    fn malformed_functions_say_what_is_expected() {
+        let e = function("\"x\"").unwrap_err().to_string();
+        assert!(e.contains("a number, { table"), "{e}");
+        let e = function("{ tabel = \"a.csv\" }").unwrap_err().to_string();
+        assert!(e.contains("unknown field `tabel`"), "{e}");
+        let e = function("{ table = \"a.csv\", polynomial = [1] }")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exactly one"), "{e}");
+    }
+}

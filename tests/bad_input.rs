@@ -1,0 +1,782 @@
+//! Bad input: one test per kind of mistake in a scenario, a parameter file or a table. Each
+//! asserts that the error (with its causes) names the file, the key and what was expected, and
+//! all of them fail in `load_scenario`, before anything is solved or written.
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use asslb::scenario::{builtin_parameter_set, load_scenario};
+
+/// The error and its causes, as the CLI prints them.
+fn chain(e: &dyn Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str("\ncaused by: ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// A temporary folder with a scenario and, where needed, a parameter file and tables.
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+const GOOD_STEP: &str = r#"
+[[steps]]
+direction = "discharge"
+current_A = 7.2e-4
+until_voltage_V = 1.38
+"#;
+
+impl Case {
+    fn new() -> Self {
+        Case {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+
+    /// Writes the solid built-in set as `cell.toml` + `positive_ocp.csv`, with `edit` applied
+    /// to the parameter file text.
+    fn parameter_file(&self, edit: impl FnOnce(String) -> String) {
+        let set = builtin_parameter_set("solid_halfcell_single_ion").expect("built-in set");
+        self.write("cell.toml", &edit(set.parameter_file.to_string()));
+        self.write(
+            "positive_ocp.csv",
+            set.table("positive_ocp.csv").expect("embedded table"),
+        );
+    }
+
+    /// Loads `scenario.toml` with `text`, expecting an error; returns the full chain.
+    fn error(&self, text: &str) -> String {
+        let path = self.write("scenario.toml", text);
+        match load_scenario(&path) {
+            Ok(s) => panic!("expected an error, got a valid scenario: {s:?}"),
+            Err(e) => chain(&e),
+        }
+    }
+}
+
+/// Replaces `from` (which must occur) by `to`.
+fn replace(text: String, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "test setup: `{from}` not in the text");
+    text.replacen(from, to, 1)
+}
+
+#[track_caller]
+fn assert_contains_all(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            message.contains(part),
+            "expected the error to contain {part:?}:\n{message}"
+        );
+    }
+}
+
+fn builtin_scenario(extra: &str) -> String {
+    format!("parameter_set = \"solid_halfcell_single_ion\"\n{extra}\n{GOOD_STEP}")
+}
+
+fn file_scenario(extra: &str) -> String {
+    format!("parameter_file = \"cell.toml\"\n{extra}\n{GOOD_STEP}")
+}
+
+// ------------------------------------------------------------------------------------------
+// Files and TOML syntax
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn scenario_file_that_does_not_exist() {
+    let case = Case::new();
+    let path = case.dir.path().join("nope.toml");
+    let e = chain(&load_scenario(&path).unwrap_err());
+    assert_contains_all(&e, &["cannot read", "nope.toml", "caused by:"]);
+}
+
+#[test]
+fn scenario_that_is_not_toml() {
+    let e = Case::new().error("parameter_set = \"solid_halfcell_single_ion\n[[steps]]\n");
+    assert_contains_all(&e, &["scenario.toml", "not valid TOML", "line 1"]);
+}
+
+#[test]
+fn parameter_file_that_does_not_exist() {
+    let e = Case::new().error(&file_scenario(""));
+    assert_contains_all(&e, &["cannot read", "cell.toml", "caused by:"]);
+}
+
+#[test]
+fn parameter_file_that_is_not_toml() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "[cell]", "[cell"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(&e, &["cell.toml", "not valid TOML"]);
+}
+
+// ------------------------------------------------------------------------------------------
+// Missing keys
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn step_without_direction() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[1].direction",
+            "missing required key",
+        ],
+    );
+}
+
+#[test]
+fn parameter_file_without_a_required_key() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "area_m2 = 7.853981634e-05", ""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(&e, &["cell.toml", "cell.area_m2", "missing required key"]);
+}
+
+#[test]
+fn scenario_without_a_parameter_set() {
+    let e = Case::new().error(GOOD_STEP);
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameter_set",
+            "missing required key",
+            "parameter_file",
+        ],
+    );
+}
+
+#[test]
+fn scenario_without_steps() {
+    let e = Case::new().error("parameter_set = \"solid_halfcell_single_ion\"\n");
+    assert_contains_all(&e, &["scenario.toml", "`steps`", "at least one [[steps]]"]);
+}
+
+#[test]
+fn arrhenius_activation_energy_without_reference_temperature() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "particle_radius_m = 1e-06",
+            "particle_radius_m = 1e-06\nsolid_diffusivity_activation_energy_J_mol = 30000.0",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.solid_diffusivity_reference_temperature_K",
+            "missing required key",
+            "solid_diffusivity_activation_energy_J_mol",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Malformed values
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn parameter_of_the_wrong_type() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "thickness_m = 2.7e-05", "thickness_m = \"thick\""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.thickness_m",
+            "expected a number",
+            "\"thick\"",
+        ],
+    );
+}
+
+#[test]
+fn material_function_in_no_known_form() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "ocp_V = { table = \"positive_ocp.csv\" }",
+            "ocp_V = \"positive_ocp.csv\"",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.ocp_V",
+            "expected a number, { table = \"file.csv\" } or { polynomial",
+        ],
+    );
+}
+
+#[test]
+fn mesh_cells_not_an_integer() {
+    let e = Case::new().error(&builtin_scenario("[mesh]\npositive_x_cells = -3\n"));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "mesh.positive_x_cells",
+            "expected a non-negative integer",
+            "-3",
+        ],
+    );
+}
+
+#[test]
+fn step_direction_misspelt() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"dischrge\"\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[1].direction",
+            "`discharge`",
+            "`charge`",
+            "dischrge",
+        ],
+    );
+}
+
+#[test]
+fn electrolyte_kind_unknown() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "kind = \"single_ion\"", "kind = \"gel\""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "electrolyte.kind",
+            "`single_ion`",
+            "`binary`",
+            "gel",
+        ],
+    );
+}
+
+#[test]
+fn electrolyte_key_of_the_other_kind() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "kind = \"single_ion\"",
+            "kind = \"single_ion\"\ncation_transference_number = 0.4",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "electrolyte.cation_transference_number",
+            "not a key of kind = \"single_ion\"",
+        ],
+    );
+}
+
+#[test]
+fn transport_given_both_ways() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "electronic_transport = { bruggeman = 1.5 }",
+            "electronic_transport = { bruggeman = 1.5, tortuosity = 2.0 }",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.electronic_transport",
+            "exactly one of `bruggeman` or `tortuosity`",
+        ],
+    );
+}
+
+#[test]
+fn counter_electrode_exchange_current_in_both_forms() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "exchange_current_density_A_m2 = 20.0",
+            "exchange_current_density_A_m2 = 20.0\nexchange_current_k = 0.003\nli_metal_concentration_mol_m3 = 76923.0",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "negative.exchange_current_density_A_m2",
+            "either",
+            "found both",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Unknown keys
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_key_in_the_scenario() {
+    let e = Case::new().error(&builtin_scenario("[solver]\nrtoll = 1e-6\n"));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "solver.rtoll", "unknown key", "`rtol`"],
+    );
+}
+
+#[test]
+fn unknown_top_level_key_in_the_scenario() {
+    let e = Case::new().error(&builtin_scenario("temperature = 300\n"));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "`temperature`",
+            "unknown key",
+            "`parameter_set`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_step() {
+    let e = Case::new().error(&builtin_scenario(
+        "[[steps]]\ndirection = \"charge\"\ncurrent_A = 1e-4\nuntil_V = 3.6\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[1].until_V",
+            "unknown key",
+            "`until_voltage_V`",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_in_the_parameter_file() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "particle_radius_m = 1e-06", "particle_radius_um = 1.0"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.particle_radius_um",
+            "unknown key",
+            "`particle_radius_m`",
+        ],
+    );
+}
+
+#[test]
+fn override_of_a_path_that_does_not_exist() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"positive.particle_radius\" = 1.2e-6\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.particle_radius\"",
+            "unknown key",
+            "`particle_radius_m`",
+        ],
+    );
+}
+
+#[test]
+fn override_of_a_section_that_does_not_exist() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"postive.thickness_m\" = 1e-5\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"postive.thickness_m\"",
+            "unknown key",
+            "`positive`",
+        ],
+    );
+}
+
+#[test]
+fn override_of_the_wrong_type() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"cell.temperature_K\" = \"hot\"\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"cell.temperature_K\"",
+            "expected a number",
+        ],
+    );
+}
+
+#[test]
+fn unknown_parameter_set() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameter_set",
+            "expected the name of a built-in parameter set",
+            "\"solid_halfcell_single_ion\"",
+            "\"solid_halfcell\"",
+        ],
+    );
+}
+
+#[test]
+fn both_parameter_set_and_parameter_file() {
+    let e = Case::new().error(&builtin_scenario("parameter_file = \"cell.toml\"\n"));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameter_set",
+            "exactly one",
+            "found both",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Table files
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn table_file_that_does_not_exist() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "\"positive_ocp.csv\"", "\"missing_ocp.csv\""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.ocp_V.table",
+            "cannot read table file",
+            "missing_ocp.csv",
+            "caused by:",
+        ],
+    );
+}
+
+#[test]
+fn table_file_with_three_columns() {
+    let case = Case::new();
+    case.parameter_file(|t| t);
+    case.write(
+        "positive_ocp.csv",
+        "stoichiometry,ocp_V\n0,4.5\n0.5,3.5,1\n1,2.0\n",
+    );
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.ocp_V.table",
+            "positive_ocp.csv",
+            "line 3",
+            "expected 2 comma-separated numbers",
+        ],
+    );
+}
+
+#[test]
+fn table_file_with_text_where_a_number_belongs() {
+    let case = Case::new();
+    case.parameter_file(|t| t);
+    case.write(
+        "positive_ocp.csv",
+        "stoichiometry,ocp_V\n0,4.5\n0.5,three\n1,2.0\n",
+    );
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "positive_ocp.csv",
+            "line 3",
+            "expected a finite number",
+            "`three`",
+            "positive.ocp_V.table",
+        ],
+    );
+}
+
+#[test]
+fn table_file_not_increasing() {
+    let case = Case::new();
+    case.parameter_file(|t| t);
+    case.write(
+        "positive_ocp.csv",
+        "stoichiometry,ocp_V\n0,4.5\n0.5,3.5\n0.4,3.4\n1,2.0\n",
+    );
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.ocp_V.table",
+            "positive_ocp.csv",
+            "line 4",
+            "strictly increasing",
+        ],
+    );
+}
+
+#[test]
+fn table_named_in_an_override_resolves_against_the_scenario() {
+    let case = Case::new();
+    case.write(
+        "my_ocp.csv",
+        "stoichiometry,ocp_V\n0,4.5\n0.5,3.5\n0.5,3.4\n",
+    );
+    let e = case.error(&builtin_scenario(
+        "[parameters]\n\"positive.ocp_V\" = { table = \"my_ocp.csv\" }\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.ocp_V.table\"",
+            "my_ocp.csv",
+            "line 4",
+            "strictly increasing",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Non-physical parameters
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn negative_thickness() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "thickness_m = 2.7e-05", "thickness_m = -2.7e-05"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.thickness_m",
+            "expected a positive number",
+            "-0.000027",
+        ],
+    );
+}
+
+#[test]
+fn negative_thickness_by_override() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"separator.thickness_m\" = -1e-4\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"separator.thickness_m\"",
+            "expected a positive number",
+        ],
+    );
+}
+
+#[test]
+fn volume_fractions_summing_above_one() {
+    let case = Case::new();
+    case.parameter_file(|t| {
+        replace(
+            t,
+            "active_material_volume_fraction = 0.3",
+            "active_material_volume_fraction = 0.5",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "positive.electrolyte_volume_fraction",
+            "≤ 1",
+            "1.1",
+        ],
+    );
+}
+
+#[test]
+fn cut_offs_in_the_wrong_order() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"cell.lower_cutoff_V\" = 3.9\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "cell.lower_cutoff_V",
+            "below the upper cut-off",
+        ],
+    );
+}
+
+#[test]
+fn cut_offs_in_the_wrong_order_in_a_parameter_file() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "upper_cutoff_V = 3.68", "upper_cutoff_V = 1.0"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "cell.lower_cutoff_V",
+            "below the upper cut-off",
+        ],
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Steps, mesh and solver
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn step_current_not_positive() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = -7.2e-4\nuntil_voltage_V = 1.38\n",
+    );
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "steps[1].current_A", "> 0 A", "-0.00072"],
+    );
+}
+
+#[test]
+fn step_with_both_current_and_c_rate() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = 7.2e-4\nc_rate = 1.0\nuntil_voltage_V = 1.38\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[1].current_A",
+            "exactly one of `current_A` or `c_rate`",
+        ],
+    );
+}
+
+#[test]
+fn discharge_cut_off_above_the_window() {
+    let e = Case::new().error(&format!(
+        "parameter_set = \"solid_halfcell_single_ion\"\n{GOOD_STEP}\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\nuntil_voltage_V = 3.68\n",
+    ));
+    // The second step is the bad one.
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[2].until_voltage_V",
+            "discharge cut-off in [1.38, 3.68)",
+            "3.68",
+        ],
+    );
+}
+
+#[test]
+fn charge_cut_off_at_the_lower_cut_off() {
+    let e = Case::new().error(&format!(
+        "parameter_set = \"solid_halfcell_single_ion\"\n{GOOD_STEP}\n[[steps]]\ndirection = \"charge\"\nc_rate = 1.0\nuntil_voltage_V = 1.38\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[2].until_voltage_V",
+            "charge cut-off in (1.38, 3.68]",
+        ],
+    );
+}
+
+#[test]
+fn step_with_neither_voltage_nor_duration_limit() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "steps[1].until_voltage_V",
+            "`until_voltage_V` (V) or `duration_s` (s)",
+        ],
+    );
+}
+
+#[test]
+fn step_duration_not_positive() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\nduration_s = 0\n",
+    );
+    assert_contains_all(&e, &["scenario.toml", "steps[1].duration_s", "> 0 s"]);
+}
+
+#[test]
+fn mesh_with_zero_cells() {
+    let e = Case::new().error(&builtin_scenario("[mesh]\nseparator_x_cells = 0\n"));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "mesh.separator_x_cells", "at least 1 cell"],
+    );
+}
+
+#[test]
+fn tolerance_not_positive() {
+    let e = Case::new().error(&builtin_scenario("[solver]\nrtol = 0.0\n"));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "solver.rtol", "expected a positive number"],
+    );
+    let e = Case::new().error(&builtin_scenario("[solver]\natol = -1e-8\n"));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "solver.atol", "expected a positive number"],
+    );
+}

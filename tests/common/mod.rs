@@ -1,0 +1,94 @@
+//! Shared helpers of the integration tests: reference curves and their comparison.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use asslb::protocol::TimeseriesRecord;
+
+/// Project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A reference voltage curve: `time_s, voltage_V, discharge_capacity_Ah`.
+#[derive(Debug, Clone)]
+pub struct ReferenceCurve {
+    pub time_s: Vec<f64>,
+    pub voltage_v: Vec<f64>,
+    pub capacity_ah: Vec<f64>,
+}
+
+/// Reads a reference CSV (copied into `validation/reference/`).
+pub fn read_reference(path: &Path) -> ReferenceCurve {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut curve = ReferenceCurve {
+        time_s: vec![],
+        voltage_v: vec![],
+        capacity_ah: vec![],
+    };
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let v: Vec<f64> = line.split(',').map(|s| s.trim().parse().unwrap()).collect();
+        curve.time_s.push(v[0]);
+        curve.voltage_v.push(v[1]);
+        curve.capacity_ah.push(v[2]);
+    }
+    curve
+}
+
+/// Linear interpolation of (xs, ys) at x; xs increasing, x inside the range.
+pub fn interpolate(xs: &[f64], ys: &[f64], x: f64) -> f64 {
+    let k = xs.partition_point(|&v| v <= x).clamp(1, xs.len() - 1);
+    let (x0, x1) = (xs[k - 1], xs[k]);
+    if x1 == x0 {
+        return ys[k];
+    }
+    ys[k - 1] + (ys[k] - ys[k - 1]) * (x - x0) / (x1 - x0)
+}
+
+/// Comparison of a simulated discharge with a reference curve.
+#[derive(Debug, Clone, Copy)]
+pub struct Agreement {
+    /// RMS voltage difference over the common time range, at the reference times [V].
+    pub rms_v: f64,
+    /// Largest voltage difference over the common time range [V].
+    pub max_v: f64,
+    /// Relative difference of the delivered capacity [-].
+    pub capacity_rel: f64,
+}
+
+/// Compares a simulated single-step discharge with a reference curve.
+pub fn compare(sim: &[TimeseriesRecord], reference: &ReferenceCurve) -> Agreement {
+    // Strictly increasing simulated times (drop repeated points at step boundaries).
+    let mut t = Vec::with_capacity(sim.len());
+    let mut v = Vec::with_capacity(sim.len());
+    for row in sim {
+        if t.last().is_none_or(|&last| row.time_s > last) {
+            t.push(row.time_s);
+            v.push(row.voltage_v);
+        }
+    }
+    let t_end = t
+        .last()
+        .copied()
+        .unwrap()
+        .min(*reference.time_s.last().unwrap());
+    let mut sum = 0.0;
+    let mut count = 0usize;
+    let mut max = 0.0f64;
+    for (tr, vr) in reference.time_s.iter().zip(&reference.voltage_v) {
+        if *tr > t_end {
+            break;
+        }
+        let d = interpolate(&t, &v, *tr) - vr;
+        sum += d * d;
+        count += 1;
+        max = max.max(d.abs());
+    }
+    let q_sim = sim.last().unwrap().discharge_capacity_ah;
+    let q_ref = *reference.capacity_ah.last().unwrap();
+    Agreement {
+        rms_v: (sum / count as f64).sqrt(),
+        max_v: max,
+        capacity_rel: (q_sim - q_ref).abs() / q_ref,
+    }
+}
