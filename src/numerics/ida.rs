@@ -58,18 +58,11 @@ pub struct IdaOptions {
     pub initial_step: Option<f64>,
     /// Maximum absolute step size; `None` means unbounded. Default `None`.
     pub max_step: Option<f64>,
-    /// Leave the algebraic components (those the system reports as not differential) out of
-    /// the local error test (`IDASetSuppressAlg`). Their accuracy then follows from the
-    /// differential ones through the algebraic equations, which is sound for index-1 systems
-    /// and avoids step-size collapse where an algebraic variable has a kink (for example a
-    /// piecewise-linear open-circuit potential). Default `false`.
-    pub suppress_algebraic_error: bool,
 }
 
 impl Default for IdaOptions {
     /// `rtol = 1e-6`, `atol = 1e-8`, no per-component tolerances, `max_steps = 100_000`,
-    /// `max_order = 5`, IDA's own initial step estimate, no step size limit, algebraic
-    /// components in the error test.
+    /// `max_order = 5`, IDA's own initial step estimate and no step size limit.
     fn default() -> Self {
         IdaOptions {
             rtol: 1e-6,
@@ -79,7 +72,6 @@ impl Default for IdaOptions {
             max_order: 5,
             initial_step: None,
             max_step: None,
-            suppress_algebraic_error: false,
         }
     }
 }
@@ -421,11 +413,6 @@ impl<S: DaeSystem> Ida<S> {
         if let Some(hmax) = options.max_step {
             // SAFETY: `mem` is valid.
             let flag = unsafe { sys::IDASetMaxStep(ida.mem, hmax) };
-            ida.check(flag)?;
-        }
-        if options.suppress_algebraic_error {
-            // SAFETY: `mem` is valid and the id vector was set above, as IDA requires.
-            let flag = unsafe { sys::IDASetSuppressAlg(ida.mem, 1) };
             ida.check(flag)?;
         }
         if num_roots > 0 {

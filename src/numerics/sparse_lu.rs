@@ -107,6 +107,20 @@ pub struct SparseLu {
     /// Diagonal of `U` (the pivots) and its inverse.
     u_diag: Vec<f64>,
     u_inv_diag: Vec<f64>,
+    /// Order in which the forward substitution visits the columns of `L`: by dependency level,
+    /// so that independent chains (for example the separate particles of a P2D model) are
+    /// interleaved and the processor can overlap them. Any order that visits a column after
+    /// every column it depends on gives the same result; see [`solve_levels`].
+    l_order: Vec<usize>,
+    /// Order in which the backward substitution visits the columns of `U`, by level likewise.
+    u_order: Vec<usize>,
+    /// Level scratch for [`solve_levels`].
+    level_buf: Vec<usize>,
+    /// The forward substitution as a flat program in level order: `y[t] -= v · y[s]`.
+    l_prog: SubstitutionProgram,
+    /// The backward substitution as a flat program in level order:
+    /// `y[t] = m · y[t] − v · y[s]` (a pivot division is `m = 1/u_jj, v = 0`).
+    u_prog: SubstitutionProgram,
     /// Dense work vector of length `n`, kept all-zero between calls.
     work: Vec<f64>,
     /// Scratch used to sort the columns of `U` after a full factorisation.
@@ -174,6 +188,11 @@ impl SparseLu {
             u_inv_diag: vec![0.0; n],
             work: vec![0.0; n],
             sort_buf: Vec::new(),
+            l_order: Vec::new(),
+            u_order: Vec::new(),
+            level_buf: Vec::new(),
+            l_prog: SubstitutionProgram::default(),
+            u_prog: SubstitutionProgram::default(),
             mem,
             has_structure: false,
             factorized: false,
@@ -264,6 +283,8 @@ impl SparseLu {
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
+        self.l_prog.load(&self.l_val, None);
+        self.u_prog.load(&self.u_val, Some(&self.u_inv_diag));
         self.factorized = true;
         Ok(())
     }
@@ -377,6 +398,33 @@ impl SparseLu {
             }
             self.u_col_ptr[j + 1] = self.u_row.len();
         }
+        solve_levels(
+            &self.l_col_ptr,
+            &self.l_row,
+            0..self.n,
+            &mut self.level_buf,
+            &mut self.l_order,
+        );
+        solve_levels(
+            &self.u_col_ptr,
+            &self.u_row,
+            (0..self.n).rev(),
+            &mut self.level_buf,
+            &mut self.u_order,
+        );
+        self.l_prog.clear();
+        for &k in &self.l_order {
+            for p in self.l_col_ptr[k]..self.l_col_ptr[k + 1] {
+                self.l_prog.push(self.l_row[p], k, Some(p));
+            }
+        }
+        self.u_prog.clear();
+        for &j in &self.u_order {
+            self.u_prog.push(j, j, None);
+            for p in self.u_col_ptr[j]..self.u_col_ptr[j + 1] {
+                self.u_prog.push(self.u_row[p], j, Some(p));
+            }
+        }
         self.has_structure = true;
         Ok(())
     }
@@ -400,26 +448,22 @@ impl SparseLu {
         for (yk, &r) in y.iter_mut().zip(&self.row_perm) {
             *yk = rhs[r];
         }
-        // L z = y (unit lower triangular, column oriented)
-        for k in 0..self.n {
-            let yk = y[k];
-            if yk != 0.0 {
-                let (a, b) = (self.l_col_ptr[k], self.l_col_ptr[k + 1]);
-                for (&i, &l) in self.l_row[a..b].iter().zip(&self.l_val[a..b]) {
-                    y[i] -= l * yk;
-                }
-            }
+        // L z = y (unit lower triangular), then U w = z, each as a flat program in level
+        // order (see `solve_levels`): no per-column loop overhead, and independent chains
+        // interleaved.
+        let lp = &self.l_prog;
+        for ((&t, &s), &v) in lp.target.iter().zip(&lp.source).zip(&lp.value) {
+            y[t as usize] -= v * y[s as usize];
         }
-        // U w = z (upper triangular, column oriented)
-        for j in (0..self.n).rev() {
-            let yj = y[j] * self.u_inv_diag[j];
-            y[j] = yj;
-            if yj != 0.0 {
-                let (a, b) = (self.u_col_ptr[j], self.u_col_ptr[j + 1]);
-                for (&k, &u) in self.u_row[a..b].iter().zip(&self.u_val[a..b]) {
-                    y[k] -= u * yj;
-                }
-            }
+        let up = &self.u_prog;
+        for (((&t, &s), &m), &v) in up
+            .target
+            .iter()
+            .zip(&up.source)
+            .zip(&up.scale)
+            .zip(&up.value)
+        {
+            y[t as usize] = m * y[t as usize] - v * y[s as usize];
         }
         // x = Q w
         let mut finite = true;
@@ -434,6 +478,81 @@ impl SparseLu {
             Err(LuError::NonFiniteSolution)
         }
     }
+}
+
+/// A triangular substitution flattened into operations `y[t] = m · y[t] − v · y[s]`.
+#[derive(Debug, Default)]
+struct SubstitutionProgram {
+    target: Vec<u32>,
+    source: Vec<u32>,
+    /// Where each operation's `v` comes from in the factor's value array (`None`: a pivot
+    /// division, whose `m` is the inverse pivot of column `target`).
+    value_index: Vec<Option<usize>>,
+    scale: Vec<f64>,
+    value: Vec<f64>,
+}
+
+impl SubstitutionProgram {
+    fn clear(&mut self) {
+        self.target.clear();
+        self.source.clear();
+        self.value_index.clear();
+    }
+
+    fn push(&mut self, target: usize, source: usize, value_index: Option<usize>) {
+        // Dimensions are far below u32::MAX (a factor with 4e9 unknowns would not fit in memory).
+        self.target.push(target as u32);
+        self.source.push(source as u32);
+        self.value_index.push(value_index);
+    }
+
+    /// Loads the current factor values: `v` from `values`, and `m` = 1, or the inverse pivot
+    /// from `inv_diag` for pivot divisions.
+    fn load(&mut self, values: &[f64], inv_diag: Option<&[f64]>) {
+        self.scale.clear();
+        self.value.clear();
+        for (&t, &index) in self.target.iter().zip(&self.value_index) {
+            match index {
+                Some(p) => {
+                    self.scale.push(1.0);
+                    self.value.push(values[p]);
+                }
+                None => {
+                    self.scale.push(inv_diag.map_or(1.0, |d| d[t as usize]));
+                    self.value.push(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// Level schedule of a column-oriented triangular substitution with factor pattern
+/// (`col_ptr`, `rows`), whose natural column order is `natural` (0..n forward for `L`,
+/// n−1..0 backward for `U`).
+///
+/// A column has level 0 if no other column updates its entry, else one more than the highest
+/// level among the columns that update it. `order` receives the columns sorted by level
+/// (stably): a valid substitution order in which the columns of one level do not depend on
+/// each other, so independent chains are interleaved.
+fn solve_levels(
+    col_ptr: &[usize],
+    rows: &[usize],
+    natural: impl Iterator<Item = usize>,
+    level: &mut Vec<usize>,
+    order: &mut Vec<usize>,
+) {
+    let n = col_ptr.len() - 1;
+    level.clear();
+    level.resize(n, 0);
+    order.clear();
+    for col in natural {
+        order.push(col);
+        let next = level[col] + 1;
+        for &r in &rows[col_ptr[col]..col_ptr[col + 1]] {
+            level[r] = level[r].max(next);
+        }
+    }
+    order.sort_by_key(|&c| level[c]);
 }
 
 /// Checks the invariants documented on [`SparsityPattern`] so faer never panics on them.

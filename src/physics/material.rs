@@ -10,6 +10,9 @@ use crate::constants::GAS_CONSTANT;
 pub struct Table1D {
     x: Vec<f64>,
     y: Vec<f64>,
+    /// `1/Δx` when the abscissae are uniformly spaced (to 1e-9 relative), for a direct index
+    /// computation instead of a binary search; 0 otherwise.
+    inv_uniform_step: f64,
     /// Where the table came from (file name or built-in set), for messages and provenance.
     pub source: String,
 }
@@ -61,9 +64,16 @@ impl Table1D {
                 });
             }
         }
+        let n = x.len();
+        let step = (x[n - 1] - x[0]) / (n - 1) as f64;
+        let uniform = x
+            .iter()
+            .enumerate()
+            .all(|(k, &xk)| (xk - (x[0] + k as f64 * step)).abs() <= 1e-9 * step);
         Ok(Table1D {
             x,
             y,
+            inv_uniform_step: if uniform { 1.0 / step } else { 0.0 },
             source: source.into(),
         })
     }
@@ -88,7 +98,19 @@ impl Table1D {
             return (self.y[n - 1], 0.0);
         }
         // First index with self.x[k] > x; k in 1..n.
-        let k = self.x.partition_point(|&xi| xi <= x);
+        let k = if self.inv_uniform_step > 0.0 {
+            // Direct guess on a uniform grid, corrected for rounding at the nodes.
+            let mut k = (((x - self.x[0]) * self.inv_uniform_step) as usize + 1).clamp(1, n - 1);
+            while k > 1 && self.x[k - 1] > x {
+                k -= 1;
+            }
+            while k < n - 1 && self.x[k] <= x {
+                k += 1;
+            }
+            k
+        } else {
+            self.x.partition_point(|&xi| xi <= x)
+        };
         let (x0, x1) = (self.x[k - 1], self.x[k]);
         let (y0, y1) = (self.y[k - 1], self.y[k]);
         let slope = (y1 - y0) / (x1 - x0);
@@ -171,6 +193,23 @@ mod tests {
         assert_eq!(t.eval(-1.0), (1.0, 0.0));
         assert_eq!(t.eval(4.0), (7.0, 0.0));
         assert_eq!(t.eval(1.0).0, 3.0);
+    }
+
+    #[test]
+    fn uniform_and_general_tables_agree() {
+        let xs: Vec<f64> = (0..=400).map(|k| k as f64 * 0.0025).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| (3.0 * x).sin()).collect();
+        let uniform = Table1D::new(xs.clone(), ys.clone(), "u").unwrap();
+        let mut general = uniform.clone();
+        general.inv_uniform_step = 0.0;
+        assert!(uniform.inv_uniform_step > 0.0);
+        for k in 0..=4000 {
+            let x = -0.01 + k as f64 * 1.02 / 4000.0;
+            assert_eq!(uniform.eval(x), general.eval(x), "at x = {x}");
+        }
+        for &x in &xs {
+            assert_eq!(uniform.eval(x), general.eval(x), "at node {x}");
+        }
     }
 
     #[test]

@@ -4,5 +4,7 @@
 pub mod simulate;
 pub mod step;
 
-pub use simulate::{simulate, RunSummary, SimulationError, TimeseriesRecord, TimeseriesSink};
+pub use simulate::{
+    simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
+};
 pub use step::{Direction, Step, StepLimit};

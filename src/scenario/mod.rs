@@ -135,12 +135,8 @@ impl Scenario {
         text.push_str(&format!("  parameter set: {}\n", p.name));
         text.push_str(&format!("    source: {}\n", p.source));
         text.push_str(&format!(
-            "    T = {} K, area = {} m², nominal capacity = {} mA·h, cut-offs {}–{} V\n",
-            p.temperature_k,
-            p.area_m2,
-            p.nominal_capacity_ah * 1e3,
-            p.lower_cutoff_v,
-            p.upper_cutoff_v
+            "    T = {} K, area = {:e} m², nominal capacity = {:e} A·h, cut-offs {}–{} V\n",
+            p.temperature_k, p.area_m2, p.nominal_capacity_ah, p.lower_cutoff_v, p.upper_cutoff_v
         ));
         text.push_str(&format!(
             "  mesh: {} cathode x / {} separator x / {} particle r cells\n",

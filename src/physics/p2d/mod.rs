@@ -96,6 +96,10 @@ pub struct P2dModel {
     pub(crate) dx_s: f64,
     /// Particle mesh.
     pub(crate) sphere: SphereMesh,
+    /// Per shell face k (k = 0..nr): `A_k · Arrhenius(D_s) / h` \[m\] (areas / 4π).
+    pub(crate) shell_face_coef: Vec<f64>,
+    /// Per shell k: `1 / V_k` \[1/m³\] (volumes / 4π).
+    pub(crate) shell_inv_volume: Vec<f64>,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
     /// Specific interfacial area a \[1/m\].
@@ -245,11 +249,21 @@ impl P2dModel {
             }
         };
 
+        let sphere = SphereMesh::new(pos.particle_radius_m, nr);
+        let d_s_arr = pos.solid_diffusivity_arrhenius.factor(t);
+        let shell_face_coef = sphere
+            .face_area
+            .iter()
+            .map(|a| a * d_s_arr / sphere.h)
+            .collect();
+        let shell_inv_volume = sphere.volume.iter().map(|v| 1.0 / v).collect();
         let mut model = P2dModel {
             layout,
             dx_p,
             dx_s,
-            sphere: SphereMesh::new(pos.particle_radius_m, nr),
+            sphere,
+            shell_face_coef,
+            shell_inv_volume,
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
             sigma_eff: pos.electronic_conductivity_s_m
@@ -260,7 +274,7 @@ impl P2dModel {
             c_max: pos.max_concentration_mol_m3,
             theta0: pos.initial_concentration_mol_m3 / pos.max_concentration_mol_m3,
             d_s: pos.solid_diffusivity_m2_s.clone(),
-            d_s_arr: pos.solid_diffusivity_arrhenius.factor(t),
+            d_s_arr,
             ocp: pos.ocp_v.clone(),
             k_p: pos.exchange_current.k * pos.exchange_current.arrhenius.factor(t),
             r_film: pos.film_resistance_ohm_m2,
@@ -302,6 +316,21 @@ impl P2dModel {
     /// Electrode area A \[m²\].
     pub fn area_m2(&self) -> f64 {
         self.area
+    }
+
+    /// Per-unknown absolute tolerances for IDA's local error test, from the scalar `atol` of
+    /// the (scaled) differential unknowns and potentials. The faradaic current densities j and
+    /// the applied current density are left out of the error test (a tolerance of 1e30): they
+    /// are fixed by algebraic equations from the unknowns that are tested, and j inherits every
+    /// kink of a tabulated open-circuit potential, which would otherwise collapse the step size.
+    pub fn absolute_tolerances(&self, atol: f64) -> Vec<f64> {
+        let l = &self.layout;
+        let mut tol = vec![atol; l.n];
+        for i in 0..l.np {
+            tol[l.j(i)] = 1e30;
+        }
+        tol[l.i_app] = 1e30;
+        tol
     }
 
     /// Cell voltage V = φ_s(L) − φ_n \[V\] of state `y`.

@@ -4,6 +4,7 @@
 use super::{Control, ElectrolyteCoefficients, P2dModel};
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::dae::EvalError;
+use crate::physics::material::MaterialFunction;
 
 impl P2dModel {
     pub(super) fn evaluate_residual(
@@ -16,22 +17,32 @@ impl P2dModel {
         let (np, ns, nr) = (l.np, l.ns, l.nr);
         let ne = l.ne();
         let sph = &self.sphere;
-        let h = sph.h;
         let flux_scale = 1.0 / (FARADAY * self.c_max);
 
         // Particles: V_k θ'_k = A_{k+1} G_{k+1} − A_k G_k, G = D_s ∂θ/∂r on faces, written as
         // θ'_k − (A_{k+1} G_{k+1} − A_k G_k)/V_k.
+        let surface = sph.face_area[nr] * flux_scale;
+        let constant_d = match self.d_s {
+            MaterialFunction::Constant(d) => Some(d),
+            _ => None,
+        };
         for i in 0..np {
+            let theta = &y[l.theta(i, 0)..l.theta(i, 0) + nr];
+            let theta_dot = &yp[l.theta(i, 0)..l.theta(i, 0) + nr];
+            let out = &mut r[l.theta(i, 0)..l.theta(i, 0) + nr];
             let mut g_left = 0.0; // A_k G_k on the inner face of shell k
             for k in 0..nr {
                 let g_right = if k + 1 < nr {
-                    let (t0, t1) = (y[l.theta(i, k)], y[l.theta(i, k + 1)]);
-                    let (d, _) = self.d_s.eval(0.5 * (t0 + t1));
-                    sph.face_area[k + 1] * d * self.d_s_arr * (t1 - t0) / h
+                    let (t0, t1) = (theta[k], theta[k + 1]);
+                    let d = match constant_d {
+                        Some(d) => d,
+                        None => self.d_s.eval(0.5 * (t0 + t1)).0,
+                    };
+                    self.shell_face_coef[k + 1] * d * (t1 - t0)
                 } else {
-                    -sph.face_area[nr] * y[l.j(i)] * flux_scale
+                    -surface * y[l.j(i)]
                 };
-                r[l.theta(i, k)] = yp[l.theta(i, k)] - (g_right - g_left) / sph.volume[k];
+                out[k] = theta_dot[k] - (g_right - g_left) * self.shell_inv_volume[k];
                 g_left = g_right;
             }
         }
