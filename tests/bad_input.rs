@@ -768,6 +768,15 @@ fn mesh_with_zero_cells() {
 }
 
 #[test]
+fn particle_mesh_with_one_shell() {
+    let e = Case::new().error(&builtin_scenario("[mesh]\nparticle_r_cells = 1\n"));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "mesh.particle_r_cells", "at least 2 cells"],
+    );
+}
+
+#[test]
 fn tolerance_not_positive() {
     let e = Case::new().error(&builtin_scenario("[solver]\nrtol = 0.0\n"));
     assert_contains_all(

@@ -125,23 +125,38 @@ fn quoted_list(names: &[&str]) -> String {
 
 fn mesh(origin: &Origin, raw: RawMesh) -> Result<MeshSettings, ScenarioError> {
     let d = MeshSettings::default();
-    let cells = |key: &str, v: Option<usize>, default: usize| match v {
-        Some(0) => Err(ScenarioError::key_error(
+    // The particle surface reconstruction uses the two outermost shells.
+    let cells = |key: &str, v: Option<usize>, default: usize, min: usize| match v {
+        Some(n) if n < min => Err(ScenarioError::key_error(
             origin,
             format!("mesh.{key}"),
-            "expected at least 1 cell, found 0",
+            format!(
+                "expected at least {min} cell{}, found {n}",
+                if min == 1 { "" } else { "s" }
+            ),
         )),
         Some(n) => Ok(n),
         None => Ok(default),
     };
     Ok(MeshSettings {
-        positive_x_cells: cells("positive_x_cells", raw.positive_x_cells, d.positive_x_cells)?,
+        positive_x_cells: cells(
+            "positive_x_cells",
+            raw.positive_x_cells,
+            d.positive_x_cells,
+            1,
+        )?,
         separator_x_cells: cells(
             "separator_x_cells",
             raw.separator_x_cells,
             d.separator_x_cells,
+            1,
         )?,
-        particle_r_cells: cells("particle_r_cells", raw.particle_r_cells, d.particle_r_cells)?,
+        particle_r_cells: cells(
+            "particle_r_cells",
+            raw.particle_r_cells,
+            d.particle_r_cells,
+            2,
+        )?,
     })
 }
 
