@@ -357,6 +357,12 @@ impl<S: DaeSystem> Ida<S> {
         }
         ida.y_mut().copy_from_slice(y0);
         ida.yp_mut().copy_from_slice(yp0);
+        // SAFETY: both vectors are valid serial vectors with their own operation tables;
+        // IDA clones its work vectors from `yy` (copying the table) in `IDAInit`, below.
+        unsafe {
+            use_fast_norms(ida.yy);
+            use_fast_norms(ida.yp);
+        }
 
         // SAFETY: `ctx` is valid.
         ida.mem = unsafe { sys::IDACreate(ida.ctx) };
@@ -1339,6 +1345,74 @@ fn ida_flag_reason(flag: c_int) -> &'static str {
     }
 }
 
+/// Replaces the weighted-norm reductions of a serial vector by [`weighted_square_sum`], which
+/// keeps four partial sums so that the compiler can vectorise it (SUNDIALS' serial loop is a
+/// single dependent chain of additions, a tenth of a P2D discharge's run time). The result
+/// differs from SUNDIALS' only by the order of the additions.
+///
+/// # Safety
+/// `v` must be a valid serial `N_Vector` with a valid operation table.
+unsafe fn use_fast_norms(v: N_Vector) {
+    // SAFETY: the caller guarantees `v` and its `ops` are valid.
+    let ops = unsafe { &mut *(*v).ops };
+    ops.nvwrmsnorm = Some(fast_wrms_norm);
+    ops.nvwsqrsumlocal = Some(fast_wsqr_sum);
+}
+
+/// `Σ (x_i w_i)²` with four partial sums.
+fn weighted_square_sum(x: &[f64], w: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (xc, wc) = (x.chunks_exact(4), w.chunks_exact(4));
+    let (xr, wr) = (xc.remainder(), wc.remainder());
+    for (a, b) in xc.zip(wc) {
+        for k in 0..4 {
+            let p = a[k] * b[k];
+            acc[k] += p * p;
+        }
+    }
+    let mut tail = 0.0;
+    for (a, b) in xr.iter().zip(wr) {
+        let p = a * b;
+        tail += p * p;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// The data of a serial vector as a slice.
+///
+/// # Safety
+/// `v` must be a valid serial `N_Vector` that outlives the returned slice and is not written
+/// while it is alive.
+unsafe fn serial_slice<'a>(v: N_Vector) -> &'a [f64] {
+    // SAFETY: guaranteed by the caller; a serial vector owns `length` contiguous reals.
+    unsafe {
+        let n = usize::try_from(sys::N_VGetLength_Serial(v)).unwrap_or(0);
+        let data = sys::N_VGetArrayPointer_Serial(v);
+        if data.is_null() || n == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(data, n)
+        }
+    }
+}
+
+/// `nvwsqrsumlocal` for serial vectors.
+unsafe extern "C" fn fast_wsqr_sum(x: N_Vector, w: N_Vector) -> f64 {
+    // SAFETY: IDA passes two valid serial vectors of the same length that it does not
+    // modify during the call. The body cannot panic.
+    unsafe { weighted_square_sum(serial_slice(x), serial_slice(w)) }
+}
+
+/// `nvwrmsnorm` for serial vectors: `sqrt(Σ (x_i w_i)² / n)`.
+unsafe extern "C" fn fast_wrms_norm(x: N_Vector, w: N_Vector) -> f64 {
+    // SAFETY: as for `fast_wsqr_sum`.
+    let (x, w) = unsafe { (serial_slice(x), serial_slice(w)) };
+    if x.is_empty() {
+        return 0.0;
+    }
+    (weighted_square_sum(x, w) / x.len() as f64).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1429,6 +1503,17 @@ mod tests {
         )
         .unwrap();
         let _system: Decay = ida.into_system();
+    }
+
+    #[test]
+    fn fast_weighted_square_sum_matches_the_plain_sum() {
+        for n in [0usize, 1, 3, 4, 7, 473] {
+            let x: Vec<f64> = (0..n).map(|k| (k as f64 * 0.37).sin()).collect();
+            let w: Vec<f64> = (0..n).map(|k| 1.0 + (k % 5) as f64).collect();
+            let plain: f64 = x.iter().zip(&w).map(|(a, b)| (a * b) * (a * b)).sum();
+            let fast = weighted_square_sum(&x, &w);
+            assert!((fast - plain).abs() <= 1e-14 * plain.max(1.0), "n = {n}");
+        }
     }
 
     #[test]

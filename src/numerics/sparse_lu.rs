@@ -283,8 +283,8 @@ impl SparseLu {
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
-        self.l_prog.load(&self.l_val, None);
-        self.u_prog.load(&self.u_val, Some(&self.u_inv_diag));
+        self.l_prog.load(&self.l_val, &self.u_inv_diag);
+        self.u_prog.load(&self.u_val, &self.u_inv_diag);
         self.factorized = true;
         Ok(())
     }
@@ -481,47 +481,55 @@ impl SparseLu {
 }
 
 /// A triangular substitution flattened into operations `y[t] = m · y[t] − v · y[s]`.
+///
+/// Off-diagonal operations have `m = 1` and `v` a factor entry; pivot divisions have `t = s`,
+/// `v = 0` and `m` the inverse pivot. Only the factor-dependent numbers are reloaded after
+/// each factorisation.
 #[derive(Debug, Default)]
 struct SubstitutionProgram {
     target: Vec<u32>,
     source: Vec<u32>,
-    /// Where each operation's `v` comes from in the factor's value array (`None`: a pivot
-    /// division, whose `m` is the inverse pivot of column `target`).
-    value_index: Vec<Option<usize>>,
     scale: Vec<f64>,
     value: Vec<f64>,
+    /// (operation, position in the factor's value array) of the off-diagonal operations.
+    value_source: Vec<(u32, u32)>,
+    /// (operation, column) of the pivot divisions.
+    pivot_source: Vec<(u32, u32)>,
 }
 
 impl SubstitutionProgram {
     fn clear(&mut self) {
         self.target.clear();
         self.source.clear();
-        self.value_index.clear();
-    }
-
-    fn push(&mut self, target: usize, source: usize, value_index: Option<usize>) {
-        // Dimensions are far below u32::MAX (a factor with 4e9 unknowns would not fit in memory).
-        self.target.push(target as u32);
-        self.source.push(source as u32);
-        self.value_index.push(value_index);
-    }
-
-    /// Loads the current factor values: `v` from `values`, and `m` = 1, or the inverse pivot
-    /// from `inv_diag` for pivot divisions.
-    fn load(&mut self, values: &[f64], inv_diag: Option<&[f64]>) {
         self.scale.clear();
         self.value.clear();
-        for (&t, &index) in self.target.iter().zip(&self.value_index) {
-            match index {
-                Some(p) => {
-                    self.scale.push(1.0);
-                    self.value.push(values[p]);
-                }
-                None => {
-                    self.scale.push(inv_diag.map_or(1.0, |d| d[t as usize]));
-                    self.value.push(0.0);
-                }
-            }
+        self.value_source.clear();
+        self.pivot_source.clear();
+    }
+
+    /// Appends `y[target] -= v · y[source]` with `v` at `value_index` of the factor values,
+    /// or, for `None`, the division of `y[target]` by its pivot.
+    fn push(&mut self, target: usize, source: usize, value_index: Option<usize>) {
+        // Dimensions and factor sizes are far below u32::MAX (such a factor would not fit in
+        // memory), so the narrowing is exact.
+        let op = self.target.len() as u32;
+        self.target.push(target as u32);
+        self.source.push(source as u32);
+        self.scale.push(1.0);
+        self.value.push(0.0);
+        match value_index {
+            Some(p) => self.value_source.push((op, p as u32)),
+            None => self.pivot_source.push((op, target as u32)),
+        }
+    }
+
+    /// Loads the current factor values and inverse pivots.
+    fn load(&mut self, values: &[f64], inv_diag: &[f64]) {
+        for &(op, p) in &self.value_source {
+            self.value[op as usize] = values[p as usize];
+        }
+        for &(op, col) in &self.pivot_source {
+            self.scale[op as usize] = inv_diag[col as usize];
         }
     }
 }
