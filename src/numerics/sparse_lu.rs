@@ -118,8 +118,9 @@ pub struct SparseLu {
     level_buf: Vec<usize>,
     /// The forward substitution as a flat program in level order: `y[t] -= v · y[s]`.
     l_prog: SubstitutionProgram,
-    /// The backward substitution as a flat program in level order:
-    /// `y[t] = m · y[t] − v · y[s]` (a pivot division is `m = 1/u_jj, v = 0`).
+    /// The backward substitution with the unit upper triangular `Ũ = U D⁻¹` (columns of `U`
+    /// divided by their pivots) as a flat program in level order; the division by the pivots
+    /// follows in the final scatter.
     u_prog: SubstitutionProgram,
     /// Dense work vector of length `n`, kept all-zero between calls.
     work: Vec<f64>,
@@ -283,8 +284,8 @@ impl SparseLu {
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
-        self.l_prog.load(&self.l_val, &self.u_inv_diag);
-        self.u_prog.load(&self.u_val, &self.u_inv_diag);
+        self.l_prog.load(&self.l_val, None);
+        self.u_prog.load(&self.u_val, Some(&self.u_inv_diag));
         self.factorized = true;
         Ok(())
     }
@@ -415,14 +416,13 @@ impl SparseLu {
         self.l_prog.clear();
         for &k in &self.l_order {
             for p in self.l_col_ptr[k]..self.l_col_ptr[k + 1] {
-                self.l_prog.push(self.l_row[p], k, Some(p));
+                self.l_prog.push(self.l_row[p], k, p);
             }
         }
         self.u_prog.clear();
         for &j in &self.u_order {
-            self.u_prog.push(j, j, None);
             for p in self.u_col_ptr[j]..self.u_col_ptr[j + 1] {
-                self.u_prog.push(self.u_row[p], j, Some(p));
+                self.u_prog.push(self.u_row[p], j, p);
             }
         }
         self.has_structure = true;
@@ -451,25 +451,16 @@ impl SparseLu {
         // L z = y (unit lower triangular), then U w = z, each as a flat program in level
         // order (see `solve_levels`): no per-column loop overhead, and independent chains
         // interleaved.
-        let lp = &self.l_prog;
-        for ((&t, &s), &v) in lp.target.iter().zip(&lp.source).zip(&lp.value) {
-            y[t as usize] -= v * y[s as usize];
-        }
-        let up = &self.u_prog;
-        for (((&t, &s), &m), &v) in up
-            .target
-            .iter()
-            .zip(&up.source)
-            .zip(&up.scale)
-            .zip(&up.value)
-        {
-            y[t as usize] = m * y[t as usize] - v * y[s as usize];
-        }
-        // x = Q w
+        self.l_prog.run(y);
+        // U = Ũ D with Ũ unit upper triangular (columns divided by their pivots): solve
+        // Ũ v = z, then x = D⁻¹ v while scattering.
+        self.u_prog.run(y);
+        // x = Q D⁻¹ v
         let mut finite = true;
-        for (yj, &c) in y.iter_mut().zip(&self.col_perm) {
-            finite &= yj.is_finite();
-            rhs[c] = *yj;
+        for ((yj, &c), &d) in y.iter_mut().zip(&self.col_perm).zip(&self.u_inv_diag) {
+            let x = *yj * d;
+            finite &= x.is_finite();
+            rhs[c] = x;
             *yj = 0.0;
         }
         if finite {
@@ -480,56 +471,53 @@ impl SparseLu {
     }
 }
 
-/// A triangular substitution flattened into operations `y[t] = m · y[t] − v · y[s]`.
-///
-/// Off-diagonal operations have `m = 1` and `v` a factor entry; pivot divisions have `t = s`,
-/// `v = 0` and `m` the inverse pivot. Only the factor-dependent numbers are reloaded after
-/// each factorisation.
+/// A unit triangular substitution flattened into operations `y[t] −= v · y[s]`, in level
+/// order. Only the numbers `v` are reloaded after each factorisation.
 #[derive(Debug, Default)]
 struct SubstitutionProgram {
     target: Vec<u32>,
     source: Vec<u32>,
-    scale: Vec<f64>,
     value: Vec<f64>,
-    /// (operation, position in the factor's value array) of the off-diagonal operations.
-    value_source: Vec<(u32, u32)>,
-    /// (operation, column) of the pivot divisions.
-    pivot_source: Vec<(u32, u32)>,
+    /// Position in the factor's value array of each operation's `v`.
+    value_source: Vec<u32>,
 }
 
 impl SubstitutionProgram {
     fn clear(&mut self) {
         self.target.clear();
         self.source.clear();
-        self.scale.clear();
         self.value.clear();
         self.value_source.clear();
-        self.pivot_source.clear();
     }
 
-    /// Appends `y[target] -= v · y[source]` with `v` at `value_index` of the factor values,
-    /// or, for `None`, the division of `y[target]` by its pivot.
-    fn push(&mut self, target: usize, source: usize, value_index: Option<usize>) {
+    /// Appends `y[target] −= v · y[source]` with `v` at `value_index` of the factor values.
+    fn push(&mut self, target: usize, source: usize, value_index: usize) {
         // Dimensions and factor sizes are far below u32::MAX (such a factor would not fit in
         // memory), so the narrowing is exact.
-        let op = self.target.len() as u32;
         self.target.push(target as u32);
         self.source.push(source as u32);
-        self.scale.push(1.0);
         self.value.push(0.0);
-        match value_index {
-            Some(p) => self.value_source.push((op, p as u32)),
-            None => self.pivot_source.push((op, target as u32)),
+        self.value_source.push(value_index as u32);
+    }
+
+    /// Loads the factor values; with `column_scale`, each value is multiplied by the scale of
+    /// its source column (used to make `U` unit triangular).
+    fn load(&mut self, values: &[f64], column_scale: Option<&[f64]>) {
+        for ((v, &p), &s) in self
+            .value
+            .iter_mut()
+            .zip(&self.value_source)
+            .zip(&self.source)
+        {
+            *v = values[p as usize] * column_scale.map_or(1.0, |c| c[s as usize]);
         }
     }
 
-    /// Loads the current factor values and inverse pivots.
-    fn load(&mut self, values: &[f64], inv_diag: &[f64]) {
-        for &(op, p) in &self.value_source {
-            self.value[op as usize] = values[p as usize];
-        }
-        for &(op, col) in &self.pivot_source {
-            self.scale[op as usize] = inv_diag[col as usize];
+    /// Runs the program on `y`.
+    #[inline]
+    fn run(&self, y: &mut [f64]) {
+        for ((&t, &s), &v) in self.target.iter().zip(&self.source).zip(&self.value) {
+            y[t as usize] -= v * y[s as usize];
         }
     }
 }
