@@ -415,8 +415,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-install", action="store_true", help="do not pip install pybamm if it is missing")
     ap.add_argument("--runs", type=int, default=20, help="timed warm PyBaMM solves (default 20)")
-    ap.add_argument("--rtol", type=float, default=1e-6, help="IDAKLU rtol (default 1e-6)")
-    ap.add_argument("--atol", type=float, default=1e-8, help="IDAKLU atol (default 1e-8)")
+    ap.add_argument("--rtol", type=float, default=1e-4, help="IDAKLU rtol (default 1e-4: IDAKLU's own default, and asslb's)")
+    ap.add_argument("--atol", type=float, default=1e-6, help="IDAKLU atol (default 1e-6: IDAKLU's own default, and asslb's)")
     ap.add_argument("--pybamm-compile", action="store_true",
                     help="IDAKLU option compile=True (ahead-of-time C compilation of the casadi functions; needs a C compiler)")
     ap.add_argument("--skip-pybamm", action="store_true")
