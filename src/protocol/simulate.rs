@@ -116,14 +116,20 @@ pub enum SimulationError {
     /// The model could not be set up (bad mesh, inconsistent parameters).
     #[error("setting up the model: {0}")]
     Setup(String),
-    /// The solver failed during a step.
-    #[error("step {step}: {source}")]
+    /// The solver could not be set up or re-initialised for a run.
+    #[error("setting up the solver: {error}")]
+    SolverSetup {
+        /// The solver's error.
+        error: SolverError,
+    },
+    /// The solver failed during a step. (The solver's error is part of the message rather
+    /// than a separate cause, so that error chains do not print it twice.)
+    #[error("step {step}: {error}")]
     Solver {
         /// 1-based step index.
         step: usize,
-        /// The solver's error (time, steps, reason).
-        #[source]
-        source: SolverError,
+        /// The solver's error (time, internal steps, reason).
+        error: SolverError,
     },
     /// Writing output failed.
     #[error("writing output: {0}")]
@@ -165,7 +171,7 @@ impl Simulation {
         let yp0 = vec![0.0; rest.len()];
         let options = ida_options(&model, settings);
         let ida = Ida::new(model, 0.0, &rest, &yp0, &options)
-            .map_err(|source| SimulationError::Solver { step: 0, source })?;
+            .map_err(|error| SimulationError::SolverSetup { error })?;
         Ok(Simulation {
             ida,
             settings: settings.clone(),
@@ -195,15 +201,15 @@ impl Simulation {
         let mut yp = vec![0.0; y.len()];
         let ida = &mut self.ida;
         ida.reinit(0.0, &y, &yp)
-            .map_err(|source| SimulationError::Solver { step: 0, source })?;
+            .map_err(|error| SimulationError::SolverSetup { error })?;
         let mut summaries = Vec::with_capacity(steps.len());
         for (index, step) in steps.iter().enumerate() {
             let number = index + 1;
             let summary = run_step(ida, &mut y, &mut yp, step, number, &self.settings, sink)
                 .map_err(|e| match e {
-                    StepError::Solver(source) => SimulationError::Solver {
+                    StepError::Solver(error) => SimulationError::Solver {
                         step: number,
-                        source,
+                        error,
                     },
                     StepError::Output(e) => SimulationError::Output(e),
                 })?;

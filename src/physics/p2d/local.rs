@@ -1,7 +1,7 @@
 //! Pointwise closures shared by the residual and the Jacobian: the kinetics of one cathode
 //! cell, the electrolyte current and salt flux through one face, and the counter electrode.
 
-use super::{ElectrolyteCoefficients, P2dModel};
+use super::{BinaryCoefficients, ElectrolyteCoefficients, P2dModel};
 use crate::constants::FARADAY;
 use crate::physics::kinetics::{butler_volmer, intercalation_j0};
 
@@ -62,6 +62,44 @@ pub(super) struct CounterFace {
     pub dj_n_dc0: f64,
     /// ∂j_n/∂i_app.
     pub dj_n_dapp: f64,
+}
+
+/// Binary-electrolyte transport through a face, with derivatives with respect to the scaled
+/// concentration ĉ at the face.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BinaryFace {
+    /// Conductance κ(c) · g \[S/m²\].
+    pub kappa: f64,
+    /// ∂(κ g)/∂ĉ.
+    pub d_kappa: f64,
+    /// Diffusion-potential factor B = 2 (1 − t+) (R T/F) χ(c) \[V\].
+    pub b: f64,
+    /// ∂B/∂ĉ.
+    pub d_b: f64,
+    /// Diffusion conductance D_e(c) · g \[m/s\].
+    pub diffusion: f64,
+    /// ∂(D_e g)/∂ĉ.
+    pub d_diffusion: f64,
+}
+
+impl BinaryCoefficients {
+    /// Transport through a face of geometric factor `g` \[1/m\] at scaled concentration `c_hat`.
+    #[inline]
+    pub(super) fn face(&self, c_hat: f64, g: f64) -> BinaryFace {
+        let c = self.c0 * c_hat;
+        let (kappa, d_kappa) = self.kappa.eval(c);
+        let (chi, d_chi) = self.tdf.eval(c);
+        let (diff, d_diff) = self.diff.eval(c);
+        let (kg, dg) = (self.kappa_arr * g, self.diff_arr * g);
+        BinaryFace {
+            kappa: kappa * kg,
+            d_kappa: d_kappa * kg * self.c0,
+            b: self.b_scale * chi,
+            d_b: self.b_scale * d_chi * self.c0,
+            diffusion: diff * dg,
+            d_diffusion: d_diff * dg * self.c0,
+        }
+    }
 }
 
 impl P2dModel {
@@ -155,13 +193,14 @@ impl P2dModel {
             ElectrolyteCoefficients::Binary(b) => {
                 let (cl, cr) = (self.c_hat(y, f - 1), self.c_hat(y, f));
                 let cf = 0.5 * (cl + cr);
-                let c = b.c0 * cf;
-                let (kap, dkap) = b.kappa.eval(c);
-                let (kap, dkap) = (kap * b.kappa_arr * g, dkap * b.kappa_arr * g * b.c0);
-                let (chi, dchi) = b.tdf.eval(c);
-                let (bb, dbb) = (b.b_scale * chi, b.b_scale * dchi * b.c0);
-                let (dif, ddif) = b.diff.eval(c);
-                let (dif, ddif) = (dif * b.diff_arr * g, ddif * b.diff_arr * g * b.c0);
+                let BinaryFace {
+                    kappa: kap,
+                    d_kappa: dkap,
+                    b: bb,
+                    d_b: dbb,
+                    diffusion: dif,
+                    d_diffusion: ddif,
+                } = b.face(cf, g);
                 let dc = cr - cl;
                 // i_e = −κ Δφ + B κ Δĉ/ĉ_f
                 let i_e = -kap * dphi_e + bb * kap * dc / cf;
@@ -199,13 +238,14 @@ impl P2dModel {
             }
             ElectrolyteCoefficients::Binary(b) => {
                 let c0h = self.c_hat(y, 0);
-                let c = b.c0 * c0h;
-                let (kap, dkap) = b.kappa.eval(c);
-                let (kap, dkap) = (kap * b.kappa_arr * g, dkap * b.kappa_arr * g * b.c0);
-                let (chi, dchi) = b.tdf.eval(c);
-                let (bb, dbb) = (b.b_scale * chi, b.b_scale * dchi * b.c0);
-                let (dif, ddif) = b.diff.eval(c);
-                let (dg, ddg) = (dif * b.diff_arr * g, ddif * b.diff_arr * g * b.c0);
+                let BinaryFace {
+                    kappa: kap,
+                    d_kappa: dkap,
+                    b: bb,
+                    d_b: dbb,
+                    diffusion: dg,
+                    d_diffusion: ddg,
+                } = b.face(c0h, g);
                 if !(dg > 0.0 && c0h > 0.0) {
                     return Err(format!(
                         "electrolyte concentration {c0h:.6} (scaled) at the counter electrode is not positive"
