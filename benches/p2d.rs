@@ -14,22 +14,20 @@ use asslb::numerics::sparse_lu::SparseLu;
 use asslb::physics::p2d::{Control, P2dModel};
 use asslb::physics::parameters::CellParameters;
 use asslb::protocol::simulate::{ida_options, SolverSettings};
-use asslb::protocol::{simulate, Direction, Simulation, Step, StepLimit, TimeseriesRecord};
+use asslb::protocol::{
+    simulate, Block, Experiment, Simulation, Step, TimeseriesRecord, TimeseriesSink,
+};
 use asslb::scenario::load_parameter_set;
 
 fn parameters() -> CellParameters {
     load_parameter_set("solid_halfcell_single_ion").expect("built-in parameter set")
 }
 
-fn one_c_discharge(p: &CellParameters) -> [Step; 1] {
-    [Step::ConstantCurrent {
-        current_a: p.nominal_capacity_ah,
-        direction: Direction::Discharge,
-        limit: StepLimit {
-            voltage_v: Some(p.lower_cutoff_v),
-            duration_s: None,
-        },
-    }]
+fn one_c_discharge(p: &CellParameters) -> Experiment {
+    Experiment::single_cycle(vec![Step::discharge_to(
+        p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )])
 }
 
 /// A realistic mid-discharge state: 1C for 1200 s from rest.
@@ -87,22 +85,58 @@ fn benches(c: &mut Criterion) {
 
     let mesh = MeshSettings::default();
     let solver = SolverSettings::default();
-    let steps = one_c_discharge(&p);
+    let experiment = one_c_discharge(&p);
     let mut rows: Vec<TimeseriesRecord> = Vec::with_capacity(4096);
     let mut simulation = Simulation::new(&p, &mesh, &solver).expect("simulation");
     c.bench_function("full 1C discharge, warm (solid case, 20/10/20)", |b| {
         b.iter(|| {
             rows.clear();
-            simulation.run(&steps, &mut rows).expect("discharge")
+            simulation.run(&experiment, &mut rows).expect("discharge")
         })
     });
     c.bench_function("full 1C discharge, cold (solid case, 20/10/20)", |b| {
         b.iter(|| {
             rows.clear();
-            simulate(&p, &mesh, &solver, &steps, &mut rows).expect("discharge")
+            simulate(&p, &mesh, &solver, &experiment, &mut rows).expect("discharge")
         })
     });
 }
 
-criterion_group!(p2d, benches);
+/// 100 cycles of 1C discharge/charge between the cut-offs, every cycle fully resolved, rows
+/// not kept (`examples/time_cycling.rs` times 1000 and reports memory).
+fn cycling(c: &mut Criterion) {
+    let p = parameters();
+    let one_c = p.nominal_capacity_ah;
+    let experiment = Experiment {
+        blocks: vec![Block {
+            cycles: 100,
+            steps: vec![
+                Step::discharge_to(one_c, p.lower_cutoff_v),
+                Step::charge_to(one_c, p.upper_cutoff_v),
+            ],
+        }],
+    };
+    let mut simulation = Simulation::new(&p, &MeshSettings::default(), &SolverSettings::default())
+        .expect("simulation");
+    let mut group = c.benchmark_group("cycling");
+    group.sample_size(10);
+    group.bench_function("100 cycles 1C (solid case, 20/10/20)", |b| {
+        b.iter(|| simulation.run(&experiment, &mut NoRows).expect("cycling"))
+    });
+    group.finish();
+}
+
+/// A sink that wants no rows (per-cycle figures are discarded too).
+struct NoRows;
+
+impl TimeseriesSink for NoRows {
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        false
+    }
+    fn record(&mut self, _row: &TimeseriesRecord) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+criterion_group!(p2d, benches, cycling);
 criterion_main!(p2d);

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use asslb::numerics::mesh::MeshSettings;
 use asslb::protocol::simulate::SolverSettings;
-use asslb::protocol::{simulate, Direction, Simulation, Step, StepLimit, TimeseriesRecord};
+use asslb::protocol::{simulate, Experiment, Simulation, Step, TimeseriesRecord};
 use asslb::scenario::load_parameter_set;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,14 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = load_parameter_set("solid_halfcell_single_ion")?;
     let mesh = MeshSettings::default();
     let solver = SolverSettings::default();
-    let steps = [Step::ConstantCurrent {
-        current_a: params.nominal_capacity_ah,
-        direction: Direction::Discharge,
-        limit: StepLimit {
-            voltage_v: Some(params.lower_cutoff_v),
-            duration_s: None,
-        },
-    }];
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        params.nominal_capacity_ah,
+        params.lower_cutoff_v,
+    )]);
     let mut simulation = Simulation::new(&params, &mesh, &solver)?;
     let mut rows: Vec<TimeseriesRecord> = Vec::with_capacity(4096);
     let mut warm = Vec::with_capacity(runs);
@@ -42,11 +38,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..runs.max(1) + 1 {
         rows.clear();
         let start = Instant::now();
-        let summary = simulation.run(&steps, &mut rows)?;
+        let summary = simulation.run(&experiment, &mut rows)?;
         warm.push(start.elapsed().as_secs_f64() * 1e3);
         rows.clear();
         let start = Instant::now();
-        simulate(&params, &mesh, &solver, &steps, &mut rows)?;
+        simulate(&params, &mesh, &solver, &experiment, &mut rows)?;
         cold.push(start.elapsed().as_secs_f64() * 1e3);
         last = Some(summary);
     }
@@ -57,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     cold.sort_by(f64::total_cmp);
     let summary = last.ok_or("no run")?;
     let capacity = rows.last().map_or(0.0, |r| r.discharge_capacity_ah);
-    let rms_mv = rms_against_reference(&params, &mesh, &solver, &steps)? * 1e3;
+    let rms_mv = rms_against_reference(&params, &mesh, &solver, &experiment)? * 1e3;
     println!(
         "{{\"median_ms\": {:.4}, \"min_ms\": {:.4}, \"runs\": {}, \"capacity_Ah\": {:.10e}, \"unknowns\": {}, \"solver_steps\": {}, \"cold_median_ms\": {:.4}, \"rms_mV\": {:.4}}}",
         warm[warm.len() / 2],
@@ -79,7 +75,7 @@ fn rms_against_reference(
     params: &asslb::physics::parameters::CellParameters,
     mesh: &MeshSettings,
     solver: &SolverSettings,
-    steps: &[Step],
+    experiment: &Experiment,
 ) -> Result<f64, Box<dyn std::error::Error>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -98,7 +94,7 @@ fn rms_against_reference(
         ..solver.clone()
     };
     let mut rows: Vec<TimeseriesRecord> = Vec::new();
-    simulate(params, mesh, &dense, steps, &mut rows)?;
+    simulate(params, mesh, &dense, experiment, &mut rows)?;
     let end = rows.last().ok_or("no rows")?.time_s;
     let (mut sum, mut count) = (0.0, 0usize);
     for (t, v) in reference.into_iter().filter(|(t, _)| *t <= end) {

@@ -1,11 +1,12 @@
-//! Bad input: one test per kind of mistake in a scenario, a parameter file or a table. Each
-//! asserts that the error (with its causes) names the file, the key and what was expected, and
-//! all of them fail in `load_scenario`, before anything is solved or written.
+//! Bad input: one test per kind of mistake in a scenario, its experiment, a parameter file, a
+//! table or a `--set`. Each asserts that the error (with its causes) names the file (or the
+//! `--set`), the key and what was expected, and all of them fail in `load_scenario`, before
+//! anything is solved or written.
 
 use std::error::Error;
 use std::path::PathBuf;
 
-use asslb::scenario::{builtin_parameter_set, load_scenario};
+use asslb::scenario::{builtin_parameter_set, load_scenario, load_scenario_with, SetOverride};
 
 /// The error and its causes, as the CLI prints them.
 fn chain(e: &dyn Error) -> String {
@@ -24,12 +25,7 @@ struct Case {
     dir: tempfile::TempDir,
 }
 
-const GOOD_STEP: &str = r#"
-[[steps]]
-direction = "discharge"
-current_A = 7.2e-4
-until_voltage_V = 1.38
-"#;
+const GOOD_EXPERIMENT: &str = r#"experiment = ["Discharge at 0.72 mA until 1.38 V"]"#;
 
 impl Case {
     fn new() -> Self {
@@ -57,8 +53,17 @@ impl Case {
 
     /// Loads `scenario.toml` with `text`, expecting an error; returns the full chain.
     fn error(&self, text: &str) -> String {
+        self.error_with(text, &[])
+    }
+
+    /// As [`Case::error`], with `--set` arguments.
+    fn error_with(&self, text: &str, sets: &[&str]) -> String {
         let path = self.write("scenario.toml", text);
-        match load_scenario(&path) {
+        let sets: Vec<SetOverride> = sets
+            .iter()
+            .map(|s| SetOverride::parse(s).expect("well-formed --set"))
+            .collect();
+        match load_scenario_with(&path, &sets) {
             Ok(s) => panic!("expected an error, got a valid scenario: {s:?}"),
             Err(e) => chain(&e),
         }
@@ -81,12 +86,19 @@ fn assert_contains_all(message: &str, parts: &[&str]) {
     }
 }
 
+/// A scenario of the built-in solid set with `extra` (top-level keys, then tables) after its
+/// experiment.
 fn builtin_scenario(extra: &str) -> String {
-    format!("parameter_set = \"solid_halfcell_single_ion\"\n{extra}\n{GOOD_STEP}")
+    format!("parameter_set = \"solid_halfcell_single_ion\"\n{GOOD_EXPERIMENT}\n{extra}")
 }
 
 fn file_scenario(extra: &str) -> String {
-    format!("parameter_file = \"cell.toml\"\n{extra}\n{GOOD_STEP}")
+    format!("parameter_file = \"cell.toml\"\n{GOOD_EXPERIMENT}\n{extra}")
+}
+
+/// A scenario of the built-in solid set with `experiment` as its experiment.
+fn experiment(experiment: &str) -> String {
+    format!("parameter_set = \"solid_halfcell_single_ion\"\nexperiment = {experiment}\n")
 }
 
 // ------------------------------------------------------------------------------------------
@@ -103,7 +115,7 @@ fn scenario_file_that_does_not_exist() {
 
 #[test]
 fn scenario_that_is_not_toml() {
-    let e = Case::new().error("parameter_set = \"solid_halfcell_single_ion\n[[steps]]\n");
+    let e = Case::new().error("parameter_set = \"solid_halfcell_single_ion\nexperiment = []\n");
     assert_contains_all(&e, &["scenario.toml", "not valid TOML", "line 1"]);
 }
 
@@ -126,21 +138,6 @@ fn parameter_file_that_is_not_toml() {
 // ------------------------------------------------------------------------------------------
 
 #[test]
-fn step_without_direction() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
-    );
-    assert_contains_all(
-        &e,
-        &[
-            "scenario.toml",
-            "steps[1].direction",
-            "missing required key",
-        ],
-    );
-}
-
-#[test]
 fn parameter_file_without_a_required_key() {
     let case = Case::new();
     case.parameter_file(|t| replace(t, "area_m2 = 7.853981634e-05", ""));
@@ -150,7 +147,7 @@ fn parameter_file_without_a_required_key() {
 
 #[test]
 fn scenario_without_a_parameter_set() {
-    let e = Case::new().error(GOOD_STEP);
+    let e = Case::new().error(GOOD_EXPERIMENT);
     assert_contains_all(
         &e,
         &[
@@ -163,9 +160,28 @@ fn scenario_without_a_parameter_set() {
 }
 
 #[test]
-fn scenario_without_steps() {
+fn scenario_without_an_experiment() {
     let e = Case::new().error("parameter_set = \"solid_halfcell_single_ion\"\n");
-    assert_contains_all(&e, &["scenario.toml", "`steps`", "at least one [[steps]]"]);
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "`experiment`",
+            "missing required key",
+            "Discharge at 1C until 2.0 V",
+        ],
+    );
+}
+
+#[test]
+fn old_steps_tables_are_unknown_keys() {
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\n",
+    );
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "`steps`", "unknown key", "`experiment`"],
+    );
 }
 
 #[test]
@@ -241,23 +257,6 @@ fn mesh_cells_not_an_integer() {
             "mesh.positive_x_cells",
             "expected a non-negative integer",
             "-3",
-        ],
-    );
-}
-
-#[test]
-fn step_direction_misspelt() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"dischrge\"\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
-    );
-    assert_contains_all(
-        &e,
-        &[
-            "scenario.toml",
-            "steps[1].direction",
-            "`discharge`",
-            "`charge`",
-            "dischrge",
         ],
     );
 }
@@ -371,17 +370,17 @@ fn unknown_top_level_key_in_the_scenario() {
 }
 
 #[test]
-fn unknown_key_in_a_step() {
-    let e = Case::new().error(&builtin_scenario(
-        "[[steps]]\ndirection = \"charge\"\ncurrent_A = 1e-4\nuntil_V = 3.6\n",
+fn unknown_key_in_a_block() {
+    let e = Case::new().error(&experiment(
+        "[{ cycle = 3, steps = [\"Discharge at 1C until 1.4 V\"] }]",
     ));
     assert_contains_all(
         &e,
         &[
             "scenario.toml",
-            "steps[1].until_V",
+            "experiment[1].cycle",
             "unknown key",
-            "`until_voltage_V`",
+            "`cycles` and `steps`",
         ],
     );
 }
@@ -451,9 +450,9 @@ fn override_of_the_wrong_type() {
 
 #[test]
 fn unknown_parameter_set() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = 1e-4\nuntil_voltage_V = 1.38\n",
-    );
+    let e = Case::new().error(&format!(
+        "parameter_set = \"solid_halfcell\"\n{GOOD_EXPERIMENT}\n"
+    ));
     assert_contains_all(
         &e,
         &[
@@ -674,89 +673,283 @@ fn cut_offs_in_the_wrong_order_in_a_parameter_file() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Steps, mesh and solver
+// The experiment
 // ------------------------------------------------------------------------------------------
 
 #[test]
-fn step_current_not_positive() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = -7.2e-4\nuntil_voltage_V = 1.38\n",
-    );
+fn misspelt_step() {
+    let e = Case::new().error(&experiment(
+        "[\"Discharge at 1C until 1.38 V\", \"Dischrge at 1C until 2 V\"]",
+    ));
     assert_contains_all(
         &e,
-        &["scenario.toml", "steps[1].current_A", "> 0 A", "-0.00072"],
+        &[
+            "scenario.toml",
+            "experiment[2]",
+            "\"Dischrge at 1C until 2 V\"",
+            "expected a step starting with Charge, Discharge, Hold or Rest",
+            "found `Dischrge`",
+        ],
     );
 }
 
 #[test]
-fn step_with_both_current_and_c_rate() {
+fn misspelt_step_in_a_block() {
+    let e = Case::new().error(&experiment(
+        "[{ cycles = 10, steps = [\"Charge at 1C until 3.6 V\", \"Discharge at 1C untill 1.4 V\"] }]",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "experiment[1].steps[2]",
+            "\"Discharge at 1C untill 1.4 V\"",
+            "expected `until <voltage or current>` or `for <duration>`",
+            "found `untill`",
+        ],
+    );
+}
+
+#[test]
+fn step_with_an_unknown_unit() {
+    let e = Case::new().error(&experiment("[\"Discharge at 1 mAh until 1.4 V\"]"));
+    assert_contains_all(
+        &e,
+        &[
+            "experiment[1]",
+            "\"Discharge at 1 mAh until 1.4 V\"",
+            "expected a current",
+            "unknown unit `mAh`",
+        ],
+    );
+    let e = Case::new().error(&experiment("[\"Rest for 2 weeks\"]"));
+    assert_contains_all(&e, &["expected a duration", "unknown unit `weeks`"]);
+    let e = Case::new().error(&experiment("[\"Charge at 1C until 3.6 Volt\"]"));
+    assert_contains_all(&e, &["expected a voltage", "unknown unit `Volt`"]);
+}
+
+#[test]
+fn current_per_mass_without_a_density() {
     let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\ncurrent_A = 7.2e-4\nc_rate = 1.0\nuntil_voltage_V = 1.38\n",
+        "parameter_set = \"xu2019_liquid_halfcell\"\nexperiment = [\"Discharge at 150 mA/g until 3.5 V\"]\n",
     );
     assert_contains_all(
         &e,
         &[
             "scenario.toml",
-            "steps[1].current_A",
-            "exactly one of `current_A` or `c_rate`",
+            "experiment[1]",
+            "\"Discharge at 150 mA/g until 3.5 V\"",
+            "per mass of active material",
+            "positive.active_material_density_kg_m3",
+        ],
+    );
+}
+
+#[test]
+fn active_material_density_not_positive() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"positive.active_material_density_kg_m3\" = 0.0\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.active_material_density_kg_m3\"",
+            "expected a positive number",
+        ],
+    );
+}
+
+#[test]
+fn hold_without_a_limit() {
+    let e = Case::new().error(&experiment("[\"Hold at 3.6 V\"]"));
+    assert_contains_all(
+        &e,
+        &[
+            "experiment[1]",
+            "\"Hold at 3.6 V\"",
+            "a hold needs an end",
+            "until C/50",
+        ],
+    );
+}
+
+#[test]
+fn rest_without_a_duration() {
+    let e = Case::new().error(&experiment("[\"Rest\"]"));
+    assert_contains_all(
+        &e,
+        &[
+            "experiment[1]",
+            "\"Rest\"",
+            "a rest needs a duration",
+            "Rest for 30 minutes",
+        ],
+    );
+}
+
+#[test]
+fn step_current_not_positive() {
+    let e = Case::new().error(&experiment("[\"Discharge at -0.72 mA until 1.38 V\"]"));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "experiment[1]",
+            "expected a current > 0",
+            "-0.00072 A",
         ],
     );
 }
 
 #[test]
 fn discharge_cut_off_above_the_window() {
-    let e = Case::new().error(&format!(
-        "parameter_set = \"solid_halfcell_single_ion\"\n{GOOD_STEP}\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\nuntil_voltage_V = 3.68\n",
+    let e = Case::new().error(&experiment(
+        "[\"Discharge at 1C until 1.38 V\", \"Discharge at 1C until 3.68 V\"]",
     ));
     // The second step is the bad one.
     assert_contains_all(
         &e,
         &[
             "scenario.toml",
-            "steps[2].until_voltage_V",
+            "experiment[2]",
             "discharge cut-off in [1.38, 3.68)",
-            "3.68",
+            "found 3.68 V",
         ],
     );
 }
 
 #[test]
 fn charge_cut_off_at_the_lower_cut_off() {
-    let e = Case::new().error(&format!(
-        "parameter_set = \"solid_halfcell_single_ion\"\n{GOOD_STEP}\n[[steps]]\ndirection = \"charge\"\nc_rate = 1.0\nuntil_voltage_V = 1.38\n",
-    ));
+    let e = Case::new().error(&experiment("[\"Charge at 1C until 1.38 V\"]"));
     assert_contains_all(
         &e,
         &[
             "scenario.toml",
-            "steps[2].until_voltage_V",
+            "experiment[1]",
             "charge cut-off in (1.38, 3.68]",
         ],
     );
 }
 
 #[test]
-fn step_with_neither_voltage_nor_duration_limit() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\n",
-    );
+fn cut_off_vs_lithium_outside_the_window() {
+    // 4.4 V vs Li/Li+ is 3.78 V against Li-In, above the cell's 3.68 V.
+    let e = Case::new().error(&experiment("[\"Charge at 1C until 4.4 V vs Li/Li+\"]"));
     assert_contains_all(
         &e,
         &[
-            "scenario.toml",
-            "steps[1].until_voltage_V",
-            "`until_voltage_V` (V) or `duration_s` (s)",
+            "experiment[1]",
+            "charge cut-off in (1.38, 3.68]",
+            "4.4 V vs Li/Li+ = 3.78 V cell voltage",
         ],
     );
 }
 
 #[test]
-fn step_duration_not_positive() {
-    let e = Case::new().error(
-        "parameter_set = \"solid_halfcell_single_ion\"\n[[steps]]\ndirection = \"discharge\"\nc_rate = 1.0\nduration_s = 0\n",
-    );
-    assert_contains_all(&e, &["scenario.toml", "steps[1].duration_s", "> 0 s"]);
+fn hold_outside_the_window() {
+    let e = Case::new().error(&experiment("[\"Hold at 4.3 V until C/50\"]"));
+    assert_contains_all(&e, &["experiment[1]", "hold voltage in [1.38, 3.68]"]);
 }
+
+#[test]
+fn step_duration_not_positive() {
+    let e = Case::new().error(&experiment("[\"Discharge at 1C for 0 s\"]"));
+    assert_contains_all(&e, &["scenario.toml", "experiment[1]", "duration > 0 s"]);
+}
+
+#[test]
+fn experiment_that_is_not_a_list() {
+    let e = Case::new().error(&experiment("\"Discharge at 1C\""));
+    assert_contains_all(&e, &["scenario.toml", "`experiment`", "expected a list"]);
+    let e = Case::new().error(&experiment("[{ cycles = 0, steps = [\"Rest for 1 h\"] }]"));
+    assert_contains_all(&e, &["experiment[1].cycles", "≥ 1, found 0"]);
+}
+
+// ------------------------------------------------------------------------------------------
+// --set
+// ------------------------------------------------------------------------------------------
+
+#[test]
+fn set_with_an_unknown_first_key() {
+    let e = Case::new().error_with(&builtin_scenario(""), &["temperature_K=300"]);
+    assert_contains_all(
+        &e,
+        &[
+            "--set temperature_K=300",
+            "key `temperature_K`",
+            "unknown key",
+            "a scenario key",
+            "`cell.`",
+        ],
+    );
+}
+
+#[test]
+fn set_of_a_scenario_key_that_does_not_exist() {
+    let e = Case::new().error_with(&builtin_scenario(""), &["mesh.particle_cells=10"]);
+    assert_contains_all(
+        &e,
+        &[
+            "--set mesh.particle_cells=10",
+            "mesh.particle_cells",
+            "unknown key",
+            "`particle_r_cells`",
+        ],
+    );
+}
+
+#[test]
+fn set_of_a_parameter_that_does_not_exist() {
+    let e = Case::new().error_with(&builtin_scenario(""), &["positive.thickness=3e-5"]);
+    assert_contains_all(
+        &e,
+        &[
+            "--set positive.thickness=3e-5",
+            "parameters.\"positive.thickness\"",
+            "unknown key",
+            "`thickness_m`",
+        ],
+    );
+}
+
+#[test]
+fn set_with_a_bad_value() {
+    let e = Case::new().error_with(&builtin_scenario(""), &["mesh.particle_r_cells=1"]);
+    assert_contains_all(&e, &["--set mesh.particle_r_cells=1", "at least 2 cells"]);
+    let e = Case::new().error_with(
+        &builtin_scenario(""),
+        &["experiment=[\"Discharge at 1C until 5 V\"]"],
+    );
+    assert_contains_all(
+        &e,
+        &["--set experiment=", "experiment[1]", "discharge cut-off"],
+    );
+    let e = Case::new().error_with(&builtin_scenario(""), &["parameter_set=solid"]);
+    assert_contains_all(
+        &e,
+        &[
+            "--set parameter_set=solid",
+            "expected the name of a built-in parameter set",
+        ],
+    );
+}
+
+#[test]
+fn set_that_is_not_path_equals_value() {
+    for (arg, part) in [
+        ("mesh.particle_r_cells", "expected <path>=<value>"),
+        ("=3", "expected a key path"),
+        ("experiment=[\"Rest for 1 h\"", "expected a TOML value"),
+    ] {
+        let e = SetOverride::parse(arg).expect_err(arg).to_string();
+        assert_contains_all(&e, &[&format!("--set {arg}"), part]);
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Mesh and solver
+// ------------------------------------------------------------------------------------------
 
 #[test]
 fn mesh_with_zero_cells() {

@@ -1,5 +1,6 @@
-//! The `asslb` command line: `check`, `run`, exit codes, error chains, and the output folder
-//! (never half-written: nothing at all for bad input, every computed row kept on failure).
+//! The `asslb` command line: `check`, `run`, `--set`, `params`, exit codes, error chains, the
+//! output folder (never half-written: nothing at all for bad input, every computed row kept on
+//! failure), and every shipped scenario run as shipped (shortened with `--set` where slow).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -27,23 +28,28 @@ fn describe(out: &Output) -> String {
 
 const BAD_SCENARIO: &str = r#"
 parameter_set = "solid_halfcell_single_ion"
+experiment = ["Discharge at 1C until 1.38 V"]
 [parameters]
 "positive.thickness_m" = -2.7e-5
-[[steps]]
-direction = "discharge"
-c_rate = 1.0
-until_voltage_V = 1.38
 "#;
 
-/// Reads a time series and checks it is well-formed: the header, then whole rows of five
+/// Columns of a time-series row.
+const TIME: usize = 0;
+const CYCLE: usize = 1;
+const STEP: usize = 2;
+const CURRENT: usize = 3;
+const VOLTAGE: usize = 4;
+const CAPACITY: usize = 5;
+
+/// Reads a time series and checks it is well-formed: the header, then whole rows of six
 /// numbers. Returns the rows.
-fn read_timeseries(path: &Path) -> Vec<[f64; 5]> {
+fn read_timeseries(path: &Path) -> Vec<[f64; 6]> {
     let csv = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(csv.ends_with('\n'), "the file must end with a whole line");
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time_s,step,current_A,voltage_V,discharge_capacity_Ah")
+        Some("time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah")
     );
     lines
         .map(|line| {
@@ -54,8 +60,8 @@ fn read_timeseries(path: &Path) -> Vec<[f64; 5]> {
                         .unwrap_or_else(|_| panic!("not a number in `{line}`"))
                 })
                 .collect();
-            assert_eq!(v.len(), 5, "`{line}`");
-            [v[0], v[1], v[2], v[3], v[4]]
+            assert_eq!(v.len(), 6, "`{line}`");
+            [v[0], v[1], v[2], v[3], v[4], v[5]]
         })
         .collect()
 }
@@ -185,12 +191,9 @@ fn failed_run_keeps_its_rows_and_records_the_error() {
         &scenario,
         r#"
 parameter_set = "solid_halfcell_single_ion"
+experiment = ["Discharge at 1C until 1.38 V"]
 [solver]
 max_steps = 3
-[[steps]]
-direction = "discharge"
-c_rate = 1.0
-until_voltage_V = 1.38
 "#,
     )
     .expect("write scenario");
@@ -250,34 +253,39 @@ fn run_writes_the_timeseries_and_a_summary() {
     assert!(rows.len() > 10, "{} rows", rows.len());
     let q = 0.0007202074427;
     let first = rows[0];
-    assert_eq!(first[0], 0.0);
-    assert_eq!(first[1], 1.0);
+    assert_eq!(first[TIME], 0.0);
+    assert_eq!((first[CYCLE], first[STEP]), (1.0, 1.0));
     assert!(
-        (first[2] - q).abs() < 1e-15,
+        (first[CURRENT] - q).abs() < 1e-15,
         "discharge current {}",
-        first[2]
+        first[CURRENT]
     );
-    // Time increases; the steps run 1 then 2; voltages stay inside the window.
+    // Time increases; one cycle whose steps run 1 then 2; voltages stay inside the window.
     for pair in rows.windows(2) {
-        assert!(pair[1][0] >= pair[0][0], "time goes back: {pair:?}");
-        assert!(pair[1][1] >= pair[0][1], "step goes back: {pair:?}");
+        assert!(pair[1][TIME] >= pair[0][TIME], "time goes back: {pair:?}");
+        assert!(pair[1][STEP] >= pair[0][STEP], "step goes back: {pair:?}");
     }
     for r in &rows {
+        assert_eq!(r[CYCLE], 1.0, "{r:?}");
         assert!(
-            r[3] > 1.38 - 1e-3 && r[3] < 3.68 + 1e-3,
+            r[VOLTAGE] > 1.38 - 1e-3 && r[VOLTAGE] < 3.68 + 1e-3,
             "voltage out of window: {r:?}"
         );
     }
-    let end_of_discharge = rows.iter().rfind(|r| r[1] == 1.0).expect("step 1 rows");
+    let end_of_discharge = rows.iter().rfind(|r| r[STEP] == 1.0).expect("step 1 rows");
     assert!(
-        (end_of_discharge[3] - 1.38).abs() < 1e-3,
+        (end_of_discharge[VOLTAGE] - 1.38).abs() < 1e-3,
         "{end_of_discharge:?}"
     );
-    assert!(end_of_discharge[4] > 0.0);
+    assert!(end_of_discharge[CAPACITY] > 0.0);
     let last = rows.last().expect("rows");
-    assert_eq!(last[1], 2.0);
-    assert!((last[2] + q).abs() < 1e-15, "charge current {}", last[2]);
-    assert!((last[3] - 3.68).abs() < 1e-3, "{last:?}");
+    assert_eq!(last[STEP], 2.0);
+    assert!(
+        (last[CURRENT] + q).abs() < 1e-15,
+        "charge current {}",
+        last[CURRENT]
+    );
+    assert!((last[VOLTAGE] - 3.68).abs() < 1e-3, "{last:?}");
 }
 
 /// Needs the solver: without --out, results go to out/<scenario name> in the working folder.
@@ -296,4 +304,225 @@ fn run_defaults_to_out_slash_scenario_name() {
             .join("out/solid_halfcell_single_ion_discharge_2C/timeseries.csv"),
     );
     assert!(!rows.is_empty());
+}
+
+#[test]
+fn check_applies_sets_in_order() {
+    let out = asslb()
+        .arg("check")
+        .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+        .args(["--set", "mesh.particle_r_cells=7"])
+        .args([
+            "--set",
+            r#"experiment=["Discharge at 5C until 1.5 V", "Rest for 10 min"]"#,
+        ])
+        .args(["--set", "positive.thickness_m=3e-5"])
+        .args(["--set", "mesh.particle_r_cells=8"])
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    for part in [
+        "20 cathode x / 10 separator x / 8 particle r",
+        "2 cycles in 2 blocks",
+        "discharge at 3.60103721",
+        "rest for 600 s",
+        "ok:",
+    ] {
+        assert!(
+            stdout.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+}
+
+#[test]
+fn set_of_a_path_that_does_not_exist_is_an_error() {
+    for (arg, parts) in [
+        (
+            "mesh.particle_cells=10",
+            &[
+                "--set mesh.particle_cells=10",
+                "unknown key",
+                "particle_r_cells",
+            ][..],
+        ),
+        (
+            "positive.thickness=3e-5",
+            &[
+                "--set positive.thickness=3e-5",
+                "parameters.\"positive.thickness\"",
+                "unknown key",
+            ][..],
+        ),
+        (
+            "temperature=300",
+            &[
+                "--set temperature=300",
+                "key `temperature`",
+                "a scenario key",
+            ][..],
+        ),
+    ] {
+        let out = asslb()
+            .arg("check")
+            .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+            .args(["--set", arg])
+            .output()
+            .expect("run asslb");
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let stderr = text(&out.stderr);
+        assert!(stderr.starts_with("error: invalid scenario"), "{stderr}");
+        for part in parts {
+            assert!(
+                stderr.contains(part),
+                "missing {part:?}\n{}",
+                describe(&out)
+            );
+        }
+    }
+}
+
+#[test]
+fn set_that_is_not_path_equals_value_is_a_usage_error() {
+    let out = asslb()
+        .arg("check")
+        .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+        .args(["--set", "mesh.particle_r_cells"])
+        .output()
+        .expect("run asslb");
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("expected <path>=<value>"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn params_list_names_every_built_in_set_with_its_source() {
+    let out = asslb()
+        .args(["params", "list"])
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    for part in [
+        "solid_halfcell_single_ion",
+        "Li-In",
+        "xu2019_liquid_halfcell",
+        "NMC532",
+        "source: Verification case from PyBaMM",
+        "source: S. Xu",
+    ] {
+        assert!(
+            stdout.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+}
+
+#[test]
+fn params_show_lists_every_parameter_with_its_unit() {
+    let out = asslb()
+        .args(["params", "show", "xu2019_liquid_halfcell"])
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    for part in [
+        "parameter set `xu2019_liquid_halfcell`",
+        "source: S. Xu",
+        "[cell]",
+        "= 298.15  [K]",
+        "= 0.0024  [A·h",
+        "[positive]",
+        "= 4.2e-5  [m]",
+        "[electrolyte]",
+        "electrolyte_conductivity.csv",
+        "[negative]",
+        "li_metal_concentration_mol_m3",
+    ] {
+        assert!(
+            stdout.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+    let out = asslb()
+        .args(["params", "show", "xu2020"])
+        .output()
+        .expect("run asslb");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    for part in ["unknown parameter set `xu2020`", "`xu2019_liquid_halfcell`"] {
+        assert!(
+            stderr.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+}
+
+/// Shortened versions of the scenarios that would be slow in a test, with the same kinds of
+/// steps: `(file name, --set arguments)`.
+const SHORTENED: &[(&str, &[&str])] = &[(
+    "solid_halfcell_cycling.toml",
+    &[
+        r#"experiment=[{cycles=1, steps=["Discharge at 100 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 100 mA/g until 4.3 V vs Li/Li+", "Rest for 10 minutes"]}, {cycles=2, steps=["Discharge at 200 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 200 mA/g until 4.3 V vs Li/Li+", "Hold at 4.3 V vs Li/Li+ until 10 mA/g or 1 hour"]}, "Discharge at 1000 mA/g until 2.0 V vs Li/Li+"]"#,
+        "save_cycles=[1, 3]",
+    ],
+)];
+
+/// Needs the solver: every scenario under `scenarios/` runs to the end (shortened with `--set`
+/// where it would be slow) and writes a well-formed time series.
+#[test]
+fn every_shipped_scenario_runs() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut files = Vec::new();
+    for sub in ["scenarios", "scenarios/verification"] {
+        for entry in std::fs::read_dir(root().join(sub)).expect("scenario folder") {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    for file in files {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let sets = SHORTENED
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, s)| *s)
+            .unwrap_or_default();
+        let out_dir = dir.path().join(name);
+        let mut command = asslb();
+        command.arg("run").arg(&file).arg("--out").arg(&out_dir);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let out = command.output().expect("run asslb");
+        assert!(out.status.success(), "{name}: {}", describe(&out));
+        let rows = read_timeseries(&out_dir.join("timeseries.csv"));
+        assert!(!rows.is_empty(), "{name}");
+        assert!(!out_dir.join("run_error.txt").exists(), "{name}");
+        if name == "solid_halfcell_cycling.toml" {
+            // Cycles 1 and 3 saved, 4 cycles run.
+            let cycles: Vec<f64> = rows.iter().map(|r| r[CYCLE]).collect();
+            assert!(cycles.contains(&1.0) && cycles.contains(&3.0), "{name}");
+            assert!(!cycles.contains(&2.0) && !cycles.contains(&4.0), "{name}");
+            assert!(
+                text(&out.stdout).contains("4 cycles finished"),
+                "{}",
+                describe(&out)
+            );
+        }
+    }
 }

@@ -6,20 +6,16 @@ mod common;
 
 use asslb::numerics::mesh::MeshSettings;
 use asslb::protocol::simulate::SolverSettings;
-use asslb::protocol::{simulate, Direction, Step, StepLimit, TimeseriesRecord};
+use asslb::protocol::{simulate, Experiment, Step, TimeseriesRecord};
 use asslb::scenario::load_parameter_set;
 use common::interpolate;
 
 fn discharge(mesh: MeshSettings) -> Vec<TimeseriesRecord> {
     let p = load_parameter_set("solid_halfcell_single_ion").unwrap();
-    let steps = [Step::ConstantCurrent {
-        current_a: p.nominal_capacity_ah,
-        direction: Direction::Discharge,
-        limit: StepLimit {
-            voltage_v: Some(p.lower_cutoff_v),
-            duration_s: None,
-        },
-    }];
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
     // Tight time integration so that the spatial error dominates.
     let solver = SolverSettings {
         rtol: 1e-9,
@@ -28,7 +24,7 @@ fn discharge(mesh: MeshSettings) -> Vec<TimeseriesRecord> {
         ..SolverSettings::default()
     };
     let mut rows = Vec::new();
-    simulate(&p, &mesh, &solver, &steps, &mut rows).unwrap();
+    simulate(&p, &mesh, &solver, &experiment, &mut rows).unwrap();
     rows
 }
 

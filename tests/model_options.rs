@@ -6,25 +6,21 @@ mod common;
 use asslb::numerics::mesh::MeshSettings;
 use asslb::physics::parameters::CellParameters;
 use asslb::protocol::simulate::SolverSettings;
-use asslb::protocol::{simulate, Direction, Step, StepLimit, TimeseriesRecord};
+use asslb::protocol::{simulate, Experiment, Step, TimeseriesRecord};
 use asslb::scenario::load_parameter_set;
 use common::interpolate;
 
 fn discharge(p: &CellParameters, c_rate: f64) -> Vec<TimeseriesRecord> {
-    let steps = [Step::ConstantCurrent {
-        current_a: c_rate * p.nominal_capacity_ah,
-        direction: Direction::Discharge,
-        limit: StepLimit {
-            voltage_v: Some(p.lower_cutoff_v),
-            duration_s: None,
-        },
-    }];
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        c_rate * p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
     let solver = SolverSettings {
         output_interval_s: Some(5.0),
         ..SolverSettings::default()
     };
     let mut rows = Vec::new();
-    simulate(p, &MeshSettings::default(), &solver, &steps, &mut rows).unwrap();
+    simulate(p, &MeshSettings::default(), &solver, &experiment, &mut rows).unwrap();
     rows
 }
 

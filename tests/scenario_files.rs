@@ -1,11 +1,11 @@
-//! Every scenario shipped under `scenarios/` loads and validates (nothing is solved), and the
-//! verification scenarios and built-in parameter sets are exactly the reference cases in
-//! `validation/reference/`.
+//! Every scenario shipped under `scenarios/` loads and validates (nothing is solved; `tests/cli.rs`
+//! runs them), and the verification scenarios and built-in parameter sets are exactly the
+//! reference cases in `validation/reference/`.
 
 use std::path::{Path, PathBuf};
 
 use asslb::physics::parameters::{CounterExchangeCurrent, Electrolyte, TransportEfficiency};
-use asslb::protocol::{Direction, Step, StepLimit};
+use asslb::protocol::{Block, Direction, Experiment, Step, StepLimit};
 use asslb::scenario::{builtin_parameter_set, builtin_parameter_set_names, load_scenario};
 
 fn root() -> PathBuf {
@@ -32,12 +32,18 @@ fn every_shipped_scenario_loads_and_validates() {
     let mut files = Vec::new();
     toml_files(&root().join("scenarios"), &mut files);
     assert!(
-        files.len() >= 7,
+        files.len() >= 8,
         "expected the shipped scenarios, found {files:?}"
     );
     for file in &files {
         let scenario = load_scenario(file).unwrap_or_else(|e| panic!("{e}"));
-        assert!(!scenario.steps.is_empty(), "{}", file.display());
+        assert!(scenario.experiment.cycles() >= 1, "{}", file.display());
+        assert_eq!(
+            scenario.experiment.blocks.len(),
+            scenario.experiment_spec.len(),
+            "{}",
+            file.display()
+        );
         let stem = file
             .file_stem()
             .and_then(|s| s.to_str())
@@ -52,33 +58,66 @@ fn every_shipped_scenario_loads_and_validates() {
 }
 
 #[test]
-fn main_scenario_discharges_then_charges_at_1c() {
+fn main_scenario_discharges_then_charges_at_1c_in_one_cycle() {
     let s = load_scenario(&root().join("scenarios/solid_halfcell_discharge_1C.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let q = s.parameters.nominal_capacity_ah;
+    let cc = |direction, v| Step::ConstantCurrent {
+        current_a: q,
+        direction,
+        limit: StepLimit {
+            voltage_v: Some(v),
+            current_a: None,
+            duration_s: None,
+        },
+    };
     assert_eq!(
-        s.steps,
-        vec![
-            Step::ConstantCurrent {
-                current_a: q,
-                direction: Direction::Discharge,
-                limit: StepLimit {
-                    voltage_v: Some(s.parameters.lower_cutoff_v),
-                    duration_s: None
-                },
-            },
-            Step::ConstantCurrent {
-                current_a: q,
-                direction: Direction::Charge,
-                limit: StepLimit {
-                    voltage_v: Some(s.parameters.upper_cutoff_v),
-                    duration_s: None
-                },
-            },
-        ]
+        s.experiment,
+        Experiment {
+            blocks: vec![Block {
+                cycles: 1,
+                steps: vec![
+                    cc(Direction::Discharge, s.parameters.lower_cutoff_v),
+                    cc(Direction::Charge, s.parameters.upper_cutoff_v),
+                ],
+            }]
+        }
     );
 }
 
+#[test]
+fn cycling_scenario_has_formation_long_cycling_and_a_rate_test() {
+    let s = load_scenario(&root().join("scenarios/solid_halfcell_cycling.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let blocks: Vec<(usize, usize)> = s
+        .experiment
+        .blocks
+        .iter()
+        .map(|b| (b.cycles, b.steps.len()))
+        .collect();
+    assert_eq!(blocks, [(2, 4), (100, 5), (1, 3), (1, 3), (1, 3), (1, 3)]);
+    // 1C = 200 mA per gram of active material, cut-offs 2.0-4.3 V vs Li/Li+ = 1.38-3.68 V.
+    let mass_kg = s.parameters.active_mass_kg().expect("active mass");
+    match &s.experiment.blocks[1].steps[0] {
+        Step::ConstantCurrent {
+            current_a,
+            direction: Direction::Discharge,
+            limit,
+        } => {
+            assert_eq!(*current_a, 200.0 * mass_kg);
+            assert_eq!(limit.voltage_v, Some(1.38));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &s.experiment.blocks[1].steps[3] {
+        Step::ConstantVoltage { voltage_v, limit } => {
+            assert_eq!(*voltage_v, 3.68);
+            assert_eq!(limit.current_a, Some(10.0 * mass_kg));
+            assert_eq!(limit.duration_s, Some(3600.0));
+        }
+        other => panic!("{other:?}"),
+    }
+}
 /// The `[[protocol]]` entries of a reference case: (name, current_A, direction).
 fn reference_protocols(case: &toml::Table) -> Vec<(String, f64, String)> {
     case["protocol"]
@@ -126,19 +165,36 @@ fn verification_scenarios_are_the_reference_protocols() {
             let s = load_scenario(&file).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(s.parameters.name, set);
             assert_eq!(direction, "discharge");
-            assert_eq!(
-                s.steps,
-                vec![Step::ConstantCurrent {
-                    current_a,
+            let blocks = &s.experiment.blocks;
+            assert_eq!(blocks.len(), 1, "{}", file.display());
+            assert_eq!(blocks[0].cycles, 1, "{}", file.display());
+            assert_eq!(blocks[0].steps.len(), 1, "{}", file.display());
+            match &blocks[0].steps[0] {
+                Step::ConstantCurrent {
+                    current_a: resolved,
                     direction: Direction::Discharge,
-                    limit: StepLimit {
-                        voltage_v: Some(float(&reference, "cell", "lower_cutoff_V")),
-                        duration_s: None
-                    },
-                }],
-                "{}",
-                file.display()
-            );
+                    limit,
+                } => {
+                    // The step string gives the reference current in mA; the decimal shift is
+                    // exact, and 1e-12 relative is the contract.
+                    assert!(
+                        ((resolved - current_a) / current_a).abs() <= 1e-12,
+                        "{}: {resolved} A, reference {current_a} A",
+                        file.display()
+                    );
+                    assert_eq!(
+                        *limit,
+                        StepLimit {
+                            voltage_v: Some(float(&reference, "cell", "lower_cutoff_V")),
+                            current_a: None,
+                            duration_s: None
+                        },
+                        "{}",
+                        file.display()
+                    );
+                }
+                other => panic!("{}: {other:?}", file.display()),
+            }
         }
     }
 }
@@ -209,6 +265,13 @@ fn builtin_sets_are_the_reference_cases() {
             float(&r, "positive", "exchange_current_k")
         );
         assert_eq!(q.film_resistance_ohm_m2, 0.0);
+        // Not in the reference cases: only the solid set has the (optional) density of its
+        // active material, for currents per gram; it does not enter the model.
+        let density = match set {
+            "solid_halfcell_single_ion" => Some(5150.0),
+            _ => None,
+        };
+        assert_eq!(q.active_material_density_kg_m3, density, "{set}");
         assert_eq!(q.double_layer_capacitance_f_m2, 0.0);
         let s = &p.separator;
         assert_eq!(s.thickness_m, float(&r, "separator", "thickness_m"));

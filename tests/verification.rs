@@ -25,7 +25,7 @@ fn check(case: &str, protocol: &str) {
         &scenario.parameters,
         &scenario.mesh,
         &scenario.solver,
-        &scenario.steps,
+        &scenario.experiment,
         &mut rows,
     )
     .unwrap_or_else(|e| panic!("{case} {protocol}: {e}"));

@@ -310,11 +310,10 @@ impl SparseLu {
                 let ukj = x[k];
                 x[k] = 0.0;
                 *u = ukj;
-                if ukj != 0.0 {
-                    let (a, b) = (self.l_col_ptr[k], self.l_col_ptr[k + 1]);
-                    for (&i, &l) in self.l_row[a..b].iter().zip(&self.l_val[a..b]) {
-                        x[i] -= l * ukj;
-                    }
+                // (No test for a zero: the branch costs more than the few products it saves.)
+                let (a, b) = (self.l_col_ptr[k], self.l_col_ptr[k + 1]);
+                for (&i, &l) in self.l_row[a..b].iter().zip(&self.l_val[a..b]) {
+                    x[i] -= l * ukj;
                 }
             }
             let pivot = x[j];
@@ -475,18 +474,23 @@ impl SparseLu {
 /// order. Only the numbers `v` are reloaded after each factorisation.
 #[derive(Debug, Default)]
 struct SubstitutionProgram {
-    target: Vec<u32>,
-    source: Vec<u32>,
-    value: Vec<f64>,
+    /// (t, s, v) per operation, together for locality.
+    ops: Vec<SubstitutionOp>,
     /// Position in the factor's value array of each operation's `v`.
     value_source: Vec<u32>,
 }
 
+/// One operation `y[t] −= v · y[s]` of a [`SubstitutionProgram`].
+#[derive(Debug, Clone, Copy)]
+struct SubstitutionOp {
+    t: u32,
+    s: u32,
+    v: f64,
+}
+
 impl SubstitutionProgram {
     fn clear(&mut self) {
-        self.target.clear();
-        self.source.clear();
-        self.value.clear();
+        self.ops.clear();
         self.value_source.clear();
     }
 
@@ -494,30 +498,27 @@ impl SubstitutionProgram {
     fn push(&mut self, target: usize, source: usize, value_index: usize) {
         // Dimensions and factor sizes are far below u32::MAX (such a factor would not fit in
         // memory), so the narrowing is exact.
-        self.target.push(target as u32);
-        self.source.push(source as u32);
-        self.value.push(0.0);
+        self.ops.push(SubstitutionOp {
+            t: target as u32,
+            s: source as u32,
+            v: 0.0,
+        });
         self.value_source.push(value_index as u32);
     }
 
     /// Loads the factor values; with `column_scale`, each value is multiplied by the scale of
     /// its source column (used to make `U` unit triangular).
     fn load(&mut self, values: &[f64], column_scale: Option<&[f64]>) {
-        for ((v, &p), &s) in self
-            .value
-            .iter_mut()
-            .zip(&self.value_source)
-            .zip(&self.source)
-        {
-            *v = values[p as usize] * column_scale.map_or(1.0, |c| c[s as usize]);
+        for (op, &p) in self.ops.iter_mut().zip(&self.value_source) {
+            op.v = values[p as usize] * column_scale.map_or(1.0, |c| c[op.s as usize]);
         }
     }
 
     /// Runs the program on `y`.
     #[inline]
     fn run(&self, y: &mut [f64]) {
-        for ((&t, &s), &v) in self.target.iter().zip(&self.source).zip(&self.value) {
-            y[t as usize] -= v * y[s as usize];
+        for op in &self.ops {
+            y[op.t as usize] -= op.v * y[op.s as usize];
         }
     }
 }

@@ -1,13 +1,24 @@
-//! Output writers: they read only solutions (the rows a run streams), never the model.
+//! Output writers: they read only solutions (the rows and cycle summaries a run streams),
+//! never the model.
 //!
-//! - [`timeseries_csv`]: `timeseries.csv`, written as the run goes, with `run_error.txt` beside
-//!   it when a run fails part-way.
-//!
-//! Per-cycle summaries, plots and the `run.toml` record arrive with the cycling protocol.
+//! - [`timeseries_csv`]: `timeseries.csv`, written as the run goes, for the cycles a
+//!   [`SaveCycles`] selection keeps, with `run_error.txt` beside it when a run fails part-way;
+//! - [`summary_csv`]: `summary.csv`, one row per cycle, written as each cycle ends;
+//! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
+//! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
+//! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics.
 
+pub mod plots;
+pub mod run_record;
+pub mod run_sink;
+pub mod summary_csv;
 pub mod timeseries_csv;
 
+pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
+pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
+pub use run_sink::{RunFiles, RunSink};
+pub use summary_csv::{SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER};
 pub use timeseries_csv::{
-    AbandonedTimeseries, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE, TIMESERIES_HEADER,
-    TIMESERIES_PARTIAL_FILE,
+    AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,
+    TIMESERIES_HEADER, TIMESERIES_PARTIAL_FILE,
 };

@@ -1,4 +1,8 @@
-//! The time series as CSV: `time_s,step,current_A,voltage_V,discharge_capacity_Ah`.
+//! The time series as CSV: `time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah`.
+//!
+//! Only the cycles chosen by a [`SaveCycles`] selection are written (all by default), so that a
+//! run of thousands of cycles keeps a small file; the selection reaches the driver through
+//! [`TimeseriesSink::wants_cycle`], which then does not even produce the rows of the others.
 //!
 //! Rows stream into `<dir>/timeseries.csv.partial` and are written to disk at the latest at the
 //! end of every experiment step, whole lines only. When the run ends:
@@ -16,7 +20,11 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::protocol::{TimeseriesRecord, TimeseriesSink};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
 
 /// File name of a finished (or abandoned) time series.
 pub const TIMESERIES_FILE: &str = "timeseries.csv";
@@ -25,7 +33,130 @@ pub const TIMESERIES_PARTIAL_FILE: &str = "timeseries.csv.partial";
 /// File name of the error record written when a run fails.
 pub const RUN_ERROR_FILE: &str = "run_error.txt";
 /// The header row.
-pub const TIMESERIES_HEADER: &str = "time_s,step,current_A,voltage_V,discharge_capacity_Ah";
+pub const TIMESERIES_HEADER: &str = "time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah";
+
+/// Which cycles' rows a run keeps in its time series (cycles are numbered from 1).
+///
+/// In a scenario file (TOML) it reads `save_cycles = "all"`, `save_cycles = [1, 10, 100]` or
+/// `save_cycles = { every = 10 }`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SaveCycles {
+    /// Every cycle (the default).
+    #[default]
+    All,
+    /// The cycles listed (in any order; numbers past the last cycle are ignored).
+    List(Vec<usize>),
+    /// Cycle 1 and every n-th cycle after it: 1, 1 + n, 1 + 2n, … The last cycle of a run is
+    /// not known in advance, so it is saved only if it falls on that grid. `Every(1)` is every
+    /// cycle; `Every(0)` is cycle 1 only.
+    Every(usize),
+}
+
+impl SaveCycles {
+    /// Whether cycle `cycle` (1-based) is saved.
+    pub fn contains(&self, cycle: usize) -> bool {
+        match self {
+            SaveCycles::All => true,
+            SaveCycles::List(list) => list.contains(&cycle),
+            SaveCycles::Every(0) => cycle == 1,
+            SaveCycles::Every(n) => cycle >= 1 && (cycle - 1) % n == 0,
+        }
+    }
+}
+
+impl std::fmt::Display for SaveCycles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveCycles::All => write!(f, "all cycles"),
+            SaveCycles::List(list) => {
+                write!(f, "cycles ")?;
+                for (i, c) in list.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                Ok(())
+            }
+            SaveCycles::Every(0) => write!(f, "cycle 1"),
+            SaveCycles::Every(n) => write!(f, "cycle 1 and one cycle in {n} after it"),
+        }
+    }
+}
+
+/// Written as `"all"`, a list of cycle numbers, or `{ every = n }`.
+impl Serialize for SaveCycles {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SaveCycles::All => serializer.serialize_str("all"),
+            SaveCycles::List(list) => list.serialize(serializer),
+            SaveCycles::Every(n) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("every", n)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// Read from `"all"`, a list of cycle numbers (each at least 1), or `{ every = n }` (n ≥ 1).
+impl<'de> Deserialize<'de> for SaveCycles {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SaveCyclesVisitor;
+
+        impl<'de> Visitor<'de> for SaveCyclesVisitor {
+            type Value = SaveCycles;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    r#""all", a list of cycle numbers such as [1, 10, 100], or { every = N }"#,
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SaveCycles, E> {
+                if v == "all" {
+                    Ok(SaveCycles::All)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SaveCycles, A::Error> {
+                let mut list = Vec::new();
+                while let Some(cycle) = seq.next_element::<usize>()? {
+                    if cycle == 0 {
+                        return Err(de::Error::custom(
+                            "save_cycles: cycles are numbered from 1, found 0",
+                        ));
+                    }
+                    list.push(cycle);
+                }
+                Ok(SaveCycles::List(list))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SaveCycles, A::Error> {
+                let mut every = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "every" || every.is_some() {
+                        return Err(de::Error::custom(format!(
+                            "save_cycles: unexpected key `{key}`, expected {{ every = N }}"
+                        )));
+                    }
+                    every = Some(map.next_value::<usize>()?);
+                }
+                match every {
+                    Some(n) if n >= 1 => Ok(SaveCycles::Every(n)),
+                    Some(_) => Err(de::Error::custom("save_cycles: `every` must be at least 1")),
+                    None => Err(de::Error::custom(
+                        "save_cycles: missing key `every`, expected { every = N }",
+                    )),
+                }
+            }
+        }
+
+        deserializer.deserialize_any(SaveCyclesVisitor)
+    }
+}
 
 /// Rows are written to the file when this many bytes are buffered (and at every step end).
 const WRITE_THRESHOLD_BYTES: usize = 64 * 1024;
@@ -34,6 +165,7 @@ const WRITE_THRESHOLD_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct TimeseriesCsv {
     dir: PathBuf,
+    save_cycles: SaveCycles,
     file: File,
     /// Complete lines not yet written to the file.
     buffer: String,
@@ -57,10 +189,15 @@ pub struct AbandonedTimeseries {
 }
 
 impl TimeseriesCsv {
-    /// Starts `<dir>/timeseries.csv.partial` with the header row. `dir` must exist. A
-    /// `timeseries.csv` or `run_error.txt` left in `dir` by an earlier run is removed first, so
-    /// that the folder never mixes two runs.
+    /// Starts `<dir>/timeseries.csv.partial` with the header row, saving every cycle. `dir`
+    /// must exist. A `timeseries.csv` or `run_error.txt` left in `dir` by an earlier run is
+    /// removed first, so that the folder never mixes two runs.
     pub fn create(dir: &Path) -> io::Result<Self> {
+        Self::create_saving(dir, SaveCycles::All)
+    }
+
+    /// As [`TimeseriesCsv::create`], saving only the cycles `save_cycles` selects.
+    pub fn create_saving(dir: &Path, save_cycles: SaveCycles) -> io::Result<Self> {
         for stale in [TIMESERIES_FILE, RUN_ERROR_FILE] {
             match std::fs::remove_file(dir.join(stale)) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -72,6 +209,7 @@ impl TimeseriesCsv {
         file.write_all(header.as_bytes())?;
         Ok(TimeseriesCsv {
             dir: dir.to_path_buf(),
+            save_cycles,
             file,
             buffer: String::with_capacity(WRITE_THRESHOLD_BYTES + 256),
             buffered_rows: 0,
@@ -83,6 +221,11 @@ impl TimeseriesCsv {
     /// The folder written to.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The cycles saved.
+    pub fn save_cycles(&self) -> &SaveCycles {
+        &self.save_cycles
     }
 
     /// Rows recorded so far (written or buffered), not counting the header.
@@ -157,7 +300,7 @@ impl TimeseriesCsv {
 
 /// Appends `v` in its shortest round-trip form: plain decimals for magnitudes in
 /// [1e-4, 1e15), scientific notation outside (`6.59e-11` rather than `0.0000000000659`).
-fn push_number(buffer: &mut String, v: f64) {
+pub(super) fn push_number(buffer: &mut String, v: f64) {
     use std::fmt::Write as _;
     let magnitude = v.abs();
     // Writing into a String cannot fail.
@@ -169,11 +312,20 @@ fn push_number(buffer: &mut String, v: f64) {
 }
 
 impl TimeseriesSink for TimeseriesCsv {
+    fn wants_cycle(&self, cycle: usize) -> bool {
+        self.save_cycles.contains(cycle)
+    }
+
+    /// Records `row`, unless its cycle is not saved (the driver normally does not produce
+    /// such rows, see [`TimeseriesSink::wants_cycle`]).
     fn record(&mut self, row: &TimeseriesRecord) -> io::Result<()> {
         use std::fmt::Write as _;
+        if !self.save_cycles.contains(row.cycle) {
+            return Ok(());
+        }
         // Writing into a String cannot fail.
         push_number(&mut self.buffer, row.time_s);
-        let _ = write!(self.buffer, ",{},", row.step);
+        let _ = write!(self.buffer, ",{},{},", row.cycle, row.step);
         push_number(&mut self.buffer, row.current_a);
         self.buffer.push(',');
         push_number(&mut self.buffer, row.voltage_v);
@@ -187,7 +339,12 @@ impl TimeseriesSink for TimeseriesCsv {
         Ok(())
     }
 
-    fn step_finished(&mut self, _step: usize) -> io::Result<()> {
+    fn step_finished(&mut self, _cycle: usize, _step: usize) -> io::Result<()> {
+        self.write_buffer()?;
+        self.file.flush()
+    }
+
+    fn cycle_finished(&mut self, _summary: &CycleSummary) -> io::Result<()> {
         self.write_buffer()?;
         self.file.flush()
     }
@@ -198,8 +355,13 @@ mod tests {
     use super::*;
 
     fn row(t: f64, step: usize) -> TimeseriesRecord {
+        row_in(1, t, step)
+    }
+
+    fn row_in(cycle: usize, t: f64, step: usize) -> TimeseriesRecord {
         TimeseriesRecord {
             time_s: t,
+            cycle,
             step,
             current_a: 7.202074427e-4,
             voltage_v: 3.4567891234567,
@@ -215,7 +377,7 @@ mod tests {
         for i in 0..5 {
             csv.record(&row(i as f64 * 0.1, 1)).unwrap();
         }
-        csv.step_finished(1).unwrap();
+        csv.step_finished(1, 1).unwrap();
         csv.record(&row(0.7, 2)).unwrap();
         assert_eq!(csv.rows(), 6);
         let path = csv.finish().unwrap();
@@ -229,11 +391,13 @@ mod tests {
         assert!(text.ends_with('\n'));
         let fields: Vec<f64> = lines[3].split(',').map(|f| f.parse().unwrap()).collect();
         let expected = row(0.2, 1);
+        assert_eq!(fields.len(), 6);
         assert_eq!(fields[0], expected.time_s);
         assert_eq!(fields[1], 1.0);
-        assert_eq!(fields[2], expected.current_a);
-        assert_eq!(fields[3], expected.voltage_v);
-        assert_eq!(fields[4], expected.discharge_capacity_ah);
+        assert_eq!(fields[2], 1.0);
+        assert_eq!(fields[3], expected.current_a);
+        assert_eq!(fields[4], expected.voltage_v);
+        assert_eq!(fields[5], expected.discharge_capacity_ah);
     }
 
     #[test]
@@ -264,7 +428,7 @@ mod tests {
         let mut csv = TimeseriesCsv::create(dir.path()).unwrap();
         csv.record(&row(0.0, 1)).unwrap();
         csv.record(&row(1.0, 1)).unwrap();
-        csv.step_finished(1).unwrap();
+        csv.step_finished(1, 1).unwrap();
         let text = std::fs::read_to_string(dir.path().join(TIMESERIES_PARTIAL_FILE)).unwrap();
         assert_eq!(text.lines().count(), 3);
     }
@@ -274,7 +438,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut csv = TimeseriesCsv::create(dir.path()).unwrap();
         csv.record(&row(0.0, 1)).unwrap();
-        csv.step_finished(1).unwrap();
+        csv.step_finished(1, 1).unwrap();
         csv.record(&row(1.0, 2)).unwrap();
         let kept = csv.abandon("step 2: solver failed at t = 1 s").unwrap();
         assert_eq!(kept.rows, 2);
@@ -312,5 +476,73 @@ mod tests {
         assert!(text.len() >= WRITE_THRESHOLD_BYTES);
         assert!(text.ends_with('\n'));
         assert!(csv.finish().unwrap().exists());
+    }
+
+    #[test]
+    fn save_cycles_selects_cycles() {
+        assert!(SaveCycles::All.contains(1) && SaveCycles::All.contains(10_000));
+        let list = SaveCycles::List(vec![2, 5]);
+        assert!(!list.contains(1) && list.contains(2) && list.contains(5) && !list.contains(6));
+        let every = SaveCycles::Every(10);
+        let saved: Vec<usize> = (1..=31).filter(|&c| every.contains(c)).collect();
+        assert_eq!(saved, vec![1, 11, 21, 31]);
+        assert!((1..=5).all(|c| SaveCycles::Every(1).contains(c)));
+        assert!(SaveCycles::Every(0).contains(1) && !SaveCycles::Every(0).contains(2));
+        assert!(!every.contains(0));
+    }
+
+    #[test]
+    fn save_cycles_reads_and_writes_toml() {
+        #[derive(Debug, Deserialize, Serialize, PartialEq)]
+        struct Doc {
+            save_cycles: SaveCycles,
+        }
+        for (text, expected) in [
+            (r#"save_cycles = "all""#, SaveCycles::All),
+            (
+                "save_cycles = [1, 10, 100]",
+                SaveCycles::List(vec![1, 10, 100]),
+            ),
+            ("save_cycles = { every = 10 }", SaveCycles::Every(10)),
+        ] {
+            let doc: Doc = toml::from_str(text).unwrap();
+            assert_eq!(doc.save_cycles, expected, "{text}");
+            let back: Doc = toml::from_str(&toml::to_string(&doc).unwrap()).unwrap();
+            assert_eq!(back, doc);
+        }
+        for bad in [
+            r#"save_cycles = "some""#,
+            "save_cycles = [0, 3]",
+            "save_cycles = { every = 0 }",
+            "save_cycles = { each = 3 }",
+            "save_cycles = 3",
+        ] {
+            let err = toml::from_str::<Doc>(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("save_cycles") || err.contains("every"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_saved_cycles_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = TimeseriesCsv::create_saving(dir.path(), SaveCycles::Every(2)).unwrap();
+        assert!(csv.wants_cycle(1) && !csv.wants_cycle(2) && csv.wants_cycle(3));
+        for cycle in 1..=4 {
+            // A driver that ignores wants_cycle still gets only the saved cycles written.
+            csv.record(&row_in(cycle, cycle as f64, 1)).unwrap();
+            csv.step_finished(cycle, 1).unwrap();
+            csv.cycle_finished(&CycleSummary::new(cycle)).unwrap();
+        }
+        assert_eq!(csv.rows(), 2);
+        let text = std::fs::read_to_string(csv.finish().unwrap()).unwrap();
+        let cycles: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap())
+            .collect();
+        assert_eq!(cycles, vec!["1", "3"]);
     }
 }

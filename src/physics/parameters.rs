@@ -101,6 +101,10 @@ pub struct PositiveElectrode {
     pub film_resistance_ohm_m2: f64,
     /// Double-layer capacitance of the particle/electrolyte interface C_dl \[F/m²\]; 0 = off.
     pub double_layer_capacitance_f_m2: f64,
+    /// Density of the active material ρ_active \[kg/m³\], if known. Optional: it does not
+    /// enter the model; it gives the active mass ε_s · A · L_p · ρ_active used for currents and
+    /// capacities per gram of active material (`200 mA/g`, mAh/g).
+    pub active_material_density_kg_m3: Option<f64>,
 }
 
 impl PositiveElectrode {
@@ -207,6 +211,14 @@ pub struct ParameterError {
 }
 
 impl CellParameters {
+    /// Mass of active material in the cathode, ε_s · A · L_p · ρ_active \[kg\], if the
+    /// active-material density is given.
+    pub fn active_mass_kg(&self) -> Option<f64> {
+        let p = &self.positive;
+        p.active_material_density_kg_m3
+            .map(|rho| p.active_material_volume_fraction * self.area_m2 * p.thickness_m * rho)
+    }
+
     /// Checks the physical consistency of the parameters: positive lengths, volume fractions in
     /// (0, 1] that sum to at most 1, initial concentrations inside (0, c_max), cut-offs in
     /// order, and so on. The first violation is returned with the parameter's path.
@@ -328,6 +340,9 @@ impl CellParameters {
             "positive.double_layer_capacitance_f_m2",
             p.double_layer_capacitance_f_m2,
         )?;
+        if let Some(rho) = p.active_material_density_kg_m3 {
+            positive("positive.active_material_density_kg_m3", rho)?;
+        }
         let s = &self.separator;
         positive("separator.thickness_m", s.thickness_m)?;
         fraction(

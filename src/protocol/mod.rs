@@ -1,10 +1,13 @@
 //! The cycling protocol, kept apart from the physics: experiment steps, and the driver that runs
 //! them on the DAE solver and streams results to an output sink.
 
+pub mod cycle;
+pub mod experiment;
 pub mod simulate;
 pub mod step;
 
+pub use cycle::CycleSummary;
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
 };
-pub use step::{Direction, Step, StepLimit};
+pub use step::{Block, Direction, Experiment, Step, StepLimit};

@@ -7,7 +7,8 @@ use crate::numerics::mesh::MeshSettings;
 use crate::physics::p2d::{Control, P2dModel};
 use crate::physics::parameters::CellParameters;
 
-use super::step::{Direction, Step};
+use super::cycle::CycleSummary;
+use super::step::{Direction, Experiment, Step};
 
 /// Solver settings of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +45,9 @@ impl Default for SolverSettings {
 pub struct TimeseriesRecord {
     /// Time since the start of the run \[s\].
     pub time_s: f64,
-    /// 1-based index of the experiment step.
+    /// Cycle number, from 1 across the whole experiment.
+    pub cycle: usize,
+    /// 1-based index of the step within its cycle.
     pub step: usize,
     /// Cell current \[A\], positive on discharge.
     pub current_a: f64,
@@ -57,10 +60,20 @@ pub struct TimeseriesRecord {
 /// Where a run streams its rows. Implementations write and flush as they go, so that a run
 /// that fails late keeps what it computed.
 pub trait TimeseriesSink {
+    /// Whether the rows of cycle `cycle` are wanted (default: all). The driver does not
+    /// produce rows for cycles that are not; their [`CycleSummary`] is still reported.
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        true
+    }
     /// Records one row.
     fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()>;
-    /// Called when step `step` (1-based) has finished.
-    fn step_finished(&mut self, _step: usize) -> std::io::Result<()> {
+    /// Called when step `step` (1-based within its cycle) of cycle `cycle` has finished.
+    fn step_finished(&mut self, _cycle: usize, _step: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// Called when a cycle has finished, with its figures; implementations that write files
+    /// flush here, so that a run that stops keeps every finished cycle.
+    fn cycle_finished(&mut self, _summary: &CycleSummary) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -78,14 +91,21 @@ impl TimeseriesSink for Vec<TimeseriesRecord> {
 pub enum StepEnd {
     /// The voltage cut-off was reached.
     VoltageLimit,
+    /// The current of a constant-voltage hold fell to its cut-off.
+    CurrentLimit,
     /// The duration limit was reached.
     Duration,
+    /// The cell was already at or past the step's voltage cut-off when the step began, so the
+    /// step was skipped (it lasted no time) and the experiment went on with the next step.
+    Skipped,
 }
 
 /// What one experiment step did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepSummary {
-    /// 1-based step index.
+    /// Cycle number, from 1.
+    pub cycle: usize,
+    /// 1-based step index within the cycle.
     pub step: usize,
     /// Why it ended.
     pub end: StepEnd,
@@ -93,15 +113,26 @@ pub struct StepSummary {
     pub duration_s: f64,
     /// Charge passed during the step, positive on discharge \[A·h\].
     pub capacity_ah: f64,
+    /// Energy delivered during the step, positive on discharge \[W·h\].
+    pub energy_wh: f64,
     /// Voltage at the end of the step \[V\].
     pub final_voltage_v: f64,
 }
 
-/// What a whole run did.
+/// What a whole run did. Its size does not grow with the number of cycles: per-cycle figures
+/// go to the sink as each cycle ends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
-    /// One entry per experiment step.
-    pub steps: Vec<StepSummary>,
+    /// Cycles completed.
+    pub cycles: usize,
+    /// The first cycle's figures, if any cycle ran.
+    pub first_cycle: Option<CycleSummary>,
+    /// The last cycle's figures, if any cycle ran.
+    pub last_cycle: Option<CycleSummary>,
+    /// The steps of the last cycle.
+    pub last_cycle_steps: Vec<StepSummary>,
+    /// Steps skipped over the whole run because the cell was already past their cut-off.
+    pub skipped_steps: usize,
     /// Number of unknowns of the discretised model.
     pub unknowns: usize,
     /// Internal solver steps over the whole run.
@@ -124,9 +155,11 @@ pub enum SimulationError {
     },
     /// The solver failed during a step. (The solver's error is part of the message rather
     /// than a separate cause, so that error chains do not print it twice.)
-    #[error("step {step}: {error}")]
+    #[error("cycle {cycle}, step {step}: {error}")]
     Solver {
-        /// 1-based step index.
+        /// Cycle number, from 1.
+        cycle: usize,
+        /// 1-based step index within the cycle.
         step: usize,
         /// The solver's error (time, internal steps, reason).
         error: SolverError,
@@ -184,15 +217,17 @@ impl Simulation {
         self.rest.len()
     }
 
-    /// Runs `steps` from the rested cell at time 0, streaming rows to `sink`.
+    /// Runs `experiment` from the rested cell at time 0, streaming rows and per-cycle figures
+    /// to `sink`.
     ///
-    /// Each step sets the applied current, re-initialises IDA from the current state, computes
-    /// consistent algebraic variables (IDACalcIC) and integrates until the voltage cut-off (an
-    /// IDA root function) or the duration limit (an IDA stop time), whichever comes first. A
-    /// step whose cut-off is already passed at its start ends at once.
+    /// Each step sets the control (current, voltage or open circuit), re-initialises IDA from
+    /// the current state, computes consistent algebraic variables (IDACalcIC) and integrates
+    /// until its voltage or current cut-off (IDA root functions) or its duration (an IDA stop
+    /// time), whichever comes first. A constant-current step whose voltage cut-off is already
+    /// reached when it begins is skipped ([`StepEnd::Skipped`]) and the experiment goes on.
     pub fn run(
         &mut self,
-        steps: &[Step],
+        experiment: &Experiment,
         sink: &mut dyn TimeseriesSink,
     ) -> Result<RunSummary, SimulationError> {
         let started = Instant::now();
@@ -202,39 +237,68 @@ impl Simulation {
         let ida = &mut self.ida;
         ida.reinit(0.0, &y, &yp)
             .map_err(|error| SimulationError::SolverSetup { error })?;
-        let mut summaries = Vec::with_capacity(steps.len());
-        for (index, step) in steps.iter().enumerate() {
-            let number = index + 1;
-            let summary = run_step(ida, &mut y, &mut yp, step, number, &self.settings, sink)
-                .map_err(|e| match e {
-                    StepError::Solver(error) => SimulationError::Solver {
-                        step: number,
-                        error,
-                    },
-                    StepError::Output(e) => SimulationError::Output(e),
-                })?;
-            sink.step_finished(number)?;
-            summaries.push(summary);
-        }
-        Ok(RunSummary {
-            steps: summaries,
+        let mut summary = RunSummary {
+            cycles: 0,
+            first_cycle: None,
+            last_cycle: None,
+            last_cycle_steps: Vec::new(),
+            skipped_steps: 0,
             unknowns: self.rest.len(),
-            solver_steps: ida.stats().steps - steps_before,
-            wall_time_s: started.elapsed().as_secs_f64(),
-        })
+            solver_steps: 0,
+            wall_time_s: 0.0,
+        };
+        let mut cycle = 0;
+        for block in &experiment.blocks {
+            for _ in 0..block.cycles {
+                cycle += 1;
+                let record_rows = sink.wants_cycle(cycle);
+                let mut figures = CycleSummary::new(cycle);
+                summary.last_cycle_steps.clear();
+                for (index, step) in block.steps.iter().enumerate() {
+                    let at = Position {
+                        cycle,
+                        step: index + 1,
+                        record_rows,
+                    };
+                    let done = run_step(ida, &mut y, &mut yp, step, at, &self.settings, sink)
+                        .map_err(|e| match e {
+                            StepError::Solver(error) => SimulationError::Solver {
+                                cycle,
+                                step: index + 1,
+                                error,
+                            },
+                            StepError::Output(e) => SimulationError::Output(e),
+                        })?;
+                    sink.step_finished(cycle, index + 1)?;
+                    figures.add_step(done.capacity_ah, done.energy_wh);
+                    if done.end == StepEnd::Skipped {
+                        summary.skipped_steps += 1;
+                    }
+                    summary.last_cycle_steps.push(done);
+                }
+                figures.end_time_s = ida.t();
+                sink.cycle_finished(&figures)?;
+                summary.cycles = cycle;
+                summary.first_cycle.get_or_insert(figures);
+                summary.last_cycle = Some(figures);
+            }
+        }
+        summary.solver_steps = ida.stats().steps - steps_before;
+        summary.wall_time_s = started.elapsed().as_secs_f64();
+        Ok(summary)
     }
 }
 
-/// Runs `steps` from a rested cell at the initial concentrations, streaming rows to `sink`:
-/// [`Simulation::new`] followed by one [`Simulation::run`].
+/// Runs `experiment` from a rested cell at the initial concentrations, streaming rows to
+/// `sink`: [`Simulation::new`] followed by one [`Simulation::run`].
 pub fn simulate(
     params: &CellParameters,
     mesh: &MeshSettings,
     solver: &SolverSettings,
-    steps: &[Step],
+    experiment: &Experiment,
     sink: &mut dyn TimeseriesSink,
 ) -> Result<RunSummary, SimulationError> {
-    Simulation::new(params, mesh, solver)?.run(steps, sink)
+    Simulation::new(params, mesh, solver)?.run(experiment, sink)
 }
 
 enum StepError {
@@ -254,22 +318,27 @@ impl From<std::io::Error> for StepError {
     }
 }
 
-fn record(
-    ida: &Ida<P2dModel>,
+/// Where in the experiment a step runs.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    cycle: usize,
     step: usize,
-    sink: &mut dyn TimeseriesSink,
-) -> std::io::Result<TimeseriesRecord> {
+    /// Whether the sink wants this cycle's rows.
+    record_rows: bool,
+}
+
+/// The row of the solver's current state.
+fn row(ida: &Ida<P2dModel>, at: Position) -> TimeseriesRecord {
     let model = ida.system();
     let y = ida.y();
-    let row = TimeseriesRecord {
+    TimeseriesRecord {
         time_s: ida.t(),
-        step,
+        cycle: at.cycle,
+        step: at.step,
         current_a: model.current_a(y),
         voltage_v: model.voltage(y),
         discharge_capacity_ah: model.discharge_capacity_ah(y),
-    };
-    sink.record(&row)?;
-    Ok(row)
+    }
 }
 
 /// Runs one step from the state (`y`, `yp`) at the solver's current time, and leaves the final
@@ -279,38 +348,60 @@ fn run_step(
     y: &mut [f64],
     yp: &mut [f64],
     step: &Step,
-    number: usize,
+    at: Position,
     solver: &SolverSettings,
     sink: &mut dyn TimeseriesSink,
 ) -> Result<StepSummary, StepError> {
     let t_start = ida.t();
     let limit = step.limit();
-    let (model_i, direction) = match step {
-        Step::ConstantCurrent { direction, .. } => {
-            (step.signed_current_a() / ida.system().area, *direction)
-        }
-    };
     {
         let model = ida.system_mut();
-        model.set_control(Control::Current { i_a_m2: model_i });
-        model.set_voltage_event(limit.voltage_v);
-        model.guess_for_current(y, model_i);
+        let area = model.area_m2();
+        match step {
+            Step::ConstantCurrent {
+                current_a,
+                direction,
+                ..
+            } => {
+                let i = current_a * direction.sign() / area;
+                model.set_control(Control::Current { i_a_m2: i });
+                model.guess_for_current(y, i);
+                model.set_voltage_event(limit.voltage_v);
+                model.set_current_event(None);
+            }
+            Step::ConstantVoltage { voltage_v, .. } => {
+                model.set_control(Control::Voltage { v: *voltage_v });
+                model.set_voltage_event(None);
+                model.set_current_event(limit.current_a);
+            }
+            Step::Rest { .. } => {
+                model.set_control(Control::Current { i_a_m2: 0.0 });
+                model.guess_for_current(y, 0.0);
+                model.set_voltage_event(None);
+                model.set_current_event(None);
+            }
+        }
     }
     ida.reinit(t_start, y, yp)?;
     let t_end = limit.duration_s.map(|d| t_start + d);
-    let ic_horizon = limit.duration_s.unwrap_or(1.0).min(1.0);
-    ida.calc_ic(t_start + ic_horizon)?;
-    let first = record(ida, number, sink)?;
+    ida.calc_ic(t_start + limit.duration_s.unwrap_or(1.0).min(1.0))?;
+    let first = row(ida, at);
+    if at.record_rows {
+        sink.record(&first)?;
+    }
     let q_start = first.discharge_capacity_ah;
+    let w_start = ida.system().discharge_energy_wh(ida.y());
 
-    let beyond_cutoff = |v: f64| match (limit.voltage_v, direction) {
-        (Some(cut), Direction::Discharge) => v <= cut,
-        (Some(cut), Direction::Charge) => v >= cut,
-        (None, _) => false,
+    let beyond_cutoff = match (step, limit.voltage_v) {
+        (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
+            Direction::Discharge => first.voltage_v <= cut,
+            Direction::Charge => first.voltage_v >= cut,
+        },
+        _ => false,
     };
-    let mut end = StepEnd::VoltageLimit;
+    let mut end = StepEnd::Skipped;
     let mut last = first;
-    if !beyond_cutoff(first.voltage_v) {
+    if !beyond_cutoff {
         if let Some(t_end) = t_end {
             ida.set_stop_time(t_end)?;
         }
@@ -324,10 +415,17 @@ fn run_step(
                 Some(t_out) => ida.advance_to(t_end.map_or(t_out, |te| t_out.min(te)))?,
                 None => ida.step(one_step_target)?,
             };
-            last = record(ida, number, sink)?;
+            last = row(ida, at);
+            if at.record_rows {
+                sink.record(&last)?;
+            }
             match outcome {
-                StepOutcome::Root { .. } => {
-                    end = StepEnd::VoltageLimit;
+                StepOutcome::Root { roots, .. } => {
+                    end = if roots.first().is_some_and(|&r| r != 0) {
+                        StepEnd::VoltageLimit
+                    } else {
+                        StepEnd::CurrentLimit
+                    };
                     break;
                 }
                 StepOutcome::Reached { .. } | StepOutcome::Step { .. } => {
@@ -358,10 +456,12 @@ fn run_step(
     y.copy_from_slice(ida.y());
     yp.copy_from_slice(ida.yp());
     Ok(StepSummary {
-        step: number,
+        cycle: at.cycle,
+        step: at.step,
         end,
         duration_s: ida.t() - t_start,
         capacity_ah: last.discharge_capacity_ah - q_start,
+        energy_wh: ida.system().discharge_energy_wh(ida.y()) - w_start,
         final_voltage_v: last.voltage_v,
     })
 }

@@ -1,8 +1,8 @@
-//! Experiment steps.
+//! Experiment steps, resolved to SI quantities and cell voltages.
 //!
-//! Issue-2 scope: constant-current charge and discharge steps with voltage cut-offs and an
-//! optional duration limit. The type is an enum so that rest, constant-voltage holds, cycles and
-//! the PyBaMM-style step language can be added as further variants.
+//! The PyBaMM-style step language (`"Charge at 0.05C until 4.3 V"`) is parsed into these in
+//! [`super::experiment`]; C-rates, per-area and per-mass currents and cut-offs against Li/Li+
+//! are converted there, so the driver sees only amperes, seconds and cell volts.
 
 /// Direction of a constant-current step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,20 +23,24 @@ impl Direction {
     }
 }
 
-/// When a step ends (whichever comes first).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// When a step ends: whichever of the set limits comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepLimit {
-    /// Voltage cut-off \[V\] (cell voltage); discharge stops when the voltage falls to it, charge
-    /// when it rises to it. `None` = no voltage limit.
+    /// Voltage cut-off \[V\] (cell voltage). A discharge ends when the voltage falls to it, a
+    /// charge when it rises to it. Not used by holds and rests.
     pub voltage_v: Option<f64>,
-    /// Maximum duration of the step \[s\]. `None` = unlimited (a voltage limit is then required).
+    /// Current cut-off \[A\] (magnitude) of a constant-voltage hold: it ends when |I| falls to
+    /// it.
+    pub current_a: Option<f64>,
+    /// Maximum duration of the step \[s\].
     pub duration_s: Option<f64>,
 }
 
 /// One experiment step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// Constant current of magnitude `current_a` \[A\] in `direction` until `limit`.
+    /// Constant current of magnitude `current_a` \[A\] in `direction` until `limit` (voltage
+    /// and/or duration).
     ConstantCurrent {
         /// Current magnitude \[A\] (> 0).
         current_a: f64,
@@ -45,24 +49,85 @@ pub enum Step {
         /// End condition.
         limit: StepLimit,
     },
+    /// Constant cell voltage `voltage_v` \[V\], the current solved for, until `limit` (current
+    /// and/or duration).
+    ConstantVoltage {
+        /// Held cell voltage \[V\].
+        voltage_v: f64,
+        /// End condition.
+        limit: StepLimit,
+    },
+    /// Open circuit (zero current) until `limit` (duration).
+    Rest {
+        /// End condition.
+        limit: StepLimit,
+    },
 }
 
 impl Step {
-    /// Signed applied current \[A\] (positive on discharge).
-    pub fn signed_current_a(&self) -> f64 {
-        match self {
-            Step::ConstantCurrent {
-                current_a,
-                direction,
-                ..
-            } => current_a * direction.sign(),
+    /// A constant-current discharge at `current_a` \[A\] until the cell voltage falls to
+    /// `cutoff_v` \[V\].
+    pub fn discharge_to(current_a: f64, cutoff_v: f64) -> Step {
+        Step::ConstantCurrent {
+            current_a,
+            direction: Direction::Discharge,
+            limit: StepLimit {
+                voltage_v: Some(cutoff_v),
+                ..StepLimit::default()
+            },
+        }
+    }
+
+    /// A constant-current charge at `current_a` \[A\] until the cell voltage rises to
+    /// `cutoff_v` \[V\].
+    pub fn charge_to(current_a: f64, cutoff_v: f64) -> Step {
+        Step::ConstantCurrent {
+            current_a,
+            direction: Direction::Charge,
+            limit: StepLimit {
+                voltage_v: Some(cutoff_v),
+                ..StepLimit::default()
+            },
         }
     }
 
     /// End condition of the step.
     pub fn limit(&self) -> StepLimit {
         match self {
-            Step::ConstantCurrent { limit, .. } => *limit,
+            Step::ConstantCurrent { limit, .. }
+            | Step::ConstantVoltage { limit, .. }
+            | Step::Rest { limit } => *limit,
         }
+    }
+}
+
+/// A block of steps forming one cycle, repeated `cycles` times (formation, long cycling, a rate
+/// test…).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// Number of repetitions (≥ 1); each repetition is one cycle.
+    pub cycles: usize,
+    /// The steps of one cycle, in order.
+    pub steps: Vec<Step>,
+}
+
+/// A whole experiment: blocks run in sequence. Cycles are numbered from 1 across blocks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Experiment {
+    /// The blocks, in order.
+    pub blocks: Vec<Block>,
+}
+
+impl Experiment {
+    /// An experiment of one cycle made of `steps`.
+    pub fn single_cycle(steps: Vec<Step>) -> Self {
+        Experiment {
+            blocks: vec![Block { cycles: 1, steps }],
+        }
+    }
+
+    /// Total number of cycles.
+    pub fn cycles(&self) -> usize {
+        self.blocks.iter().map(|b| b.cycles).sum()
     }
 }

@@ -11,6 +11,8 @@ use super::error::ScenarioError;
 pub struct BuiltinParameterSet {
     /// Name, as written in a scenario's `parameter_set = "…"`.
     pub name: &'static str,
+    /// What cell it is, in one line (`asslb params list`).
+    pub description: &'static str,
     /// Text of the parameter file (TOML).
     pub parameter_file: &'static str,
     /// Embedded table files: `(file name, CSV text)`.
@@ -35,6 +37,7 @@ impl BuiltinParameterSet {
 static SETS: [BuiltinParameterSet; 2] = [
     BuiltinParameterSet {
         name: "solid_halfcell_single_ion",
+        description: "LRO-like composite cathode | single-ion solid electrolyte (750 µm) | Li-In at 0.62 V vs Li/Li+, 60 °C; the solid verification cell",
         parameter_file: include_str!(
             "../physics/parameter_sets/solid_halfcell_single_ion/parameters.toml"
         ),
@@ -45,6 +48,7 @@ static SETS: [BuiltinParameterSet; 2] = [
     },
     BuiltinParameterSet {
         name: "xu2019_liquid_halfcell",
+        description: "NMC532 | 1 M LiPF6 in EC:DMC | Li metal, 25 °C (Xu et al. 2019); the liquid verification cell",
         parameter_file: include_str!(
             "../physics/parameter_sets/xu2019_liquid_halfcell/parameters.toml"
         ),

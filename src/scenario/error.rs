@@ -11,6 +11,8 @@ pub enum Origin {
     File(PathBuf),
     /// A built-in parameter set, by name.
     Builtin(&'static str),
+    /// A `--set <path>=<value>` given on the command line, as written.
+    CommandLine(String),
 }
 
 impl fmt::Display for Origin {
@@ -18,15 +20,17 @@ impl fmt::Display for Origin {
         match self {
             Origin::File(path) => write!(f, "{}", path.display()),
             Origin::Builtin(name) => write!(f, "built-in parameter set `{name}`"),
+            Origin::CommandLine(arg) => write!(f, "--set {arg}"),
         }
     }
 }
 
 /// Why a scenario or parameter file could not be turned into something that can run.
 ///
-/// Keys are dotted paths from the top of the file (`positive.thickness_m`,
-/// `steps[2].current_A`, with steps numbered from 1 as in the output's `step` column); a
-/// parameter override is shown as `parameters."positive.thickness_m"`.
+/// Keys are dotted paths from the top of the file (`positive.thickness_m`, `experiment[2]`,
+/// `experiment[3].steps[1]`, with the elements of the experiment numbered from 1); a parameter
+/// override is shown as `parameters."positive.thickness_m"`. A key set by `--set` on the
+/// command line is blamed on that `--set` ([`Origin::CommandLine`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// A file could not be read.
@@ -69,6 +73,14 @@ pub enum ScenarioError {
         #[source]
         source: std::io::Error,
     },
+    /// A `--set` argument that is not `<path>=<value>` with a TOML key path and a TOML value.
+    #[error("--set {arg}: {expected}")]
+    Set {
+        /// The argument as given.
+        arg: String,
+        /// What was expected.
+        expected: String,
+    },
     /// A table file is not a two-column numeric CSV with a strictly increasing first column.
     #[error("{origin}: key `{key}`: table file {}{}: {expected}", .table.display(), line_suffix(.line))]
     Table {
@@ -99,7 +111,9 @@ impl ScenarioError {
             ScenarioError::Key { key, .. }
             | ScenarioError::TableRead { key, .. }
             | ScenarioError::Table { key, .. } => Some(key),
-            ScenarioError::Read { .. } | ScenarioError::Syntax { .. } => None,
+            ScenarioError::Read { .. }
+            | ScenarioError::Syntax { .. }
+            | ScenarioError::Set { .. } => None,
         }
     }
 

@@ -10,6 +10,10 @@
 //! `"positive.electrolyte_transport" = { tortuosity = 2.0 }` switches from Bruggeman to a
 //! tortuosity factor and `"positive.ocp_V" = { table = "my_ocp.csv" }` swaps in another table.
 //! Table files named in overrides resolve relative to the scenario file's folder.
+//!
+//! Overrides given on the command line (`asslb run … --set positive.thickness_m=3e-5`) are
+//! added after the scenario's own, each with its `--set` as origin: a later override of the
+//! same path wins, and an error in it is blamed on the `--set`.
 
 use std::path::Path;
 
@@ -18,11 +22,18 @@ use super::error::{Origin, ScenarioError};
 /// Keys that make an inline table a value rather than a path.
 const VALUE_TABLE_KEYS: &[&str] = &["table", "polynomial", "bruggeman", "tortuosity"];
 
-/// Overrides flattened to `(path, value)`, in the order written.
+/// One override: where it was written, its path and its value.
+#[derive(Debug, Clone)]
+struct Entry {
+    origin: Origin,
+    path: Vec<String>,
+    value: toml::Value,
+}
+
+/// Overrides flattened to `(path, value)`, in the order they apply.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Overrides {
-    origin: Option<Origin>,
-    entries: Vec<(Vec<String>, toml::Value)>,
+    entries: Vec<Entry>,
 }
 
 impl Overrides {
@@ -38,22 +49,58 @@ impl Overrides {
         table: toml::Table,
         base_dir: &Path,
     ) -> Result<Self, ScenarioError> {
-        let mut entries = Vec::new();
-        flatten(origin, &[], table, base_dir, &mut entries)?;
-        Ok(Overrides {
-            origin: Some(origin.clone()),
-            entries,
-        })
+        let mut overrides = Overrides::none();
+        overrides.add(origin, table, base_dir)?;
+        Ok(overrides)
+    }
+
+    /// Adds the overrides of `table` (read like a `[parameters]` table) from `origin` after
+    /// the existing ones. An existing override of the same path, or of a path below it, is
+    /// dropped: the new value replaces it.
+    pub fn add(
+        &mut self,
+        origin: &Origin,
+        table: toml::Table,
+        base_dir: &Path,
+    ) -> Result<(), ScenarioError> {
+        let mut new = Vec::new();
+        flatten(origin, &[], table, base_dir, &mut new)?;
+        for (path, value) in new {
+            self.entries.retain(|e| !e.path.starts_with(&path));
+            self.entries.push(Entry {
+                origin: origin.clone(),
+                path,
+                value,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether there are no overrides.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The overrides as a `[parameters]` table of dotted keys, table paths absolute. Read back
+    /// with [`Overrides::from_table`], it gives the same parameters: an override that another
+    /// one replaces is gone, and a path sorts before the paths below it.
+    pub fn to_table(&self) -> toml::Table {
+        self.entries
+            .iter()
+            .map(|e| (e.path.join("."), e.value.clone()))
+            .collect()
     }
 
     /// Writes every override into `tree`, creating missing tables on the way (a path that the
     /// parameter file does not know is then rejected when the tree is read, and [`Self::blame`]
     /// attributes it to the override).
     pub fn apply(&self, tree: &mut toml::Table) -> Result<(), ScenarioError> {
-        let Some(origin) = &self.origin else {
-            return Ok(());
-        };
-        for (path, value) in &self.entries {
+        for Entry {
+            origin,
+            path,
+            value,
+        } in &self.entries
+        {
             let mut table = &mut *tree;
             for (depth, segment) in path[..path.len() - 1].iter().enumerate() {
                 let entry = table
@@ -80,13 +127,12 @@ impl Overrides {
         Ok(())
     }
 
-    /// If the parameter key `key` (dotted) was set or created by an override, the scenario file
-    /// and the key to show for it: the longer of the override's path and `key`, written as
-    /// `parameters."<path>"`.
+    /// If the parameter key `key` (dotted) was set or created by an override, where that
+    /// override was written (the last one, if several) and the key to show for it: the longer
+    /// of the override's path and `key`, written as `parameters."<path>"`.
     pub fn blame(&self, key: &str) -> Option<(Origin, String)> {
-        let origin = self.origin.as_ref()?;
-        self.entries.iter().find_map(|(path, _)| {
-            let p = path.join(".");
+        self.entries.iter().rev().find_map(|e| {
+            let p = e.path.join(".");
             let shown = if key == p || key.starts_with(&format!("{p}.")) {
                 key.to_string()
             } else if p.starts_with(&format!("{key}.")) {
@@ -94,7 +140,7 @@ impl Overrides {
             } else {
                 return None;
             };
-            Some((origin.clone(), override_key(&shown)))
+            Some((e.origin.clone(), override_key(&shown)))
         })
     }
 }
@@ -180,7 +226,7 @@ fn resolve_tables(
     Ok(())
 }
 
-fn type_name(v: &toml::Value) -> &'static str {
+pub(crate) fn type_name(v: &toml::Value) -> &'static str {
     match v {
         toml::Value::String(_) => "a string",
         toml::Value::Integer(_) | toml::Value::Float(_) => "a number",
@@ -194,6 +240,28 @@ fn type_name(v: &toml::Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn later_overrides_replace_earlier_ones_and_take_the_blame() {
+        let mut o = overrides(
+            "\"positive.thickness_m\" = 1.0\n\"positive.ocp_V.table\" = \"a.csv\"\n\"cell.area_m2\" = 2.0",
+        );
+        let cli = Origin::CommandLine("positive.ocp_V=3.0".into());
+        let t: toml::Table = toml::from_str("\"positive.ocp_V\" = 3.0").unwrap();
+        o.add(&cli, t, Path::new("/base")).unwrap();
+        let table = o.to_table();
+        assert_eq!(table.len(), 3);
+        assert_eq!(table["positive.ocp_V"].as_float(), Some(3.0));
+        assert!(!table.contains_key("positive.ocp_V.table"));
+        assert_eq!(o.blame("positive.ocp_V").unwrap().0, cli);
+        assert_eq!(
+            o.blame("positive.thickness_m").unwrap().0,
+            Origin::File("s.toml".into())
+        );
+        let mut tree: toml::Table = toml::from_str("[positive]\nocp_V = 1.0").unwrap();
+        o.apply(&mut tree).unwrap();
+        assert_eq!(tree["positive"]["ocp_V"].as_float(), Some(3.0));
+    }
 
     fn overrides(text: &str) -> Overrides {
         let t: toml::Table = toml::from_str(text).unwrap();

@@ -172,6 +172,7 @@ impl Ctx<'_> {
             },
             film_resistance_ohm_m2: p.film_resistance_ohm_m2.unwrap_or(0.0),
             double_layer_capacitance_f_m2: p.double_layer_capacitance_f_m2.unwrap_or(0.0),
+            active_material_density_kg_m3: p.active_material_density_kg_m3,
         })
     }
 

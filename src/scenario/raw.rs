@@ -8,6 +8,8 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::output::SaveCycles;
+
 // ---------------------------------------------------------------------------------------------
 // Parameter file
 // ---------------------------------------------------------------------------------------------
@@ -73,6 +75,7 @@ pub(crate) struct RawPositive {
     pub film_resistance_ohm_m2: Option<f64>,
     #[serde(rename = "double_layer_capacitance_F_m2")]
     pub double_layer_capacitance_f_m2: Option<f64>,
+    pub active_material_density_kg_m3: Option<f64>,
 }
 
 /// `[separator]`.
@@ -210,9 +213,9 @@ impl<'de> Visitor<'de> for RawFunctionVisitor {
 // Scenario file
 // ---------------------------------------------------------------------------------------------
 
-/// A whole scenario file. `parameters` (the overrides) and `steps` stay as TOML values here:
-/// overrides are merged into the parameter tree before it is read, and steps are read one by
-/// one so that an error can name its step.
+/// A whole scenario file. `parameters` (the overrides) and `experiment` stay as TOML values
+/// here: overrides are merged into the parameter tree before it is read, and the experiment is
+/// read element by element so that an error can name its element.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawScenario {
@@ -223,8 +226,26 @@ pub(crate) struct RawScenario {
     pub parameters: Option<toml::Table>,
     pub mesh: Option<RawMesh>,
     pub solver: Option<RawSolver>,
-    pub steps: Option<Vec<toml::Value>>,
+    pub experiment: Option<toml::Value>,
+    pub save_cycles: Option<SaveCycles>,
 }
+
+/// The keys of a scenario file, in the order the documentation gives them.
+pub(crate) const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "parameter_set",
+    "parameter_file",
+    "parameters",
+    "mesh",
+    "solver",
+    "experiment",
+    "save_cycles",
+];
+
+/// The sections of a parameter file.
+pub(crate) const PARAMETER_SECTIONS: &[&str] =
+    &["cell", "positive", "separator", "electrolyte", "negative"];
 
 /// `[mesh]`; every key optional (defaults from `MeshSettings::default()`).
 #[derive(Debug, Default, Deserialize)]
@@ -243,27 +264,6 @@ pub(crate) struct RawSolver {
     pub atol: Option<f64>,
     pub max_steps: Option<usize>,
     pub output_interval_s: Option<f64>,
-}
-
-/// One `[[steps]]` table.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawStep {
-    pub direction: RawDirection,
-    #[serde(rename = "current_A")]
-    pub current_a: Option<f64>,
-    pub c_rate: Option<f64>,
-    #[serde(rename = "until_voltage_V")]
-    pub until_voltage_v: Option<f64>,
-    pub duration_s: Option<f64>,
-}
-
-/// `direction` of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum RawDirection {
-    Discharge,
-    Charge,
 }
 
 #[cfg(test)]

@@ -1,41 +1,89 @@
 //! Scenario files (TOML) into a validated [`Scenario`]: parameter source and overrides, mesh,
-//! solver settings and the list of steps. All checks happen here, before anything is solved.
+//! solver settings, time-series selection and the experiment. `--set` overrides are applied to
+//! the file's tree first. All checks happen here, before anything is solved.
 
 use std::path::Path;
 
 use crate::numerics::mesh::MeshSettings;
-use crate::physics::parameters::CellParameters;
+use crate::output::SaveCycles;
+use crate::protocol::experiment::{self, BlockSpec, CellContext};
 use crate::protocol::simulate::SolverSettings;
-use crate::protocol::{Direction, Step, StepLimit};
+use crate::protocol::{Block, Experiment};
 
 use super::builtin::{builtin_parameter_set, builtin_parameter_set_names};
 use super::error::{from_toml_de, Origin, ScenarioError};
-use super::overrides::Overrides;
+use super::overrides::{type_name, Overrides};
 use super::parameter_file;
-use super::raw::{RawDirection, RawMesh, RawScenario, RawSolver, RawStep};
+use super::raw::{RawMesh, RawScenario, RawSolver};
+use super::set::{SetOverride, Target};
 use super::Scenario;
 
-/// See [`super::parse_scenario`].
+/// See [`super::parse_scenario_with`].
 pub(crate) fn parse(
     text: &str,
     path_for_messages: &Path,
     base_dir: &Path,
+    sets: &[SetOverride],
 ) -> Result<Scenario, ScenarioError> {
     let origin = Origin::File(path_for_messages.to_path_buf());
-    let tree: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ScenarioError::Syntax {
-            origin: origin.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
+    let mut tree: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ScenarioError::Syntax {
+                origin: origin.clone(),
+                message: e.to_string().trim_end().to_string(),
+            })?;
+    let mut scenario_sets = Vec::new();
+    let mut parameter_sets = Vec::new();
+    for set in sets {
+        match set.target()? {
+            Target::Scenario => {
+                set.apply_to_scenario(&mut tree)?;
+                scenario_sets.push(set);
+            }
+            Target::Parameter(path) => parameter_sets.push((set, path)),
+        }
+    }
+    // An error about a key that a `--set` wrote is the `--set`'s.
+    let blame = |e: ScenarioError| match e {
+        ScenarioError::Key {
+            origin: o,
+            key,
+            expected,
+        } if o == origin => {
+            let origin = scenario_sets
+                .iter()
+                .rev()
+                .find(|s| s.concerns(&key))
+                .map(|s| s.origin())
+                .unwrap_or(o);
+            ScenarioError::Key {
+                origin,
+                key,
+                expected,
+            }
+        }
+        other => other,
+    };
+    read(tree, &origin, path_for_messages, base_dir, &parameter_sets).map_err(blame)
+}
+
+/// Reads the scenario's tree (with the scenario-key `--set`s already in it).
+fn read(
+    tree: toml::Table,
+    origin: &Origin,
+    path_for_messages: &Path,
+    base_dir: &Path,
+    parameter_sets: &[(&SetOverride, String)],
+) -> Result<Scenario, ScenarioError> {
+    let mut document = tree.clone();
     let raw: RawScenario = toml::Value::Table(tree)
         .try_into()
-        .map_err(|e| from_toml_de(&origin, "", &e))?;
+        .map_err(|e| from_toml_de(origin, "", &e))?;
 
     let name = match raw.name {
         Some(n) if n.trim().is_empty() => {
             return Err(ScenarioError::key_error(
-                &origin,
+                origin,
                 "name",
                 "expected a non-empty name",
             ))
@@ -46,19 +94,39 @@ pub(crate) fn parse(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".to_string()),
     };
-    let mesh = mesh(&origin, raw.mesh.unwrap_or_default())?;
-    let solver = solver(&origin, raw.solver.unwrap_or_default())?;
+    let mesh = mesh(origin, raw.mesh.unwrap_or_default())?;
+    let solver = solver(origin, raw.solver.unwrap_or_default())?;
 
-    let overrides = match raw.parameters {
-        Some(table) => Overrides::from_table(&origin, table, base_dir)?,
+    let mut overrides = match raw.parameters {
+        Some(table) => Overrides::from_table(origin, table, base_dir)?,
         None => Overrides::none(),
     };
+    for (set, path) in parameter_sets {
+        let table = if path.is_empty() {
+            match set.value() {
+                toml::Value::Table(t) => t.clone(),
+                other => {
+                    return Err(ScenarioError::key_error(
+                        &set.origin(),
+                        "parameters",
+                        format!(
+                            "expected a table of parameter overrides, found {}",
+                            type_name(other)
+                        ),
+                    ))
+                }
+            }
+        } else {
+            toml::Table::from_iter([(path.clone(), set.value().clone())])
+        };
+        overrides.add(&set.origin(), table, base_dir)?;
+    }
     let parameters = match (raw.parameter_set, raw.parameter_file) {
         (Some(set), None) => match builtin_parameter_set(&set) {
             Some(set) => parameter_file::load_builtin(set, &overrides)?,
             None => {
                 return Err(ScenarioError::key_error(
-                    &origin,
+                    origin,
                     "parameter_set",
                     format!(
                         "expected the name of a built-in parameter set ({}), found \"{set}\"",
@@ -67,42 +135,44 @@ pub(crate) fn parse(
                 ))
             }
         },
-        (None, Some(file)) => parameter_file::load_file(&base_dir.join(file), &overrides)?,
+        (None, Some(file)) => {
+            let path = base_dir.join(&file);
+            if let Ok(absolute) = std::path::absolute(&path) {
+                document.insert(
+                    "parameter_file".into(),
+                    toml::Value::String(absolute.to_string_lossy().into_owned()),
+                );
+            }
+            parameter_file::load_file(&path, &overrides)?
+        }
         (Some(_), Some(_)) => {
             return Err(ScenarioError::key_error(
-                &origin,
+                origin,
                 "parameter_set",
                 "expected exactly one of `parameter_set` or `parameter_file`, found both",
             ))
         }
         (None, None) => {
             return Err(ScenarioError::key_error(
-                &origin,
+                origin,
                 "parameter_set",
                 "missing required key; expected `parameter_set = \"<built-in name>\"` or `parameter_file = \"<path>.toml\"`",
             ))
         }
     };
-
-    let raw_steps = raw.steps.ok_or_else(|| {
-        ScenarioError::key_error(
-            &origin,
-            "steps",
-            "missing required key; expected at least one [[steps]] table",
-        )
-    })?;
-    if raw_steps.is_empty() {
-        return Err(ScenarioError::key_error(
-            &origin,
-            "steps",
-            "expected at least one [[steps]] table, found none",
-        ));
+    if overrides.is_empty() {
+        document.remove("parameters");
+    } else {
+        document.insert(
+            "parameters".into(),
+            toml::Value::Table(overrides.to_table()),
+        );
     }
-    let steps = raw_steps
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| step(&origin, i + 1, value, &parameters))
-        .collect::<Result<Vec<_>, _>>()?;
+
+    let cell = CellContext::from_parameters(&parameters);
+    let (experiment, experiment_spec) = read_experiment(origin, raw.experiment, &cell)?;
+    let save_cycles = raw.save_cycles.unwrap_or_default();
+    fill_defaults(&mut document, &name, &mesh, &solver, &save_cycles);
 
     Ok(Scenario {
         name,
@@ -111,8 +181,179 @@ pub(crate) fn parse(
         parameters,
         mesh,
         solver,
-        steps,
+        experiment,
+        experiment_spec,
+        save_cycles,
+        document,
     })
+}
+
+/// Writes the values the scenario runs with (defaults included) into its document.
+fn fill_defaults(
+    document: &mut toml::Table,
+    name: &str,
+    mesh: &MeshSettings,
+    solver: &SolverSettings,
+    save_cycles: &SaveCycles,
+) {
+    use toml::Value;
+    let int = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    document.insert("name".into(), Value::String(name.to_string()));
+    document.insert(
+        "mesh".into(),
+        Value::Table(toml::Table::from_iter([
+            ("positive_x_cells".to_string(), int(mesh.positive_x_cells)),
+            ("separator_x_cells".to_string(), int(mesh.separator_x_cells)),
+            ("particle_r_cells".to_string(), int(mesh.particle_r_cells)),
+        ])),
+    );
+    let mut s = toml::Table::from_iter([
+        ("rtol".to_string(), Value::Float(solver.rtol)),
+        ("atol".to_string(), Value::Float(solver.atol)),
+        ("max_steps".to_string(), int(solver.max_steps)),
+    ]);
+    if let Some(dt) = solver.output_interval_s {
+        s.insert("output_interval_s".into(), Value::Float(dt));
+    }
+    document.insert("solver".into(), Value::Table(s));
+    if let Ok(v) = Value::try_from(save_cycles) {
+        document.insert("save_cycles".into(), v);
+    }
+}
+
+const EXPERIMENT_FORMS: &str = "a step string such as \"Discharge at 1C until 2.0 V\", or a block { cycles = N, steps = [\"…\", \"…\"] }";
+
+/// `experiment = [ … ]`: each element a step string (one cycle of one step) or a block
+/// `{ cycles = N, steps = [ … ] }` (the steps form one cycle, repeated N times).
+fn read_experiment(
+    origin: &Origin,
+    value: Option<toml::Value>,
+    cell: &CellContext,
+) -> Result<(Experiment, Vec<BlockSpec>), ScenarioError> {
+    let elements = match value {
+        None => {
+            return Err(ScenarioError::key_error(
+                origin,
+                "experiment",
+                format!("missing required key; expected a list of steps, each {EXPERIMENT_FORMS}"),
+            ))
+        }
+        Some(toml::Value::Array(a)) if a.is_empty() => {
+            return Err(ScenarioError::key_error(
+                origin,
+                "experiment",
+                "expected at least one step, found an empty list",
+            ))
+        }
+        Some(toml::Value::Array(a)) => a,
+        Some(other) => {
+            return Err(ScenarioError::key_error(
+                origin,
+                "experiment",
+                format!(
+                    "expected a list [ … ] whose elements are each {EXPERIMENT_FORMS}, found {}",
+                    type_name(&other)
+                ),
+            ))
+        }
+    };
+    let mut blocks = Vec::with_capacity(elements.len());
+    let mut specs = Vec::with_capacity(elements.len());
+    for (i, element) in elements.into_iter().enumerate() {
+        let key = format!("experiment[{}]", i + 1);
+        let err = |key: &str, expected: String| ScenarioError::key_error(origin, key, expected);
+        let step = |key: &str, value: toml::Value| -> Result<_, ScenarioError> {
+            let text = match value {
+                toml::Value::String(s) => s,
+                other => {
+                    return Err(err(
+                        key,
+                        format!(
+                        "expected a step string such as \"Discharge at 1C until 2.0 V\", found {}",
+                        type_name(&other)
+                    ),
+                    ))
+                }
+            };
+            let spec = experiment::parse(&text).map_err(|e| err(key, e.to_string()))?;
+            let step = experiment::resolve(&spec, cell).map_err(|e| err(key, e.to_string()))?;
+            Ok((spec, step))
+        };
+        let (cycles, pairs) = match element {
+            toml::Value::Table(mut t) => {
+                if let Some(unknown) = t.keys().find(|k| !matches!(k.as_str(), "cycles" | "steps"))
+                {
+                    return Err(err(
+                        &format!("{key}.{unknown}"),
+                        "unknown key; a block takes `cycles` and `steps`".into(),
+                    ));
+                }
+                let cycles = match t.remove("cycles") {
+                    None => 1,
+                    Some(toml::Value::Integer(n)) if n >= 1 => n as usize,
+                    Some(other) => {
+                        return Err(err(
+                            &format!("{key}.cycles"),
+                            format!("expected a number of cycles ≥ 1, found {}", shown(&other)),
+                        ))
+                    }
+                };
+                let steps = match t.remove("steps") {
+                    Some(toml::Value::Array(a)) if !a.is_empty() => a,
+                    Some(toml::Value::Array(_)) => {
+                        return Err(err(
+                            &format!("{key}.steps"),
+                            "expected at least one step, found an empty list".into(),
+                        ))
+                    }
+                    Some(other) => {
+                        return Err(err(
+                            &format!("{key}.steps"),
+                            format!(
+                                "expected a list of step strings, found {}",
+                                type_name(&other)
+                            ),
+                        ))
+                    }
+                    None => {
+                        return Err(err(
+                            &format!("{key}.steps"),
+                            "missing required key; a block needs `steps = [\"…\", …]`".into(),
+                        ))
+                    }
+                };
+                let pairs = steps
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, v)| step(&format!("{key}.steps[{}]", j + 1), v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                (cycles, pairs)
+            }
+            toml::Value::String(_) => (1, vec![step(&key, element)?]),
+            other => {
+                return Err(err(
+                    &key,
+                    format!("expected {EXPERIMENT_FORMS}, found {}", type_name(&other)),
+                ))
+            }
+        };
+        let (step_specs, steps): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+        specs.push(BlockSpec {
+            cycles,
+            steps: step_specs,
+        });
+        blocks.push(Block { cycles, steps });
+    }
+    Ok((Experiment { blocks }, specs))
+}
+
+/// A value as found, for messages.
+fn shown(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(x) => x.to_string(),
+        other => type_name(other).to_string(),
+    }
 }
 
 fn quoted_list(names: &[&str]) -> String {
@@ -189,111 +430,5 @@ fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioErr
         max_steps,
         output_interval_s: positive("output_interval_s", raw.output_interval_s)?
             .or(d.output_interval_s),
-    })
-}
-
-fn step(
-    origin: &Origin,
-    index: usize,
-    value: toml::Value,
-    params: &CellParameters,
-) -> Result<Step, ScenarioError> {
-    let prefix = format!("steps[{index}]");
-    let key = |k: &str| format!("{prefix}.{k}");
-    let err = |k: &str, expected: String| ScenarioError::key_error(origin, key(k), expected);
-    if !value.is_table() {
-        return Err(ScenarioError::key_error(
-            origin,
-            prefix.clone(),
-            format!("expected a table ([[steps]]), found {}", value.type_str()),
-        ));
-    }
-    let raw: RawStep = value
-        .try_into()
-        .map_err(|e| from_toml_de(origin, &prefix, &e))?;
-    let direction = match raw.direction {
-        RawDirection::Discharge => Direction::Discharge,
-        RawDirection::Charge => Direction::Charge,
-    };
-    let current_a = match (raw.current_a, raw.c_rate) {
-        (Some(i), None) => {
-            if !(i.is_finite() && i > 0.0) {
-                return Err(err(
-                    "current_A",
-                    format!("expected a current magnitude > 0 A (the sign comes from `direction`), found {i}"),
-                ));
-            }
-            i
-        }
-        (None, Some(c)) => {
-            if !(c.is_finite() && c > 0.0) {
-                return Err(err(
-                    "c_rate",
-                    format!("expected a C-rate > 0 (the sign comes from `direction`), found {c}"),
-                ));
-            }
-            c * params.nominal_capacity_ah
-        }
-        (Some(_), Some(_)) => {
-            return Err(err(
-                "current_A",
-                "expected exactly one of `current_A` or `c_rate`, found both".to_string(),
-            ))
-        }
-        (None, None) => {
-            return Err(err(
-                "current_A",
-                "missing required key; expected `current_A` (A) or `c_rate` (1/h, by the nominal capacity)"
-                    .to_string(),
-            ))
-        }
-    };
-    let duration_s = match raw.duration_s {
-        Some(d) if !(d.is_finite() && d > 0.0) => {
-            return Err(err(
-                "duration_s",
-                format!("expected a duration > 0 s, found {d}"),
-            ))
-        }
-        other => other,
-    };
-    let (lo, hi) = (params.lower_cutoff_v, params.upper_cutoff_v);
-    let voltage_v = match (raw.until_voltage_v, duration_s) {
-        (Some(v), _) => {
-            let ok = v.is_finite()
-                && match direction {
-                    Direction::Discharge => v >= lo && v < hi,
-                    Direction::Charge => v > lo && v <= hi,
-                };
-            if !ok {
-                let expected = match direction {
-                    Direction::Discharge => format!(
-                        "expected a discharge cut-off in [{lo}, {hi}) V (at or above the lower cut-off `cell.lower_cutoff_V` and below the upper one), found {v}"
-                    ),
-                    Direction::Charge => format!(
-                        "expected a charge cut-off in ({lo}, {hi}] V (above the lower cut-off and at or below the upper cut-off `cell.upper_cutoff_V`), found {v}"
-                    ),
-                };
-                return Err(err("until_voltage_V", expected));
-            }
-            v
-        }
-        (None, Some(_)) => match direction {
-            Direction::Discharge => lo,
-            Direction::Charge => hi,
-        },
-        (None, None) => return Err(err(
-            "until_voltage_V",
-            "missing required key; a step needs `until_voltage_V` (V) or `duration_s` (s), or both"
-                .to_string(),
-        )),
-    };
-    Ok(Step::ConstantCurrent {
-        current_a,
-        direction,
-        limit: StepLimit {
-            voltage_v: Some(voltage_v),
-            duration_s,
-        },
     })
 }

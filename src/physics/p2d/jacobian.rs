@@ -158,12 +158,26 @@ impl P2dModel {
             sink.add(row, l.c_e(0), -counter.dj_n_dc0);
         }
 
-        // Control and delivered charge.
-        match self.control {
-            Control::Current { .. } => sink.add(l.i_app, l.i_app, 1.0),
-        }
+        // Control, delivered charge and energy. V = φ_s,last − i_app Δx/(2σ_eff); the control
+        // row has the same two entries for either control (the pattern is fixed).
+        let dv_dapp = -0.5 * self.dx_p / self.sigma_eff;
+        let (c_phi, c_app) = match self.control {
+            Control::Current { .. } => (0.0, 1.0),
+            Control::Voltage { .. } => (1.0, dv_dapp),
+        };
+        sink.add(l.i_app, l.phi_s(np - 1), c_phi);
+        sink.add(l.i_app, l.i_app, c_app);
         sink.add(l.q, l.q, c_j);
         sink.add(l.q, l.i_app, -1.0 / SECONDS_PER_HOUR);
+        let i_app = y[l.i_app];
+        let voltage = self.voltage(y);
+        sink.add(l.w, l.w, c_j);
+        sink.add(l.w, l.phi_s(np - 1), -i_app / SECONDS_PER_HOUR);
+        sink.add(
+            l.w,
+            l.i_app,
+            -(voltage + i_app * dv_dapp) / SECONDS_PER_HOUR,
+        );
         Ok(())
     }
 }

@@ -14,6 +14,7 @@
 //! | counter-electrode potential difference | 1 | Δφ_n = φ_n − φ_e(0) | V | differential if C_dl,n > 0 |
 //! | applied current density | 1 | i_app = I/A | A/m² | algebraic |
 //! | delivered charge | 1 | q = ∫ i_app dt / 3600 | A·h/m² | differential |
+//! | delivered energy | 1 | w = ∫ i_app V dt / 3600 | W·h/m² | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
 
@@ -37,6 +38,8 @@ pub struct Layout {
     pub i_app: usize,
     /// Index of q.
     pub q: usize,
+    /// Index of w.
+    pub w: usize,
     /// Number of unknowns.
     pub n: usize,
 }
@@ -59,7 +62,8 @@ impl Layout {
             dphi_n,
             i_app: dphi_n + 1,
             q: dphi_n + 2,
-            n: dphi_n + 3,
+            w: dphi_n + 3,
+            n: dphi_n + 4,
         }
     }
 

@@ -49,6 +49,11 @@ pub enum Control {
         /// i_app = I/A \[A/m²\].
         i_a_m2: f64,
     },
+    /// Constant cell voltage \[V\]; the current is an unknown solved with the rest.
+    Voltage {
+        /// Held cell voltage V \[V\].
+        v: f64,
+    },
 }
 
 /// Binary-electrolyte coefficients.
@@ -100,6 +105,8 @@ pub struct P2dModel {
     pub(crate) shell_face_coef: Vec<f64>,
     /// Per shell k: `1 / V_k` \[1/m³\] (volumes / 4π).
     pub(crate) shell_inv_volume: Vec<f64>,
+    /// Scratch for the residual: the face fluxes of one particle (nr + 1).
+    pub(crate) shell_flux: Vec<f64>,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
     /// Specific interfacial area a \[1/m\].
@@ -128,8 +135,11 @@ pub struct P2dModel {
     pub(crate) c_dl_n: f64,
     pub(crate) area: f64,
     pub(crate) control: Control,
-    /// Voltage at which the root function changes sign, or `None` for no voltage event.
+    /// Voltage at which the first root function changes sign, or `None` for no voltage event.
     pub(crate) voltage_event: Option<f64>,
+    /// Current-density magnitude \[A/m²\] at which the second root function changes sign
+    /// (end of a constant-voltage hold), or `None`.
+    pub(crate) current_event: Option<f64>,
     tape: AssemblyTape,
 }
 
@@ -264,6 +274,7 @@ impl P2dModel {
             sphere,
             shell_face_coef,
             shell_inv_volume,
+            shell_flux: vec![0.0; nr + 1],
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
             sigma_eff: pos.electronic_conductivity_s_m
@@ -288,6 +299,7 @@ impl P2dModel {
             area: p.area_m2,
             control: Control::Current { i_a_m2: 0.0 },
             voltage_event: None,
+            current_event: None,
             tape: AssemblyTape::from_recording(0, PatternRecorder::default()),
         };
         let mut recorder = PatternRecorder::default();
@@ -308,9 +320,16 @@ impl P2dModel {
         self.control = control;
     }
 
-    /// Sets the voltage at which the solver's root function fires (`None` = no voltage event).
+    /// Sets the voltage at which the solver's first root function fires (`None` = no voltage
+    /// event).
     pub fn set_voltage_event(&mut self, v: Option<f64>) {
         self.voltage_event = v;
+    }
+
+    /// Sets the current magnitude \[A\] at which the solver's second root function fires
+    /// (`None` = no current event), for the end of constant-voltage holds.
+    pub fn set_current_event(&mut self, current_a: Option<f64>) {
+        self.current_event = current_a.map(|i| i / self.area);
     }
 
     /// Electrode area A \[m²\].
@@ -347,6 +366,11 @@ impl P2dModel {
     /// Net charge delivered since the start \[A·h\] of state `y` (positive on discharge).
     pub fn discharge_capacity_ah(&self, y: &[f64]) -> f64 {
         y[self.layout.q] * self.area
+    }
+
+    /// Net energy delivered since the start \[W·h\] of state `y` (positive on discharge).
+    pub fn discharge_energy_wh(&self, y: &[f64]) -> f64 {
+        y[self.layout.w] * self.area
     }
 
     /// Lithium held by the cathode particles \[mol\] in state `y` (volume integral of c_s).
@@ -392,6 +416,7 @@ impl DaeSystem for P2dModel {
         }
         d[l.dphi_n] = self.c_dl_n > 0.0;
         d[l.q] = true;
+        d[l.w] = true;
         d
     }
 
@@ -420,12 +445,16 @@ impl DaeSystem for P2dModel {
     }
 
     fn num_roots(&self) -> usize {
-        1
+        2
     }
 
     fn roots(&mut self, _t: f64, y: &[f64], _yp: &[f64], g: &mut [f64]) -> Result<(), EvalError> {
         g[0] = match self.voltage_event {
             Some(v) => self.voltage(y) - v,
+            None => 1.0,
+        };
+        g[1] = match self.current_event {
+            Some(i) => y[self.layout.i_app].abs() - i,
             None => 1.0,
         };
         Ok(())

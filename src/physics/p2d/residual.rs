@@ -8,12 +8,12 @@ use crate::physics::material::MaterialFunction;
 
 impl P2dModel {
     pub(super) fn evaluate_residual(
-        &self,
+        &mut self,
         y: &[f64],
         yp: &[f64],
         r: &mut [f64],
     ) -> Result<(), EvalError> {
-        let l = &self.layout;
+        let l = self.layout;
         let (np, ns, nr) = (l.np, l.ns, l.nr);
         let ne = l.ne();
         let sph = &self.sphere;
@@ -26,24 +26,30 @@ impl P2dModel {
             MaterialFunction::Constant(d) => Some(d),
             _ => None,
         };
+        // Face fluxes A_k G_k, k = 0..=nr (zero at the centre, the reaction at the surface),
+        // then the balances: two simple loops the compiler vectorises.
+        let flux = &mut self.shell_flux;
         for i in 0..np {
-            let theta = &y[l.theta(i, 0)..l.theta(i, 0) + nr];
-            let theta_dot = &yp[l.theta(i, 0)..l.theta(i, 0) + nr];
-            let out = &mut r[l.theta(i, 0)..l.theta(i, 0) + nr];
-            let mut g_left = 0.0; // A_k G_k on the inner face of shell k
-            for k in 0..nr {
-                let g_right = if k + 1 < nr {
-                    let (t0, t1) = (theta[k], theta[k + 1]);
-                    let d = match constant_d {
-                        Some(d) => d,
-                        None => self.d_s.eval(0.5 * (t0 + t1)).0,
-                    };
-                    self.shell_face_coef[k + 1] * d * (t1 - t0)
-                } else {
-                    -surface * y[l.j(i)]
-                };
-                out[k] = theta_dot[k] - (g_right - g_left) * self.shell_inv_volume[k];
-                g_left = g_right;
+            let base = l.theta(i, 0);
+            let theta = &y[base..base + nr];
+            match constant_d {
+                Some(d) => {
+                    for k in 1..nr {
+                        flux[k] = self.shell_face_coef[k] * d * (theta[k] - theta[k - 1]);
+                    }
+                }
+                None => {
+                    for k in 1..nr {
+                        let d = self.d_s.eval(0.5 * (theta[k - 1] + theta[k])).0;
+                        flux[k] = self.shell_face_coef[k] * d * (theta[k] - theta[k - 1]);
+                    }
+                }
+            }
+            flux[0] = 0.0;
+            flux[nr] = -surface * y[l.j(i)];
+            let theta_dot = &yp[base..base + nr];
+            for (k, out) in r[base..base + nr].iter_mut().enumerate() {
+                *out = theta_dot[k] - (flux[k + 1] - flux[k]) * self.shell_inv_volume[k];
             }
         }
 
@@ -107,10 +113,13 @@ impl P2dModel {
         r[l.dphi_n] = i_app - counter.j_n - self.c_dl_n * yp[l.dphi_n];
 
         // Control and delivered charge.
+        let voltage = self.voltage(y);
         r[l.i_app] = match self.control {
             Control::Current { i_a_m2 } => i_app - i_a_m2,
+            Control::Voltage { v } => voltage - v,
         };
         r[l.q] = yp[l.q] - i_app / SECONDS_PER_HOUR;
+        r[l.w] = yp[l.w] - i_app * voltage / SECONDS_PER_HOUR;
 
         if r.iter().any(|v| !v.is_finite()) {
             return Err(EvalError::NonPhysical("residual is not finite".into()));

@@ -68,6 +68,7 @@ fn fixture(binary: bool) -> CellParameters {
             },
             film_resistance_ohm_m2: 0.01,
             double_layer_capacitance_f_m2: 0.2,
+            active_material_density_kg_m3: Some(5200.0),
         },
         separator: Separator {
             thickness_m: 100e-6,
@@ -120,7 +121,7 @@ fn perturbed_state(model: &P2dModel) -> (Vec<f64>, Vec<f64>) {
     (y, yp)
 }
 
-fn check_jacobian(binary: bool) {
+fn check_jacobian(binary: bool, control: Control) {
     let p = fixture(binary);
     p.validate().unwrap();
     let mesh = MeshSettings {
@@ -129,7 +130,7 @@ fn check_jacobian(binary: bool) {
         particle_r_cells: 4,
     };
     let mut model = P2dModel::new(&p, &mesh).unwrap();
-    model.set_control(Control::Current { i_a_m2: 9.5 });
+    model.set_control(control);
     let n = model.len();
     let (y, yp) = perturbed_state(&model);
     let c_j = 37.0;
@@ -176,12 +177,14 @@ fn check_jacobian(binary: bool) {
 
 #[test]
 fn jacobian_matches_finite_differences_single_ion() {
-    check_jacobian(false);
+    check_jacobian(false, Control::Current { i_a_m2: 9.5 });
+    check_jacobian(false, Control::Voltage { v: 3.1 });
 }
 
 #[test]
 fn jacobian_matches_finite_differences_binary() {
-    check_jacobian(true);
+    check_jacobian(true, Control::Current { i_a_m2: 9.5 });
+    check_jacobian(true, Control::Voltage { v: 3.9 });
 }
 
 #[test]

@@ -1,0 +1,253 @@
+//! The sink of a run with files: it hands each row and cycle end to the time series
+//! ([`TimeseriesCsv`]), the per-cycle summary ([`SummaryCsv`]) and the plot data ([`PlotData`]).
+//!
+//! Only the cycles chosen by the [`SaveCycles`] selection get rows, in the time series and in
+//! the plot data alike; every cycle gets its summary row. Memory therefore grows only by one
+//! [`CycleSummary`] per cycle (a few dozen bytes), whatever the number of unsaved cycles: the
+//! plot data keep a bounded number of saved cycles' curves (see [`PlotData`]).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::plots::{PlotData, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT};
+use super::summary_csv::SummaryCsv;
+use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
+use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+
+/// Time series, summary and plot data of one run, written into one folder.
+#[derive(Debug)]
+pub struct RunSink {
+    dir: PathBuf,
+    timeseries: TimeseriesCsv,
+    summary: SummaryCsv,
+    plot: PlotData,
+}
+
+/// What a run left in its folder.
+#[derive(Debug, Clone)]
+pub struct RunFiles {
+    /// `<dir>/timeseries.csv`.
+    pub timeseries: PathBuf,
+    /// `<dir>/summary.csv`.
+    pub summary: PathBuf,
+    /// `<dir>/run_error.txt` when the run failed.
+    pub error_file: Option<PathBuf>,
+    /// Rows of the time series (not counting the header).
+    pub timeseries_rows: u64,
+    /// Rows of the summary: the cycles finished.
+    pub cycles: u64,
+    /// The data for [`super::plots::write_plots`].
+    pub plot_data: PlotData,
+}
+
+impl RunSink {
+    /// Starts the files of a run in `dir` (which must exist): `timeseries.csv` (rows of the
+    /// cycles `save_cycles` selects) and `summary.csv` (per-mass columns referring to
+    /// `active_mass_kg`, the mass of active material \[kg\], left empty with `None`). Output
+    /// files of an earlier run in `dir` (time series, error record, summary, figures) are
+    /// removed or replaced, so the folder never mixes two runs.
+    ///
+    /// A mass that is not finite and positive is an `InvalidInput` error, raised before any
+    /// file is touched.
+    pub fn create(
+        dir: &Path,
+        save_cycles: SaveCycles,
+        active_mass_kg: Option<f64>,
+    ) -> io::Result<Self> {
+        let summary = SummaryCsv::create(dir, active_mass_kg)?;
+        for stem in [
+            VOLTAGE_CAPACITY_PLOT,
+            CAPACITY_EFFICIENCY_PLOT,
+            MEAN_VOLTAGE_PLOT,
+        ] {
+            for ext in ["png", "svg"] {
+                match std::fs::remove_file(dir.join(format!("{stem}.{ext}"))) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        let timeseries = TimeseriesCsv::create_saving(dir, save_cycles)?;
+        Ok(RunSink {
+            dir: dir.to_path_buf(),
+            timeseries,
+            summary,
+            plot: PlotData::new(active_mass_kg),
+        })
+    }
+
+    /// The folder written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The cycles whose rows are saved.
+    pub fn save_cycles(&self) -> &SaveCycles {
+        self.timeseries.save_cycles()
+    }
+
+    /// The summaries of the cycles finished so far.
+    pub fn summaries(&self) -> &[CycleSummary] {
+        self.plot.summaries()
+    }
+
+    /// The plot data collected so far.
+    pub fn plot_data(&self) -> &PlotData {
+        &self.plot
+    }
+
+    /// Ends a successful run: `timeseries.csv` gets its final name and both files are forced
+    /// to the disk.
+    pub fn finish(self) -> io::Result<RunFiles> {
+        let timeseries_rows = self.timeseries.rows();
+        let cycles = self.summary.rows();
+        let timeseries = self.timeseries.finish()?;
+        let summary = self.summary.finish()?;
+        Ok(RunFiles {
+            timeseries,
+            summary,
+            error_file: None,
+            timeseries_rows,
+            cycles,
+            plot_data: self.plot,
+        })
+    }
+
+    /// Ends a failed run: keeps every row computed in `timeseries.csv` and every finished
+    /// cycle in `summary.csv`, and writes `reason` (the full error) to `run_error.txt`.
+    pub fn abandon(self, reason: &str) -> io::Result<RunFiles> {
+        let cycles = self.summary.rows();
+        let summary_path = self.summary.path().to_path_buf();
+        // Best effort: the summary already holds every finished cycle as it is.
+        let _ = self.summary.finish();
+        let kept = self.timeseries.abandon(reason)?;
+        Ok(RunFiles {
+            timeseries: kept.timeseries,
+            summary: summary_path,
+            error_file: Some(kept.error_file),
+            timeseries_rows: kept.rows,
+            cycles,
+            plot_data: self.plot,
+        })
+    }
+}
+
+impl TimeseriesSink for RunSink {
+    fn wants_cycle(&self, cycle: usize) -> bool {
+        self.timeseries.save_cycles().contains(cycle)
+    }
+
+    /// Records `row` in the time series and the plot data, unless its cycle is not saved.
+    fn record(&mut self, row: &TimeseriesRecord) -> io::Result<()> {
+        if !self.timeseries.save_cycles().contains(row.cycle) {
+            return Ok(());
+        }
+        self.plot.add_row(row);
+        self.timeseries.record(row)
+    }
+
+    fn step_finished(&mut self, cycle: usize, step: usize) -> io::Result<()> {
+        self.timeseries.step_finished(cycle, step)
+    }
+
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
+        self.plot.add_cycle(summary);
+        self.timeseries.cycle_finished(summary)?;
+        self.summary.write_cycle(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{RUN_ERROR_FILE, SUMMARY_FILE, TIMESERIES_FILE};
+
+    fn run_cycles(sink: &mut RunSink, cycles: usize) {
+        let mut q = 0.0;
+        for cycle in 1..=cycles {
+            let mut summary = CycleSummary::new(cycle);
+            for (step, sign) in [(1, -1.0), (2, 1.0)] {
+                if sink.wants_cycle(cycle) {
+                    for k in 0..=10 {
+                        let f = k as f64 / 10.0;
+                        sink.record(&TimeseriesRecord {
+                            time_s: (cycle * 2 + step) as f64 * 3600.0 + f,
+                            cycle,
+                            step,
+                            current_a: sign * 1e-3,
+                            voltage_v: 3.5 - sign * 0.3 * f,
+                            discharge_capacity_ah: q + sign * 1e-3 * f,
+                        })
+                        .unwrap();
+                    }
+                }
+                q += sign * 1e-3;
+                summary.add_step(sign * 1e-3, sign * 3.5e-3);
+                sink.step_finished(cycle, step).unwrap();
+            }
+            sink.cycle_finished(&summary).unwrap();
+        }
+    }
+
+    fn cycles_in_timeseries(path: &Path) -> Vec<usize> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut cycles: Vec<usize> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        cycles.dedup();
+        cycles
+    }
+
+    #[test]
+    fn fans_out_to_files_and_plot_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink =
+            RunSink::create(dir.path(), SaveCycles::List(vec![1, 4]), Some(1e-5)).unwrap();
+        assert_eq!(sink.dir(), dir.path());
+        run_cycles(&mut sink, 5);
+        assert_eq!(sink.summaries().len(), 5);
+        // Summary rows are on disk before the run ends.
+        let summary = std::fs::read_to_string(dir.path().join(SUMMARY_FILE)).unwrap();
+        assert_eq!(summary.lines().count(), 6);
+        let files = sink.finish().unwrap();
+        assert_eq!(files.cycles, 5);
+        assert_eq!(files.timeseries_rows, 44);
+        assert!(files.error_file.is_none());
+        assert_eq!(cycles_in_timeseries(&files.timeseries), vec![1, 4]);
+        let curves = files.plot_data.curves();
+        let saved: Vec<usize> = curves.iter().map(|c| c.cycle).collect();
+        assert_eq!(saved, vec![1, 4]);
+        assert_eq!(files.plot_data.summaries().len(), 5);
+    }
+
+    #[test]
+    fn abandon_keeps_finished_cycles() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = RunSink::create(dir.path(), SaveCycles::Every(2), None).unwrap();
+        run_cycles(&mut sink, 3);
+        let files = sink
+            .abandon("cycle 4, step 1: solver failed at t = 5 s")
+            .unwrap();
+        assert_eq!(files.cycles, 3);
+        assert_eq!(files.error_file, Some(dir.path().join(RUN_ERROR_FILE)));
+        assert_eq!(files.timeseries, dir.path().join(TIMESERIES_FILE));
+        assert_eq!(cycles_in_timeseries(&files.timeseries), vec![1, 3]);
+        let summary = std::fs::read_to_string(&files.summary).unwrap();
+        assert_eq!(summary.lines().count(), 4);
+    }
+
+    #[test]
+    fn a_new_run_clears_old_figures_and_bad_masses_touch_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(format!("{VOLTAGE_CAPACITY_PLOT}.png"));
+        std::fs::write(&old, b"old").unwrap();
+        let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(old.exists());
+        let sink = RunSink::create(dir.path(), SaveCycles::All, None).unwrap();
+        assert!(!old.exists());
+        sink.finish().unwrap();
+    }
+}

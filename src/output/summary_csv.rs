@@ -1,0 +1,332 @@
+//! The per-cycle summary as CSV: `<dir>/summary.csv`, one row per cycle.
+//!
+//! Each row is written whole, in one write, and handed to the operating system as its cycle
+//! ends, so the file is valid CSV (a header and whole rows) after every cycle: a run that stops
+//! or is killed keeps every finished cycle. (Rows are not forced to the disk one by one, which
+//! would cost milliseconds per cycle; [`SummaryCsv::finish`] does that once at the end.)
+//!
+//! Columns ([`SUMMARY_HEADER`]):
+//!
+//! | column | unit | meaning |
+//! | --- | --- | --- |
+//! | `cycle` | – | cycle number, from 1 |
+//! | `charge_capacity_mAh_g` | mA·h/g | charge capacity per gram of active material |
+//! | `discharge_capacity_mAh_g` | mA·h/g | discharge capacity per gram of active material |
+//! | `coulombic_efficiency` | – | discharge over charge capacity (a fraction, not %) |
+//! | `mean_charge_voltage_V` | V | charge energy over charge capacity |
+//! | `mean_discharge_voltage_V` | V | discharge energy over discharge capacity |
+//! | `discharge_energy_Wh_kg` | W·h/kg | discharge energy per kilogram of active material |
+//! | `capacity_retention` | – | discharge capacity over that of the first cycle with a discharge |
+//! | `charge_capacity_Ah` | A·h | charge capacity |
+//! | `discharge_capacity_Ah` | A·h | discharge capacity |
+//! | `charge_energy_Wh` | W·h | energy taken on charge |
+//! | `discharge_energy_Wh` | W·h | energy delivered on discharge |
+//! | `end_time_s` | s | time at the end of the cycle, from the start of the run |
+//!
+//! An empty field means the value is not defined: the per-mass columns when no active-material
+//! mass was given, the efficiency and mean charge voltage of a cycle without a charge, the mean
+//! discharge voltage of a cycle without a discharge, and the retention until a cycle has
+//! delivered a discharge. Numbers are written in their shortest round-trip form.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::timeseries_csv::push_number;
+use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+
+/// File name of the per-cycle summary.
+pub const SUMMARY_FILE: &str = "summary.csv";
+
+/// The header row.
+pub const SUMMARY_HEADER: &str = "cycle,charge_capacity_mAh_g,discharge_capacity_mAh_g,\
+coulombic_efficiency,mean_charge_voltage_V,mean_discharge_voltage_V,discharge_energy_Wh_kg,\
+capacity_retention,charge_capacity_Ah,discharge_capacity_Ah,charge_energy_Wh,\
+discharge_energy_Wh,end_time_s";
+
+/// Writes `<dir>/summary.csv` as cycles end.
+///
+/// It is also a [`TimeseriesSink`] that wants no rows (only the cycle ends), so that it can be
+/// handed to the driver on its own; [`super::RunSink`] combines it with the time series.
+#[derive(Debug)]
+pub struct SummaryCsv {
+    path: PathBuf,
+    file: File,
+    /// Mass of active material \[kg\], for the per-mass columns.
+    active_mass_kg: Option<f64>,
+    /// Discharge capacity of the first cycle that had one \[A·h\]: the retention reference.
+    first_discharge_ah: Option<f64>,
+    /// Bytes of whole lines in the file.
+    written_bytes: u64,
+    /// Data rows in the file.
+    rows: u64,
+    /// The line being assembled (kept to reuse its allocation).
+    line: String,
+}
+
+impl SummaryCsv {
+    /// Starts `<dir>/summary.csv` (replacing one left by an earlier run) with its header row.
+    /// `dir` must exist.
+    ///
+    /// `active_mass_kg` is the mass of active material of the cell \[kg\] that the per-mass
+    /// columns (`*_mAh_g`, `*_Wh_kg`) refer to; with `None` those columns are left empty.
+    /// A mass that is not finite and positive is an `InvalidInput` error.
+    pub fn create(dir: &Path, active_mass_kg: Option<f64>) -> io::Result<Self> {
+        if let Some(m) = active_mass_kg {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("active-material mass must be finite and positive, got {m} kg"),
+                ));
+            }
+        }
+        let path = dir.join(SUMMARY_FILE);
+        let mut file = File::create(&path)?;
+        let header = format!("{SUMMARY_HEADER}\n");
+        file.write_all(header.as_bytes())?;
+        file.flush()?;
+        Ok(SummaryCsv {
+            path,
+            file,
+            active_mass_kg,
+            first_discharge_ah: None,
+            written_bytes: header.len() as u64,
+            rows: 0,
+            line: String::with_capacity(512),
+        })
+    }
+
+    /// The file written to (`<dir>/summary.csv`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Data rows written so far (not counting the header).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The active-material mass the per-mass columns refer to \[kg\].
+    pub fn active_mass_kg(&self) -> Option<f64> {
+        self.active_mass_kg
+    }
+
+    /// Capacity retention of `summary` \[-\]: its discharge capacity over that of the first
+    /// cycle written that had a discharge (which includes `summary` itself when no earlier one
+    /// did). NaN while no cycle has delivered a discharge.
+    pub fn capacity_retention(&self, summary: &CycleSummary) -> f64 {
+        let reference = self.first_discharge_ah.or_else(|| {
+            (summary.discharge_capacity_ah > 0.0).then_some(summary.discharge_capacity_ah)
+        });
+        match reference {
+            Some(q0) => summary.discharge_capacity_ah / q0,
+            None => f64::NAN,
+        }
+    }
+
+    /// Appends the row of `summary` and hands it to the operating system. On a failed write
+    /// the file is cut back to its last whole row, so it stays valid CSV.
+    pub fn write_cycle(&mut self, summary: &CycleSummary) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let retention = self.capacity_retention(summary);
+        let per_mass = |v: f64| self.active_mass_kg.map_or(f64::NAN, |m| v / m);
+        let line = &mut self.line;
+        line.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(line, "{}", summary.cycle);
+        for v in [
+            // A·h/kg is mA·h/g.
+            per_mass(summary.charge_capacity_ah),
+            per_mass(summary.discharge_capacity_ah),
+            summary.coulombic_efficiency(),
+            summary.mean_charge_voltage_v(),
+            summary.mean_discharge_voltage_v(),
+            per_mass(summary.discharge_energy_wh),
+            retention,
+            summary.charge_capacity_ah,
+            summary.discharge_capacity_ah,
+            summary.charge_energy_wh,
+            summary.discharge_energy_wh,
+            summary.end_time_s,
+        ] {
+            line.push(',');
+            if v.is_finite() {
+                push_number(line, v);
+            }
+        }
+        line.push('\n');
+        if let Err(e) = self
+            .file
+            .write_all(self.line.as_bytes())
+            .and_then(|()| self.file.flush())
+        {
+            // A partial write may have left half a line: cut it off.
+            let _ = self.file.set_len(self.written_bytes);
+            return Err(e);
+        }
+        self.written_bytes += self.line.len() as u64;
+        self.rows += 1;
+        if self.first_discharge_ah.is_none() && summary.discharge_capacity_ah > 0.0 {
+            self.first_discharge_ah = Some(summary.discharge_capacity_ah);
+        }
+        Ok(())
+    }
+
+    /// Ends the file: forces it to the disk and returns its path. (A run that fails needs no
+    /// special ending: the file holds every finished cycle as it is.)
+    pub fn finish(self) -> io::Result<PathBuf> {
+        self.file.sync_all()?;
+        Ok(self.path)
+    }
+}
+
+impl TimeseriesSink for SummaryCsv {
+    /// No rows: the summary needs only the cycle ends.
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        false
+    }
+
+    fn record(&mut self, _row: &TimeseriesRecord) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
+        self.write_cycle(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(n: usize, charge_ah: f64, discharge_ah: f64) -> CycleSummary {
+        CycleSummary {
+            cycle: n,
+            charge_capacity_ah: charge_ah,
+            discharge_capacity_ah: discharge_ah,
+            charge_energy_wh: charge_ah * 3.8,
+            discharge_energy_wh: discharge_ah * 3.5,
+            end_time_s: n as f64 * 7200.0,
+        }
+    }
+
+    fn read(path: &Path) -> Vec<Vec<String>> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+        let i = rows[0].iter().position(|h| h == name).unwrap();
+        rows[1..].iter().map(|r| r[i].clone()).collect()
+    }
+
+    #[test]
+    fn header_has_the_required_columns() {
+        let required = [
+            "cycle",
+            "charge_capacity_mAh_g",
+            "discharge_capacity_mAh_g",
+            "coulombic_efficiency",
+            "mean_charge_voltage_V",
+            "mean_discharge_voltage_V",
+            "discharge_energy_Wh_kg",
+            "capacity_retention",
+            "charge_capacity_Ah",
+            "discharge_capacity_Ah",
+            "charge_energy_Wh",
+            "discharge_energy_Wh",
+            "end_time_s",
+        ];
+        let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
+        assert_eq!(header, required);
+    }
+
+    #[test]
+    fn rows_are_on_disk_as_each_cycle_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        // 10 mg of active material.
+        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5)).unwrap();
+        let path = csv.path().to_path_buf();
+        assert_eq!(read(&path).len(), 1);
+        csv.cycle_finished(&cycle(1, 2.0e-3, 1.8e-3)).unwrap();
+        let rows = read(&path);
+        assert_eq!(rows.len(), 2);
+        assert!(std::fs::read_to_string(&path).unwrap().ends_with('\n'));
+        csv.cycle_finished(&cycle(2, 1.8e-3, 1.62e-3)).unwrap();
+        assert_eq!(csv.rows(), 2);
+        let path = csv.finish().unwrap();
+        let rows = read(&path);
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r.len() == 13));
+        let num = |name: &str| -> Vec<f64> {
+            column(&rows, name)
+                .iter()
+                .map(|v| v.parse().unwrap())
+                .collect()
+        };
+        assert_eq!(num("cycle"), vec![1.0, 2.0]);
+        // 1.8 mAh over 10 mg = 180 mAh/g.
+        let q = num("discharge_capacity_mAh_g");
+        assert!((q[0] - 180.0).abs() < 1e-9, "{q:?}");
+        assert!((num("charge_capacity_mAh_g")[0] - 200.0).abs() < 1e-9);
+        assert!((num("coulombic_efficiency")[0] - 0.9).abs() < 1e-12);
+        assert!((num("mean_charge_voltage_V")[0] - 3.8).abs() < 1e-12);
+        assert!((num("mean_discharge_voltage_V")[0] - 3.5).abs() < 1e-12);
+        // 1.8 mAh · 3.5 V over 1e-5 kg = 630 Wh/kg.
+        assert!((num("discharge_energy_Wh_kg")[0] - 630.0).abs() < 1e-9);
+        let retention = num("capacity_retention");
+        assert_eq!(retention[0], 1.0);
+        assert!((retention[1] - 0.9).abs() < 1e-12);
+        assert_eq!(num("discharge_capacity_Ah")[1], 1.62e-3);
+        assert_eq!(num("end_time_s"), vec![7200.0, 14400.0]);
+    }
+
+    #[test]
+    fn undefined_values_are_empty_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), None).unwrap();
+        // A formation charge with no discharge, then a full cycle.
+        csv.write_cycle(&cycle(1, 2.0e-3, 0.0)).unwrap();
+        csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
+        csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
+        let rows = read(&csv.finish().unwrap());
+        assert!(rows.iter().all(|r| r.len() == 13));
+        for name in [
+            "charge_capacity_mAh_g",
+            "discharge_capacity_mAh_g",
+            "discharge_energy_Wh_kg",
+        ] {
+            assert!(column(&rows, name).iter().all(String::is_empty), "{name}");
+        }
+        // Retention refers to the first cycle that had a discharge (cycle 2).
+        assert_eq!(column(&rows, "capacity_retention"), vec!["", "1", "0.5"]);
+        assert_eq!(column(&rows, "coulombic_efficiency")[1], "");
+        assert_eq!(column(&rows, "mean_charge_voltage_V")[1], "");
+        assert_eq!(column(&rows, "mean_discharge_voltage_V")[0], "");
+        assert_eq!(column(&rows, "charge_capacity_Ah")[0], "0.002");
+    }
+
+    #[test]
+    fn a_new_run_replaces_the_file_and_bad_masses_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), None).unwrap();
+        csv.write_cycle(&cycle(1, 1.0, 1.0)).unwrap();
+        drop(csv);
+        let csv = SummaryCsv::create(dir.path(), None).unwrap();
+        assert_eq!(read(csv.path()).len(), 1);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let err = SummaryCsv::create(dir.path(), Some(bad)).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+    }
+
+    #[test]
+    fn it_wants_no_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = SummaryCsv::create(dir.path(), None).unwrap();
+        assert!(!csv.wants_cycle(1));
+    }
+}
