@@ -659,6 +659,15 @@ impl<S: DaeSystem> Ida<S> {
         unsafe { &mut (*self.shared).system }
     }
 
+    /// Makes the next factorisation a full one with fresh pivoting, as right after
+    /// [`Ida::new`]: what follows then depends only on the state given to the next
+    /// [`Ida::reinit`], not on the pivot sequence of earlier factorisations (so a run continued
+    /// from a saved state repeats an uninterrupted one exactly).
+    pub fn forget_factorization(&mut self) {
+        // SAFETY: as in `system_mut`; no callback runs while `&mut self` is held.
+        unsafe { (*self.shared).lu.forget() }
+    }
+
     /// Sparse LU diagnostics: `(nnz(L) + nnz(U), pivot ratio)` of the last factorisation, see
     /// [`SparseLu::factor_nnz`] and [`SparseLu::pivot_ratio`].
     pub fn lu_info(&self) -> (usize, f64) {

@@ -248,6 +248,13 @@ impl SparseLu {
         self.refactorizations
     }
 
+    /// Forgets the current factorisation and its pivot sequence: the next
+    /// [`SparseLu::factorize`] is a full factorisation with fresh partial pivoting.
+    pub fn forget(&mut self) {
+        self.has_structure = false;
+        self.factorized = false;
+    }
+
     /// Computes the numeric LU factors of the matrix whose values, in the order of the pattern
     /// given to [`SparseLu::new`], are `values`. Reuses the symbolic analysis, the previous
     /// pivot sequence when it is still acceptable, and the preallocated workspace.

@@ -1,11 +1,13 @@
 //! The cycling protocol, kept apart from the physics: experiment steps, and the driver that runs
 //! them on the DAE solver and streams results to an output sink.
 
+pub mod checkpoint;
 pub mod cycle;
 pub mod experiment;
 pub mod simulate;
 pub mod step;
 
+pub use checkpoint::Checkpoint;
 pub use cycle::CycleSummary;
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,

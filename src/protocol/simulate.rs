@@ -7,6 +7,7 @@ use crate::numerics::mesh::MeshSettings;
 use crate::physics::p2d::{Control, P2dModel};
 use crate::physics::parameters::CellParameters;
 
+use super::checkpoint::{Checkpoint, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
 use super::step::{Direction, Experiment, Step};
 
@@ -74,6 +75,15 @@ pub trait TimeseriesSink {
     /// Called when a cycle has finished, with its figures; implementations that write files
     /// flush here, so that a run that stops keeps every finished cycle.
     fn cycle_finished(&mut self, _summary: &CycleSummary) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// Whether a checkpoint should be taken after cycle `cycle` (default: never). It is
+    /// taken after [`TimeseriesSink::cycle_finished`] for that cycle.
+    fn checkpoint_due(&self, _cycle: usize) -> bool {
+        false
+    }
+    /// Stores a checkpoint (after everything of its cycle has been written).
+    fn save_checkpoint(&mut self, _checkpoint: &Checkpoint) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -230,16 +240,40 @@ impl Simulation {
         experiment: &Experiment,
         sink: &mut dyn TimeseriesSink,
     ) -> Result<RunSummary, SimulationError> {
+        self.run_from(experiment, None, sink)
+    }
+
+    /// Like [`Simulation::run`], but continuing from `checkpoint` when given: the cycles it
+    /// completed are skipped and the run goes on from its state and time. Because every step
+    /// re-initialises the solver from the state, the continued run takes the same steps as an
+    /// uninterrupted one.
+    pub fn run_from(
+        &mut self,
+        experiment: &Experiment,
+        checkpoint: Option<&Checkpoint>,
+        sink: &mut dyn TimeseriesSink,
+    ) -> Result<RunSummary, SimulationError> {
         let started = Instant::now();
         let steps_before = self.ida.stats().steps;
-        let mut y = self.rest.clone();
-        let mut yp = vec![0.0; y.len()];
+        let (mut y, mut yp, t0, done) = match checkpoint {
+            Some(cp) => {
+                if cp.y.len() != self.rest.len() || cp.yp.len() != self.rest.len() {
+                    return Err(SimulationError::Setup(format!(
+                        "the checkpoint holds {} unknowns, the model has {}: it was written for another mesh or model",
+                        cp.y.len(),
+                        self.rest.len()
+                    )));
+                }
+                (cp.y.clone(), cp.yp.clone(), cp.time_s, cp.cycles_done)
+            }
+            None => (self.rest.clone(), vec![0.0; self.rest.len()], 0.0, 0),
+        };
         let ida = &mut self.ida;
-        ida.reinit(0.0, &y, &yp)
+        ida.reinit(t0, &y, &yp)
             .map_err(|error| SimulationError::SolverSetup { error })?;
         let mut summary = RunSummary {
-            cycles: 0,
-            first_cycle: None,
+            cycles: done,
+            first_cycle: checkpoint.and_then(|cp| cp.first_cycle.map(CycleSummary::from)),
             last_cycle: None,
             last_cycle_steps: Vec::new(),
             skipped_steps: 0,
@@ -251,6 +285,14 @@ impl Simulation {
         for block in &experiment.blocks {
             for _ in 0..block.cycles {
                 cycle += 1;
+                if cycle <= done {
+                    continue;
+                }
+                // A cycle that may be continued from a checkpoint starts from a fresh
+                // factorisation, in the uninterrupted run as in the continued one.
+                if cycle == done + 1 || sink.checkpoint_due(cycle - 1) {
+                    ida.forget_factorization();
+                }
                 let record_rows = sink.wants_cycle(cycle);
                 let mut figures = CycleSummary::new(cycle);
                 summary.last_cycle_steps.clear();
@@ -281,6 +323,16 @@ impl Simulation {
                 summary.cycles = cycle;
                 summary.first_cycle.get_or_insert(figures);
                 summary.last_cycle = Some(figures);
+                if sink.checkpoint_due(cycle) {
+                    sink.save_checkpoint(&Checkpoint {
+                        version: CHECKPOINT_VERSION,
+                        cycles_done: cycle,
+                        time_s: ida.t(),
+                        first_cycle: summary.first_cycle.map(Into::into),
+                        y: y.clone(),
+                        yp: yp.clone(),
+                    })?;
+                }
             }
         }
         summary.solver_steps = ida.stats().steps - steps_before;

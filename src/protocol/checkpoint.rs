@@ -1,0 +1,183 @@
+//! Checkpoints: the full model state at the end of a cycle, enough to continue a run exactly
+//! where it was (every step re-initialises the solver from the state, so a run continued from
+//! a checkpoint takes the same steps as one that never stopped).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::cycle::CycleSummary;
+
+/// Format version written into checkpoint files.
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+/// The state of a run after `cycles_done` complete cycles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// File format version ([`CHECKPOINT_VERSION`]).
+    pub version: u32,
+    /// Cycles completed; the run continues with cycle `cycles_done + 1`.
+    pub cycles_done: usize,
+    /// Time at the end of the last completed cycle \[s\].
+    pub time_s: f64,
+    /// The first cycle's figures (kept for the run's summary).
+    pub first_cycle: Option<CycleFigures>,
+    /// The DAE state y (scaled unknowns of the model).
+    pub y: Vec<f64>,
+    /// Its time derivative y' \[1/s\].
+    pub yp: Vec<f64>,
+}
+
+/// [`CycleSummary`] in serialisable form.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CycleFigures {
+    /// Cycle number.
+    pub cycle: usize,
+    /// Charge capacity \[A·h\].
+    pub charge_capacity_ah: f64,
+    /// Discharge capacity \[A·h\].
+    pub discharge_capacity_ah: f64,
+    /// Charge energy \[W·h\].
+    pub charge_energy_wh: f64,
+    /// Discharge energy \[W·h\].
+    pub discharge_energy_wh: f64,
+    /// End of the cycle \[s\].
+    pub end_time_s: f64,
+}
+
+impl From<CycleSummary> for CycleFigures {
+    fn from(c: CycleSummary) -> Self {
+        CycleFigures {
+            cycle: c.cycle,
+            charge_capacity_ah: c.charge_capacity_ah,
+            discharge_capacity_ah: c.discharge_capacity_ah,
+            charge_energy_wh: c.charge_energy_wh,
+            discharge_energy_wh: c.discharge_energy_wh,
+            end_time_s: c.end_time_s,
+        }
+    }
+}
+
+impl From<CycleFigures> for CycleSummary {
+    fn from(c: CycleFigures) -> Self {
+        CycleSummary {
+            cycle: c.cycle,
+            charge_capacity_ah: c.charge_capacity_ah,
+            discharge_capacity_ah: c.discharge_capacity_ah,
+            charge_energy_wh: c.charge_energy_wh,
+            discharge_energy_wh: c.discharge_energy_wh,
+            end_time_s: c.end_time_s,
+        }
+    }
+}
+
+/// Why a checkpoint could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a checkpoint of this format.
+    #[error("{path}: not a valid asslb checkpoint: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl Checkpoint {
+    /// Writes the checkpoint to `path` atomically (a temporary file renamed over it), so a
+    /// run killed while writing leaves the previous checkpoint intact. Floats are written in
+    /// Rust's shortest round-trip form, so reading gives back exactly the same state.
+    pub fn write(&self, path: &Path) -> Result<(), CheckpointError> {
+        let io = |source| CheckpointError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let text = toml::to_string(self).map_err(|e| CheckpointError::Format {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let tmp = path.with_extension("toml.partial");
+        {
+            let mut f = std::fs::File::create(&tmp).map_err(io)?;
+            f.write_all(b"# asslb checkpoint: the model state after `cycles_done` cycles.\n")
+                .map_err(io)?;
+            f.write_all(text.as_bytes()).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Reads a checkpoint written by [`Checkpoint::write`].
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CheckpointError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let format = |reason: String| CheckpointError::Format {
+            path: path.display().to_string(),
+            reason,
+        };
+        let cp: Checkpoint = toml::from_str(&text).map_err(|e| format(e.to_string()))?;
+        if cp.version != CHECKPOINT_VERSION {
+            return Err(format(format!(
+                "format version {} (this asslb reads version {CHECKPOINT_VERSION})",
+                cp.version
+            )));
+        }
+        if cp.y.len() != cp.yp.len() || cp.y.iter().chain(&cp.yp).any(|v| !v.is_finite()) {
+            return Err(format("state vectors of unequal length or not finite".into()));
+        }
+        Ok(cp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_is_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoint.toml");
+        let cp = Checkpoint {
+            version: CHECKPOINT_VERSION,
+            cycles_done: 7,
+            time_s: 12345.678901234567,
+            first_cycle: Some(CycleFigures {
+                cycle: 1,
+                charge_capacity_ah: 6.956792601276087e-4,
+                discharge_capacity_ah: 6.732335260357008e-4,
+                charge_energy_wh: 1.8469267813568454e-3,
+                discharge_energy_wh: 1.5991230666194745e-3,
+                end_time_s: 6842.592478235036,
+            }),
+            y: (0..50).map(|k| (k as f64 * 0.731).sin() / 3.0).collect(),
+            yp: (0..50).map(|k| 1e-17 * (k as f64).exp()).collect(),
+        };
+        cp.write(&path).unwrap();
+        assert_eq!(Checkpoint::read(&path).unwrap(), cp);
+        assert!(!path.with_extension("toml.partial").exists());
+    }
+
+    #[test]
+    fn garbage_is_a_format_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoint.toml");
+        std::fs::write(&path, "version = 1\ncycles_done = 'x'\n").unwrap();
+        assert!(matches!(
+            Checkpoint::read(&path),
+            Err(CheckpointError::Format { .. })
+        ));
+    }
+}

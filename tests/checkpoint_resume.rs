@@ -1,0 +1,131 @@
+//! A run continued from a checkpoint repeats the uninterrupted run exactly.
+
+use asslb::numerics::mesh::MeshSettings;
+use asslb::protocol::simulate::SolverSettings;
+use asslb::protocol::{
+    Block, Checkpoint, CycleSummary, Experiment, Simulation, Step, StepLimit, TimeseriesRecord,
+    TimeseriesSink,
+};
+use asslb::scenario::load_parameter_set;
+
+/// Keeps cycle figures, rows and checkpoints (every `every` cycles).
+struct Recorder {
+    every: usize,
+    cycles: Vec<CycleSummary>,
+    rows: Vec<TimeseriesRecord>,
+    checkpoints: Vec<Checkpoint>,
+}
+
+impl TimeseriesSink for Recorder {
+    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
+        self.rows.push(*row);
+        Ok(())
+    }
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
+        self.cycles.push(*summary);
+        Ok(())
+    }
+    fn checkpoint_due(&self, cycle: usize) -> bool {
+        cycle % self.every == 0
+    }
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> std::io::Result<()> {
+        self.checkpoints.push(checkpoint.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn continued_run_matches_the_uninterrupted_one() {
+    let p = load_parameter_set("solid_halfcell_single_ion").unwrap();
+    let one_c = p.nominal_capacity_ah;
+    let experiment = Experiment {
+        blocks: vec![
+            Block {
+                cycles: 5,
+                steps: vec![
+                    Step::discharge_to(2.0 * one_c, p.lower_cutoff_v),
+                    Step::charge_to(one_c, p.upper_cutoff_v),
+                    Step::ConstantVoltage {
+                        voltage_v: p.upper_cutoff_v,
+                        limit: StepLimit {
+                            current_a: Some(one_c / 20.0),
+                            ..StepLimit::default()
+                        },
+                    },
+                ],
+            },
+            Block {
+                cycles: 4,
+                steps: vec![
+                    Step::discharge_to(one_c, p.lower_cutoff_v),
+                    Step::Rest {
+                        limit: StepLimit {
+                            duration_s: Some(600.0),
+                            ..StepLimit::default()
+                        },
+                    },
+                    Step::charge_to(2.0 * one_c, p.upper_cutoff_v),
+                ],
+            },
+        ],
+    };
+    let settings = SolverSettings::default();
+    let recorder = |every| Recorder {
+        every,
+        cycles: vec![],
+        rows: vec![],
+        checkpoints: vec![],
+    };
+
+    let mut whole = recorder(3);
+    Simulation::new(&p, &MeshSettings::default(), &settings)
+        .unwrap()
+        .run(&experiment, &mut whole)
+        .unwrap();
+    assert_eq!(whole.cycles.len(), 9);
+    assert_eq!(whole.checkpoints.len(), 3);
+    // Continue from the checkpoint after cycle 6 (inside the second block), in a fresh
+    // simulation, as a resumed process would.
+    let cp = whole.checkpoints[1].clone();
+    assert_eq!(cp.cycles_done, 6);
+    let mut rest = recorder(3);
+    let summary = Simulation::new(&p, &MeshSettings::default(), &settings)
+        .unwrap()
+        .run_from(&experiment, Some(&cp), &mut rest)
+        .unwrap();
+    assert_eq!(summary.cycles, 9);
+    assert_eq!(summary.first_cycle.map(|c| c.cycle), Some(1));
+    assert_eq!(rest.cycles.len(), 3);
+    for (a, b) in whole.cycles[6..].iter().zip(&rest.cycles) {
+        assert_eq!(a, b, "cycle figures differ");
+    }
+    let tail: Vec<&TimeseriesRecord> = whole.rows.iter().filter(|r| r.cycle > 6).collect();
+    assert_eq!(tail.len(), rest.rows.len());
+    for (a, b) in tail.iter().zip(&rest.rows) {
+        assert_eq!(*a, b, "rows differ");
+    }
+    assert_eq!(whole.checkpoints[2], rest.checkpoints[0]);
+}
+
+#[test]
+fn checkpoint_for_another_model_is_refused() {
+    let p = load_parameter_set("solid_halfcell_single_ion").unwrap();
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
+    let cp = Checkpoint {
+        version: asslb::protocol::checkpoint::CHECKPOINT_VERSION,
+        cycles_done: 0,
+        time_s: 0.0,
+        first_cycle: None,
+        y: vec![0.0; 10],
+        yp: vec![0.0; 10],
+    };
+    let mut sink: Vec<TimeseriesRecord> = Vec::new();
+    let err = Simulation::new(&p, &MeshSettings::default(), &SolverSettings::default())
+        .unwrap()
+        .run_from(&experiment, Some(&cp), &mut sink)
+        .unwrap_err();
+    assert!(err.to_string().contains("checkpoint holds 10 unknowns"), "{err}");
+}
