@@ -127,5 +127,8 @@ fn checkpoint_for_another_model_is_refused() {
         .unwrap()
         .run_from(&experiment, Some(&cp), &mut sink)
         .unwrap_err();
-    assert!(err.to_string().contains("checkpoint holds 10 unknowns"), "{err}");
+    assert!(
+        err.to_string().contains("checkpoint holds 10 unknowns"),
+        "{err}"
+    );
 }

@@ -526,3 +526,184 @@ fn every_shipped_scenario_runs() {
         }
     }
 }
+
+/// A short cycling experiment of the main scenario: `cycles` cycles at 5C, only cycle 1 saved.
+fn cycling_sets(cycles: usize) -> [String; 4] {
+    [
+        "--set".to_string(),
+        format!(
+            r#"experiment=[{{cycles={cycles}, steps=["Discharge at 5C until 1.38 V", "Charge at 5C until 3.68 V"]}}]"#
+        ),
+        "--set".to_string(),
+        "save_cycles=[1]".to_string(),
+    ]
+}
+
+/// Needs the solver: a run of 60 short cycles (long enough for a progress line to be drawn on
+/// a terminal). Standard error is captured here, not a terminal, so nothing is drawn on it; the
+/// summary at the end fits on one screen and has the first and last cycle, the retention, the
+/// efficiency, the last cycle's steps, the solver's figures and the files.
+#[test]
+fn run_draws_no_progress_off_a_terminal_and_ends_with_a_one_screen_summary() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out_dir = dir.path().join("cycling");
+    let out = asslb()
+        .arg("run")
+        .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+        .arg("--out")
+        .arg(&out_dir)
+        .args(cycling_sets(60))
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.is_empty(),
+        "no progress off a terminal\n{}",
+        describe(&out)
+    );
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains('\r'), "{}", describe(&out));
+    for part in ["ETA", "[=", "[>", "last: "] {
+        assert!(
+            !stdout.contains(part),
+            "no progress line on stdout either ({part:?})\n{}",
+            describe(&out)
+        );
+    }
+    for part in [
+        "60 cycles finished in",
+        "cycles/s",
+        "cycle 1 ",
+        "cycle 60",
+        "discharge capacity",
+        "mAh (",
+        "mAh/g)",
+        "coulombic efficiency",
+        "mean discharge voltage",
+        "capacity retention: ",
+        "% at cycle 60 (of cycle 1's discharge capacity)",
+        "mean coulombic efficiency: ",
+        "% over 60 cycles",
+        "steps of cycle 60:",
+        "voltage cut-off after",
+        "final voltage",
+        "skipped steps: none",
+        "internal steps",
+        "wall time",
+        "timeseries.csv (",
+        "summary.csv (60 cycles)",
+        "run.toml",
+        "voltage_capacity.png/.svg",
+    ] {
+        assert!(
+            stdout.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+    // One screen, whatever the number of cycles: no line per cycle.
+    assert!(stdout.lines().count() <= 25, "{}", describe(&out));
+    assert!(!stdout.contains("cycle 30"), "{}", describe(&out));
+    // The retention printed is the last cycle's over the first's, as in summary.csv.
+    let summary = std::fs::read_to_string(out_dir.join("summary.csv")).expect("summary.csv");
+    let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "capacity_retention")
+        .expect("capacity_retention column");
+    let last_row = summary.lines().last().expect("rows");
+    let retention: f64 = last_row
+        .split(',')
+        .nth(column)
+        .expect("field")
+        .parse()
+        .expect("number");
+    assert!(
+        stdout.contains(&format!("capacity retention: {:.2} %", retention * 100.0)),
+        "{retention}\n{}",
+        describe(&out)
+    );
+}
+
+/// Needs the solver: `--quiet` and `-q` print only the output folder, and nothing on standard
+/// error; the files are written as usual.
+#[test]
+fn quiet_run_prints_only_the_output_folder() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for flag in ["--quiet", "-q"] {
+        let out_dir = dir.path().join(format!("quiet{flag}"));
+        let out = asslb()
+            .arg("run")
+            .arg(flag)
+            .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+            .arg("--out")
+            .arg(&out_dir)
+            .args(cycling_sets(3))
+            .output()
+            .expect("run asslb");
+        assert!(out.status.success(), "{flag}: {}", describe(&out));
+        assert_eq!(
+            text(&out.stdout),
+            format!("{}\n", out_dir.display()),
+            "{flag}: {}",
+            describe(&out)
+        );
+        assert!(text(&out.stderr).is_empty(), "{flag}: {}", describe(&out));
+        let summary = std::fs::read_to_string(out_dir.join("summary.csv")).expect("summary.csv");
+        assert_eq!(summary.lines().count(), 4, "{summary}");
+        assert!(out_dir.join("run.toml").exists());
+    }
+}
+
+/// A quiet run that fails still says why, on standard error, and prints no folder.
+#[test]
+fn quiet_run_still_reports_errors() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let scenario = dir.path().join("starved.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+parameter_set = "solid_halfcell_single_ion"
+experiment = ["Discharge at 1C until 1.38 V"]
+[solver]
+max_steps = 3
+"#,
+    )
+    .expect("write scenario");
+    let out = asslb()
+        .args(["run", "--quiet"])
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("results"))
+        .output()
+        .expect("run asslb");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stdout).is_empty(), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the run stopped before the end"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!stderr.contains('\r'), "{}", describe(&out));
+}
+
+#[test]
+fn run_help_documents_quiet_and_the_progress_line() {
+    let out = asslb().args(["run", "--help"]).output().expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    for part in [
+        "-q, --quiet",
+        "progress line",
+        "only the output folder",
+        "terminal",
+    ] {
+        assert!(
+            stdout.contains(part),
+            "missing {part:?}\n{}",
+            describe(&out)
+        );
+    }
+}

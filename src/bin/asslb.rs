@@ -3,15 +3,19 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use asslb::output::progress::format_rate;
+use asslb::output::{read_summary, CycleTally, Progress};
 use asslb::protocol::simulate::StepEnd;
 use asslb::protocol::CycleSummary;
 use asslb::scenario::{
     builtin_parameter_set, builtin_parameter_set_names, describe_parameters, describe_step,
-    load_parameter_set, load_scenario_with, run_scenario, RunReport, Scenario, SetOverride,
+    load_interrupted_run, load_parameter_set, load_scenario_with, resume_run, run_scenario,
+    RunReport, Scenario, SetOverride,
 };
 
 /// asslb — physics-based simulator of all-solid-state lithium battery cells (P2D model).
@@ -25,12 +29,29 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario: writes timeseries.csv, summary.csv, the figures and run.toml into <out>.
+    ///
+    /// While it runs, a progress line (cycle, bar, cycles per second, time left, the last
+    /// cycle's discharge capacity and coulombic efficiency) is drawn on standard error, only
+    /// when that is a terminal and `--quiet` is not given. At the end a one-screen summary
+    /// goes to standard output: capacities of the first and last cycle, capacity retention,
+    /// coulombic efficiency, mean discharge voltage, the last cycle's steps, solver statistics,
+    /// wall time and the files written. With `--quiet` only the output folder is printed.
+    /// Errors always go to standard error.
     Run {
         /// The scenario file (TOML).
-        scenario: PathBuf,
+        #[arg(required_unless_present = "resume")]
+        scenario: Option<PathBuf>,
         /// Output folder [default: out/<scenario name>].
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "resume")]
         out: Option<PathBuf>,
+        /// Continue the interrupted run in DIR from its last checkpoint (written every 50
+        /// cycles), with the scenario recorded in DIR/run.toml. The results are those of an
+        /// uninterrupted run.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "set"])]
+        resume: Option<PathBuf>,
+        /// No progress line and no summary: print only the output folder on success.
+        #[arg(short, long)]
+        quiet: bool,
         #[command(flatten)]
         sets: Sets,
     },
@@ -103,20 +124,62 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run {
             scenario,
             out,
+            resume,
+            quiet,
             sets,
         } => {
             // Everything is validated before the output folder is touched.
-            let scenario = load(&scenario, &sets.set)?;
-            let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+            let (scenario, out, checkpoint) = match (resume, scenario) {
+                (Some(dir), _) => {
+                    let (scenario, checkpoint) = load_interrupted_run(&dir)
+                        .with_context(|| format!("cannot resume the run in {}", dir.display()))?;
+                    (scenario, dir, Some(checkpoint))
+                }
+                (None, Some(path)) => {
+                    let scenario = load(&path, &sets.set)?;
+                    let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+                    (scenario, out, None)
+                }
+                (None, None) => anyhow::bail!("a scenario file or --resume <DIR> is needed"),
+            };
             let n = scenario.experiment.cycles();
-            println!(
-                "running scenario `{}` ({n} cycle{}) into {}",
-                scenario.name,
-                if n == 1 { "" } else { "s" },
-                out.display()
-            );
-            let report = run_scenario(&scenario, &out)?;
-            print_summary(&scenario, &report);
+            if !quiet {
+                match &checkpoint {
+                    Some(cp) => println!(
+                        "resuming scenario `{}` in {} after cycle {} of {n}",
+                        scenario.name,
+                        out.display(),
+                        cp.cycles_done
+                    ),
+                    None => println!(
+                        "running scenario `{}` ({n} cycle{}) into {}",
+                        scenario.name,
+                        plural(n as u64),
+                        out.display()
+                    ),
+                }
+            }
+            let started = Instant::now();
+            let mut progress = Progress::new(n, scenario.parameters.active_mass_kg(), quiet);
+            let result = match &checkpoint {
+                Some(cp) => {
+                    let earlier = read_summary(&out, cp.cycles_done).with_context(|| {
+                        format!("cannot read the finished cycles in {}", out.display())
+                    })?;
+                    progress = progress.continuing(&earlier);
+                    resume_run(&scenario, cp, &out, &mut progress)
+                }
+                None => run_scenario(&scenario, &out, &mut progress),
+            };
+            // The progress line goes before anything else is printed, errors included.
+            progress.finish();
+            let report = result?;
+            if quiet {
+                println!("{}", out.display());
+            } else {
+                let total_s = started.elapsed().as_secs_f64();
+                print_summary(&scenario, &report, progress.tally(), &out, total_s);
+            }
             Ok(())
         }
         Command::Params { command } => match command {
@@ -160,89 +223,199 @@ fn load(path: &Path, sets: &[SetOverride]) -> anyhow::Result<Scenario> {
     load_scenario_with(path, sets).with_context(|| format!("invalid scenario {}", path.display()))
 }
 
-fn print_summary(scenario: &Scenario, report: &RunReport) {
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The one-screen summary of a finished run: the first and last cycle side by side, retention
+/// and efficiency over the run, the last cycle's steps, the solver's figures and the files.
+/// Its length does not grow with the number of cycles.
+fn print_summary(
+    scenario: &Scenario,
+    report: &RunReport,
+    tally: &CycleTally,
+    out: &Path,
+    total_s: f64,
+) {
     let s = &report.summary;
     let p = &scenario.parameters;
-    let area_cm2 = p.area_m2 * 1e4;
     let mass_g = p.active_mass_kg().map(|m| m * 1e3);
-    let per_gram = |ah: f64| match mass_g {
-        Some(g) => format!(", {:.2} mAh/g", ah * 1e3 / g),
-        None => String::new(),
+    let capacity = |ah: f64| match mass_g {
+        Some(g) => format!("{:.6} mAh ({:.2} mAh/g)", ah * 1e3, ah * 1e3 / g),
+        None => format!("{:.6} mAh", ah * 1e3),
     };
-    let cycle_line = |c: &CycleSummary| {
-        let mut text = format!(
-            "discharge {:.6} mAh{}, charge {:.6} mAh{}",
-            c.discharge_capacity_ah * 1e3,
-            per_gram(c.discharge_capacity_ah),
-            c.charge_capacity_ah * 1e3,
-            per_gram(c.charge_capacity_ah),
-        );
-        let ce = c.coulombic_efficiency();
-        if ce.is_finite() {
-            text.push_str(&format!(", coulombic efficiency {:.4} %", ce * 100.0));
+    let percent = |x: f64, digits: usize| {
+        if x.is_finite() {
+            format!("{:.digits$} %", x * 100.0)
+        } else {
+            "–".to_string()
         }
-        text
+    };
+    let volts = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.4} V")
+        } else {
+            "–".to_string()
+        }
+    };
+    let rate = if s.wall_time_s > 0.0 {
+        format!(" ({})", format_rate(s.cycles as f64 / s.wall_time_s))
+    } else {
+        String::new()
     };
     println!(
-        "{} cycle{} finished",
+        "{} cycle{} finished in {:.3} s{rate}",
         s.cycles,
-        if s.cycles == 1 { "" } else { "s" }
+        plural(s.cycles as u64),
+        s.wall_time_s
     );
-    if let Some(first) = &s.first_cycle {
-        println!("cycle {}: {}", first.cycle, cycle_line(first));
-    }
+
+    // The first and the last cycle side by side (one column for a one-cycle run).
+    let mut columns: Vec<&CycleSummary> = s.first_cycle.iter().collect();
     if let Some(last) = s.last_cycle.as_ref().filter(|l| l.cycle > 1) {
-        println!("cycle {}: {}", last.cycle, cycle_line(last));
+        columns.push(last);
     }
+    if !columns.is_empty() {
+        let row = |label: &str, cells: Vec<String>| {
+            let mut line = format!("  {label:<23}");
+            for (k, cell) in cells.iter().enumerate() {
+                if k + 1 < cells.len() {
+                    line.push_str(&format!("{cell:<30}"));
+                } else {
+                    line.push_str(cell);
+                }
+            }
+            println!("{}", line.trim_end());
+        };
+        let cells = |f: &dyn Fn(&CycleSummary) -> String| columns.iter().map(|c| f(c)).collect();
+        row("", cells(&|c| format!("cycle {}", c.cycle)));
+        row(
+            "discharge capacity",
+            cells(&|c| capacity(c.discharge_capacity_ah)),
+        );
+        row(
+            "charge capacity",
+            cells(&|c| capacity(c.charge_capacity_ah)),
+        );
+        row(
+            "coulombic efficiency",
+            cells(&|c| percent(c.coulombic_efficiency(), 3)),
+        );
+        row(
+            "mean discharge voltage",
+            cells(&|c| volts(c.mean_discharge_voltage_v())),
+        );
+        row(
+            "mean charge voltage",
+            cells(&|c| volts(c.mean_charge_voltage_v())),
+        );
+    }
+    if let (Some(first), Some(last)) = (tally.first_discharge(), s.last_cycle.as_ref()) {
+        if last.cycle > first.cycle {
+            println!(
+                "capacity retention: {} at cycle {} (of cycle {}'s discharge capacity)",
+                percent(tally.capacity_retention(last), 2),
+                last.cycle,
+                first.cycle
+            );
+        }
+    }
+    let ce_cycles = tally.efficiency_cycles();
+    if ce_cycles > 1 {
+        let of = if ce_cycles == s.cycles {
+            String::new()
+        } else {
+            format!(" of the {} with a charge", s.cycles)
+        };
+        println!(
+            "mean coulombic efficiency: {} over {ce_cycles} cycles{of}",
+            percent(tally.mean_coulombic_efficiency(), 3)
+        );
+    }
+
     // The last cycle ran the last block's steps.
     let last_block = scenario.experiment.blocks.last();
-    if !s.last_cycle_steps.is_empty() {
-        println!("steps of the last cycle:");
+    if let Some(last) = &s.last_cycle {
+        if !s.last_cycle_steps.is_empty() {
+            println!("steps of cycle {}:", last.cycle);
+        }
     }
     for step in &s.last_cycle_steps {
         let end = match step.end {
             StepEnd::VoltageLimit => "voltage cut-off",
             StepEnd::CurrentLimit => "current cut-off",
             StepEnd::Duration => "duration limit",
-            StepEnd::Skipped => "skip (the cell was already past its cut-off)",
+            StepEnd::Skipped => "skipped (the cell was already past its cut-off)",
         };
         let description = last_block
             .and_then(|b| b.steps.get(step.step.wrapping_sub(1)))
             .map(|st| describe_step(st, p.nominal_capacity_ah))
             .unwrap_or_default();
         println!(
-            "  {}. {description}\n     ended by {end} after {:.1} s: {:+.6} mAh ({:+.6} mAh/cm²), final voltage {:.4} V",
+            "  {}. {description}\n     {end} after {:.1} s: {:+.6} mAh, {:.4} V",
             step.step,
             step.duration_s,
             step.capacity_ah * 1e3,
-            step.capacity_ah * 1e3 / area_cm2,
             step.final_voltage_v
-        );
-    }
-    if s.skipped_steps > 0 {
-        println!(
-            "{} step{} skipped because the cell was already past the cut-off",
-            s.skipped_steps,
-            if s.skipped_steps == 1 {
-                " was"
-            } else {
-                "s were"
-            }
         );
     }
     if let Some(last) = s.last_cycle_steps.last() {
         println!("final voltage: {:.4} V", last.final_voltage_v);
     }
+    if s.skipped_steps > 0 {
+        println!(
+            "skipped steps: {} (the cell was already past the step's cut-off; the run went on with the next step)",
+            s.skipped_steps
+        );
+    } else {
+        println!("skipped steps: none");
+    }
     println!(
-        "solver: {} unknowns, {} internal steps, wall time {:.3} s",
-        s.unknowns, s.solver_steps, s.wall_time_s
+        "solver: {} unknowns, {} internal steps; wall time {:.3} s, {:.3} s with the files",
+        s.unknowns, s.solver_steps, s.wall_time_s, total_s
     );
+
+    // The files, by name, in their folder; each figure once with its formats.
+    let name = |path: &Path| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
+    };
+    println!("files in {}:", out.display());
     println!(
-        "wrote {} rows to {}, one row per cycle to {}, {} figures, and {}",
+        "  {} ({} row{}), {} ({} cycle{}), {}",
+        name(&report.timeseries),
         report.rows,
-        report.timeseries.display(),
-        report.cycle_summary.display(),
-        report.plots.len(),
-        report.record.display()
+        plural(report.rows),
+        name(&report.cycle_summary),
+        s.cycles,
+        plural(s.cycles as u64),
+        name(&report.record)
     );
+    let mut figures: Vec<(String, Vec<String>)> = Vec::new();
+    for plot in &report.plots {
+        let stem = plot
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = plot
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match figures.iter_mut().find(|(s, _)| *s == stem) {
+            Some((_, exts)) => exts.push(ext),
+            None => figures.push((stem, vec![ext])),
+        }
+    }
+    if !figures.is_empty() {
+        let list: Vec<String> = figures
+            .iter()
+            .map(|(stem, exts)| format!("{stem}.{}", exts.join("/.")))
+            .collect();
+        println!("  figures: {}", list.join(", "));
+    }
 }

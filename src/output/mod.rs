@@ -9,15 +9,18 @@
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics.
 
 pub mod plots;
+pub mod progress;
+mod resume;
 pub mod run_record;
 pub mod run_sink;
 pub mod summary_csv;
 pub mod timeseries_csv;
 
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
+pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
-pub use run_sink::{RunFiles, RunSink};
-pub use summary_csv::{SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER};
+pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
+pub use summary_csv::{read_summary, SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER};
 pub use timeseries_csv::{
     AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,
     TIMESERIES_HEADER, TIMESERIES_PARTIAL_FILE,

@@ -17,7 +17,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
 
 /// Something told of each cycle of a run as it ends.
 pub trait RunObserver {
@@ -61,6 +61,14 @@ impl TimeseriesSink for ObservedSink<'_> {
         self.sink.cycle_finished(summary)?;
         self.observer.cycle_finished(summary);
         Ok(())
+    }
+
+    fn checkpoint_due(&self, cycle: usize) -> bool {
+        self.sink.checkpoint_due(cycle)
+    }
+
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> io::Result<()> {
+        self.sink.save_checkpoint(checkpoint)
     }
 }
 
@@ -156,6 +164,9 @@ pub struct Progress {
     active_mass_kg: Option<f64>,
     tally: CycleTally,
     display: Option<Display>,
+    /// Cycles finished before this process took the run up (see [`Progress::continuing`]);
+    /// the rate counts only the cycles after them.
+    earlier: usize,
 }
 
 /// Where and how the line is drawn.
@@ -199,6 +210,7 @@ impl Progress {
             active_mass_kg,
             tally: CycleTally::new(),
             display: None,
+            earlier: 0,
         }
     }
 
@@ -224,7 +236,18 @@ impl Progress {
                 columns: Some(columns),
                 drawn: 0,
             }),
+            earlier: 0,
         }
+    }
+
+    /// For a run taken up from a checkpoint: the cycles `earlier` finished before count in the
+    /// position and the run's figures (retention, mean efficiency), not in the rate.
+    pub fn continuing(mut self, earlier: &[CycleSummary]) -> Self {
+        for c in earlier {
+            self.tally.add(c);
+        }
+        self.earlier = earlier.len();
+        self
     }
 
     /// Whether it draws a progress line.
@@ -266,7 +289,7 @@ impl Progress {
         }
         let seconds = elapsed.as_secs_f64();
         let rate = if seconds > 0.0 {
-            done as f64 / seconds
+            done.saturating_sub(self.earlier) as f64 / seconds
         } else {
             0.0
         };
@@ -309,12 +332,16 @@ impl Progress {
         let Some(elapsed) = self.display.as_ref().map(|d| now - d.started) else {
             return;
         };
-        let columns = self.display.as_ref().and_then(|d| d.columns).unwrap_or_else(|| {
-            terminal_size::terminal_size_of(io::stderr())
-                .map(|(w, _)| usize::from(w.0))
-                .filter(|&c| c >= 20)
-                .unwrap_or(80)
-        });
+        let columns = self
+            .display
+            .as_ref()
+            .and_then(|d| d.columns)
+            .unwrap_or_else(|| {
+                terminal_size::terminal_size_of(io::stderr())
+                    .map(|(w, _)| usize::from(w.0))
+                    .filter(|&c| c >= 20)
+                    .unwrap_or(80)
+            });
         // The last column stays free: a full row would wrap on some terminals.
         let max = columns.saturating_sub(1).max(1);
         let line = self.line(elapsed, max);
@@ -498,10 +525,16 @@ mod tests {
         let draws: Vec<&str> = text.split('\r').filter(|s| !s.is_empty()).collect();
         assert_eq!(draws.len(), 3, "{text:?}");
         assert!(draws.iter().all(|d| d.chars().count() <= 39), "{text:?}");
-        assert!(draws[2].starts_with("cycle 3/10 [======>"), "{text:?}");
+        assert!(
+            draws[2].starts_with("cycle 3/10 [===>      ]  30.0 %"),
+            "{text:?}"
+        );
         p.finish();
         let text = out.text();
-        assert!(text.ends_with(&format!("\r{}\r", " ".repeat(39))), "{text:?}");
+        assert!(
+            text.ends_with(&format!("\r{}\r", " ".repeat(39))),
+            "{text:?}"
+        );
         // Nothing more to erase.
         drop(p);
         assert_eq!(out.text(), text);

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use super::plots::{PlotData, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT};
 use super::summary_csv::SummaryCsv;
 use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
-use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
+
+/// The checkpoint file of a run folder.
+pub const CHECKPOINT_FILE: &str = "checkpoint.toml";
 
 /// Time series, summary and plot data of one run, written into one folder.
 #[derive(Debug)]
@@ -21,6 +24,8 @@ pub struct RunSink {
     timeseries: TimeseriesCsv,
     summary: SummaryCsv,
     plot: PlotData,
+    /// Cycles between checkpoints.
+    checkpoint_every: Option<usize>,
 }
 
 /// What a run left in its folder.
@@ -67,13 +72,48 @@ impl RunSink {
                 }
             }
         }
+        // A checkpoint of an earlier run must not be taken up by this one.
+        match std::fs::remove_file(dir.join(CHECKPOINT_FILE)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let timeseries = TimeseriesCsv::create_saving(dir, save_cycles)?;
         Ok(RunSink {
             dir: dir.to_path_buf(),
             timeseries,
             summary,
             plot: PlotData::new(active_mass_kg),
+            checkpoint_every: None,
         })
+    }
+
+    /// Takes up the files of an interrupted run in `dir` after `cycles_done` cycles (the
+    /// checkpoint it continues from): both CSV files keep the rows of those cycles and grow
+    /// from there, and the plot data start from the kept cycles' summaries.
+    pub fn resume(
+        dir: &Path,
+        save_cycles: SaveCycles,
+        active_mass_kg: Option<f64>,
+        cycles_done: usize,
+    ) -> io::Result<Self> {
+        let (summary, kept) = SummaryCsv::resume(dir, active_mass_kg, cycles_done)?;
+        let timeseries = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
+        let mut plot = PlotData::new(active_mass_kg);
+        for c in &kept {
+            plot.add_cycle(c);
+        }
+        Ok(RunSink {
+            dir: dir.to_path_buf(),
+            timeseries,
+            summary,
+            plot,
+            checkpoint_every: None,
+        })
+    }
+
+    /// Writes a checkpoint (`checkpoint.toml`) after every `every` cycles (`None`: never).
+    pub fn set_checkpoint_every(&mut self, every: Option<usize>) {
+        self.checkpoint_every = every.filter(|&n| n > 0);
     }
 
     /// The folder written to.
@@ -154,6 +194,18 @@ impl TimeseriesSink for RunSink {
         self.plot.add_cycle(summary);
         self.timeseries.cycle_finished(summary)?;
         self.summary.write_cycle(summary)
+    }
+
+    fn checkpoint_due(&self, cycle: usize) -> bool {
+        self.checkpoint_every.is_some_and(|n| cycle % n == 0)
+    }
+
+    /// Writes `<dir>/checkpoint.toml` (atomically). Everything of the checkpoint's cycle is
+    /// already in the files: the driver calls this after `cycle_finished`, which flushes both.
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> io::Result<()> {
+        checkpoint
+            .write(&self.dir.join(CHECKPOINT_FILE))
+            .map_err(io::Error::other)
     }
 }
 

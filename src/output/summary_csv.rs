@@ -96,6 +96,37 @@ impl SummaryCsv {
         })
     }
 
+    /// Takes up `<dir>/summary.csv` of an interrupted run after `cycles_done` cycles: rows of
+    /// later cycles are dropped, new ones appended, and the retention reference is read back
+    /// from the rows kept. Returns the summaries of the kept cycles too (from their A·h, W·h
+    /// and time columns, written in shortest round-trip form, so exact).
+    pub fn resume(
+        dir: &Path,
+        active_mass_kg: Option<f64>,
+        cycles_done: usize,
+    ) -> io::Result<(Self, Vec<CycleSummary>)> {
+        let path = dir.join(SUMMARY_FILE);
+        let (kept, rows, summaries) = kept_cycles(&path, cycles_done)?;
+        let tmp = dir.join(format!("{SUMMARY_FILE}.resume"));
+        std::fs::write(&tmp, &kept)?;
+        std::fs::rename(&tmp, &path)?;
+        let file = std::fs::OpenOptions::new().append(true).open(&path)?;
+        let mut summary = SummaryCsv {
+            path,
+            file,
+            active_mass_kg,
+            first_discharge_ah: None,
+            written_bytes: kept.len() as u64,
+            rows,
+            line: String::with_capacity(512),
+        };
+        summary.first_discharge_ah = summaries
+            .iter()
+            .map(|c| c.discharge_capacity_ah)
+            .find(|&q| q > 0.0);
+        Ok((summary, summaries))
+    }
+
     /// The file written to (`<dir>/summary.csv`).
     pub fn path(&self) -> &Path {
         &self.path
@@ -178,6 +209,38 @@ impl SummaryCsv {
         self.file.sync_all()?;
         Ok(self.path)
     }
+}
+
+/// The figures of cycles 1..=`cycles_done` recorded in `<dir>/summary.csv` (from their A·h,
+/// W·h and time columns, written in shortest round-trip form, so exact).
+pub fn read_summary(dir: &Path, cycles_done: usize) -> io::Result<Vec<CycleSummary>> {
+    Ok(kept_cycles(&dir.join(SUMMARY_FILE), cycles_done)?.2)
+}
+
+/// The header and whole rows of cycles up to `cycles_done`, their count, and their figures.
+fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<CycleSummary>)> {
+    let (kept, rows) = super::resume::rows_up_to_cycle(path, 0, cycles_done)?;
+    let mut summaries = Vec::with_capacity(rows as usize);
+    for line in kept.lines().skip(1) {
+        let field: Vec<&str> = line.split(',').collect();
+        let number = |k: usize| -> io::Result<f64> {
+            field.get(k).and_then(|v| v.parse().ok()).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: malformed row `{line}`", path.display()),
+                )
+            })
+        };
+        summaries.push(CycleSummary {
+            cycle: number(0)? as usize,
+            charge_capacity_ah: number(8)?,
+            discharge_capacity_ah: number(9)?,
+            charge_energy_wh: number(10)?,
+            discharge_energy_wh: number(11)?,
+            end_time_s: number(12)?,
+        });
+    }
+    Ok((kept, rows, summaries))
 }
 
 impl TimeseriesSink for SummaryCsv {

@@ -218,6 +218,37 @@ impl TimeseriesCsv {
         })
     }
 
+    /// Takes up the time series of an interrupted run in `dir` after `cycles_done` cycles
+    /// (see [`crate::protocol::Checkpoint`]): the rows of later cycles are dropped and new
+    /// rows are appended. The file is `timeseries.csv.partial` if the run was killed, or
+    /// `timeseries.csv` if it failed and was closed; either way it continues as the partial
+    /// file until the run ends.
+    pub fn resume(dir: &Path, save_cycles: SaveCycles, cycles_done: usize) -> io::Result<Self> {
+        let partial = dir.join(TIMESERIES_PARTIAL_FILE);
+        let closed = dir.join(TIMESERIES_FILE);
+        let source = if partial.exists() { &partial } else { &closed };
+        let (kept, rows) = super::resume::rows_up_to_cycle(source, 1, cycles_done)?;
+        let tmp = dir.join(format!("{TIMESERIES_PARTIAL_FILE}.resume"));
+        std::fs::write(&tmp, &kept)?;
+        std::fs::rename(&tmp, &partial)?;
+        for stale in [TIMESERIES_FILE, RUN_ERROR_FILE] {
+            match std::fs::remove_file(dir.join(stale)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        let file = std::fs::OpenOptions::new().append(true).open(&partial)?;
+        Ok(TimeseriesCsv {
+            dir: dir.to_path_buf(),
+            save_cycles,
+            file,
+            buffer: String::with_capacity(WRITE_THRESHOLD_BYTES + 256),
+            buffered_rows: 0,
+            written_bytes: kept.len() as u64,
+            written_rows: rows,
+        })
+    }
+
     /// The folder written to.
     pub fn dir(&self) -> &Path {
         &self.dir

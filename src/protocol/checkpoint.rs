@@ -136,7 +136,9 @@ impl Checkpoint {
             )));
         }
         if cp.y.len() != cp.yp.len() || cp.y.iter().chain(&cp.yp).any(|v| !v.is_finite()) {
-            return Err(format("state vectors of unequal length or not finite".into()));
+            return Err(format(
+                "state vectors of unequal length or not finite".into(),
+            ));
         }
         Ok(cp)
     }

@@ -288,11 +288,11 @@ impl Simulation {
                 if cycle <= done {
                     continue;
                 }
-                // A cycle that may be continued from a checkpoint starts from a fresh
-                // factorisation, in the uninterrupted run as in the continued one.
-                if cycle == done + 1 || sink.checkpoint_due(cycle - 1) {
-                    ida.forget_factorization();
-                }
+                // Every cycle starts from a fresh factorisation, so that what it computes depends
+                // only on its starting state: a run continued from a checkpoint then repeats an
+                // uninterrupted one exactly, wherever the checkpoints were taken (about 1 % of
+                // the run time).
+                ida.forget_factorization();
                 let record_rows = sink.wants_cycle(cycle);
                 let mut figures = CycleSummary::new(cycle);
                 summary.last_cycle_steps.clear();

@@ -36,7 +36,10 @@ use crate::protocol::{Direction, Experiment, Step};
 pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinParameterSet};
 pub use describe::describe_parameters;
 pub use error::{Origin, ScenarioError};
-pub use run::{run_scenario, RunError, RunReport};
+pub use run::{
+    load_interrupted_run, resume_run, run_scenario, ResumeError, RunError, RunReport,
+    CHECKPOINT_EVERY_CYCLES,
+};
 pub use set::SetOverride;
 
 /// A validated scenario: everything a run needs.

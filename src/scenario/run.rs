@@ -9,8 +9,11 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use crate::output::{write_plots, write_run_record, PlotError, RunSink, RunStatus};
-use crate::protocol::{simulate, RunSummary, SimulationError};
+use crate::output::{
+    write_plots, write_run_record, ObservedSink, PlotError, RunObserver, RunSink, RunStatus,
+    CHECKPOINT_FILE, RUN_RECORD_FILE,
+};
+use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
 
 use super::Scenario;
 
@@ -79,7 +82,121 @@ pub enum RunError {
 /// Runs `scenario` into `out_dir` (created if needed; the files of an earlier run there are
 /// replaced). The scenario is already validated, so nothing is written for bad input: call this
 /// only after [`super::load_scenario`] succeeded.
-pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, RunError> {
+///
+/// `observer` hears of each cycle once its row is in `summary.csv` (a
+/// [`crate::output::Progress`] draws the progress line from it); `&mut ()` for none.
+pub fn run_scenario(
+    scenario: &Scenario,
+    out_dir: &Path,
+    observer: &mut dyn RunObserver,
+) -> Result<RunReport, RunError> {
+    execute(scenario, out_dir, observer, None)
+}
+
+/// Cycles between checkpoints (`checkpoint.toml` in the output folder): a run that stops
+/// loses at most this many cycles of work, which [`resume_run`] computes again.
+pub const CHECKPOINT_EVERY_CYCLES: usize = 50;
+
+/// Why an interrupted run cannot be taken up.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    /// The folder has no readable `run.toml` with a `[scenario]` table.
+    #[error("{}: not the folder of an asslb run ({reason})", .dir.display())]
+    NotARun {
+        /// The folder.
+        dir: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// The run has already finished.
+    #[error("{}: the run has already finished; start it again with `asslb run <scenario>`", .dir.display())]
+    Finished {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The recorded scenario no longer loads (for example a parameter file that moved).
+    #[error("the scenario recorded in {} no longer loads", .record.display())]
+    Scenario {
+        /// The run record.
+        record: PathBuf,
+        /// The error.
+        #[source]
+        source: Box<super::ScenarioError>,
+    },
+    /// No checkpoint to continue from.
+    #[error("{}: no checkpoint to continue from (the run stopped before its first checkpoint, after cycle {CHECKPOINT_EVERY_CYCLES}); start it again", .dir.display())]
+    NoCheckpoint {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The checkpoint cannot be read.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::protocol::checkpoint::CheckpointError),
+}
+
+/// The scenario and checkpoint of an interrupted run in `dir`, for [`resume_run`]: the
+/// scenario as recorded in `run.toml` (every `--set` and default included) and the last
+/// checkpoint.
+pub fn load_interrupted_run(dir: &Path) -> Result<(Scenario, Checkpoint), ResumeError> {
+    let record = dir.join(RUN_RECORD_FILE);
+    let not_a_run = |reason: String| ResumeError::NotARun {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&record)
+        .map_err(|e| not_a_run(format!("{}: {e}", record.display())))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| not_a_run(format!("{}: {e}", record.display())))?;
+    let status = table
+        .get("asslb")
+        .and_then(|a| a.get("status"))
+        .and_then(|s| s.as_str())
+        .unwrap_or("");
+    if status == "finished" {
+        return Err(ResumeError::Finished {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let scenario_table = table
+        .get("scenario")
+        .and_then(|s| s.as_table())
+        .ok_or_else(|| not_a_run(format!("{} has no [scenario] table", record.display())))?;
+    let scenario_text = toml::to_string(scenario_table)
+        .map_err(|e| not_a_run(format!("{}: {e}", record.display())))?;
+    let scenario = super::parse_scenario(&scenario_text, &record, dir).map_err(|source| {
+        ResumeError::Scenario {
+            record: record.clone(),
+            source: Box::new(source),
+        }
+    })?;
+    let checkpoint_path = dir.join(CHECKPOINT_FILE);
+    if !checkpoint_path.exists() {
+        return Err(ResumeError::NoCheckpoint {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let checkpoint = Checkpoint::read(&checkpoint_path)?;
+    Ok((scenario, checkpoint))
+}
+
+/// Continues the interrupted run of `scenario` in `out_dir` from `checkpoint` (see
+/// [`load_interrupted_run`]): the files keep the cycles the checkpoint covers and grow from
+/// there, and the results are those of an uninterrupted run.
+pub fn resume_run(
+    scenario: &Scenario,
+    checkpoint: &Checkpoint,
+    out_dir: &Path,
+    observer: &mut dyn RunObserver,
+) -> Result<RunReport, RunError> {
+    execute(scenario, out_dir, observer, Some(checkpoint))
+}
+
+fn execute(
+    scenario: &Scenario,
+    out_dir: &Path,
+    observer: &mut dyn RunObserver,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<RunReport, RunError> {
     let folder_error = |source| RunError::OutputFolder {
         path: out_dir.to_path_buf(),
         source,
@@ -90,18 +207,29 @@ pub fn run_scenario(scenario: &Scenario, out_dir: &Path) -> Result<RunReport, Ru
     };
     std::fs::create_dir_all(out_dir).map_err(folder_error)?;
     write_run_record(out_dir, &scenario.document, &[], RunStatus::Running).map_err(folder_error)?;
-    let mut sink = RunSink::create(
-        out_dir,
-        scenario.save_cycles.clone(),
-        scenario.parameters.active_mass_kg(),
-    )
+    let mut sink = match checkpoint {
+        None => RunSink::create(
+            out_dir,
+            scenario.save_cycles.clone(),
+            scenario.parameters.active_mass_kg(),
+        ),
+        Some(cp) => RunSink::resume(
+            out_dir,
+            scenario.save_cycles.clone(),
+            scenario.parameters.active_mass_kg(),
+            cp.cycles_done,
+        ),
+    }
     .map_err(folder_error)?;
-    let result = simulate(
-        &scenario.parameters,
-        &scenario.mesh,
-        &scenario.solver,
-        &scenario.experiment,
-        &mut sink,
+    sink.set_checkpoint_every(Some(CHECKPOINT_EVERY_CYCLES));
+    let result = Simulation::new(&scenario.parameters, &scenario.mesh, &scenario.solver).and_then(
+        |mut simulation| {
+            simulation.run_from(
+                &scenario.experiment,
+                checkpoint,
+                &mut ObservedSink::new(&mut sink, observer),
+            )
+        },
     );
     match result {
         Ok(summary) => {
