@@ -188,6 +188,17 @@ pub struct AbandonedTimeseries {
     pub rows: u64,
 }
 
+/// Removes the `timeseries.csv` and `run_error.txt` of an earlier (or interrupted) run.
+fn remove_closed_files(dir: &Path) -> io::Result<()> {
+    for stale in [TIMESERIES_FILE, RUN_ERROR_FILE] {
+        match std::fs::remove_file(dir.join(stale)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl TimeseriesCsv {
     /// Starts `<dir>/timeseries.csv.partial` with the header row, saving every cycle. `dir`
     /// must exist. A `timeseries.csv` or `run_error.txt` left in `dir` by an earlier run is
@@ -198,12 +209,7 @@ impl TimeseriesCsv {
 
     /// As [`TimeseriesCsv::create`], saving only the cycles `save_cycles` selects.
     pub fn create_saving(dir: &Path, save_cycles: SaveCycles) -> io::Result<Self> {
-        for stale in [TIMESERIES_FILE, RUN_ERROR_FILE] {
-            match std::fs::remove_file(dir.join(stale)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
+        remove_closed_files(dir)?;
         let mut file = File::create(dir.join(TIMESERIES_PARTIAL_FILE))?;
         let header = format!("{TIMESERIES_HEADER}\n");
         file.write_all(header.as_bytes())?;
@@ -231,12 +237,7 @@ impl TimeseriesCsv {
         let tmp = dir.join(format!("{TIMESERIES_PARTIAL_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
         std::fs::rename(&tmp, &partial)?;
-        for stale in [TIMESERIES_FILE, RUN_ERROR_FILE] {
-            match std::fs::remove_file(dir.join(stale)) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
+        remove_closed_files(dir)?;
         let file = std::fs::OpenOptions::new().append(true).open(&partial)?;
         Ok(TimeseriesCsv {
             dir: dir.to_path_buf(),

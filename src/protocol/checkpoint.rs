@@ -22,54 +22,11 @@ pub struct Checkpoint {
     /// Time at the end of the last completed cycle \[s\].
     pub time_s: f64,
     /// The first cycle's figures (kept for the run's summary).
-    pub first_cycle: Option<CycleFigures>,
+    pub first_cycle: Option<CycleSummary>,
     /// The DAE state y (scaled unknowns of the model).
     pub y: Vec<f64>,
     /// Its time derivative y' \[1/s\].
     pub yp: Vec<f64>,
-}
-
-/// [`CycleSummary`] in serialisable form.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CycleFigures {
-    /// Cycle number.
-    pub cycle: usize,
-    /// Charge capacity \[A·h\].
-    pub charge_capacity_ah: f64,
-    /// Discharge capacity \[A·h\].
-    pub discharge_capacity_ah: f64,
-    /// Charge energy \[W·h\].
-    pub charge_energy_wh: f64,
-    /// Discharge energy \[W·h\].
-    pub discharge_energy_wh: f64,
-    /// End of the cycle \[s\].
-    pub end_time_s: f64,
-}
-
-impl From<CycleSummary> for CycleFigures {
-    fn from(c: CycleSummary) -> Self {
-        CycleFigures {
-            cycle: c.cycle,
-            charge_capacity_ah: c.charge_capacity_ah,
-            discharge_capacity_ah: c.discharge_capacity_ah,
-            charge_energy_wh: c.charge_energy_wh,
-            discharge_energy_wh: c.discharge_energy_wh,
-            end_time_s: c.end_time_s,
-        }
-    }
-}
-
-impl From<CycleFigures> for CycleSummary {
-    fn from(c: CycleFigures) -> Self {
-        CycleSummary {
-            cycle: c.cycle,
-            charge_capacity_ah: c.charge_capacity_ah,
-            discharge_capacity_ah: c.discharge_capacity_ah,
-            charge_energy_wh: c.charge_energy_wh,
-            discharge_energy_wh: c.discharge_energy_wh,
-            end_time_s: c.end_time_s,
-        }
-    }
 }
 
 /// Why a checkpoint could not be read or written.
@@ -156,7 +113,7 @@ mod tests {
             version: CHECKPOINT_VERSION,
             cycles_done: 7,
             time_s: 12345.678901234567,
-            first_cycle: Some(CycleFigures {
+            first_cycle: Some(CycleSummary {
                 cycle: 1,
                 charge_capacity_ah: 6.956792601276087e-4,
                 discharge_capacity_ah: 6.732335260357008e-4,

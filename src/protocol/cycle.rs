@@ -2,7 +2,7 @@
 //! integrates exactly (the delivered-charge and delivered-energy unknowns of the DAE).
 
 /// What one cycle delivered and took.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CycleSummary {
     /// Cycle number, from 1 across the whole experiment.
     pub cycle: usize,

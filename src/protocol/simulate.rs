@@ -273,7 +273,7 @@ impl Simulation {
             .map_err(|error| SimulationError::SolverSetup { error })?;
         let mut summary = RunSummary {
             cycles: done,
-            first_cycle: checkpoint.and_then(|cp| cp.first_cycle.map(CycleSummary::from)),
+            first_cycle: checkpoint.and_then(|cp| cp.first_cycle),
             last_cycle: None,
             last_cycle_steps: Vec::new(),
             skipped_steps: 0,
@@ -328,7 +328,7 @@ impl Simulation {
                         version: CHECKPOINT_VERSION,
                         cycles_done: cycle,
                         time_s: ida.t(),
-                        first_cycle: summary.first_cycle.map(Into::into),
+                        first_cycle: summary.first_cycle,
                         y: y.clone(),
                         yp: yp.clone(),
                     })?;
