@@ -982,3 +982,18 @@ fn tolerance_not_positive() {
         &["scenario.toml", "solver.atol", "expected a positive number"],
     );
 }
+
+#[test]
+fn c_rate_per_gram_without_a_density() {
+    let e = Case::new().error(
+        "parameter_set = \"xu2019_liquid_halfcell\"\nexperiment = [\"Discharge at 1C until 3.5 V\"]\n[parameters]\n\"cell.one_c_specific_current_mA_g\" = 200.0\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "cell.one_c_specific_current_mA_g",
+            "positive.active_material_density_kg_m3",
+        ],
+    );
+}

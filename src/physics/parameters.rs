@@ -186,6 +186,10 @@ pub struct CellParameters {
     pub area_m2: f64,
     /// Nominal capacity used for C-rates \[A·h\].
     pub nominal_capacity_ah: f64,
+    /// When given, C-rates refer to the mass of active material instead of the nominal
+    /// capacity: 1C is this current per mass \[A/kg = mA/g\] (Wu 2022 define 1C = 200 mA/g of
+    /// Li2RuO3). Needs `positive.active_material_density_kg_m3`.
+    pub one_c_specific_current_a_kg: Option<f64>,
     /// Lower voltage cut-off of the cell \[V\] (cell voltage, against the counter electrode).
     pub lower_cutoff_v: f64,
     /// Upper voltage cut-off of the cell \[V\].
@@ -280,6 +284,15 @@ impl CellParameters {
         positive("temperature_k", self.temperature_k)?;
         positive("area_m2", self.area_m2)?;
         positive("nominal_capacity_ah", self.nominal_capacity_ah)?;
+        if let Some(i) = self.one_c_specific_current_a_kg {
+            positive("one_c_specific_current_a_kg", i)?;
+            if self.positive.active_material_density_kg_m3.is_none() {
+                return err(
+                    "one_c_specific_current_a_kg",
+                    "expected `positive.active_material_density_kg_m3` too: a C-rate per gram needs the mass of active material".to_string(),
+                );
+            }
+        }
         positive("lower_cutoff_v", self.lower_cutoff_v)?;
         positive("upper_cutoff_v", self.upper_cutoff_v)?;
         if self.lower_cutoff_v >= self.upper_cutoff_v {

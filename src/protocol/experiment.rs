@@ -168,7 +168,10 @@ pub struct ExperimentError {
 /// What a step is resolved against: the cell's size, capacity and cut-offs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CellContext {
-    /// Nominal capacity, the current of 1C \[A·h\].
+    /// The current of 1C \[A\]: the nominal capacity over one hour, or the per-gram 1C
+    /// current times the active mass when the cell defines C-rates per gram.
+    pub one_c_current_a: f64,
+    /// Nominal capacity \[A·h\].
     pub nominal_capacity_ah: f64,
     /// Electrode area \[m²\].
     pub area_m2: f64,
@@ -187,7 +190,12 @@ impl CellContext {
     /// and its active mass ε_s · A · L_p · ρ_active \[kg\] when
     /// `positive.active_material_density_kg_m3` is given.
     pub fn from_parameters(p: &CellParameters) -> Self {
+        let per_gram = p
+            .one_c_specific_current_a_kg
+            .zip(p.active_mass_kg())
+            .map(|(i, m)| i * m);
         CellContext {
+            one_c_current_a: per_gram.unwrap_or(p.nominal_capacity_ah),
             nominal_capacity_ah: p.nominal_capacity_ah,
             area_m2: p.area_m2,
             active_mass_kg: p.active_mass_kg(),
@@ -813,7 +821,7 @@ fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, String> {
     let (value, written) = match *c {
         CurrentSpec::Amperes(a) => (a, format!("{a} A")),
         CurrentSpec::CRate { times, per } => (
-            cell.nominal_capacity_ah * times / per,
+            cell.one_c_current_a * times / per,
             if per == 1.0 {
                 format!("{times}C")
             } else {
@@ -868,6 +876,7 @@ mod tests {
     /// The solid verification cell, with the LRO density of its built-in set.
     fn cell() -> CellContext {
         CellContext {
+            one_c_current_a: 0.0007202074427,
             nominal_capacity_ah: 0.0007202074427,
             area_m2: 7.853981634e-05,
             active_mass_kg: Some(0.3 * 7.853981634e-05 * 2.7e-05 * 5150.0),
@@ -973,6 +982,22 @@ mod tests {
             step("Discharge at 1C for 10 hours or until 3.3 V", &c),
             cc(q, Discharge, 3.3, Some(36000.0))
         );
+    }
+
+    #[test]
+    fn c_rates_per_gram_when_the_cell_defines_them() {
+        let mut p = crate::scenario::load_parameter_set("solid_halfcell_single_ion").unwrap();
+        let nominal = CellContext::from_parameters(&p);
+        assert_eq!(nominal.one_c_current_a, p.nominal_capacity_ah);
+        // The paper's convention: 1C = 200 mA/g of Li2RuO3.
+        p.one_c_specific_current_a_kg = Some(200.0);
+        let per_gram = CellContext::from_parameters(&p);
+        let mass = p.active_mass_kg().unwrap();
+        let i = match step("Discharge at 0.5C until 1.38 V", &per_gram) {
+            Step::ConstantCurrent { current_a, .. } => current_a,
+            other => panic!("{other:?}"),
+        };
+        assert!((i - 0.5 * 200.0 * mass).abs() < 1e-15);
     }
 
     #[test]

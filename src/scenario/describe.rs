@@ -25,6 +25,13 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         p.nominal_capacity_ah,
         "A·h (the current of 1C)",
     );
+    if let Some(i) = p.one_c_specific_current_a_kg {
+        out.num(
+            "one_c_specific_current_mA_g",
+            i,
+            "mA/g (1C per gram of active material; C-rates use it)",
+        );
+    }
     out.num("lower_cutoff_V", p.lower_cutoff_v, "V (cell voltage)");
     out.num("upper_cutoff_V", p.upper_cutoff_v, "V (cell voltage)");
 

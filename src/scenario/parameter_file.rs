@@ -116,6 +116,7 @@ impl Ctx<'_> {
             temperature_k,
             area_m2,
             nominal_capacity_ah,
+            one_c_specific_current_ma_g,
             lower_cutoff_v,
             upper_cutoff_v,
         } = raw.cell;
@@ -125,6 +126,7 @@ impl Ctx<'_> {
             temperature_k,
             area_m2,
             nominal_capacity_ah,
+            one_c_specific_current_a_kg: one_c_specific_current_ma_g,
             lower_cutoff_v,
             upper_cutoff_v,
             positive: self.positive(raw.positive)?,
@@ -577,6 +579,7 @@ pub(crate) fn file_key(path: &str) -> String {
         "temperature_k" => "cell.temperature_K",
         "area_m2" => "cell.area_m2",
         "nominal_capacity_ah" => "cell.nominal_capacity_Ah",
+        "one_c_specific_current_a_kg" => "cell.one_c_specific_current_mA_g",
         "lower_cutoff_v" => "cell.lower_cutoff_V",
         "upper_cutoff_v" => "cell.upper_cutoff_V",
         "positive.electronic_conductivity_s_m" => "positive.electronic_conductivity_S_m",

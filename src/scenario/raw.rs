@@ -36,6 +36,8 @@ pub(crate) struct RawCell {
     pub area_m2: f64,
     #[serde(rename = "nominal_capacity_Ah")]
     pub nominal_capacity_ah: f64,
+    #[serde(rename = "one_c_specific_current_mA_g")]
+    pub one_c_specific_current_ma_g: Option<f64>,
     #[serde(rename = "lower_cutoff_V")]
     pub lower_cutoff_v: f64,
     #[serde(rename = "upper_cutoff_V")]

@@ -46,6 +46,7 @@ fn fixture(binary: bool) -> CellParameters {
         temperature_k: 318.0,
         area_m2: 1e-4,
         nominal_capacity_ah: 1e-3,
+        one_c_specific_current_a_kg: None,
         lower_cutoff_v: 2.0,
         upper_cutoff_v: 4.3,
         positive: PositiveElectrode {
