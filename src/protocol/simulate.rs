@@ -462,6 +462,9 @@ fn run_step(
         let one_step_target = t_end.unwrap_or(t_start + 3600.0);
         let mut next_output = solver.output_interval_s.map(|dt| t_start + dt);
         let steps_at_start = ida.stats().steps;
+        // Internal steps taken in this step: one per call in one-step mode (counted here, as
+        // reading IDA's statistics costs a dozen calls), several per call in output mode.
+        let mut one_step_calls = 0usize;
         loop {
             let outcome = match next_output {
                 Some(t_out) => ida.advance_to(t_end.map_or(t_out, |te| t_out.min(te)))?,
@@ -492,7 +495,14 @@ fn run_step(
                     next_output = Some(t_out + dt);
                 }
             }
-            if ida.stats().steps - steps_at_start > solver.max_steps as u64 {
+            let taken = match next_output {
+                None => {
+                    one_step_calls += 1;
+                    one_step_calls as u64
+                }
+                Some(_) => ida.stats().steps - steps_at_start,
+            };
+            if taken > solver.max_steps as u64 {
                 return Err(StepError::Solver(SolverError {
                     time: ida.t(),
                     steps: ida.stats().steps,
