@@ -1,38 +1,14 @@
 //! A run continued from a checkpoint repeats the uninterrupted run exactly.
 
+mod common;
+
 use asslb::numerics::mesh::MeshSettings;
 use asslb::protocol::simulate::SolverSettings;
 use asslb::protocol::{
-    Block, Checkpoint, CycleSummary, Experiment, Simulation, Step, StepLimit, TimeseriesRecord,
-    TimeseriesSink,
+    Block, Checkpoint, Experiment, Simulation, Step, StepLimit, TimeseriesRecord,
 };
 use asslb::scenario::load_parameter_set;
-
-/// Keeps cycle figures, rows and checkpoints (every `every` cycles).
-struct Recorder {
-    every: usize,
-    cycles: Vec<CycleSummary>,
-    rows: Vec<TimeseriesRecord>,
-    checkpoints: Vec<Checkpoint>,
-}
-
-impl TimeseriesSink for Recorder {
-    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
-        self.rows.push(*row);
-        Ok(())
-    }
-    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
-        self.cycles.push(*summary);
-        Ok(())
-    }
-    fn checkpoint_due(&self, cycle: usize) -> bool {
-        cycle % self.every == 0
-    }
-    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> std::io::Result<()> {
-        self.checkpoints.push(checkpoint.clone());
-        Ok(())
-    }
-}
+use common::Recorder;
 
 #[test]
 fn continued_run_matches_the_uninterrupted_one() {
@@ -71,10 +47,8 @@ fn continued_run_matches_the_uninterrupted_one() {
     };
     let settings = SolverSettings::default();
     let recorder = |every| Recorder {
-        every,
-        cycles: vec![],
-        rows: vec![],
-        checkpoints: vec![],
+        checkpoint_every: Some(every),
+        ..Recorder::default()
     };
 
     let mut whole = recorder(3);

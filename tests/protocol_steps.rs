@@ -1,31 +1,14 @@
 //! Constant-voltage holds, rests, cycles and the step rules, run end to end on the solid
 //! verification cell.
 
+mod common;
+
 use asslb::numerics::mesh::MeshSettings;
 use asslb::physics::parameters::CellParameters;
 use asslb::protocol::simulate::{SolverSettings, StepEnd};
-use asslb::protocol::{
-    Block, CycleSummary, Experiment, Simulation, Step, StepLimit, TimeseriesRecord, TimeseriesSink,
-};
+use asslb::protocol::{Block, Experiment, Simulation, Step, StepLimit, TimeseriesRecord};
 use asslb::scenario::load_parameter_set;
-
-/// Keeps rows and cycle summaries.
-#[derive(Default)]
-struct Recorder {
-    rows: Vec<TimeseriesRecord>,
-    cycles: Vec<CycleSummary>,
-}
-
-impl TimeseriesSink for Recorder {
-    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
-        self.rows.push(*row);
-        Ok(())
-    }
-    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
-        self.cycles.push(*summary);
-        Ok(())
-    }
-}
+use common::Recorder;
 
 fn cell() -> CellParameters {
     load_parameter_set("solid_halfcell_single_ion").unwrap()

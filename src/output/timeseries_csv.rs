@@ -213,15 +213,33 @@ impl TimeseriesCsv {
         let mut file = File::create(dir.join(TIMESERIES_PARTIAL_FILE))?;
         let header = format!("{TIMESERIES_HEADER}\n");
         file.write_all(header.as_bytes())?;
-        Ok(TimeseriesCsv {
+        Ok(Self::continuing(
+            dir,
+            save_cycles,
+            file,
+            header.len() as u64,
+            0,
+        ))
+    }
+
+    /// The writer of an open file holding `written_bytes` of whole lines, `written_rows` of
+    /// them data rows.
+    fn continuing(
+        dir: &Path,
+        save_cycles: SaveCycles,
+        file: File,
+        written_bytes: u64,
+        written_rows: u64,
+    ) -> Self {
+        TimeseriesCsv {
             dir: dir.to_path_buf(),
             save_cycles,
             file,
             buffer: String::with_capacity(WRITE_THRESHOLD_BYTES + 256),
             buffered_rows: 0,
-            written_bytes: header.len() as u64,
-            written_rows: 0,
-        })
+            written_bytes,
+            written_rows,
+        }
     }
 
     /// Takes up the time series of an interrupted run in `dir` after `cycles_done` cycles
@@ -239,15 +257,13 @@ impl TimeseriesCsv {
         std::fs::rename(&tmp, &partial)?;
         remove_closed_files(dir)?;
         let file = std::fs::OpenOptions::new().append(true).open(&partial)?;
-        Ok(TimeseriesCsv {
-            dir: dir.to_path_buf(),
+        Ok(Self::continuing(
+            dir,
             save_cycles,
             file,
-            buffer: String::with_capacity(WRITE_THRESHOLD_BYTES + 256),
-            buffered_rows: 0,
-            written_bytes: kept.len() as u64,
-            written_rows: rows,
-        })
+            kept.len() as u64,
+            rows,
+        ))
     }
 
     /// The folder written to.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use asslb::protocol::TimeseriesRecord;
+use asslb::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
 
 /// Project root.
 pub fn root() -> PathBuf {
@@ -90,5 +90,33 @@ pub fn compare(sim: &[TimeseriesRecord], reference: &ReferenceCurve) -> Agreemen
         rms_v: (sum / count as f64).sqrt(),
         max_v: max,
         capacity_rel: (q_sim - q_ref).abs() / q_ref,
+    }
+}
+
+/// A sink that keeps the rows, the cycle figures and, every `checkpoint_every` cycles, the
+/// checkpoints of a run.
+#[derive(Default)]
+pub struct Recorder {
+    pub checkpoint_every: Option<usize>,
+    pub rows: Vec<TimeseriesRecord>,
+    pub cycles: Vec<CycleSummary>,
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+impl TimeseriesSink for Recorder {
+    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
+        self.rows.push(*row);
+        Ok(())
+    }
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
+        self.cycles.push(*summary);
+        Ok(())
+    }
+    fn checkpoint_due(&self, cycle: usize) -> bool {
+        self.checkpoint_every.is_some_and(|n| cycle % n == 0)
+    }
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> std::io::Result<()> {
+        self.checkpoints.push(checkpoint.clone());
+        Ok(())
     }
 }
