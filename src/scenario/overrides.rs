@@ -101,27 +101,13 @@ impl Overrides {
             value,
         } in &self.entries
         {
-            let mut table = &mut *tree;
-            for (depth, segment) in path[..path.len() - 1].iter().enumerate() {
-                let entry = table
-                    .entry(segment.clone())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                match entry {
-                    toml::Value::Table(t) => table = t,
-                    other => {
-                        let at = path[..=depth].join(".");
-                        return Err(ScenarioError::key_error(
-                            origin,
-                            override_key(&path.join(".")),
-                            format!(
-                                "`{at}` is {}, not a table, so it has no key `{}`; override `{at}` itself instead",
-                                type_name(other),
-                                path[depth + 1]
-                            ),
-                        ));
-                    }
-                }
-            }
+            let table = parent_table(tree, path).map_err(|e| {
+                ScenarioError::key_error(
+                    origin,
+                    override_key(&path.join(".")),
+                    e.expectation("override"),
+                )
+            })?;
             table.insert(path[path.len() - 1].clone(), value.clone());
         }
         Ok(())
@@ -224,6 +210,51 @@ fn resolve_tables(
         }
     }
     Ok(())
+}
+
+/// A dotted path that runs through a value which is not a table.
+#[derive(Debug)]
+pub(crate) struct NotATable {
+    /// The dotted path of the value.
+    at: String,
+    /// What it is (`a number`, …).
+    found: &'static str,
+    /// The key the path wanted inside it.
+    key: String,
+}
+
+impl NotATable {
+    /// What was expected, for an error message; `verb` is how the user wrote the change
+    /// (`override`, `set`).
+    pub(crate) fn expectation(&self, verb: &str) -> String {
+        let NotATable { at, found, key } = self;
+        format!("`{at}` is {found}, not a table, so it has no key `{key}`; {verb} `{at}` itself instead")
+    }
+}
+
+/// The table that holds the last key of `path` (non-empty) in `tree`, creating missing tables
+/// on the way.
+pub(crate) fn parent_table<'a>(
+    tree: &'a mut toml::Table,
+    path: &[String],
+) -> Result<&'a mut toml::Table, NotATable> {
+    let mut table = tree;
+    for (depth, segment) in path[..path.len() - 1].iter().enumerate() {
+        let entry = table
+            .entry(segment.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(t) => table = t,
+            other => {
+                return Err(NotATable {
+                    at: path[..=depth].join("."),
+                    found: type_name(other),
+                    key: path[depth + 1].clone(),
+                })
+            }
+        }
+    }
+    Ok(table)
 }
 
 pub(crate) fn type_name(v: &toml::Value) -> &'static str {

@@ -27,7 +27,7 @@
 use std::str::FromStr;
 
 use super::error::{Origin, ScenarioError};
-use super::overrides::type_name;
+use super::overrides::parent_table;
 use super::raw::{PARAMETER_SECTIONS, SCENARIO_KEYS};
 
 /// One `--set <path>=<value>`, checked for syntax (a TOML key path, a TOML value). Whether the
@@ -114,27 +114,9 @@ impl SetOverride {
 
     /// Writes a scenario-key override into the scenario's tree.
     pub(crate) fn apply_to_scenario(&self, tree: &mut toml::Table) -> Result<(), ScenarioError> {
-        let mut table = &mut *tree;
-        for (depth, segment) in self.path[..self.path.len() - 1].iter().enumerate() {
-            let entry = table
-                .entry(segment.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            match entry {
-                toml::Value::Table(t) => table = t,
-                other => {
-                    let at = self.path[..=depth].join(".");
-                    return Err(ScenarioError::key_error(
-                        &self.origin(),
-                        self.path.join("."),
-                        format!(
-                            "`{at}` is {}, not a table, so it has no key `{}`; set `{at}` itself instead",
-                            type_name(other),
-                            self.path[depth + 1]
-                        ),
-                    ));
-                }
-            }
-        }
+        let table = parent_table(tree, &self.path).map_err(|e| {
+            ScenarioError::key_error(&self.origin(), self.path.join("."), e.expectation("set"))
+        })?;
         let last = &self.path[self.path.len() - 1];
         if self.path.len() == 1 {
             match last.as_str() {
