@@ -180,13 +180,10 @@ fn bad_flags_exit_with_usage() {
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
 }
 
-/// A run that fails part-way keeps the rows it computed in `timeseries.csv`, records the error
-/// in `run_error.txt`, leaves no `.partial` file, and exits 1. The run is made to fail by
-/// allowing the solver only 3 internal steps.
-#[test]
-fn failed_run_keeps_its_rows_and_records_the_error() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let scenario = dir.path().join("starved.toml");
+/// Writes `starved.toml` into `dir`: a discharge whose solver may take only 3 internal steps,
+/// so that the run fails part-way.
+fn starved_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let scenario = dir.join("starved.toml");
     std::fs::write(
         &scenario,
         r#"
@@ -197,6 +194,16 @@ max_steps = 3
 "#,
     )
     .expect("write scenario");
+    scenario
+}
+
+/// A run that fails part-way keeps the rows it computed in `timeseries.csv`, records the error
+/// in `run_error.txt`, leaves no `.partial` file, and exits 1. The run is made to fail by
+/// allowing the solver only 3 internal steps.
+#[test]
+fn failed_run_keeps_its_rows_and_records_the_error() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let scenario = starved_scenario(dir.path());
     let out_dir = dir.path().join("results");
     let out = asslb()
         .arg("run")
@@ -660,17 +667,7 @@ fn quiet_run_prints_only_the_output_folder() {
 #[test]
 fn quiet_run_still_reports_errors() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let scenario = dir.path().join("starved.toml");
-    std::fs::write(
-        &scenario,
-        r#"
-parameter_set = "solid_halfcell_single_ion"
-experiment = ["Discharge at 1C until 1.38 V"]
-[solver]
-max_steps = 3
-"#,
-    )
-    .expect("write scenario");
+    let scenario = starved_scenario(dir.path());
     let out = asslb()
         .args(["run", "--quiet"])
         .arg(&scenario)
