@@ -1,6 +1,11 @@
-//! The physics: parameters, material functions, kinetics and the P2D half-cell model.
+//! The physics: parameters, material functions, kinetics, the open-circuit and degradation
+//! submodels, and the P2D half-cell model.
 
+pub mod anion_redox;
+pub mod cracking;
+pub mod interphase;
 pub mod kinetics;
 pub mod material;
+pub mod msmr;
 pub mod p2d;
 pub mod parameters;

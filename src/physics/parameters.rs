@@ -6,7 +6,37 @@
 //! files by [`crate::scenario`], which validates them first; the model may assume the checks
 //! listed in [`CellParameters::validate`] hold.
 
+use super::anion_redox::AnionRedox;
+use super::cracking::Cracking;
+use super::interphase::Interphase;
 use super::material::{Arrhenius, MaterialFunction};
+use super::msmr::Gallery;
+
+/// Open-circuit potential of the cathode's active material.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CathodeOcp {
+    /// U(θ) \[V vs Li/Li+\] as a function of the stoichiometry θ = c_s/c_s,max.
+    Function(MaterialFunction),
+    /// Multi-species, multi-reaction galleries (see [`crate::physics::msmr`]); with the
+    /// anion-redox submodel an anionic gallery of variable capacity joins them.
+    Msmr(MsmrOcp),
+}
+
+/// MSMR description of the cathode host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MsmrOcp {
+    /// Lithium per formula unit at c_s,max \[-\] (Li2RuO3: 2).
+    pub lithium_per_formula_max: f64,
+    /// Cationic (transition-metal redox) galleries of fixed capacity.
+    pub cationic: Vec<Gallery>,
+}
+
+impl MsmrOcp {
+    /// Summed capacity of the cationic galleries \[Li/f.u.\].
+    pub fn cationic_capacity(&self) -> f64 {
+        self.cationic.iter().map(|g| g.capacity).sum()
+    }
+}
 
 /// How an effective transport property of a porous phase follows from its volume fraction ε.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,8 +123,8 @@ pub struct PositiveElectrode {
     pub max_concentration_mol_m3: f64,
     /// Initial, uniform lithium concentration c_s,0 \[mol/m³\].
     pub initial_concentration_mol_m3: f64,
-    /// Open-circuit potential U(θ) \[V vs Li/Li+\] as a function of stoichiometry θ.
-    pub ocp_v: MaterialFunction,
+    /// Open-circuit potential \[V vs Li/Li+\].
+    pub ocp: CathodeOcp,
     /// Exchange-current density.
     pub exchange_current: CathodeExchangeCurrent,
     /// Interphase (film) resistance in series with the charge transfer R_film \[Ω·m²\].
@@ -202,6 +232,12 @@ pub struct CellParameters {
     pub electrolyte: Electrolyte,
     /// Counter electrode.
     pub negative: CounterElectrode,
+    /// Anion-redox submodel (needs an MSMR open-circuit potential); `None` = off.
+    pub anion_redox: Option<AnionRedox>,
+    /// Interphase-growth submodel; `None` = off (a constant film resistance only).
+    pub interphase: Option<Interphase>,
+    /// Particle-cracking submodel; `None` = off.
+    pub cracking: Option<Cracking>,
 }
 
 /// A parameter that failed a physical check: which one (dotted path) and why.
@@ -221,6 +257,103 @@ impl CellParameters {
         let p = &self.positive;
         p.active_material_density_kg_m3
             .map(|rho| p.active_material_volume_fraction * self.area_m2 * p.thickness_m * rho)
+    }
+
+    /// Checks the open-circuit model and the degradation submodels that depend on it.
+    fn validate_open_circuit(&self) -> Result<(), ParameterError> {
+        let err = |path: String, message: String| Err(ParameterError { path, message });
+        let msmr = match &self.positive.ocp {
+            CathodeOcp::Function(_) => {
+                if self.anion_redox.is_some() {
+                    return err(
+                        "anion_redox".into(),
+                        "expected an MSMR open-circuit potential (`positive.msmr`): the anionic gallery is one of its galleries".into(),
+                    );
+                }
+                None
+            }
+            CathodeOcp::Msmr(m) => Some(m),
+        };
+        if let Some(m) = msmr {
+            let x_max = m.lithium_per_formula_max;
+            if !(x_max.is_finite() && x_max > 0.0) {
+                return err(
+                    "positive.msmr.lithium_per_formula_max".into(),
+                    format!("expected a positive number, found {x_max}"),
+                );
+            }
+            if m.cationic.is_empty() {
+                return err(
+                    "positive.msmr.cationic".into(),
+                    "expected at least one gallery".into(),
+                );
+            }
+            for (k, g) in m.cationic.iter().enumerate() {
+                let at = |key: &str| format!("positive.msmr.cationic[{k}].{key}");
+                if !(g.capacity.is_finite() && g.capacity > 0.0) {
+                    return err(
+                        at("capacity"),
+                        format!(
+                            "expected a positive number of lithium per formula unit, found {}",
+                            g.capacity
+                        ),
+                    );
+                }
+                if !g.standard_potential_v.is_finite() {
+                    return err(
+                        at("standard_potential_V"),
+                        format!("expected a finite number, found {}", g.standard_potential_v),
+                    );
+                }
+                if !(g.omega.is_finite() && g.omega > 0.0) {
+                    return err(
+                        at("omega"),
+                        format!("expected a positive number, found {}", g.omega),
+                    );
+                }
+            }
+            let x_c = m.cationic_capacity();
+            if x_c > x_max + 1e-12 {
+                return err(
+                    "positive.msmr.cationic".into(),
+                    format!("expected galleries holding at most lithium_per_formula_max = {x_max} lithium per formula unit, found {x_c}"),
+                );
+            }
+            let active_anionic = match &self.anion_redox {
+                Some(a) => {
+                    a.validate(x_c, x_max)
+                        .map_err(|(key, message)| ParameterError {
+                            path: format!("anion_redox.{key}"),
+                            message,
+                        })?;
+                    a.initial_active_capacity
+                }
+                None => 0.0,
+            };
+            // Lithium no gallery releases: the host minus the accessible galleries.
+            let x_fixed = x_max - x_c - active_anionic;
+            let x0 = x_max * self.positive.initial_concentration_mol_m3
+                / self.positive.max_concentration_mol_m3;
+            if x0 <= x_fixed + 1e-9 {
+                return err(
+                    "positive.initial_concentration_mol_m3".into(),
+                    format!("expected more than {:.6} lithium per formula unit (what the galleries cannot release), found {x0:.6}", x_fixed),
+                );
+            }
+        }
+        if let Some(i) = &self.interphase {
+            i.validate().map_err(|(key, message)| ParameterError {
+                path: format!("interphase.{key}"),
+                message,
+            })?;
+        }
+        if let Some(c) = &self.cracking {
+            c.validate().map_err(|(key, message)| ParameterError {
+                path: format!("cracking.{key}"),
+                message,
+            })?;
+        }
+        Ok(())
     }
 
     /// Checks the physical consistency of the parameters: positive lengths, volume fractions in
@@ -356,6 +489,7 @@ impl CellParameters {
         if let Some(rho) = p.active_material_density_kg_m3 {
             positive("positive.active_material_density_kg_m3", rho)?;
         }
+        self.validate_open_circuit()?;
         let s = &self.separator;
         positive("separator.thickness_m", s.thickness_m)?;
         fraction(

@@ -144,8 +144,11 @@ mod tests {
             CounterExchangeCurrent::Constant { j0_a_m2, .. } if j0_a_m2 == 20.0
         ));
         // First and last rows of the OCP table.
-        assert_eq!(p.positive.ocp_v.eval(0.0).0, 4.524857407);
-        assert_eq!(p.positive.ocp_v.eval(1.0).0, 1.22505313);
+        let crate::physics::parameters::CathodeOcp::Function(u) = &p.positive.ocp else {
+            panic!("the verification set has a tabulated OCP");
+        };
+        assert_eq!(u.eval(0.0).0, 4.524857407);
+        assert_eq!(u.eval(1.0).0, 1.22505313);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::constants::FARADAY;
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::parameters::{
-    CellParameters, CounterExchangeCurrent, Electrolyte, TransportEfficiency,
+    CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte, TransportEfficiency,
 };
 
 /// Every parameter of `p` under its parameter-file key (`[section]` then `key = value unit`),
@@ -84,11 +84,20 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         c.initial_concentration_mol_m3,
         "mol/m³",
     );
-    out.value(
-        "ocp_V",
-        function(&c.ocp_v),
-        "V vs Li/Li+, of the stoichiometry",
-    );
+    match &c.ocp {
+        CathodeOcp::Function(u) => {
+            out.value("ocp_V", function(u), "V vs Li/Li+, of the stoichiometry")
+        }
+        CathodeOcp::Msmr(m) => out.value(
+            "msmr",
+            format!(
+                "{} cationic galleries, {} Li per formula unit at c_max",
+                m.cationic.len(),
+                m.lithium_per_formula_max
+            ),
+            "MSMR open-circuit potential",
+        ),
+    }
     out.num(
         "exchange_current_k",
         c.exchange_current.k,

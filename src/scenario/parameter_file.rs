@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::parameters::{
-    CathodeExchangeCurrent, CellParameters, CounterElectrode, CounterExchangeCurrent, Electrolyte,
-    PositiveElectrode, Separator, TransportEfficiency,
+    CathodeExchangeCurrent, CathodeOcp, CellParameters, CounterElectrode, CounterExchangeCurrent,
+    Electrolyte, PositiveElectrode, Separator, TransportEfficiency,
 };
 
 use super::builtin::BuiltinParameterSet;
@@ -133,6 +133,9 @@ impl Ctx<'_> {
             separator: self.separator(raw.separator)?,
             electrolyte: self.electrolyte(raw.electrolyte)?,
             negative: self.negative(raw.negative)?,
+            anion_redox: None,
+            interphase: None,
+            cracking: None,
         })
     }
 
@@ -163,7 +166,7 @@ impl Ctx<'_> {
             )?,
             max_concentration_mol_m3: p.max_concentration_mol_m3,
             initial_concentration_mol_m3: p.initial_concentration_mol_m3,
-            ocp_v: self.function("positive.ocp_V", p.ocp_v)?,
+            ocp: CathodeOcp::Function(self.function("positive.ocp_V", p.ocp_v)?),
             exchange_current: CathodeExchangeCurrent {
                 k: p.exchange_current_k,
                 arrhenius: self.arrhenius(

@@ -1,15 +1,43 @@
 //! Initial states: the rested cell at its initial concentrations.
 
+use super::degradation::NM;
+use super::layout::Slow;
+use super::open_circuit::{AnionState, OcpModel};
 use super::P2dModel;
 
 impl P2dModel {
     /// The cell at rest (zero current) at the initial concentrations: uniform θ_0 and ĉ = 1,
-    /// every overpotential zero, so φ_e = −U_n and φ_s = U(θ_0) − U_n.
+    /// every overpotential zero, so φ_e = −U_n and φ_s = U(θ_0) − U_n; the slow states at
+    /// their initial values (h = −1: an as-made, lithiated host sits on its discharge branch).
     pub fn rest_state(&self) -> Vec<f64> {
         let l = &self.layout;
         let mut y = vec![0.0; l.n];
-        let (u0, _) = self.ocp.eval(self.theta0);
+        if let Some(m) = &self.slow {
+            y[l.slow(Slow::Film)] = m.interphase.map_or(0.0, |f| f.initial_thickness_m / NM);
+            if let Some(a) = &m.anion {
+                y[l.slow(Slow::Hysteresis)] = -1.0;
+                y[l.slow(Slow::ActiveAnionic)] = a.initial_active_capacity;
+                y[l.slow(Slow::LatentAnionic)] = a.lattice_capacity - a.initial_active_capacity;
+            }
+        }
+        let u0 = match &self.ocp {
+            OcpModel::Function(u) => u.eval(self.theta0).0,
+            OcpModel::Msmr(m) => {
+                let anion = if m.anion.is_some() {
+                    self.anion_state(&y)
+                } else {
+                    AnionState::default()
+                };
+                // Validation guarantees an initial content inside the galleries' range; the
+                // fallback only guards against round-off at its edge.
+                m.potential_at(m.x_max * self.theta0, &anion, self.f)
+                    .unwrap_or(m.cationic[0].standard_potential_v)
+            }
+        };
         for i in 0..l.np {
+            if l.msmr {
+                y[l.u(i)] = u0;
+            }
             for k in 0..l.nr {
                 y[l.theta(i, k)] = self.theta0;
             }

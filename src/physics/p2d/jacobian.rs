@@ -2,6 +2,9 @@
 //! sequence of contributions whose (row, column) order never depends on the state, so that one
 //! recording gives the sparsity pattern (see [`crate::numerics::assembly`]).
 
+use super::degradation::SideTotalPartials;
+use super::layout::Slow;
+use super::open_circuit::OcpModel;
 use super::{Control, ElectrolyteCoefficients, P2dModel};
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::assembly::JacobianSink;
@@ -58,18 +61,60 @@ impl P2dModel {
             }
         }
 
-        // Kinetics.
+        // Kinetics and the MSMR rows.
+        let ctx = self.slow_context(y);
+        let film = self.slow.as_ref().is_some_and(|m| m.interphase.is_some());
+        let anion = self.slow.as_ref().is_some_and(|m| m.anion.is_some());
         for i in 0..np {
-            let kin = self.cell_kinetics(y, i)?;
+            let kin = self.cell_kinetics(y, i, &ctx)?;
             let row = l.j(i);
-            sink.add(row, l.theta(i, nr - 2), kin.d_theta_prev);
-            sink.add(row, l.theta(i, nr - 1), kin.d_theta_last);
+            match &kin.msmr_partials {
+                None => {
+                    sink.add(row, l.theta(i, nr - 2), kin.d_theta_prev);
+                    sink.add(row, l.theta(i, nr - 1), kin.d_theta_last);
+                }
+                Some(p) => {
+                    sink.add(row, l.u(i), p.d_u);
+                    if anion {
+                        sink.add(row, l.slow(Slow::ActiveAnionic), p.d_xa);
+                        sink.add(row, l.slow(Slow::Hysteresis), p.d_h);
+                        sink.add(row, l.slow(Slow::OxygenLost), p.d_xo);
+                    }
+                }
+            }
             sink.add(row, l.j(i), kin.d_j);
             sink.add(row, l.dphi(i), kin.d_dphi);
             if l.binary {
                 sink.add(row, l.c_e(ns + i), kin.d_c_hat);
             }
+            if film {
+                sink.add(row, l.slow(Slow::Film), kin.d_film);
+            }
         }
+        if let OcpModel::Msmr(msmr) = &self.ocp {
+            for i in 0..np {
+                let m = self.cell_msmr_row(y, i, msmr);
+                let row = l.u(i);
+                sink.add(row, row, m.d_u);
+                sink.add(row, l.theta(i, nr - 1), m.d_theta_last);
+                sink.add(row, l.theta(i, nr - 2), m.d_theta_prev);
+                sink.add(row, l.j(i), m.d_j);
+                if anion {
+                    sink.add(row, l.slow(Slow::LatentAnionic), m.d_xl);
+                    sink.add(row, l.slow(Slow::ActiveAnionic), m.d_xa);
+                    sink.add(row, l.slow(Slow::Hysteresis), m.d_h);
+                    sink.add(row, l.slow(Slow::OxygenLost), m.d_xo);
+                }
+            }
+        }
+        // Side-reaction current partials per cell (zero without an interphase model).
+        let side: Vec<SideTotalPartials> = if film {
+            (0..np)
+                .map(|i| Self::side_partials(&self.cell_side(y, i, &ctx), &ctx))
+                .collect()
+        } else {
+            Vec::new()
+        };
 
         // Electrolyte charge (and salt) balances.
         let counter = self.counter_face(y)?;
@@ -122,9 +167,15 @@ impl P2dModel {
                 let i = m - ns;
                 sink.add(row, l.j(i), -dx * self.a);
                 sink.add(row, l.dphi(i), -dx * self.a * self.c_dl * c_j);
+                if let Some(p) = side.get(i) {
+                    self.add_side(sink, row, i, p, -dx * self.a);
+                }
                 if let (Some(b), Some(srow)) = (binary, salt_row) {
                     sink.add(srow, l.j(i), -dx * b.p * self.a);
                     sink.add(srow, l.dphi(i), -dx * b.p * self.a * self.c_dl * c_j);
+                    if let Some(p) = side.get(i) {
+                        self.add_side(sink, srow, i, p, -dx * b.p * self.a);
+                    }
                 }
             }
             if let (Some(b), Some(srow)) = (binary, salt_row) {
@@ -148,6 +199,9 @@ impl P2dModel {
             }
             sink.add(row, l.j(i), self.dx_p * self.a);
             sink.add(row, l.dphi(i), self.dx_p * self.a * self.c_dl * c_j);
+            if let Some(p) = side.get(i) {
+                self.add_side(sink, row, i, p, self.dx_p * self.a);
+            }
         }
 
         // Counter electrode.
@@ -178,6 +232,24 @@ impl P2dModel {
             l.i_app,
             -(voltage + i_app * dv_dapp) / SECONDS_PER_HOUR,
         );
+        self.slow_jacobian(c_j, y, &ctx, sink);
         Ok(())
+    }
+
+    /// Adds `coeff · ∂j_side,i/∂y` (the cell's side-reaction current) to row `row`.
+    #[inline]
+    fn add_side<S: JacobianSink>(
+        &self,
+        sink: &mut S,
+        row: usize,
+        i: usize,
+        p: &SideTotalPartials,
+        coeff: f64,
+    ) {
+        let l = &self.layout;
+        sink.add(row, l.dphi(i), coeff * p.d_dphi);
+        sink.add(row, l.slow(Slow::Film), coeff * p.d_film);
+        sink.add(row, l.slow(Slow::CrackFilm), coeff * p.d_crack_film);
+        sink.add(row, l.slow(Slow::Throughput), coeff * p.d_throughput);
     }
 }

@@ -11,12 +11,38 @@
 //! | per cathode cell: solid potential | np | φ_s | V | algebraic |
 //! | per cathode cell: interface potential difference | np | Δφ = φ_s − φ_e | V | differential if C_dl > 0 |
 //! | per cathode cell: faradaic current density | np | j | A/m² | algebraic |
+//! | per cathode cell: surface open-circuit potential (MSMR only) | np | U | V | algebraic |
 //! | counter-electrode potential difference | 1 | Δφ_n = φ_n − φ_e(0) | V | differential if C_dl,n > 0 |
 //! | applied current density | 1 | i_app = I/A | A/m² | algebraic |
 //! | delivered charge | 1 | q = ∫ i_app dt / 3600 | A·h/m² | differential |
 //! | delivered energy | 1 | w = ∫ i_app V dt / 3600 | W·h/m² | differential |
+//! | degradation states (with any degradation submodel) | 8 | see [`Slow`] | | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
+
+/// The electrode-averaged slow (degradation) states, in their order after `w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slow {
+    /// Hysteresis state of the anionic gallery h \[-\].
+    Hysteresis = 0,
+    /// Active anionic capacity X_a \[Li per formula unit\].
+    ActiveAnionic,
+    /// Latent anionic capacity X_l \[Li per formula unit\].
+    LatentAnionic,
+    /// Capacity lost by oxygen release X_O \[Li per formula unit\].
+    OxygenLost,
+    /// Interphase thickness on the original particle surface δ \[nm\].
+    Film,
+    /// Lithium throughput Θ \[Li per formula unit exchanged\].
+    Throughput,
+    /// Film volume on wetted crack surface per original surface v_c \[nm\].
+    CrackFilm,
+    /// Charge passed by the side reaction q_side \[A·h/m² of electrode\].
+    SideCharge,
+}
+
+/// Number of [`Slow`] states.
+pub const SLOW_STATES: usize = 8;
 
 /// Index map of the state vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +55,12 @@ pub struct Layout {
     pub nr: usize,
     /// Whether the electrolyte concentration is an unknown (binary electrolyte).
     pub binary: bool,
+    /// Whether each cathode cell carries its surface open-circuit potential (MSMR).
+    pub msmr: bool,
+    /// Unknowns per cathode cell (3, or 4 with MSMR).
+    stride: usize,
+    /// Index of the first slow state, if the model has them.
+    slow_start: Option<usize>,
     c_e_start: usize,
     phi_e_start: usize,
     cathode_start: usize,
@@ -45,17 +77,23 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout for the given mesh and electrolyte kind.
-    pub fn new(np: usize, ns: usize, nr: usize, binary: bool) -> Self {
+    /// The layout for the given mesh and electrolyte kind, with per-cell open-circuit
+    /// potentials when `msmr` and the slow states when `slow`.
+    pub fn new(np: usize, ns: usize, nr: usize, binary: bool, msmr: bool, slow: bool) -> Self {
         let c_e_start = np * nr;
         let phi_e_start = c_e_start + if binary { ns + np } else { 0 };
         let cathode_start = phi_e_start + ns;
-        let dphi_n = cathode_start + 3 * np;
+        let stride = if msmr { 4 } else { 3 };
+        let dphi_n = cathode_start + stride * np;
+        let n = dphi_n + 4;
         Layout {
             np,
             ns,
             nr,
             binary,
+            msmr,
+            stride,
+            slow_start: slow.then_some(n),
             c_e_start,
             phi_e_start,
             cathode_start,
@@ -63,7 +101,7 @@ impl Layout {
             i_app: dphi_n + 1,
             q: dphi_n + 2,
             w: dphi_n + 3,
-            n: dphi_n + 4,
+            n: n + if slow { SLOW_STATES } else { 0 },
         }
     }
 
@@ -95,18 +133,37 @@ impl Layout {
     /// φ_s in cathode cell i.
     #[inline]
     pub fn phi_s(&self, i: usize) -> usize {
-        self.cathode_start + 3 * i
+        self.cathode_start + self.stride * i
     }
 
     /// Δφ in cathode cell i.
     #[inline]
     pub fn dphi(&self, i: usize) -> usize {
-        self.cathode_start + 3 * i + 1
+        self.cathode_start + self.stride * i + 1
     }
 
     /// j in cathode cell i.
     #[inline]
     pub fn j(&self, i: usize) -> usize {
-        self.cathode_start + 3 * i + 2
+        self.cathode_start + self.stride * i + 2
+    }
+
+    /// Surface open-circuit potential U in cathode cell i (MSMR only).
+    #[inline]
+    pub fn u(&self, i: usize) -> usize {
+        debug_assert!(self.msmr);
+        self.cathode_start + self.stride * i + 3
+    }
+
+    /// Whether the model carries the slow states.
+    #[inline]
+    pub fn has_slow(&self) -> bool {
+        self.slow_start.is_some()
+    }
+
+    /// Index of slow state `s` (the model must carry them).
+    #[inline]
+    pub fn slow(&self, s: Slow) -> usize {
+        self.slow_start.expect("the model has no slow states") + s as usize
     }
 }

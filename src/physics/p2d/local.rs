@@ -1,19 +1,48 @@
 //! Pointwise closures shared by the residual and the Jacobian: the kinetics of one cathode
 //! cell, the electrolyte current and salt flux through one face, and the counter electrode.
 
+use super::degradation::{SlowContext, NM};
+use super::open_circuit::{MsmrModel, OcpModel};
 use super::{BinaryCoefficients, ElectrolyteCoefficients, P2dModel};
 use crate::constants::FARADAY;
 use crate::physics::kinetics::{butler_volmer, intercalation_j0};
 
+/// Surface stoichiometry θ_surf of one cell and its partials.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SurfaceStoichiometry {
+    pub value: f64,
+    /// ∂θ_surf/∂θ of the outermost shell.
+    pub d_last: f64,
+    /// ∂θ_surf/∂θ of the second-outermost shell.
+    pub d_prev: f64,
+    /// ∂θ_surf/∂j.
+    pub d_j: f64,
+}
+
+/// Partials of the kinetics row with respect to the MSMR unknowns (and of j0 on the way).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct MsmrKineticsPartials {
+    pub dj0_du: f64,
+    pub dj0_dxa: f64,
+    pub dj0_dh: f64,
+    pub dj0_dxo: f64,
+    /// ∂R/∂U of the cell.
+    pub d_u: f64,
+    /// ∂R/∂X_a, ∂R/∂h, ∂R/∂X_O.
+    pub d_xa: f64,
+    pub d_h: f64,
+    pub d_xo: f64,
+}
+
 /// Kinetics of cathode cell i, with the partial derivatives of the Butler–Volmer residual
-/// `R = j − 2 j0 sinh(f η/2)`.
-#[derive(Debug, Clone, Copy)]
+/// `R = j − 2 j0 sinh(f η/2)`, `η = Δφ − U − R_int j`.
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct CellKinetics {
     /// Residual of the kinetics row \[A/m²\].
     pub residual: f64,
-    /// ∂R/∂θ of the outermost shell.
+    /// ∂R/∂θ of the outermost shell (function OCP only).
     pub d_theta_last: f64,
-    /// ∂R/∂θ of the second-outermost shell.
+    /// ∂R/∂θ of the second-outermost shell (function OCP only).
     pub d_theta_prev: f64,
     /// ∂R/∂j.
     pub d_j: f64,
@@ -21,6 +50,26 @@ pub(super) struct CellKinetics {
     pub d_dphi: f64,
     /// ∂R/∂ĉ of the cell's electrolyte (binary only; 0 otherwise).
     pub d_c_hat: f64,
+    /// ∂R/∂δ per nm (interphase model).
+    pub d_film: f64,
+    /// (dU/dθs, dj0/dθs, θs) for a function OCP.
+    pub u_partials: Option<(f64, f64, SurfaceStoichiometry)>,
+    /// Partials in the MSMR unknowns.
+    pub msmr_partials: Option<MsmrKineticsPartials>,
+}
+
+/// The MSMR row of one cell and its partials.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct MsmrRow {
+    pub residual: f64,
+    pub d_u: f64,
+    pub d_theta_last: f64,
+    pub d_theta_prev: f64,
+    pub d_j: f64,
+    pub d_xl: f64,
+    pub d_xa: f64,
+    pub d_h: f64,
+    pub d_xo: f64,
 }
 
 /// Electrolyte quantities through one face, with partials with respect to the potentials and
@@ -125,59 +174,157 @@ impl P2dModel {
         }
     }
 
-    /// Kinetics of cathode cell i.
-    pub(super) fn cell_kinetics(&self, y: &[f64], i: usize) -> Result<CellKinetics, String> {
+    /// Surface stoichiometry of cathode cell i from a quadratic through the two outermost
+    /// shell averages with the known surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)):
+    /// θ_surf = θ_last + (θ_last − θ_prev)/6 + (h/3) g (third order near the surface; the
+    /// cell-average offset h²/12 of the quadratic is accounted for).
+    #[inline]
+    pub(super) fn surface_stoichiometry(&self, y: &[f64], i: usize) -> SurfaceStoichiometry {
         let l = &self.layout;
         let theta_last = y[l.theta(i, l.nr - 1)];
-        let j = y[l.j(i)];
-        let dphi = y[l.dphi(i)];
-        let m = l.ns + i;
-        let c_hat = self.c_hat(y, m);
-        // Surface stoichiometry from a quadratic through the two outermost shell averages
-        // with the known surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)):
-        // θ_surf = θ_last + (θ_last − θ_prev)/6 + (h/3) g  (third order near the surface;
-        // the cell-average offset h²/12 of the quadratic is accounted for).
         let theta_prev = y[l.theta(i, l.nr - 2)];
+        let j = y[l.j(i)];
         let (d, dd) = self.d_s.eval(theta_last);
         let d = d * self.d_s_arr;
         let dd = dd * self.d_s_arr;
         let s = self.sphere.h / (3.0 * FARADAY * self.c_max);
-        let theta_surf = theta_last + (theta_last - theta_prev) / 6.0 - s * j / d;
-        let dts_dlast = 7.0 / 6.0 + s * j * dd / (d * d);
-        let dts_dprev = -1.0 / 6.0;
-        let dts_dj = -s / d;
+        SurfaceStoichiometry {
+            value: theta_last + (theta_last - theta_prev) / 6.0 - s * j / d,
+            d_last: 7.0 / 6.0 + s * j * dd / (d * d),
+            d_prev: -1.0 / 6.0,
+            d_j: -s / d,
+        }
+    }
+
+    /// Resistance in series with the charge transfer \[Ω m²\] and its derivative with
+    /// respect to the film state (per nm): the interphase model's R_int(δ), or the constant
+    /// film resistance.
+    #[inline]
+    pub(super) fn interface_resistance(&self, ctx: &SlowContext) -> (f64, f64) {
+        match self.slow.as_ref().and_then(|m| m.interphase) {
+            Some(film) => {
+                let (r, dr) = film.resistance(ctx.delta);
+                (r, dr * NM)
+            }
+            None => (self.r_film, 0.0),
+        }
+    }
+
+    /// Kinetics of cathode cell i.
+    pub(super) fn cell_kinetics(
+        &self,
+        y: &[f64],
+        i: usize,
+        ctx: &SlowContext,
+    ) -> Result<CellKinetics, String> {
+        let l = &self.layout;
+        let j = y[l.j(i)];
+        let dphi = y[l.dphi(i)];
+        let m = l.ns + i;
+        let c_hat = self.c_hat(y, m);
+        let ts = self.surface_stoichiometry(y, i);
         let (c_e_ref, c_scale) = match &self.electrolyte {
             ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
             ElectrolyteCoefficients::Binary(b) => (b.c0, c_hat),
         };
-        let (j0, dj0_dts, dj0_dc) =
-            intercalation_j0(self.k_p, self.c_max, c_e_ref, theta_surf, c_scale).ok_or_else(|| {
-                format!(
-                    "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
-                )
-            })?;
-        let (u, du) = self.ocp.eval(theta_surf);
-        let eta = dphi - u - self.r_film * j;
+        let (r_int, dr_int) = self.interface_resistance(ctx);
+        let mut out = CellKinetics::default();
+        // Open-circuit potential, exchange current and their partials: (U, j0) and, per
+        // unknown they depend on, (∂U, ∂j0).
+        let (u, j0, dj0_dc) = match &self.ocp {
+            OcpModel::Function(ocp) => {
+                let (j0, dj0_dts, dj0_dc) =
+                    intercalation_j0(self.k_p, self.c_max, c_e_ref, ts.value, c_scale).ok_or_else(
+                        || {
+                            format!(
+                                "cathode cell {i}: surface stoichiometry {:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)",
+                                ts.value
+                            )
+                        },
+                    )?;
+                let (u, du) = ocp.eval(ts.value);
+                out.u_partials = Some((du, dj0_dts, ts));
+                (u, j0, dj0_dc)
+            }
+            OcpModel::Msmr(msmr) => {
+                let u = y[l.u(i)];
+                let anion = self.anion_state(y);
+                let fill = msmr.fill(u, &anion, self.f);
+                let occ = fill.filled / fill.capacity;
+                if !(occ > 0.0 && occ < 1.0 && c_scale > 0.0) {
+                    return Err(format!(
+                        "cathode cell {i}: accessible occupancy {occ:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
+                    ));
+                }
+                let g = (occ * (1.0 - occ)).sqrt();
+                let ce = (c_e_ref * c_scale).sqrt();
+                let j0 = self.k_p * ce * self.c_max * g;
+                let dj0_docc = self.k_p * ce * self.c_max * (1.0 - 2.0 * occ) / (2.0 * g);
+                let inv = 1.0 / fill.capacity;
+                out.msmr_partials = Some(MsmrKineticsPartials {
+                    dj0_du: dj0_docc * fill.d_u * inv,
+                    dj0_dxa: dj0_docc * (fill.d_xa - occ) * inv,
+                    dj0_dh: dj0_docc * fill.d_h * inv,
+                    dj0_dxo: dj0_docc * fill.d_xo * inv,
+                    d_u: 0.0,
+                    d_xa: 0.0,
+                    d_h: 0.0,
+                    d_xo: 0.0,
+                });
+                (u, j0, 0.5 * j0 / c_scale)
+            }
+        };
+        let eta = dphi - u - r_int * j;
         let (bv, dbv_dj0, dbv_deta) = butler_volmer(j0, eta, self.f);
         if !bv.is_finite() || !dbv_deta.is_finite() {
             return Err(format!(
                 "cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer"
             ));
         }
-        let deta_dj = -du * dts_dj - self.r_film;
-        let deta_dlast = -du * dts_dlast;
-        Ok(CellKinetics {
-            residual: j - bv,
-            d_theta_last: -(dbv_dj0 * dj0_dts * dts_dlast + dbv_deta * deta_dlast),
-            d_theta_prev: -(dbv_dj0 * dj0_dts - dbv_deta * du) * dts_dprev,
-            d_j: 1.0 - dbv_dj0 * dj0_dts * dts_dj - dbv_deta * deta_dj,
-            d_dphi: -dbv_deta,
-            d_c_hat: if self.layout.binary {
-                -dbv_dj0 * dj0_dc
-            } else {
-                0.0
-            },
-        })
+        out.residual = j - bv;
+        out.d_j = 1.0 + dbv_deta * r_int;
+        out.d_dphi = -dbv_deta;
+        out.d_film = dbv_deta * j * dr_int;
+        out.d_c_hat = if self.layout.binary {
+            -dbv_dj0 * dj0_dc
+        } else {
+            0.0
+        };
+        if let Some((du, dj0_dts, ts)) = out.u_partials {
+            // R = j − BV(j0(θs), Δφ − U(θs) − R j), θs(θ_last, θ_prev, j).
+            let d_ts = -(dbv_dj0 * dj0_dts - dbv_deta * du);
+            out.d_theta_last = d_ts * ts.d_last;
+            out.d_theta_prev = d_ts * ts.d_prev;
+            out.d_j += d_ts * ts.d_j;
+        }
+        if let Some(p) = out.msmr_partials.as_mut() {
+            p.d_u = -(dbv_dj0 * p.dj0_du - dbv_deta);
+            p.d_xa = -dbv_dj0 * p.dj0_dxa;
+            p.d_h = -dbv_dj0 * p.dj0_dh;
+            p.d_xo = -dbv_dj0 * p.dj0_dxo;
+        }
+        Ok(out)
+    }
+
+    /// The MSMR row of cathode cell i, `x_fixed + Σ X_j s_j(U) − x_max θ_surf`, and its
+    /// partials.
+    pub(super) fn cell_msmr_row(&self, y: &[f64], i: usize, msmr: &MsmrModel) -> MsmrRow {
+        let l = &self.layout;
+        let u = y[l.u(i)];
+        let anion = self.anion_state(y);
+        let fill = msmr.fill(u, &anion, self.f);
+        let ts = self.surface_stoichiometry(y, i);
+        MsmrRow {
+            residual: msmr.fixed_lithium(&anion) + fill.filled - msmr.x_max * ts.value,
+            d_u: fill.d_u,
+            d_theta_last: -msmr.x_max * ts.d_last,
+            d_theta_prev: -msmr.x_max * ts.d_prev,
+            d_j: -msmr.x_max * ts.d_j,
+            d_xl: 1.0,
+            d_xa: fill.d_xa,
+            d_h: fill.d_h,
+            d_xo: fill.d_xo,
+        }
     }
 
     /// Current and salt flux through internal face f (1 ≤ f < ne), between cells f−1 and f.

@@ -26,10 +26,12 @@
 //! voltage error against the converged reference compared with a linear extrapolation).
 //! The residual and the analytic Jacobian are in `residual.rs` and `jacobian.rs`.
 
+mod degradation;
 mod initial;
 mod jacobian;
 pub mod layout;
 mod local;
+mod open_circuit;
 mod residual;
 
 use crate::constants::{FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR};
@@ -37,9 +39,11 @@ use crate::numerics::assembly::{AssemblyTape, PatternRecorder};
 use crate::numerics::dae::{DaeSystem, EvalError, SparsityPattern};
 use crate::numerics::mesh::{MeshSettings, SphereMesh};
 use crate::physics::material::MaterialFunction;
-use crate::physics::parameters::{CellParameters, CounterExchangeCurrent, Electrolyte};
+use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte};
 
-pub use layout::Layout;
+use degradation::SlowModel;
+pub use layout::{Layout, Slow};
+use open_circuit::{MsmrModel, OcpModel};
 
 /// What the cell is held at.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,6 +111,8 @@ pub struct P2dModel {
     pub(crate) shell_inv_volume: Vec<f64>,
     /// Scratch for the residual: the face fluxes of one particle (nr + 1).
     pub(crate) shell_flux: Vec<f64>,
+    /// Scratch for the residual: the side-reaction current density per cathode cell.
+    pub(crate) side_scratch: Vec<f64>,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
     /// Specific interfacial area a \[1/m\].
@@ -117,7 +123,9 @@ pub struct P2dModel {
     pub(crate) theta0: f64,
     pub(crate) d_s: MaterialFunction,
     pub(crate) d_s_arr: f64,
-    pub(crate) ocp: MaterialFunction,
+    pub(crate) ocp: OcpModel,
+    /// Degradation submodels and their electrode-averaged states, if any.
+    pub(crate) slow: Option<SlowModel>,
     /// Temperature-corrected rate constant k \[A/m² (mol/m³)^−1.5\].
     pub(crate) k_p: f64,
     pub(crate) r_film: f64,
@@ -161,7 +169,9 @@ impl P2dModel {
         let pos = &p.positive;
         let sep = &p.separator;
         let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
-        let layout = Layout::new(np, ns, nr, binary);
+        let msmr = matches!(pos.ocp, CathodeOcp::Msmr(_));
+        let has_slow = p.anion_redox.is_some() || p.interphase.is_some() || p.cracking.is_some();
+        let layout = Layout::new(np, ns, nr, binary, msmr, has_slow);
         let dx_p = pos.thickness_m / np as f64;
         let dx_s = sep.thickness_m / ns as f64;
         let ne = ns + np;
@@ -275,6 +285,7 @@ impl P2dModel {
             shell_face_coef,
             shell_inv_volume,
             shell_flux: vec![0.0; nr + 1],
+            side_scratch: Vec::with_capacity(np),
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
             sigma_eff: pos.electronic_conductivity_s_m
@@ -286,7 +297,37 @@ impl P2dModel {
             theta0: pos.initial_concentration_mol_m3 / pos.max_concentration_mol_m3,
             d_s: pos.solid_diffusivity_m2_s.clone(),
             d_s_arr,
-            ocp: pos.ocp_v.clone(),
+            ocp: match &pos.ocp {
+                CathodeOcp::Function(u) => OcpModel::Function(u.clone()),
+                CathodeOcp::Msmr(m) => OcpModel::Msmr(MsmrModel {
+                    x_max: m.lithium_per_formula_max,
+                    cationic: m.cationic.clone(),
+                    x_cat: m.cationic_capacity(),
+                    anion: p.anion_redox,
+                }),
+            },
+            slow: has_slow.then(|| {
+                let x_max = match &pos.ocp {
+                    CathodeOcp::Msmr(m) => m.lithium_per_formula_max,
+                    CathodeOcp::Function(_) => 1.0,
+                };
+                let sigma_e = p
+                    .interphase
+                    .map_or(0.0, |f| f.electronic_conductivity_s_m());
+                SlowModel {
+                    anion: p.anion_redox,
+                    interphase: p.interphase,
+                    sigma_e,
+                    transport_fresh: p
+                        .interphase
+                        .map_or(1.0, |f| f.transport(sigma_e, f.initial_thickness_m).0),
+                    cracking: p.cracking,
+                    q1: FARADAY * pos.max_concentration_mol_m3 / x_max
+                        * pos.active_material_volume_fraction
+                        * pos.thickness_m,
+                    surface_per_area: pos.specific_surface_area_m() * pos.thickness_m,
+                }
+            }),
             k_p: pos.exchange_current.k * pos.exchange_current.arrhenius.factor(t),
             r_film: pos.film_resistance_ohm_m2,
             c_dl: pos.double_layer_capacitance_f_m2,
@@ -417,6 +458,9 @@ impl DaeSystem for P2dModel {
         d[l.dphi_n] = self.c_dl_n > 0.0;
         d[l.q] = true;
         d[l.w] = true;
+        if l.has_slow() {
+            d[l.w + 1..].fill(true);
+        }
         d
     }
 

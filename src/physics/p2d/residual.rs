@@ -53,10 +53,26 @@ impl P2dModel {
             }
         }
 
-        // Cathode kinetics and the interfacial current density per cell.
+        // Cathode kinetics and the interfacial current density per cell; the MSMR rows; the
+        // side-reaction current density per cell (zero without an interphase model).
+        let ctx = self.slow_context(y);
         for i in 0..np {
-            let kin = self.cell_kinetics(y, i).map_err(EvalError::NonPhysical)?;
+            let kin = self
+                .cell_kinetics(y, i, &ctx)
+                .map_err(EvalError::NonPhysical)?;
             r[l.j(i)] = kin.residual;
+        }
+        if let super::open_circuit::OcpModel::Msmr(msmr) = &self.ocp {
+            for i in 0..np {
+                r[l.u(i)] = self.cell_msmr_row(y, i, msmr).residual;
+            }
+        }
+        let mut side = std::mem::take(&mut self.side_scratch);
+        side.clear();
+        if self.slow.is_some() {
+            side.extend((0..np).map(|i| self.cell_side(y, i, &ctx).total(&ctx)));
+        } else {
+            side.resize(np, 0.0);
         }
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
@@ -79,7 +95,7 @@ impl P2dModel {
                 (self.dx_s, 0.0)
             } else {
                 let i = m - ns;
-                (self.dx_p, y[l.j(i)] + self.c_dl * yp[l.dphi(i)])
+                (self.dx_p, y[l.j(i)] + side[i] + self.c_dl * yp[l.dphi(i)])
             };
             let row = if m < ns {
                 l.phi_e_sep(m)
@@ -104,7 +120,7 @@ impl P2dModel {
             } else {
                 i_app
             };
-            let j_tot = y[l.j(i)] + self.c_dl * yp[l.dphi(i)];
+            let j_tot = y[l.j(i)] + side[i] + self.c_dl * yp[l.dphi(i)];
             r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * self.a * j_tot;
             is_left = is_right;
         }
@@ -120,6 +136,8 @@ impl P2dModel {
         };
         r[l.q] = yp[l.q] - i_app / SECONDS_PER_HOUR;
         r[l.w] = yp[l.w] - i_app * voltage / SECONDS_PER_HOUR;
+        self.side_scratch = side;
+        self.slow_residual(y, yp, &ctx, r);
 
         if r.iter().any(|v| !v.is_finite()) {
             return Err(EvalError::NonPhysical("residual is not finite".into()));

@@ -62,7 +62,7 @@ fn fixture(binary: bool) -> CellParameters {
             solid_diffusivity_arrhenius: arr,
             max_concentration_mol_m3: 48000.0,
             initial_concentration_mol_m3: 15000.0,
-            ocp_v: MaterialFunction::Table(ocp),
+            ocp: CathodeOcp::Function(MaterialFunction::Table(ocp)),
             exchange_current: CathodeExchangeCurrent {
                 k: 2e-6,
                 arrhenius: arr,
@@ -93,7 +93,76 @@ fn fixture(binary: bool) -> CellParameters {
             },
             double_layer_capacitance_f_m2: 0.1,
         },
+        anion_redox: None,
+        interphase: None,
+        cracking: None,
     }
+}
+
+/// The fixture with the Li2RuO3-type physics: MSMR galleries with an anionic gallery of
+/// variable capacity and hysteresis, a mixed conducting interphase that grows (every film
+/// term on), wetted cracks.
+fn lro_fixture(binary: bool) -> CellParameters {
+    use crate::physics::anion_redox::AnionRedox;
+    use crate::physics::cracking::Cracking;
+    use crate::physics::interphase::Interphase;
+    use crate::physics::msmr::Gallery;
+    let mut p = fixture(binary);
+    p.positive.ocp = CathodeOcp::Msmr(MsmrOcp {
+        lithium_per_formula_max: 2.0,
+        cationic: vec![
+            Gallery {
+                capacity: 0.5,
+                standard_potential_v: 3.45,
+                omega: 1.2,
+            },
+            Gallery {
+                capacity: 0.5,
+                standard_potential_v: 3.7,
+                omega: 0.9,
+            },
+        ],
+    });
+    p.positive.initial_concentration_mol_m3 = 0.7 * 48000.0;
+    p.anion_redox = Some(AnionRedox {
+        standard_potential_v: 3.6,
+        omega: 2.0,
+        hysteresis_v: 0.5,
+        hysteresis_rate: 6.0,
+        lattice_capacity: 0.8,
+        initial_active_capacity: 0.3,
+        activation_rate_1_s: 2e-4,
+        activation_potential_v: 3.55,
+        activation_width_v: 0.05,
+        irreversible_fraction: 0.3,
+        oxygen_loss_rate_1_s: 1e-5,
+        oxygen_loss_potential_v: 3.6,
+        oxygen_loss_width_v: 0.08,
+        fade_v_per_li: 0.8,
+    });
+    p.interphase = Some(Interphase {
+        electronic_conductor_fraction: 0.336,
+        percolation_threshold: 0.16,
+        percolation_exponent: 2.0,
+        conductor_conductivity_s_m: 1e-5,
+        tunnelling_current_a_m2: 1e-2,
+        tunnelling_length_m: 0.8e-9,
+        solvent_diffusion_a_m: 1e-11,
+        oxidation_potential_v: 3.0,
+        onset_width_v: 0.1,
+        product_volume_m3_mol: 2.9e-5,
+        initial_thickness_m: 1e-9,
+        ionic_conductivity_s_m: 1e-7,
+        native_resistance_ohm_m2: 0.05,
+        native_conversion_thickness_m: 2e-9,
+    });
+    p.cracking = Some(Cracking {
+        onset_cycles: 300.0,
+        width_cycles: 40.0,
+        max_area_ratio: 1.5,
+        wetting: 1.0,
+    });
+    p
 }
 
 /// A non-trivial state: graded concentrations and potentials, non-zero current.
@@ -116,6 +185,27 @@ fn perturbed_state(model: &P2dModel) -> (Vec<f64>, Vec<f64>) {
         }
     }
     y[l.i_app] = 9.0;
+    if l.msmr {
+        for i in 0..l.np {
+            y[l.u(i)] = 3.5 + 0.01 * i as f64;
+            y[l.dphi(i)] = 3.6 + 0.01 * i as f64;
+        }
+    }
+    if l.has_slow() {
+        use super::Slow;
+        for (s, v) in [
+            (Slow::Hysteresis, 0.3),
+            (Slow::ActiveAnionic, 0.3),
+            (Slow::LatentAnionic, 0.4),
+            (Slow::OxygenLost, 0.05),
+            (Slow::Film, 3.0),
+            (Slow::Throughput, 700.0),
+            (Slow::CrackFilm, 0.5),
+            (Slow::SideCharge, 0.01),
+        ] {
+            y[l.slow(s)] = v;
+        }
+    }
     for (k, v) in yp.iter_mut().enumerate() {
         *v = 1e-3 * ((k as f64 * 0.3).cos());
     }
@@ -123,14 +213,18 @@ fn perturbed_state(model: &P2dModel) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn check_jacobian(binary: bool, control: Control) {
-    let p = fixture(binary);
+    check_jacobian_of(&fixture(binary), control);
+}
+
+fn check_jacobian_of(p: &CellParameters, control: Control) {
+    let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
     p.validate().unwrap();
     let mesh = MeshSettings {
         positive_x_cells: 5,
         separator_x_cells: 3,
         particle_r_cells: 4,
     };
-    let mut model = P2dModel::new(&p, &mesh).unwrap();
+    let mut model = P2dModel::new(p, &mesh).unwrap();
     model.set_control(control);
     let n = model.len();
     let (y, yp) = perturbed_state(&model);
@@ -186,6 +280,15 @@ fn jacobian_matches_finite_differences_single_ion() {
 fn jacobian_matches_finite_differences_binary() {
     check_jacobian(true, Control::Current { i_a_m2: 9.5 });
     check_jacobian(true, Control::Voltage { v: 3.9 });
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_the_lro_physics() {
+    for binary in [false, true] {
+        let p = lro_fixture(binary);
+        check_jacobian_of(&p, Control::Current { i_a_m2: -9.5 });
+        check_jacobian_of(&p, Control::Voltage { v: 3.9 });
+    }
 }
 
 #[test]

@@ -1,0 +1,198 @@
+//! Anion (lattice-oxygen) redox of a lithium-rich cathode: an MSMR gallery whose capacity is a
+//! state, activated over the first cycles, partly lost at activation and later by oxygen
+//! release, with charge/discharge hysteresis and a voltage fade that follows the oxygen lost.
+//!
+//! State variables (electrode averages, in lithium per formula unit of the host):
+//!
+//! - X_a, active anionic capacity: the capacity of the anionic gallery;
+//! - X_l, latent anionic capacity: lithium bound to lattice oxygen that is not yet redox-active
+//!   (held in the host, not released inside the window);
+//! - X_O, capacity lost by oxygen release after activation (drives the voltage fade);
+//! - h ∈ [−1, 1], hysteresis state of the anionic gallery.
+//!
+//! Laws (f = F/RT, σ the logistic function, U the local open-circuit potential at the particle
+//! surface averaged over the electrode):
+//!
+//! - activation `dX_l/dt = −k_act X_l σ((U − U_act)/w_act)`; of the activated capacity the
+//!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
+//!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
+//!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
+//! - oxygen release `r_O = k_O ρ X_a σ((U − U_O)/w_O)`, `dX_O/dt = r_O`, with ρ the
+//!   reactivity of the exposed particle surface (1 for a bare surface; the interphase model
+//!   lowers it as a passivating film forms and raises it with flooded crack surface);
+//! - hysteresis (Axen et al., J. Energy Storage 2022, doi:10.1016/j.est.2022.103985, in
+//!   the form `dh/dt = S (1 ∓ h)`): `dh/dt = κ_h (−i − |i| h)/Q_1`, i the applied current
+//!   density (positive on discharge), Q_1 the charge of one lithium per formula unit per
+//!   electrode area, so h → +1 on charge and −1 on discharge after about 1/κ_h lithium;
+//! - the anionic gallery's standard potential `U0_a = U_mid + h ΔU_h/2 − β X_O`, and every
+//!   cationic gallery shifts by `−β X_O` (transition-metal migration after oxygen loss).
+
+/// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
+/// per formula unit of the host, rates per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnionRedox {
+    /// Mid-hysteresis standard potential U_mid of the anionic gallery \[V\].
+    pub standard_potential_v: f64,
+    /// Width ω of the anionic gallery \[-\].
+    pub omega: f64,
+    /// Hysteresis ΔU_h: standard potential on charge minus that on discharge \[V\].
+    pub hysteresis_v: f64,
+    /// Hysteresis rate κ_h \[-\]: h relaxes over 1/κ_h lithium per formula unit passed.
+    pub hysteresis_rate: f64,
+    /// Capacity the lattice oxygen can give, X_O,max = X_a + X_l at the start \[Li/f.u.\].
+    pub lattice_capacity: f64,
+    /// Active anionic capacity X_a at the start \[Li/f.u.\] (the rest is latent).
+    pub initial_active_capacity: f64,
+    /// Activation rate k_act \[1/s\] at full onset.
+    pub activation_rate_1_s: f64,
+    /// Onset potential U_act of activation \[V\].
+    pub activation_potential_v: f64,
+    /// Width w_act of the activation onset \[V\].
+    pub activation_width_v: f64,
+    /// Fraction φ_irr of activated capacity lost at activation \[-\].
+    pub irreversible_fraction: f64,
+    /// Oxygen-release rate k_O \[1/s\] at full onset on a bare surface.
+    pub oxygen_loss_rate_1_s: f64,
+    /// Onset potential U_O of oxygen release \[V\].
+    pub oxygen_loss_potential_v: f64,
+    /// Width w_O of the oxygen-release onset \[V\].
+    pub oxygen_loss_width_v: f64,
+    /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
+    /// released \[V per Li/f.u.\].
+    pub fade_v_per_li: f64,
+}
+
+impl AnionRedox {
+    /// Checks ranges. `cationic_capacity` is the summed capacity of the cationic galleries and
+    /// `lithium_max` the host's lithium per formula unit at c_max; the anionic capacity cannot
+    /// exceed what the lattice has left after the cations. Returns (key, message).
+    pub fn validate(
+        &self,
+        cationic_capacity: f64,
+        lithium_max: f64,
+    ) -> Result<(), (&'static str, String)> {
+        let positive = |key: &'static str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err((key, format!("expected a positive number, found {v}")))
+            }
+        };
+        let non_negative = |key: &'static str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err((key, format!("expected a number ≥ 0, found {v}")))
+            }
+        };
+        let finite = |key: &'static str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err((key, format!("expected a finite number, found {v}")))
+            }
+        };
+        finite("standard_potential_V", self.standard_potential_v)?;
+        positive("omega", self.omega)?;
+        non_negative("hysteresis_V", self.hysteresis_v)?;
+        non_negative("hysteresis_rate", self.hysteresis_rate)?;
+        non_negative("lattice_capacity", self.lattice_capacity)?;
+        let room = lithium_max - cationic_capacity;
+        if self.lattice_capacity > room + 1e-12 {
+            return Err((
+                "lattice_capacity",
+                format!(
+                    "expected at most {room} lithium per formula unit: the host holds {lithium_max} and the cationic galleries already take {cationic_capacity}; found {}",
+                    self.lattice_capacity
+                ),
+            ));
+        }
+        non_negative("initial_active_capacity", self.initial_active_capacity)?;
+        if self.initial_active_capacity > self.lattice_capacity {
+            return Err((
+                "initial_active_capacity",
+                format!(
+                    "expected at most lattice_capacity = {}, found {}",
+                    self.lattice_capacity, self.initial_active_capacity
+                ),
+            ));
+        }
+        non_negative("activation_rate_per_s", self.activation_rate_1_s)?;
+        finite("activation_potential_V", self.activation_potential_v)?;
+        positive("activation_width_V", self.activation_width_v)?;
+        if !(self.irreversible_fraction.is_finite()
+            && (0.0..=1.0).contains(&self.irreversible_fraction))
+        {
+            return Err((
+                "irreversible_fraction",
+                format!(
+                    "expected a fraction in [0, 1], found {}",
+                    self.irreversible_fraction
+                ),
+            ));
+        }
+        non_negative("oxygen_loss_rate_per_s", self.oxygen_loss_rate_1_s)?;
+        finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
+        positive("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
+        non_negative("fade_V_per_Li", self.fade_v_per_li)?;
+        Ok(())
+    }
+
+    /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − β X_O \[V\].
+    #[inline]
+    pub fn gallery_potential(&self, h: f64, x_o: f64) -> f64 {
+        self.standard_potential_v + 0.5 * self.hysteresis_v * h - self.fade_v_per_li * x_o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lro() -> AnionRedox {
+        AnionRedox {
+            standard_potential_v: 3.6,
+            omega: 2.0,
+            hysteresis_v: 0.6,
+            hysteresis_rate: 8.0,
+            lattice_capacity: 0.9,
+            initial_active_capacity: 0.05,
+            activation_rate_1_s: 1e-4,
+            activation_potential_v: 4.1,
+            activation_width_v: 0.03,
+            irreversible_fraction: 0.4,
+            oxygen_loss_rate_1_s: 1e-7,
+            oxygen_loss_potential_v: 4.2,
+            oxygen_loss_width_v: 0.05,
+            fade_v_per_li: 1.0,
+        }
+    }
+
+    #[test]
+    fn the_lattice_bounds_the_anionic_capacity() {
+        assert!(lro().validate(1.0, 2.0).is_ok());
+        let too_big = AnionRedox {
+            lattice_capacity: 1.2,
+            ..lro()
+        };
+        let (key, message) = too_big.validate(1.0, 2.0).unwrap_err();
+        assert_eq!(key, "lattice_capacity");
+        assert!(message.contains("at most 1"), "{message}");
+        let negative_rate = AnionRedox {
+            oxygen_loss_rate_1_s: -1.0,
+            ..lro()
+        };
+        assert_eq!(
+            negative_rate.validate(1.0, 2.0).unwrap_err().0,
+            "oxygen_loss_rate_per_s"
+        );
+    }
+
+    #[test]
+    fn hysteresis_and_fade_shift_the_gallery() {
+        let a = lro();
+        assert!((a.gallery_potential(1.0, 0.0) - 3.9).abs() < 1e-12);
+        assert!((a.gallery_potential(-1.0, 0.0) - 3.3).abs() < 1e-12);
+        assert!((a.gallery_potential(0.0, 0.1) - 3.5).abs() < 1e-12);
+    }
+}

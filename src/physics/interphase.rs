@@ -1,0 +1,278 @@
+//! The cathode/electrolyte interphase (CEI): a film of thickness δ on the active particles that
+//! grows by oxidative decomposition of the electrolyte, limited by how electrons (or, for a
+//! liquid, solvent) cross the film; its growth current is charge that is never returned.
+//!
+//! Electrolyte oxidation needs the electrode's electrons at the film's outer surface. Per unit
+//! particle surface, the decomposition current density (anodic, A/m²) is
+//!
+//! `j_side = (σ_e/δ) w softplus(η/w) + (j_t e^{−δ/λ} + k_s/δ) σ(η/w)`, `η = φ_s − φ_e − U_ox`,
+//!
+//! - `σ_e/δ`: electron migration through a film whose electronic conductivity follows from the
+//!   mole fraction x_e of electronically conducting decomposition products by percolation,
+//!   `σ_e = σ_0 ((x_e − x_c)/(1 − x_c))^t` for x_e > x_c and 0 below (Stauffer & Aharony,
+//!   Introduction to Percolation Theory, 1994; threshold x_c ≈ 0.16, the Scher–Zallen critical
+//!   volume fraction for 3D continuum percolation, Scher & Zallen, J. Chem. Phys. 53 (1970)
+//!   3759; exponent t ≈ 2). A mixed conducting film (x_e above x_c: the LCO or NCM / Li6PS5Cl
+//!   interphases with 16–34 % conducting products, Wu 2022) grows as √t without bound;
+//! - `j_t e^{−δ/λ}`: electron tunnelling through an insulating film (Tang, Lu & Newman, J.
+//!   Electrochem. Soc. 159 (2012) A1775; Single et al., ChemSusChem 11 (2018) 1950): the only
+//!   path when x_e = 0 (Li2RuO3 / Li6PS5Cl, Wu 2022's DFT table), so the film thickens
+//!   logarithmically and effectively stops after a few nanometres;
+//! - `k_s/δ`: solvent diffusion through a porous film (liquid electrolytes only; Single et al.
+//!   2018), a non-passivating √t growth;
+//! - `σ(η/w)`, `w softplus(η/w)`: smooth onset of the oxidation above the electrolyte's
+//!   oxidation potential U_ox.
+//!
+//! Growth `dδ/dt = V_e j_side / F`, V_e the volume of products per mole of electrons.
+//!
+//! Interface resistance in series with the charge transfer,
+//! `R_int = R_nat e^{−(δ − δ_0)/δ_conv} + δ/κ_f` \[Ω m²\]: the as-mixed LRO/LPSCl contact
+//! carries a resistive native layer (a Li-depleted space-charge and interdiffusion layer of
+//! the uncoated oxide against the sulfide); the electrochemically formed interphase
+//! (Li3PO4, Li2SO4, LiCl-bearing: Li-ion conducting, electronically insulating, Wu 2022 XPS)
+//! consumes it as it forms, so R_int falls while the film grows and flattens when the growth
+//! stops. A film that keeps growing adds δ/κ_f without bound instead.
+
+/// Parameters of the interphase submodel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interphase {
+    /// Mole fraction x_e of electronically conducting products in the film \[-\].
+    pub electronic_conductor_fraction: f64,
+    /// Percolation threshold x_c \[-\].
+    pub percolation_threshold: f64,
+    /// Percolation exponent t \[-\].
+    pub percolation_exponent: f64,
+    /// Conductivity σ_0 of the conducting products \[S/m\].
+    pub conductor_conductivity_s_m: f64,
+    /// Tunnelling-limited current density j_t of a vanishing film \[A/m²\].
+    pub tunnelling_current_a_m2: f64,
+    /// Tunnelling decay length λ \[m\].
+    pub tunnelling_length_m: f64,
+    /// Solvent-diffusion coefficient k_s = F D_solv c_solv \[A/m\] (0 for a solid electrolyte).
+    pub solvent_diffusion_a_m: f64,
+    /// Oxidation potential U_ox of the electrolyte \[V vs Li/Li+\].
+    pub oxidation_potential_v: f64,
+    /// Onset width w \[V\].
+    pub onset_width_v: f64,
+    /// Product volume per mole of electrons V_e \[m³/mol\].
+    pub product_volume_m3_mol: f64,
+    /// Initial film thickness δ_0 \[m\].
+    pub initial_thickness_m: f64,
+    /// Ionic conductivity of the film κ_f \[S/m\].
+    pub ionic_conductivity_s_m: f64,
+    /// Resistance of the native layer at the start R_nat \[Ω m²\].
+    pub native_resistance_ohm_m2: f64,
+    /// Film growth that consumes the native layer by a factor e, δ_conv \[m\].
+    pub native_conversion_thickness_m: f64,
+}
+
+/// Side-reaction current density with its partial derivatives.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SideCurrent {
+    /// j_side \[A/m²\], anodic (positive = oxidation).
+    pub j: f64,
+    /// ∂j/∂δ \[A/m³\].
+    pub d_delta: f64,
+    /// ∂j/∂η \[A/(m² V)\] (η = Δφ − U_ox, so also ∂j/∂Δφ).
+    pub d_eta: f64,
+}
+
+impl Interphase {
+    /// Electronic conductivity of the film σ_e \[S/m\] from the percolation law.
+    pub fn electronic_conductivity_s_m(&self) -> f64 {
+        let (x, xc) = (
+            self.electronic_conductor_fraction,
+            self.percolation_threshold,
+        );
+        if x <= xc {
+            0.0
+        } else {
+            self.conductor_conductivity_s_m
+                * ((x - xc) / (1.0 - xc)).powf(self.percolation_exponent)
+        }
+    }
+
+    /// Side-reaction current density at film thickness `delta` \[m\] and interface potential
+    /// difference `dphi` \[V\], with `sigma_e` from [`Self::electronic_conductivity_s_m`].
+    #[inline]
+    pub fn side_current(&self, sigma_e: f64, delta: f64, dphi: f64) -> SideCurrent {
+        let w = self.onset_width_v;
+        let z = (dphi - self.oxidation_potential_v) / w;
+        let (sp, s) = crate::physics::msmr::softplus(z);
+        let (_, ds) = crate::physics::msmr::logistic(z);
+        let migration = sigma_e / delta;
+        let tunnel = self.tunnelling_current_a_m2 * (-delta / self.tunnelling_length_m).exp();
+        let solvent = self.solvent_diffusion_a_m / delta;
+        let other = tunnel + solvent;
+        SideCurrent {
+            j: migration * w * sp + other * s,
+            d_delta: -migration / delta * w * sp
+                + (-tunnel / self.tunnelling_length_m - solvent / delta) * s,
+            d_eta: migration * s + other * ds / w,
+        }
+    }
+
+    /// Transport conductance of the film at a 1 V drive, `σ_e·(1 V)/δ + j_t e^{−δ/λ} + k_s/δ`
+    /// \[A/m²\], and its derivative with respect to δ: how reactive the covered surface still
+    /// is. The oxygen-release law scales with its ratio to the fresh film's.
+    #[inline]
+    pub fn transport(&self, sigma_e: f64, delta: f64) -> (f64, f64) {
+        let tunnel = self.tunnelling_current_a_m2 * (-delta / self.tunnelling_length_m).exp();
+        let inv = (sigma_e + self.solvent_diffusion_a_m) / delta;
+        (
+            inv + tunnel,
+            -inv / delta - tunnel / self.tunnelling_length_m,
+        )
+    }
+
+    /// Interface resistance R_int(δ) \[Ω m²\] and dR/dδ \[Ω m\].
+    #[inline]
+    pub fn resistance(&self, delta: f64) -> (f64, f64) {
+        let native = self.native_resistance_ohm_m2
+            * (-(delta - self.initial_thickness_m) / self.native_conversion_thickness_m).exp();
+        (
+            native + delta / self.ionic_conductivity_s_m,
+            -native / self.native_conversion_thickness_m + 1.0 / self.ionic_conductivity_s_m,
+        )
+    }
+
+    /// Checks ranges; returns (key, message) of the first violation.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let positive = |key: &'static str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err((key, format!("expected a positive number, found {v}")))
+            }
+        };
+        let non_negative = |key: &'static str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err((key, format!("expected a number ≥ 0, found {v}")))
+            }
+        };
+        let x = self.electronic_conductor_fraction;
+        if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
+            return Err((
+                "electronic_conductor_fraction",
+                format!("expected a mole fraction in [0, 1], found {x}"),
+            ));
+        }
+        let xc = self.percolation_threshold;
+        if !(xc.is_finite() && xc > 0.0 && xc < 1.0) {
+            return Err((
+                "percolation_threshold",
+                format!("expected a fraction in (0, 1), found {xc}"),
+            ));
+        }
+        positive("percolation_exponent", self.percolation_exponent)?;
+        non_negative(
+            "conductor_conductivity_S_m",
+            self.conductor_conductivity_s_m,
+        )?;
+        non_negative("tunnelling_current_A_m2", self.tunnelling_current_a_m2)?;
+        positive("tunnelling_length_m", self.tunnelling_length_m)?;
+        non_negative("solvent_diffusion_A_m", self.solvent_diffusion_a_m)?;
+        if !self.oxidation_potential_v.is_finite() {
+            return Err((
+                "oxidation_potential_V",
+                format!(
+                    "expected a finite number, found {}",
+                    self.oxidation_potential_v
+                ),
+            ));
+        }
+        positive("onset_width_V", self.onset_width_v)?;
+        positive("product_volume_m3_mol", self.product_volume_m3_mol)?;
+        positive("initial_thickness_m", self.initial_thickness_m)?;
+        positive("ionic_conductivity_S_m", self.ionic_conductivity_s_m)?;
+        non_negative("native_resistance_ohm_m2", self.native_resistance_ohm_m2)?;
+        positive(
+            "native_conversion_thickness_m",
+            self.native_conversion_thickness_m,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn film(x_e: f64) -> Interphase {
+        Interphase {
+            electronic_conductor_fraction: x_e,
+            percolation_threshold: 0.16,
+            percolation_exponent: 2.0,
+            conductor_conductivity_s_m: 1e-6,
+            tunnelling_current_a_m2: 1e-3,
+            tunnelling_length_m: 0.5e-9,
+            solvent_diffusion_a_m: 0.0,
+            oxidation_potential_v: 2.5,
+            onset_width_v: 0.1,
+            product_volume_m3_mol: 2.9e-5,
+            initial_thickness_m: 1e-9,
+            ionic_conductivity_s_m: 1e-7,
+            native_resistance_ohm_m2: 0.1,
+            native_conversion_thickness_m: 2e-9,
+        }
+    }
+
+    #[test]
+    fn percolation_switches_on_above_the_threshold() {
+        assert_eq!(film(0.0).electronic_conductivity_s_m(), 0.0);
+        assert_eq!(film(0.16).electronic_conductivity_s_m(), 0.0);
+        let s = film(0.336).electronic_conductivity_s_m();
+        let expected = 1e-6 * ((0.336f64 - 0.16) / 0.84).powi(2);
+        assert!((s - expected).abs() < 1e-20);
+    }
+
+    #[test]
+    fn side_current_derivatives_match_finite_differences() {
+        for x_e in [0.0, 0.336] {
+            let mut f = film(x_e);
+            f.solvent_diffusion_a_m = 1e-12;
+            let s = f.electronic_conductivity_s_m();
+            let (d, v) = (3e-9, 2.62);
+            let c = f.side_current(s, d, v);
+            let h = 1e-13;
+            let fd_d = (f.side_current(s, d + h, v).j - f.side_current(s, d - h, v).j) / (2.0 * h);
+            assert!(
+                (fd_d - c.d_delta).abs() < 1e-6 * c.d_delta.abs(),
+                "{fd_d} {}",
+                c.d_delta
+            );
+            let hv = 1e-6;
+            let fd_v =
+                (f.side_current(s, d, v + hv).j - f.side_current(s, d, v - hv).j) / (2.0 * hv);
+            assert!((fd_v - c.d_eta).abs() < 1e-6 * c.d_eta.abs().max(1e-30));
+            let (t, dt) = f.transport(s, d);
+            let fd_t = (f.transport(s, d + h).0 - f.transport(s, d - h).0) / (2.0 * h);
+            assert!(t > 0.0 && (fd_t - dt).abs() < 1e-6 * dt.abs());
+            let (r, dr) = f.resistance(d);
+            let fd_r = (f.resistance(d + h).0 - f.resistance(d - h).0) / (2.0 * h);
+            assert!(r > 0.0 && (fd_r - dr).abs() < 1e-6 * dr.abs());
+        }
+    }
+
+    #[test]
+    fn the_native_layer_gives_way_to_the_film() {
+        let f = film(0.0);
+        let (r0, _) = f.resistance(f.initial_thickness_m);
+        let (r1, _) = f.resistance(f.initial_thickness_m + 6e-9);
+        assert!(
+            r1 < r0,
+            "the resistance falls while the native layer converts"
+        );
+    }
+
+    #[test]
+    fn out_of_range_fractions_are_rejected() {
+        assert_eq!(
+            film(1.2).validate().unwrap_err().0,
+            "electronic_conductor_fraction"
+        );
+        assert!(film(0.336).validate().is_ok());
+    }
+}

@@ -1,0 +1,387 @@
+//! The slow (degradation) states of the cathode, electrode-averaged, and their coupling to the
+//! cells: the side-reaction current of the interphase, activation and loss of the anionic
+//! capacity, hysteresis, cracking and the charge passed by the side reaction.
+//!
+//! The cathode is thin against its transport lengths at the rates studied (its reaction is
+//! nearly uniform in x), so one set of slow states serves the whole electrode; the rates that
+//! drive them are averages of the local rates over the cathode cells. The laws are those of
+//! [`crate::physics::anion_redox`], [`crate::physics::interphase`] and
+//! [`crate::physics::cracking`]; the state list is [`Slow`].
+//!
+//! Rows (⟨·⟩ the average over cathode cells, U_i the surface open-circuit potential,
+//! Δφ_i the interface potential difference, i the applied current density, |i|_ε a smooth
+//! absolute value):
+//!
+//! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
+//! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
+//!   `X_O' = r_O`, `r_O = k_O ρ X_a ⟨σ_O(U)⟩`;
+//! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
+//! - `Θ' = |i|_ε/Q_1`;
+//! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
+//! - `q_side' = a L ⟨j_side,total⟩/3600`;
+//!
+//! with the reactivity of the exposed surface `ρ = (T(δ) + w a_c T(δ_c))/T(δ_0)` (T the
+//! film's transport conductance, 1 without an interphase model), so oxygen release slows
+//! behind a passivating film and speeds up with flooded cracks.
+
+use super::layout::{Slow, SLOW_STATES};
+use super::P2dModel;
+use crate::constants::{FARADAY, SECONDS_PER_HOUR};
+use crate::numerics::assembly::JacobianSink;
+use crate::physics::anion_redox::AnionRedox;
+use crate::physics::cracking::Cracking;
+use crate::physics::interphase::Interphase;
+use crate::physics::msmr::logistic;
+
+/// Metres per nanometre: the film states are kept in nm so that IDA's tolerances see them.
+pub(crate) const NM: f64 = 1e-9;
+
+/// Smoothing of |i| \[A/m²\]: far below any current a cell is cycled at.
+const ABS_EPS: f64 = 1e-6;
+
+/// Crack surface floor a_ε in the crack-film thickness (keeps δ_c finite before cracks form).
+const CRACK_AREA_FLOOR: f64 = 1e-6;
+
+/// The slow-state submodels of a discretised cell.
+#[derive(Debug, Clone)]
+pub(crate) struct SlowModel {
+    pub anion: Option<AnionRedox>,
+    pub interphase: Option<Interphase>,
+    /// Electronic conductivity of the film from the percolation law \[S/m\].
+    pub sigma_e: f64,
+    /// Transport conductance of the fresh film T(δ_0) \[A/m²\].
+    pub transport_fresh: f64,
+    pub cracking: Option<Cracking>,
+    /// Charge of one lithium per formula unit per electrode area Q_1 \[C/m²\].
+    pub q1: f64,
+    /// a L: particle surface per electrode area \[-\].
+    pub surface_per_area: f64,
+}
+
+/// Smooth |i| − ε-offset: `sqrt(i² + ε²) − ε`, and its derivative.
+#[inline]
+fn smooth_abs(i: f64) -> (f64, f64) {
+    let r = (i * i + ABS_EPS * ABS_EPS).sqrt();
+    (r - ABS_EPS, i / r)
+}
+
+/// Film and crack quantities shared by every cell in one evaluation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SlowContext {
+    /// Film thickness δ \[m\].
+    pub delta: f64,
+    /// Wetted crack surface per original surface w a_c \[-\] and its derivative in Θ.
+    pub wet_area: f64,
+    pub d_wet_area_dthroughput: f64,
+    /// Crack-film thickness δ_c \[m\] and its derivatives in v_c (nm state) and Θ.
+    pub delta_c: f64,
+    pub d_delta_c_dvc: f64,
+    pub d_delta_c_dthroughput: f64,
+}
+
+/// The side-reaction current of one cell (main film plus wetted cracks, per original particle
+/// surface, anodic positive) and its partial derivatives.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CellSide {
+    /// Main-film part j_side(δ, Δφ) \[A/m²\].
+    pub main: f64,
+    pub main_d_dphi: f64,
+    /// ∂main/∂δ per nm.
+    pub main_d_film: f64,
+    /// Crack part j_side(δ_c, Δφ) per crack surface \[A/m²\] (not yet weighted by w a_c).
+    pub crack: f64,
+    pub crack_d_dphi: f64,
+    /// ∂crack/∂δ_c \[A/m³\].
+    pub crack_d_delta_c: f64,
+}
+
+impl CellSide {
+    /// The cell's total side current density `main + w a_c crack` \[A/m²\].
+    #[inline]
+    pub fn total(&self, ctx: &SlowContext) -> f64 {
+        self.main + ctx.wet_area * self.crack
+    }
+}
+
+/// Partials of a cell's total side current with respect to the unknowns it depends on.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SideTotalPartials {
+    pub d_dphi: f64,
+    pub d_film: f64,
+    pub d_crack_film: f64,
+    pub d_throughput: f64,
+}
+
+impl P2dModel {
+    /// The shared film and crack quantities of state `y` (model with slow states).
+    pub(crate) fn slow_context(&self, y: &[f64]) -> SlowContext {
+        let (Some(m), l) = (&self.slow, &self.layout) else {
+            return SlowContext::default();
+        };
+        let mut ctx = SlowContext::default();
+        let delta0 = m.interphase.map_or(0.0, |f| f.initial_thickness_m);
+        ctx.delta = y[l.slow(Slow::Film)] * NM;
+        if let Some(c) = &m.cracking {
+            let (a_c, da_c) = c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]);
+            ctx.wet_area = c.wetting * a_c;
+            ctx.d_wet_area_dthroughput = 0.5 * c.wetting * da_c;
+        }
+        let vc = y[l.slow(Slow::CrackFilm)] * NM;
+        let denominator = ctx.wet_area + CRACK_AREA_FLOOR;
+        ctx.delta_c = delta0 + vc / denominator;
+        ctx.d_delta_c_dvc = NM / denominator;
+        ctx.d_delta_c_dthroughput = -vc / (denominator * denominator) * ctx.d_wet_area_dthroughput;
+        ctx
+    }
+
+    /// The side-reaction current of cathode cell i (zero without an interphase model).
+    #[inline]
+    pub(crate) fn cell_side(&self, y: &[f64], i: usize, ctx: &SlowContext) -> CellSide {
+        let Some(film) = self.slow.as_ref().and_then(|m| m.interphase) else {
+            return CellSide::default();
+        };
+        let sigma_e = self.slow.as_ref().map_or(0.0, |m| m.sigma_e);
+        let dphi = y[self.layout.dphi(i)];
+        let main = film.side_current(sigma_e, ctx.delta, dphi);
+        let crack = if ctx.wet_area > 0.0 {
+            film.side_current(sigma_e, ctx.delta_c, dphi)
+        } else {
+            Default::default()
+        };
+        CellSide {
+            main: main.j,
+            main_d_dphi: main.d_eta,
+            main_d_film: main.d_delta * NM,
+            crack: crack.j,
+            crack_d_dphi: crack.d_eta,
+            crack_d_delta_c: crack.d_delta,
+        }
+    }
+
+    /// Partials of [`CellSide::total`].
+    #[inline]
+    pub(crate) fn side_partials(side: &CellSide, ctx: &SlowContext) -> SideTotalPartials {
+        SideTotalPartials {
+            d_dphi: side.main_d_dphi + ctx.wet_area * side.crack_d_dphi,
+            d_film: side.main_d_film,
+            d_crack_film: ctx.wet_area * side.crack_d_delta_c * ctx.d_delta_c_dvc,
+            d_throughput: ctx.d_wet_area_dthroughput * side.crack
+                + ctx.wet_area * side.crack_d_delta_c * ctx.d_delta_c_dthroughput,
+        }
+    }
+
+    /// Surface open-circuit potential of cell i for the onset laws: the MSMR unknown.
+    #[inline]
+    fn onset_potential(&self, y: &[f64], i: usize) -> f64 {
+        y[self.layout.u(i)]
+    }
+
+    /// Reactivity ρ of the exposed surface and its partials in (δ, v_c, Θ) (nm, nm, Li/f.u.).
+    fn reactivity(&self, ctx: &SlowContext) -> (f64, [f64; 3]) {
+        let Some(m) = &self.slow else {
+            return (1.0, [0.0; 3]);
+        };
+        match &m.interphase {
+            Some(film) => {
+                let (t, dt) = film.transport(m.sigma_e, ctx.delta);
+                let (tc, dtc) = film.transport(m.sigma_e, ctx.delta_c);
+                let inv = 1.0 / m.transport_fresh;
+                (
+                    (t + ctx.wet_area * tc) * inv,
+                    [
+                        dt * NM * inv,
+                        ctx.wet_area * dtc * ctx.d_delta_c_dvc * inv,
+                        (ctx.d_wet_area_dthroughput * tc
+                            + ctx.wet_area * dtc * ctx.d_delta_c_dthroughput)
+                            * inv,
+                    ],
+                )
+            }
+            None => (1.0 + ctx.wet_area, [0.0, 0.0, ctx.d_wet_area_dthroughput]),
+        }
+    }
+
+    /// Residual rows of the slow states.
+    pub(crate) fn slow_residual(&self, y: &[f64], yp: &[f64], ctx: &SlowContext, r: &mut [f64]) {
+        let Some(m) = &self.slow else { return };
+        let l = &self.layout;
+        let idx = |s: Slow| l.slow(s);
+        let np = l.np as f64;
+        let i_app = y[l.i_app];
+        let (abs_i, _) = smooth_abs(i_app);
+
+        // Side reaction and film growth.
+        let mut main = 0.0;
+        let mut crack = 0.0;
+        let mut total = 0.0;
+        for i in 0..l.np {
+            let side = self.cell_side(y, i, ctx);
+            main += side.main;
+            crack += side.crack;
+            total += side.total(ctx);
+        }
+        let (main, crack, total) = (main / np, crack / np, total / np);
+        let growth = m
+            .interphase
+            .map_or(0.0, |f| f.product_volume_m3_mol / FARADAY / NM);
+        r[idx(Slow::Film)] = yp[idx(Slow::Film)] - growth * main;
+        r[idx(Slow::CrackFilm)] = yp[idx(Slow::CrackFilm)] - growth * ctx.wet_area * crack;
+        r[idx(Slow::SideCharge)] =
+            yp[idx(Slow::SideCharge)] - m.surface_per_area * total / SECONDS_PER_HOUR;
+        r[idx(Slow::Throughput)] = yp[idx(Slow::Throughput)] - abs_i / m.q1;
+
+        // Anion redox.
+        match &m.anion {
+            Some(a) => {
+                let h = y[idx(Slow::Hysteresis)];
+                r[idx(Slow::Hysteresis)] =
+                    yp[idx(Slow::Hysteresis)] - a.hysteresis_rate * (-i_app - abs_i * h) / m.q1;
+                let (mut s_act, mut s_o) = (0.0, 0.0);
+                for i in 0..l.np {
+                    let u = self.onset_potential(y, i);
+                    s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
+                    s_o += logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0;
+                }
+                let (s_act, s_o) = (s_act / np, s_o / np);
+                let (rho, _) = self.reactivity(ctx);
+                let x_l = y[idx(Slow::LatentAnionic)];
+                let x_a = y[idx(Slow::ActiveAnionic)];
+                let activation = a.activation_rate_1_s * x_l * s_act;
+                let release = a.oxygen_loss_rate_1_s * rho * x_a * s_o;
+                r[idx(Slow::LatentAnionic)] = yp[idx(Slow::LatentAnionic)] + activation;
+                r[idx(Slow::ActiveAnionic)] = yp[idx(Slow::ActiveAnionic)]
+                    - (1.0 - a.irreversible_fraction) * activation
+                    + release;
+                r[idx(Slow::OxygenLost)] = yp[idx(Slow::OxygenLost)] - release;
+            }
+            None => {
+                for s in [
+                    Slow::Hysteresis,
+                    Slow::LatentAnionic,
+                    Slow::ActiveAnionic,
+                    Slow::OxygenLost,
+                ] {
+                    r[idx(s)] = yp[idx(s)];
+                }
+            }
+        }
+    }
+
+    /// Jacobian rows of the slow states (fixed entry order for a given model).
+    pub(crate) fn slow_jacobian<S: JacobianSink>(
+        &self,
+        c_j: f64,
+        y: &[f64],
+        ctx: &SlowContext,
+        sink: &mut S,
+    ) {
+        let Some(m) = &self.slow else { return };
+        let l = &self.layout;
+        let idx = |s: Slow| l.slow(s);
+        let np = l.np as f64;
+        let i_app = y[l.i_app];
+        let (abs_i, d_abs_i) = smooth_abs(i_app);
+        for s in SLOW_ORDER {
+            let row = l.slow(s);
+            sink.add(row, row, c_j);
+        }
+
+        if let Some(film) = &m.interphase {
+            let growth = film.product_volume_m3_mol / FARADAY / NM;
+            let mut d_main_film = 0.0;
+            let mut crack = 0.0;
+            let mut d_crack_vc = 0.0;
+            let mut d_crack_thr = 0.0;
+            let mut total = SideTotalPartials::default();
+            let (rf, rc, rq) = (idx(Slow::Film), idx(Slow::CrackFilm), idx(Slow::SideCharge));
+            let q_scale = m.surface_per_area / SECONDS_PER_HOUR / np;
+            for i in 0..l.np {
+                let side = self.cell_side(y, i, ctx);
+                let p = Self::side_partials(&side, ctx);
+                let dphi = l.dphi(i);
+                sink.add(rf, dphi, -growth * side.main_d_dphi / np);
+                sink.add(rc, dphi, -growth * ctx.wet_area * side.crack_d_dphi / np);
+                sink.add(rq, dphi, -q_scale * p.d_dphi);
+                d_main_film += side.main_d_film;
+                crack += side.crack;
+                d_crack_vc += side.crack_d_delta_c * ctx.d_delta_c_dvc;
+                d_crack_thr += side.crack_d_delta_c * ctx.d_delta_c_dthroughput;
+                total.d_film += p.d_film;
+                total.d_crack_film += p.d_crack_film;
+                total.d_throughput += p.d_throughput;
+            }
+            sink.add(rf, rf, -growth * d_main_film / np);
+            sink.add(rc, rc, -growth * ctx.wet_area * d_crack_vc / np);
+            sink.add(
+                rc,
+                idx(Slow::Throughput),
+                -growth * (ctx.d_wet_area_dthroughput * crack + ctx.wet_area * d_crack_thr) / np,
+            );
+            sink.add(rq, idx(Slow::Film), -q_scale * total.d_film);
+            sink.add(rq, idx(Slow::CrackFilm), -q_scale * total.d_crack_film);
+            sink.add(rq, idx(Slow::Throughput), -q_scale * total.d_throughput);
+        }
+        sink.add(idx(Slow::Throughput), l.i_app, -d_abs_i / m.q1);
+
+        if let Some(a) = &m.anion {
+            let rh = idx(Slow::Hysteresis);
+            let h = y[rh];
+            sink.add(rh, rh, a.hysteresis_rate * abs_i / m.q1);
+            sink.add(
+                rh,
+                l.i_app,
+                -a.hysteresis_rate * (-1.0 - d_abs_i * h) / m.q1,
+            );
+            let x_l = y[idx(Slow::LatentAnionic)];
+            let x_a = y[idx(Slow::ActiveAnionic)];
+            let (rho, d_rho) = self.reactivity(ctx);
+            let (mut s_act, mut s_o) = (0.0, 0.0);
+            let (rl, ra, ro) = (
+                idx(Slow::LatentAnionic),
+                idx(Slow::ActiveAnionic),
+                idx(Slow::OxygenLost),
+            );
+            let keep = 1.0 - a.irreversible_fraction;
+            for i in 0..l.np {
+                let u = self.onset_potential(y, i);
+                let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
+                let (so, dso) = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v);
+                s_act += sa;
+                s_o += so;
+                let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
+                let d_rel = a.oxygen_loss_rate_1_s * rho * x_a * dso / a.oxygen_loss_width_v / np;
+                let col = l.u(i);
+                sink.add(rl, col, d_act);
+                sink.add(ra, col, -keep * d_act + d_rel);
+                sink.add(ro, col, -d_rel);
+            }
+            let (s_act, s_o) = (s_act / np, s_o / np);
+            let k_act = a.activation_rate_1_s * s_act;
+            let k_rel = a.oxygen_loss_rate_1_s * s_o;
+            sink.add(rl, rl, k_act);
+            sink.add(ra, rl, -keep * k_act);
+            sink.add(ra, ra, k_rel * rho);
+            sink.add(ro, ra, -k_rel * rho);
+            for (col, d) in [
+                (idx(Slow::Film), d_rho[0]),
+                (idx(Slow::CrackFilm), d_rho[1]),
+                (idx(Slow::Throughput), d_rho[2]),
+            ] {
+                sink.add(ra, col, k_rel * x_a * d);
+                sink.add(ro, col, -k_rel * x_a * d);
+            }
+        }
+    }
+}
+
+/// The slow states in layout order.
+const SLOW_ORDER: [Slow; SLOW_STATES] = [
+    Slow::Hysteresis,
+    Slow::ActiveAnionic,
+    Slow::LatentAnionic,
+    Slow::OxygenLost,
+    Slow::Film,
+    Slow::Throughput,
+    Slow::CrackFilm,
+    Slow::SideCharge,
+];

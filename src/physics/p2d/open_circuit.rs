@@ -1,0 +1,142 @@
+//! The cathode's open-circuit potential in the discretised model: a function of the surface
+//! stoichiometry, or MSMR galleries whose surface potential U is an unknown per cathode cell
+//! (see [`crate::physics::msmr`]).
+//!
+//! MSMR row of cell i (lithium per formula unit):
+//! `x_fixed + Σ_j X_j s_j(U_i) − x_max θ_surf,i = 0`, with the cationic galleries shifted by
+//! the voltage fade `−β X_O`, the anionic gallery of capacity X_a at
+//! `U0_a = U_mid + h ΔU_h/2 − β X_O`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
+//! no gallery releases (lattice lithium outside the galleries and the latent anionic capacity).
+//!
+//! With MSMR the exchange current uses the accessible occupancy ō = Σ_j X_j s_j / (X_cat + X_a)
+//! in place of θ: `j0 = k c_e^½ c_max (ō (1 − ō))^½`.
+
+use super::layout::Slow;
+use super::P2dModel;
+use crate::physics::anion_redox::AnionRedox;
+use crate::physics::material::MaterialFunction;
+use crate::physics::msmr::{occupancy, Gallery};
+
+/// The open-circuit model of the discretised cathode.
+#[derive(Debug, Clone)]
+pub(crate) enum OcpModel {
+    /// U(θ_surf).
+    Function(MaterialFunction),
+    /// MSMR galleries.
+    Msmr(MsmrModel),
+}
+
+/// MSMR galleries of the cathode host.
+#[derive(Debug, Clone)]
+pub(crate) struct MsmrModel {
+    /// Lithium per formula unit at c_max.
+    pub x_max: f64,
+    pub cationic: Vec<Gallery>,
+    /// Summed cationic capacity X_cat.
+    pub x_cat: f64,
+    pub anion: Option<AnionRedox>,
+}
+
+/// Filled accessible sites Σ_j X_j s_j(U) at one surface with its partials.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct GalleryFill {
+    /// Σ X_j s_j \[Li/f.u.\].
+    pub filled: f64,
+    /// ∂/∂U.
+    pub d_u: f64,
+    /// ∂/∂X_a (= s_a).
+    pub d_xa: f64,
+    /// ∂/∂h.
+    pub d_h: f64,
+    /// ∂/∂X_O.
+    pub d_xo: f64,
+    /// Accessible capacity X_cat + X_a.
+    pub capacity: f64,
+}
+
+/// Anion-redox slow states read from y (zeros without the submodel).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AnionState {
+    pub h: f64,
+    pub x_a: f64,
+    pub x_l: f64,
+    pub x_o: f64,
+}
+
+impl MsmrModel {
+    /// Gallery filling at potential `u` \[V\] for the anion state `s`, `f = F/RT`.
+    #[inline]
+    pub fn fill(&self, u: f64, s: &AnionState, f: f64) -> GalleryFill {
+        let fade = self.anion.map_or(0.0, |a| a.fade_v_per_li);
+        let shift = -fade * s.x_o;
+        let mut out = GalleryFill {
+            capacity: self.x_cat,
+            ..GalleryFill::default()
+        };
+        for g in &self.cationic {
+            let (occ, d_u, d_u0) = occupancy(u, g.standard_potential_v + shift, g.omega, f);
+            out.filled += g.capacity * occ;
+            out.d_u += g.capacity * d_u;
+            out.d_xo += g.capacity * d_u0 * (-fade);
+        }
+        if let Some(a) = &self.anion {
+            let u0 = a.gallery_potential(s.h, s.x_o);
+            let (occ, d_u, d_u0) = occupancy(u, u0, a.omega, f);
+            out.filled += s.x_a * occ;
+            out.d_u += s.x_a * d_u;
+            out.d_xa = occ;
+            out.d_h = s.x_a * d_u0 * 0.5 * a.hysteresis_v;
+            out.d_xo += s.x_a * d_u0 * (-fade);
+            out.capacity += s.x_a;
+        }
+        out
+    }
+
+    /// Lithium no gallery releases, x_fixed \[Li/f.u.\].
+    #[inline]
+    pub fn fixed_lithium(&self, s: &AnionState) -> f64 {
+        let lattice = self.anion.map_or(0.0, |a| a.lattice_capacity);
+        self.x_max - self.x_cat - lattice + s.x_l
+    }
+
+    /// The potential at which the host holds `x` lithium per formula unit (bisection; for
+    /// initial states only). `None` if x is outside what the galleries can hold.
+    pub fn potential_at(&self, x: f64, s: &AnionState, f: f64) -> Option<f64> {
+        let target = x - self.fixed_lithium(s);
+        let capacity = self.fill(0.0, s, f).capacity;
+        if !(target > 0.0 && target < capacity) {
+            return None;
+        }
+        let (mut lo, mut hi) = (-2.0, 8.0);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            // Filling falls with potential.
+            if self.fill(mid, s, f).filled > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo < 1e-13 {
+                break;
+            }
+        }
+        Some(0.5 * (lo + hi))
+    }
+}
+
+impl P2dModel {
+    /// The anion-redox states of `y`.
+    #[inline]
+    pub(crate) fn anion_state(&self, y: &[f64]) -> AnionState {
+        let l = &self.layout;
+        match (&self.ocp, l.has_slow()) {
+            (OcpModel::Msmr(m), true) if m.anion.is_some() => AnionState {
+                h: y[l.slow(Slow::Hysteresis)],
+                x_a: y[l.slow(Slow::ActiveAnionic)],
+                x_l: y[l.slow(Slow::LatentAnionic)],
+                x_o: y[l.slow(Slow::OxygenLost)],
+            },
+            _ => AnionState::default(),
+        }
+    }
+}
