@@ -65,7 +65,11 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
     let summary = std::fs::read_to_string(killed.join("summary.csv")).unwrap();
     assert!(summary.ends_with('\n'));
     for line in summary.lines() {
-        assert_eq!(line.split(',').count(), 13, "malformed row {line:?}");
+        assert_eq!(
+            line.split(',').count(),
+            asslb::output::SUMMARY_HEADER.split(',').count(),
+            "malformed row {line:?}"
+        );
     }
     let checkpoint = std::fs::read_to_string(killed.join("checkpoint.toml")).unwrap();
     let cycles_done: usize = checkpoint

@@ -22,6 +22,18 @@
 //! | `charge_energy_Wh` | W·h | energy taken on charge |
 //! | `discharge_energy_Wh` | W·h | energy delivered on discharge |
 //! | `end_time_s` | s | time at the end of the cycle, from the start of the run |
+//! | `interphase_thickness_nm` | nm | interphase (CEI) thickness at the end of the cycle |
+//! | `interface_resistance_ohm` | Ω | cathode/electrolyte interface resistance of the cell |
+//! | `anionic_capacity_mAh_g` | mA·h/g | active anionic (oxygen-redox) capacity |
+//! | `latent_anionic_capacity_mAh_g` | mA·h/g | anionic capacity not yet activated |
+//! | `oxygen_loss_mAh_g` | mA·h/g | anionic capacity lost by oxygen release since the start |
+//! | `voltage_fade_V` | V | downward shift of the open-circuit potential by oxygen loss |
+//! | `crack_area_ratio` | – | crack surface per original particle surface |
+//! | `side_reaction_charge_mAh_g` | mA·h/g | charge passed by the side reaction since the start |
+//! | `anionic_capacity_Ah`, `latent_anionic_capacity_Ah`, `oxygen_loss_Ah`, `side_reaction_charge_Ah` | A·h | the same in A·h |
+//!
+//! The degradation columns (from `interphase_thickness_nm` on) are the model's slow states at
+//! the end of the cycle; they are empty for a model without degradation submodels.
 //!
 //! An empty field means the value is not defined: the per-mass columns when no active-material
 //! mass was given, the efficiency and mean charge voltage of a cycle without a charge, the mean
@@ -33,6 +45,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::timeseries_csv::push_number;
+use crate::physics::p2d::DegradationState;
 use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
 
 /// File name of the per-cycle summary.
@@ -42,7 +55,13 @@ pub const SUMMARY_FILE: &str = "summary.csv";
 pub const SUMMARY_HEADER: &str = "cycle,charge_capacity_mAh_g,discharge_capacity_mAh_g,\
 coulombic_efficiency,mean_charge_voltage_V,mean_discharge_voltage_V,discharge_energy_Wh_kg,\
 capacity_retention,charge_capacity_Ah,discharge_capacity_Ah,charge_energy_Wh,\
-discharge_energy_Wh,end_time_s";
+discharge_energy_Wh,end_time_s,interphase_thickness_nm,interface_resistance_ohm,\
+anionic_capacity_mAh_g,latent_anionic_capacity_mAh_g,oxygen_loss_mAh_g,voltage_fade_V,\
+crack_area_ratio,side_reaction_charge_mAh_g,anionic_capacity_Ah,latent_anionic_capacity_Ah,\
+oxygen_loss_Ah,side_reaction_charge_Ah";
+
+/// Number of columns before the degradation columns.
+const CORE_COLUMNS: usize = 13;
 
 /// Writes `<dir>/summary.csv` as cycles end.
 ///
@@ -185,6 +204,27 @@ impl SummaryCsv {
                 push_number(line, v);
             }
         }
+        let d = summary.degradation;
+        let slow = |f: fn(&DegradationState) -> f64| d.as_ref().map_or(f64::NAN, f);
+        for v in [
+            slow(|d| d.interphase_thickness_nm),
+            slow(|d| d.interface_resistance_ohm),
+            per_mass(slow(|d| d.anionic_capacity_ah)),
+            per_mass(slow(|d| d.latent_anionic_capacity_ah)),
+            per_mass(slow(|d| d.oxygen_loss_ah)),
+            slow(|d| d.voltage_fade_v),
+            slow(|d| d.crack_area_ratio),
+            per_mass(slow(|d| d.side_reaction_charge_ah)),
+            slow(|d| d.anionic_capacity_ah),
+            slow(|d| d.latent_anionic_capacity_ah),
+            slow(|d| d.oxygen_loss_ah),
+            slow(|d| d.side_reaction_charge_ah),
+        ] {
+            line.push(',');
+            if v.is_finite() {
+                push_number(line, v);
+            }
+        }
         line.push('\n');
         if let Err(e) = self
             .file
@@ -231,6 +271,21 @@ fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<
                 )
             })
         };
+        // The degradation state, when its columns are filled (Ah columns for exactness).
+        let optional = |k: usize| field.get(k).and_then(|v| v.parse::<f64>().ok());
+        let c = CORE_COLUMNS;
+        let degradation = (|| {
+            Some(DegradationState {
+                interphase_thickness_nm: optional(c)?,
+                interface_resistance_ohm: optional(c + 1)?,
+                voltage_fade_v: optional(c + 5)?,
+                crack_area_ratio: optional(c + 6)?,
+                anionic_capacity_ah: optional(c + 8)?,
+                latent_anionic_capacity_ah: optional(c + 9)?,
+                oxygen_loss_ah: optional(c + 10)?,
+                side_reaction_charge_ah: optional(c + 11)?,
+            })
+        })();
         summaries.push(CycleSummary {
             cycle: number(0)? as usize,
             charge_capacity_ah: number(8)?,
@@ -238,6 +293,7 @@ fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<
             charge_energy_wh: number(10)?,
             discharge_energy_wh: number(11)?,
             end_time_s: number(12)?,
+            degradation,
         });
     }
     Ok((kept, rows, summaries))
@@ -270,6 +326,7 @@ mod tests {
             charge_energy_wh: charge_ah * 3.8,
             discharge_energy_wh: discharge_ah * 3.5,
             end_time_s: n as f64 * 7200.0,
+            degradation: None,
         }
     }
 
@@ -302,9 +359,22 @@ mod tests {
             "charge_energy_Wh",
             "discharge_energy_Wh",
             "end_time_s",
+            "interphase_thickness_nm",
+            "interface_resistance_ohm",
+            "anionic_capacity_mAh_g",
+            "latent_anionic_capacity_mAh_g",
+            "oxygen_loss_mAh_g",
+            "voltage_fade_V",
+            "crack_area_ratio",
+            "side_reaction_charge_mAh_g",
+            "anionic_capacity_Ah",
+            "latent_anionic_capacity_Ah",
+            "oxygen_loss_Ah",
+            "side_reaction_charge_Ah",
         ];
         let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
         assert_eq!(header, required);
+        assert_eq!(header[CORE_COLUMNS], "interphase_thickness_nm");
     }
 
     #[test]
@@ -323,7 +393,7 @@ mod tests {
         let path = csv.finish().unwrap();
         let rows = read(&path);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|r| r.len() == 13));
+        assert!(rows.iter().all(|r| r.len() == 25));
         let num = |name: &str| -> Vec<f64> {
             column(&rows, name)
                 .iter()
@@ -356,7 +426,7 @@ mod tests {
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
         csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
         let rows = read(&csv.finish().unwrap());
-        assert!(rows.iter().all(|r| r.len() == 13));
+        assert!(rows.iter().all(|r| r.len() == 25));
         for name in [
             "charge_capacity_mAh_g",
             "discharge_capacity_mAh_g",
@@ -370,6 +440,37 @@ mod tests {
         assert_eq!(column(&rows, "mean_charge_voltage_V")[1], "");
         assert_eq!(column(&rows, "mean_discharge_voltage_V")[0], "");
         assert_eq!(column(&rows, "charge_capacity_Ah")[0], "0.002");
+        // No degradation model: its columns are empty.
+        assert!(column(&rows, "interphase_thickness_nm")
+            .iter()
+            .all(String::is_empty));
+    }
+
+    #[test]
+    fn degradation_columns_round_trip_through_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5)).unwrap();
+        let state = DegradationState {
+            interphase_thickness_nm: 3.25,
+            interface_resistance_ohm: 61.5,
+            anionic_capacity_ah: 0.9e-3,
+            latent_anionic_capacity_ah: 0.1e-3,
+            oxygen_loss_ah: 0.01e-3,
+            voltage_fade_v: 0.012,
+            crack_area_ratio: 0.5,
+            side_reaction_charge_ah: 2e-5,
+        };
+        let mut c = cycle(1, 2.0e-3, 1.8e-3);
+        c.degradation = Some(state);
+        csv.write_cycle(&c).unwrap();
+        csv.write_cycle(&cycle(2, 2.0e-3, 1.8e-3)).unwrap();
+        let rows = read(&csv.finish().unwrap());
+        let anionic: f64 = column(&rows, "anionic_capacity_mAh_g")[0].parse().unwrap();
+        assert!((anionic - 90.0).abs() < 1e-9);
+        assert_eq!(column(&rows, "interface_resistance_ohm")[0], "61.5");
+        let back = read_summary(dir.path(), 2).unwrap();
+        assert_eq!(back[0].degradation, Some(state));
+        assert_eq!(back[1].degradation, None);
     }
 
     #[test]

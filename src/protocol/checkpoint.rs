@@ -120,6 +120,7 @@ mod tests {
                 charge_energy_wh: 1.8469267813568454e-3,
                 discharge_energy_wh: 1.5991230666194745e-3,
                 end_time_s: 6842.592478235036,
+                degradation: None,
             }),
             y: (0..50).map(|k| (k as f64 * 0.731).sin() / 3.0).collect(),
             yp: (0..50).map(|k| 1e-17 * (k as f64).exp()).collect(),

@@ -1,5 +1,8 @@
 //! Per-cycle figures of merit, accumulated step by step from the charge and energy the model
-//! integrates exactly (the delivered-charge and delivered-energy unknowns of the DAE).
+//! integrates exactly (the delivered-charge and delivered-energy unknowns of the DAE), and the
+//! model's slow (degradation) state at the end of the cycle.
+
+use crate::physics::p2d::DegradationState;
 
 /// What one cycle delivered and took.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -16,6 +19,10 @@ pub struct CycleSummary {
     pub discharge_energy_wh: f64,
     /// Time at the end of the cycle, from the start of the run \[s\].
     pub end_time_s: f64,
+    /// The model's degradation state at the end of the cycle (models with degradation
+    /// submodels only).
+    #[serde(default)]
+    pub degradation: Option<DegradationState>,
 }
 
 impl CycleSummary {
@@ -67,6 +74,7 @@ impl CycleSummary {
             charge_energy_wh: 0.0,
             discharge_energy_wh: 0.0,
             end_time_s: 0.0,
+            degradation: None,
         }
     }
 }

@@ -319,6 +319,7 @@ impl Simulation {
                     summary.last_cycle_steps.push(done);
                 }
                 figures.end_time_s = ida.t();
+                figures.degradation = ida.system().degradation_state(&y);
                 sink.cycle_finished(&figures)?;
                 summary.cycles = cycle;
                 summary.first_cycle.get_or_insert(figures);

@@ -374,6 +374,52 @@ impl P2dModel {
     }
 }
 
+/// The slow (degradation) state of the cell at one instant, in cell-level units: what
+/// `summary.csv` reports per cycle.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DegradationState {
+    /// Interphase thickness on the original particle surface δ \[nm\].
+    pub interphase_thickness_nm: f64,
+    /// Cathode/electrolyte interface resistance of the cell, R_int/(a L A) \[Ω\].
+    pub interface_resistance_ohm: f64,
+    /// Active anionic capacity X_a as a charge \[A·h\].
+    pub anionic_capacity_ah: f64,
+    /// Latent (not yet activated) anionic capacity X_l \[A·h\].
+    pub latent_anionic_capacity_ah: f64,
+    /// Capacity lost by oxygen release after activation X_O \[A·h\].
+    pub oxygen_loss_ah: f64,
+    /// Downward shift of the galleries by the fade law β X_O \[V\].
+    pub voltage_fade_v: f64,
+    /// Crack surface per original particle surface a_c \[-\].
+    pub crack_area_ratio: f64,
+    /// Charge passed by the side reaction since the start \[A·h\].
+    pub side_reaction_charge_ah: f64,
+}
+
+impl P2dModel {
+    /// The slow state of `y` in cell-level units, if the model carries slow states.
+    pub fn degradation_state(&self, y: &[f64]) -> Option<DegradationState> {
+        let m = self.slow.as_ref()?;
+        let l = &self.layout;
+        let ctx = self.slow_context(y);
+        let (r_int, _) = self.interface_resistance(&ctx);
+        let per_li_ah = m.q1 * self.area / SECONDS_PER_HOUR;
+        let beta = m.anion.map_or(0.0, |a| a.fade_v_per_li);
+        Some(DegradationState {
+            interphase_thickness_nm: y[l.slow(Slow::Film)],
+            interface_resistance_ohm: r_int / (m.surface_per_area * self.area),
+            anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)] * per_li_ah,
+            latent_anionic_capacity_ah: y[l.slow(Slow::LatentAnionic)] * per_li_ah,
+            oxygen_loss_ah: y[l.slow(Slow::OxygenLost)] * per_li_ah,
+            voltage_fade_v: beta * y[l.slow(Slow::OxygenLost)],
+            crack_area_ratio: m
+                .cracking
+                .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),
+            side_reaction_charge_ah: y[l.slow(Slow::SideCharge)] * self.area,
+        })
+    }
+}
+
 /// The slow states in layout order.
 const SLOW_ORDER: [Slow; SLOW_STATES] = [
     Slow::Hysteresis,

@@ -41,6 +41,7 @@ use crate::numerics::mesh::{MeshSettings, SphereMesh};
 use crate::physics::material::MaterialFunction;
 use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte};
 
+pub use degradation::DegradationState;
 use degradation::SlowModel;
 pub use layout::{Layout, Slow};
 use open_circuit::{MsmrModel, OcpModel};
