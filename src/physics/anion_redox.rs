@@ -17,9 +17,12 @@
 //!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
 //!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
 //!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
-//! - oxygen release `r_O = k_O ρ X_a σ((U − U_O)/w_O)`, `dX_O/dt = r_O`, with ρ the
-//!   reactivity of the exposed particle surface (1 for a bare surface; the interphase model
-//!   lowers it as a passivating film forms and raises it with flooded crack surface);
+//! - oxygen release `r_O = X_a ⟨σ((U − U_O)/w_O) (k_b + k_s j_side)⟩`, `dX_O/dt = r_O`: a
+//!   bulk part k_b (oxygen dimers trapped in the lattice, transition-metal migration: not
+//!   affected by the interface) and a surface part proportional to the local side-reaction
+//!   current density j_side of the interphase model (oxygen released where the electrolyte is
+//!   oxidised: it falls as a passivating film stops the side reaction and is sustained
+//!   against an electrolyte that keeps reacting, or on flooded crack surface);
 //! - hysteresis (Axen et al., J. Energy Storage 2022, doi:10.1016/j.est.2022.103985, in
 //!   the form `dh/dt = S (1 ∓ h)`): `dh/dt = κ_h (−i − |i| h)/Q_1`, i the applied current
 //!   density (positive on discharge), Q_1 the charge of one lithium per formula unit per
@@ -51,8 +54,10 @@ pub struct AnionRedox {
     pub activation_width_v: f64,
     /// Fraction φ_irr of activated capacity lost at activation \[-\].
     pub irreversible_fraction: f64,
-    /// Oxygen-release rate k_O \[1/s\] at full onset on a bare surface.
-    pub oxygen_loss_rate_1_s: f64,
+    /// Bulk oxygen-release rate k_b \[1/s\] at full onset.
+    pub oxygen_loss_bulk_rate_1_s: f64,
+    /// Surface oxygen release per side-reaction current density k_s \[1/s per A/m² = m²/C\].
+    pub oxygen_loss_surface_m2_c: f64,
     /// Onset potential U_O of oxygen release \[V\].
     pub oxygen_loss_potential_v: f64,
     /// Width w_O of the oxygen-release onset \[V\].
@@ -131,7 +136,8 @@ impl AnionRedox {
                 ),
             ));
         }
-        non_negative("oxygen_loss_rate_per_s", self.oxygen_loss_rate_1_s)?;
+        non_negative("oxygen_loss_bulk_rate_per_s", self.oxygen_loss_bulk_rate_1_s)?;
+        non_negative("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
         finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
         positive("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
         non_negative("fade_V_per_Li", self.fade_v_per_li)?;
@@ -161,7 +167,8 @@ mod tests {
             activation_potential_v: 4.1,
             activation_width_v: 0.03,
             irreversible_fraction: 0.4,
-            oxygen_loss_rate_1_s: 1e-7,
+            oxygen_loss_bulk_rate_1_s: 1e-8,
+            oxygen_loss_surface_m2_c: 1e-3,
             oxygen_loss_potential_v: 4.2,
             oxygen_loss_width_v: 0.05,
             fade_v_per_li: 1.0,
@@ -179,12 +186,12 @@ mod tests {
         assert_eq!(key, "lattice_capacity");
         assert!(message.contains("at most 1"), "{message}");
         let negative_rate = AnionRedox {
-            oxygen_loss_rate_1_s: -1.0,
+            oxygen_loss_bulk_rate_1_s: -1.0,
             ..lro()
         };
         assert_eq!(
             negative_rate.validate(1.0, 2.0).unwrap_err().0,
-            "oxygen_loss_rate_per_s"
+            "oxygen_loss_bulk_rate_per_s"
         );
     }
 

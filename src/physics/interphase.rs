@@ -112,19 +112,6 @@ impl Interphase {
         }
     }
 
-    /// Transport conductance of the film at a 1 V drive, `σ_e·(1 V)/δ + j_t e^{−δ/λ} + k_s/δ`
-    /// \[A/m²\], and its derivative with respect to δ: how reactive the covered surface still
-    /// is. The oxygen-release law scales with its ratio to the fresh film's.
-    #[inline]
-    pub fn transport(&self, sigma_e: f64, delta: f64) -> (f64, f64) {
-        let tunnel = self.tunnelling_current_a_m2 * (-delta / self.tunnelling_length_m).exp();
-        let inv = (sigma_e + self.solvent_diffusion_a_m) / delta;
-        (
-            inv + tunnel,
-            -inv / delta - tunnel / self.tunnelling_length_m,
-        )
-    }
-
     /// Interface resistance R_int(δ) \[Ω m²\] and dR/dδ \[Ω m\].
     #[inline]
     pub fn resistance(&self, delta: f64) -> (f64, f64) {
@@ -247,9 +234,6 @@ mod tests {
             let fd_v =
                 (f.side_current(s, d, v + hv).j - f.side_current(s, d, v - hv).j) / (2.0 * hv);
             assert!((fd_v - c.d_eta).abs() < 1e-6 * c.d_eta.abs().max(1e-30));
-            let (t, dt) = f.transport(s, d);
-            let fd_t = (f.transport(s, d + h).0 - f.transport(s, d - h).0) / (2.0 * h);
-            assert!(t > 0.0 && (fd_t - dt).abs() < 1e-6 * dt.abs());
             let (r, dr) = f.resistance(d);
             let fd_r = (f.resistance(d + h).0 - f.resistance(d - h).0) / (2.0 * h);
             assert!(r > 0.0 && (fd_r - dr).abs() < 1e-6 * dr.abs());

@@ -14,7 +14,8 @@
 //!
 //! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
 //! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
-//!   `X_O' = r_O`, `r_O = k_O ρ X_a ⟨σ_O(U)⟩`;
+//!   `X_O' = r_O`, `r_O = X_a ⟨σ_O(U) (k_b + k_s j_side,total)⟩` (bulk and surface oxygen
+//!   release; the surface part follows the local side-reaction current);
 //! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
@@ -49,8 +50,6 @@ pub(crate) struct SlowModel {
     pub interphase: Option<Interphase>,
     /// Electronic conductivity of the film from the percolation law \[S/m\].
     pub sigma_e: f64,
-    /// Transport conductance of the fresh film T(δ_0) \[A/m²\].
-    pub transport_fresh: f64,
     pub cracking: Option<Cracking>,
     /// Charge of one lithium per formula unit per electrode area Q_1 \[C/m²\].
     pub q1: f64,
@@ -176,31 +175,6 @@ impl P2dModel {
         y[self.layout.u(i)]
     }
 
-    /// Reactivity ρ of the exposed surface and its partials in (δ, v_c, Θ) (nm, nm, Li/f.u.).
-    fn reactivity(&self, ctx: &SlowContext) -> (f64, [f64; 3]) {
-        let Some(m) = &self.slow else {
-            return (1.0, [0.0; 3]);
-        };
-        match &m.interphase {
-            Some(film) => {
-                let (t, dt) = film.transport(m.sigma_e, ctx.delta);
-                let (tc, dtc) = film.transport(m.sigma_e, ctx.delta_c);
-                let inv = 1.0 / m.transport_fresh;
-                (
-                    (t + ctx.wet_area * tc) * inv,
-                    [
-                        dt * NM * inv,
-                        ctx.wet_area * dtc * ctx.d_delta_c_dvc * inv,
-                        (ctx.d_wet_area_dthroughput * tc
-                            + ctx.wet_area * dtc * ctx.d_delta_c_dthroughput)
-                            * inv,
-                    ],
-                )
-            }
-            None => (1.0 + ctx.wet_area, [0.0, 0.0, ctx.d_wet_area_dthroughput]),
-        }
-    }
-
     /// Residual rows of the slow states.
     pub(crate) fn slow_residual(&self, y: &[f64], yp: &[f64], ctx: &SlowContext, r: &mut [f64]) {
         let Some(m) = &self.slow else { return };
@@ -240,14 +214,15 @@ impl P2dModel {
                 for i in 0..l.np {
                     let u = self.onset_potential(y, i);
                     s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
-                    s_o += logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0;
+                    let side = self.cell_side(y, i, ctx).total(ctx);
+                    s_o += logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0
+                        * (a.oxygen_loss_bulk_rate_1_s + a.oxygen_loss_surface_m2_c * side);
                 }
                 let (s_act, s_o) = (s_act / np, s_o / np);
-                let (rho, _) = self.reactivity(ctx);
                 let x_l = y[idx(Slow::LatentAnionic)];
                 let x_a = y[idx(Slow::ActiveAnionic)];
                 let activation = a.activation_rate_1_s * x_l * s_act;
-                let release = a.oxygen_loss_rate_1_s * rho * x_a * s_o;
+                let release = x_a * s_o;
                 r[idx(Slow::LatentAnionic)] = yp[idx(Slow::LatentAnionic)] + activation;
                 r[idx(Slow::ActiveAnionic)] = yp[idx(Slow::ActiveAnionic)]
                     - (1.0 - a.irreversible_fraction) * activation
@@ -334,7 +309,6 @@ impl P2dModel {
             );
             let x_l = y[idx(Slow::LatentAnionic)];
             let x_a = y[idx(Slow::ActiveAnionic)];
-            let (rho, d_rho) = self.reactivity(ctx);
             let (mut s_act, mut s_o) = (0.0, 0.0);
             let (rl, ra, ro) = (
                 idx(Slow::LatentAnionic),
@@ -342,33 +316,48 @@ impl P2dModel {
                 idx(Slow::OxygenLost),
             );
             let keep = 1.0 - a.irreversible_fraction;
+            // Release partials in the film, crack-film and throughput states, summed over cells.
+            let mut d_slow = [0.0; 3];
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
                 let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
                 let (so, dso) = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v);
+                let side = self.cell_side(y, i, ctx);
+                let p = Self::side_partials(&side, ctx);
+                let k = a.oxygen_loss_bulk_rate_1_s + a.oxygen_loss_surface_m2_c * side.total(ctx);
                 s_act += sa;
-                s_o += so;
+                s_o += so * k;
                 let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
-                let d_rel = a.oxygen_loss_rate_1_s * rho * x_a * dso / a.oxygen_loss_width_v / np;
+                let d_rel = x_a * dso * k / a.oxygen_loss_width_v / np;
                 let col = l.u(i);
                 sink.add(rl, col, d_act);
                 sink.add(ra, col, -keep * d_act + d_rel);
                 sink.add(ro, col, -d_rel);
+                let ks = x_a * so * a.oxygen_loss_surface_m2_c / np;
+                if m.interphase.is_some() {
+                    let col = l.dphi(i);
+                    sink.add(ra, col, ks * p.d_dphi);
+                    sink.add(ro, col, -ks * p.d_dphi);
+                }
+                d_slow[0] += ks * p.d_film;
+                d_slow[1] += ks * p.d_crack_film;
+                d_slow[2] += ks * p.d_throughput;
             }
             let (s_act, s_o) = (s_act / np, s_o / np);
             let k_act = a.activation_rate_1_s * s_act;
-            let k_rel = a.oxygen_loss_rate_1_s * s_o;
             sink.add(rl, rl, k_act);
             sink.add(ra, rl, -keep * k_act);
-            sink.add(ra, ra, k_rel * rho);
-            sink.add(ro, ra, -k_rel * rho);
-            for (col, d) in [
-                (idx(Slow::Film), d_rho[0]),
-                (idx(Slow::CrackFilm), d_rho[1]),
-                (idx(Slow::Throughput), d_rho[2]),
-            ] {
-                sink.add(ra, col, k_rel * x_a * d);
-                sink.add(ro, col, -k_rel * x_a * d);
+            sink.add(ra, ra, s_o);
+            sink.add(ro, ra, -s_o);
+            if m.interphase.is_some() {
+                for (col, d) in [
+                    (idx(Slow::Film), d_slow[0]),
+                    (idx(Slow::CrackFilm), d_slow[1]),
+                    (idx(Slow::Throughput), d_slow[2]),
+                ] {
+                    sink.add(ra, col, d);
+                    sink.add(ro, col, -d);
+                }
             }
         }
     }

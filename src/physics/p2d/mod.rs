@@ -319,9 +319,6 @@ impl P2dModel {
                     anion: p.anion_redox,
                     interphase: p.interphase,
                     sigma_e,
-                    transport_fresh: p
-                        .interphase
-                        .map_or(1.0, |f| f.transport(sigma_e, f.initial_thickness_m).0),
                     cracking: p.cracking,
                     q1: FARADAY * pos.max_concentration_mol_m3 / x_max
                         * pos.active_material_volume_fraction
