@@ -30,6 +30,15 @@ pub struct Gallery {
 /// Written so that it neither overflows nor loses the tail for |f (U − U0)/ω| large.
 #[inline]
 pub fn occupancy(u: f64, u0: f64, omega: f64, f: f64) -> (f64, f64, f64) {
+    let (s, _, d_u, d_u0) = occupancy_pair(u, u0, omega, f);
+    (s, d_u, d_u0)
+}
+
+/// Like [`occupancy`], but also returns the vacancy `1 − s` computed without cancellation, so
+/// that a nearly full gallery keeps an accurate (non-zero) vacancy: `(s, 1 − s, ∂s/∂U,
+/// ∂s/∂U0)`.
+#[inline]
+pub fn occupancy_pair(u: f64, u0: f64, omega: f64, f: f64) -> (f64, f64, f64, f64) {
     let z = f * (u - u0) / omega;
     // s = 1/(1 + e^z) = e^{−z}/(1 + e^{−z}); pick the form with a non-positive exponent.
     let (s, one_minus_s) = if z >= 0.0 {
@@ -40,7 +49,7 @@ pub fn occupancy(u: f64, u0: f64, omega: f64, f: f64) -> (f64, f64, f64) {
         (1.0 / (1.0 + e), e / (1.0 + e))
     };
     let ds_du = -s * one_minus_s * f / omega;
-    (s, ds_du, -ds_du)
+    (s, one_minus_s, ds_du, -ds_du)
 }
 
 /// Logistic switch `σ(z) = 1/(1 + e^{−z})` with its derivative, overflow-safe. Used for the

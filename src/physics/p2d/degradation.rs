@@ -69,6 +69,8 @@ fn smooth_abs(i: f64) -> (f64, f64) {
 pub(crate) struct SlowContext {
     /// Film thickness δ \[m\].
     pub delta: f64,
+    /// Lithium throughput Θ \[Li per formula unit\].
+    pub throughput: f64,
     /// Wetted crack surface per original surface w a_c \[-\] and its derivative in Θ.
     pub wet_area: f64,
     pub d_wet_area_dthroughput: f64,
@@ -120,6 +122,7 @@ impl P2dModel {
         let mut ctx = SlowContext::default();
         let delta0 = m.interphase.map_or(0.0, |f| f.initial_thickness_m);
         ctx.delta = y[l.slow(Slow::Film)] * NM;
+        ctx.throughput = y[l.slow(Slow::Throughput)];
         if let Some(c) = &m.cracking {
             let (a_c, da_c) = c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]);
             ctx.wet_area = c.wetting * a_c;
@@ -391,7 +394,7 @@ impl P2dModel {
         let m = self.slow.as_ref()?;
         let l = &self.layout;
         let ctx = self.slow_context(y);
-        let (r_int, _) = self.interface_resistance(&ctx);
+        let (r_int, _, _) = self.interface_resistance(&ctx);
         let per_li_ah = m.q1 * self.area / SECONDS_PER_HOUR;
         let beta = m.anion.map_or(0.0, |a| a.fade_v_per_li);
         Some(DegradationState {

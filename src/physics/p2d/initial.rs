@@ -67,5 +67,51 @@ impl P2dModel {
         for i in 0..l.np {
             y[l.j(i)] = j;
         }
+        self.settle_cells(y);
+    }
+
+    /// Brings each cathode cell's local unknowns to its own equations at the current j: the
+    /// surface potential U to the MSMR equilibrium, then Δφ (and φ_s, keeping φ_e) to the
+    /// kinetics, by a few scalar Newton steps per cell. A current switched on a nearly full or
+    /// empty surface needs an overpotential of a few hundred millivolts at once, too far for
+    /// the consistent-initialisation Newton to find from the old values; from here it only
+    /// has to couple the cells. A cell whose equations cannot be evaluated is left as it was.
+    pub fn settle_cells(&self, y: &mut [f64]) {
+        let l = self.layout;
+        let ctx = self.slow_context(y);
+        for i in 0..l.np {
+            if let OcpModel::Msmr(msmr) = &self.ocp {
+                for _ in 0..20 {
+                    let Ok(row) = self.cell_msmr_row(y, i, msmr) else {
+                        break;
+                    };
+                    if row.d_u == 0.0 || !row.d_u.is_finite() {
+                        break;
+                    }
+                    // The logit is close to linear in U: undamped steps, capped at 0.2 V.
+                    let step = (-row.residual / row.d_u).clamp(-0.2, 0.2);
+                    y[l.u(i)] += step;
+                    if step.abs() < 1e-12 {
+                        break;
+                    }
+                }
+            }
+            let phi_e = y[l.phi_s(i)] - y[l.dphi(i)];
+            for _ in 0..30 {
+                let Ok(kin) = self.cell_kinetics(y, i, &ctx) else {
+                    break;
+                };
+                if kin.d_dphi == 0.0 || !kin.d_dphi.is_finite() {
+                    break;
+                }
+                // Butler–Volmer is convex in Δφ: cap the steps at 0.1 V.
+                let step = (-kin.residual / kin.d_dphi).clamp(-0.1, 0.1);
+                y[l.dphi(i)] += step;
+                if step.abs() < 1e-12 {
+                    break;
+                }
+            }
+            y[l.phi_s(i)] = phi_e + y[l.dphi(i)];
+        }
     }
 }

@@ -89,11 +89,12 @@ impl P2dModel {
             }
             if film {
                 sink.add(row, l.slow(Slow::Film), kin.d_film);
+                sink.add(row, l.slow(Slow::Throughput), kin.d_throughput);
             }
         }
         if let OcpModel::Msmr(msmr) = &self.ocp {
             for i in 0..np {
-                let m = self.cell_msmr_row(y, i, msmr);
+                let m = self.cell_msmr_row(y, i, msmr)?;
                 let row = l.u(i);
                 sink.add(row, row, m.d_u);
                 sink.add(row, l.theta(i, nr - 1), m.d_theta_last);

@@ -52,6 +52,8 @@ pub(super) struct CellKinetics {
     pub d_c_hat: f64,
     /// ∂R/∂δ per nm (interphase model).
     pub d_film: f64,
+    /// ∂R/∂Θ (interphase model).
+    pub d_throughput: f64,
     /// (dU/dθs, dj0/dθs, θs) for a function OCP.
     pub u_partials: Option<(f64, f64, SurfaceStoichiometry)>,
     /// Partials in the MSMR unknowns.
@@ -196,17 +198,17 @@ impl P2dModel {
         }
     }
 
-    /// Resistance in series with the charge transfer \[Ω m²\] and its derivative with
-    /// respect to the film state (per nm): the interphase model's R_int(δ), or the constant
-    /// film resistance.
+    /// Resistance in series with the charge transfer \[Ω m²\] and its derivatives with
+    /// respect to the film state (per nm) and the throughput state: the interphase model's
+    /// R_int(δ, Θ), or the constant film resistance.
     #[inline]
-    pub(super) fn interface_resistance(&self, ctx: &SlowContext) -> (f64, f64) {
+    pub(super) fn interface_resistance(&self, ctx: &SlowContext) -> (f64, f64, f64) {
         match self.slow.as_ref().and_then(|m| m.interphase) {
             Some(film) => {
-                let (r, dr) = film.resistance(ctx.delta);
-                (r, dr * NM)
+                let (r, dr, dr_dthr) = film.resistance(ctx.delta, ctx.throughput);
+                (r, dr * NM, dr_dthr)
             }
-            None => (self.r_film, 0.0),
+            None => (self.r_film, 0.0, 0.0),
         }
     }
 
@@ -227,7 +229,7 @@ impl P2dModel {
             ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
             ElectrolyteCoefficients::Binary(b) => (b.c0, c_hat),
         };
-        let (r_int, dr_int) = self.interface_resistance(ctx);
+        let (r_int, dr_int, dr_int_dthr) = self.interface_resistance(ctx);
         let mut out = CellKinetics::default();
         // Open-circuit potential, exchange current and their partials: (U, j0) and, per
         // unknown they depend on, (∂U, ∂j0).
@@ -250,22 +252,29 @@ impl P2dModel {
                 let u = y[l.u(i)];
                 let anion = self.anion_state(y);
                 let fill = msmr.fill(u, &anion, self.f);
-                let occ = fill.filled / fill.capacity;
-                if !(occ > 0.0 && occ < 1.0 && c_scale > 0.0) {
+                // G = ō (1 − ō) = a_f a_e / A² from filled and empty sites separately.
+                let inv = 1.0 / fill.capacity;
+                let g2 = fill.filled * fill.empty * inv * inv;
+                if !(g2 > 0.0 && fill.filled > 0.0 && fill.empty > 0.0 && c_scale > 0.0) {
                     return Err(format!(
-                        "cathode cell {i}: accessible occupancy {occ:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
+                        "cathode cell {i}: no accessible vacancy or lithium at the surface (filled {:.3e}, empty {:.3e} Li per formula unit) or electrolyte concentration {c_scale:.6} not positive",
+                        fill.filled, fill.empty
                     ));
                 }
-                let g = (occ * (1.0 - occ)).sqrt();
+                let g = g2.sqrt();
                 let ce = (c_e_ref * c_scale).sqrt();
                 let j0 = self.k_p * ce * self.c_max * g;
-                let dj0_docc = self.k_p * ce * self.c_max * (1.0 - 2.0 * occ) / (2.0 * g);
-                let inv = 1.0 / fill.capacity;
+                let dj0_dg2 = 0.5 * j0 / g2;
+                // ∂G for a change ∂a_f of the filled sites at fixed capacity (U, h, X_O).
+                let dg2_dfill = (fill.empty - fill.filled) * inv * inv;
+                // X_a adds capacity: ∂a_f = s_a, ∂a_e = 1 − s_a, ∂A = 1.
+                let dg2_dxa = (fill.empty * fill.d_xa + fill.filled * (1.0 - fill.d_xa)) * inv * inv
+                    - 2.0 * g2 * inv;
                 out.msmr_partials = Some(MsmrKineticsPartials {
-                    dj0_du: dj0_docc * fill.d_u * inv,
-                    dj0_dxa: dj0_docc * (fill.d_xa - occ) * inv,
-                    dj0_dh: dj0_docc * fill.d_h * inv,
-                    dj0_dxo: dj0_docc * fill.d_xo * inv,
+                    dj0_du: dj0_dg2 * dg2_dfill * fill.d_u,
+                    dj0_dxa: dj0_dg2 * dg2_dxa,
+                    dj0_dh: dj0_dg2 * dg2_dfill * fill.d_h,
+                    dj0_dxo: dj0_dg2 * dg2_dfill * fill.d_xo,
                     d_u: 0.0,
                     d_xa: 0.0,
                     d_h: 0.0,
@@ -285,6 +294,7 @@ impl P2dModel {
         out.d_j = 1.0 + dbv_deta * r_int;
         out.d_dphi = -dbv_deta;
         out.d_film = dbv_deta * j * dr_int;
+        out.d_throughput = dbv_deta * j * dr_int_dthr;
         out.d_c_hat = if self.layout.binary {
             -dbv_dj0 * dj0_dc
         } else {
@@ -306,25 +316,46 @@ impl P2dModel {
         Ok(out)
     }
 
-    /// The MSMR row of cathode cell i, `x_fixed + Σ X_j s_j(U) − x_max θ_surf`, and its
-    /// partials.
-    pub(super) fn cell_msmr_row(&self, y: &[f64], i: usize, msmr: &MsmrModel) -> MsmrRow {
+    /// The MSMR row of cathode cell i in logit form,
+    /// `ln(a_f(U)/a_e(U)) − ln(f_s/v_s) = 0`, with a_f, a_e the filled and empty accessible sites
+    /// at potential U, `f_s = x_max θ_surf − x_fixed` the accessible lithium at the surface and
+    /// `v_s = A − f_s` its vacancies (A = X_cat + X_a). It states the same equilibrium as
+    /// `x_fixed + Σ X_j s_j(U) = x_max θ_surf`, but stays well conditioned at both ends of the
+    /// window, where the galleries saturate (for one gallery the logit is linear in U).
+    /// Errors outside the accessible range (a Newton iterate beyond full or empty).
+    pub(super) fn cell_msmr_row(
+        &self,
+        y: &[f64],
+        i: usize,
+        msmr: &MsmrModel,
+    ) -> Result<MsmrRow, String> {
         let l = &self.layout;
         let u = y[l.u(i)];
         let anion = self.anion_state(y);
         let fill = msmr.fill(u, &anion, self.f);
         let ts = self.surface_stoichiometry(y, i);
-        MsmrRow {
-            residual: msmr.fixed_lithium(&anion) + fill.filled - msmr.x_max * ts.value,
-            d_u: fill.d_u,
-            d_theta_last: -msmr.x_max * ts.d_last,
-            d_theta_prev: -msmr.x_max * ts.d_prev,
-            d_j: -msmr.x_max * ts.d_j,
-            d_xl: 1.0,
-            d_xa: fill.d_xa,
-            d_h: fill.d_h,
-            d_xo: fill.d_xo,
+        let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(&anion);
+        let v_s = fill.capacity - f_s;
+        if !(f_s > 0.0 && v_s > 0.0 && fill.filled > 0.0 && fill.empty > 0.0) {
+            return Err(format!(
+                "cathode cell {i}: surface lithium {f_s:.6e} outside the accessible range (0, {:.6}) Li per formula unit",
+                fill.capacity
+            ));
         }
+        let (inv_f, inv_e) = (1.0 / fill.filled, 1.0 / fill.empty);
+        let d_site = inv_f + inv_e;
+        let d_x = -1.0 / f_s - 1.0 / v_s;
+        Ok(MsmrRow {
+            residual: (fill.filled * inv_e).ln() - (f_s / v_s).ln(),
+            d_u: fill.d_u * d_site,
+            d_theta_last: d_x * msmr.x_max * ts.d_last,
+            d_theta_prev: d_x * msmr.x_max * ts.d_prev,
+            d_j: d_x * msmr.x_max * ts.d_j,
+            d_xl: -d_x,
+            d_xa: fill.d_xa * inv_f - (1.0 - fill.d_xa) * inv_e + 1.0 / v_s,
+            d_h: fill.d_h * d_site,
+            d_xo: fill.d_xo * d_site,
+        })
     }
 
     /// Current and salt flux through internal face f (1 ≤ f < ne), between cells f−1 and f.

@@ -463,7 +463,9 @@ impl DaeSystem for P2dModel {
     }
 
     fn residual(&mut self, _t: f64, y: &[f64], yp: &[f64], r: &mut [f64]) -> Result<(), EvalError> {
-        self.evaluate_residual(y, yp, r)
+        let out = self.evaluate_residual(y, yp, r);
+        if std::env::var("ZZ_DBG").is_ok() { if let Err(e) = &out { eprintln!("res err t={_t}: {e:?}"); } }
+        out
     }
 
     fn jacobian_pattern(&self) -> SparsityPattern {

@@ -2,20 +2,22 @@
 //! stoichiometry, or MSMR galleries whose surface potential U is an unknown per cathode cell
 //! (see [`crate::physics::msmr`]).
 //!
-//! MSMR row of cell i (lithium per formula unit):
-//! `x_fixed + Σ_j X_j s_j(U_i) − x_max θ_surf,i = 0`, with the cationic galleries shifted by
+//! MSMR equilibrium of cell i (lithium per formula unit):
+//! `x_fixed + Σ_j X_j s_j(U_i) = x_max θ_surf,i` (solved in logit form, see
+//! `P2dModel::cell_msmr_row`), with the cationic galleries shifted by
 //! the voltage fade `−β X_O`, the anionic gallery of capacity X_a at
 //! `U0_a = U_mid + h ΔU_h/2 − β X_O`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
 //! no gallery releases (lattice lithium outside the galleries and the latent anionic capacity).
 //!
 //! With MSMR the exchange current uses the accessible occupancy ō = Σ_j X_j s_j / (X_cat + X_a)
-//! in place of θ: `j0 = k c_e^½ c_max (ō (1 − ō))^½`.
+//! in place of θ: `j0 = k c_e^½ c_max (ō (1 − ō))^½`, with 1 − ō = Σ_j X_j (1 − s_j)/(X_cat + X_a)
+//! evaluated without cancellation.
 
 use super::layout::Slow;
 use super::P2dModel;
 use crate::physics::anion_redox::AnionRedox;
 use crate::physics::material::MaterialFunction;
-use crate::physics::msmr::{occupancy, Gallery};
+use crate::physics::msmr::{occupancy_pair, Gallery};
 
 /// The open-circuit model of the discretised cathode.
 #[derive(Debug, Clone)]
@@ -42,6 +44,8 @@ pub(crate) struct MsmrModel {
 pub(crate) struct GalleryFill {
     /// Σ X_j s_j \[Li/f.u.\].
     pub filled: f64,
+    /// Σ X_j (1 − s_j), accurate when nearly full \[Li/f.u.\].
+    pub empty: f64,
     /// ∂/∂U.
     pub d_u: f64,
     /// ∂/∂X_a (= s_a).
@@ -74,15 +78,18 @@ impl MsmrModel {
             ..GalleryFill::default()
         };
         for g in &self.cationic {
-            let (occ, d_u, d_u0) = occupancy(u, g.standard_potential_v + shift, g.omega, f);
+            let (occ, vac, d_u, d_u0) =
+                occupancy_pair(u, g.standard_potential_v + shift, g.omega, f);
             out.filled += g.capacity * occ;
+            out.empty += g.capacity * vac;
             out.d_u += g.capacity * d_u;
             out.d_xo += g.capacity * d_u0 * (-fade);
         }
         if let Some(a) = &self.anion {
             let u0 = a.gallery_potential(s.h, s.x_o);
-            let (occ, d_u, d_u0) = occupancy(u, u0, a.omega, f);
+            let (occ, vac, d_u, d_u0) = occupancy_pair(u, u0, a.omega, f);
             out.filled += s.x_a * occ;
+            out.empty += s.x_a * vac;
             out.d_u += s.x_a * d_u;
             out.d_xa = occ;
             out.d_h = s.x_a * d_u0 * 0.5 * a.hysteresis_v;

@@ -64,7 +64,10 @@ impl P2dModel {
         }
         if let super::open_circuit::OcpModel::Msmr(msmr) = &self.ocp {
             for i in 0..np {
-                r[l.u(i)] = self.cell_msmr_row(y, i, msmr).residual;
+                r[l.u(i)] = self
+                    .cell_msmr_row(y, i, msmr)
+                    .map_err(EvalError::NonPhysical)?
+                    .residual;
             }
         }
         let mut side = std::mem::take(&mut self.side_scratch);

@@ -155,7 +155,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         initial_thickness_m: 1e-9,
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.05,
-        native_conversion_thickness_m: 2e-9,
+        native_conversion_throughput: 300.0,
     });
     p.cracking = Some(Cracking {
         onset_cycles: 300.0,
