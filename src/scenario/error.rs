@@ -206,6 +206,8 @@ fn plain_type(expected: &str) -> String {
         "usize" | "u64" | "u32" => "a non-negative integer".to_string(),
         "a sequence" => "an array".to_string(),
         "a map" => "a table".to_string(),
+        // `struct RawCell` and the like: a section or an inline table of the file.
+        other if other.starts_with("struct ") => "a table".to_string(),
         other => other.to_string(),
     }
 }
@@ -231,6 +233,12 @@ mod tests {
         );
         assert_eq!(k, "positive.thickness_m");
         assert_eq!(e, "expected a number, found string \"thick\"");
+        let (k, e) = describe_serde_message(
+            "cracking",
+            "invalid type: integer `3`, expected struct RawCracking",
+        );
+        assert_eq!(k, "cracking");
+        assert_eq!(e, "expected a table, found integer `3`");
     }
 
     #[test]
