@@ -243,6 +243,8 @@ fn params_show_lists_the_sections_with_units() {
         "= 300  [equivalent full cycles",
         "wetting",
         "cationic gallery capacity",
+        "film_resistance_ohm_m2",
+        "not used: [interphase] gives the interface resistance",
     ] {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }

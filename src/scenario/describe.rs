@@ -96,7 +96,15 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         "A/m² (mol/m³)^-1.5",
     );
     out.arrhenius("exchange_current", &c.exchange_current.arrhenius);
-    out.num("film_resistance_ohm_m2", c.film_resistance_ohm_m2, "Ω·m²");
+    out.num(
+        "film_resistance_ohm_m2",
+        c.film_resistance_ohm_m2,
+        if p.interphase.is_some() {
+            "Ω·m² (not used: [interphase] gives the interface resistance)"
+        } else {
+            "Ω·m²"
+        },
+    );
     out.num(
         "double_layer_capacitance_F_m2",
         c.double_layer_capacitance_f_m2,
@@ -538,6 +546,7 @@ mod tests {
             "[derived]",
             "active mass",
             "mAh/g",
+            "Submodels off (their sections are not given): [anion_redox], [interphase], [cracking].",
         ] {
             assert!(text.contains(part), "missing {part:?} in\n{text}");
         }

@@ -28,9 +28,10 @@ impl fmt::Display for Origin {
 /// Why a scenario or parameter file could not be turned into something that can run.
 ///
 /// Keys are dotted paths from the top of the file (`positive.thickness_m`, `experiment[2]`,
-/// `experiment[3].steps[1]`, with the elements of the experiment numbered from 1); a parameter
-/// override is shown as `parameters."positive.thickness_m"`. A key set by `--set` on the
-/// command line is blamed on that `--set` ([`Origin::CommandLine`]).
+/// `experiment[3].steps[1]`, `positive.msmr.cationic[2].omega`, with the elements of the
+/// experiment and the galleries numbered from 1); a parameter override is shown as
+/// `parameters."positive.thickness_m"`. A key set by `--set` on the command line is blamed on
+/// that `--set` ([`Origin::CommandLine`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// A file could not be read.
