@@ -25,6 +25,9 @@ struct Case {
     dir: tempfile::TempDir,
 }
 
+/// A parameter file with `[positive.msmr]`, `[anion_redox]`, `[interphase]` and `[cracking]`.
+const SECTIONS_FILE: &str = include_str!("data/parameter_sections/cell.toml");
+
 const GOOD_EXPERIMENT: &str = r#"experiment = ["Discharge at 0.72 mA until 1.38 V"]"#;
 
 impl Case {
@@ -49,6 +52,12 @@ impl Case {
             "positive_ocp.csv",
             set.table("positive_ocp.csv").expect("embedded table"),
         );
+    }
+
+    /// Writes `tests/data/parameter_sections/cell.toml` (MSMR open-circuit potential and every
+    /// submodel section) as `cell.toml`, with `edit` applied to its text.
+    fn sections_file(&self, edit: impl FnOnce(String) -> String) {
+        self.write("cell.toml", &edit(SECTIONS_FILE.to_string()));
     }
 
     /// Loads `scenario.toml` with `text`, expecting an error; returns the full chain.
@@ -864,6 +873,323 @@ fn experiment_that_is_not_a_list() {
     assert_contains_all(&e, &["scenario.toml", "`experiment`", "expected a list"]);
     let e = Case::new().error(&experiment("[{ cycles = 0, steps = [\"Rest for 1 h\"] }]"));
     assert_contains_all(&e, &["experiment[1].cycles", "≥ 1, found 0"]);
+}
+
+// ------------------------------------------------------------------------------------------
+// Open-circuit forms and submodel sections
+// ------------------------------------------------------------------------------------------
+
+/// The `[anion_redox]` section of the sections file, heading included.
+fn anion_redox_section() -> String {
+    let start = SECTIONS_FILE
+        .find("[anion_redox]")
+        .expect("test setup: [anion_redox] in the sections file");
+    let end = SECTIONS_FILE[start..]
+        .find("\n[interphase]")
+        .map_or(SECTIONS_FILE.len(), |e| start + e);
+    SECTIONS_FILE[start..end].to_string()
+}
+
+#[test]
+fn interphase_fraction_out_of_range() {
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "electronic_conductor_fraction = 0",
+            "electronic_conductor_fraction = 1.5",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `interphase.electronic_conductor_fraction`",
+            "expected a mole fraction in [0, 1]",
+            "1.5",
+        ],
+    );
+}
+
+#[test]
+fn interphase_fraction_out_of_range_by_set() {
+    let case = Case::new();
+    case.sections_file(|t| t);
+    let e = case.error_with(
+        &file_scenario(""),
+        &["interphase.electronic_conductor_fraction=-0.1"],
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "--set interphase.electronic_conductor_fraction=-0.1",
+            "parameters.\"interphase.electronic_conductor_fraction\"",
+            "expected a mole fraction in [0, 1]",
+        ],
+    );
+}
+
+#[test]
+fn anion_redox_negative_rate() {
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "oxygen_loss_rate_per_s = 1e-7",
+            "oxygen_loss_rate_per_s = -1",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `anion_redox.oxygen_loss_rate_per_s`",
+            "expected a number ≥ 0",
+            "-1",
+        ],
+    );
+}
+
+#[test]
+fn anionic_capacity_larger_than_the_lattice_allows() {
+    // Host: 2 Li per formula unit; the cationic galleries take 0.5 + 0.5, leaving 1.
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "lattice_capacity = 0.9", "lattice_capacity = 1.5"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `anion_redox.lattice_capacity`",
+            "expected at most 1 lithium per formula unit",
+            "found 1.5",
+        ],
+    );
+}
+
+#[test]
+fn anion_redox_without_msmr() {
+    let case = Case::new();
+    case.parameter_file(|t| format!("{t}\n{}", anion_redox_section()));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `anion_redox`",
+            "expected an MSMR open-circuit potential (`positive.msmr`)",
+        ],
+    );
+}
+
+#[test]
+fn anion_redox_without_msmr_by_override() {
+    let e = Case::new().error(&builtin_scenario(&format!(
+        "[parameters.{}",
+        anion_redox_section().trim_start_matches('[')
+    )));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"anion_redox.",
+            "expected an MSMR open-circuit potential (`positive.msmr`)",
+        ],
+    );
+}
+
+#[test]
+fn open_circuit_potential_in_both_forms() {
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "exchange_current_k = 2e-06",
+            "exchange_current_k = 2e-06\nocp_V = 3.5",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `positive.msmr`",
+            "expected either `positive.ocp_V` (a function of the stoichiometry) or a `[positive.msmr]` table",
+            "found both",
+        ],
+    );
+}
+
+#[test]
+fn open_circuit_potential_in_both_forms_by_override() {
+    // The built-in set has `ocp_V`; an override cannot remove it.
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"positive.msmr\" = { lithium_per_formula_max = 2.0, cationic = [{ capacity = 1.0, standard_potential_V = 3.5, omega = 1.0 }] }\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.msmr.",
+            "`positive.ocp_V`",
+            "found both",
+            "write a parameter file",
+        ],
+    );
+}
+
+#[test]
+fn open_circuit_potential_in_neither_form() {
+    let case = Case::new();
+    case.sections_file(|t| {
+        let start = t.find("[positive.msmr]").expect("test setup: msmr table");
+        let end = t.find("[separator]").expect("test setup: separator");
+        format!("{}{}", &t[..start], &t[end..])
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `positive.ocp_V`",
+            "missing required key",
+            "or a `[positive.msmr]` table",
+        ],
+    );
+}
+
+#[test]
+fn submodel_section_without_a_key() {
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "wetting = 0.0\n", ""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `cracking.wetting`",
+            "missing required key",
+        ],
+    );
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "native_resistance_ohm_m2 = 0.1\n", ""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `interphase.native_resistance_ohm_m2`",
+            "missing required key",
+        ],
+    );
+}
+
+#[test]
+fn gallery_without_a_key() {
+    let case = Case::new();
+    case.sections_file(|t| replace(t, ", omega = 1.2 }", " }"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `positive.msmr.cationic[2].omega`",
+            "missing required key",
+        ],
+    );
+}
+
+#[test]
+fn override_that_adds_part_of_a_section() {
+    let e = Case::new().error_with(&builtin_scenario(""), &["cracking.wetting=1"]);
+    assert_contains_all(
+        &e,
+        &[
+            "--set cracking.wetting=1",
+            "parameters.\"cracking.onset_cycles\"",
+            "missing required key",
+            "the parameter file has no `[cracking]`",
+            "every key",
+        ],
+    );
+}
+
+#[test]
+fn unknown_key_in_a_submodel_section() {
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "hysteresis_V = 0.6", "hysteresis_mV = 600"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `anion_redox.hysteresis_mV`",
+            "unknown key",
+            "`hysteresis_V`",
+        ],
+    );
+    let case = Case::new();
+    case.sections_file(|t| replace(t, ", omega = 1.2 }", ", omega = 1.2, width = 1 }"));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `positive.msmr.cationic[2].width`",
+            "unknown key",
+            "`standard_potential_V`",
+        ],
+    );
+}
+
+#[test]
+fn empty_list_of_galleries() {
+    let case = Case::new();
+    case.sections_file(|t| {
+        let start = t.find("cationic = [").expect("test setup: cationic");
+        let end = start + t[start..].find("]\n").expect("test setup: end of cationic");
+        format!("{}cationic = []{}", &t[..start], &t[end + 1..])
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "key `positive.msmr.cationic`",
+            "expected at least one gallery",
+        ],
+    );
+}
+
+#[test]
+fn gallery_that_is_not_a_table_or_has_a_bad_width() {
+    let case = Case::new();
+    case.sections_file(|t| t);
+    let e = case.error(&file_scenario(
+        "[parameters]\n\"positive.msmr.cationic\" = [{ capacity = 0.5, standard_potential_V = 3.4, omega = 1.0 }, 0.5]\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.msmr.cationic[2]\"",
+            "expected a gallery { capacity = …",
+            "found a number",
+        ],
+    );
+    let e = case.error(&file_scenario(
+        "[parameters]\n\"positive.msmr.cationic\" = [{ capacity = 0.5, standard_potential_V = 3.4, omega = 0 }]\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "parameters.\"positive.msmr.cationic[1].omega\"",
+            "expected a positive number",
+        ],
+    );
 }
 
 // ------------------------------------------------------------------------------------------

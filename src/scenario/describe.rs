@@ -4,6 +4,9 @@
 use std::fmt::Write;
 
 use crate::constants::FARADAY;
+use crate::physics::anion_redox::AnionRedox;
+use crate::physics::cracking::Cracking;
+use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::parameters::{
     CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte, TransportEfficiency,
@@ -84,19 +87,8 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         c.initial_concentration_mol_m3,
         "mol/m³",
     );
-    match &c.ocp {
-        CathodeOcp::Function(u) => {
-            out.value("ocp_V", function(u), "V vs Li/Li+, of the stoichiometry")
-        }
-        CathodeOcp::Msmr(m) => out.value(
-            "msmr",
-            format!(
-                "{} cationic galleries, {} Li per formula unit at c_max",
-                m.cationic.len(),
-                m.lithium_per_formula_max
-            ),
-            "MSMR open-circuit potential",
-        ),
+    if let CathodeOcp::Function(u) = &c.ocp {
+        out.value("ocp_V", function(u), "V vs Li/Li+, of the stoichiometry");
     }
     out.num(
         "exchange_current_k",
@@ -104,7 +96,15 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         "A/m² (mol/m³)^-1.5",
     );
     out.arrhenius("exchange_current", &c.exchange_current.arrhenius);
-    out.num("film_resistance_ohm_m2", c.film_resistance_ohm_m2, "Ω·m²");
+    out.num(
+        "film_resistance_ohm_m2",
+        c.film_resistance_ohm_m2,
+        if p.interphase.is_some() {
+            "Ω·m² (not used: [interphase] gives the interface resistance)"
+        } else {
+            "Ω·m²"
+        },
+    );
     out.num(
         "double_layer_capacitance_F_m2",
         c.double_layer_capacitance_f_m2,
@@ -117,6 +117,25 @@ pub fn describe_parameters(p: &CellParameters) -> String {
             "not given".into(),
             "kg/m³ (needed for mA/g currents and mAh/g capacities)",
         ),
+    }
+
+    if let CathodeOcp::Msmr(m) = &c.ocp {
+        out.section("positive.msmr");
+        out.num(
+            "lithium_per_formula_max",
+            m.lithium_per_formula_max,
+            "Li per formula unit at c_s,max",
+        );
+        for (k, g) in m.cationic.iter().enumerate() {
+            let key = |name: &str| format!("cationic[{}].{name}", k + 1);
+            out.num(&key("capacity"), g.capacity, "Li per formula unit");
+            out.num(
+                &key("standard_potential_V"),
+                g.standard_potential_v,
+                "V vs Li/Li+",
+            );
+            out.num(&key("omega"), g.omega, "- (1 = ideal Nernstian)");
+        }
     }
 
     let s = &p.separator;
@@ -223,6 +242,16 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         "F/m² (0 = off)",
     );
 
+    if let Some(a) = &p.anion_redox {
+        anion_redox(&mut out, a);
+    }
+    if let Some(i) = &p.interphase {
+        interphase(&mut out, i);
+    }
+    if let Some(k) = &p.cracking {
+        cracking(&mut out, k);
+    }
+
     out.section("derived");
     out.num(
         "specific surface area a = 3 ε_s / R_p",
@@ -248,8 +277,155 @@ pub fn describe_parameters(p: &CellParameters) -> String {
             "mAh/g (1C per gram of active material, mA/g)",
         );
     }
+    if let CathodeOcp::Msmr(m) = &c.ocp {
+        out.num(
+            "cationic gallery capacity Σ X_j",
+            m.cationic_capacity(),
+            "Li per formula unit",
+        );
+    }
+    if let Some(i) = &p.interphase {
+        out.num(
+            "film electronic conductivity σ_e",
+            i.electronic_conductivity_s_m(),
+            "S/m",
+        );
+    }
     out.text("\nNo Arrhenius temperature dependence unless its keys are listed.");
+    let off: Vec<&str> = [
+        ("[anion_redox]", p.anion_redox.is_none()),
+        ("[interphase]", p.interphase.is_none()),
+        ("[cracking]", p.cracking.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, absent)| absent.then_some(name))
+    .collect();
+    if !off.is_empty() {
+        out.text(&format!(
+            "Submodels off (their sections are not given): {}.",
+            off.join(", ")
+        ));
+    }
     out.0
+}
+
+/// `[anion_redox]`: every key with its unit.
+fn anion_redox(out: &mut Listing, a: &AnionRedox) {
+    out.section("anion_redox");
+    out.num(
+        "standard_potential_V",
+        a.standard_potential_v,
+        "V vs Li/Li+ (mid-hysteresis)",
+    );
+    out.num("omega", a.omega, "- (gallery width)");
+    out.num("hysteresis_V", a.hysteresis_v, "V (charge minus discharge)");
+    out.num(
+        "hysteresis_rate",
+        a.hysteresis_rate,
+        "- (h relaxes over 1/rate Li per formula unit passed)",
+    );
+    out.num(
+        "lattice_capacity",
+        a.lattice_capacity,
+        "Li per formula unit",
+    );
+    out.num(
+        "initial_active_capacity",
+        a.initial_active_capacity,
+        "Li per formula unit",
+    );
+    out.num("activation_rate_per_s", a.activation_rate_1_s, "1/s");
+    out.num(
+        "activation_potential_V",
+        a.activation_potential_v,
+        "V vs Li/Li+",
+    );
+    out.num("activation_width_V", a.activation_width_v, "V");
+    out.num(
+        "irreversible_fraction",
+        a.irreversible_fraction,
+        "- (of the activated capacity)",
+    );
+    out.num("oxygen_loss_rate_per_s", a.oxygen_loss_rate_1_s, "1/s");
+    out.num(
+        "oxygen_loss_potential_V",
+        a.oxygen_loss_potential_v,
+        "V vs Li/Li+",
+    );
+    out.num("oxygen_loss_width_V", a.oxygen_loss_width_v, "V");
+    out.num(
+        "fade_V_per_Li",
+        a.fade_v_per_li,
+        "V per Li per formula unit of oxygen lost",
+    );
+}
+
+/// `[interphase]`: every key with its unit.
+fn interphase(out: &mut Listing, i: &Interphase) {
+    out.section("interphase");
+    out.num(
+        "electronic_conductor_fraction",
+        i.electronic_conductor_fraction,
+        "- (mole fraction in the film)",
+    );
+    out.num("percolation_threshold", i.percolation_threshold, "-");
+    out.num("percolation_exponent", i.percolation_exponent, "-");
+    out.num(
+        "conductor_conductivity_S_m",
+        i.conductor_conductivity_s_m,
+        "S/m",
+    );
+    out.num("tunnelling_current_A_m2", i.tunnelling_current_a_m2, "A/m²");
+    out.num("tunnelling_length_m", i.tunnelling_length_m, "m");
+    out.num(
+        "solvent_diffusion_A_m",
+        i.solvent_diffusion_a_m,
+        "A/m (0 for a solid electrolyte)",
+    );
+    out.num(
+        "oxidation_potential_V",
+        i.oxidation_potential_v,
+        "V vs Li/Li+",
+    );
+    out.num("onset_width_V", i.onset_width_v, "V");
+    out.num(
+        "product_volume_m3_mol",
+        i.product_volume_m3_mol,
+        "m³ per mol of electrons",
+    );
+    out.num("initial_thickness_m", i.initial_thickness_m, "m");
+    out.num("ionic_conductivity_S_m", i.ionic_conductivity_s_m, "S/m");
+    out.num(
+        "native_resistance_ohm_m2",
+        i.native_resistance_ohm_m2,
+        "Ω·m²",
+    );
+    out.num(
+        "native_conversion_thickness_m",
+        i.native_conversion_thickness_m,
+        "m",
+    );
+}
+
+/// `[cracking]`: every key with its unit.
+fn cracking(out: &mut Listing, c: &Cracking) {
+    out.section("cracking");
+    out.num(
+        "onset_cycles",
+        c.onset_cycles,
+        "equivalent full cycles of 1 Li per formula unit",
+    );
+    out.num("width_cycles", c.width_cycles, "equivalent full cycles");
+    out.num(
+        "max_area_ratio",
+        c.max_area_ratio,
+        "- (crack surface per original particle surface)",
+    );
+    out.num(
+        "wetting",
+        c.wetting,
+        "- (wetted fraction of the crack surface)",
+    );
 }
 
 /// Lines of `key = value  [unit]`.
@@ -370,6 +546,7 @@ mod tests {
             "[derived]",
             "active mass",
             "mAh/g",
+            "Submodels off (their sections are not given): [anion_redox], [interphase], [cracking].",
         ] {
             assert!(text.contains(part), "missing {part:?} in\n{text}");
         }

@@ -28,9 +28,10 @@ impl fmt::Display for Origin {
 /// Why a scenario or parameter file could not be turned into something that can run.
 ///
 /// Keys are dotted paths from the top of the file (`positive.thickness_m`, `experiment[2]`,
-/// `experiment[3].steps[1]`, with the elements of the experiment numbered from 1); a parameter
-/// override is shown as `parameters."positive.thickness_m"`. A key set by `--set` on the
-/// command line is blamed on that `--set` ([`Origin::CommandLine`]).
+/// `experiment[3].steps[1]`, `positive.msmr.cationic[2].omega`, with the elements of the
+/// experiment and the galleries numbered from 1); a parameter override is shown as
+/// `parameters."positive.thickness_m"`. A key set by `--set` on the command line is blamed on
+/// that `--set` ([`Origin::CommandLine`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// A file could not be read.
@@ -206,6 +207,8 @@ fn plain_type(expected: &str) -> String {
         "usize" | "u64" | "u32" => "a non-negative integer".to_string(),
         "a sequence" => "an array".to_string(),
         "a map" => "a table".to_string(),
+        // `struct RawCell` and the like: a section or an inline table of the file.
+        other if other.starts_with("struct ") => "a table".to_string(),
         other => other.to_string(),
     }
 }
@@ -231,6 +234,12 @@ mod tests {
         );
         assert_eq!(k, "positive.thickness_m");
         assert_eq!(e, "expected a number, found string \"thick\"");
+        let (k, e) = describe_serde_message(
+            "cracking",
+            "invalid type: integer `3`, expected struct RawCracking",
+        );
+        assert_eq!(k, "cracking");
+        assert_eq!(e, "expected a table, found integer `3`");
     }
 
     #[test]

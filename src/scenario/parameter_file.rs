@@ -9,18 +9,23 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::physics::anion_redox::AnionRedox;
+use crate::physics::cracking::Cracking;
+use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
+use crate::physics::msmr::Gallery;
 use crate::physics::parameters::{
     CathodeExchangeCurrent, CathodeOcp, CellParameters, CounterElectrode, CounterExchangeCurrent,
-    Electrolyte, PositiveElectrode, Separator, TransportEfficiency,
+    Electrolyte, MsmrOcp, PositiveElectrode, Separator, TransportEfficiency,
 };
 
 use super::builtin::BuiltinParameterSet;
 use super::error::{from_toml_de, Origin, ScenarioError};
-use super::overrides::Overrides;
+use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
-    RawCell, RawElectrolyte, RawElectrolyteKind, RawFunction, RawNegative, RawParameterFile,
-    RawPositive, RawSeparator, RawTransport,
+    RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFunction,
+    RawGallery, RawInterphase, RawMsmr, RawNegative, RawParameterFile, RawPositive, RawSeparator,
+    RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -77,10 +82,11 @@ impl Ctx<'_> {
                     origin: self.origin.clone(),
                     message: e.to_string().trim_end().to_string(),
                 })?;
+        let file_tree = tree.clone();
         self.overrides.apply(&mut tree)?;
-        let raw: RawParameterFile = toml::Value::Table(tree)
-            .try_into()
-            .map_err(|e| self.reblame(from_toml_de(&self.origin, "", &e)))?;
+        let raw: RawParameterFile = toml::Value::Table(tree).try_into().map_err(|e| {
+            self.missing_in_created_table(&file_tree, from_toml_de(&self.origin, "", &e))
+        })?;
         let params = self.convert(raw)?;
         params
             .validate()
@@ -88,12 +94,18 @@ impl Ctx<'_> {
         Ok(params)
     }
 
-    /// A key error, attributed to the scenario if an override set the key.
+    /// A key error, attributed to the scenario if an override set the key. A key inside an
+    /// array (`positive.msmr.cationic[2].omega`) is blamed on whoever set the array, which
+    /// overrides replace as a whole.
     fn err(&self, key: &str, expected: impl Into<String>) -> ScenarioError {
-        let (origin, key) = self
-            .overrides
-            .blame(key)
-            .unwrap_or_else(|| (self.origin.clone(), key.to_string()));
+        let blamed = match key.split_once('[') {
+            Some((array, _)) => self
+                .overrides
+                .blame(array)
+                .map(|(origin, _)| (origin, override_key(key))),
+            None => self.overrides.blame(key),
+        };
+        let (origin, key) = blamed.unwrap_or_else(|| (self.origin.clone(), key.to_string()));
         ScenarioError::Key {
             origin,
             key,
@@ -105,6 +117,32 @@ impl Ctx<'_> {
         match e {
             ScenarioError::Key { key, expected, .. } => self.err(&key, expected),
             other => other,
+        }
+    }
+
+    /// As [`Self::reblame`], but a key missing from a table that the parameter file does not
+    /// have (`file_tree`: the file before the overrides) is blamed on the overrides that
+    /// created the table, with the reason: an override that adds a section has to give all of
+    /// its keys.
+    fn missing_in_created_table(&self, file_tree: &toml::Table, e: ScenarioError) -> ScenarioError {
+        let ScenarioError::Key { key, expected, .. } = &e else {
+            return e;
+        };
+        if expected != "missing required key" {
+            return self.reblame(e);
+        }
+        let Some(created) = created_table(file_tree, key) else {
+            return self.reblame(e);
+        };
+        match self.overrides.blame(&created) {
+            Some((origin, _)) => ScenarioError::Key {
+                origin,
+                key: override_key(key),
+                expected: format!(
+                    "missing required key: the parameter file has no `[{created}]`, so the overrides that add it have to give every key of it"
+                ),
+            },
+            None => self.reblame(e),
         }
     }
 
@@ -133,9 +171,76 @@ impl Ctx<'_> {
             separator: self.separator(raw.separator)?,
             electrolyte: self.electrolyte(raw.electrolyte)?,
             negative: self.negative(raw.negative)?,
-            anion_redox: None,
-            interphase: None,
-            cracking: None,
+            anion_redox: raw.anion_redox.map(anion_redox),
+            interphase: raw.interphase.map(interphase),
+            cracking: raw.cracking.map(cracking),
+        })
+    }
+
+    /// `positive.ocp_V` or `[positive.msmr]`: exactly one.
+    fn ocp(
+        &self,
+        ocp_v: Option<RawFunction>,
+        msmr: Option<RawMsmr>,
+    ) -> Result<CathodeOcp, ScenarioError> {
+        const FORMS: &str = "either `positive.ocp_V` (a function of the stoichiometry) or a `[positive.msmr]` table (MSMR galleries)";
+        match (ocp_v, msmr) {
+            (Some(f), None) => Ok(CathodeOcp::Function(self.function("positive.ocp_V", f)?)),
+            (None, Some(m)) => Ok(CathodeOcp::Msmr(self.msmr(m)?)),
+            (Some(_), Some(_)) => {
+                // Name the form an override added, if one did, so that the scenario is blamed.
+                let by_override = (
+                    self.overrides.blame("positive.ocp_V").is_some(),
+                    self.overrides.blame("positive.msmr").is_some(),
+                );
+                let key = match by_override {
+                    (true, false) => "positive.ocp_V",
+                    _ => "positive.msmr",
+                };
+                let hint = if by_override.0 || by_override.1 {
+                    " (an override cannot remove the other form: to switch forms, write a parameter file)"
+                } else {
+                    ""
+                };
+                Err(self.err(key, format!("expected {FORMS}, found both{hint}")))
+            }
+            (None, None) => Err(self.err(
+                "positive.ocp_V",
+                format!("missing required key; expected {FORMS}"),
+            )),
+        }
+    }
+
+    /// `[positive.msmr]`, its galleries read one by one (numbered from 1 in errors).
+    fn msmr(&self, m: RawMsmr) -> Result<MsmrOcp, ScenarioError> {
+        let cationic = m
+            .cationic
+            .into_iter()
+            .enumerate()
+            .map(|(k, value)| {
+                let prefix = format!("positive.msmr.cationic[{}]", k + 1);
+                if !value.is_table() {
+                    return Err(self.err(
+                        &prefix,
+                        format!(
+                            "expected a gallery {{ capacity = …, standard_potential_V = …, omega = … }}, found {}",
+                            type_name(&value)
+                        ),
+                    ));
+                }
+                value
+                    .try_into::<RawGallery>()
+                    .map(|g| Gallery {
+                        capacity: g.capacity,
+                        standard_potential_v: g.standard_potential_v,
+                        omega: g.omega,
+                    })
+                    .map_err(|e| self.reblame(from_toml_de(&self.origin, &prefix, &e)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(MsmrOcp {
+            lithium_per_formula_max: m.lithium_per_formula_max,
+            cationic,
         })
     }
 
@@ -166,7 +271,7 @@ impl Ctx<'_> {
             )?,
             max_concentration_mol_m3: p.max_concentration_mol_m3,
             initial_concentration_mol_m3: p.initial_concentration_mol_m3,
-            ocp: CathodeOcp::Function(self.function("positive.ocp_V", p.ocp_v)?),
+            ocp: self.ocp(p.ocp_v, p.msmr)?,
             exchange_current: CathodeExchangeCurrent {
                 k: p.exchange_current_k,
                 arrhenius: self.arrhenius(
@@ -571,13 +676,92 @@ const BINARY_KEYS: &[&str] = &[
     "diffusivity_reference_temperature_K",
 ];
 
+/// `[anion_redox]` as read (ranges are checked by [`CellParameters::validate`]).
+fn anion_redox(a: RawAnionRedox) -> AnionRedox {
+    AnionRedox {
+        standard_potential_v: a.standard_potential_v,
+        omega: a.omega,
+        hysteresis_v: a.hysteresis_v,
+        hysteresis_rate: a.hysteresis_rate,
+        lattice_capacity: a.lattice_capacity,
+        initial_active_capacity: a.initial_active_capacity,
+        activation_rate_1_s: a.activation_rate_per_s,
+        activation_potential_v: a.activation_potential_v,
+        activation_width_v: a.activation_width_v,
+        irreversible_fraction: a.irreversible_fraction,
+        oxygen_loss_rate_1_s: a.oxygen_loss_rate_per_s,
+        oxygen_loss_potential_v: a.oxygen_loss_potential_v,
+        oxygen_loss_width_v: a.oxygen_loss_width_v,
+        fade_v_per_li: a.fade_v_per_li,
+    }
+}
+
+/// `[interphase]` as read (ranges are checked by [`CellParameters::validate`]).
+fn interphase(i: RawInterphase) -> Interphase {
+    Interphase {
+        electronic_conductor_fraction: i.electronic_conductor_fraction,
+        percolation_threshold: i.percolation_threshold,
+        percolation_exponent: i.percolation_exponent,
+        conductor_conductivity_s_m: i.conductor_conductivity_s_m,
+        tunnelling_current_a_m2: i.tunnelling_current_a_m2,
+        tunnelling_length_m: i.tunnelling_length_m,
+        solvent_diffusion_a_m: i.solvent_diffusion_a_m,
+        oxidation_potential_v: i.oxidation_potential_v,
+        onset_width_v: i.onset_width_v,
+        product_volume_m3_mol: i.product_volume_m3_mol,
+        initial_thickness_m: i.initial_thickness_m,
+        ionic_conductivity_s_m: i.ionic_conductivity_s_m,
+        native_resistance_ohm_m2: i.native_resistance_ohm_m2,
+        native_conversion_thickness_m: i.native_conversion_thickness_m,
+    }
+}
+
+/// `[cracking]` as read (ranges are checked by [`CellParameters::validate`]).
+fn cracking(c: RawCracking) -> Cracking {
+    Cracking {
+        onset_cycles: c.onset_cycles,
+        width_cycles: c.width_cycles,
+        max_area_ratio: c.max_area_ratio,
+        wetting: c.wetting,
+    }
+}
+
+/// The outermost table on the way to `key` (dotted; array indices ignored) that `file_tree`
+/// does not have, if any: a table that only the overrides created.
+fn created_table(file_tree: &toml::Table, key: &str) -> Option<String> {
+    let path = key.split_once('[').map_or(key, |(array, _)| array);
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut table = file_tree;
+    for (depth, segment) in segments[..segments.len().saturating_sub(1)]
+        .iter()
+        .enumerate()
+    {
+        match table.get(*segment) {
+            Some(toml::Value::Table(t)) => table = t,
+            Some(_) => return None,
+            None => return Some(segments[..=depth].join(".")),
+        }
+    }
+    None
+}
+
 fn last_segment(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
 }
 
 /// The key in the parameter file for a path reported by [`CellParameters::validate`] (which
-/// uses the Rust field names).
+/// uses the Rust field names). The submodel sections already report their file keys; only the
+/// galleries are renumbered from 1, as elsewhere in error messages
+/// (`positive.msmr.cationic[0].omega` → `positive.msmr.cationic[1].omega`).
 pub(crate) fn file_key(path: &str) -> String {
+    const GALLERIES: &str = "positive.msmr.cationic[";
+    if let Some(rest) = path.strip_prefix(GALLERIES) {
+        if let Some((index, tail)) = rest.split_once(']') {
+            if let Ok(k) = index.parse::<usize>() {
+                return format!("{GALLERIES}{}]{tail}", k + 1);
+            }
+        }
+    }
     let mapped = match path {
         "temperature_k" => "cell.temperature_K",
         "area_m2" => "cell.area_m2",
@@ -616,5 +800,44 @@ mod tests {
             file_key("negative.exchange_current_density_a_m2"),
             "negative.exchange_current_density_A_m2"
         );
+    }
+
+    #[test]
+    fn submodel_paths_pass_through_and_galleries_count_from_one() {
+        for key in [
+            "anion_redox",
+            "anion_redox.lattice_capacity",
+            "interphase.electronic_conductor_fraction",
+            "cracking.wetting",
+            "positive.msmr.lithium_per_formula_max",
+            "positive.msmr.cationic",
+        ] {
+            assert_eq!(file_key(key), key);
+        }
+        assert_eq!(
+            file_key("positive.msmr.cationic[0].omega"),
+            "positive.msmr.cationic[1].omega"
+        );
+        assert_eq!(
+            file_key("positive.msmr.cationic[11].capacity"),
+            "positive.msmr.cationic[12].capacity"
+        );
+    }
+
+    #[test]
+    fn tables_only_the_overrides_create_are_found() {
+        let file: toml::Table =
+            toml::from_str("[positive]\nocp_V = 3.0\n[cell]\narea_m2 = 1.0").unwrap();
+        assert_eq!(
+            created_table(&file, "cracking.wetting").as_deref(),
+            Some("cracking")
+        );
+        assert_eq!(
+            created_table(&file, "positive.msmr.cationic[2].omega").as_deref(),
+            Some("positive.msmr")
+        );
+        assert_eq!(created_table(&file, "positive.thickness_m"), None);
+        assert_eq!(created_table(&file, "positive.ocp_V.table"), None);
+        assert_eq!(created_table(&file, "name"), None);
     }
 }

@@ -25,6 +25,12 @@ pub(crate) struct RawParameterFile {
     pub separator: RawSeparator,
     pub electrolyte: RawElectrolyte,
     pub negative: RawNegative,
+    /// `[anion_redox]`; absent = submodel off.
+    pub anion_redox: Option<RawAnionRedox>,
+    /// `[interphase]`; absent = submodel off.
+    pub interphase: Option<RawInterphase>,
+    /// `[cracking]`; absent = submodel off.
+    pub cracking: Option<RawCracking>,
 }
 
 /// `[cell]`.
@@ -67,8 +73,11 @@ pub(crate) struct RawPositive {
     pub solid_diffusivity_reference_temperature_k: Option<f64>,
     pub max_concentration_mol_m3: f64,
     pub initial_concentration_mol_m3: f64,
+    /// One of the two open-circuit forms: a function of the stoichiometry …
     #[serde(rename = "ocp_V")]
-    pub ocp_v: RawFunction,
+    pub ocp_v: Option<RawFunction>,
+    /// … or MSMR galleries (exactly one; checked in the conversion).
+    pub msmr: Option<RawMsmr>,
     pub exchange_current_k: f64,
     #[serde(rename = "exchange_current_activation_energy_J_mol")]
     pub exchange_current_activation_energy_j_mol: Option<f64>,
@@ -78,6 +87,88 @@ pub(crate) struct RawPositive {
     #[serde(rename = "double_layer_capacitance_F_m2")]
     pub double_layer_capacitance_f_m2: Option<f64>,
     pub active_material_density_kg_m3: Option<f64>,
+}
+
+/// `[positive.msmr]`: the MSMR open-circuit potential. The galleries stay TOML values here and
+/// are read one by one, so that an error can name its gallery (`positive.msmr.cationic[2]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMsmr {
+    pub lithium_per_formula_max: f64,
+    pub cationic: Vec<toml::Value>,
+}
+
+/// One element of `positive.msmr.cationic`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGallery {
+    pub capacity: f64,
+    #[serde(rename = "standard_potential_V")]
+    pub standard_potential_v: f64,
+    pub omega: f64,
+}
+
+/// `[anion_redox]`: every key required (meanings in [`crate::physics::anion_redox`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAnionRedox {
+    #[serde(rename = "standard_potential_V")]
+    pub standard_potential_v: f64,
+    pub omega: f64,
+    #[serde(rename = "hysteresis_V")]
+    pub hysteresis_v: f64,
+    pub hysteresis_rate: f64,
+    pub lattice_capacity: f64,
+    pub initial_active_capacity: f64,
+    pub activation_rate_per_s: f64,
+    #[serde(rename = "activation_potential_V")]
+    pub activation_potential_v: f64,
+    #[serde(rename = "activation_width_V")]
+    pub activation_width_v: f64,
+    pub irreversible_fraction: f64,
+    pub oxygen_loss_rate_per_s: f64,
+    #[serde(rename = "oxygen_loss_potential_V")]
+    pub oxygen_loss_potential_v: f64,
+    #[serde(rename = "oxygen_loss_width_V")]
+    pub oxygen_loss_width_v: f64,
+    #[serde(rename = "fade_V_per_Li")]
+    pub fade_v_per_li: f64,
+}
+
+/// `[interphase]`: every key required (meanings in [`crate::physics::interphase`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInterphase {
+    pub electronic_conductor_fraction: f64,
+    pub percolation_threshold: f64,
+    pub percolation_exponent: f64,
+    #[serde(rename = "conductor_conductivity_S_m")]
+    pub conductor_conductivity_s_m: f64,
+    #[serde(rename = "tunnelling_current_A_m2")]
+    pub tunnelling_current_a_m2: f64,
+    pub tunnelling_length_m: f64,
+    #[serde(rename = "solvent_diffusion_A_m")]
+    pub solvent_diffusion_a_m: f64,
+    #[serde(rename = "oxidation_potential_V")]
+    pub oxidation_potential_v: f64,
+    #[serde(rename = "onset_width_V")]
+    pub onset_width_v: f64,
+    pub product_volume_m3_mol: f64,
+    pub initial_thickness_m: f64,
+    #[serde(rename = "ionic_conductivity_S_m")]
+    pub ionic_conductivity_s_m: f64,
+    pub native_resistance_ohm_m2: f64,
+    pub native_conversion_thickness_m: f64,
+}
+
+/// `[cracking]`: every key required (meanings in [`crate::physics::cracking`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCracking {
+    pub onset_cycles: f64,
+    pub width_cycles: f64,
+    pub max_area_ratio: f64,
+    pub wetting: f64,
 }
 
 /// `[separator]`.
@@ -246,8 +337,16 @@ pub(crate) const SCENARIO_KEYS: &[&str] = &[
 ];
 
 /// The sections of a parameter file.
-pub(crate) const PARAMETER_SECTIONS: &[&str] =
-    &["cell", "positive", "separator", "electrolyte", "negative"];
+pub(crate) const PARAMETER_SECTIONS: &[&str] = &[
+    "cell",
+    "positive",
+    "separator",
+    "electrolyte",
+    "negative",
+    "anion_redox",
+    "interphase",
+    "cracking",
+];
 
 /// `[mesh]`; every key optional (defaults from `MeshSettings::default()`).
 #[derive(Debug, Default, Deserialize)]
