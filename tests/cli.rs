@@ -475,13 +475,36 @@ fn params_show_lists_every_parameter_with_its_unit() {
 
 /// Shortened versions of the scenarios that would be slow in a test, with the same kinds of
 /// steps: `(file name, --set arguments)`.
-const SHORTENED: &[(&str, &[&str])] = &[(
-    "solid_halfcell_cycling.toml",
-    &[
-        r#"experiment=[{cycles=1, steps=["Discharge at 100 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 100 mA/g until 4.3 V vs Li/Li+", "Rest for 10 minutes"]}, {cycles=2, steps=["Discharge at 200 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 200 mA/g until 4.3 V vs Li/Li+", "Hold at 4.3 V vs Li/Li+ until 10 mA/g or 1 hour"]}, "Discharge at 1000 mA/g until 2.0 V vs Li/Li+"]"#,
-        "save_cycles=[1, 3]",
-    ],
-)];
+const SHORTENED: &[(&str, &[&str])] = &[
+    (
+        "wu2022_1c_1000.toml",
+        &[
+            r#"experiment=[{cycles=2, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#,
+            "save_cycles=[1, 3]",
+        ],
+    ),
+    (
+        "wu2022_liquid_1c_1000.toml",
+        &[
+            r#"experiment=[{cycles=2, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#,
+            "save_cycles=[1, 3]",
+        ],
+    ),
+    (
+        "wu2022_0p1c_200.toml",
+        &[
+            r#"experiment=[{cycles=2, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=2, steps=["Charge at 0.1C until 4.3 V vs Li/Li+", "Discharge at 0.1C until 2.0 V vs Li/Li+"]}]"#,
+            "save_cycles=[1, 3]",
+        ],
+    ),
+    (
+        "solid_halfcell_cycling.toml",
+        &[
+            r#"experiment=[{cycles=1, steps=["Discharge at 100 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 100 mA/g until 4.3 V vs Li/Li+", "Rest for 10 minutes"]}, {cycles=2, steps=["Discharge at 200 mA/g until 2.0 V vs Li/Li+", "Rest for 10 minutes", "Charge at 200 mA/g until 4.3 V vs Li/Li+", "Hold at 4.3 V vs Li/Li+ until 10 mA/g or 1 hour"]}, "Discharge at 1000 mA/g until 2.0 V vs Li/Li+"]"#,
+            "save_cycles=[1, 3]",
+        ],
+    ),
+];
 
 /// Needs the solver: every scenario under `scenarios/` runs to the end (shortened with `--set`
 /// where it would be slow) and writes a well-formed time series.

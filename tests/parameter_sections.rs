@@ -31,7 +31,8 @@ fn expected_anion_redox() -> AnionRedox {
         activation_potential_v: 4.1,
         activation_width_v: 0.03,
         irreversible_fraction: 0.4,
-        oxygen_loss_rate_1_s: 1e-7,
+        oxygen_loss_bulk_rate_1_s: 1e-7,
+        oxygen_loss_surface_m2_c: 1e-3,
         oxygen_loss_potential_v: 4.2,
         oxygen_loss_width_v: 0.05,
         fade_v_per_li: 1.0,
@@ -53,7 +54,7 @@ fn expected_interphase() -> Interphase {
         initial_thickness_m: 1e-9,
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.1,
-        native_conversion_thickness_m: 2e-9,
+        native_conversion_throughput: 150.0,
     }
 }
 
@@ -187,7 +188,7 @@ fn an_override_can_add_a_whole_section() {
         "initial_thickness_m = 1e-9",
         "ionic_conductivity_S_m = 1e-7",
         "native_resistance_ohm_m2 = 0.1",
-        "native_conversion_thickness_m = 2e-9",
+        "native_conversion_throughput = 150.0",
     ] {
         text.push_str(line);
         text.push('\n');
@@ -230,14 +231,14 @@ fn params_show_lists_the_sections_with_units() {
         "cationic[2].omega",
         "= 1.2  [-",
         "[anion_redox]",
-        "oxygen_loss_rate_per_s",
+        "oxygen_loss_bulk_rate_per_s",
         "= 1e-7  [1/s]",
         "fade_V_per_Li",
         "[interphase]",
         "electronic_conductor_fraction",
         "tunnelling_length_m",
         "= 5e-10  [m]",
-        "native_conversion_thickness_m",
+        "native_conversion_throughput",
         "[cracking]",
         "onset_cycles",
         "= 300  [equivalent full cycles",

@@ -353,5 +353,14 @@ fn builtin_sets_are_the_reference_cases() {
             assert_eq!(*text, expected, "{set}: {file}");
         }
     }
-    assert_eq!(builtin_parameter_set_names().len(), 2);
+    // The verification sets above, and the paper's two cells (checked by tests/wu2022.rs).
+    assert_eq!(
+        builtin_parameter_set_names(),
+        [
+            "solid_halfcell_single_ion",
+            "xu2019_liquid_halfcell",
+            "wu2022_lro_lpscl",
+            "wu2022_lro_liquid"
+        ]
+    );
 }

@@ -136,7 +136,10 @@ impl AnionRedox {
                 ),
             ));
         }
-        non_negative("oxygen_loss_bulk_rate_per_s", self.oxygen_loss_bulk_rate_1_s)?;
+        non_negative(
+            "oxygen_loss_bulk_rate_per_s",
+            self.oxygen_loss_bulk_rate_1_s,
+        )?;
         non_negative("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
         finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
         positive("oxygen_loss_width_V", self.oxygen_loss_width_v)?;

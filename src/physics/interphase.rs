@@ -123,8 +123,8 @@ impl Interphase {
     /// thickness `delta` \[m\] and lithium throughput `throughput` \[Li per formula unit\].
     #[inline]
     pub fn resistance(&self, delta: f64, throughput: f64) -> (f64, f64, f64) {
-        let native = self.native_resistance_ohm_m2
-            * (-throughput / self.native_conversion_throughput).exp();
+        let native =
+            self.native_resistance_ohm_m2 * (-throughput / self.native_conversion_throughput).exp();
         (
             native + delta / self.ionic_conductivity_s_m,
             1.0 / self.ionic_conductivity_s_m,

@@ -168,8 +168,12 @@ pub enum Electrolyte {
         positive_conductivity_s_m: f64,
         /// Bulk ionic conductivity of the separator's electrolyte κ_s \[S/m\].
         separator_conductivity_s_m: f64,
-        /// Temperature dependence of both conductivities.
+        /// Temperature dependence of the cathode's electrolyte conductivity (and of the
+        /// separator's, unless `separator_conductivity_arrhenius` is given).
         conductivity_arrhenius: Arrhenius,
+        /// Temperature dependence of the separator's conductivity when its electrolyte differs
+        /// from the cathode's (Wu 2022: Li7P3S11 separator, Li6PS5Cl in the composite).
+        separator_conductivity_arrhenius: Option<Arrhenius>,
         /// Concentration used in the exchange-current expression c_e \[mol/m³\].
         nominal_concentration_mol_m3: f64,
     },

@@ -394,8 +394,25 @@ fn row(ida: &Ida<P2dModel>, at: Position) -> TimeseriesRecord {
     }
 }
 
+/// How many times one step may restart the solver after a convergence or error-test failure
+/// (see [`run_step`]) before the failure is reported.
+const MAX_RESTARTS: usize = 3;
+
+/// Whether a solver failure may be retried by a restart from the last accepted state: repeated
+/// corrector or error-test failures, not bad input or a failing model evaluation.
+fn restartable(error: &SolverError) -> bool {
+    matches!(
+        error.flag,
+        "IDA_CONV_FAIL" | "IDA_ERR_FAIL" | "IDA_REP_RES_ERR"
+    )
+}
+
 /// Runs one step from the state (`y`, `yp`) at the solver's current time, and leaves the final
 /// state in `y`, `yp`.
+///
+/// A solver failure inside the step is retried up to [`MAX_RESTARTS`] times by re-initialising
+/// the solver from the last state it accepted; the run is deterministic either way (the same
+/// failures happen at the same places), so a resumed run still repeats an uninterrupted one.
 fn run_step(
     ida: &mut Ida<P2dModel>,
     y: &mut [f64],
@@ -466,10 +483,31 @@ fn run_step(
         // Internal steps taken in this step: one per call in one-step mode (counted here, as
         // reading IDA's statistics costs a dozen calls), several per call in output mode.
         let mut one_step_calls = 0usize;
+        let mut restarts = 0usize;
         loop {
-            let outcome = match next_output {
-                Some(t_out) => ida.advance_to(t_end.map_or(t_out, |te| t_out.min(te)))?,
-                None => ida.step(one_step_target)?,
+            let attempt = match next_output {
+                Some(t_out) => ida.advance_to(t_end.map_or(t_out, |te| t_out.min(te))),
+                None => ida.step(one_step_target),
+            };
+            let outcome = match attempt {
+                Ok(outcome) => outcome,
+                Err(error) if restarts < MAX_RESTARTS && restartable(&error) => {
+                    // Restart rule: from the last state the solver accepted, re-initialise
+                    // (fresh history, order 1, small first step) and recompute consistent
+                    // algebraic variables, then go on. IDA's multistep history can carry it
+                    // into a corner (a steep end of an open-circuit plateau) where the
+                    // corrector fails at every step size; a fresh start passes it.
+                    restarts += 1;
+                    let t = ida.t();
+                    let (y_ok, yp_ok) = (ida.y().to_vec(), ida.yp().to_vec());
+                    ida.reinit(t, &y_ok, &yp_ok)?;
+                    ida.calc_ic(t + 1e-3).map_err(|_| error)?;
+                    if let Some(t_end) = t_end {
+                        ida.set_stop_time(t_end)?;
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
             };
             last = row(ida, at);
             if at.record_rows {

@@ -34,7 +34,7 @@ impl BuiltinParameterSet {
     }
 }
 
-static SETS: [BuiltinParameterSet; 2] = [
+static SETS: [BuiltinParameterSet; 4] = [
     BuiltinParameterSet {
         name: "solid_halfcell_single_ion",
         description: "LRO-like composite cathode | single-ion solid electrolyte (750 µm) | Li-In at 0.62 V vs Li/Li+, 60 °C; the solid verification cell",
@@ -71,9 +71,39 @@ static SETS: [BuiltinParameterSet; 2] = [
             ),
         ],
     },
+    BuiltinParameterSet {
+        name: "wu2022_lro_lpscl",
+        description: "Li2RuO3:Li6PS5Cl:AB 60:38:2 | Li7P3S11 (750 µm) | Li-In, 60 °C (Wu et al. 2022): the paper cell, with anion redox, interphase and cracking",
+        parameter_file: include_str!("../physics/parameter_sets/wu2022_lro_lpscl/parameters.toml"),
+        tables: &[],
+    },
+    BuiltinParameterSet {
+        name: "wu2022_lro_liquid",
+        description: "the same Li2RuO3 cathode | 1 M LiPF6 in EC:DMC | Li metal, 60 °C: the paper's liquid-electrolyte comparison",
+        parameter_file: include_str!("../physics/parameter_sets/wu2022_lro_liquid/parameters.toml"),
+        tables: &[
+            (
+                "electrolyte_conductivity.csv",
+                include_str!(
+                    "../physics/parameter_sets/wu2022_lro_liquid/electrolyte_conductivity.csv"
+                ),
+            ),
+            (
+                "electrolyte_diffusivity.csv",
+                include_str!(
+                    "../physics/parameter_sets/wu2022_lro_liquid/electrolyte_diffusivity.csv"
+                ),
+            ),
+        ],
+    },
 ];
 
-static NAMES: [&str; 2] = ["solid_halfcell_single_ion", "xu2019_liquid_halfcell"];
+static NAMES: [&str; 4] = [
+    "solid_halfcell_single_ion",
+    "xu2019_liquid_halfcell",
+    "wu2022_lro_lpscl",
+    "wu2022_lro_liquid",
+];
 
 /// The built-in parameter set called `name`, if there is one.
 pub fn builtin_parameter_set(name: &str) -> Option<&'static BuiltinParameterSet> {

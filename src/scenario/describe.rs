@@ -158,6 +158,7 @@ pub fn describe_parameters(p: &CellParameters) -> String {
             positive_conductivity_s_m,
             separator_conductivity_s_m,
             conductivity_arrhenius,
+            separator_conductivity_arrhenius,
             nominal_concentration_mol_m3,
         } => {
             out.value("kind", "\"single_ion\"".into(), "-");
@@ -172,6 +173,9 @@ pub fn describe_parameters(p: &CellParameters) -> String {
                 "S/m",
             );
             out.arrhenius("conductivity", conductivity_arrhenius);
+            if let Some(a) = separator_conductivity_arrhenius {
+                out.arrhenius("separator_conductivity", a);
+            }
             out.num(
                 "nominal_concentration_mol_m3",
                 *nominal_concentration_mol_m3,
@@ -346,7 +350,16 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.irreversible_fraction,
         "- (of the activated capacity)",
     );
-    out.num("oxygen_loss_rate_per_s", a.oxygen_loss_rate_1_s, "1/s");
+    out.num(
+        "oxygen_loss_bulk_rate_per_s",
+        a.oxygen_loss_bulk_rate_1_s,
+        "1/s",
+    );
+    out.num(
+        "oxygen_loss_surface_m2_C",
+        a.oxygen_loss_surface_m2_c,
+        "m²/C (1/s per A/m² of side-reaction current)",
+    );
     out.num(
         "oxygen_loss_potential_V",
         a.oxygen_loss_potential_v,
@@ -401,9 +414,9 @@ fn interphase(out: &mut Listing, i: &Interphase) {
         "Ω·m²",
     );
     out.num(
-        "native_conversion_thickness_m",
-        i.native_conversion_thickness_m,
-        "m",
+        "native_conversion_throughput",
+        i.native_conversion_throughput,
+        "Li per formula unit exchanged",
     );
 }
 

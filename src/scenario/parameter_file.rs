@@ -326,6 +326,15 @@ impl Ctx<'_> {
                     ),
                 ];
                 self.reject_foreign(&foreign, "single_ion", SINGLE_ION_KEYS)?;
+                let separator_conductivity_arrhenius = match (
+                    e.separator_conductivity_activation_energy_j_mol,
+                    e.separator_conductivity_reference_temperature_k,
+                ) {
+                    (None, None) => None,
+                    (ea, tref) => {
+                        Some(self.arrhenius("electrolyte.separator_conductivity", ea, tref)?)
+                    }
+                };
                 Ok(Electrolyte::SingleIon {
                     positive_conductivity_s_m: self.required(
                         "electrolyte.positive_conductivity_S_m",
@@ -338,6 +347,7 @@ impl Ctx<'_> {
                         "single_ion",
                     )?,
                     conductivity_arrhenius,
+                    separator_conductivity_arrhenius,
                     nominal_concentration_mol_m3: self.required(
                         "electrolyte.nominal_concentration_mol_m3",
                         e.nominal_concentration_mol_m3,
@@ -661,6 +671,8 @@ const SINGLE_ION_KEYS: &[&str] = &[
     "nominal_concentration_mol_m3",
     "conductivity_activation_energy_J_mol",
     "conductivity_reference_temperature_K",
+    "separator_conductivity_activation_energy_J_mol",
+    "separator_conductivity_reference_temperature_K",
 ];
 
 const BINARY_KEYS: &[&str] = &[
@@ -689,7 +701,8 @@ fn anion_redox(a: RawAnionRedox) -> AnionRedox {
         activation_potential_v: a.activation_potential_v,
         activation_width_v: a.activation_width_v,
         irreversible_fraction: a.irreversible_fraction,
-        oxygen_loss_rate_1_s: a.oxygen_loss_rate_per_s,
+        oxygen_loss_bulk_rate_1_s: a.oxygen_loss_bulk_rate_per_s,
+        oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
         oxygen_loss_potential_v: a.oxygen_loss_potential_v,
         oxygen_loss_width_v: a.oxygen_loss_width_v,
         fade_v_per_li: a.fade_v_per_li,
@@ -712,7 +725,7 @@ fn interphase(i: RawInterphase) -> Interphase {
         initial_thickness_m: i.initial_thickness_m,
         ionic_conductivity_s_m: i.ionic_conductivity_s_m,
         native_resistance_ohm_m2: i.native_resistance_ohm_m2,
-        native_conversion_thickness_m: i.native_conversion_thickness_m,
+        native_conversion_throughput: i.native_conversion_throughput,
     }
 }
 

@@ -126,7 +126,9 @@ pub(crate) struct RawAnionRedox {
     #[serde(rename = "activation_width_V")]
     pub activation_width_v: f64,
     pub irreversible_fraction: f64,
-    pub oxygen_loss_rate_per_s: f64,
+    pub oxygen_loss_bulk_rate_per_s: f64,
+    #[serde(rename = "oxygen_loss_surface_m2_C")]
+    pub oxygen_loss_surface_m2_c: f64,
     #[serde(rename = "oxygen_loss_potential_V")]
     pub oxygen_loss_potential_v: f64,
     #[serde(rename = "oxygen_loss_width_V")]
@@ -158,7 +160,7 @@ pub(crate) struct RawInterphase {
     #[serde(rename = "ionic_conductivity_S_m")]
     pub ionic_conductivity_s_m: f64,
     pub native_resistance_ohm_m2: f64,
-    pub native_conversion_thickness_m: f64,
+    pub native_conversion_throughput: f64,
 }
 
 /// `[cracking]`: every key required (meanings in [`crate::physics::cracking`]).
@@ -208,6 +210,10 @@ pub(crate) struct RawElectrolyte {
     pub conductivity_activation_energy_j_mol: Option<f64>,
     #[serde(rename = "conductivity_reference_temperature_K")]
     pub conductivity_reference_temperature_k: Option<f64>,
+    #[serde(rename = "separator_conductivity_activation_energy_J_mol")]
+    pub separator_conductivity_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "separator_conductivity_reference_temperature_K")]
+    pub separator_conductivity_reference_temperature_k: Option<f64>,
 }
 
 /// `electrolyte.kind`.

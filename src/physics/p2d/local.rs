@@ -252,29 +252,23 @@ impl P2dModel {
                 let u = y[l.u(i)];
                 let anion = self.anion_state(y);
                 let fill = msmr.fill(u, &anion, self.f);
-                // G = ō (1 − ō) = a_f a_e / A² from filled and empty sites separately.
-                let inv = 1.0 / fill.capacity;
-                let g2 = fill.filled * fill.empty * inv * inv;
-                if !(g2 > 0.0 && fill.filled > 0.0 && fill.empty > 0.0 && c_scale > 0.0) {
+                // j0 = k c_e^½ c_max K/A, K = Σ X_j (s_j (1 − s_j))^½, A = Σ X_j.
+                if !(fill.kin > 0.0 && c_scale > 0.0) {
                     return Err(format!(
-                        "cathode cell {i}: no accessible vacancy or lithium at the surface (filled {:.3e}, empty {:.3e} Li per formula unit) or electrolyte concentration {c_scale:.6} not positive",
-                        fill.filled, fill.empty
+                        "cathode cell {i}: no gallery can react at {u:.4} V (kinetic weight {:.3e}) or electrolyte concentration {c_scale:.6} not positive",
+                        fill.kin
                     ));
                 }
-                let g = g2.sqrt();
+                let inv = 1.0 / fill.capacity;
                 let ce = (c_e_ref * c_scale).sqrt();
-                let j0 = self.k_p * ce * self.c_max * g;
-                let dj0_dg2 = 0.5 * j0 / g2;
-                // ∂G for a change ∂a_f of the filled sites at fixed capacity (U, h, X_O).
-                let dg2_dfill = (fill.empty - fill.filled) * inv * inv;
-                // X_a adds capacity: ∂a_f = s_a, ∂a_e = 1 − s_a, ∂A = 1.
-                let dg2_dxa = (fill.empty * fill.d_xa + fill.filled * (1.0 - fill.d_xa)) * inv * inv
-                    - 2.0 * g2 * inv;
+                let scale = self.k_p * ce * self.c_max * inv;
+                let j0 = scale * fill.kin;
                 out.msmr_partials = Some(MsmrKineticsPartials {
-                    dj0_du: dj0_dg2 * dg2_dfill * fill.d_u,
-                    dj0_dxa: dj0_dg2 * dg2_dxa,
-                    dj0_dh: dj0_dg2 * dg2_dfill * fill.d_h,
-                    dj0_dxo: dj0_dg2 * dg2_dfill * fill.d_xo,
+                    dj0_du: scale * fill.kin_d_u,
+                    // X_a adds capacity too: ∂(K/A)/∂X_a = g_a/A − K/A².
+                    dj0_dxa: scale * (fill.kin_d_xa - fill.kin * inv),
+                    dj0_dh: scale * fill.kin_d_h,
+                    dj0_dxo: scale * fill.kin_d_xo,
                     d_u: 0.0,
                     d_xa: 0.0,
                     d_h: 0.0,

@@ -189,11 +189,13 @@ impl P2dModel {
                 positive_conductivity_s_m,
                 separator_conductivity_s_m,
                 conductivity_arrhenius,
+                separator_conductivity_arrhenius,
                 nominal_concentration_mol_m3,
             } => {
                 let arr = conductivity_arrhenius.factor(t);
+                let arr_s = separator_conductivity_arrhenius.map_or(arr, |a| a.factor(t));
                 (
-                    separator_conductivity_s_m * arr * eff_s,
+                    separator_conductivity_s_m * arr_s * eff_s,
                     positive_conductivity_s_m * arr * eff_p,
                     ElectrolyteCoefficients::SingleIon {
                         c_e: *nominal_concentration_mol_m3,
@@ -463,9 +465,7 @@ impl DaeSystem for P2dModel {
     }
 
     fn residual(&mut self, _t: f64, y: &[f64], yp: &[f64], r: &mut [f64]) -> Result<(), EvalError> {
-        let out = self.evaluate_residual(y, yp, r);
-        if std::env::var("ZZ_DBG").is_ok() { if let Err(e) = &out { eprintln!("res err t={_t}: {e:?}"); } }
-        out
+        self.evaluate_residual(y, yp, r)
     }
 
     fn jacobian_pattern(&self) -> SparsityPattern {

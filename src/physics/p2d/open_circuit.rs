@@ -9,9 +9,11 @@
 //! `U0_a = U_mid + h ΔU_h/2 − β X_O`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
 //! no gallery releases (lattice lithium outside the galleries and the latent anionic capacity).
 //!
-//! With MSMR the exchange current uses the accessible occupancy ō = Σ_j X_j s_j / (X_cat + X_a)
-//! in place of θ: `j0 = k c_e^½ c_max (ō (1 − ō))^½`, with 1 − ō = Σ_j X_j (1 − s_j)/(X_cat + X_a)
-//! evaluated without cancellation.
+//! With MSMR the exchange current is the sum over galleries of the symmetric mass-action form
+//! (Baker & Verbrugge 2018, with α = 1/2 and ω_j folded into the occupancy):
+//! `j0 = k c_e^½ c_max Σ_j X_j (s_j (1 − s_j))^½ / Σ_j X_j`, which for a single gallery is the
+//! usual `k c_e^½ c_max (θ (1 − θ))^½`. Each gallery contributes near its own potential only,
+//! so a gallery far outside the window (a deep-discharge one) does not speed up the others.
 
 use super::layout::Slow;
 use super::P2dModel;
@@ -56,6 +58,13 @@ pub(crate) struct GalleryFill {
     pub d_xo: f64,
     /// Accessible capacity X_cat + X_a.
     pub capacity: f64,
+    /// Kinetic weight K = Σ_j X_j (s_j (1 − s_j))^½ \[Li/f.u.\] and its partials in U, h, X_O
+    /// and X_a.
+    pub kin: f64,
+    pub kin_d_u: f64,
+    pub kin_d_h: f64,
+    pub kin_d_xo: f64,
+    pub kin_d_xa: f64,
 }
 
 /// Anion-redox slow states read from y (zeros without the submodel).
@@ -65,6 +74,14 @@ pub(crate) struct AnionState {
     pub x_a: f64,
     pub x_l: f64,
     pub x_o: f64,
+}
+
+/// `g = (s (1 − s))^½` of one gallery and dg/dU, from its occupancy `s` and vacancy `1 − s`:
+/// `dg/dU = −(1 − 2s) g f/(2ω)` (no division by a vanishing g).
+#[inline]
+fn kinetic_weight(s: f64, vac: f64, omega: f64, f: f64) -> (f64, f64) {
+    let g = (s * vac).sqrt();
+    (g, -(vac - s) * g * f / (2.0 * omega))
 }
 
 impl MsmrModel {
@@ -84,6 +101,10 @@ impl MsmrModel {
             out.empty += g.capacity * vac;
             out.d_u += g.capacity * d_u;
             out.d_xo += g.capacity * d_u0 * (-fade);
+            let (k, dk) = kinetic_weight(occ, vac, g.omega, f);
+            out.kin += g.capacity * k;
+            out.kin_d_u += g.capacity * dk;
+            out.kin_d_xo += g.capacity * dk * fade;
         }
         if let Some(a) = &self.anion {
             let u0 = a.gallery_potential(s.h, s.x_o);
@@ -95,6 +116,12 @@ impl MsmrModel {
             out.d_h = s.x_a * d_u0 * 0.5 * a.hysteresis_v;
             out.d_xo += s.x_a * d_u0 * (-fade);
             out.capacity += s.x_a;
+            let (k, dk) = kinetic_weight(occ, vac, a.omega, f);
+            out.kin += s.x_a * k;
+            out.kin_d_u += s.x_a * dk;
+            out.kin_d_xo += s.x_a * dk * fade;
+            out.kin_d_h -= s.x_a * dk * 0.5 * a.hysteresis_v;
+            out.kin_d_xa = k;
         }
         out
     }

@@ -37,6 +37,10 @@ fn fixture(binary: bool) -> CellParameters {
             positive_conductivity_s_m: 0.24,
             separator_conductivity_s_m: 0.12,
             conductivity_arrhenius: arr,
+            separator_conductivity_arrhenius: Some(Arrhenius {
+                activation_energy_j_mol: 15e3,
+                reference_temperature_k: 298.15,
+            }),
             nominal_concentration_mol_m3: 1000.0,
         }
     };
