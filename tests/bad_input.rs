@@ -936,8 +936,8 @@ fn anion_redox_negative_rate() {
     case.sections_file(|t| {
         replace(
             t,
-            "oxygen_loss_bulk_rate_per_s = 1e-7",
-            "oxygen_loss_bulk_rate_per_s = -1",
+            "oxygen_loss_bulk_per_Li = 1e-3",
+            "oxygen_loss_bulk_per_Li = -1",
         )
     });
     let e = case.error(&file_scenario(""));
@@ -945,7 +945,7 @@ fn anion_redox_negative_rate() {
         &e,
         &[
             "cell.toml",
-            "key `anion_redox.oxygen_loss_bulk_rate_per_s`",
+            "key `anion_redox.oxygen_loss_bulk_per_Li`",
             "expected a number ≥ 0",
             "-1",
         ],

@@ -31,11 +31,12 @@ fn expected_anion_redox() -> AnionRedox {
         activation_potential_v: 4.1,
         activation_width_v: 0.03,
         irreversible_fraction: 0.4,
-        oxygen_loss_bulk_rate_1_s: 1e-7,
+        oxygen_loss_bulk_per_li: 1e-3,
         oxygen_loss_surface_m2_c: 1e-3,
         oxygen_loss_potential_v: 4.2,
         oxygen_loss_width_v: 0.05,
         fade_v_per_li: 1.0,
+        migration_rate_v_s: 1e-8,
     }
 }
 
@@ -231,8 +232,9 @@ fn params_show_lists_the_sections_with_units() {
         "cationic[2].omega",
         "= 1.2  [-",
         "[anion_redox]",
-        "oxygen_loss_bulk_rate_per_s",
-        "= 1e-7  [1/s]",
+        "oxygen_loss_bulk_per_Li",
+        "= 1e-3  [- (per Li per formula unit exchanged)]",
+        "migration_rate_V_per_s",
         "fade_V_per_Li",
         "[interphase]",
         "electronic_conductor_fraction",

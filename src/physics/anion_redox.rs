@@ -7,7 +7,8 @@
 //! - X_a, active anionic capacity: the capacity of the anionic gallery;
 //! - X_l, latent anionic capacity: lithium bound to lattice oxygen that is not yet redox-active
 //!   (held in the host, not released inside the window);
-//! - X_O, capacity lost by oxygen release after activation (drives the voltage fade);
+//! - X_O, capacity lost by oxygen release after activation;
+//! - M, transition-metal migration expressed as the downward shift it gives the galleries \[V\];
 //! - h ∈ [−1, 1], hysteresis state of the anionic gallery.
 //!
 //! Laws (f = F/RT, σ the logistic function, U the local open-circuit potential at the particle
@@ -17,18 +18,24 @@
 //!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
 //!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
 //!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
-//! - oxygen release `r_O = X_a ⟨σ((U − U_O)/w_O) (k_b + k_s j_side)⟩`, `dX_O/dt = r_O`: a
-//!   bulk part k_b (oxygen dimers trapped in the lattice, transition-metal migration: not
-//!   affected by the interface) and a surface part proportional to the local side-reaction
-//!   current density j_side of the interphase model (oxygen released where the electrolyte is
-//!   oxidised: it falls as a passivating film stops the side reaction and is sustained
-//!   against an electrolyte that keeps reacting, or on flooded crack surface);
+//! - oxygen release `r_O = X_a ⟨σ((U − U_O)/w_O) (k_b |i|/Q_1 + k_s j_side)⟩`,
+//!   `dX_O/dt = r_O`: a bulk part k_b per lithium exchanged while the lattice oxygen is
+//!   oxidised (irreversible O–O dimerisation in every deep cycle, independent of the
+//!   interface) and a surface part proportional to the local side-reaction current density
+//!   j_side of the interphase model (oxygen released where the electrolyte is oxidised: it falls
+//!   as a passivating film stops the side reaction and is sustained against an electrolyte that
+//!   keeps reacting, or on flooded crack surface);
+//! - transition-metal migration `dM/dt = r_M ⟨σ((U − U_O)/w_O)⟩`: cations move into the
+//!   lithium layer while the oxygen is oxidised, so it accrues with time at high potential
+//!   (voltage decay of Li-rich oxides depends on time at high voltage and temperature, not only
+//!   on cycle count; Sathiya et al., Nat. Mater. 14 (2015) 230);
 //! - hysteresis (Axen et al., J. Energy Storage 2022, doi:10.1016/j.est.2022.103985, in
 //!   the form `dh/dt = S (1 ∓ h)`): `dh/dt = κ_h (−i − |i| h)/Q_1`, i the applied current
 //!   density (positive on discharge), Q_1 the charge of one lithium per formula unit per
 //!   electrode area, so h → +1 on charge and −1 on discharge after about 1/κ_h lithium;
-//! - the anionic gallery's standard potential `U0_a = U_mid + h ΔU_h/2 − β X_O`, and every
-//!   cationic gallery shifts by `−β X_O` (transition-metal migration after oxygen loss).
+//! - the voltage fade `ΔU = β X_O + M`: the anionic gallery's standard potential is
+//!   `U0_a = U_mid + h ΔU_h/2 − ΔU` and every cationic gallery shifts by `−ΔU` (the lattice
+//!   after oxygen loss and migration).
 
 /// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
 /// per formula unit of the host, rates per second.
@@ -54,8 +61,8 @@ pub struct AnionRedox {
     pub activation_width_v: f64,
     /// Fraction φ_irr of activated capacity lost at activation \[-\].
     pub irreversible_fraction: f64,
-    /// Bulk oxygen-release rate k_b \[1/s\] at full onset.
-    pub oxygen_loss_bulk_rate_1_s: f64,
+    /// Bulk oxygen release k_b per lithium per formula unit exchanged at full onset \[-\].
+    pub oxygen_loss_bulk_per_li: f64,
     /// Surface oxygen release per side-reaction current density k_s \[1/s per A/m² = m²/C\].
     pub oxygen_loss_surface_m2_c: f64,
     /// Onset potential U_O of oxygen release \[V\].
@@ -65,6 +72,8 @@ pub struct AnionRedox {
     /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
     /// released \[V per Li/f.u.\].
     pub fade_v_per_li: f64,
+    /// Transition-metal migration rate r_M at full onset \[V/s\].
+    pub migration_rate_v_s: f64,
 }
 
 impl AnionRedox {
@@ -136,21 +145,20 @@ impl AnionRedox {
                 ),
             ));
         }
-        non_negative(
-            "oxygen_loss_bulk_rate_per_s",
-            self.oxygen_loss_bulk_rate_1_s,
-        )?;
+        non_negative("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
         non_negative("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
         finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
         positive("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
         non_negative("fade_V_per_Li", self.fade_v_per_li)?;
+        non_negative("migration_rate_V_per_s", self.migration_rate_v_s)?;
         Ok(())
     }
 
-    /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − β X_O \[V\].
+    /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − ΔU \[V\], with the
+    /// voltage fade `fade` = ΔU = β X_O + M.
     #[inline]
-    pub fn gallery_potential(&self, h: f64, x_o: f64) -> f64 {
-        self.standard_potential_v + 0.5 * self.hysteresis_v * h - self.fade_v_per_li * x_o
+    pub fn gallery_potential(&self, h: f64, fade: f64) -> f64 {
+        self.standard_potential_v + 0.5 * self.hysteresis_v * h - fade
     }
 }
 
@@ -170,11 +178,12 @@ mod tests {
             activation_potential_v: 4.1,
             activation_width_v: 0.03,
             irreversible_fraction: 0.4,
-            oxygen_loss_bulk_rate_1_s: 1e-8,
+            oxygen_loss_bulk_per_li: 1e-3,
             oxygen_loss_surface_m2_c: 1e-3,
             oxygen_loss_potential_v: 4.2,
             oxygen_loss_width_v: 0.05,
             fade_v_per_li: 1.0,
+            migration_rate_v_s: 1e-8,
         }
     }
 
@@ -189,12 +198,12 @@ mod tests {
         assert_eq!(key, "lattice_capacity");
         assert!(message.contains("at most 1"), "{message}");
         let negative_rate = AnionRedox {
-            oxygen_loss_bulk_rate_1_s: -1.0,
+            oxygen_loss_bulk_per_li: -1.0,
             ..lro()
         };
         assert_eq!(
             negative_rate.validate(1.0, 2.0).unwrap_err().0,
-            "oxygen_loss_bulk_rate_per_s"
+            "oxygen_loss_bulk_per_Li"
         );
     }
 

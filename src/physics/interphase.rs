@@ -105,8 +105,14 @@ impl Interphase {
     pub fn side_current(&self, sigma_e: f64, delta: f64, dphi: f64) -> SideCurrent {
         let w = self.onset_width_v;
         let z = (dphi - self.oxidation_potential_v) / w;
-        let (sp, s) = crate::physics::msmr::softplus(z);
-        let (_, ds) = crate::physics::msmr::logistic(z);
+        let (s, ds) = crate::physics::msmr::logistic(z);
+        // The migration term only for a film with electronic conductors (softplus costs a
+        // logarithm).
+        let sp = if sigma_e > 0.0 {
+            crate::physics::msmr::softplus(z).0
+        } else {
+            0.0
+        };
         let migration = sigma_e / delta;
         let tunnel = self.tunnelling_current_a_m2 * (-delta / self.tunnelling_length_m).exp();
         let solvent = self.solvent_diffusion_a_m / delta;

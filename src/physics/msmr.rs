@@ -79,6 +79,20 @@ pub fn softplus(z: f64) -> (f64, f64) {
     (value, logistic(z).0)
 }
 
+/// `ln softplus(z)` and its derivative `σ(z)/softplus(z)`, without underflow for very
+/// negative z (where it tends to z) or overflow for large z (where it tends to ln z).
+#[inline]
+pub fn ln_softplus(z: f64) -> (f64, f64) {
+    if z < -30.0 {
+        // softplus(z) = e^z (1 − e^z/2 + …): ln = z + ln(1 − e^z/2), derivative → 1.
+        let e = z.exp();
+        (z + (-0.5 * e).ln_1p(), (1.0 - e) / (1.0 - 0.5 * e))
+    } else {
+        let (sp, s) = softplus(z);
+        (sp.ln(), s / sp)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +112,18 @@ mod tests {
         // Far tails: finite, in [0, 1].
         assert_eq!(occupancy(100.0, 3.6, 1.0, f).0, 0.0);
         assert_eq!(occupancy(-100.0, 3.6, 1.0, f).0, 1.0);
+    }
+
+    #[test]
+    fn ln_softplus_is_finite_everywhere_and_fd_consistent() {
+        for z in [-2000.0, -40.0, -29.0, -1.0, 0.0, 3.0, 35.0, 1e6] {
+            let (v, d) = ln_softplus(z);
+            assert!(v.is_finite() && d.is_finite(), "{z}");
+            let h = 1e-6 * (1.0 + z.abs());
+            let fd = (ln_softplus(z + h).0 - ln_softplus(z - h).0) / (2.0 * h);
+            assert!((fd - d).abs() < 1e-6 * (1.0 + d.abs()), "{z}: {fd} {d}");
+        }
+        assert!((ln_softplus(-2000.0).0 + 2000.0).abs() < 1e-12);
     }
 
     #[test]

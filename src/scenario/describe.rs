@@ -351,9 +351,9 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         "- (of the activated capacity)",
     );
     out.num(
-        "oxygen_loss_bulk_rate_per_s",
-        a.oxygen_loss_bulk_rate_1_s,
-        "1/s",
+        "oxygen_loss_bulk_per_Li",
+        a.oxygen_loss_bulk_per_li,
+        "- (per Li per formula unit exchanged)",
     );
     out.num(
         "oxygen_loss_surface_m2_C",
@@ -370,6 +370,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         "fade_V_per_Li",
         a.fade_v_per_li,
         "V per Li per formula unit of oxygen lost",
+    );
+    out.num(
+        "migration_rate_V_per_s",
+        a.migration_rate_v_s,
+        "V/s (at full onset)",
     );
 }
 

@@ -701,11 +701,12 @@ fn anion_redox(a: RawAnionRedox) -> AnionRedox {
         activation_potential_v: a.activation_potential_v,
         activation_width_v: a.activation_width_v,
         irreversible_fraction: a.irreversible_fraction,
-        oxygen_loss_bulk_rate_1_s: a.oxygen_loss_bulk_rate_per_s,
+        oxygen_loss_bulk_per_li: a.oxygen_loss_bulk_per_li,
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
         oxygen_loss_potential_v: a.oxygen_loss_potential_v,
         oxygen_loss_width_v: a.oxygen_loss_width_v,
         fade_v_per_li: a.fade_v_per_li,
+        migration_rate_v_s: a.migration_rate_v_per_s,
     }
 }
 

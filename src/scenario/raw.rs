@@ -126,7 +126,8 @@ pub(crate) struct RawAnionRedox {
     #[serde(rename = "activation_width_V")]
     pub activation_width_v: f64,
     pub irreversible_fraction: f64,
-    pub oxygen_loss_bulk_rate_per_s: f64,
+    #[serde(rename = "oxygen_loss_bulk_per_Li")]
+    pub oxygen_loss_bulk_per_li: f64,
     #[serde(rename = "oxygen_loss_surface_m2_C")]
     pub oxygen_loss_surface_m2_c: f64,
     #[serde(rename = "oxygen_loss_potential_V")]
@@ -135,6 +136,8 @@ pub(crate) struct RawAnionRedox {
     pub oxygen_loss_width_v: f64,
     #[serde(rename = "fade_V_per_Li")]
     pub fade_v_per_li: f64,
+    #[serde(rename = "migration_rate_V_per_s")]
+    pub migration_rate_v_per_s: f64,
 }
 
 /// `[interphase]`: every key required (meanings in [`crate::physics::interphase`]).

@@ -14,8 +14,9 @@
 //!
 //! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
 //! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
-//!   `X_O' = r_O`, `r_O = X_a ⟨σ_O(U) (k_b + k_s j_side,total)⟩` (bulk and surface oxygen
-//!   release; the surface part follows the local side-reaction current);
+//!   `X_O' = r_O`, `r_O = X_a ⟨σ_O(U) (k_b |i|_ε/Q_1 + k_s j_side,total)⟩` (bulk release per
+//!   lithium exchanged, surface release following the local side-reaction current),
+//!   `M' = r_M ⟨σ_O(U)⟩` (transition-metal migration);
 //! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
@@ -178,8 +179,16 @@ impl P2dModel {
         y[self.layout.u(i)]
     }
 
-    /// Residual rows of the slow states.
-    pub(crate) fn slow_residual(&self, y: &[f64], yp: &[f64], ctx: &SlowContext, r: &mut [f64]) {
+    /// Residual rows of the slow states, from the cells' side currents `cells` (see
+    /// [`Self::cell_side`]).
+    pub(crate) fn slow_residual(
+        &self,
+        y: &[f64],
+        yp: &[f64],
+        ctx: &SlowContext,
+        cells: &[CellSide],
+        r: &mut [f64],
+    ) {
         let Some(m) = &self.slow else { return };
         let l = &self.layout;
         let idx = |s: Slow| l.slow(s);
@@ -191,8 +200,7 @@ impl P2dModel {
         let mut main = 0.0;
         let mut crack = 0.0;
         let mut total = 0.0;
-        for i in 0..l.np {
-            let side = self.cell_side(y, i, ctx);
+        for side in cells {
             main += side.main;
             crack += side.crack;
             total += side.total(ctx);
@@ -213,15 +221,17 @@ impl P2dModel {
                 let h = y[idx(Slow::Hysteresis)];
                 r[idx(Slow::Hysteresis)] =
                     yp[idx(Slow::Hysteresis)] - a.hysteresis_rate * (-i_app - abs_i * h) / m.q1;
-                let (mut s_act, mut s_o) = (0.0, 0.0);
-                for i in 0..l.np {
+                let (mut s_act, mut s_o, mut s_m) = (0.0, 0.0, 0.0);
+                let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
+                for (i, cell) in cells.iter().enumerate() {
                     let u = self.onset_potential(y, i);
                     s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
-                    let side = self.cell_side(y, i, ctx).total(ctx);
-                    s_o += logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0
-                        * (a.oxygen_loss_bulk_rate_1_s + a.oxygen_loss_surface_m2_c * side);
+                    let onset = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0;
+                    s_o += onset * (bulk + a.oxygen_loss_surface_m2_c * cell.total(ctx));
+                    s_m += onset;
                 }
-                let (s_act, s_o) = (s_act / np, s_o / np);
+                let (s_act, s_o, s_m) = (s_act / np, s_o / np, s_m / np);
+                r[idx(Slow::Migration)] = yp[idx(Slow::Migration)] - a.migration_rate_v_s * s_m;
                 let x_l = y[idx(Slow::LatentAnionic)];
                 let x_a = y[idx(Slow::ActiveAnionic)];
                 let activation = a.activation_rate_1_s * x_l * s_act;
@@ -238,6 +248,7 @@ impl P2dModel {
                     Slow::LatentAnionic,
                     Slow::ActiveAnionic,
                     Slow::OxygenLost,
+                    Slow::Migration,
                 ] {
                     r[idx(s)] = yp[idx(s)];
                 }
@@ -321,13 +332,17 @@ impl P2dModel {
             let keep = 1.0 - a.irreversible_fraction;
             // Release partials in the film, crack-film and throughput states, summed over cells.
             let mut d_slow = [0.0; 3];
+            let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
+            let mut onset_sum = 0.0;
+            let rm = idx(Slow::Migration);
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
                 let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
                 let (so, dso) = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v);
                 let side = self.cell_side(y, i, ctx);
                 let p = Self::side_partials(&side, ctx);
-                let k = a.oxygen_loss_bulk_rate_1_s + a.oxygen_loss_surface_m2_c * side.total(ctx);
+                let k = bulk + a.oxygen_loss_surface_m2_c * side.total(ctx);
+                onset_sum += so;
                 s_act += sa;
                 s_o += so * k;
                 let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
@@ -336,6 +351,11 @@ impl P2dModel {
                 sink.add(rl, col, d_act);
                 sink.add(ra, col, -keep * d_act + d_rel);
                 sink.add(ro, col, -d_rel);
+                sink.add(
+                    rm,
+                    col,
+                    -a.migration_rate_v_s * dso / a.oxygen_loss_width_v / np,
+                );
                 let ks = x_a * so * a.oxygen_loss_surface_m2_c / np;
                 if m.interphase.is_some() {
                     let col = l.dphi(i);
@@ -352,6 +372,10 @@ impl P2dModel {
             sink.add(ra, rl, -keep * k_act);
             sink.add(ra, ra, s_o);
             sink.add(ro, ra, -s_o);
+            // The bulk release follows |i|.
+            let d_bulk_di = x_a * a.oxygen_loss_bulk_per_li * d_abs_i / m.q1 * onset_sum / np;
+            sink.add(ra, l.i_app, d_bulk_di);
+            sink.add(ro, l.i_app, -d_bulk_di);
             if m.interphase.is_some() {
                 for (col, d) in [
                     (idx(Slow::Film), d_slow[0]),
@@ -403,7 +427,7 @@ impl P2dModel {
             anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)] * per_li_ah,
             latent_anionic_capacity_ah: y[l.slow(Slow::LatentAnionic)] * per_li_ah,
             oxygen_loss_ah: y[l.slow(Slow::OxygenLost)] * per_li_ah,
-            voltage_fade_v: beta * y[l.slow(Slow::OxygenLost)],
+            voltage_fade_v: beta * y[l.slow(Slow::OxygenLost)] + y[l.slow(Slow::Migration)],
             crack_area_ratio: m
                 .cracking
                 .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),
@@ -422,4 +446,5 @@ const SLOW_ORDER: [Slow; SLOW_STATES] = [
     Slow::Throughput,
     Slow::CrackFilm,
     Slow::SideCharge,
+    Slow::Migration,
 ];

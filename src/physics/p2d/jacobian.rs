@@ -65,8 +65,13 @@ impl P2dModel {
         let ctx = self.slow_context(y);
         let film = self.slow.as_ref().is_some_and(|m| m.interphase.is_some());
         let anion = self.slow.as_ref().is_some_and(|m| m.anion.is_some());
+        let anion_state = self.anion_state(y);
+        let mut msmr_rows = Vec::with_capacity(if l.msmr { np } else { 0 });
         for i in 0..np {
             let kin = self.cell_kinetics(y, i, &ctx)?;
+            if let (OcpModel::Msmr(msmr), Some((fill, ts))) = (&self.ocp, &kin.surface) {
+                msmr_rows.push(Self::msmr_row(msmr, &anion_state, fill, ts, i)?);
+            }
             let row = l.j(i);
             match &kin.msmr_partials {
                 None => {
@@ -79,6 +84,7 @@ impl P2dModel {
                         sink.add(row, l.slow(Slow::ActiveAnionic), p.d_xa);
                         sink.add(row, l.slow(Slow::Hysteresis), p.d_h);
                         sink.add(row, l.slow(Slow::OxygenLost), p.d_xo);
+                        sink.add(row, l.slow(Slow::Migration), p.d_m);
                     }
                 }
             }
@@ -92,9 +98,8 @@ impl P2dModel {
                 sink.add(row, l.slow(Slow::Throughput), kin.d_throughput);
             }
         }
-        if let OcpModel::Msmr(msmr) = &self.ocp {
-            for i in 0..np {
-                let m = self.cell_msmr_row(y, i, msmr)?;
+        if l.msmr {
+            for (i, m) in msmr_rows.iter().enumerate() {
                 let row = l.u(i);
                 sink.add(row, row, m.d_u);
                 sink.add(row, l.theta(i, nr - 1), m.d_theta_last);
@@ -105,6 +110,7 @@ impl P2dModel {
                     sink.add(row, l.slow(Slow::ActiveAnionic), m.d_xa);
                     sink.add(row, l.slow(Slow::Hysteresis), m.d_h);
                     sink.add(row, l.slow(Slow::OxygenLost), m.d_xo);
+                    sink.add(row, l.slow(Slow::Migration), m.d_m);
                 }
             }
         }

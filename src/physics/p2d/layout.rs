@@ -16,7 +16,7 @@
 //! | applied current density | 1 | i_app = I/A | A/m² | algebraic |
 //! | delivered charge | 1 | q = ∫ i_app dt / 3600 | A·h/m² | differential |
 //! | delivered energy | 1 | w = ∫ i_app V dt / 3600 | W·h/m² | differential |
-//! | degradation states (with any degradation submodel) | 8 | see [`Slow`] | | differential |
+//! | degradation states (with any degradation submodel) | 9 | see [`Slow`] | | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
 
@@ -39,10 +39,12 @@ pub enum Slow {
     CrackFilm,
     /// Charge passed by the side reaction q_side \[A·h/m² of electrode\].
     SideCharge,
+    /// Transition-metal migration as the downward shift of the galleries M \[V\].
+    Migration,
 }
 
 /// Number of [`Slow`] states.
-pub const SLOW_STATES: usize = 8;
+pub const SLOW_STATES: usize = 9;
 
 /// Index map of the state vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,12 @@
 //! cell, the electrolyte current and salt flux through one face, and the counter electrode.
 
 use super::degradation::{SlowContext, NM};
-use super::open_circuit::{MsmrModel, OcpModel};
+use super::open_circuit::{AnionState, GalleryFill, MsmrModel, OcpModel};
+use crate::physics::msmr::ln_softplus;
+
+/// Floor of the surface lithium and vacancies in the MSMR row \[Li per formula unit\]: far below
+/// anything the window reaches (the cut-offs sit at 1e-4 and above).
+const SURFACE_FLOOR: f64 = 1e-7;
 use super::{BinaryCoefficients, ElectrolyteCoefficients, P2dModel};
 use crate::constants::FARADAY;
 use crate::physics::kinetics::{butler_volmer, intercalation_j0};
@@ -26,12 +31,15 @@ pub(super) struct MsmrKineticsPartials {
     pub dj0_dxa: f64,
     pub dj0_dh: f64,
     pub dj0_dxo: f64,
+    pub dj0_dm: f64,
     /// ∂R/∂U of the cell.
     pub d_u: f64,
     /// ∂R/∂X_a, ∂R/∂h, ∂R/∂X_O.
     pub d_xa: f64,
     pub d_h: f64,
     pub d_xo: f64,
+    /// ∂R/∂M.
+    pub d_m: f64,
 }
 
 /// Kinetics of cathode cell i, with the partial derivatives of the Butler–Volmer residual
@@ -58,6 +66,8 @@ pub(super) struct CellKinetics {
     pub u_partials: Option<(f64, f64, SurfaceStoichiometry)>,
     /// Partials in the MSMR unknowns.
     pub msmr_partials: Option<MsmrKineticsPartials>,
+    /// The gallery filling and surface stoichiometry it used (MSMR), for the cell's MSMR row.
+    pub surface: Option<(GalleryFill, SurfaceStoichiometry)>,
 }
 
 /// The MSMR row of one cell and its partials.
@@ -72,6 +82,7 @@ pub(super) struct MsmrRow {
     pub d_xa: f64,
     pub d_h: f64,
     pub d_xo: f64,
+    pub d_m: f64,
 }
 
 /// Electrolyte quantities through one face, with partials with respect to the potentials and
@@ -252,6 +263,7 @@ impl P2dModel {
                 let u = y[l.u(i)];
                 let anion = self.anion_state(y);
                 let fill = msmr.fill(u, &anion, self.f);
+                out.surface = Some((fill, ts));
                 // j0 = k c_e^½ c_max K/A, K = Σ X_j (s_j (1 − s_j))^½, A = Σ X_j.
                 if !(fill.kin > 0.0 && c_scale > 0.0) {
                     return Err(format!(
@@ -268,11 +280,13 @@ impl P2dModel {
                     // X_a adds capacity too: ∂(K/A)/∂X_a = g_a/A − K/A².
                     dj0_dxa: scale * (fill.kin_d_xa - fill.kin * inv),
                     dj0_dh: scale * fill.kin_d_h,
-                    dj0_dxo: scale * fill.kin_d_xo,
+                    dj0_dxo: scale * fill.kin_d_shift * msmr.fade_coefficient(),
+                    dj0_dm: scale * fill.kin_d_shift,
                     d_u: 0.0,
                     d_xa: 0.0,
                     d_h: 0.0,
                     d_xo: 0.0,
+                    d_m: 0.0,
                 });
                 (u, j0, 0.5 * j0 / c_scale)
             }
@@ -306,6 +320,7 @@ impl P2dModel {
             p.d_xa = -dbv_dj0 * p.dj0_dxa;
             p.d_h = -dbv_dj0 * p.dj0_dh;
             p.d_xo = -dbv_dj0 * p.dj0_dxo;
+            p.d_m = -dbv_dj0 * p.dj0_dm;
         }
         Ok(out)
     }
@@ -324,31 +339,48 @@ impl P2dModel {
         msmr: &MsmrModel,
     ) -> Result<MsmrRow, String> {
         let l = &self.layout;
-        let u = y[l.u(i)];
         let anion = self.anion_state(y);
-        let fill = msmr.fill(u, &anion, self.f);
+        let fill = msmr.fill(y[l.u(i)], &anion, self.f);
         let ts = self.surface_stoichiometry(y, i);
-        let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(&anion);
+        Self::msmr_row(msmr, &anion, &fill, &ts, i)
+    }
+
+    /// [`Self::cell_msmr_row`] from the cell's gallery filling and surface stoichiometry.
+    pub(super) fn msmr_row(
+        msmr: &MsmrModel,
+        anion: &AnionState,
+        fill: &GalleryFill,
+        ts: &SurfaceStoichiometry,
+        i: usize,
+    ) -> Result<MsmrRow, String> {
+        let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(anion);
         let v_s = fill.capacity - f_s;
-        if !(f_s > 0.0 && v_s > 0.0 && fill.filled > 0.0 && fill.empty > 0.0) {
+        // Surface lithium and vacancies floored smoothly at SURFACE_FLOOR (ε softplus(x/ε)):
+        // unchanged inside the window, positive beyond a full or empty surface, so that a
+        // Newton iterate past either end gives a very high or low potential (and the cut-off)
+        // rather than an undefined state. The logarithms are taken directly.
+        let (lf, dlf) = ln_softplus(f_s / SURFACE_FLOOR);
+        let (lv, dlv) = ln_softplus(v_s / SURFACE_FLOOR);
+        if !(fill.filled > 0.0 && fill.empty > 0.0) {
             return Err(format!(
-                "cathode cell {i}: surface lithium {f_s:.6e} outside the accessible range (0, {:.6}) Li per formula unit",
+                "cathode cell {i}: the galleries hold no lithium or no vacancy at the surface potential (surface lithium {f_s:.6e} of {:.6} Li per formula unit)",
                 fill.capacity
             ));
         }
         let (inv_f, inv_e) = (1.0 / fill.filled, 1.0 / fill.empty);
         let d_site = inv_f + inv_e;
-        let d_x = -1.0 / f_s - 1.0 / v_s;
+        let d_x = -(dlf + dlv) / SURFACE_FLOOR;
         Ok(MsmrRow {
-            residual: (fill.filled * inv_e).ln() - (f_s / v_s).ln(),
+            residual: (fill.filled * inv_e).ln() - lf + lv,
             d_u: fill.d_u * d_site,
             d_theta_last: d_x * msmr.x_max * ts.d_last,
             d_theta_prev: d_x * msmr.x_max * ts.d_prev,
             d_j: d_x * msmr.x_max * ts.d_j,
             d_xl: -d_x,
-            d_xa: fill.d_xa * inv_f - (1.0 - fill.d_xa) * inv_e + 1.0 / v_s,
+            d_xa: fill.d_xa * inv_f - (1.0 - fill.d_xa) * inv_e + dlv / SURFACE_FLOOR,
             d_h: fill.d_h * d_site,
-            d_xo: fill.d_xo * d_site,
+            d_xo: fill.d_shift * msmr.fade_coefficient() * d_site,
+            d_m: fill.d_shift * d_site,
         })
     }
 

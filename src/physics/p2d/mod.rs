@@ -112,8 +112,8 @@ pub struct P2dModel {
     pub(crate) shell_inv_volume: Vec<f64>,
     /// Scratch for the residual: the face fluxes of one particle (nr + 1).
     pub(crate) shell_flux: Vec<f64>,
-    /// Scratch for the residual: the side-reaction current density per cathode cell.
-    pub(crate) side_scratch: Vec<f64>,
+    /// Scratch for the residual: the side-reaction current of each cathode cell.
+    pub(crate) side_scratch: Vec<degradation::CellSide>,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
     /// Specific interfacial area a \[1/m\].

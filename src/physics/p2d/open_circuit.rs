@@ -54,16 +54,16 @@ pub(crate) struct GalleryFill {
     pub d_xa: f64,
     /// ∂/∂h.
     pub d_h: f64,
-    /// ∂/∂X_O.
-    pub d_xo: f64,
+    /// ∂/∂ΔU, ΔU the voltage fade (a downward shift of every gallery).
+    pub d_shift: f64,
     /// Accessible capacity X_cat + X_a.
     pub capacity: f64,
-    /// Kinetic weight K = Σ_j X_j (s_j (1 − s_j))^½ \[Li/f.u.\] and its partials in U, h, X_O
+    /// Kinetic weight K = Σ_j X_j (s_j (1 − s_j))^½ \[Li/f.u.\] and its partials in U, h, ΔU
     /// and X_a.
     pub kin: f64,
     pub kin_d_u: f64,
     pub kin_d_h: f64,
-    pub kin_d_xo: f64,
+    pub kin_d_shift: f64,
     pub kin_d_xa: f64,
 }
 
@@ -74,6 +74,16 @@ pub(crate) struct AnionState {
     pub x_a: f64,
     pub x_l: f64,
     pub x_o: f64,
+    /// Transition-metal migration M \[V\].
+    pub m: f64,
+}
+
+impl AnionState {
+    /// The voltage fade ΔU = β X_O + M \[V\] for the fade coefficient β.
+    #[inline]
+    pub fn fade(&self, beta: f64) -> f64 {
+        beta * self.x_o + self.m
+    }
 }
 
 /// `g = (s (1 − s))^½` of one gallery and dg/dU, from its occupancy `s` and vacancy `1 − s`:
@@ -88,8 +98,8 @@ impl MsmrModel {
     /// Gallery filling at potential `u` \[V\] for the anion state `s`, `f = F/RT`.
     #[inline]
     pub fn fill(&self, u: f64, s: &AnionState, f: f64) -> GalleryFill {
-        let fade = self.anion.map_or(0.0, |a| a.fade_v_per_li);
-        let shift = -fade * s.x_o;
+        let fade = s.fade(self.anion.map_or(0.0, |a| a.fade_v_per_li));
+        let shift = -fade;
         let mut out = GalleryFill {
             capacity: self.x_cat,
             ..GalleryFill::default()
@@ -100,30 +110,36 @@ impl MsmrModel {
             out.filled += g.capacity * occ;
             out.empty += g.capacity * vac;
             out.d_u += g.capacity * d_u;
-            out.d_xo += g.capacity * d_u0 * (-fade);
+            out.d_shift -= g.capacity * d_u0;
             let (k, dk) = kinetic_weight(occ, vac, g.omega, f);
             out.kin += g.capacity * k;
             out.kin_d_u += g.capacity * dk;
-            out.kin_d_xo += g.capacity * dk * fade;
+            out.kin_d_shift += g.capacity * dk;
         }
         if let Some(a) = &self.anion {
-            let u0 = a.gallery_potential(s.h, s.x_o);
+            let u0 = a.gallery_potential(s.h, fade);
             let (occ, vac, d_u, d_u0) = occupancy_pair(u, u0, a.omega, f);
             out.filled += s.x_a * occ;
             out.empty += s.x_a * vac;
             out.d_u += s.x_a * d_u;
             out.d_xa = occ;
             out.d_h = s.x_a * d_u0 * 0.5 * a.hysteresis_v;
-            out.d_xo += s.x_a * d_u0 * (-fade);
+            out.d_shift -= s.x_a * d_u0;
             out.capacity += s.x_a;
             let (k, dk) = kinetic_weight(occ, vac, a.omega, f);
             out.kin += s.x_a * k;
             out.kin_d_u += s.x_a * dk;
-            out.kin_d_xo += s.x_a * dk * fade;
+            out.kin_d_shift += s.x_a * dk;
             out.kin_d_h -= s.x_a * dk * 0.5 * a.hysteresis_v;
             out.kin_d_xa = k;
         }
         out
+    }
+
+    /// The fade coefficient β \[V per Li/f.u.\] (0 without anion redox).
+    #[inline]
+    pub fn fade_coefficient(&self) -> f64 {
+        self.anion.map_or(0.0, |a| a.fade_v_per_li)
     }
 
     /// Lithium no gallery releases, x_fixed \[Li/f.u.\].
@@ -169,6 +185,7 @@ impl P2dModel {
                 x_a: y[l.slow(Slow::ActiveAnionic)],
                 x_l: y[l.slow(Slow::LatentAnionic)],
                 x_o: y[l.slow(Slow::OxygenLost)],
+                m: y[l.slow(Slow::Migration)],
             },
             _ => AnionState::default(),
         }

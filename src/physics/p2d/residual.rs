@@ -56,27 +56,23 @@ impl P2dModel {
         // Cathode kinetics and the interfacial current density per cell; the MSMR rows; the
         // side-reaction current density per cell (zero without an interphase model).
         let ctx = self.slow_context(y);
+        let anion = self.anion_state(y);
         for i in 0..np {
             let kin = self
                 .cell_kinetics(y, i, &ctx)
                 .map_err(EvalError::NonPhysical)?;
             r[l.j(i)] = kin.residual;
-        }
-        if let super::open_circuit::OcpModel::Msmr(msmr) = &self.ocp {
-            for i in 0..np {
-                r[l.u(i)] = self
-                    .cell_msmr_row(y, i, msmr)
+            if let (super::open_circuit::OcpModel::Msmr(msmr), Some((fill, ts))) =
+                (&self.ocp, &kin.surface)
+            {
+                r[l.u(i)] = Self::msmr_row(msmr, &anion, fill, ts, i)
                     .map_err(EvalError::NonPhysical)?
                     .residual;
             }
         }
-        let mut side = std::mem::take(&mut self.side_scratch);
-        side.clear();
-        if self.slow.is_some() {
-            side.extend((0..np).map(|i| self.cell_side(y, i, &ctx).total(&ctx)));
-        } else {
-            side.resize(np, 0.0);
-        }
+        let mut cells = std::mem::take(&mut self.side_scratch);
+        cells.clear();
+        cells.extend((0..np).map(|i| self.cell_side(y, i, &ctx)));
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.
@@ -98,7 +94,10 @@ impl P2dModel {
                 (self.dx_s, 0.0)
             } else {
                 let i = m - ns;
-                (self.dx_p, y[l.j(i)] + side[i] + self.c_dl * yp[l.dphi(i)])
+                (
+                    self.dx_p,
+                    y[l.j(i)] + cells[i].total(&ctx) + self.c_dl * yp[l.dphi(i)],
+                )
             };
             let row = if m < ns {
                 l.phi_e_sep(m)
@@ -123,7 +122,7 @@ impl P2dModel {
             } else {
                 i_app
             };
-            let j_tot = y[l.j(i)] + side[i] + self.c_dl * yp[l.dphi(i)];
+            let j_tot = y[l.j(i)] + cells[i].total(&ctx) + self.c_dl * yp[l.dphi(i)];
             r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * self.a * j_tot;
             is_left = is_right;
         }
@@ -139,8 +138,8 @@ impl P2dModel {
         };
         r[l.q] = yp[l.q] - i_app / SECONDS_PER_HOUR;
         r[l.w] = yp[l.w] - i_app * voltage / SECONDS_PER_HOUR;
-        self.side_scratch = side;
-        self.slow_residual(y, yp, &ctx, r);
+        self.slow_residual(y, yp, &ctx, &cells, r);
+        self.side_scratch = cells;
 
         if r.iter().any(|v| !v.is_finite()) {
             return Err(EvalError::NonPhysical("residual is not finite".into()));

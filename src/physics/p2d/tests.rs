@@ -139,11 +139,12 @@ fn lro_fixture(binary: bool) -> CellParameters {
         activation_potential_v: 3.55,
         activation_width_v: 0.05,
         irreversible_fraction: 0.3,
-        oxygen_loss_bulk_rate_1_s: 1e-6,
+        oxygen_loss_bulk_per_li: 2e-2,
         oxygen_loss_surface_m2_c: 2e-3,
         oxygen_loss_potential_v: 3.6,
         oxygen_loss_width_v: 0.08,
         fade_v_per_li: 0.8,
+        migration_rate_v_s: 1e-6,
     });
     p.interphase = Some(Interphase {
         electronic_conductor_fraction: 0.336,
@@ -207,6 +208,7 @@ fn perturbed_state(model: &P2dModel) -> (Vec<f64>, Vec<f64>) {
             (Slow::Throughput, 700.0),
             (Slow::CrackFilm, 0.5),
             (Slow::SideCharge, 0.01),
+            (Slow::Migration, 0.02),
         ] {
             y[l.slow(s)] = v;
         }
