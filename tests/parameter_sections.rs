@@ -233,7 +233,7 @@ fn params_show_lists_the_sections_with_units() {
         "= 1.2  [-",
         "[anion_redox]",
         "oxygen_loss_bulk_per_Li",
-        "= 1e-3  [- (per Li per formula unit exchanged)]",
+        "= 0.001  [- (per Li per formula unit exchanged)]",
         "migration_rate_V_per_s",
         "fade_V_per_Li",
         "[interphase]",
