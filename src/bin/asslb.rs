@@ -350,6 +350,7 @@ fn print_summary(
             StepEnd::CurrentLimit => "current cut-off",
             StepEnd::Duration => "duration limit",
             StepEnd::Skipped => "skipped (the cell was already past its cut-off)",
+            StepEnd::NearCutoff => "ended near its voltage cut-off (the solver could not go on)",
         };
         let description = last_block
             .and_then(|b| b.steps.get(step.step.wrapping_sub(1)))
@@ -373,6 +374,13 @@ fn print_summary(
         );
     } else {
         println!("skipped steps: none");
+    }
+    if s.ended_near_cutoff > 0 {
+        println!(
+            "steps ended near their voltage cut-off: {} (the solver could not go on within {} V of it; see StepEnd::NearCutoff)",
+            s.ended_near_cutoff,
+            asslb::protocol::simulate::NEAR_CUTOFF_V
+        );
     }
     println!(
         "solver: {} unknowns, {} internal steps; wall time {:.3} s, {:.3} s with the files",

@@ -108,7 +108,16 @@ pub enum StepEnd {
     /// The cell was already at or past the step's voltage cut-off when the step began, so the
     /// step was skipped (it lasted no time) and the experiment went on with the next step.
     Skipped,
+    /// The solver could not go on (after its restarts) within [`NEAR_CUTOFF_V`] of the step's
+    /// voltage cut-off, where the voltage runs steeply into it: the step was ended there, as if
+    /// at the cut-off, and the experiment went on. Counted in [`RunSummary::ended_near_cutoff`].
+    NearCutoff,
 }
+
+/// How close \[V\] to its voltage cut-off a constant-current step may be ended when the solver
+/// fails there (see [`StepEnd::NearCutoff`]). At the steep ends of an open-circuit curve the
+/// charge left in the last 0.15 V is a tiny fraction of the step's.
+pub const NEAR_CUTOFF_V: f64 = 0.15;
 
 /// What one experiment step did.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +152,9 @@ pub struct RunSummary {
     pub last_cycle_steps: Vec<StepSummary>,
     /// Steps skipped over the whole run because the cell was already past their cut-off.
     pub skipped_steps: usize,
+    /// Steps ended near their voltage cut-off because the solver could not go on
+    /// ([`StepEnd::NearCutoff`]).
+    pub ended_near_cutoff: usize,
     /// Number of unknowns of the discretised model.
     pub unknowns: usize,
     /// Internal solver steps over the whole run.
@@ -277,6 +289,7 @@ impl Simulation {
             last_cycle: None,
             last_cycle_steps: Vec::new(),
             skipped_steps: 0,
+            ended_near_cutoff: 0,
             unknowns: self.rest.len(),
             solver_steps: 0,
             wall_time_s: 0.0,
@@ -315,6 +328,9 @@ impl Simulation {
                     figures.add_step(done.capacity_ah, done.energy_wh);
                     if done.end == StepEnd::Skipped {
                         summary.skipped_steps += 1;
+                    }
+                    if done.end == StepEnd::NearCutoff {
+                        summary.ended_near_cutoff += 1;
                     }
                     summary.last_cycle_steps.push(done);
                 }
@@ -477,7 +493,7 @@ fn run_step(
         }
         // Without a duration limit, the target of a one-step call only sets the scale of
         // IDA's first step (it goes on past it); an hour is the natural scale of a step.
-        let one_step_target = t_end.unwrap_or(t_start + 3600.0);
+        let mut one_step_target = t_end.unwrap_or(t_start + 3600.0);
         let mut next_output = solver.output_interval_s.map(|dt| t_start + dt);
         let steps_at_start = ida.stats().steps;
         // Internal steps taken in this step: one per call in one-step mode (counted here, as
@@ -505,9 +521,28 @@ fn run_step(
                     if let Some(t_end) = t_end {
                         ida.set_stop_time(t_end)?;
                     }
+                    // The one-step target must lie ahead of the restart time.
+                    one_step_target = t_end.unwrap_or(t + 3600.0);
                     continue;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    // Near-cut-off rule: a constant-current step that fails within
+                    // NEAR_CUTOFF_V of its voltage cut-off ends there.
+                    let voltage = ida.system().voltage(ida.y());
+                    let near = match (step, limit.voltage_v) {
+                        (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
+                            Direction::Discharge => voltage - cut < NEAR_CUTOFF_V,
+                            Direction::Charge => cut - voltage < NEAR_CUTOFF_V,
+                        },
+                        _ => false,
+                    };
+                    if near {
+                        last = row(ida, at);
+                        end = StepEnd::NearCutoff;
+                        break;
+                    }
+                    return Err(error.into());
+                }
             };
             last = row(ida, at);
             if at.record_rows {

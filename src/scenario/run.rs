@@ -315,6 +315,7 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
         ("unknowns".to_string(), s.unknowns as f64),
         ("solver_steps".to_string(), s.solver_steps as f64),
         ("skipped_steps".to_string(), s.skipped_steps as f64),
+        ("ended_near_cutoff".to_string(), s.ended_near_cutoff as f64),
         ("wall_time_s".to_string(), s.wall_time_s),
     ]
 }
