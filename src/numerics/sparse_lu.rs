@@ -17,8 +17,13 @@
 //!   patterns of `L` and `U` of the last full factorisation are reused, and only the numbers
 //!   are recomputed (no depth-first searches, no pivot search). Each reused pivot must satisfy
 //!   `|u_jj| >= PIVOT_TOLERANCE · max_i |candidate_ij|` (so `|l_ij| <= 1000`); if one does not,
-//!   or is zero, a full factorisation with fresh partial pivoting is done instead.
-//! - **Solve**: sparse forward/backward substitution on the extracted factors.
+//!   or is zero, a full factorisation with fresh partial pivoting is done instead. After each
+//!   full factorisation the left-looking refactorisation is compiled into a flat program on
+//!   one factor array (every scatter position and update index resolved in advance), whose
+//!   elimination steps run in dependency-level order so that independent chains (the
+//!   particles of a P2D model) overlap instead of forming one chain of dependent divisions.
+//! - **Solve**: sparse forward/backward substitution as two flat programs in level order,
+//!   in place on the right-hand side (no permutation passes, see `SolvePlan`).
 //! - **No allocation** after the first factorisation, except when a fallback factorisation
 //!   produces more fill than any earlier one (the factor storage then grows once). Solves
 //!   never allocate.
@@ -96,45 +101,138 @@ pub struct SparseLu {
     row_perm: Vec<usize>,
     /// Inverse row permutation: row `i` of `A` is row `row_perm_inv[i]` of `P A`.
     row_perm_inv: Vec<usize>,
-    /// Strictly lower part of `L` (unit diagonal implied), CSC, rows in pivot order.
-    l_col_ptr: Vec<usize>,
-    l_row: Vec<usize>,
-    l_val: Vec<f64>,
-    /// Strictly upper part of `U`, CSC, rows in pivot order and ascending in each column.
-    u_col_ptr: Vec<usize>,
-    u_row: Vec<usize>,
-    u_val: Vec<f64>,
-    /// Diagonal of `U` (the pivots) and its inverse.
-    u_diag: Vec<f64>,
-    u_inv_diag: Vec<f64>,
-    /// Order in which the forward substitution visits the columns of `L`: by dependency level,
-    /// so that independent chains (for example the separate particles of a P2D model) are
-    /// interleaved and the processor can overlap them. Any order that visits a column after
-    /// every column it depends on gives the same result; see [`solve_levels`].
-    l_order: Vec<usize>,
-    /// Order in which the backward substitution visits the columns of `U`, by level likewise.
-    u_order: Vec<usize>,
-    /// Level scratch for [`solve_levels`].
-    level_buf: Vec<usize>,
-    /// The forward substitution as a flat program in level order: `y[t] -= v · y[s]`.
-    l_prog: SubstitutionProgram,
-    /// The backward substitution with the unit upper triangular `Ũ = U D⁻¹` (columns of `U`
-    /// divided by their pivots) as a flat program in level order; the division by the pivots
-    /// follows in the final scatter.
-    u_prog: SubstitutionProgram,
-    /// Dense work vector of length `n`, kept all-zero between calls.
-    work: Vec<f64>,
-    /// Scratch used to sort the columns of `U` after a full factorisation.
-    sort_buf: Vec<(usize, f64)>,
+    /// The factors of the current factorisation, in one array laid out by [`FactorLayout`]:
+    /// the strictly lower part of `L` in forward-substitution order, then the strictly upper
+    /// part of `Ũ = U D⁻¹` (columns of `U` divided by their pivots) in backward-substitution
+    /// order, then the pivots `u_jj`.
+    factor: Vec<f64>,
+    /// `1 / u_jj` of elimination step `j`.
+    inv_pivot: Vec<f64>,
+    /// `1 / u_jj` by the position `row_perm[j]` at which the substitutions leave unknown `j`
+    /// (see [`SolvePlan`]).
+    solve_scale: Vec<f64>,
+    /// Where each part of `factor` starts.
+    layout: FactorLayout,
+    /// The forward and backward substitutions of the current pivot sequence.
+    solve_plan: SolvePlan,
+    /// The numeric refactorisation of the current pivot sequence.
+    refactor_plan: RefactorPlan,
+    /// Scratch for a full factorisation: faer's factors extracted column by column.
+    scratch: FullScratch,
     /// Scratch memory for faer.
     mem: MemBuffer,
-    /// Whether `L`/`U` patterns and the row permutation of a full factorisation are available.
+    /// Whether a refactorisation plan for the pivot sequence of a full factorisation exists.
     has_structure: bool,
     factorized: bool,
     pivot_ratio: f64,
     full_factorizations: u64,
     refactorizations: u64,
 }
+
+/// Offsets of the three parts of [`SparseLu`]'s factor array.
+#[derive(Debug, Default, Clone, Copy)]
+struct FactorLayout {
+    /// Number of strictly lower entries of `L` (they start at 0).
+    l_len: usize,
+    /// Start of the strictly upper entries of `Ũ`.
+    u_start: usize,
+    /// Start of the pivots (one per elimination step).
+    diag_start: usize,
+}
+
+/// The two triangular substitutions as flat programs in level order: operation `k` of the
+/// forward program is `x[t] −= L_k · x[s]` with `L_k` the `k`-th entry of the `L` part of the
+/// factor array, and likewise for the backward program with `Ũ`. Only the factor values change
+/// between factorisations with the same pivot sequence; the programs do not.
+///
+/// The solve runs in place on the right-hand side `b`, with no permutation pass: the entry of
+/// pivot-order row `k` (`(P b)_k = b[row_perm[k]]`) is kept at position `row_perm[k]`, so the
+/// programs index positions `row_perm[·]`. After both substitutions and the division by the
+/// pivots, unknown `j` of `A Q`, which belongs at position `col_perm[j]`, is at position
+/// `row_perm[j]`: the same position wherever the pivot was taken on the diagonal of `A Q`, and
+/// [`SolvePlan::moves`] carries the few others.
+#[derive(Debug, Default)]
+struct SolvePlan {
+    /// `(t, s)` of each forward operation.
+    l_ops: Vec<[u32; 2]>,
+    /// `(t, s)` of each backward operation.
+    u_ops: Vec<[u32; 2]>,
+    /// `(from, to)` = `(row_perm[j], col_perm[j])` for every step `j` whose two differ.
+    moves: Vec<(u32, u32)>,
+    /// Scratch for the values being moved.
+    move_buf: Vec<f64>,
+}
+
+/// The numeric refactorisation of a fixed pivot sequence, as a flat program on the factor
+/// array (a left-looking LU with every index resolved in advance).
+#[derive(Debug, Default)]
+struct RefactorPlan {
+    /// Factor-array position of each entry of `A` (in the order of the pattern).
+    a_slot: Vec<u32>,
+    /// The updates `f[t] −= f[l] · f[u]` of all elimination steps, step after step.
+    ops: Vec<UpdateOp>,
+    /// Per elimination step, in an order compatible with their dependencies: where its
+    /// updates end and where its factor entries are.
+    steps: Vec<StepPlan>,
+}
+
+/// One update `f[t] −= f[l] · f[u]` of a [`RefactorPlan`] (`l` an entry of `L`, `u` one of
+/// `U`, `t` the entry of the current column they update).
+#[derive(Debug, Clone, Copy)]
+struct UpdateOp {
+    t: u32,
+    l: u32,
+    u: u32,
+}
+
+/// The factor entries of elimination step `j` (column `j` of `P A Q`) in the factor array.
+#[derive(Debug, Clone, Copy)]
+struct StepPlan {
+    /// The elimination step (column of `P A Q`).
+    j: usize,
+    /// End (exclusive) of the step's updates in [`RefactorPlan::ops`]; they start where those of
+    /// the previous step end.
+    ops_end: usize,
+    /// Range of column `j` of `L` (strictly lower part).
+    l: (usize, usize),
+    /// Range of column `j` of `U` (strictly upper part).
+    u: (usize, usize),
+}
+
+/// Scratch of a full factorisation: the factors extracted from faer in CSC form (rows in
+/// pivot order, ascending in each column of `U`), the level schedules and the slot maps used
+/// to build the plans. Kept between factorisations only to reuse the allocations.
+#[derive(Debug, Default)]
+struct FullScratch {
+    l_col_ptr: Vec<usize>,
+    l_row: Vec<usize>,
+    l_val: Vec<f64>,
+    u_col_ptr: Vec<usize>,
+    u_row: Vec<usize>,
+    u_val: Vec<f64>,
+    pivots: Vec<f64>,
+    /// Order in which the forward substitution visits the columns of `L`: by dependency
+    /// level, so that independent chains (for example the separate particles of a P2D model)
+    /// are interleaved and the processor can overlap them; see [`solve_levels`].
+    l_order: Vec<usize>,
+    /// Order in which the backward substitution visits the columns of `U`, by level likewise.
+    u_order: Vec<usize>,
+    level: Vec<usize>,
+    sort: Vec<(usize, f64)>,
+    /// Factor-array position of each entry of the CSC `L` / `U` above.
+    l_slot: Vec<u32>,
+    u_slot: Vec<u32>,
+    /// Factor-array ranges of each column of `L` / `U` (in elimination-step order).
+    l_range: Vec<(usize, usize)>,
+    u_range: Vec<(usize, usize)>,
+    /// Per pivot-order row: its factor-array position in the column being planned.
+    mark: Vec<u32>,
+    /// The order of the elimination steps in the refactorisation (by dependency level).
+    step_order: Vec<usize>,
+}
+
+/// Marks a row absent from the column being planned.
+const NO_SLOT: u32 = u32::MAX;
 
 impl std::fmt::Debug for SparseLu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -179,21 +277,19 @@ impl SparseLu {
             faer_lu: SimplicialLu::new(),
             row_perm: vec![0; n],
             row_perm_inv: vec![0; n],
-            l_col_ptr: vec![0; n + 1],
-            l_row: Vec::new(),
-            l_val: Vec::new(),
-            u_col_ptr: vec![0; n + 1],
-            u_row: Vec::new(),
-            u_val: Vec::new(),
-            u_diag: vec![0.0; n],
-            u_inv_diag: vec![0.0; n],
-            work: vec![0.0; n],
-            sort_buf: Vec::new(),
-            l_order: Vec::new(),
-            u_order: Vec::new(),
-            level_buf: Vec::new(),
-            l_prog: SubstitutionProgram::default(),
-            u_prog: SubstitutionProgram::default(),
+            factor: Vec::new(),
+            inv_pivot: vec![0.0; n],
+            solve_scale: vec![0.0; n],
+            layout: FactorLayout::default(),
+            // At most n moves: reserved so that a fallback factorisation with other pivots
+            // does not allocate for them.
+            solve_plan: SolvePlan {
+                moves: Vec::with_capacity(n),
+                move_buf: Vec::with_capacity(n),
+                ..SolvePlan::default()
+            },
+            refactor_plan: RefactorPlan::default(),
+            scratch: FullScratch::default(),
             mem,
             has_structure: false,
             factorized: false,
@@ -217,7 +313,7 @@ impl SparseLu {
     /// factorisation (a measure of fill-in), or 0 if there is none.
     pub fn factor_nnz(&self) -> usize {
         if self.factorized {
-            self.l_row.len() + self.u_row.len() + 2 * self.n
+            self.layout.diag_start + 2 * self.n
         } else {
             0
         }
@@ -270,7 +366,9 @@ impl SparseLu {
                 got: values.len(),
             });
         }
-        if let Some(position) = values.iter().position(|v| !v.is_finite()) {
+        // A branch-free pass (vectorised); the position is looked for only on failure.
+        if !values.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let position = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
             let col_ptr = self.pattern.col_ptr();
             // Last column starting at or before `position`.
             let col = col_ptr
@@ -286,68 +384,64 @@ impl SparseLu {
             self.full_factorizations += 1;
         }
         let (mut min_piv, mut max_piv) = (f64::INFINITY, 0.0_f64);
-        for d in &self.u_diag {
+        for d in &self.factor[self.layout.diag_start..] {
             min_piv = min_piv.min(d.abs());
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
-        self.l_prog.load(&self.l_val, None);
-        self.u_prog.load(&self.u_val, Some(&self.u_inv_diag));
+        for (&r, &d) in self.row_perm.iter().zip(&self.inv_pivot) {
+            self.solve_scale[r] = d;
+        }
         self.factorized = true;
         Ok(())
     }
 
-    /// Numeric refactorisation with the row permutation and `L`/`U` patterns of the last full
-    /// factorisation (left-looking, column by column). Returns `false`, leaving the work vector
-    /// zeroed, if a pivot is unacceptable.
+    /// Numeric refactorisation with the pivot sequence and the `L`/`U` patterns of the last
+    /// full factorisation: runs the [`RefactorPlan`] (a left-looking LU, column by column, with
+    /// every position precomputed). Returns `false` if a pivot is unacceptable.
     fn refactor(&mut self, values: &[f64]) -> bool {
-        let col_ptr = self.pattern.col_ptr();
-        let row_idx = self.pattern.row_idx();
-        let x = &mut self.work;
-        for j in 0..self.n {
-            // Scatter column j of P A Q into x (pivot-order rows). The pattern of A is contained
-            // in that of L + U, so every touched position is cleared below.
-            let c = self.col_perm[j];
-            for p in col_ptr[c]..col_ptr[c + 1] {
-                x[self.row_perm_inv[row_idx[p]]] = values[p];
+        let plan = &self.refactor_plan;
+        let f = &mut self.factor;
+        // Fill-in positions start at zero; the positions of A's entries take their values.
+        f.fill(0.0);
+        for (&s, &v) in plan.a_slot.iter().zip(values) {
+            f[s as usize] = v;
+        }
+        let diag_start = self.layout.diag_start;
+        let mut op_start = 0;
+        for step in &plan.steps {
+            let j = step.j;
+            // U(0..j, j) and the candidates of column j: each update uses an entry of U in
+            // column j that is already final (the updates run by ascending row of U).
+            for op in &plan.ops[op_start..step.ops_end] {
+                f[op.t as usize] -= f[op.l as usize] * f[op.u as usize];
             }
-            // U(0..j, j) by a sparse triangular solve; rows ascending = topological order.
-            let (u0, u1) = (self.u_col_ptr[j], self.u_col_ptr[j + 1]);
-            for (&k, u) in self.u_row[u0..u1].iter().zip(&mut self.u_val[u0..u1]) {
-                let ukj = x[k];
-                x[k] = 0.0;
-                *u = ukj;
-                // (No test for a zero: the branch costs more than the few products it saves.)
-                let (a, b) = (self.l_col_ptr[k], self.l_col_ptr[k + 1]);
-                for (&i, &l) in self.l_row[a..b].iter().zip(&self.l_val[a..b]) {
-                    x[i] -= l * ukj;
-                }
-            }
-            let pivot = x[j];
-            x[j] = 0.0;
-            let (l0, l1) = (self.l_col_ptr[j], self.l_col_ptr[j + 1]);
-            let col_max = self.l_row[l0..l1]
+            op_start = step.ops_end;
+            let pivot = f[diag_start + j];
+            let col_max = f[step.l.0..step.l.1]
                 .iter()
-                .fold(0.0_f64, |m, &i| m.max(x[i].abs()));
+                .fold(0.0_f64, |m, v| m.max(v.abs()));
             let acceptable =
                 pivot != 0.0 && pivot.is_finite() && pivot.abs() >= PIVOT_TOLERANCE * col_max;
             if !acceptable {
-                x.fill(0.0);
                 return false;
             }
             let inv = 1.0 / pivot;
-            self.u_diag[j] = pivot;
-            self.u_inv_diag[j] = inv;
-            for (&i, l) in self.l_row[l0..l1].iter().zip(&mut self.l_val[l0..l1]) {
-                *l = x[i] * inv;
-                x[i] = 0.0;
+            self.inv_pivot[j] = inv;
+            // L(:, j) = candidates / pivot. U(:, j) has been used (left-looking: later columns
+            // only read L), so it can be scaled to Ũ(:, j) for the backward substitution.
+            for v in &mut f[step.l.0..step.l.1] {
+                *v *= inv;
+            }
+            for v in &mut f[step.u.0..step.u.1] {
+                *v *= inv;
             }
         }
         true
     }
 
     /// Full factorisation with partial pivoting by faer, then extraction of the factors into
-    /// the refactorisation/solve layout.
+    /// the factor array and construction of the solve and refactorisation plans.
     fn full_factorize(&mut self, values: &[f64]) -> Result<(), LuError> {
         self.has_structure = false;
         let a = SparseColMatRef::new(self.pattern.as_ref(), values);
@@ -364,74 +458,134 @@ impl SparseLu {
             FaerLuError::SymbolicSingular { index } => LuError::Singular { step: index },
             FaerLuError::Generic(_) => LuError::OutOfMemory,
         })?;
+        let n = self.n;
+        let sc = &mut self.scratch;
 
         // faer's L has the unit diagonal first in each column and its rows in pivot order.
         let l = self.faer_lu.l_factor_unsorted();
-        self.l_row.clear();
-        self.l_val.clear();
-        for j in 0..self.n {
+        sc.l_col_ptr.clear();
+        sc.l_col_ptr.push(0);
+        sc.l_row.clear();
+        sc.l_val.clear();
+        for j in 0..n {
             for (&i, &v) in l.row_idx_of_col_raw(j).iter().zip(l.val_of_col(j)) {
                 if i != j {
-                    self.l_row.push(i);
-                    self.l_val.push(v);
+                    sc.l_row.push(i);
+                    sc.l_val.push(v);
                 }
             }
-            self.l_col_ptr[j + 1] = self.l_row.len();
+            sc.l_col_ptr.push(sc.l_row.len());
         }
         // faer's U has its rows in pivot order, unsorted, with the pivot last. faer picks the
         // largest candidate as pivot even when it is zero: detect that here.
         let u = self.faer_lu.u_factor_unsorted();
-        self.u_row.clear();
-        self.u_val.clear();
-        for j in 0..self.n {
-            self.sort_buf.clear();
+        sc.u_col_ptr.clear();
+        sc.u_col_ptr.push(0);
+        sc.u_row.clear();
+        sc.u_val.clear();
+        sc.pivots.clear();
+        for j in 0..n {
+            sc.sort.clear();
             let mut pivot = 0.0;
             for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
                 if k == j {
                     pivot = v;
                 } else {
-                    self.sort_buf.push((k, v));
+                    sc.sort.push((k, v));
                 }
             }
             if pivot == 0.0 || !pivot.is_finite() {
                 return Err(LuError::Singular { step: j });
             }
-            self.u_diag[j] = pivot;
-            self.u_inv_diag[j] = 1.0 / pivot;
-            self.sort_buf.sort_unstable_by_key(|e| e.0);
-            for &(k, v) in &self.sort_buf {
-                self.u_row.push(k);
-                self.u_val.push(v);
+            sc.pivots.push(pivot);
+            self.inv_pivot[j] = 1.0 / pivot;
+            sc.sort.sort_unstable_by_key(|e| e.0);
+            for &(k, v) in &sc.sort {
+                sc.u_row.push(k);
+                sc.u_val.push(v);
             }
-            self.u_col_ptr[j + 1] = self.u_row.len();
+            sc.u_col_ptr.push(sc.u_row.len());
         }
+        let (l_len, u_len) = (sc.l_row.len(), sc.u_row.len());
+        // Positions in the factor array are u32 (and so are the unknowns' indices).
+        if l_len + u_len + n >= NO_SLOT as usize {
+            return Err(LuError::OutOfMemory);
+        }
+        self.layout = FactorLayout {
+            l_len,
+            u_start: l_len,
+            diag_start: l_len + u_len,
+        };
+        // The programs work at positions row_perm[·] (see `SolvePlan`).
+        let index = |i: usize| self.row_perm[i] as u32;
+        self.solve_plan.moves.clear();
+        for (&r, &c) in self.row_perm.iter().zip(&self.col_perm) {
+            if r != c {
+                self.solve_plan.moves.push((r as u32, c as u32));
+            }
+        }
+        let moves = self.solve_plan.moves.len();
+        self.solve_plan.move_buf.resize(moves, 0.0);
+
+        // Forward program and slots of L, in level order.
         solve_levels(
-            &self.l_col_ptr,
-            &self.l_row,
-            0..self.n,
-            &mut self.level_buf,
-            &mut self.l_order,
+            &sc.l_col_ptr,
+            &sc.l_row,
+            0..n,
+            &mut sc.level,
+            &mut sc.l_order,
         );
+        sc.l_slot.resize(l_len, 0);
+        sc.l_range.resize(n, (0, 0));
+        self.solve_plan.l_ops.clear();
+        for &k in &sc.l_order {
+            let start = self.solve_plan.l_ops.len();
+            for p in sc.l_col_ptr[k]..sc.l_col_ptr[k + 1] {
+                sc.l_slot[p] = self.solve_plan.l_ops.len() as u32;
+                self.solve_plan.l_ops.push([index(sc.l_row[p]), index(k)]);
+            }
+            sc.l_range[k] = (start, self.solve_plan.l_ops.len());
+        }
+        // Backward program and slots of Ũ, in level order.
         solve_levels(
-            &self.u_col_ptr,
-            &self.u_row,
-            (0..self.n).rev(),
-            &mut self.level_buf,
-            &mut self.u_order,
+            &sc.u_col_ptr,
+            &sc.u_row,
+            (0..n).rev(),
+            &mut sc.level,
+            &mut sc.u_order,
         );
-        self.l_prog.clear();
-        for &k in &self.l_order {
-            for p in self.l_col_ptr[k]..self.l_col_ptr[k + 1] {
-                self.l_prog.push(self.l_row[p], k, p);
+        sc.u_slot.resize(u_len, 0);
+        sc.u_range.resize(n, (0, 0));
+        self.solve_plan.u_ops.clear();
+        for &j in &sc.u_order {
+            let start = l_len + self.solve_plan.u_ops.len();
+            for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
+                sc.u_slot[p] = (l_len + self.solve_plan.u_ops.len()) as u32;
+                self.solve_plan.u_ops.push([index(sc.u_row[p]), index(j)]);
+            }
+            sc.u_range[j] = (start, l_len + self.solve_plan.u_ops.len());
+        }
+
+        // The factor values of this factorisation.
+        self.factor.resize(l_len + u_len + n, 0.0);
+        for (&s, &v) in sc.l_slot.iter().zip(&sc.l_val) {
+            self.factor[s as usize] = v;
+        }
+        for j in 0..n {
+            for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
+                self.factor[sc.u_slot[p] as usize] = sc.u_val[p] * self.inv_pivot[j];
             }
         }
-        self.u_prog.clear();
-        for &j in &self.u_order {
-            for p in self.u_col_ptr[j]..self.u_col_ptr[j + 1] {
-                self.u_prog.push(self.u_row[p], j, p);
-            }
-        }
-        self.has_structure = true;
+        self.factor[l_len + u_len..].copy_from_slice(&sc.pivots);
+
+        self.has_structure = build_refactor_plan(
+            &mut self.refactor_plan,
+            sc,
+            self.pattern.as_ref(),
+            &self.col_perm,
+            &self.row_perm_inv,
+            l_len + u_len,
+        );
         Ok(())
     }
 
@@ -449,25 +603,34 @@ impl SparseLu {
                 got: rhs.len(),
             });
         }
-        let y = &mut self.work;
-        // y = P b
-        for (yk, &r) in y.iter_mut().zip(&self.row_perm) {
-            *yk = rhs[r];
+        let x = rhs;
+        let f = &self.factor;
+        let plan = &mut self.solve_plan;
+        // L z = P b (unit lower triangular), then Ũ v = z (unit upper triangular), each as a
+        // flat program in level order (see `solve_levels`): no per-column loop overhead, and
+        // independent chains interleaved.
+        let (l_vals, u_vals) = (
+            &f[..self.layout.l_len],
+            &f[self.layout.u_start..self.layout.diag_start],
+        );
+        for (&[t, s], &v) in plan.l_ops.iter().zip(l_vals) {
+            x[t as usize] -= v * x[s as usize];
         }
-        // L z = y (unit lower triangular), then U w = z, each as a flat program in level
-        // order (see `solve_levels`): no per-column loop overhead, and independent chains
-        // interleaved.
-        self.l_prog.run(y);
-        // U = Ũ D with Ũ unit upper triangular (columns divided by their pivots): solve
-        // Ũ v = z, then x = D⁻¹ v while scattering.
-        self.u_prog.run(y);
-        // x = Q D⁻¹ v
+        for (&[t, s], &v) in plan.u_ops.iter().zip(u_vals) {
+            x[t as usize] -= v * x[s as usize];
+        }
+        // D⁻¹ v, still at positions row_perm[·] (a branch-free pass, vectorised).
         let mut finite = true;
-        for ((yj, &c), &d) in y.iter_mut().zip(&self.col_perm).zip(&self.u_inv_diag) {
-            let x = *yj * d;
-            finite &= x.is_finite();
-            rhs[c] = x;
-            *yj = 0.0;
+        for (xi, &d) in x.iter_mut().zip(&self.solve_scale) {
+            *xi *= d;
+            finite &= xi.is_finite();
+        }
+        // x = Q D⁻¹ v: move the unknowns whose pivot was off the diagonal of A Q.
+        for (buf, &(from, _)) in plan.move_buf.iter_mut().zip(&plan.moves) {
+            *buf = x[from as usize];
+        }
+        for (&buf, &(_, to)) in plan.move_buf.iter().zip(&plan.moves) {
+            x[to as usize] = buf;
         }
         if finite {
             Ok(())
@@ -477,57 +640,88 @@ impl SparseLu {
     }
 }
 
-/// A unit triangular substitution flattened into operations `y[t] −= v · y[s]`, in level
-/// order. Only the numbers `v` are reloaded after each factorisation.
-#[derive(Debug, Default)]
-struct SubstitutionProgram {
-    /// (t, s, v) per operation, together for locality.
-    ops: Vec<SubstitutionOp>,
-    /// Position in the factor's value array of each operation's `v`.
-    value_source: Vec<u32>,
-}
-
-/// One operation `y[t] −= v · y[s]` of a [`SubstitutionProgram`].
-#[derive(Debug, Clone, Copy)]
-struct SubstitutionOp {
-    t: u32,
-    s: u32,
-    v: f64,
-}
-
-impl SubstitutionProgram {
-    fn clear(&mut self) {
-        self.ops.clear();
-        self.value_source.clear();
+/// Builds the [`RefactorPlan`] of the pivot sequence whose factors are in `sc` (CSC, rows in
+/// pivot order, slots assigned), for the pattern `a` with column permutation `col_perm` and
+/// inverse row permutation `row_perm_inv`; `diag_start` is where the pivots start in the factor
+/// array. Returns `false` if some update or entry of `A` falls outside the factors' pattern
+/// (not expected from a left-looking LU, whose column patterns are closed under the
+/// elimination; then no refactorisation is attempted).
+fn build_refactor_plan(
+    plan: &mut RefactorPlan,
+    sc: &mut FullScratch,
+    a: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
+    col_perm: &[usize],
+    row_perm_inv: &[usize],
+    diag_start: usize,
+) -> bool {
+    let n = col_perm.len();
+    let (a_col_ptr, a_row) = (a.col_ptr(), a.row_idx());
+    plan.a_slot.resize(a_row.len(), 0);
+    plan.ops.clear();
+    plan.steps.clear();
+    sc.mark.clear();
+    sc.mark.resize(n, NO_SLOT);
+    // Step j needs the columns of L in the pattern of U(:, j): order the steps by that
+    // dependency level so that independent elimination chains (the particles of a P2D model)
+    // are interleaved and their divisions overlap instead of forming one long latency chain.
+    sc.level.clear();
+    sc.level.resize(n, 0);
+    for j in 0..n {
+        for &k in &sc.u_row[sc.u_col_ptr[j]..sc.u_col_ptr[j + 1]] {
+            sc.level[j] = sc.level[j].max(sc.level[k] + 1);
+        }
     }
-
-    /// Appends `y[target] −= v · y[source]` with `v` at `value_index` of the factor values.
-    fn push(&mut self, target: usize, source: usize, value_index: usize) {
-        // Dimensions and factor sizes are far below u32::MAX (such a factor would not fit in
-        // memory), so the narrowing is exact.
-        self.ops.push(SubstitutionOp {
-            t: target as u32,
-            s: source as u32,
-            v: 0.0,
+    sc.step_order.clear();
+    sc.step_order.extend(0..n);
+    sc.step_order.sort_by_key(|&j| sc.level[j]);
+    for &j in &sc.step_order {
+        let (l0, l1) = (sc.l_col_ptr[j], sc.l_col_ptr[j + 1]);
+        let (u0, u1) = (sc.u_col_ptr[j], sc.u_col_ptr[j + 1]);
+        for p in u0..u1 {
+            sc.mark[sc.u_row[p]] = sc.u_slot[p];
+        }
+        sc.mark[j] = (diag_start + j) as u32;
+        for p in l0..l1 {
+            sc.mark[sc.l_row[p]] = sc.l_slot[p];
+        }
+        let c = col_perm[j];
+        for p in a_col_ptr[c]..a_col_ptr[c + 1] {
+            let s = sc.mark[row_perm_inv[a_row[p]]];
+            if s == NO_SLOT {
+                return false;
+            }
+            plan.a_slot[p] = s;
+        }
+        // Rows of U ascending: each u_kj is final before it is used.
+        for p in u0..u1 {
+            let (k, u) = (sc.u_row[p], sc.u_slot[p]);
+            for q in sc.l_col_ptr[k]..sc.l_col_ptr[k + 1] {
+                let t = sc.mark[sc.l_row[q]];
+                if t == NO_SLOT {
+                    return false;
+                }
+                plan.ops.push(UpdateOp {
+                    t,
+                    l: sc.l_slot[q],
+                    u,
+                });
+            }
+        }
+        plan.steps.push(StepPlan {
+            j,
+            ops_end: plan.ops.len(),
+            l: sc.l_range[j],
+            u: sc.u_range[j],
         });
-        self.value_source.push(value_index as u32);
-    }
-
-    /// Loads the factor values; with `column_scale`, each value is multiplied by the scale of
-    /// its source column (used to make `U` unit triangular).
-    fn load(&mut self, values: &[f64], column_scale: Option<&[f64]>) {
-        for (op, &p) in self.ops.iter_mut().zip(&self.value_source) {
-            op.v = values[p as usize] * column_scale.map_or(1.0, |c| c[op.s as usize]);
+        for p in u0..u1 {
+            sc.mark[sc.u_row[p]] = NO_SLOT;
+        }
+        sc.mark[j] = NO_SLOT;
+        for p in l0..l1 {
+            sc.mark[sc.l_row[p]] = NO_SLOT;
         }
     }
-
-    /// Runs the program on `y`.
-    #[inline]
-    fn run(&self, y: &mut [f64]) {
-        for op in &self.ops {
-            y[op.t as usize] -= op.v * y[op.s as usize];
-        }
-    }
+    true
 }
 
 /// Level schedule of a column-oriented triangular substitution with factor pattern
