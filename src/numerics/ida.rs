@@ -5,8 +5,9 @@
 //!
 //! # Design
 //! - **Linear solver.** IDA is given a `SUNSparseMatrix` (CSC) and a *custom* `SUNLinearSolver`
-//!   of type `SUNLINEARSOLVER_DIRECT`. When IDA decides the iteration matrix is stale it calls
-//!   the Jacobian callback (which restores the CSC pattern that `SUNMatZero` wiped and lets
+//!   of type `SUNLINEARSOLVER_DIRECT`. When IDA decides the iteration matrix is stale it zeroes
+//!   the matrix (with our `zero` operation, which clears the values but keeps the CSC pattern,
+//!   written once in [`Ida::new`]), calls the Jacobian callback (which lets
 //!   [`DaeSystem::jacobian`] write `∂F/∂y + c_j ∂F/∂y'` straight into the matrix values), then
 //!   the solver's `setup`, which runs the numeric [`SparseLu::factorize`] (the symbolic analysis
 //!   was done once in [`Ida::new`]). The solver's `solve` runs [`SparseLu::solve_in_place`].
@@ -198,8 +199,7 @@ struct Shared<S> {
     n: usize,
     num_roots: usize,
     lu: SparseLu,
-    /// The Jacobian pattern in SUNDIALS' index type, copied back into the `SUNMatrix`
-    /// (IDA zeroes the index arrays as well as the values before each Jacobian evaluation).
+    /// The Jacobian pattern in SUNDIALS' index type, written into the `SUNMatrix` once.
     col_ptr: Vec<sunindextype>,
     row_idx: Vec<sunindextype>,
     /// Last callback failure during the current API call.
@@ -433,8 +433,12 @@ impl<S: DaeSystem> Ida<S> {
             return Err(ida.setup_error("IDA_MEM_FAIL", "could not allocate the Jacobian"));
         }
         // SAFETY: `mat` is a valid CSC matrix with n + 1 column pointers and nnz entries;
-        // `shared` is valid and not otherwise referenced.
-        unsafe { restore_pattern(&*shared, ida.mat) };
+        // `shared` is valid and not otherwise referenced. The matrix owns its operation table
+        // (`SUNMatNewEmpty` allocates one per matrix), so replacing `zero` affects only it.
+        unsafe {
+            restore_pattern(&*shared, ida.mat);
+            (*(*ida.mat).ops).zero = Some(zero_values_only);
+        }
 
         // SAFETY: `ctx` is valid.
         ida.ls = unsafe { sys::SUNLinSolNewEmpty(ida.ctx) };
@@ -987,6 +991,22 @@ unsafe fn restore_pattern<S>(shared: &Shared<S>, mat: SUNMatrix) {
     }
 }
 
+/// `SUNMatZero` for the Jacobian: zeroes the values but keeps the CSC pattern, which never
+/// changes (SUNDIALS' sparse `zero` also clears the index arrays, which would then have to be
+/// written again before every Jacobian evaluation).
+unsafe extern "C" fn zero_values_only(a: SUNMatrix) -> sys::SUNErrCode {
+    // SAFETY: IDA passes the CSC matrix created in `Ida::new`, whose data array holds
+    // `SUNSparseMatrix_NNZ` values and is not referenced elsewhere during the call.
+    unsafe {
+        let data = sys::SUNSparseMatrix_Data(a);
+        let nnz = usize::try_from(sys::SUNSparseMatrix_NNZ(a)).unwrap_or(0);
+        if !data.is_null() {
+            ptr::write_bytes(data, 0, nnz);
+        }
+    }
+    0
+}
+
 /// Converts the outcome of a model callback into IDA's return convention and records any
 /// failure.
 ///
@@ -1077,7 +1097,6 @@ unsafe extern "C" fn jacobian_cb<S: DaeSystem>(
             let sh = &mut *shared;
             let n = sh.n;
             let nnz = sh.row_idx.len();
-            restore_pattern(sh, jac);
             let data = sys::SUNSparseMatrix_Data(jac);
             let (py, pyp) = (sys::N_VGetArrayPointer(yy), sys::N_VGetArrayPointer(yp));
             if data.is_null() || py.is_null() || pyp.is_null() {
