@@ -97,7 +97,8 @@ pub struct SparseLu {
     col_perm: Vec<usize>,
     /// faer's numeric factors, used for full factorisations.
     faer_lu: SimplicialLu<usize, f64>,
-    /// Row permutation: row `k` of `P A` is row `row_perm[k]` of `A`.
+    /// Row permutation of the last full factorisation: row `k` of `P A` is row `row_perm[k]`
+    /// of `A`.
     row_perm: Vec<usize>,
     /// Inverse row permutation: row `i` of `A` is row `row_perm_inv[i]` of `P A`.
     row_perm_inv: Vec<usize>,
@@ -111,22 +112,81 @@ pub struct SparseLu {
     /// `1 / u_jj` by the position `row_perm[j]` at which the substitutions leave unknown `j`
     /// (see [`SolvePlan`]).
     solve_scale: Vec<f64>,
-    /// Where each part of `factor` starts.
-    layout: FactorLayout,
-    /// The forward and backward substitutions of the current pivot sequence.
-    solve_plan: SolvePlan,
-    /// The numeric refactorisation of the current pivot sequence.
-    refactor_plan: RefactorPlan,
-    /// Scratch for a full factorisation: faer's factors extracted column by column.
-    scratch: FullScratch,
+    /// The layout and programs of the current pivot sequence.
+    plan: PivotPlan,
+    /// Plans of earlier pivot sequences, most recently used first (at most
+    /// `PLAN_CACHE - 1`): a full factorisation that ends with one of these pivot sequences
+    /// (the iteration matrix of a cycling cell alternates between a few) only loads its
+    /// values into the factor array.
+    spare_plans: Vec<PivotPlan>,
+    /// Unused plans, whose allocations the next new pivot sequences reuse.
+    free_plans: Vec<PivotPlan>,
+    /// Whether `free_plans` has been stocked (after the first plan was built).
+    plans_reserved: bool,
+    /// Scratch for building a plan.
+    scratch: PlanScratch,
     /// Scratch memory for faer.
     mem: MemBuffer,
-    /// Whether a refactorisation plan for the pivot sequence of a full factorisation exists.
+    /// Whether the refactorisation program of the current pivot sequence may be run.
     has_structure: bool,
     factorized: bool,
     pivot_ratio: f64,
     full_factorizations: u64,
     refactorizations: u64,
+}
+
+/// Number of pivot sequences whose plans are kept (the current one included).
+const PLAN_CACHE: usize = 4;
+
+/// Everything that depends only on the pattern and the pivot sequence of a full
+/// factorisation: where each factor entry lives, and the solve and refactorisation programs.
+#[derive(Debug, Default)]
+struct PivotPlan {
+    /// Whether the plan has been built (an empty plan matches no pivot sequence).
+    built: bool,
+    /// The row permutation this plan belongs to.
+    row_perm: Vec<usize>,
+    /// Where each part of the factor array starts.
+    layout: FactorLayout,
+    /// Pivot-order row of each entry of the `L` and `Ũ` parts of the factor array.
+    slot_row: Vec<u32>,
+    /// Factor-array ranges of column `j` of `L` and of `U` (strictly lower / upper parts).
+    columns: Vec<ColumnSlots>,
+    /// The forward and backward substitutions.
+    solve: SolvePlan,
+    /// The numeric refactorisation.
+    refactor: RefactorPlan,
+    /// Whether `refactor` is usable (see [`build_refactor_plan`]).
+    can_refactor: bool,
+}
+
+impl PivotPlan {
+    /// An unbuilt plan whose buffers can hold a plan like `other` (with some room to spare)
+    /// without growing.
+    fn with_capacity_like(other: &PivotPlan) -> Self {
+        fn room<T, U>(like: &[U]) -> Vec<T> {
+            Vec::with_capacity(2 * like.len() + 16)
+        }
+        PivotPlan {
+            built: false,
+            row_perm: Vec::with_capacity(other.row_perm.len()),
+            layout: FactorLayout::default(),
+            slot_row: room(&other.slot_row),
+            columns: Vec::with_capacity(other.columns.len()),
+            solve: SolvePlan {
+                l_ops: room(&other.solve.l_ops),
+                u_ops: room(&other.solve.u_ops),
+                moves: Vec::with_capacity(other.row_perm.len()),
+                move_buf: Vec::with_capacity(other.row_perm.len()),
+            },
+            refactor: RefactorPlan {
+                a_slot: Vec::with_capacity(other.refactor.a_slot.len()),
+                ops: room(&other.refactor.ops),
+                steps: Vec::with_capacity(other.columns.len()),
+            },
+            can_refactor: false,
+        }
+    }
 }
 
 /// Offsets of the three parts of [`SparseLu`]'s factor array.
@@ -138,6 +198,13 @@ struct FactorLayout {
     u_start: usize,
     /// Start of the pivots (one per elimination step).
     diag_start: usize,
+}
+
+/// Factor-array ranges `[start, end)` of one column of `L` and of `U`.
+#[derive(Debug, Default, Clone, Copy)]
+struct ColumnSlots {
+    l: (usize, usize),
+    u: (usize, usize),
 }
 
 /// The two triangular substitutions as flat programs in level order: operation `k` of the
@@ -185,7 +252,7 @@ struct UpdateOp {
     u: u32,
 }
 
-/// The factor entries of elimination step `j` (column `j` of `P A Q`) in the factor array.
+/// One elimination step `j` (column `j` of `P A Q`) of a [`RefactorPlan`].
 #[derive(Debug, Clone, Copy)]
 struct StepPlan {
     /// The elimination step (column of `P A Q`).
@@ -193,23 +260,22 @@ struct StepPlan {
     /// End (exclusive) of the step's updates in [`RefactorPlan::ops`]; they start where those of
     /// the previous step end.
     ops_end: usize,
-    /// Range of column `j` of `L` (strictly lower part).
-    l: (usize, usize),
-    /// Range of column `j` of `U` (strictly upper part).
-    u: (usize, usize),
+    /// Where column `j` of `L` and of `U` are in the factor array.
+    slots: ColumnSlots,
 }
 
-/// Scratch of a full factorisation: the factors extracted from faer in CSC form (rows in
-/// pivot order, ascending in each column of `U`), the level schedules and the slot maps used
-/// to build the plans. Kept between factorisations only to reuse the allocations.
+/// Scratch for building a [`PivotPlan`]: the factors extracted from faer in CSC form (rows in
+/// pivot order, ascending in each column of `U`), level schedules and slot maps. Kept between
+/// factorisations only to reuse the allocations.
 #[derive(Debug, Default)]
-struct FullScratch {
+struct PlanScratch {
     l_col_ptr: Vec<usize>,
     l_row: Vec<usize>,
     l_val: Vec<f64>,
     u_col_ptr: Vec<usize>,
     u_row: Vec<usize>,
     u_val: Vec<f64>,
+    /// The pivots `u_jj`.
     pivots: Vec<f64>,
     /// Order in which the forward substitution visits the columns of `L`: by dependency
     /// level, so that independent chains (for example the separate particles of a P2D model)
@@ -217,21 +283,22 @@ struct FullScratch {
     l_order: Vec<usize>,
     /// Order in which the backward substitution visits the columns of `U`, by level likewise.
     u_order: Vec<usize>,
+    /// The order of the elimination steps in the refactorisation (by dependency level).
+    step_order: Vec<usize>,
     level: Vec<usize>,
+    /// Counting-sort buckets for [`sort_by_level`].
+    buckets: Vec<usize>,
+    /// Columns in their natural visiting order, before sorting by level.
+    natural: Vec<usize>,
     sort: Vec<(usize, f64)>,
     /// Factor-array position of each entry of the CSC `L` / `U` above.
     l_slot: Vec<u32>,
     u_slot: Vec<u32>,
-    /// Factor-array ranges of each column of `L` / `U` (in elimination-step order).
-    l_range: Vec<(usize, usize)>,
-    u_range: Vec<(usize, usize)>,
-    /// Per pivot-order row: its factor-array position in the column being planned.
+    /// Per pivot-order row: its factor-array position in the column being processed.
     mark: Vec<u32>,
-    /// The order of the elimination steps in the refactorisation (by dependency level).
-    step_order: Vec<usize>,
 }
 
-/// Marks a row absent from the column being planned.
+/// Marks a row absent from the column being processed.
 const NO_SLOT: u32 = u32::MAX;
 
 impl std::fmt::Debug for SparseLu {
@@ -280,16 +347,11 @@ impl SparseLu {
             factor: Vec::new(),
             inv_pivot: vec![0.0; n],
             solve_scale: vec![0.0; n],
-            layout: FactorLayout::default(),
-            // At most n moves: reserved so that a fallback factorisation with other pivots
-            // does not allocate for them.
-            solve_plan: SolvePlan {
-                moves: Vec::with_capacity(n),
-                move_buf: Vec::with_capacity(n),
-                ..SolvePlan::default()
-            },
-            refactor_plan: RefactorPlan::default(),
-            scratch: FullScratch::default(),
+            plan: PivotPlan::default(),
+            spare_plans: Vec::with_capacity(PLAN_CACHE),
+            free_plans: Vec::with_capacity(PLAN_CACHE),
+            plans_reserved: false,
+            scratch: PlanScratch::default(),
             mem,
             has_structure: false,
             factorized: false,
@@ -313,7 +375,7 @@ impl SparseLu {
     /// factorisation (a measure of fill-in), or 0 if there is none.
     pub fn factor_nnz(&self) -> usize {
         if self.factorized {
-            self.layout.diag_start + 2 * self.n
+            self.plan.layout.diag_start + 2 * self.n
         } else {
             0
         }
@@ -384,7 +446,7 @@ impl SparseLu {
             self.full_factorizations += 1;
         }
         let (mut min_piv, mut max_piv) = (f64::INFINITY, 0.0_f64);
-        for d in &self.factor[self.layout.diag_start..] {
+        for d in &self.factor[self.plan.layout.diag_start..] {
             min_piv = min_piv.min(d.abs());
             max_piv = max_piv.max(d.abs());
         }
@@ -400,17 +462,17 @@ impl SparseLu {
     /// full factorisation: runs the [`RefactorPlan`] (a left-looking LU, column by column, with
     /// every position precomputed). Returns `false` if a pivot is unacceptable.
     fn refactor(&mut self, values: &[f64]) -> bool {
-        let plan = &self.refactor_plan;
+        let plan = &self.plan.refactor;
         let f = &mut self.factor;
         // Fill-in positions start at zero; the positions of A's entries take their values.
         f.fill(0.0);
         for (&s, &v) in plan.a_slot.iter().zip(values) {
             f[s as usize] = v;
         }
-        let diag_start = self.layout.diag_start;
+        let diag_start = self.plan.layout.diag_start;
         let mut op_start = 0;
         for step in &plan.steps {
-            let j = step.j;
+            let (j, l, u) = (step.j, step.slots.l, step.slots.u);
             // U(0..j, j) and the candidates of column j: each update uses an entry of U in
             // column j that is already final (the updates run by ascending row of U).
             for op in &plan.ops[op_start..step.ops_end] {
@@ -418,9 +480,7 @@ impl SparseLu {
             }
             op_start = step.ops_end;
             let pivot = f[diag_start + j];
-            let col_max = f[step.l.0..step.l.1]
-                .iter()
-                .fold(0.0_f64, |m, v| m.max(v.abs()));
+            let col_max = f[l.0..l.1].iter().fold(0.0_f64, |m, v| m.max(v.abs()));
             let acceptable =
                 pivot != 0.0 && pivot.is_finite() && pivot.abs() >= PIVOT_TOLERANCE * col_max;
             if !acceptable {
@@ -430,18 +490,18 @@ impl SparseLu {
             self.inv_pivot[j] = inv;
             // L(:, j) = candidates / pivot. U(:, j) has been used (left-looking: later columns
             // only read L), so it can be scaled to Ũ(:, j) for the backward substitution.
-            for v in &mut f[step.l.0..step.l.1] {
+            for v in &mut f[l.0..l.1] {
                 *v *= inv;
             }
-            for v in &mut f[step.u.0..step.u.1] {
+            for v in &mut f[u.0..u.1] {
                 *v *= inv;
             }
         }
         true
     }
 
-    /// Full factorisation with partial pivoting by faer, then extraction of the factors into
-    /// the factor array and construction of the solve and refactorisation plans.
+    /// Full factorisation with partial pivoting by faer, then its factors loaded into the
+    /// factor array, with the plan of its pivot sequence (from the cache, else built).
     fn full_factorize(&mut self, values: &[f64]) -> Result<(), LuError> {
         self.has_structure = false;
         let a = SparseColMatRef::new(self.pattern.as_ref(), values);
@@ -458,8 +518,132 @@ impl SparseLu {
             FaerLuError::SymbolicSingular { index } => LuError::Singular { step: index },
             FaerLuError::Generic(_) => LuError::OutOfMemory,
         })?;
+        // faer's U has its rows in pivot order, unsorted, with the pivot last. faer picks the
+        // largest candidate as pivot even when it is zero: detect that here.
+        let u = self.faer_lu.u_factor_unsorted();
+        for j in 0..self.n {
+            let pivot = u
+                .row_idx_of_col_raw(j)
+                .iter()
+                .zip(u.val_of_col(j))
+                .find(|e| *e.0 == j)
+                .map_or(0.0, |e| *e.1);
+            if pivot == 0.0 || !pivot.is_finite() {
+                return Err(LuError::Singular { step: j });
+            }
+            self.inv_pivot[j] = 1.0 / pivot;
+        }
+
+        // The plan of this pivot sequence: the current one, a cached one, or a new one.
+        let cached = if self.plan.built && self.plan.row_perm == self.row_perm {
+            true
+        } else if let Some(c) = self
+            .spare_plans
+            .iter()
+            .position(|p| p.row_perm == self.row_perm)
+        {
+            let mut plan = self.spare_plans.remove(c);
+            std::mem::swap(&mut self.plan, &mut plan);
+            self.spare_plans.insert(0, plan);
+            true
+        } else {
+            // A new pivot sequence: its plan is built into the least recently used one (when
+            // the cache is full) or a preallocated spare, and the current one is kept.
+            let recycled = if self.spare_plans.len() + 1 >= PLAN_CACHE {
+                self.spare_plans.pop()
+            } else {
+                None
+            }
+            .or_else(|| self.free_plans.pop())
+            .unwrap_or_default();
+            let previous = std::mem::replace(&mut self.plan, recycled);
+            if previous.built && PLAN_CACHE > 1 {
+                self.spare_plans.insert(0, previous);
+            } else if previous.built {
+                self.free_plans.push(previous);
+            }
+            false
+        };
+        if !(cached && self.load_full_factors()) {
+            self.build_plan()?;
+            if !self.plans_reserved {
+                // Sized like the first plan (with room to spare), so that the plans of later
+                // pivot sequences usually need no allocation.
+                self.plans_reserved = true;
+                for _ in 1..PLAN_CACHE {
+                    self.free_plans
+                        .push(PivotPlan::with_capacity_like(&self.plan));
+                }
+            }
+        }
+        self.has_structure = self.plan.can_refactor;
+        Ok(())
+    }
+
+    /// Loads faer's factors into the factor array laid out by the current plan, which was
+    /// built for the same pivot sequence. Returns `false` (and the plan must be rebuilt) if the
+    /// factors' pattern is not the plan's.
+    fn load_full_factors(&mut self) -> bool {
+        let plan = &self.plan;
+        let layout = plan.layout;
+        let mark = &mut self.scratch.mark;
+        mark.clear();
+        mark.resize(self.n, NO_SLOT);
+        self.factor.resize(layout.diag_start + self.n, 0.0);
+        let f = &mut self.factor;
+        let (l, u) = (
+            self.faer_lu.l_factor_unsorted(),
+            self.faer_lu.u_factor_unsorted(),
+        );
+        let mut consistent = true;
+        for (j, col) in plan.columns.iter().enumerate() {
+            for s in (col.l.0..col.l.1).chain(col.u.0..col.u.1) {
+                mark[plan.slot_row[s] as usize] = s as u32;
+            }
+            // faer's L has its unit diagonal in each column; rows below j are L's, those above
+            // j in U are U's: each must have a slot in the right range, and the counts must
+            // match (rows are distinct, so the map is then one-to-one).
+            let mut found = (0, 0);
+            for (&i, &v) in l.row_idx_of_col_raw(j).iter().zip(l.val_of_col(j)) {
+                if i != j {
+                    let s = mark[i] as usize;
+                    consistent &= i > j && (col.l.0..col.l.1).contains(&s);
+                    if consistent {
+                        f[s] = v;
+                    }
+                    found.0 += 1;
+                }
+            }
+            for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
+                if k != j {
+                    let s = mark[k] as usize;
+                    consistent &= k < j && (col.u.0..col.u.1).contains(&s);
+                    if consistent {
+                        f[s] = v * self.inv_pivot[j];
+                    }
+                    found.1 += 1;
+                } else {
+                    f[layout.diag_start + j] = v;
+                }
+            }
+            consistent &= found == (col.l.1 - col.l.0, col.u.1 - col.u.0);
+            for s in (col.l.0..col.l.1).chain(col.u.0..col.u.1) {
+                mark[plan.slot_row[s] as usize] = NO_SLOT;
+            }
+            if !consistent {
+                return false;
+            }
+        }
+        consistent && plan.columns.len() == self.n
+    }
+
+    /// Builds the plan of the pivot sequence of faer's current factors into `self.plan` and
+    /// loads the factors into the factor array.
+    fn build_plan(&mut self) -> Result<(), LuError> {
         let n = self.n;
         let sc = &mut self.scratch;
+        let plan = &mut self.plan;
+        plan.built = false;
 
         // faer's L has the unit diagonal first in each column and its rows in pivot order.
         let l = self.faer_lu.l_factor_unsorted();
@@ -476,8 +660,7 @@ impl SparseLu {
             }
             sc.l_col_ptr.push(sc.l_row.len());
         }
-        // faer's U has its rows in pivot order, unsorted, with the pivot last. faer picks the
-        // largest candidate as pivot even when it is zero: detect that here.
+        // U without its pivots, rows sorted in each column.
         let u = self.faer_lu.u_factor_unsorted();
         sc.u_col_ptr.clear();
         sc.u_col_ptr.push(0);
@@ -488,17 +671,13 @@ impl SparseLu {
             sc.sort.clear();
             let mut pivot = 0.0;
             for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
-                if k == j {
-                    pivot = v;
-                } else {
+                if k != j {
                     sc.sort.push((k, v));
+                } else {
+                    pivot = v;
                 }
             }
-            if pivot == 0.0 || !pivot.is_finite() {
-                return Err(LuError::Singular { step: j });
-            }
             sc.pivots.push(pivot);
-            self.inv_pivot[j] = 1.0 / pivot;
             sc.sort.sort_unstable_by_key(|e| e.0);
             for &(k, v) in &sc.sort {
                 sc.u_row.push(k);
@@ -511,59 +690,75 @@ impl SparseLu {
         if l_len + u_len + n >= NO_SLOT as usize {
             return Err(LuError::OutOfMemory);
         }
-        self.layout = FactorLayout {
+        plan.layout = FactorLayout {
             l_len,
             u_start: l_len,
             diag_start: l_len + u_len,
         };
+        plan.row_perm.clone_from(&self.row_perm);
+        plan.columns.clear();
+        plan.columns.resize(n, ColumnSlots::default());
+        plan.slot_row.clear();
+        plan.slot_row.resize(l_len + u_len, 0);
         // The programs work at positions row_perm[·] (see `SolvePlan`).
-        let index = |i: usize| self.row_perm[i] as u32;
-        self.solve_plan.moves.clear();
+        let row_perm = &self.row_perm;
+        let position = |i: usize| row_perm[i] as u32;
+        plan.solve.moves.clear();
         for (&r, &c) in self.row_perm.iter().zip(&self.col_perm) {
             if r != c {
-                self.solve_plan.moves.push((r as u32, c as u32));
+                plan.solve.moves.push((r as u32, c as u32));
             }
         }
-        let moves = self.solve_plan.moves.len();
-        self.solve_plan.move_buf.resize(moves, 0.0);
+        let moves = plan.solve.moves.len();
+        plan.solve.move_buf.resize(moves, 0.0);
 
         // Forward program and slots of L, in level order.
         solve_levels(
             &sc.l_col_ptr,
             &sc.l_row,
             0..n,
-            &mut sc.level,
+            LevelScratch {
+                level: &mut sc.level,
+                buckets: &mut sc.buckets,
+                natural: &mut sc.natural,
+            },
             &mut sc.l_order,
         );
         sc.l_slot.resize(l_len, 0);
-        sc.l_range.resize(n, (0, 0));
-        self.solve_plan.l_ops.clear();
+        plan.solve.l_ops.clear();
         for &k in &sc.l_order {
-            let start = self.solve_plan.l_ops.len();
+            let start = plan.solve.l_ops.len();
             for p in sc.l_col_ptr[k]..sc.l_col_ptr[k + 1] {
-                sc.l_slot[p] = self.solve_plan.l_ops.len() as u32;
-                self.solve_plan.l_ops.push([index(sc.l_row[p]), index(k)]);
+                let s = plan.solve.l_ops.len();
+                sc.l_slot[p] = s as u32;
+                plan.slot_row[s] = sc.l_row[p] as u32;
+                plan.solve.l_ops.push([position(sc.l_row[p]), position(k)]);
             }
-            sc.l_range[k] = (start, self.solve_plan.l_ops.len());
+            plan.columns[k].l = (start, plan.solve.l_ops.len());
         }
         // Backward program and slots of Ũ, in level order.
         solve_levels(
             &sc.u_col_ptr,
             &sc.u_row,
             (0..n).rev(),
-            &mut sc.level,
+            LevelScratch {
+                level: &mut sc.level,
+                buckets: &mut sc.buckets,
+                natural: &mut sc.natural,
+            },
             &mut sc.u_order,
         );
         sc.u_slot.resize(u_len, 0);
-        sc.u_range.resize(n, (0, 0));
-        self.solve_plan.u_ops.clear();
+        plan.solve.u_ops.clear();
         for &j in &sc.u_order {
-            let start = l_len + self.solve_plan.u_ops.len();
+            let start = l_len + plan.solve.u_ops.len();
             for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
-                sc.u_slot[p] = (l_len + self.solve_plan.u_ops.len()) as u32;
-                self.solve_plan.u_ops.push([index(sc.u_row[p]), index(j)]);
+                let s = l_len + plan.solve.u_ops.len();
+                sc.u_slot[p] = s as u32;
+                plan.slot_row[s] = sc.u_row[p] as u32;
+                plan.solve.u_ops.push([position(sc.u_row[p]), position(j)]);
             }
-            sc.u_range[j] = (start, l_len + self.solve_plan.u_ops.len());
+            plan.columns[j].u = (start, l_len + plan.solve.u_ops.len());
         }
 
         // The factor values of this factorisation.
@@ -578,14 +773,16 @@ impl SparseLu {
         }
         self.factor[l_len + u_len..].copy_from_slice(&sc.pivots);
 
-        self.has_structure = build_refactor_plan(
-            &mut self.refactor_plan,
+        plan.can_refactor = build_refactor_plan(
+            &mut plan.refactor,
             sc,
+            &plan.columns,
             self.pattern.as_ref(),
             &self.col_perm,
             &self.row_perm_inv,
             l_len + u_len,
         );
+        plan.built = true;
         Ok(())
     }
 
@@ -605,14 +802,12 @@ impl SparseLu {
         }
         let x = rhs;
         let f = &self.factor;
-        let plan = &mut self.solve_plan;
+        let layout = self.plan.layout;
+        let plan = &mut self.plan.solve;
         // L z = P b (unit lower triangular), then Ũ v = z (unit upper triangular), each as a
         // flat program in level order (see `solve_levels`): no per-column loop overhead, and
         // independent chains interleaved.
-        let (l_vals, u_vals) = (
-            &f[..self.layout.l_len],
-            &f[self.layout.u_start..self.layout.diag_start],
-        );
+        let (l_vals, u_vals) = (&f[..layout.l_len], &f[layout.u_start..layout.diag_start]);
         for (&[t, s], &v) in plan.l_ops.iter().zip(l_vals) {
             x[t as usize] -= v * x[s as usize];
         }
@@ -640,15 +835,24 @@ impl SparseLu {
     }
 }
 
+/// Borrowed scratch of [`solve_levels`] and [`sort_by_level`].
+struct LevelScratch<'a> {
+    level: &'a mut Vec<usize>,
+    buckets: &'a mut Vec<usize>,
+    natural: &'a mut Vec<usize>,
+}
+
 /// Builds the [`RefactorPlan`] of the pivot sequence whose factors are in `sc` (CSC, rows in
-/// pivot order, slots assigned), for the pattern `a` with column permutation `col_perm` and
-/// inverse row permutation `row_perm_inv`; `diag_start` is where the pivots start in the factor
-/// array. Returns `false` if some update or entry of `A` falls outside the factors' pattern
-/// (not expected from a left-looking LU, whose column patterns are closed under the
-/// elimination; then no refactorisation is attempted).
+/// pivot order, slots assigned; `columns` gives each column's factor-array ranges), for the
+/// pattern `a` with column permutation `col_perm` and inverse row permutation `row_perm_inv`;
+/// `diag_start` is where the pivots start in the factor array. Returns `false` if some update
+/// or entry of `A` falls outside the factors' pattern (not expected from a left-looking LU,
+/// whose column patterns are closed under the elimination; then no refactorisation is
+/// attempted).
 fn build_refactor_plan(
     plan: &mut RefactorPlan,
-    sc: &mut FullScratch,
+    sc: &mut PlanScratch,
+    columns: &[ColumnSlots],
     a: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
     col_perm: &[usize],
     row_perm_inv: &[usize],
@@ -671,9 +875,9 @@ fn build_refactor_plan(
             sc.level[j] = sc.level[j].max(sc.level[k] + 1);
         }
     }
-    sc.step_order.clear();
-    sc.step_order.extend(0..n);
-    sc.step_order.sort_by_key(|&j| sc.level[j]);
+    sc.natural.clear();
+    sc.natural.extend(0..n);
+    sort_by_level(&sc.natural, &sc.level, &mut sc.buckets, &mut sc.step_order);
     for &j in &sc.step_order {
         let (l0, l1) = (sc.l_col_ptr[j], sc.l_col_ptr[j + 1]);
         let (u0, u1) = (sc.u_col_ptr[j], sc.u_col_ptr[j + 1]);
@@ -710,8 +914,7 @@ fn build_refactor_plan(
         plan.steps.push(StepPlan {
             j,
             ops_end: plan.ops.len(),
-            l: sc.l_range[j],
-            u: sc.u_range[j],
+            slots: columns[j],
         });
         for p in u0..u1 {
             sc.mark[sc.u_row[p]] = NO_SLOT;
@@ -736,21 +939,48 @@ fn solve_levels(
     col_ptr: &[usize],
     rows: &[usize],
     natural: impl Iterator<Item = usize>,
-    level: &mut Vec<usize>,
+    scratch: LevelScratch<'_>,
     order: &mut Vec<usize>,
 ) {
     let n = col_ptr.len() - 1;
+    let level = scratch.level;
     level.clear();
     level.resize(n, 0);
-    order.clear();
+    scratch.natural.clear();
     for col in natural {
-        order.push(col);
+        scratch.natural.push(col);
         let next = level[col] + 1;
         for &r in &rows[col_ptr[col]..col_ptr[col + 1]] {
             level[r] = level[r].max(next);
         }
     }
-    order.sort_by_key(|&c| level[c]);
+    sort_by_level(scratch.natural, level, scratch.buckets, order);
+}
+
+/// Stable counting sort of `items` by `level[item]` into `order` (no allocation once the
+/// buffers have grown).
+fn sort_by_level(
+    items: &[usize],
+    level: &[usize],
+    buckets: &mut Vec<usize>,
+    order: &mut Vec<usize>,
+) {
+    let levels = items.iter().map(|&c| level[c] + 1).max().unwrap_or(0);
+    buckets.clear();
+    buckets.resize(levels + 1, 0);
+    for &c in items {
+        buckets[level[c] + 1] += 1;
+    }
+    for l in 0..levels {
+        buckets[l + 1] += buckets[l];
+    }
+    order.clear();
+    order.resize(items.len(), 0);
+    for &c in items {
+        let slot = &mut buckets[level[c]];
+        order[*slot] = c;
+        *slot += 1;
+    }
 }
 
 /// Checks the invariants documented on [`SparsityPattern`] so faer never panics on them.
