@@ -107,7 +107,8 @@ pub struct SparseLu {
     /// part of `Ũ = U D⁻¹` (columns of `U` divided by their pivots) in backward-substitution
     /// order, then the pivots `u_jj`.
     factor: Vec<f64>,
-    /// `1 / u_jj` of elimination step `j`.
+    /// `1 / u_jj`, in the refactorisation's order of the elimination steps (see
+    /// [`PivotPlan::step_col`]).
     inv_pivot: Vec<f64>,
     /// `1 / u_jj` by the position `row_perm[j]` at which the substitutions leave unknown `j`
     /// (see [`SolvePlan`]).
@@ -152,6 +153,15 @@ struct PivotPlan {
     slot_row: Vec<u32>,
     /// Factor-array ranges of column `j` of `L` and of `U` (strictly lower / upper parts).
     columns: Vec<ColumnSlots>,
+    /// The elimination steps in refactorisation order (by dependency level, see
+    /// [`RefactorPlan`]): `step_col[k]` is the column of the `k`-th. Its pivot is entry `k` of
+    /// the pivot part of the factor array, and of `inv_pivot`.
+    step_col: Vec<u32>,
+    /// Inverse of `step_col`: the position of column `j` in that order.
+    step_of: Vec<u32>,
+    /// Per position `k` of that order: `row_perm[step_col[k]]`, where the solve leaves the
+    /// unknown of that step (see [`SolvePlan`]).
+    pivot_pos: Vec<u32>,
     /// The forward and backward substitutions.
     solve: SolvePlan,
     /// The numeric refactorisation.
@@ -173,6 +183,9 @@ impl PivotPlan {
             layout: FactorLayout::default(),
             slot_row: room(&other.slot_row),
             columns: Vec::with_capacity(other.columns.len()),
+            step_col: Vec::with_capacity(other.columns.len()),
+            step_of: Vec::with_capacity(other.columns.len()),
+            pivot_pos: Vec::with_capacity(other.columns.len()),
             solve: SolvePlan {
                 l_ops: room(&other.solve.l_ops),
                 u_ops: room(&other.solve.u_ops),
@@ -182,7 +195,9 @@ impl PivotPlan {
             refactor: RefactorPlan {
                 a_slot: Vec::with_capacity(other.refactor.a_slot.len()),
                 ops: room(&other.refactor.ops),
-                steps: Vec::with_capacity(other.columns.len()),
+                l_entries: room(&other.refactor.l_entries),
+                u_entries: room(&other.refactor.u_entries),
+                levels: Vec::with_capacity(other.columns.len()),
             },
             can_refactor: false,
         }
@@ -232,15 +247,39 @@ struct SolvePlan {
 
 /// The numeric refactorisation of a fixed pivot sequence, as a flat program on the factor
 /// array (a left-looking LU with every index resolved in advance).
+///
+/// Elimination step `j` needs the columns of `L` in the pattern of `U(:, j)`; the steps are
+/// grouped by that dependency level, and each level runs as four flat loops: its updates,
+/// the pivot test of its candidates, the reciprocals of its pivots, and the division of its
+/// columns of `L` and `U` by their pivots. Independent elimination chains (the particles of a
+/// P2D model) are thereby interleaved, their divisions overlap instead of forming one long
+/// latency chain, and there is no per-column loop overhead. Each factor entry goes through
+/// the same operations, in the same order, as in a column-by-column left-looking LU.
 #[derive(Debug, Default)]
 struct RefactorPlan {
     /// Factor-array position of each entry of `A` (in the order of the pattern).
     a_slot: Vec<u32>,
-    /// The updates `f[t] −= f[l] · f[u]` of all elimination steps, step after step.
+    /// The updates `f[t] −= f[l] · f[u]` of all elimination steps, level after level.
     ops: Vec<UpdateOp>,
-    /// Per elimination step, in an order compatible with their dependencies: where its
-    /// updates end and where its factor entries are.
-    steps: Vec<StepPlan>,
+    /// `(entry, k)`: each entry of `L` (a pivot candidate of step `k`, which it is divided by),
+    /// level after level.
+    l_entries: Vec<(u32, u32)>,
+    /// `(entry, k)`: each entry of `U` (divided by the pivot of step `k` to give `Ũ`), level
+    /// after level.
+    u_entries: Vec<(u32, u32)>,
+    /// Where each level's part of the lists above ends.
+    levels: Vec<LevelPlan>,
+}
+
+/// The end (exclusive) of one dependency level's part of each list of a [`RefactorPlan`]
+/// (each starts where the previous level's ends).
+#[derive(Debug, Clone, Copy)]
+struct LevelPlan {
+    ops: usize,
+    /// Its elimination steps, in [`PivotPlan::step_col`] order.
+    steps: usize,
+    l_entries: usize,
+    u_entries: usize,
 }
 
 /// One update `f[t] −= f[l] · f[u]` of a [`RefactorPlan`] (`l` an entry of `L`, `u` one of
@@ -250,18 +289,6 @@ struct UpdateOp {
     t: u32,
     l: u32,
     u: u32,
-}
-
-/// One elimination step `j` (column `j` of `P A Q`) of a [`RefactorPlan`].
-#[derive(Debug, Clone, Copy)]
-struct StepPlan {
-    /// The elimination step (column of `P A Q`).
-    j: usize,
-    /// End (exclusive) of the step's updates in [`RefactorPlan::ops`]; they start where those of
-    /// the previous step end.
-    ops_end: usize,
-    /// Where column `j` of `L` and of `U` are in the factor array.
-    slots: ColumnSlots,
 }
 
 /// Scratch for building a [`PivotPlan`]: the factors extracted from faer in CSC form (rows in
@@ -275,16 +302,19 @@ struct PlanScratch {
     u_col_ptr: Vec<usize>,
     u_row: Vec<usize>,
     u_val: Vec<f64>,
-    /// The pivots `u_jj`.
+    /// The pivots `u_jj` of a full factorisation, and their reciprocals.
     pivots: Vec<f64>,
+    inv: Vec<f64>,
     /// Order in which the forward substitution visits the columns of `L`: by dependency
     /// level, so that independent chains (for example the separate particles of a P2D model)
     /// are interleaved and the processor can overlap them; see [`solve_levels`].
     l_order: Vec<usize>,
     /// Order in which the backward substitution visits the columns of `U`, by level likewise.
     u_order: Vec<usize>,
-    /// The order of the elimination steps in the refactorisation (by dependency level).
+    /// The order of the elimination steps in the refactorisation (by dependency level), and
+    /// the level of each step (by column).
     step_order: Vec<usize>,
+    step_level: Vec<usize>,
     level: Vec<usize>,
     /// Counting-sort buckets for [`sort_by_level`].
     buckets: Vec<usize>,
@@ -445,57 +475,86 @@ impl SparseLu {
             self.full_factorize(values)?;
             self.full_factorizations += 1;
         }
-        let (mut min_piv, mut max_piv) = (f64::INFINITY, 0.0_f64);
-        for d in &self.factor[self.plan.layout.diag_start..] {
+        // The pivots are finite and non-zero here, so plain comparisons (which vectorise)
+        // give the same extremes as NaN-aware `min`/`max`.
+        let (mut min_piv, mut max_piv) = ([f64::INFINITY; 4], [0.0_f64; 4]);
+        let pivots = self.factor[self.plan.layout.diag_start..].chunks_exact(4);
+        let rest = pivots.remainder();
+        for d in pivots {
+            for k in 0..4 {
+                let a = d[k].abs();
+                min_piv[k] = if a < min_piv[k] { a } else { min_piv[k] };
+                max_piv[k] = if a > max_piv[k] { a } else { max_piv[k] };
+            }
+        }
+        let (mut min_piv, mut max_piv) = (
+            min_piv.iter().fold(f64::INFINITY, |m, &a| m.min(a)),
+            max_piv.iter().fold(0.0_f64, |m, &a| m.max(a)),
+        );
+        for d in rest {
             min_piv = min_piv.min(d.abs());
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
-        for (&r, &d) in self.row_perm.iter().zip(&self.inv_pivot) {
-            self.solve_scale[r] = d;
+        let scale = &mut self.solve_scale;
+        for (&r, &d) in self.plan.pivot_pos.iter().zip(&self.inv_pivot) {
+            scale[r as usize] = d;
         }
         self.factorized = true;
         Ok(())
     }
 
     /// Numeric refactorisation with the pivot sequence and the `L`/`U` patterns of the last
-    /// full factorisation: runs the [`RefactorPlan`] (a left-looking LU, column by column, with
-    /// every position precomputed). Returns `false` if a pivot is unacceptable.
+    /// full factorisation: runs the [`RefactorPlan`] (a left-looking LU with every position
+    /// precomputed). Returns `false` if a pivot is unacceptable.
     fn refactor(&mut self, values: &[f64]) -> bool {
         let plan = &self.plan.refactor;
         let f = &mut self.factor;
+        let inv = &mut self.inv_pivot;
         // Fill-in positions start at zero; the positions of A's entries take their values.
         f.fill(0.0);
         for (&s, &v) in plan.a_slot.iter().zip(values) {
             f[s as usize] = v;
         }
         let diag_start = self.plan.layout.diag_start;
-        let mut op_start = 0;
-        for step in &plan.steps {
-            let (j, l, u) = (step.j, step.slots.l, step.slots.u);
+        let mut start = LevelPlan {
+            ops: 0,
+            steps: 0,
+            l_entries: 0,
+            u_entries: 0,
+        };
+        for level in &plan.levels {
             // U(0..j, j) and the candidates of column j: each update uses an entry of U in
-            // column j that is already final (the updates run by ascending row of U).
-            for op in &plan.ops[op_start..step.ops_end] {
+            // column j that is already final (a step's updates run by ascending row of U).
+            for op in &plan.ops[start.ops..level.ops] {
                 f[op.t as usize] -= f[op.l as usize] * f[op.u as usize];
             }
-            op_start = step.ops_end;
-            let pivot = f[diag_start + j];
-            let col_max = f[l.0..l.1].iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-            let acceptable =
-                pivot != 0.0 && pivot.is_finite() && pivot.abs() >= PIVOT_TOLERANCE * col_max;
+            // Each pivot must be non-zero, finite (tested below) and at least PIVOT_TOLERANCE
+            // times every candidate of its column (a NaN candidate is ignored, as by a
+            // maximum).
+            let mut acceptable = true;
+            for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
+                let pivot = f[diag_start + k as usize];
+                let bound = PIVOT_TOLERANCE * f[s as usize].abs();
+                acceptable &= bound <= pivot.abs() || bound.is_nan();
+            }
+            for k in start.steps..level.steps {
+                let pivot = f[diag_start + k];
+                acceptable &= pivot != 0.0 && pivot.is_finite();
+                inv[k] = 1.0 / pivot;
+            }
             if !acceptable {
                 return false;
             }
-            let inv = 1.0 / pivot;
-            self.inv_pivot[j] = inv;
             // L(:, j) = candidates / pivot. U(:, j) has been used (left-looking: later columns
             // only read L), so it can be scaled to Ũ(:, j) for the backward substitution.
-            for v in &mut f[l.0..l.1] {
-                *v *= inv;
+            for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
+                f[s as usize] *= inv[k as usize];
             }
-            for v in &mut f[u.0..u.1] {
-                *v *= inv;
+            for &(s, k) in &plan.u_entries[start.u_entries..level.u_entries] {
+                f[s as usize] *= inv[k as usize];
             }
+            start = *level;
         }
         true
     }
@@ -521,6 +580,8 @@ impl SparseLu {
         // faer's U has its rows in pivot order, unsorted, with the pivot last. faer picks the
         // largest candidate as pivot even when it is zero: detect that here.
         let u = self.faer_lu.u_factor_unsorted();
+        self.scratch.pivots.resize(self.n, 0.0);
+        self.scratch.inv.resize(self.n, 0.0);
         for j in 0..self.n {
             let pivot = u
                 .row_idx_of_col_raw(j)
@@ -531,7 +592,8 @@ impl SparseLu {
             if pivot == 0.0 || !pivot.is_finite() {
                 return Err(LuError::Singular { step: j });
             }
-            self.inv_pivot[j] = 1.0 / pivot;
+            self.scratch.pivots[j] = pivot;
+            self.scratch.inv[j] = 1.0 / pivot;
         }
 
         // The plan of this pivot sequence: the current one, a cached one, or a new one.
@@ -576,6 +638,12 @@ impl SparseLu {
                 }
             }
         }
+        // The pivots, in the plan's order of the elimination steps.
+        let diag = &mut self.factor[self.plan.layout.diag_start..];
+        for ((&j, d), inv) in self.plan.step_col.iter().zip(diag).zip(&mut self.inv_pivot) {
+            *d = self.scratch.pivots[j as usize];
+            *inv = self.scratch.inv[j as usize];
+        }
         self.has_structure = self.plan.can_refactor;
         Ok(())
     }
@@ -619,11 +687,9 @@ impl SparseLu {
                     let s = mark[k] as usize;
                     consistent &= k < j && (col.u.0..col.u.1).contains(&s);
                     if consistent {
-                        f[s] = v * self.inv_pivot[j];
+                        f[s] = v * self.scratch.inv[j];
                     }
                     found.1 += 1;
-                } else {
-                    f[layout.diag_start + j] = v;
                 }
             }
             consistent &= found == (col.l.1 - col.l.0, col.u.1 - col.u.0);
@@ -666,18 +732,13 @@ impl SparseLu {
         sc.u_col_ptr.push(0);
         sc.u_row.clear();
         sc.u_val.clear();
-        sc.pivots.clear();
         for j in 0..n {
             sc.sort.clear();
-            let mut pivot = 0.0;
             for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
                 if k != j {
                     sc.sort.push((k, v));
-                } else {
-                    pivot = v;
                 }
             }
-            sc.pivots.push(pivot);
             sc.sort.sort_unstable_by_key(|e| e.0);
             for &(k, v) in &sc.sort {
                 sc.u_row.push(k);
@@ -711,6 +772,31 @@ impl SparseLu {
         }
         let moves = plan.solve.moves.len();
         plan.solve.move_buf.resize(moves, 0.0);
+
+        // The order of the elimination steps in the refactorisation: by dependency level
+        // (step j needs the columns of L in the pattern of U(:, j)).
+        sc.level.clear();
+        sc.level.resize(n, 0);
+        for j in 0..n {
+            for &k in &sc.u_row[sc.u_col_ptr[j]..sc.u_col_ptr[j + 1]] {
+                sc.level[j] = sc.level[j].max(sc.level[k] + 1);
+            }
+        }
+        sc.natural.clear();
+        sc.natural.extend(0..n);
+        sort_by_level(&sc.natural, &sc.level, &mut sc.buckets, &mut sc.step_order);
+        sc.step_level.clone_from(&sc.level);
+        plan.step_col.clear();
+        plan.step_col
+            .extend(sc.step_order.iter().map(|&j| j as u32));
+        plan.step_of.clear();
+        plan.step_of.resize(n, 0);
+        for (k, &j) in sc.step_order.iter().enumerate() {
+            plan.step_of[j] = k as u32;
+        }
+        plan.pivot_pos.clear();
+        plan.pivot_pos
+            .extend(sc.step_order.iter().map(|&j| self.row_perm[j] as u32));
 
         // Forward program and slots of L, in level order.
         solve_levels(
@@ -768,15 +854,14 @@ impl SparseLu {
         }
         for j in 0..n {
             for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
-                self.factor[sc.u_slot[p] as usize] = sc.u_val[p] * self.inv_pivot[j];
+                self.factor[sc.u_slot[p] as usize] = sc.u_val[p] * sc.inv[j];
             }
         }
-        self.factor[l_len + u_len..].copy_from_slice(&sc.pivots);
 
         plan.can_refactor = build_refactor_plan(
             &mut plan.refactor,
             sc,
-            &plan.columns,
+            &plan.step_of,
             self.pattern.as_ref(),
             &self.col_perm,
             &self.row_perm_inv,
@@ -843,8 +928,9 @@ struct LevelScratch<'a> {
 }
 
 /// Builds the [`RefactorPlan`] of the pivot sequence whose factors are in `sc` (CSC, rows in
-/// pivot order, slots assigned; `columns` gives each column's factor-array ranges), for the
-/// pattern `a` with column permutation `col_perm` and inverse row permutation `row_perm_inv`;
+/// pivot order, slots assigned, steps ordered by level in `sc.step_order` with their levels in
+/// `sc.step_level`; `step_of[j]` is the position of step `j` in that order), for the pattern
+/// `a` with column permutation `col_perm` and inverse row permutation `row_perm_inv`;
 /// `diag_start` is where the pivots start in the factor array. Returns `false` if some update
 /// or entry of `A` falls outside the factors' pattern (not expected from a left-looking LU,
 /// whose column patterns are closed under the elimination; then no refactorisation is
@@ -852,7 +938,7 @@ struct LevelScratch<'a> {
 fn build_refactor_plan(
     plan: &mut RefactorPlan,
     sc: &mut PlanScratch,
-    columns: &[ColumnSlots],
+    step_of: &[u32],
     a: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
     col_perm: &[usize],
     row_perm_inv: &[usize],
@@ -862,29 +948,18 @@ fn build_refactor_plan(
     let (a_col_ptr, a_row) = (a.col_ptr(), a.row_idx());
     plan.a_slot.resize(a_row.len(), 0);
     plan.ops.clear();
-    plan.steps.clear();
+    plan.l_entries.clear();
+    plan.u_entries.clear();
+    plan.levels.clear();
     sc.mark.clear();
     sc.mark.resize(n, NO_SLOT);
-    // Step j needs the columns of L in the pattern of U(:, j): order the steps by that
-    // dependency level so that independent elimination chains (the particles of a P2D model)
-    // are interleaved and their divisions overlap instead of forming one long latency chain.
-    sc.level.clear();
-    sc.level.resize(n, 0);
-    for j in 0..n {
-        for &k in &sc.u_row[sc.u_col_ptr[j]..sc.u_col_ptr[j + 1]] {
-            sc.level[j] = sc.level[j].max(sc.level[k] + 1);
-        }
-    }
-    sc.natural.clear();
-    sc.natural.extend(0..n);
-    sort_by_level(&sc.natural, &sc.level, &mut sc.buckets, &mut sc.step_order);
-    for &j in &sc.step_order {
+    for (k, &j) in sc.step_order.iter().enumerate() {
         let (l0, l1) = (sc.l_col_ptr[j], sc.l_col_ptr[j + 1]);
         let (u0, u1) = (sc.u_col_ptr[j], sc.u_col_ptr[j + 1]);
         for p in u0..u1 {
             sc.mark[sc.u_row[p]] = sc.u_slot[p];
         }
-        sc.mark[j] = (diag_start + j) as u32;
+        sc.mark[j] = (diag_start + step_of[j] as usize) as u32;
         for p in l0..l1 {
             sc.mark[sc.l_row[p]] = sc.l_slot[p];
         }
@@ -898,8 +973,8 @@ fn build_refactor_plan(
         }
         // Rows of U ascending: each u_kj is final before it is used.
         for p in u0..u1 {
-            let (k, u) = (sc.u_row[p], sc.u_slot[p]);
-            for q in sc.l_col_ptr[k]..sc.l_col_ptr[k + 1] {
+            let (row, u) = (sc.u_row[p], sc.u_slot[p]);
+            for q in sc.l_col_ptr[row]..sc.l_col_ptr[row + 1] {
                 let t = sc.mark[sc.l_row[q]];
                 if t == NO_SLOT {
                     return false;
@@ -911,11 +986,21 @@ fn build_refactor_plan(
                 });
             }
         }
-        plan.steps.push(StepPlan {
-            j,
-            ops_end: plan.ops.len(),
-            slots: columns[j],
-        });
+        let k32 = k as u32;
+        plan.l_entries
+            .extend(sc.l_slot[l0..l1].iter().map(|&s| (s, k32)));
+        plan.u_entries
+            .extend(sc.u_slot[u0..u1].iter().map(|&s| (s, k32)));
+        // The level ends after its last step.
+        let next = sc.step_order.get(k + 1);
+        if next.is_none_or(|&next| sc.step_level[next] != sc.step_level[j]) {
+            plan.levels.push(LevelPlan {
+                ops: plan.ops.len(),
+                steps: k + 1,
+                l_entries: plan.l_entries.len(),
+                u_entries: plan.u_entries.len(),
+            });
+        }
         for p in u0..u1 {
             sc.mark[sc.u_row[p]] = NO_SLOT;
         }
