@@ -28,6 +28,11 @@
 //!   negative value. The last callback failure is remembered and attached to the
 //!   [`SolverError`]. SUNDIALS' own messages are captured by a custom error handler instead
 //!   of being printed, and the SUNDIALS logger is disabled (no warnings on stdout).
+//! - **Vector operations.** The hot serial `N_Vector` operations (linear sums, scaling, norms,
+//!   and the fused linear combinations of IDA's predictor and divided-difference updates) are
+//!   replaced in the vectors' operation tables by Rust kernels, compiled for AVX2 when the
+//!   processor has it (run-time detection); they compute bit for bit what SUNDIALS' serial
+//!   code computes, except the norms (see `use_fast_vector_ops`).
 //! - **Hot paths** (residual, Jacobian, LU setup/solve) do not allocate.
 
 use std::ffi::{c_char, c_int, c_long, c_void, CStr};
