@@ -17,8 +17,13 @@
 //!   patterns of `L` and `U` of the last full factorisation are reused, and only the numbers
 //!   are recomputed (no depth-first searches, no pivot search). Each reused pivot must satisfy
 //!   `|u_jj| >= PIVOT_TOLERANCE · max_i |candidate_ij|` (so `|l_ij| <= 1000`); if one does not,
-//!   or is zero, a full factorisation with fresh partial pivoting is done instead.
-//! - **Solve**: sparse forward/backward substitution on the extracted factors.
+//!   or is zero, a full factorisation with fresh partial pivoting is done instead. After each
+//!   full factorisation the left-looking refactorisation is compiled into a flat program on
+//!   one factor array (every scatter position and update index resolved in advance), whose
+//!   elimination steps run in dependency-level order so that independent chains (the
+//!   particles of a P2D model) overlap instead of forming one chain of dependent divisions.
+//! - **Solve**: sparse forward/backward substitution as two flat programs in level order,
+//!   in place on the right-hand side (no permutation passes, see `SolvePlan`).
 //! - **No allocation** after the first factorisation, except when a fallback factorisation
 //!   produces more fill than any earlier one (the factor storage then grows once). Solves
 //!   never allocate.
@@ -92,49 +97,239 @@ pub struct SparseLu {
     col_perm: Vec<usize>,
     /// faer's numeric factors, used for full factorisations.
     faer_lu: SimplicialLu<usize, f64>,
-    /// Row permutation: row `k` of `P A` is row `row_perm[k]` of `A`.
+    /// Row permutation of the last full factorisation: row `k` of `P A` is row `row_perm[k]`
+    /// of `A`.
     row_perm: Vec<usize>,
     /// Inverse row permutation: row `i` of `A` is row `row_perm_inv[i]` of `P A`.
     row_perm_inv: Vec<usize>,
-    /// Strictly lower part of `L` (unit diagonal implied), CSC, rows in pivot order.
-    l_col_ptr: Vec<usize>,
-    l_row: Vec<usize>,
-    l_val: Vec<f64>,
-    /// Strictly upper part of `U`, CSC, rows in pivot order and ascending in each column.
-    u_col_ptr: Vec<usize>,
-    u_row: Vec<usize>,
-    u_val: Vec<f64>,
-    /// Diagonal of `U` (the pivots) and its inverse.
-    u_diag: Vec<f64>,
-    u_inv_diag: Vec<f64>,
-    /// Order in which the forward substitution visits the columns of `L`: by dependency level,
-    /// so that independent chains (for example the separate particles of a P2D model) are
-    /// interleaved and the processor can overlap them. Any order that visits a column after
-    /// every column it depends on gives the same result; see [`solve_levels`].
-    l_order: Vec<usize>,
-    /// Order in which the backward substitution visits the columns of `U`, by level likewise.
-    u_order: Vec<usize>,
-    /// Level scratch for [`solve_levels`].
-    level_buf: Vec<usize>,
-    /// The forward substitution as a flat program in level order: `y[t] -= v · y[s]`.
-    l_prog: SubstitutionProgram,
-    /// The backward substitution with the unit upper triangular `Ũ = U D⁻¹` (columns of `U`
-    /// divided by their pivots) as a flat program in level order; the division by the pivots
-    /// follows in the final scatter.
-    u_prog: SubstitutionProgram,
-    /// Dense work vector of length `n`, kept all-zero between calls.
-    work: Vec<f64>,
-    /// Scratch used to sort the columns of `U` after a full factorisation.
-    sort_buf: Vec<(usize, f64)>,
+    /// The factors of the current factorisation, in one array laid out by [`FactorLayout`]:
+    /// the strictly lower part of `L` in forward-substitution order, then the strictly upper
+    /// part of `Ũ = U D⁻¹` (columns of `U` divided by their pivots) in backward-substitution
+    /// order, then the pivots `u_jj`.
+    factor: Vec<f64>,
+    /// `1 / u_jj`, in the refactorisation's order of the elimination steps (see
+    /// [`PivotPlan::step_col`]).
+    inv_pivot: Vec<f64>,
+    /// `1 / u_jj` by the position `row_perm[j]` at which the substitutions leave unknown `j`
+    /// (see [`SolvePlan`]).
+    solve_scale: Vec<f64>,
+    /// The layout and programs of the current pivot sequence.
+    plan: PivotPlan,
+    /// Plans of earlier pivot sequences, most recently used first (at most
+    /// `PLAN_CACHE - 1`): a full factorisation that ends with one of these pivot sequences
+    /// (the iteration matrix of a cycling cell alternates between a few) only loads its
+    /// values into the factor array.
+    spare_plans: Vec<PivotPlan>,
+    /// Unused plans, whose allocations the next new pivot sequences reuse.
+    free_plans: Vec<PivotPlan>,
+    /// Whether `free_plans` has been stocked (after the first plan was built).
+    plans_reserved: bool,
+    /// Scratch for building a plan.
+    scratch: PlanScratch,
     /// Scratch memory for faer.
     mem: MemBuffer,
-    /// Whether `L`/`U` patterns and the row permutation of a full factorisation are available.
+    /// Whether the refactorisation program of the current pivot sequence may be run.
     has_structure: bool,
     factorized: bool,
     pivot_ratio: f64,
     full_factorizations: u64,
     refactorizations: u64,
 }
+
+/// Number of pivot sequences whose plans are kept (the current one included).
+const PLAN_CACHE: usize = 4;
+
+/// Everything that depends only on the pattern and the pivot sequence of a full
+/// factorisation: where each factor entry lives, and the solve and refactorisation programs.
+#[derive(Debug, Default)]
+struct PivotPlan {
+    /// Whether the plan has been built (an empty plan matches no pivot sequence).
+    built: bool,
+    /// The row permutation this plan belongs to.
+    row_perm: Vec<usize>,
+    /// Where each part of the factor array starts.
+    layout: FactorLayout,
+    /// Pivot-order row of each entry of the `L` and `Ũ` parts of the factor array.
+    slot_row: Vec<u32>,
+    /// Factor-array ranges of column `j` of `L` and of `U` (strictly lower / upper parts).
+    columns: Vec<ColumnSlots>,
+    /// The elimination steps in refactorisation order (by dependency level, see
+    /// [`RefactorPlan`]): `step_col[k]` is the column of the `k`-th. Its pivot is entry `k` of
+    /// the pivot part of the factor array, and of `inv_pivot`.
+    step_col: Vec<u32>,
+    /// Inverse of `step_col`: the position of column `j` in that order.
+    step_of: Vec<u32>,
+    /// Per position `k` of that order: `row_perm[step_col[k]]`, where the solve leaves the
+    /// unknown of that step (see [`SolvePlan`]).
+    pivot_pos: Vec<u32>,
+    /// The forward and backward substitutions.
+    solve: SolvePlan,
+    /// The numeric refactorisation.
+    refactor: RefactorPlan,
+    /// Whether `refactor` is usable (see [`build_refactor_plan`]).
+    can_refactor: bool,
+}
+
+impl PivotPlan {
+    /// An unbuilt plan whose buffers can hold a plan like `other` (with some room to spare)
+    /// without growing.
+    fn with_capacity_like(other: &PivotPlan) -> Self {
+        fn room<T, U>(like: &[U]) -> Vec<T> {
+            Vec::with_capacity(2 * like.len() + 16)
+        }
+        PivotPlan {
+            built: false,
+            row_perm: Vec::with_capacity(other.row_perm.len()),
+            layout: FactorLayout::default(),
+            slot_row: room(&other.slot_row),
+            columns: Vec::with_capacity(other.columns.len()),
+            step_col: Vec::with_capacity(other.columns.len()),
+            step_of: Vec::with_capacity(other.columns.len()),
+            pivot_pos: Vec::with_capacity(other.columns.len()),
+            solve: SolvePlan {
+                l_ops: room(&other.solve.l_ops),
+                u_ops: room(&other.solve.u_ops),
+                moves: Vec::with_capacity(other.row_perm.len()),
+                move_buf: Vec::with_capacity(other.row_perm.len()),
+            },
+            refactor: RefactorPlan {
+                a_slot: Vec::with_capacity(other.refactor.a_slot.len()),
+                ops: room(&other.refactor.ops),
+                l_entries: room(&other.refactor.l_entries),
+                u_entries: room(&other.refactor.u_entries),
+                levels: Vec::with_capacity(other.columns.len()),
+            },
+            can_refactor: false,
+        }
+    }
+}
+
+/// Offsets of the three parts of [`SparseLu`]'s factor array.
+#[derive(Debug, Default, Clone, Copy)]
+struct FactorLayout {
+    /// Number of strictly lower entries of `L` (they start at 0).
+    l_len: usize,
+    /// Start of the strictly upper entries of `Ũ`.
+    u_start: usize,
+    /// Start of the pivots (one per elimination step).
+    diag_start: usize,
+}
+
+/// Factor-array ranges `[start, end)` of one column of `L` and of `U`.
+#[derive(Debug, Default, Clone, Copy)]
+struct ColumnSlots {
+    l: (usize, usize),
+    u: (usize, usize),
+}
+
+/// The two triangular substitutions as flat programs in level order: operation `k` of the
+/// forward program is `x[t] −= L_k · x[s]` with `L_k` the `k`-th entry of the `L` part of the
+/// factor array, and likewise for the backward program with `Ũ`. Only the factor values change
+/// between factorisations with the same pivot sequence; the programs do not.
+///
+/// The solve runs in place on the right-hand side `b`, with no permutation pass: the entry of
+/// pivot-order row `k` (`(P b)_k = b[row_perm[k]]`) is kept at position `row_perm[k]`, so the
+/// programs index positions `row_perm[·]`. After both substitutions and the division by the
+/// pivots, unknown `j` of `A Q`, which belongs at position `col_perm[j]`, is at position
+/// `row_perm[j]`: the same position wherever the pivot was taken on the diagonal of `A Q`, and
+/// [`SolvePlan::moves`] carries the few others.
+#[derive(Debug, Default)]
+struct SolvePlan {
+    /// `(t, s)` of each forward operation.
+    l_ops: Vec<[u32; 2]>,
+    /// `(t, s)` of each backward operation.
+    u_ops: Vec<[u32; 2]>,
+    /// `(from, to)` = `(row_perm[j], col_perm[j])` for every step `j` whose two differ.
+    moves: Vec<(u32, u32)>,
+    /// Scratch for the values being moved.
+    move_buf: Vec<f64>,
+}
+
+/// The numeric refactorisation of a fixed pivot sequence, as a flat program on the factor
+/// array (a left-looking LU with every index resolved in advance).
+///
+/// Elimination step `j` needs the columns of `L` in the pattern of `U(:, j)`; the steps are
+/// grouped by that dependency level, and each level runs as four flat loops: its updates,
+/// the pivot test of its candidates, the reciprocals of its pivots, and the division of its
+/// columns of `L` and `U` by their pivots. Independent elimination chains (the particles of a
+/// P2D model) are thereby interleaved, their divisions overlap instead of forming one long
+/// latency chain, and there is no per-column loop overhead. Each factor entry goes through
+/// the same operations, in the same order, as in a column-by-column left-looking LU.
+#[derive(Debug, Default)]
+struct RefactorPlan {
+    /// Factor-array position of each entry of `A` (in the order of the pattern).
+    a_slot: Vec<u32>,
+    /// The updates `f[t] −= f[l] · f[u]` of all elimination steps, level after level.
+    ops: Vec<UpdateOp>,
+    /// `(entry, k)`: each entry of `L` (a pivot candidate of step `k`, which it is divided by),
+    /// level after level.
+    l_entries: Vec<(u32, u32)>,
+    /// `(entry, k)`: each entry of `U` (divided by the pivot of step `k` to give `Ũ`), level
+    /// after level.
+    u_entries: Vec<(u32, u32)>,
+    /// Where each level's part of the lists above ends.
+    levels: Vec<LevelPlan>,
+}
+
+/// The end (exclusive) of one dependency level's part of each list of a [`RefactorPlan`]
+/// (each starts where the previous level's ends).
+#[derive(Debug, Clone, Copy)]
+struct LevelPlan {
+    ops: usize,
+    /// Its elimination steps, in [`PivotPlan::step_col`] order.
+    steps: usize,
+    l_entries: usize,
+    u_entries: usize,
+}
+
+/// One update `f[t] −= f[l] · f[u]` of a [`RefactorPlan`] (`l` an entry of `L`, `u` one of
+/// `U`, `t` the entry of the current column they update).
+#[derive(Debug, Clone, Copy)]
+struct UpdateOp {
+    t: u32,
+    l: u32,
+    u: u32,
+}
+
+/// Scratch for building a [`PivotPlan`]: the factors extracted from faer in CSC form (rows in
+/// pivot order, ascending in each column of `U`), level schedules and slot maps. Kept between
+/// factorisations only to reuse the allocations.
+#[derive(Debug, Default)]
+struct PlanScratch {
+    l_col_ptr: Vec<usize>,
+    l_row: Vec<usize>,
+    l_val: Vec<f64>,
+    u_col_ptr: Vec<usize>,
+    u_row: Vec<usize>,
+    u_val: Vec<f64>,
+    /// The pivots `u_jj` of a full factorisation, and their reciprocals.
+    pivots: Vec<f64>,
+    inv: Vec<f64>,
+    /// Order in which the forward substitution visits the columns of `L`: by dependency
+    /// level, so that independent chains (for example the separate particles of a P2D model)
+    /// are interleaved and the processor can overlap them; see [`solve_levels`].
+    l_order: Vec<usize>,
+    /// Order in which the backward substitution visits the columns of `U`, by level likewise.
+    u_order: Vec<usize>,
+    /// The order of the elimination steps in the refactorisation (by dependency level), and
+    /// the level of each step (by column).
+    step_order: Vec<usize>,
+    step_level: Vec<usize>,
+    level: Vec<usize>,
+    /// Counting-sort buckets for [`sort_by_level`].
+    buckets: Vec<usize>,
+    /// Columns in their natural visiting order, before sorting by level.
+    natural: Vec<usize>,
+    sort: Vec<(usize, f64)>,
+    /// Factor-array position of each entry of the CSC `L` / `U` above.
+    l_slot: Vec<u32>,
+    u_slot: Vec<u32>,
+    /// Per pivot-order row: its factor-array position in the column being processed.
+    mark: Vec<u32>,
+}
+
+/// Marks a row absent from the column being processed.
+const NO_SLOT: u32 = u32::MAX;
 
 impl std::fmt::Debug for SparseLu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -179,21 +374,14 @@ impl SparseLu {
             faer_lu: SimplicialLu::new(),
             row_perm: vec![0; n],
             row_perm_inv: vec![0; n],
-            l_col_ptr: vec![0; n + 1],
-            l_row: Vec::new(),
-            l_val: Vec::new(),
-            u_col_ptr: vec![0; n + 1],
-            u_row: Vec::new(),
-            u_val: Vec::new(),
-            u_diag: vec![0.0; n],
-            u_inv_diag: vec![0.0; n],
-            work: vec![0.0; n],
-            sort_buf: Vec::new(),
-            l_order: Vec::new(),
-            u_order: Vec::new(),
-            level_buf: Vec::new(),
-            l_prog: SubstitutionProgram::default(),
-            u_prog: SubstitutionProgram::default(),
+            factor: Vec::new(),
+            inv_pivot: vec![0.0; n],
+            solve_scale: vec![0.0; n],
+            plan: PivotPlan::default(),
+            spare_plans: Vec::with_capacity(PLAN_CACHE),
+            free_plans: Vec::with_capacity(PLAN_CACHE),
+            plans_reserved: false,
+            scratch: PlanScratch::default(),
             mem,
             has_structure: false,
             factorized: false,
@@ -217,7 +405,7 @@ impl SparseLu {
     /// factorisation (a measure of fill-in), or 0 if there is none.
     pub fn factor_nnz(&self) -> usize {
         if self.factorized {
-            self.l_row.len() + self.u_row.len() + 2 * self.n
+            self.plan.layout.diag_start + 2 * self.n
         } else {
             0
         }
@@ -270,7 +458,9 @@ impl SparseLu {
                 got: values.len(),
             });
         }
-        if let Some(position) = values.iter().position(|v| !v.is_finite()) {
+        // A branch-free pass (vectorised); the position is looked for only on failure.
+        if !values.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let position = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
             let col_ptr = self.pattern.col_ptr();
             // Last column starting at or before `position`.
             let col = col_ptr
@@ -285,69 +475,92 @@ impl SparseLu {
             self.full_factorize(values)?;
             self.full_factorizations += 1;
         }
-        let (mut min_piv, mut max_piv) = (f64::INFINITY, 0.0_f64);
-        for d in &self.u_diag {
+        // The pivots are finite and non-zero here, so plain comparisons (which vectorise)
+        // give the same extremes as NaN-aware `min`/`max`.
+        let (mut min_piv, mut max_piv) = ([f64::INFINITY; 4], [0.0_f64; 4]);
+        let pivots = self.factor[self.plan.layout.diag_start..].chunks_exact(4);
+        let rest = pivots.remainder();
+        for d in pivots {
+            for k in 0..4 {
+                let a = d[k].abs();
+                min_piv[k] = if a < min_piv[k] { a } else { min_piv[k] };
+                max_piv[k] = if a > max_piv[k] { a } else { max_piv[k] };
+            }
+        }
+        let (mut min_piv, mut max_piv) = (
+            min_piv.iter().fold(f64::INFINITY, |m, &a| m.min(a)),
+            max_piv.iter().fold(0.0_f64, |m, &a| m.max(a)),
+        );
+        for d in rest {
             min_piv = min_piv.min(d.abs());
             max_piv = max_piv.max(d.abs());
         }
         self.pivot_ratio = if self.n == 0 { 1.0 } else { min_piv / max_piv };
-        self.l_prog.load(&self.l_val, None);
-        self.u_prog.load(&self.u_val, Some(&self.u_inv_diag));
+        let scale = &mut self.solve_scale;
+        for (&r, &d) in self.plan.pivot_pos.iter().zip(&self.inv_pivot) {
+            scale[r as usize] = d;
+        }
         self.factorized = true;
         Ok(())
     }
 
-    /// Numeric refactorisation with the row permutation and `L`/`U` patterns of the last full
-    /// factorisation (left-looking, column by column). Returns `false`, leaving the work vector
-    /// zeroed, if a pivot is unacceptable.
+    /// Numeric refactorisation with the pivot sequence and the `L`/`U` patterns of the last
+    /// full factorisation: runs the [`RefactorPlan`] (a left-looking LU with every position
+    /// precomputed). Returns `false` if a pivot is unacceptable.
     fn refactor(&mut self, values: &[f64]) -> bool {
-        let col_ptr = self.pattern.col_ptr();
-        let row_idx = self.pattern.row_idx();
-        let x = &mut self.work;
-        for j in 0..self.n {
-            // Scatter column j of P A Q into x (pivot-order rows). The pattern of A is contained
-            // in that of L + U, so every touched position is cleared below.
-            let c = self.col_perm[j];
-            for p in col_ptr[c]..col_ptr[c + 1] {
-                x[self.row_perm_inv[row_idx[p]]] = values[p];
+        let plan = &self.plan.refactor;
+        let f = &mut self.factor;
+        let inv = &mut self.inv_pivot;
+        // Fill-in positions start at zero; the positions of A's entries take their values.
+        f.fill(0.0);
+        for (&s, &v) in plan.a_slot.iter().zip(values) {
+            f[s as usize] = v;
+        }
+        let diag_start = self.plan.layout.diag_start;
+        let mut start = LevelPlan {
+            ops: 0,
+            steps: 0,
+            l_entries: 0,
+            u_entries: 0,
+        };
+        for level in &plan.levels {
+            // U(0..j, j) and the candidates of column j: each update uses an entry of U in
+            // column j that is already final (a step's updates run by ascending row of U).
+            for op in &plan.ops[start.ops..level.ops] {
+                f[op.t as usize] -= f[op.l as usize] * f[op.u as usize];
             }
-            // U(0..j, j) by a sparse triangular solve; rows ascending = topological order.
-            let (u0, u1) = (self.u_col_ptr[j], self.u_col_ptr[j + 1]);
-            for (&k, u) in self.u_row[u0..u1].iter().zip(&mut self.u_val[u0..u1]) {
-                let ukj = x[k];
-                x[k] = 0.0;
-                *u = ukj;
-                // (No test for a zero: the branch costs more than the few products it saves.)
-                let (a, b) = (self.l_col_ptr[k], self.l_col_ptr[k + 1]);
-                for (&i, &l) in self.l_row[a..b].iter().zip(&self.l_val[a..b]) {
-                    x[i] -= l * ukj;
-                }
+            // Each pivot must be non-zero, finite (tested below) and at least PIVOT_TOLERANCE
+            // times every candidate of its column (a NaN candidate is ignored, as by a
+            // maximum).
+            let mut acceptable = true;
+            for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
+                let pivot = f[diag_start + k as usize];
+                let bound = PIVOT_TOLERANCE * f[s as usize].abs();
+                acceptable &= bound <= pivot.abs() || bound.is_nan();
             }
-            let pivot = x[j];
-            x[j] = 0.0;
-            let (l0, l1) = (self.l_col_ptr[j], self.l_col_ptr[j + 1]);
-            let col_max = self.l_row[l0..l1]
-                .iter()
-                .fold(0.0_f64, |m, &i| m.max(x[i].abs()));
-            let acceptable =
-                pivot != 0.0 && pivot.is_finite() && pivot.abs() >= PIVOT_TOLERANCE * col_max;
+            for k in start.steps..level.steps {
+                let pivot = f[diag_start + k];
+                acceptable &= pivot != 0.0 && pivot.is_finite();
+                inv[k] = 1.0 / pivot;
+            }
             if !acceptable {
-                x.fill(0.0);
                 return false;
             }
-            let inv = 1.0 / pivot;
-            self.u_diag[j] = pivot;
-            self.u_inv_diag[j] = inv;
-            for (&i, l) in self.l_row[l0..l1].iter().zip(&mut self.l_val[l0..l1]) {
-                *l = x[i] * inv;
-                x[i] = 0.0;
+            // L(:, j) = candidates / pivot. U(:, j) has been used (left-looking: later columns
+            // only read L), so it can be scaled to Ũ(:, j) for the backward substitution.
+            for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
+                f[s as usize] *= inv[k as usize];
             }
+            for &(s, k) in &plan.u_entries[start.u_entries..level.u_entries] {
+                f[s as usize] *= inv[k as usize];
+            }
+            start = *level;
         }
         true
     }
 
-    /// Full factorisation with partial pivoting by faer, then extraction of the factors into
-    /// the refactorisation/solve layout.
+    /// Full factorisation with partial pivoting by faer, then its factors loaded into the
+    /// factor array, with the plan of its pivot sequence (from the cache, else built).
     fn full_factorize(&mut self, values: &[f64]) -> Result<(), LuError> {
         self.has_structure = false;
         let a = SparseColMatRef::new(self.pattern.as_ref(), values);
@@ -364,74 +577,297 @@ impl SparseLu {
             FaerLuError::SymbolicSingular { index } => LuError::Singular { step: index },
             FaerLuError::Generic(_) => LuError::OutOfMemory,
         })?;
-
-        // faer's L has the unit diagonal first in each column and its rows in pivot order.
-        let l = self.faer_lu.l_factor_unsorted();
-        self.l_row.clear();
-        self.l_val.clear();
-        for j in 0..self.n {
-            for (&i, &v) in l.row_idx_of_col_raw(j).iter().zip(l.val_of_col(j)) {
-                if i != j {
-                    self.l_row.push(i);
-                    self.l_val.push(v);
-                }
-            }
-            self.l_col_ptr[j + 1] = self.l_row.len();
-        }
         // faer's U has its rows in pivot order, unsorted, with the pivot last. faer picks the
         // largest candidate as pivot even when it is zero: detect that here.
         let u = self.faer_lu.u_factor_unsorted();
-        self.u_row.clear();
-        self.u_val.clear();
+        self.scratch.pivots.resize(self.n, 0.0);
+        self.scratch.inv.resize(self.n, 0.0);
         for j in 0..self.n {
-            self.sort_buf.clear();
-            let mut pivot = 0.0;
-            for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
-                if k == j {
-                    pivot = v;
-                } else {
-                    self.sort_buf.push((k, v));
-                }
-            }
+            let pivot = u
+                .row_idx_of_col_raw(j)
+                .iter()
+                .zip(u.val_of_col(j))
+                .find(|e| *e.0 == j)
+                .map_or(0.0, |e| *e.1);
             if pivot == 0.0 || !pivot.is_finite() {
                 return Err(LuError::Singular { step: j });
             }
-            self.u_diag[j] = pivot;
-            self.u_inv_diag[j] = 1.0 / pivot;
-            self.sort_buf.sort_unstable_by_key(|e| e.0);
-            for &(k, v) in &self.sort_buf {
-                self.u_row.push(k);
-                self.u_val.push(v);
-            }
-            self.u_col_ptr[j + 1] = self.u_row.len();
+            self.scratch.pivots[j] = pivot;
+            self.scratch.inv[j] = 1.0 / pivot;
         }
-        solve_levels(
-            &self.l_col_ptr,
-            &self.l_row,
-            0..self.n,
-            &mut self.level_buf,
-            &mut self.l_order,
+
+        // The plan of this pivot sequence: the current one, a cached one, or a new one.
+        let cached = if self.plan.built && self.plan.row_perm == self.row_perm {
+            true
+        } else if let Some(c) = self
+            .spare_plans
+            .iter()
+            .position(|p| p.row_perm == self.row_perm)
+        {
+            let mut plan = self.spare_plans.remove(c);
+            std::mem::swap(&mut self.plan, &mut plan);
+            self.spare_plans.insert(0, plan);
+            true
+        } else {
+            // A new pivot sequence: its plan is built into the least recently used one (when
+            // the cache is full) or a preallocated spare, and the current one is kept.
+            let recycled = if self.spare_plans.len() + 1 >= PLAN_CACHE {
+                self.spare_plans.pop()
+            } else {
+                None
+            }
+            .or_else(|| self.free_plans.pop())
+            .unwrap_or_default();
+            let previous = std::mem::replace(&mut self.plan, recycled);
+            if previous.built && PLAN_CACHE > 1 {
+                self.spare_plans.insert(0, previous);
+            } else if previous.built {
+                self.free_plans.push(previous);
+            }
+            false
+        };
+        if !(cached && self.load_full_factors()) {
+            self.build_plan()?;
+            if !self.plans_reserved {
+                // Sized like the first plan (with room to spare), so that the plans of later
+                // pivot sequences usually need no allocation.
+                self.plans_reserved = true;
+                for _ in 1..PLAN_CACHE {
+                    self.free_plans
+                        .push(PivotPlan::with_capacity_like(&self.plan));
+                }
+            }
+        }
+        // The pivots, in the plan's order of the elimination steps.
+        let diag = &mut self.factor[self.plan.layout.diag_start..];
+        for ((&j, d), inv) in self.plan.step_col.iter().zip(diag).zip(&mut self.inv_pivot) {
+            *d = self.scratch.pivots[j as usize];
+            *inv = self.scratch.inv[j as usize];
+        }
+        self.has_structure = self.plan.can_refactor;
+        Ok(())
+    }
+
+    /// Loads faer's factors into the factor array laid out by the current plan, which was
+    /// built for the same pivot sequence. Returns `false` (and the plan must be rebuilt) if the
+    /// factors' pattern is not the plan's.
+    fn load_full_factors(&mut self) -> bool {
+        let plan = &self.plan;
+        let layout = plan.layout;
+        let mark = &mut self.scratch.mark;
+        mark.clear();
+        mark.resize(self.n, NO_SLOT);
+        self.factor.resize(layout.diag_start + self.n, 0.0);
+        let f = &mut self.factor;
+        let (l, u) = (
+            self.faer_lu.l_factor_unsorted(),
+            self.faer_lu.u_factor_unsorted(),
         );
+        let mut consistent = true;
+        for (j, col) in plan.columns.iter().enumerate() {
+            for s in (col.l.0..col.l.1).chain(col.u.0..col.u.1) {
+                mark[plan.slot_row[s] as usize] = s as u32;
+            }
+            // faer's L has its unit diagonal in each column; rows below j are L's, those above
+            // j in U are U's: each must have a slot in the right range, and the counts must
+            // match (rows are distinct, so the map is then one-to-one).
+            let mut found = (0, 0);
+            for (&i, &v) in l.row_idx_of_col_raw(j).iter().zip(l.val_of_col(j)) {
+                if i != j {
+                    let s = mark[i] as usize;
+                    consistent &= i > j && (col.l.0..col.l.1).contains(&s);
+                    if consistent {
+                        f[s] = v;
+                    }
+                    found.0 += 1;
+                }
+            }
+            for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
+                if k != j {
+                    let s = mark[k] as usize;
+                    consistent &= k < j && (col.u.0..col.u.1).contains(&s);
+                    if consistent {
+                        f[s] = v * self.scratch.inv[j];
+                    }
+                    found.1 += 1;
+                }
+            }
+            consistent &= found == (col.l.1 - col.l.0, col.u.1 - col.u.0);
+            for s in (col.l.0..col.l.1).chain(col.u.0..col.u.1) {
+                mark[plan.slot_row[s] as usize] = NO_SLOT;
+            }
+            if !consistent {
+                return false;
+            }
+        }
+        consistent && plan.columns.len() == self.n
+    }
+
+    /// Builds the plan of the pivot sequence of faer's current factors into `self.plan` and
+    /// loads the factors into the factor array.
+    fn build_plan(&mut self) -> Result<(), LuError> {
+        let n = self.n;
+        let sc = &mut self.scratch;
+        let plan = &mut self.plan;
+        plan.built = false;
+
+        // faer's L has the unit diagonal first in each column and its rows in pivot order.
+        let l = self.faer_lu.l_factor_unsorted();
+        sc.l_col_ptr.clear();
+        sc.l_col_ptr.push(0);
+        sc.l_row.clear();
+        sc.l_val.clear();
+        for j in 0..n {
+            for (&i, &v) in l.row_idx_of_col_raw(j).iter().zip(l.val_of_col(j)) {
+                if i != j {
+                    sc.l_row.push(i);
+                    sc.l_val.push(v);
+                }
+            }
+            sc.l_col_ptr.push(sc.l_row.len());
+        }
+        // U without its pivots, rows sorted in each column.
+        let u = self.faer_lu.u_factor_unsorted();
+        sc.u_col_ptr.clear();
+        sc.u_col_ptr.push(0);
+        sc.u_row.clear();
+        sc.u_val.clear();
+        for j in 0..n {
+            sc.sort.clear();
+            for (&k, &v) in u.row_idx_of_col_raw(j).iter().zip(u.val_of_col(j)) {
+                if k != j {
+                    sc.sort.push((k, v));
+                }
+            }
+            sc.sort.sort_unstable_by_key(|e| e.0);
+            for &(k, v) in &sc.sort {
+                sc.u_row.push(k);
+                sc.u_val.push(v);
+            }
+            sc.u_col_ptr.push(sc.u_row.len());
+        }
+        let (l_len, u_len) = (sc.l_row.len(), sc.u_row.len());
+        // Positions in the factor array are u32 (and so are the unknowns' indices).
+        if l_len + u_len + n >= NO_SLOT as usize {
+            return Err(LuError::OutOfMemory);
+        }
+        plan.layout = FactorLayout {
+            l_len,
+            u_start: l_len,
+            diag_start: l_len + u_len,
+        };
+        plan.row_perm.clone_from(&self.row_perm);
+        plan.columns.clear();
+        plan.columns.resize(n, ColumnSlots::default());
+        plan.slot_row.clear();
+        plan.slot_row.resize(l_len + u_len, 0);
+        // The programs work at positions row_perm[·] (see `SolvePlan`).
+        let row_perm = &self.row_perm;
+        let position = |i: usize| row_perm[i] as u32;
+        plan.solve.moves.clear();
+        for (&r, &c) in self.row_perm.iter().zip(&self.col_perm) {
+            if r != c {
+                plan.solve.moves.push((r as u32, c as u32));
+            }
+        }
+        let moves = plan.solve.moves.len();
+        plan.solve.move_buf.resize(moves, 0.0);
+
+        // The order of the elimination steps in the refactorisation: by dependency level
+        // (step j needs the columns of L in the pattern of U(:, j)).
+        sc.level.clear();
+        sc.level.resize(n, 0);
+        for j in 0..n {
+            for &k in &sc.u_row[sc.u_col_ptr[j]..sc.u_col_ptr[j + 1]] {
+                sc.level[j] = sc.level[j].max(sc.level[k] + 1);
+            }
+        }
+        sc.natural.clear();
+        sc.natural.extend(0..n);
+        sort_by_level(&sc.natural, &sc.level, &mut sc.buckets, &mut sc.step_order);
+        sc.step_level.clone_from(&sc.level);
+        plan.step_col.clear();
+        plan.step_col
+            .extend(sc.step_order.iter().map(|&j| j as u32));
+        plan.step_of.clear();
+        plan.step_of.resize(n, 0);
+        for (k, &j) in sc.step_order.iter().enumerate() {
+            plan.step_of[j] = k as u32;
+        }
+        plan.pivot_pos.clear();
+        plan.pivot_pos
+            .extend(sc.step_order.iter().map(|&j| self.row_perm[j] as u32));
+
+        // Forward program and slots of L, in level order.
         solve_levels(
-            &self.u_col_ptr,
-            &self.u_row,
-            (0..self.n).rev(),
-            &mut self.level_buf,
-            &mut self.u_order,
+            &sc.l_col_ptr,
+            &sc.l_row,
+            0..n,
+            LevelScratch {
+                level: &mut sc.level,
+                buckets: &mut sc.buckets,
+                natural: &mut sc.natural,
+            },
+            &mut sc.l_order,
         );
-        self.l_prog.clear();
-        for &k in &self.l_order {
-            for p in self.l_col_ptr[k]..self.l_col_ptr[k + 1] {
-                self.l_prog.push(self.l_row[p], k, p);
+        sc.l_slot.resize(l_len, 0);
+        plan.solve.l_ops.clear();
+        for &k in &sc.l_order {
+            let start = plan.solve.l_ops.len();
+            for p in sc.l_col_ptr[k]..sc.l_col_ptr[k + 1] {
+                let s = plan.solve.l_ops.len();
+                sc.l_slot[p] = s as u32;
+                plan.slot_row[s] = sc.l_row[p] as u32;
+                plan.solve.l_ops.push([position(sc.l_row[p]), position(k)]);
+            }
+            plan.columns[k].l = (start, plan.solve.l_ops.len());
+        }
+        // Backward program and slots of Ũ, in level order.
+        solve_levels(
+            &sc.u_col_ptr,
+            &sc.u_row,
+            (0..n).rev(),
+            LevelScratch {
+                level: &mut sc.level,
+                buckets: &mut sc.buckets,
+                natural: &mut sc.natural,
+            },
+            &mut sc.u_order,
+        );
+        sc.u_slot.resize(u_len, 0);
+        plan.solve.u_ops.clear();
+        for &j in &sc.u_order {
+            let start = l_len + plan.solve.u_ops.len();
+            for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
+                let s = l_len + plan.solve.u_ops.len();
+                sc.u_slot[p] = s as u32;
+                plan.slot_row[s] = sc.u_row[p] as u32;
+                plan.solve.u_ops.push([position(sc.u_row[p]), position(j)]);
+            }
+            plan.columns[j].u = (start, l_len + plan.solve.u_ops.len());
+        }
+
+        // The factor values of this factorisation.
+        self.factor.resize(l_len + u_len + n, 0.0);
+        for (&s, &v) in sc.l_slot.iter().zip(&sc.l_val) {
+            self.factor[s as usize] = v;
+        }
+        for j in 0..n {
+            for p in sc.u_col_ptr[j]..sc.u_col_ptr[j + 1] {
+                self.factor[sc.u_slot[p] as usize] = sc.u_val[p] * sc.inv[j];
             }
         }
-        self.u_prog.clear();
-        for &j in &self.u_order {
-            for p in self.u_col_ptr[j]..self.u_col_ptr[j + 1] {
-                self.u_prog.push(self.u_row[p], j, p);
-            }
-        }
-        self.has_structure = true;
+
+        plan.can_refactor = build_refactor_plan(
+            &mut plan.refactor,
+            sc,
+            &plan.step_of,
+            self.pattern.as_ref(),
+            &self.col_perm,
+            &self.row_perm_inv,
+            l_len + u_len,
+        );
+        plan.built = true;
         Ok(())
     }
 
@@ -449,25 +885,32 @@ impl SparseLu {
                 got: rhs.len(),
             });
         }
-        let y = &mut self.work;
-        // y = P b
-        for (yk, &r) in y.iter_mut().zip(&self.row_perm) {
-            *yk = rhs[r];
+        let x = rhs;
+        let f = &self.factor;
+        let layout = self.plan.layout;
+        let plan = &mut self.plan.solve;
+        // L z = P b (unit lower triangular), then Ũ v = z (unit upper triangular), each as a
+        // flat program in level order (see `solve_levels`): no per-column loop overhead, and
+        // independent chains interleaved.
+        let (l_vals, u_vals) = (&f[..layout.l_len], &f[layout.u_start..layout.diag_start]);
+        for (&[t, s], &v) in plan.l_ops.iter().zip(l_vals) {
+            x[t as usize] -= v * x[s as usize];
         }
-        // L z = y (unit lower triangular), then U w = z, each as a flat program in level
-        // order (see `solve_levels`): no per-column loop overhead, and independent chains
-        // interleaved.
-        self.l_prog.run(y);
-        // U = Ũ D with Ũ unit upper triangular (columns divided by their pivots): solve
-        // Ũ v = z, then x = D⁻¹ v while scattering.
-        self.u_prog.run(y);
-        // x = Q D⁻¹ v
+        for (&[t, s], &v) in plan.u_ops.iter().zip(u_vals) {
+            x[t as usize] -= v * x[s as usize];
+        }
+        // D⁻¹ v, still at positions row_perm[·] (a branch-free pass, vectorised).
         let mut finite = true;
-        for ((yj, &c), &d) in y.iter_mut().zip(&self.col_perm).zip(&self.u_inv_diag) {
-            let x = *yj * d;
-            finite &= x.is_finite();
-            rhs[c] = x;
-            *yj = 0.0;
+        for (xi, &d) in x.iter_mut().zip(&self.solve_scale) {
+            *xi *= d;
+            finite &= xi.is_finite();
+        }
+        // x = Q D⁻¹ v: move the unknowns whose pivot was off the diagonal of A Q.
+        for (buf, &(from, _)) in plan.move_buf.iter_mut().zip(&plan.moves) {
+            *buf = x[from as usize];
+        }
+        for (&buf, &(_, to)) in plan.move_buf.iter().zip(&plan.moves) {
+            x[to as usize] = buf;
         }
         if finite {
             Ok(())
@@ -477,57 +920,96 @@ impl SparseLu {
     }
 }
 
-/// A unit triangular substitution flattened into operations `y[t] −= v · y[s]`, in level
-/// order. Only the numbers `v` are reloaded after each factorisation.
-#[derive(Debug, Default)]
-struct SubstitutionProgram {
-    /// (t, s, v) per operation, together for locality.
-    ops: Vec<SubstitutionOp>,
-    /// Position in the factor's value array of each operation's `v`.
-    value_source: Vec<u32>,
+/// Borrowed scratch of [`solve_levels`] and [`sort_by_level`].
+struct LevelScratch<'a> {
+    level: &'a mut Vec<usize>,
+    buckets: &'a mut Vec<usize>,
+    natural: &'a mut Vec<usize>,
 }
 
-/// One operation `y[t] −= v · y[s]` of a [`SubstitutionProgram`].
-#[derive(Debug, Clone, Copy)]
-struct SubstitutionOp {
-    t: u32,
-    s: u32,
-    v: f64,
-}
-
-impl SubstitutionProgram {
-    fn clear(&mut self) {
-        self.ops.clear();
-        self.value_source.clear();
-    }
-
-    /// Appends `y[target] −= v · y[source]` with `v` at `value_index` of the factor values.
-    fn push(&mut self, target: usize, source: usize, value_index: usize) {
-        // Dimensions and factor sizes are far below u32::MAX (such a factor would not fit in
-        // memory), so the narrowing is exact.
-        self.ops.push(SubstitutionOp {
-            t: target as u32,
-            s: source as u32,
-            v: 0.0,
-        });
-        self.value_source.push(value_index as u32);
-    }
-
-    /// Loads the factor values; with `column_scale`, each value is multiplied by the scale of
-    /// its source column (used to make `U` unit triangular).
-    fn load(&mut self, values: &[f64], column_scale: Option<&[f64]>) {
-        for (op, &p) in self.ops.iter_mut().zip(&self.value_source) {
-            op.v = values[p as usize] * column_scale.map_or(1.0, |c| c[op.s as usize]);
+/// Builds the [`RefactorPlan`] of the pivot sequence whose factors are in `sc` (CSC, rows in
+/// pivot order, slots assigned, steps ordered by level in `sc.step_order` with their levels in
+/// `sc.step_level`; `step_of[j]` is the position of step `j` in that order), for the pattern
+/// `a` with column permutation `col_perm` and inverse row permutation `row_perm_inv`;
+/// `diag_start` is where the pivots start in the factor array. Returns `false` if some update
+/// or entry of `A` falls outside the factors' pattern (not expected from a left-looking LU,
+/// whose column patterns are closed under the elimination; then no refactorisation is
+/// attempted).
+fn build_refactor_plan(
+    plan: &mut RefactorPlan,
+    sc: &mut PlanScratch,
+    step_of: &[u32],
+    a: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
+    col_perm: &[usize],
+    row_perm_inv: &[usize],
+    diag_start: usize,
+) -> bool {
+    let n = col_perm.len();
+    let (a_col_ptr, a_row) = (a.col_ptr(), a.row_idx());
+    plan.a_slot.resize(a_row.len(), 0);
+    plan.ops.clear();
+    plan.l_entries.clear();
+    plan.u_entries.clear();
+    plan.levels.clear();
+    sc.mark.clear();
+    sc.mark.resize(n, NO_SLOT);
+    for (k, &j) in sc.step_order.iter().enumerate() {
+        let (l0, l1) = (sc.l_col_ptr[j], sc.l_col_ptr[j + 1]);
+        let (u0, u1) = (sc.u_col_ptr[j], sc.u_col_ptr[j + 1]);
+        for p in u0..u1 {
+            sc.mark[sc.u_row[p]] = sc.u_slot[p];
+        }
+        sc.mark[j] = (diag_start + step_of[j] as usize) as u32;
+        for p in l0..l1 {
+            sc.mark[sc.l_row[p]] = sc.l_slot[p];
+        }
+        let c = col_perm[j];
+        for p in a_col_ptr[c]..a_col_ptr[c + 1] {
+            let s = sc.mark[row_perm_inv[a_row[p]]];
+            if s == NO_SLOT {
+                return false;
+            }
+            plan.a_slot[p] = s;
+        }
+        // Rows of U ascending: each u_kj is final before it is used.
+        for p in u0..u1 {
+            let (row, u) = (sc.u_row[p], sc.u_slot[p]);
+            for q in sc.l_col_ptr[row]..sc.l_col_ptr[row + 1] {
+                let t = sc.mark[sc.l_row[q]];
+                if t == NO_SLOT {
+                    return false;
+                }
+                plan.ops.push(UpdateOp {
+                    t,
+                    l: sc.l_slot[q],
+                    u,
+                });
+            }
+        }
+        let k32 = k as u32;
+        plan.l_entries
+            .extend(sc.l_slot[l0..l1].iter().map(|&s| (s, k32)));
+        plan.u_entries
+            .extend(sc.u_slot[u0..u1].iter().map(|&s| (s, k32)));
+        // The level ends after its last step.
+        let next = sc.step_order.get(k + 1);
+        if next.is_none_or(|&next| sc.step_level[next] != sc.step_level[j]) {
+            plan.levels.push(LevelPlan {
+                ops: plan.ops.len(),
+                steps: k + 1,
+                l_entries: plan.l_entries.len(),
+                u_entries: plan.u_entries.len(),
+            });
+        }
+        for p in u0..u1 {
+            sc.mark[sc.u_row[p]] = NO_SLOT;
+        }
+        sc.mark[j] = NO_SLOT;
+        for p in l0..l1 {
+            sc.mark[sc.l_row[p]] = NO_SLOT;
         }
     }
-
-    /// Runs the program on `y`.
-    #[inline]
-    fn run(&self, y: &mut [f64]) {
-        for op in &self.ops {
-            y[op.t as usize] -= op.v * y[op.s as usize];
-        }
-    }
+    true
 }
 
 /// Level schedule of a column-oriented triangular substitution with factor pattern
@@ -542,21 +1024,48 @@ fn solve_levels(
     col_ptr: &[usize],
     rows: &[usize],
     natural: impl Iterator<Item = usize>,
-    level: &mut Vec<usize>,
+    scratch: LevelScratch<'_>,
     order: &mut Vec<usize>,
 ) {
     let n = col_ptr.len() - 1;
+    let level = scratch.level;
     level.clear();
     level.resize(n, 0);
-    order.clear();
+    scratch.natural.clear();
     for col in natural {
-        order.push(col);
+        scratch.natural.push(col);
         let next = level[col] + 1;
         for &r in &rows[col_ptr[col]..col_ptr[col + 1]] {
             level[r] = level[r].max(next);
         }
     }
-    order.sort_by_key(|&c| level[c]);
+    sort_by_level(scratch.natural, level, scratch.buckets, order);
+}
+
+/// Stable counting sort of `items` by `level[item]` into `order` (no allocation once the
+/// buffers have grown).
+fn sort_by_level(
+    items: &[usize],
+    level: &[usize],
+    buckets: &mut Vec<usize>,
+    order: &mut Vec<usize>,
+) {
+    let levels = items.iter().map(|&c| level[c] + 1).max().unwrap_or(0);
+    buckets.clear();
+    buckets.resize(levels + 1, 0);
+    for &c in items {
+        buckets[level[c] + 1] += 1;
+    }
+    for l in 0..levels {
+        buckets[l + 1] += buckets[l];
+    }
+    order.clear();
+    order.resize(items.len(), 0);
+    for &c in items {
+        let slot = &mut buckets[level[c]];
+        order[*slot] = c;
+        *slot += 1;
+    }
 }
 
 /// Checks the invariants documented on [`SparsityPattern`] so faer never panics on them.
