@@ -507,27 +507,34 @@ fn run_step(
             };
             let outcome = match attempt {
                 Ok(outcome) => outcome,
-                Err(error) if restarts < MAX_RESTARTS && restartable(&error) => {
-                    // Restart rule: from the last state the solver accepted, re-initialise
-                    // (fresh history, order 1, small first step) and recompute consistent
-                    // algebraic variables, then go on. IDA's multistep history can carry it
-                    // into a corner (a steep end of an open-circuit plateau) where the
-                    // corrector fails at every step size; a fresh start passes it.
-                    restarts += 1;
+                Err(error) => {
+                    // The last state the solver accepted (IDA returns it on failure).
                     let t = ida.t();
                     let (y_ok, yp_ok) = (ida.y().to_vec(), ida.yp().to_vec());
-                    ida.reinit(t, &y_ok, &yp_ok)?;
-                    ida.calc_ic(t + 1e-3).map_err(|_| error)?;
-                    if let Some(t_end) = t_end {
-                        ida.set_stop_time(t_end)?;
+                    // Restart rule: re-initialise from that state (fresh history, order 1,
+                    // small first step), recompute consistent algebraic variables and go on.
+                    // IDA's multistep history can carry it into a corner (a steep end of an
+                    // open-circuit plateau) where the corrector fails at every step size; a
+                    // fresh start usually passes it.
+                    if restarts < MAX_RESTARTS && restartable(&error) {
+                        restarts += 1;
+                        let restarted = ida
+                            .reinit(t, &y_ok, &yp_ok)
+                            .and_then(|()| ida.calc_ic(t + 1e-3))
+                            .and_then(|()| match t_end {
+                                Some(t_end) => ida.set_stop_time(t_end),
+                                None => Ok(()),
+                            });
+                        if restarted.is_ok() {
+                            // The one-step target must lie ahead of the restart time.
+                            one_step_target = t_end.unwrap_or(t + 3600.0);
+                            continue;
+                        }
                     }
-                    // The one-step target must lie ahead of the restart time.
-                    one_step_target = t_end.unwrap_or(t + 3600.0);
-                    continue;
-                }
-                Err(error) => {
-                    // Near-cut-off rule: a constant-current step that fails within
-                    // NEAR_CUTOFF_V of its voltage cut-off ends there.
+                    // Near-cut-off rule: a constant-current step that still fails within
+                    // NEAR_CUTOFF_V of its voltage cut-off ends there, at the last accepted
+                    // state.
+                    ida.reinit(t, &y_ok, &yp_ok)?;
                     let voltage = ida.system().voltage(ida.y());
                     let near = match (step, limit.voltage_v) {
                         (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
