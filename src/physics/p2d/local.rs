@@ -3,6 +3,7 @@
 
 use super::degradation::{SlowContext, NM};
 use super::open_circuit::{AnionState, GalleryFill, MsmrModel, OcpModel};
+use crate::physics::material::MaterialFunction;
 use crate::physics::msmr::ln_softplus;
 
 /// Floor of the surface lithium and vacancies in the MSMR row \[Li per formula unit\]: far below
@@ -221,6 +222,45 @@ impl P2dModel {
             }
             None => (self.r_film, 0.0, 0.0),
         }
+    }
+
+    /// The kinetics residual of cathode cell i for an OCP given as a function of the surface
+    /// stoichiometry: the value of [`Self::cell_kinetics`]'s residual without its partials (the
+    /// residual's fast path).
+    #[inline]
+    pub(super) fn cell_kinetics_value(
+        &self,
+        y: &[f64],
+        i: usize,
+        ocp: &MaterialFunction,
+        ctx: &SlowContext,
+    ) -> Result<f64, String> {
+        let l = &self.layout;
+        let j = y[l.j(i)];
+        let theta_last = y[l.theta(i, l.nr - 1)];
+        let theta_prev = y[l.theta(i, l.nr - 2)];
+        let d = self.d_s.eval(theta_last).0 * self.d_s_arr;
+        let s = self.sphere.h / (3.0 * FARADAY * self.c_max);
+        let theta_surf = theta_last + (theta_last - theta_prev) / 6.0 - s * j / d;
+        let (c_e_ref, c_scale) = match &self.electrolyte {
+            ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
+            ElectrolyteCoefficients::Binary(b) => (b.c0, self.c_hat(y, l.ns + i)),
+        };
+        let (j0, _, _) = intercalation_j0(self.k_p, self.c_max, c_e_ref, theta_surf, c_scale)
+            .ok_or_else(|| {
+                format!(
+                    "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
+                )
+            })?;
+        let (r_int, _, _) = self.interface_resistance(ctx);
+        let eta = y[l.dphi(i)] - ocp.eval(theta_surf).0 - r_int * j;
+        let (bv, _, dbv_deta) = butler_volmer(j0, eta, self.f);
+        if !bv.is_finite() || !dbv_deta.is_finite() {
+            return Err(format!(
+                "cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer"
+            ));
+        }
+        Ok(j - bv)
     }
 
     /// Kinetics of cathode cell i.

@@ -58,21 +58,34 @@ impl P2dModel {
         let ctx = self.slow_context(y);
         let anion = self.anion_state(y);
         for i in 0..np {
-            let kin = self
-                .cell_kinetics(y, i, &ctx)
-                .map_err(EvalError::NonPhysical)?;
-            r[l.j(i)] = kin.residual;
-            if let (super::open_circuit::OcpModel::Msmr(msmr), Some((fill, ts))) =
-                (&self.ocp, &kin.surface)
-            {
-                r[l.u(i)] = Self::msmr_row(msmr, &anion, fill, ts, i)
-                    .map_err(EvalError::NonPhysical)?
-                    .residual;
+            match &self.ocp {
+                // The lean path of a tabulated or analytic OCP: values only.
+                super::open_circuit::OcpModel::Function(ocp) => {
+                    r[l.j(i)] = self
+                        .cell_kinetics_value(y, i, ocp, &ctx)
+                        .map_err(EvalError::NonPhysical)?;
+                }
+                super::open_circuit::OcpModel::Msmr(msmr) => {
+                    let kin = self
+                        .cell_kinetics(y, i, &ctx)
+                        .map_err(EvalError::NonPhysical)?;
+                    r[l.j(i)] = kin.residual;
+                    if let Some((fill, ts)) = &kin.surface {
+                        r[l.u(i)] = Self::msmr_row(msmr, &anion, fill, ts, i)
+                            .map_err(EvalError::NonPhysical)?
+                            .residual;
+                    }
+                }
             }
         }
+        // Side-reaction currents (zero without an interphase model: no list then).
         let mut cells = std::mem::take(&mut self.side_scratch);
         cells.clear();
-        cells.extend((0..np).map(|i| self.cell_side(y, i, &ctx)));
+        let film = self.slow.as_ref().is_some_and(|m| m.interphase.is_some());
+        if film {
+            cells.extend((0..np).map(|i| self.cell_side(y, i, &ctx)));
+        }
+        let side = |i: usize| cells.get(i).map_or(0.0, |c| c.total(&ctx));
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.
@@ -96,7 +109,7 @@ impl P2dModel {
                 let i = m - ns;
                 (
                     self.dx_p,
-                    y[l.j(i)] + cells[i].total(&ctx) + self.c_dl * yp[l.dphi(i)],
+                    y[l.j(i)] + side(i) + self.c_dl * yp[l.dphi(i)],
                 )
             };
             let row = if m < ns {
@@ -122,7 +135,7 @@ impl P2dModel {
             } else {
                 i_app
             };
-            let j_tot = y[l.j(i)] + cells[i].total(&ctx) + self.c_dl * yp[l.dphi(i)];
+            let j_tot = y[l.j(i)] + side(i) + self.c_dl * yp[l.dphi(i)];
             r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * self.a * j_tot;
             is_left = is_right;
         }
