@@ -107,10 +107,7 @@ impl P2dModel {
                 (self.dx_s, 0.0)
             } else {
                 let i = m - ns;
-                (
-                    self.dx_p,
-                    y[l.j(i)] + side(i) + self.c_dl * yp[l.dphi(i)],
-                )
+                (self.dx_p, y[l.j(i)] + side(i) + self.c_dl * yp[l.dphi(i)])
             };
             let row = if m < ns {
                 l.phi_e_sep(m)

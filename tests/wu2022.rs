@@ -1,0 +1,357 @@
+//! Needs the solver: the paper cell of Wu et al., Energy Environ. Sci. 15 (2022) 3470.
+//!
+//! - every solid-cell calibration target of `validation/wu2022_targets.csv` (CELL.md §3),
+//!   from the full paper protocols (formation, 1000 cycles at 1C, 200 cycles at 0.1C: a few
+//!   seconds each in a release build);
+//! - the liquid cell against the solid one (Q1): the comparison the model must explain;
+//! - the predictions of issue 4: a mixed conducting interphase keeps growing and costs
+//!   capacity, an insulating one stops; lithium and charge balance with the side reaction;
+//! - the scenarios' 8/5/20 mesh against the 20/10/20 default.
+
+use std::path::PathBuf;
+
+use asslb::numerics::mesh::MeshSettings;
+use asslb::physics::p2d::{P2dModel, Slow};
+use asslb::protocol::{Checkpoint, CycleSummary, Simulation, TimeseriesRecord, TimeseriesSink};
+use asslb::scenario::{load_scenario_with, Scenario, SetOverride};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Keeps every cycle's figures and the state after the last cycle.
+#[derive(Default)]
+struct Cycles {
+    figures: Vec<CycleSummary>,
+    last_state: Option<Checkpoint>,
+    total: usize,
+}
+
+impl TimeseriesSink for Cycles {
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        false
+    }
+    fn record(&mut self, _row: &TimeseriesRecord) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
+        self.figures.push(*summary);
+        Ok(())
+    }
+    fn checkpoint_due(&self, cycle: usize) -> bool {
+        cycle == self.total
+    }
+    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> std::io::Result<()> {
+        self.last_state = Some(checkpoint.clone());
+        Ok(())
+    }
+}
+
+fn scenario(file: &str, sets: &[&str]) -> Scenario {
+    let sets: Vec<SetOverride> = sets
+        .iter()
+        .map(|s| SetOverride::parse(s).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    load_scenario_with(&root().join("scenarios").join(file), &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run(s: &Scenario) -> Cycles {
+    let mut sink = Cycles {
+        total: s.experiment.cycles(),
+        ..Cycles::default()
+    };
+    let mut sim =
+        Simulation::new(&s.parameters, &s.mesh, &s.solver).unwrap_or_else(|e| panic!("{e}"));
+    sim.run(&s.experiment, &mut sink)
+        .unwrap_or_else(|e| panic!("{e}"));
+    sink
+}
+
+/// mA·h/g of `ah` for the scenario's active mass.
+fn per_gram(s: &Scenario, ah: f64) -> f64 {
+    ah / s.parameters.active_mass_kg().expect("active mass")
+}
+
+/// One row of `validation/wu2022_targets.csv`.
+struct Target {
+    id: String,
+    quantity: String,
+    value: f64,
+    tolerance: f64,
+    kind: String,
+}
+
+fn targets() -> Vec<Target> {
+    let text = std::fs::read_to_string(root().join("validation/wu2022_targets.csv"))
+        .expect("validation/wu2022_targets.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (id, quantity, value, tolerance, kind) = (
+        col("id"),
+        col("quantity"),
+        col("value"),
+        col("tolerance"),
+        col("tolerance_kind"),
+    );
+    lines
+        .map(|line| {
+            // The quoted fields come after the ones read here.
+            let f: Vec<&str> = line.split(',').collect();
+            Target {
+                id: f[id].to_string(),
+                quantity: f[quantity].to_string(),
+                value: f[value].parse().expect("value"),
+                tolerance: f[tolerance].parse().expect("tolerance"),
+                kind: f[kind].to_string(),
+            }
+        })
+        .collect()
+}
+
+fn check(t: &Target, simulated: f64, report: &mut Vec<String>) -> bool {
+    let error = match t.kind.as_str() {
+        "percent" => 100.0 * (simulated - t.value) / t.value,
+        _ => simulated - t.value,
+    };
+    let pass = error.abs() <= t.tolerance;
+    report.push(format!(
+        "{:6} {:32} measured {:8.2} simulated {:8.2} error {:+7.2} ({} {}) {}",
+        t.id,
+        t.quantity,
+        t.value,
+        simulated,
+        error,
+        t.tolerance,
+        t.kind,
+        if pass { "pass" } else { "FAIL" }
+    ));
+    pass
+}
+
+#[test]
+fn the_solid_cell_meets_its_calibration_targets() {
+    let long = scenario("wu2022_1c_1000.toml", &["save_cycles=[1]"]);
+    let slow = scenario("wu2022_0p1c_200.toml", &["save_cycles=[1]"]);
+    let l = run(&long).figures;
+    let q = run(&slow).figures;
+    assert_eq!((l.len(), q.len()), (1010, 210));
+    let cap = |c: &CycleSummary| per_gram(&long, c.discharge_capacity_ah);
+    let resistance = |c: &CycleSummary| {
+        c.degradation
+            .expect("degradation state")
+            .interface_resistance_ohm
+    };
+    let (f1, f10, l1, l1000) = (&l[0], &l[9], &l[10], &l[1009]);
+    let mut report = Vec::new();
+    let mut all = true;
+    for t in targets() {
+        let simulated = match (t.id.as_str(), t.quantity.as_str()) {
+            ("F1", "discharge_capacity_mAh_g") => cap(f1),
+            ("F1", "coulombic_efficiency_percent") => 100.0 * f1.coulombic_efficiency(),
+            ("F10", "discharge_capacity_mAh_g") => cap(f10),
+            ("F10", "coulombic_efficiency_percent") => 100.0 * f10.coulombic_efficiency(),
+            ("L1", _) => cap(l1),
+            ("L1000", _) => 100.0 * cap(l1000) / cap(l1),
+            ("Q2", _) => {
+                1e3 * (q[10].mean_discharge_voltage_v() - q[209].mean_discharge_voltage_v())
+            }
+            ("Z0", _) => resistance(l1),
+            ("C0", _) => {
+                // Cationic galleries inside the 2.0–4.3 V window, at 164.5 mAh/g per Li.
+                let p = &long.parameters;
+                let asslb::physics::parameters::CathodeOcp::Msmr(m) = &p.positive.ocp else {
+                    panic!("the paper cell has MSMR galleries");
+                };
+                let per_li = 96485.33212
+                    / 3.6
+                    / (m.lithium_per_formula_max
+                        * p.positive.active_material_density_kg_m3.expect("density")
+                        / p.positive.max_concentration_mol_m3
+                        * 1e3);
+                m.cationic
+                    .iter()
+                    .filter(|g| (2.0..=4.3).contains(&g.standard_potential_v))
+                    .map(|g| g.capacity)
+                    .sum::<f64>()
+                    * per_li
+            }
+            ("Q1", _) => continue, // the liquid cell: see the test below
+            (id, quantity) => panic!("no simulated value for target {id} {quantity}"),
+        };
+        all &= check(&t, simulated, &mut report);
+    }
+    println!("{}", report.join("\n"));
+    assert!(all, "targets out of tolerance:\n{}", report.join("\n"));
+
+    // Z0's shape: the interface resistance falls over the first ~250 cycles, then stays flat.
+    let r = |n: usize| resistance(&l[n - 1]);
+    assert!(r(260) < 0.6 * r(11), "R falls: {} → {}", r(11), r(260));
+    assert!(
+        (r(1010) - r(510)).abs() < 0.1 * r(510),
+        "R flat: {} → {}",
+        r(510),
+        r(1010)
+    );
+    // CE close to 100 % throughout the 1C cycling (after its first, rate-changing cycle).
+    assert!(l[11..].iter().all(|c| c.coulombic_efficiency() > 0.999));
+}
+
+#[test]
+fn the_liquid_cell_fades_faster_with_a_rising_interface_resistance() {
+    // Q1 (48.7 % retention after 995 cycles) is not yet reproduced: see the issue notes. What
+    // holds already, and is checked here, is the direction of every difference from the solid
+    // cell over the same protocol (600 of the 1000 cycles).
+    let sets = [
+        r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=600, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#,
+        "save_cycles=[1]",
+    ];
+    let solid = run(&scenario("wu2022_1c_1000.toml", &sets)).figures;
+    let liquid = run(&scenario("wu2022_liquid_1c_1000.toml", &sets)).figures;
+    let retention = |f: &[CycleSummary]| f[609].discharge_capacity_ah / f[10].discharge_capacity_ah;
+    let voltage_drop =
+        |f: &[CycleSummary]| f[10].mean_discharge_voltage_v() - f[609].mean_discharge_voltage_v();
+    let state = |f: &[CycleSummary], n: usize| f[n - 1].degradation.expect("degradation state");
+    println!(
+        "retention after 600 cycles: solid {:.3}, liquid {:.3}; mean-voltage decay: solid {:.3} V, liquid {:.3} V",
+        retention(&solid),
+        retention(&liquid),
+        voltage_drop(&solid),
+        voltage_drop(&liquid)
+    );
+    assert!(retention(&liquid) < retention(&solid));
+    assert!(voltage_drop(&liquid) > voltage_drop(&solid));
+    // The liquid's interphase does not passivate: its resistance keeps rising...
+    let rl = |n: usize| state(&liquid, n).interface_resistance_ohm;
+    assert!(
+        rl(110) < rl(310) && rl(310) < rl(610),
+        "{} {} {}",
+        rl(110),
+        rl(310),
+        rl(610)
+    );
+    // ...while the solid cell's passivates: its resistance falls.
+    let rs = |n: usize| state(&solid, n).interface_resistance_ohm;
+    assert!(rs(610) < rs(110));
+}
+
+#[test]
+fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
+    // LRO/LPSCl (0 % conducting products) against the NCM/LPSCl value 33.6 % (Wu 2022's DFT
+    // table), everything else the same: formation, then 150 cycles at 1C.
+    let protocol = r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=150, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
+    let insulating = run(&scenario(
+        "wu2022_1c_1000.toml",
+        &[protocol, "save_cycles=[1]"],
+    ));
+    let mixed = run(&scenario(
+        "wu2022_1c_1000.toml",
+        &[
+            protocol,
+            "save_cycles=[1]",
+            "interphase.electronic_conductor_fraction=0.336",
+        ],
+    ));
+    let film = |c: &Cycles, n: usize| {
+        c.figures[n - 1]
+            .degradation
+            .expect("state")
+            .interphase_thickness_nm
+    };
+    let time = |c: &Cycles, n: usize| c.figures[n - 1].end_time_s;
+    let r = |c: &Cycles, n: usize| {
+        c.figures[n - 1]
+            .degradation
+            .expect("state")
+            .interface_resistance_ohm
+    };
+    // Insulating: tunnelling-limited growth decelerates (logarithmic) and stays a few nm.
+    let early = film(&insulating, 60) - film(&insulating, 10);
+    let late = film(&insulating, 160) - film(&insulating, 110);
+    assert!(
+        late < 0.8 * early,
+        "insulating film: {early} then {late} nm"
+    );
+    assert!(
+        film(&insulating, 160) < 6.0,
+        "{} nm",
+        film(&insulating, 160)
+    );
+    let mixed_late = film(&mixed, 160) - film(&mixed, 110);
+    assert!(
+        late < 0.05 * mixed_late,
+        "late growth {late} nm against {mixed_late} nm"
+    );
+    // Mixed conducting: electron-migration-limited growth, δ² linear in time (√t).
+    let square = |n: usize| film(&mixed, n).powi(2);
+    let rate = |a: usize, b: usize| (square(b) - square(a)) / (time(&mixed, b) - time(&mixed, a));
+    let (r1, r2) = (rate(30, 90), rate(100, 160));
+    assert!(film(&mixed, 160) > 3.0 * film(&insulating, 160));
+    assert!(
+        (r2 / r1 - 1.0).abs() < 0.35,
+        "δ² rates {r1:e} and {r2:e} nm²/s"
+    );
+    // Its resistance rises instead of falling, and the capacity is lower.
+    assert!(r(&mixed, 160) > r(&mixed, 60));
+    assert!(r(&insulating, 160) < r(&insulating, 60));
+    let cap = |c: &Cycles| c.figures[159].discharge_capacity_ah;
+    assert!(cap(&mixed) < cap(&insulating));
+}
+
+#[test]
+fn lithium_and_charge_balance_with_the_side_reaction() {
+    // Formation and a few 1C cycles; the cathode's lithium changes only by the intercalation
+    // charge, which is the external charge less the side-reaction charge (that oxidises the
+    // electrolyte, not the cathode).
+    let s = scenario(
+        "wu2022_1c_1000.toml",
+        &[
+            r#"experiment=[{cycles=3, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}, "Charge at 1C until 4.0 V vs Li/Li+"]"#,
+        ],
+    );
+    let out = run(&s);
+    let end = out.last_state.expect("state after the last cycle");
+    let model = P2dModel::new(&s.parameters, &s.mesh).expect("model");
+    let start = model.rest_state();
+    let l = model.layout();
+    let faraday = 96485.33212;
+    let lithium = |y: &[f64]| model.cathode_lithium_mol(y);
+    // Net external charge delivered [C] (positive on discharge) and side charge [C].
+    let external = (end.y[l.q] - start[l.q]) * model.coulombs_per_q();
+    let side = (end.y[l.slow(Slow::SideCharge)] - start[l.slow(Slow::SideCharge)])
+        * model.coulombs_per_q();
+    // Discharge inserts lithium; the side current is anodic and supplies electrons itself.
+    let expected = (external + side) / faraday;
+    let change = lithium(&end.y) - lithium(&start);
+    assert!(side > 0.0, "the side reaction passed charge: {side} C");
+    assert!(
+        (change - expected).abs() < 1e-8 * lithium(&start),
+        "lithium change {change:e} mol against (external + side)/F = {expected:e} mol"
+    );
+}
+
+#[test]
+fn the_scenario_mesh_matches_the_default_mesh() {
+    let sets = [
+        r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=40, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#,
+        "save_cycles=[1]",
+    ];
+    for file in ["wu2022_1c_1000.toml", "wu2022_liquid_1c_1000.toml"] {
+        let coarse = scenario(file, &sets);
+        let mut fine = scenario(file, &sets);
+        assert_eq!(coarse.mesh.positive_x_cells, 8);
+        fine.mesh = MeshSettings::default();
+        let (a, b) = (run(&coarse).figures, run(&fine).figures);
+        for n in [1, 10, 11, 50] {
+            let (qa, qb) = (
+                a[n - 1].discharge_capacity_ah,
+                b[n - 1].discharge_capacity_ah,
+            );
+            assert!(
+                (qa / qb - 1.0).abs() < 2e-3,
+                "{file} cycle {n}: {qa} vs {qb}"
+            );
+        }
+    }
+}
