@@ -1323,3 +1323,27 @@ fn c_rate_per_gram_without_a_density() {
         ],
     );
 }
+
+#[test]
+fn cycle_jumping_settings_out_of_range() {
+    let e = Case::new().error(&builtin_scenario(
+        "[solver.cycle_jumping]\nresolved_cycles = 2\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml",
+            "solver.cycle_jumping.resolved_cycles",
+            "at least 3",
+        ],
+    );
+    let e = Case::new().error(&builtin_scenario(
+        "[solver.cycle_jumping]\ntolerance = 2.0\n",
+    ));
+    assert_contains_all(
+        &e,
+        &["scenario.toml", "solver.cycle_jumping.tolerance", "(0, 1)"],
+    );
+    let e = Case::new().error(&builtin_scenario("[solver.cycle_jumping]\njump = 5\n"));
+    assert_contains_all(&e, &["scenario.toml", "jump", "unknown"]);
+}

@@ -355,3 +355,50 @@ fn the_scenario_mesh_matches_the_default_mesh() {
         }
     }
 }
+
+#[test]
+fn cycle_jumping_matches_the_fully_resolved_run() {
+    // Formation, then 400 cycles at 1C: with cycle jumping at its default tolerance, retention
+    // and mean discharge voltage at every resolved cycle within 0.5 points and 5 mV of the
+    // fully resolved run (issue 4's bound), with most cycles jumped over.
+    let protocol = r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=400, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
+    let full_s = scenario("wu2022_1c_1000.toml", &[protocol, "save_cycles=[1]"]);
+    let jump_s = scenario(
+        "wu2022_1c_1000.toml",
+        &[protocol, "save_cycles=[1]", "solver.cycle_jumping={}"],
+    );
+    assert!(jump_s.solver.cycle_jumping.is_some());
+    let full = run(&full_s).figures;
+    let jumped = run(&jump_s).figures;
+    assert!(
+        jumped.len() < full.len() / 2,
+        "{} of {} cycles resolved",
+        jumped.len(),
+        full.len()
+    );
+    let l1 = |f: &[CycleSummary]| {
+        f.iter()
+            .find(|c| c.cycle == 11)
+            .expect("cycle 11")
+            .discharge_capacity_ah
+    };
+    let (l1_full, l1_jump) = (l1(&full), l1(&jumped));
+    let mut worst = (0.0f64, 0.0f64);
+    for c in jumped.iter().filter(|c| c.cycle > 11) {
+        let f = &full[c.cycle - 1];
+        assert_eq!(f.cycle, c.cycle);
+        let retention =
+            100.0 * (c.discharge_capacity_ah / l1_jump - f.discharge_capacity_ah / l1_full);
+        let voltage = c.mean_discharge_voltage_v() - f.mean_discharge_voltage_v();
+        worst = (worst.0.max(retention.abs()), worst.1.max(voltage.abs()));
+    }
+    println!(
+        "cycle jumping: {} of {} cycles resolved; worst retention error {:.3} points, mean voltage {:.2} mV",
+        jumped.len(),
+        full.len(),
+        worst.0,
+        1e3 * worst.1
+    );
+    assert!(worst.0 < 0.5 && worst.1 < 5e-3, "{worst:?}");
+    assert_eq!(jumped.last().map(|c| c.cycle), Some(410));
+}

@@ -375,6 +375,14 @@ fn print_summary(
     } else {
         println!("skipped steps: none");
     }
+    if s.jumps > 0 {
+        println!(
+            "cycle jumping: {} cycles jumped over in {} jumps; {} cycles resolved",
+            s.jumped_cycles,
+            s.jumps,
+            s.cycles.saturating_sub(s.jumped_cycles)
+        );
+    }
     if s.ended_near_cutoff > 0 {
         println!(
             "steps ended near their voltage cut-off: {} (the solver could not go on within {} V of it; see StepEnd::NearCutoff)",

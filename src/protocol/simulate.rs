@@ -9,6 +9,7 @@ use crate::physics::parameters::CellParameters;
 
 use super::checkpoint::{Checkpoint, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
+use super::cycle_jumping::CycleJumping;
 use super::step::{Direction, Experiment, Step};
 
 /// Solver settings of a run.
@@ -28,6 +29,9 @@ pub struct SolverSettings {
     /// Spacing of the output rows \[s\]; `None` writes one row per internal solver step.
     /// Default `None`.
     pub output_interval_s: Option<f64>,
+    /// Cycle jumping within blocks of identical cycles (see [`super::cycle_jumping`]); `None`
+    /// (the default) resolves every cycle.
+    pub cycle_jumping: Option<CycleJumping>,
 }
 
 impl Default for SolverSettings {
@@ -37,6 +41,7 @@ impl Default for SolverSettings {
             atol: 1e-6,
             max_steps: 100_000,
             output_interval_s: None,
+            cycle_jumping: None,
         }
     }
 }
@@ -155,6 +160,10 @@ pub struct RunSummary {
     /// Steps ended near their voltage cut-off because the solver could not go on
     /// ([`StepEnd::NearCutoff`]).
     pub ended_near_cutoff: usize,
+    /// Cycles jumped over by cycle jumping (not resolved; no figures).
+    pub jumped_cycles: usize,
+    /// Number of jumps.
+    pub jumps: usize,
     /// Number of unknowns of the discretised model.
     pub unknowns: usize,
     /// Internal solver steps over the whole run.
@@ -290,14 +299,24 @@ impl Simulation {
             last_cycle_steps: Vec::new(),
             skipped_steps: 0,
             ended_near_cutoff: 0,
+            jumped_cycles: 0,
+            jumps: 0,
             unknowns: self.rest.len(),
             solver_steps: 0,
             wall_time_s: 0.0,
         };
         let mut cycle = 0;
+        let (slow, controlled): (Vec<usize>, Vec<bool>) =
+            ida.system().slow_indices().into_iter().unzip();
         for block in &experiment.blocks {
-            for _ in 0..block.cycles {
+            // Cycle jumping: the slow states and end times of the resolved cycles of the
+            // current episode (emptied at every jump and at every block start).
+            let mut history: Vec<(Vec<f64>, f64)> = Vec::new();
+            let mut index = 0;
+            while index < block.cycles {
+                index += 1;
                 cycle += 1;
+                let first_of_iteration = cycle;
                 if cycle <= done {
                     continue;
                 }
@@ -340,7 +359,43 @@ impl Simulation {
                 summary.cycles = cycle;
                 summary.first_cycle.get_or_insert(figures);
                 summary.last_cycle = Some(figures);
-                if sink.checkpoint_due(cycle) {
+                if let Some(cj) = &self.settings.cycle_jumping {
+                    history.push((slow.iter().map(|&k| y[k]).collect(), ida.t()));
+                    if history.len() >= cj.resolved_cycles {
+                        let n = history.len();
+                        let (a, b, c) = (&history[n - 3], &history[n - 2], &history[n - 1]);
+                        let plan = cj.plan(
+                            [&a.0, &b.0, &c.0],
+                            [a.1, b.1, c.1],
+                            block.cycles - index,
+                            &controlled,
+                        );
+                        match plan {
+                            Some(jump) => {
+                                for (&k, &v) in slow.iter().zip(&jump.states) {
+                                    y[k] = v;
+                                }
+                                ida.reinit(jump.time_s, &y, &yp)
+                                    .map_err(|error| SimulationError::SolverSetup { error })?;
+                                cycle += jump.cycles;
+                                index += jump.cycles;
+                                summary.cycles = cycle;
+                                summary.jumped_cycles += jump.cycles;
+                                summary.jumps += 1;
+                                history.clear();
+                            }
+                            // No jump allowed here: a new episode starts (so that episodes,
+                            // and with them checkpoints, begin at fixed places).
+                            None => history.clear(),
+                        }
+                    }
+                }
+                // A checkpoint holds no jump history, so with cycle jumping it is taken only
+                // where an episode starts (after a jump): a continued run then repeats an
+                // uninterrupted one. Any cycle due since the last one counts (a jump may pass
+                // over it).
+                let episode_start = self.settings.cycle_jumping.is_none() || history.is_empty();
+                if episode_start && (first_of_iteration..=cycle).any(|c| sink.checkpoint_due(c)) {
                     sink.save_checkpoint(&Checkpoint {
                         version: CHECKPOINT_VERSION,
                         cycles_done: cycle,

@@ -213,6 +213,12 @@ impl Scenario {
                 None => "at every solver step".to_string(),
             }
         ));
+        if let Some(cj) = &s.cycle_jumping {
+            text.push_str(&format!(
+                "  cycle jumping: tolerance {:e}, jumps of up to {} cycles, {} cycles resolved between jumps\n",
+                cj.tolerance, cj.max_jump, cj.resolved_cycles
+            ));
+        }
         text.push_str(&format!("  time series: {}\n", self.save_cycles));
         let cycles = self.experiment.cycles();
         text.push_str(&format!(

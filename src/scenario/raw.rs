@@ -374,6 +374,17 @@ pub(crate) struct RawSolver {
     pub atol: Option<f64>,
     pub max_steps: Option<usize>,
     pub output_interval_s: Option<f64>,
+    pub cycle_jumping: Option<RawCycleJumping>,
+}
+
+/// `[solver.cycle_jumping]`: its presence switches cycle jumping on; every key optional
+/// (defaults from `CycleJumping::default()`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCycleJumping {
+    pub tolerance: Option<f64>,
+    pub max_jump: Option<usize>,
+    pub resolved_cycles: Option<usize>,
 }
 
 #[cfg(test)]

@@ -316,6 +316,8 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
         ("solver_steps".to_string(), s.solver_steps as f64),
         ("skipped_steps".to_string(), s.skipped_steps as f64),
         ("ended_near_cutoff".to_string(), s.ended_near_cutoff as f64),
+        ("jumped_cycles".to_string(), s.jumped_cycles as f64),
+        ("jumps".to_string(), s.jumps as f64),
         ("wall_time_s".to_string(), s.wall_time_s),
     ]
 }

@@ -215,6 +215,16 @@ fn fill_defaults(
     if let Some(dt) = solver.output_interval_s {
         s.insert("output_interval_s".into(), Value::Float(dt));
     }
+    if let Some(cj) = &solver.cycle_jumping {
+        s.insert(
+            "cycle_jumping".into(),
+            Value::Table(toml::Table::from_iter([
+                ("tolerance".to_string(), Value::Float(cj.tolerance)),
+                ("max_jump".to_string(), int(cj.max_jump)),
+                ("resolved_cycles".to_string(), int(cj.resolved_cycles)),
+            ])),
+        );
+    }
     document.insert("solver".into(), Value::Table(s));
     if let Ok(v) = Value::try_from(save_cycles) {
         document.insert("save_cycles".into(), v);
@@ -430,5 +440,20 @@ fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioErr
         max_steps,
         output_interval_s: positive("output_interval_s", raw.output_interval_s)?
             .or(d.output_interval_s),
+        cycle_jumping: match raw.cycle_jumping {
+            None => None,
+            Some(c) => {
+                let dflt = crate::protocol::CycleJumping::default();
+                let cj = crate::protocol::CycleJumping {
+                    tolerance: c.tolerance.unwrap_or(dflt.tolerance),
+                    max_jump: c.max_jump.unwrap_or(dflt.max_jump),
+                    resolved_cycles: c.resolved_cycles.unwrap_or(dflt.resolved_cycles),
+                };
+                cj.validate().map_err(|(key, message)| {
+                    ScenarioError::key_error(origin, format!("solver.cycle_jumping.{key}"), message)
+                })?;
+                Some(cj)
+            }
+        },
     })
 }

@@ -373,6 +373,24 @@ impl P2dModel {
         self.current_event = current_a.map(|i| i / self.area);
     }
 
+    /// Indices of the slow unknowns, what cycle jumping extrapolates, each with whether it is
+    /// a degradation state (whose curvature limits a jump) rather than one of the delivered
+    /// charge and energy counters. The hysteresis state is not among them: it follows the
+    /// current within a cycle and ends every cycle where the protocol leaves it.
+    pub fn slow_indices(&self) -> Vec<(usize, bool)> {
+        let l = &self.layout;
+        let mut out = vec![(l.q, false), (l.w, false)];
+        if l.has_slow() {
+            let hysteresis = l.slow(Slow::Hysteresis);
+            out.extend(
+                (l.w + 1..l.n)
+                    .filter(|&k| k != hysteresis)
+                    .map(|k| (k, true)),
+            );
+        }
+        out
+    }
+
     /// Electrode area A \[m²\].
     pub fn area_m2(&self) -> f64 {
         self.area
