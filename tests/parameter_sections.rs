@@ -100,6 +100,7 @@ fn a_file_with_every_section_loads_to_the_expected_parameters() {
             width_cycles: 40.0,
             max_area_ratio: 1.5,
             wetting: 0.0,
+            isolation_per_area: 0.0,
         })
     );
     // The rest of the file is read as before.
@@ -164,12 +165,13 @@ fn an_override_can_add_a_whole_section() {
         width_cycles: 40.0,
         max_area_ratio: 1.0,
         wetting: 1.0,
+        isolation_per_area: 0.0,
     };
     // On the command line, as one inline table …
     let s = scenario(
         builtin,
         "",
-        &["cracking={onset_cycles=300.0, width_cycles=40.0, max_area_ratio=1.0, wetting=1.0}"],
+        &["cracking={onset_cycles=300.0, width_cycles=40.0, max_area_ratio=1.0, wetting=1.0, isolation_per_area=0.0}"],
     );
     assert_eq!(s.parameters.cracking, Some(cracking));
     assert_eq!(s.parameters.interphase, None);

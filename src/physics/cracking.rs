@@ -13,6 +13,14 @@
 //!
 //! zero at N = 0 and a_max after the onset. A fraction `wetting` of that surface touches the
 //! electrolyte (1 for a liquid, 0 for a solid electrolyte).
+//!
+//! Fragments whose crack faces are flooded lose their electronic contact as the interphase
+//! grows between them (the insulating film wedges the fragments apart; the liquid carries no
+//! electrons): the active fraction of the electrode is `f = exp(−κ_iso w a_c)`, κ_iso the
+//! isolation per unit of wetted crack surface. The isolated material keeps its lithium and
+//! takes no further part; its surface is lost to the reaction. A solid electrolyte that does not
+//! wet the cracks (w = 0) keeps every fragment in contact (Wu 2022: cracks without capacity
+//! loss in the solid cell).
 
 use crate::physics::msmr::logistic;
 
@@ -27,6 +35,8 @@ pub struct Cracking {
     pub max_area_ratio: f64,
     /// Fraction of crack surface wetted by the electrolyte \[-\].
     pub wetting: f64,
+    /// Isolation κ_iso: active material lost per unit of wetted crack surface ratio \[-\].
+    pub isolation_per_area: f64,
 }
 
 impl Cracking {
@@ -59,6 +69,12 @@ impl Cracking {
                 format!("expected a number ≥ 0, found {}", self.max_area_ratio),
             ));
         }
+        if !(self.isolation_per_area.is_finite() && self.isolation_per_area >= 0.0) {
+            return Err((
+                "isolation_per_area",
+                format!("expected a number ≥ 0, found {}", self.isolation_per_area),
+            ));
+        }
         if !(self.wetting.is_finite() && (0.0..=1.0).contains(&self.wetting)) {
             return Err((
                 "wetting",
@@ -80,6 +96,7 @@ mod tests {
             width_cycles: 40.0,
             max_area_ratio: 1.5,
             wetting: 1.0,
+            isolation_per_area: 0.05,
         };
         assert!(c.area_ratio(0.0).0.abs() < 1e-15);
         assert!(c.area_ratio(100.0).0 < 0.01);

@@ -444,6 +444,11 @@ fn cracking(out: &mut Listing, c: &Cracking) {
         c.wetting,
         "- (wetted fraction of the crack surface)",
     );
+    out.num(
+        "isolation_per_area",
+        c.isolation_per_area,
+        "- (active material isolated per unit wetted crack surface ratio)",
+    );
 }
 
 /// Lines of `key = value  [unit]`.

@@ -737,6 +737,7 @@ fn cracking(c: RawCracking) -> Cracking {
         width_cycles: c.width_cycles,
         max_area_ratio: c.max_area_ratio,
         wetting: c.wetting,
+        isolation_per_area: c.isolation_per_area,
     }
 }
 

@@ -174,6 +174,7 @@ pub(crate) struct RawCracking {
     pub width_cycles: f64,
     pub max_area_ratio: f64,
     pub wetting: f64,
+    pub isolation_per_area: f64,
 }
 
 /// `[separator]`.

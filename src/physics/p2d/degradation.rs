@@ -173,6 +173,19 @@ impl P2dModel {
         }
     }
 
+    /// Active fraction of the electrode f = exp(−κ_iso w a_c) (fragments isolated behind
+    /// flooded cracks, see [`crate::physics::cracking`]) and df/dΘ.
+    #[inline]
+    pub(crate) fn active_fraction(&self, ctx: &SlowContext) -> (f64, f64) {
+        match self.slow.as_ref().and_then(|m| m.cracking) {
+            Some(c) if c.isolation_per_area > 0.0 => {
+                let f = (-c.isolation_per_area * ctx.wet_area).exp();
+                (f, -c.isolation_per_area * f * ctx.d_wet_area_dthroughput)
+            }
+            _ => (1.0, 0.0),
+        }
+    }
+
     /// Surface open-circuit potential of cell i for the onset laws: the MSMR unknown.
     #[inline]
     fn onset_potential(&self, y: &[f64], i: usize) -> f64 {
@@ -206,13 +219,15 @@ impl P2dModel {
             total += side.total(ctx);
         }
         let (main, crack, total) = (main / np, crack / np, total / np);
+        // Only particles still in contact react.
+        let fraction = self.active_fraction(ctx).0;
         let growth = m
             .interphase
             .map_or(0.0, |f| f.product_volume_m3_mol / FARADAY / NM);
         r[idx(Slow::Film)] = yp[idx(Slow::Film)] - growth * main;
         r[idx(Slow::CrackFilm)] = yp[idx(Slow::CrackFilm)] - growth * ctx.wet_area * crack;
         r[idx(Slow::SideCharge)] =
-            yp[idx(Slow::SideCharge)] - m.surface_per_area * total / SECONDS_PER_HOUR;
+            yp[idx(Slow::SideCharge)] - m.surface_per_area * fraction * total / SECONDS_PER_HOUR;
         r[idx(Slow::Throughput)] = yp[idx(Slow::Throughput)] - abs_i / m.q1;
 
         // Anion redox.
@@ -283,7 +298,9 @@ impl P2dModel {
             let mut d_crack_thr = 0.0;
             let mut total = SideTotalPartials::default();
             let (rf, rc, rq) = (idx(Slow::Film), idx(Slow::CrackFilm), idx(Slow::SideCharge));
-            let q_scale = m.surface_per_area / SECONDS_PER_HOUR / np;
+            let (fraction, df) = self.active_fraction(ctx);
+            let q_scale = m.surface_per_area * fraction / SECONDS_PER_HOUR / np;
+            let mut total_side = 0.0;
             for i in 0..l.np {
                 let side = self.cell_side(y, i, ctx);
                 let p = Self::side_partials(&side, ctx);
@@ -292,6 +309,7 @@ impl P2dModel {
                 sink.add(rc, dphi, -growth * ctx.wet_area * side.crack_d_dphi / np);
                 sink.add(rq, dphi, -q_scale * p.d_dphi);
                 d_main_film += side.main_d_film;
+                total_side += side.total(ctx);
                 crack += side.crack;
                 d_crack_vc += side.crack_d_delta_c * ctx.d_delta_c_dvc;
                 d_crack_thr += side.crack_d_delta_c * ctx.d_delta_c_dthroughput;
@@ -308,7 +326,12 @@ impl P2dModel {
             );
             sink.add(rq, idx(Slow::Film), -q_scale * total.d_film);
             sink.add(rq, idx(Slow::CrackFilm), -q_scale * total.d_crack_film);
-            sink.add(rq, idx(Slow::Throughput), -q_scale * total.d_throughput);
+            sink.add(
+                rq,
+                idx(Slow::Throughput),
+                -q_scale * total.d_throughput
+                    - m.surface_per_area * df / SECONDS_PER_HOUR / np * total_side,
+            );
         }
         sink.add(idx(Slow::Throughput), l.i_app, -d_abs_i / m.q1);
 

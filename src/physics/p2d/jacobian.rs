@@ -28,7 +28,7 @@ impl P2dModel {
         &self,
         c_j: f64,
         y: &[f64],
-        _yp: &[f64],
+        yp: &[f64],
         sink: &mut S,
     ) -> Result<(), String> {
         let l = &self.layout;
@@ -114,6 +114,19 @@ impl P2dModel {
                 }
             }
         }
+        // Specific surface of the particles still in contact and its derivative in Θ; the total
+        // interfacial current density of each cell (for that derivative).
+        let cracks = self.slow.as_ref().is_some_and(|m| m.cracking.is_some());
+        let (fraction, df) = self.active_fraction(&ctx);
+        let a_eff = self.a * fraction;
+        let j_tot = |i: usize| {
+            let side = if film {
+                self.cell_side(y, i, &ctx).total(&ctx)
+            } else {
+                0.0
+            };
+            y[l.j(i)] + side + self.c_dl * yp[l.dphi(i)]
+        };
         // Side-reaction current partials per cell (zero without an interphase model).
         let side: Vec<SideTotalPartials> = if film {
             (0..np)
@@ -172,16 +185,26 @@ impl P2dModel {
             // Interfacial source in the cathode.
             if m >= ns {
                 let i = m - ns;
-                sink.add(row, l.j(i), -dx * self.a);
-                sink.add(row, l.dphi(i), -dx * self.a * self.c_dl * c_j);
+                sink.add(row, l.j(i), -dx * a_eff);
+                sink.add(row, l.dphi(i), -dx * a_eff * self.c_dl * c_j);
                 if let Some(p) = side.get(i) {
-                    self.add_side(sink, row, i, p, -dx * self.a);
+                    self.add_side(sink, row, i, p, -dx * a_eff);
+                }
+                if cracks {
+                    sink.add(row, l.slow(Slow::Throughput), -dx * self.a * df * j_tot(i));
                 }
                 if let (Some(b), Some(srow)) = (binary, salt_row) {
-                    sink.add(srow, l.j(i), -dx * b.p * self.a);
-                    sink.add(srow, l.dphi(i), -dx * b.p * self.a * self.c_dl * c_j);
+                    sink.add(srow, l.j(i), -dx * b.p * a_eff);
+                    sink.add(srow, l.dphi(i), -dx * b.p * a_eff * self.c_dl * c_j);
                     if let Some(p) = side.get(i) {
-                        self.add_side(sink, srow, i, p, -dx * b.p * self.a);
+                        self.add_side(sink, srow, i, p, -dx * b.p * a_eff);
+                    }
+                    if cracks {
+                        sink.add(
+                            srow,
+                            l.slow(Slow::Throughput),
+                            -dx * b.p * self.a * df * j_tot(i),
+                        );
                     }
                 }
             }
@@ -204,10 +227,17 @@ impl P2dModel {
                 sink.add(row, l.phi_s(i), s);
                 sink.add(row, l.phi_s(i - 1), -s);
             }
-            sink.add(row, l.j(i), self.dx_p * self.a);
-            sink.add(row, l.dphi(i), self.dx_p * self.a * self.c_dl * c_j);
+            sink.add(row, l.j(i), self.dx_p * a_eff);
+            sink.add(row, l.dphi(i), self.dx_p * a_eff * self.c_dl * c_j);
             if let Some(p) = side.get(i) {
-                self.add_side(sink, row, i, p, self.dx_p * self.a);
+                self.add_side(sink, row, i, p, self.dx_p * a_eff);
+            }
+            if cracks {
+                sink.add(
+                    row,
+                    l.slow(Slow::Throughput),
+                    self.dx_p * self.a * df * j_tot(i),
+                );
             }
         }
 

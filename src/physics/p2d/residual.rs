@@ -86,6 +86,8 @@ impl P2dModel {
             cells.extend((0..np).map(|i| self.cell_side(y, i, &ctx)));
         }
         let side = |i: usize| cells.get(i).map_or(0.0, |c| c.total(&ctx));
+        // Specific surface of the particles still in contact (isolation behind flooded cracks).
+        let a_eff = self.a * self.active_fraction(&ctx).0;
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.
@@ -115,10 +117,10 @@ impl P2dModel {
                 l.dphi(m - ns)
             };
             // Rows are multiplied by the cell width: current densities [A/m²].
-            r[row] = (ie_right - ie_left) - dx * self.a * j_tot;
+            r[row] = (ie_right - ie_left) - dx * a_eff * j_tot;
             if let ElectrolyteCoefficients::Binary(b) = &self.electrolyte {
                 r[l.c_e(m)] =
-                    dx * b.eps[m] * yp[l.c_e(m)] - (n_right - n_left) - dx * b.p * self.a * j_tot;
+                    dx * b.eps[m] * yp[l.c_e(m)] - (n_right - n_left) - dx * b.p * a_eff * j_tot;
             }
             ie_left = ie_right;
             n_left = n_right;
@@ -133,7 +135,7 @@ impl P2dModel {
                 i_app
             };
             let j_tot = y[l.j(i)] + side(i) + self.c_dl * yp[l.dphi(i)];
-            r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * self.a * j_tot;
+            r[l.phi_s(i)] = (is_right - is_left) + self.dx_p * a_eff * j_tot;
             is_left = is_right;
         }
 

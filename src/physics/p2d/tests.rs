@@ -167,6 +167,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         width_cycles: 40.0,
         max_area_ratio: 1.5,
         wetting: 1.0,
+        isolation_per_area: 0.05,
     });
     p
 }
