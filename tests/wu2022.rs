@@ -312,34 +312,46 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
 
 #[test]
 fn lithium_and_charge_balance_with_the_side_reaction() {
-    // Formation and a few 1C cycles; the cathode's lithium changes only by the intercalation
-    // charge, which is the external charge less the side-reaction charge (that oxidises the
-    // electrolyte, not the cathode).
-    let s = scenario(
-        "wu2022_1c_1000.toml",
-        &[
-            r#"experiment=[{cycles=3, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}, "Charge at 1C until 4.0 V vs Li/Li+"]"#,
-        ],
-    );
-    let out = run(&s);
-    let end = out.last_state.expect("state after the last cycle");
-    let model = P2dModel::new(&s.parameters, &s.mesh).expect("model");
-    let start = model.rest_state();
-    let l = model.layout();
-    let faraday = 96485.33212;
-    let lithium = |y: &[f64]| model.cathode_lithium_mol(y);
-    // Net external charge delivered [C] (positive on discharge) and side charge [C].
-    let external = (end.y[l.q] - start[l.q]) * model.coulombs_per_q();
-    let side = (end.y[l.slow(Slow::SideCharge)] - start[l.slow(Slow::SideCharge)])
-        * model.coulombs_per_q();
-    // Discharge inserts lithium; the side current is anodic and supplies electrons itself.
-    let expected = (external + side) / faraday;
-    let change = lithium(&end.y) - lithium(&start);
-    assert!(side > 0.0, "the side reaction passed charge: {side} C");
-    assert!(
-        (change - expected).abs() < 1e-8 * lithium(&start),
-        "lithium change {change:e} mol against (external + side)/F = {expected:e} mol"
-    );
+    // Formation and a few 1C cycles of both cells; the cathode's lithium changes only by the
+    // intercalation charge, which is the external charge less the side-reaction charge (that
+    // oxidises the electrolyte, not the cathode). Activation, oxygen release and migration
+    // change sites, not lithium. (Fragment isolation is switched off in the liquid cell here:
+    // it moves lithium out of the active particles without a flux, which this balance does
+    // not follow.)
+    let protocol = r#"experiment=[{cycles=3, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}, "Charge at 1C until 4.0 V vs Li/Li+"]"#;
+    for (file, extra) in [
+        ("wu2022_1c_1000.toml", None),
+        (
+            "wu2022_liquid_1c_1000.toml",
+            Some("cracking.isolation_per_area=0.0"),
+        ),
+    ] {
+        let mut sets = vec![protocol];
+        sets.extend(extra);
+        let s = scenario(file, &sets);
+        let out = run(&s);
+        let end = out.last_state.expect("state after the last cycle");
+        let model = P2dModel::new(&s.parameters, &s.mesh).expect("model");
+        let start = model.rest_state();
+        let l = model.layout();
+        let faraday = 96485.33212;
+        let lithium = |y: &[f64]| model.cathode_lithium_mol(y);
+        // Net external charge delivered [C] (positive on discharge) and side charge [C].
+        let external = (end.y[l.q] - start[l.q]) * model.coulombs_per_q();
+        let side = (end.y[l.slow(Slow::SideCharge)] - start[l.slow(Slow::SideCharge)])
+            * model.coulombs_per_q();
+        // Discharge inserts lithium; the side current is anodic and supplies electrons itself.
+        let expected = (external + side) / faraday;
+        let change = lithium(&end.y) - lithium(&start);
+        assert!(
+            side > 0.0,
+            "{file}: the side reaction passed charge: {side} C"
+        );
+        assert!(
+            (change - expected).abs() < 1e-8 * lithium(&start),
+            "{file}: lithium change {change:e} mol against (external + side)/F = {expected:e} mol"
+        );
+    }
 }
 
 #[test]
