@@ -31,6 +31,7 @@
 //! | `crack_area_ratio` | – | crack surface per original particle surface |
 //! | `side_reaction_charge_mAh_g` | mA·h/g | charge passed by the side reaction since the start |
 //! | `anionic_capacity_Ah`, `latent_anionic_capacity_Ah`, `oxygen_loss_Ah`, `side_reaction_charge_Ah` | A·h | the same in A·h |
+//! | `active_material_fraction` | – | fraction of the active material still in contact (fragments isolated behind flooded cracks are not) |
 //!
 //! The degradation columns (from `interphase_thickness_nm` on) are the model's slow states at
 //! the end of the cycle; they are empty for a model without degradation submodels.
@@ -58,7 +59,7 @@ capacity_retention,charge_capacity_Ah,discharge_capacity_Ah,charge_energy_Wh,\
 discharge_energy_Wh,end_time_s,interphase_thickness_nm,interface_resistance_ohm,\
 anionic_capacity_mAh_g,latent_anionic_capacity_mAh_g,oxygen_loss_mAh_g,voltage_fade_V,\
 crack_area_ratio,side_reaction_charge_mAh_g,anionic_capacity_Ah,latent_anionic_capacity_Ah,\
-oxygen_loss_Ah,side_reaction_charge_Ah";
+oxygen_loss_Ah,side_reaction_charge_Ah,active_material_fraction";
 
 /// Number of columns before the degradation columns.
 const CORE_COLUMNS: usize = 13;
@@ -219,6 +220,7 @@ impl SummaryCsv {
             slow(|d| d.latent_anionic_capacity_ah),
             slow(|d| d.oxygen_loss_ah),
             slow(|d| d.side_reaction_charge_ah),
+            slow(|d| d.active_material_fraction),
         ] {
             line.push(',');
             if v.is_finite() {
@@ -284,6 +286,7 @@ fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<
                 latent_anionic_capacity_ah: optional(c + 9)?,
                 oxygen_loss_ah: optional(c + 10)?,
                 side_reaction_charge_ah: optional(c + 11)?,
+                active_material_fraction: optional(c + 12).unwrap_or(1.0),
             })
         })();
         summaries.push(CycleSummary {
@@ -371,6 +374,7 @@ mod tests {
             "latent_anionic_capacity_Ah",
             "oxygen_loss_Ah",
             "side_reaction_charge_Ah",
+            "active_material_fraction",
         ];
         let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
         assert_eq!(header, required);
@@ -393,7 +397,7 @@ mod tests {
         let path = csv.finish().unwrap();
         let rows = read(&path);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|r| r.len() == 25));
+        assert!(rows.iter().all(|r| r.len() == 26));
         let num = |name: &str| -> Vec<f64> {
             column(&rows, name)
                 .iter()
@@ -426,7 +430,7 @@ mod tests {
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
         csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
         let rows = read(&csv.finish().unwrap());
-        assert!(rows.iter().all(|r| r.len() == 25));
+        assert!(rows.iter().all(|r| r.len() == 26));
         for name in [
             "charge_capacity_mAh_g",
             "discharge_capacity_mAh_g",
@@ -459,6 +463,7 @@ mod tests {
             voltage_fade_v: 0.012,
             crack_area_ratio: 0.5,
             side_reaction_charge_ah: 2e-5,
+            active_material_fraction: 0.75,
         };
         let mut c = cycle(1, 2.0e-3, 1.8e-3);
         c.degradation = Some(state);

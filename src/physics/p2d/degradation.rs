@@ -433,6 +433,15 @@ pub struct DegradationState {
     pub crack_area_ratio: f64,
     /// Charge passed by the side reaction since the start \[A·h\].
     pub side_reaction_charge_ah: f64,
+    /// Fraction of the active material still in contact (fragments isolated behind flooded
+    /// cracks are not) \[-\].
+    #[serde(default = "one")]
+    pub active_material_fraction: f64,
+}
+
+/// Serde default of [`DegradationState::active_material_fraction`] (states written before it).
+fn one() -> f64 {
+    1.0
 }
 
 impl P2dModel {
@@ -455,6 +464,7 @@ impl P2dModel {
                 .cracking
                 .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),
             side_reaction_charge_ah: y[l.slow(Slow::SideCharge)] * self.area,
+            active_material_fraction: self.active_fraction(&ctx).0,
         })
     }
 }
