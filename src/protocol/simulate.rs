@@ -113,9 +113,11 @@ pub enum StepEnd {
     /// The cell was already at or past the step's voltage cut-off when the step began, so the
     /// step was skipped (it lasted no time) and the experiment went on with the next step.
     Skipped,
-    /// The solver could not go on (after its restarts) within [`NEAR_CUTOFF_V`] of the step's
-    /// voltage cut-off, where the voltage runs steeply into it: the step was ended there, as if
-    /// at the cut-off, and the experiment went on. Counted in [`RunSummary::ended_near_cutoff`].
+    /// The solver could not go on (after its restarts) where the voltage runs steeply into the
+    /// step's cut-off: within [`NEAR_CUTOFF_V`] of it, or close enough that at its last rate
+    /// of change it would get there within [`NEAR_CUTOFF_TIME`] of the step's elapsed time.
+    /// The step was ended there, as if at the cut-off, and the experiment went on. Counted in
+    /// [`RunSummary::ended_near_cutoff`].
     NearCutoff,
 }
 
@@ -123,6 +125,11 @@ pub enum StepEnd {
 /// fails there (see [`StepEnd::NearCutoff`]). At the steep ends of an open-circuit curve the
 /// charge left in the last 0.15 V is a tiny fraction of the step's.
 pub const NEAR_CUTOFF_V: f64 = 0.15;
+
+/// The other near-cut-off condition: the voltage, at its last rate of change, would reach the
+/// cut-off within this fraction of the time the step has run \[-\] (so at most this fraction
+/// of the step's charge is left).
+pub const NEAR_CUTOFF_TIME: f64 = 0.01;
 
 /// What one experiment step did.
 #[derive(Debug, Clone, PartialEq)]
@@ -542,6 +549,8 @@ fn run_step(
     };
     let mut end = StepEnd::Skipped;
     let mut last = first;
+    // The row before `last` (the voltage's rate of change for the near-cut-off rule).
+    let mut previous = first;
     if !beyond_cutoff {
         if let Some(t_end) = t_end {
             ida.set_stop_time(t_end)?;
@@ -591,13 +600,22 @@ fn run_step(
                     // state.
                     ida.reinit(t, &y_ok, &yp_ok)?;
                     let voltage = ida.system().voltage(ida.y());
-                    let near = match (step, limit.voltage_v) {
+                    // Distance to the cut-off [V] in the step's direction, and the time
+                    // [s] the voltage would take to cover it at its last rate of change.
+                    let gap = match (step, limit.voltage_v) {
                         (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
-                            Direction::Discharge => voltage - cut < NEAR_CUTOFF_V,
-                            Direction::Charge => cut - voltage < NEAR_CUTOFF_V,
+                            Direction::Discharge => Some(voltage - cut),
+                            Direction::Charge => Some(cut - voltage),
                         },
-                        _ => false,
+                        _ => None,
                     };
+                    let dt = last.time_s - previous.time_s;
+                    let closing = (previous.voltage_v - last.voltage_v).abs() / dt.max(1e-300);
+                    let elapsed = t - t_start;
+                    let near = gap.is_some_and(|gap| {
+                        gap < NEAR_CUTOFF_V
+                            || (closing > 0.0 && gap / closing < NEAR_CUTOFF_TIME * elapsed)
+                    });
                     if near {
                         last = row(ida, at);
                         end = StepEnd::NearCutoff;
@@ -606,6 +624,7 @@ fn run_step(
                     return Err(error.into());
                 }
             };
+            previous = last;
             last = row(ida, at);
             if at.record_rows {
                 sink.record(&last)?;
