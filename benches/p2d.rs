@@ -138,5 +138,30 @@ impl TimeseriesSink for NoRows {
     }
 }
 
-criterion_group!(p2d, benches, cycling);
+/// An impedance spectrum of 61 frequencies (10 mHz – 1 MHz) of the solid case with double
+/// layers at both interfaces, at rest (issue 5's target: ≤ 5 ms).
+fn impedance(c: &mut Criterion) {
+    let mut p = parameters();
+    p.positive.double_layer_capacitance_f_m2 = 0.2;
+    p.negative.double_layer_capacitance_f_m2 = 0.1;
+    let mut model = P2dModel::new(&p, &MeshSettings::default()).expect("model");
+    let y = model.rest_state();
+    let yp = vec![0.0; y.len()];
+    let decades = 8.0;
+    let frequencies: Vec<f64> = (0..61)
+        .map(|k| 0.01 * 10f64.powf(decades * k as f64 / 60.0))
+        .collect();
+    c.bench_function(
+        "impedance spectrum, 61 frequencies (solid case, 20/10/20)",
+        |b| {
+            b.iter(|| {
+                model
+                    .impedance(black_box(&y), &yp, &frequencies)
+                    .expect("spectrum")
+            })
+        },
+    );
+}
+
+criterion_group!(p2d, benches, cycling, impedance);
 criterion_main!(p2d);

@@ -1,8 +1,10 @@
-//! Numerics that know nothing about batteries: the DAE abstraction, sparse LU, the IDA wrapper.
+//! Numerics that know nothing about batteries: the DAE abstraction, sparse LU, the IDA wrapper,
+//! the small-signal frequency response.
 
 pub mod assembly;
 pub mod dae;
 #[allow(unsafe_code)]
 pub mod ida;
 pub mod mesh;
+pub mod small_signal;
 pub mod sparse_lu;

@@ -253,7 +253,7 @@ impl P2dModel {
         // row has the same two entries for either control (the pattern is fixed).
         let dv_dapp = -0.5 * self.dx_p / self.sigma_eff;
         let (c_phi, c_app) = match self.control {
-            Control::Current { .. } => (0.0, 1.0),
+            Control::Current { .. } | Control::SineCurrent { .. } => (0.0, 1.0),
             Control::Voltage { .. } => (1.0, dv_dapp),
         };
         sink.add(l.i_app, l.phi_s(np - 1), c_phi);

@@ -27,6 +27,7 @@
 //! The residual and the analytic Jacobian are in `residual.rs` and `jacobian.rs`.
 
 mod degradation;
+mod impedance;
 mod initial;
 mod jacobian;
 pub mod layout;
@@ -58,6 +59,16 @@ pub enum Control {
     Voltage {
         /// Held cell voltage V \[V\].
         v: f64,
+    },
+    /// A sinusoidal current density `i_app = i0 + a sin(ω t)` \[A/m²\] (the time-domain
+    /// check of the impedance).
+    SineCurrent {
+        /// Mean i0 \[A/m²\].
+        i0_a_m2: f64,
+        /// Amplitude a \[A/m²\].
+        amplitude_a_m2: f64,
+        /// Angular frequency ω \[rad/s\].
+        omega_rad_s: f64,
     },
 }
 
@@ -483,7 +494,7 @@ impl DaeSystem for P2dModel {
     }
 
     fn residual(&mut self, _t: f64, y: &[f64], yp: &[f64], r: &mut [f64]) -> Result<(), EvalError> {
-        self.evaluate_residual(y, yp, r)
+        self.evaluate_residual(_t, y, yp, r)
     }
 
     fn jacobian_pattern(&self) -> SparsityPattern {

@@ -9,6 +9,7 @@ use crate::physics::material::MaterialFunction;
 impl P2dModel {
     pub(super) fn evaluate_residual(
         &mut self,
+        t: f64,
         y: &[f64],
         yp: &[f64],
         r: &mut [f64],
@@ -147,6 +148,11 @@ impl P2dModel {
         r[l.i_app] = match self.control {
             Control::Current { i_a_m2 } => i_app - i_a_m2,
             Control::Voltage { v } => voltage - v,
+            Control::SineCurrent {
+                i0_a_m2,
+                amplitude_a_m2,
+                omega_rad_s,
+            } => i_app - (i0_a_m2 + amplitude_a_m2 * (omega_rad_s * t).sin()),
         };
         r[l.q] = yp[l.q] - i_app / SECONDS_PER_HOUR;
         r[l.w] = yp[l.w] - i_app * voltage / SECONDS_PER_HOUR;
