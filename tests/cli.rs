@@ -727,3 +727,40 @@ fn run_help_documents_quiet_and_the_progress_line() {
         );
     }
 }
+
+/// Needs the solver: `asslb impedance` writes the initial-state spectrum of a scenario.
+#[test]
+fn impedance_writes_the_spectrum_of_the_initial_state() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = asslb()
+        .arg("impedance")
+        .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--set", "positive.double_layer_capacitance_F_m2=0.2"])
+        .args(["--set", "negative.double_layer_capacitance_F_m2=0.1"])
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let csv = std::fs::read_to_string(dir.path().join("impedance.csv")).expect("impedance.csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("cycle,frequency_Hz,z_re_ohm,z_im_ohm"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect();
+    assert_eq!(rows.len(), 81);
+    // Resistive at high frequency, growing towards low frequency; capacitive (Z'' < 0).
+    assert!(rows[0][2] > rows[80][2] && rows.iter().all(|r| r[3] < 0.0));
+    // Bad frequencies are refused before anything is computed.
+    let bad = asslb()
+        .arg("impedance")
+        .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+        .args(["--f-min", "10", "--f-max", "1"])
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .output()
+        .expect("run asslb");
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("--f-min"), "{}", describe(&bad));
+    assert!(!dir.path().join("bad").exists());
+}

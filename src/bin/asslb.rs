@@ -62,6 +62,26 @@ enum Command {
         #[command(flatten)]
         sets: Sets,
     },
+    /// The impedance spectrum of the scenario's cell in its initial (rested) state, from the
+    /// linearised model: writes impedance.csv into <out> and prints a short table.
+    Impedance {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder [default: out/<scenario name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Lowest frequency [Hz].
+        #[arg(long, default_value_t = 0.01)]
+        f_min: f64,
+        /// Highest frequency [Hz].
+        #[arg(long, default_value_t = 1e6)]
+        f_max: f64,
+        /// Frequencies per decade.
+        #[arg(long, default_value_t = 10)]
+        per_decade: usize,
+        #[command(flatten)]
+        sets: Sets,
+    },
     /// The built-in parameter sets.
     Params {
         #[command(subcommand)]
@@ -180,6 +200,59 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let total_s = started.elapsed().as_secs_f64();
                 print_summary(&scenario, &report, progress.tally(), &out, total_s);
             }
+            Ok(())
+        }
+        Command::Impedance {
+            scenario,
+            out,
+            f_min,
+            f_max,
+            per_decade,
+            sets,
+        } => {
+            if !(f_min.is_finite() && f_min > 0.0 && f_max.is_finite() && f_max > f_min) {
+                anyhow::bail!(
+                    "--f-min and --f-max: expected 0 < f_min < f_max, found {f_min} and {f_max} Hz"
+                );
+            }
+            if per_decade == 0 {
+                anyhow::bail!("--per-decade: expected at least 1 frequency per decade");
+            }
+            let scenario = load(&scenario, &sets.set)?;
+            let mut model =
+                asslb::physics::p2d::P2dModel::new(&scenario.parameters, &scenario.mesh)
+                    .map_err(|e| anyhow::anyhow!("cannot build the model: {e}"))?;
+            let y = model.rest_state();
+            let yp = vec![0.0; y.len()];
+            let frequencies =
+                asslb::numerics::small_signal::log_frequencies(f_min, f_max, per_decade);
+            let z = model
+                .impedance(&y, &yp, &frequencies)
+                .context("cannot compute the impedance")?;
+            let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+            let path = asslb::output::write_impedance(&out, 0, &frequencies, &z)
+                .with_context(|| format!("cannot write the spectrum into {}", out.display()))?;
+            let p = &scenario.parameters;
+            if p.positive.double_layer_capacitance_f_m2 == 0.0
+                || p.negative.double_layer_capacitance_f_m2 == 0.0
+            {
+                println!(
+                    "note: a double-layer capacitance is 0, so that interface shows no arc (set positive.double_layer_capacitance_F_m2 and negative.double_layer_capacitance_F_m2)"
+                );
+            }
+            println!("{:>14} {:>14} {:>14}", "frequency_Hz", "Z'_ohm", "-Z''_ohm");
+            for (k, (f, zf)) in frequencies.iter().zip(&z).enumerate() {
+                if k % per_decade == 0 {
+                    println!("{f:>14.4e} {:>14.4} {:>14.4}", zf.re, -zf.im);
+                }
+            }
+            println!(
+                "{} frequencies written to {}",
+                frequencies.len(),
+                path.display()
+            );
             Ok(())
         }
         Command::Params { command } => match command {

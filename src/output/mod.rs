@@ -6,8 +6,10 @@
 //! - [`summary_csv`]: `summary.csv`, one row per cycle, written as each cycle ends;
 //! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
 //! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
-//! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics.
+//! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
+//! - [`impedance_csv`]: `impedance.csv`, impedance spectra.
 
+pub mod impedance_csv;
 pub mod plots;
 pub mod progress;
 mod resume;
@@ -16,6 +18,7 @@ pub mod run_sink;
 pub mod summary_csv;
 pub mod timeseries_csv;
 
+pub use impedance_csv::{write_impedance, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
