@@ -1347,3 +1347,27 @@ fn cycle_jumping_settings_out_of_range() {
     let e = Case::new().error(&builtin_scenario("[solver.cycle_jumping]\njump = 5\n"));
     assert_contains_all(&e, &["scenario.toml", "jump", "unknown"]);
 }
+
+#[test]
+fn grain_boundary_needs_both_elements() {
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"separator.grain_boundary_resistance_ohm_m2\" = 2e-3\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "separator.grain_boundary_capacitance_F_m2",
+            "grain_boundary_resistance_ohm_m2",
+        ],
+    );
+    let e = Case::new().error(&builtin_scenario(
+        "[parameters]\n\"separator.grain_boundary_resistance_ohm_m2\" = -1.0\n\"separator.grain_boundary_capacitance_F_m2\" = 3e-4\n",
+    ));
+    assert_contains_all(
+        &e,
+        &[
+            "separator.grain_boundary_resistance_ohm_m2",
+            "expected a positive number",
+        ],
+    );
+}

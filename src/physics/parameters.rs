@@ -153,6 +153,19 @@ pub struct Separator {
     pub electrolyte_volume_fraction: f64,
     /// Effective-property relation for ionic transport.
     pub electrolyte_transport: TransportEfficiency,
+    /// Grain boundaries of a pressed solid-electrolyte pellet, if modelled.
+    pub grain_boundary: Option<GrainBoundary>,
+}
+
+/// The grain boundaries of a pressed solid-electrolyte separator: a resistance in parallel with
+/// a capacitance, in series with the bulk (the arc at 0.1–1 MHz in the impedance of a cold-pressed
+/// sulfide pellet; Wu 2022's R_SE,gb). Per unit electrode area.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GrainBoundary {
+    /// Resistance r_gb \[Ω m²\].
+    pub resistance_ohm_m2: f64,
+    /// Capacitance c_gb \[F/m²\].
+    pub capacitance_f_m2: f64,
 }
 
 /// The electrolyte: single-ion solid conductor or binary liquid.
@@ -501,6 +514,16 @@ impl CellParameters {
             s.electrolyte_volume_fraction,
         )?;
         transport("separator.electrolyte_transport", &s.electrolyte_transport)?;
+        if let Some(gb) = &s.grain_boundary {
+            positive(
+                "separator.grain_boundary_resistance_ohm_m2",
+                gb.resistance_ohm_m2,
+            )?;
+            positive(
+                "separator.grain_boundary_capacitance_f_m2",
+                gb.capacitance_f_m2,
+            )?;
+        }
         match &self.electrolyte {
             Electrolyte::SingleIon {
                 positive_conductivity_s_m,

@@ -151,6 +151,18 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         transport(&s.electrolyte_transport),
         "-",
     );
+    if let Some(gb) = &s.grain_boundary {
+        out.num(
+            "grain_boundary_resistance_ohm_m2",
+            gb.resistance_ohm_m2,
+            "Ω·m²",
+        );
+        out.num(
+            "grain_boundary_capacitance_F_m2",
+            gb.capacitance_f_m2,
+            "F/m²",
+        );
+    }
 
     out.section("electrolyte");
     match &p.electrolyte {

@@ -16,7 +16,7 @@ use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::msmr::Gallery;
 use crate::physics::parameters::{
     CathodeExchangeCurrent, CathodeOcp, CellParameters, CounterElectrode, CounterExchangeCurrent,
-    Electrolyte, MsmrOcp, PositiveElectrode, Separator, TransportEfficiency,
+    Electrolyte, GrainBoundary, MsmrOcp, PositiveElectrode, Separator, TransportEfficiency,
 };
 
 use super::builtin::BuiltinParameterSet;
@@ -287,11 +287,34 @@ impl Ctx<'_> {
     }
 
     fn separator(&self, s: RawSeparator) -> Result<Separator, ScenarioError> {
+        let grain_boundary = match (
+            s.grain_boundary_resistance_ohm_m2,
+            s.grain_boundary_capacitance_f_m2,
+        ) {
+            (None, None) => None,
+            (Some(r), Some(c)) => Some(GrainBoundary {
+                resistance_ohm_m2: r,
+                capacitance_f_m2: c,
+            }),
+            (Some(_), None) => {
+                return Err(self.err(
+                    "separator.grain_boundary_capacitance_F_m2",
+                    "expected it with separator.grain_boundary_resistance_ohm_m2 (the grain boundaries are a resistance in parallel with a capacitance)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(self.err(
+                    "separator.grain_boundary_resistance_ohm_m2",
+                    "expected it with separator.grain_boundary_capacitance_F_m2 (the grain boundaries are a resistance in parallel with a capacitance)",
+                ))
+            }
+        };
         Ok(Separator {
             thickness_m: s.thickness_m,
             electrolyte_volume_fraction: s.electrolyte_volume_fraction,
             electrolyte_transport: self
                 .transport("separator.electrolyte_transport", &s.electrolyte_transport)?,
+            grain_boundary,
         })
     }
 
@@ -794,6 +817,7 @@ pub(crate) fn file_key(path: &str) -> String {
         "negative.ocp_v" => "negative.ocp_V",
         "negative.exchange_current_density_a_m2" => "negative.exchange_current_density_A_m2",
         "negative.double_layer_capacitance_f_m2" => "negative.double_layer_capacitance_F_m2",
+        "separator.grain_boundary_capacitance_f_m2" => "separator.grain_boundary_capacitance_F_m2",
         other => other,
     };
     mapped.to_string()

@@ -184,6 +184,9 @@ pub(crate) struct RawSeparator {
     pub thickness_m: f64,
     pub electrolyte_volume_fraction: f64,
     pub electrolyte_transport: RawTransport,
+    pub grain_boundary_resistance_ohm_m2: Option<f64>,
+    #[serde(rename = "grain_boundary_capacitance_F_m2")]
+    pub grain_boundary_capacitance_f_m2: Option<f64>,
 }
 
 /// `[electrolyte]`: one flat table for both kinds, so that every key error carries its path;

@@ -46,6 +46,9 @@ impl P2dModel {
         let mut output = vec![0.0; l.n];
         output[l.phi_s(l.np - 1)] = 1.0;
         output[l.i_app] = -0.5 * self.dx_p / self.sigma_eff;
+        if let Some(k) = l.grain_boundary {
+            output[k] = -1.0;
+        }
         let h = response.transfer(&input, &output, frequencies_hz)?;
         // V̂/î per area → Z = −V̂/(A î).
         Ok(h.into_iter().map(|v| -v / self.area).collect())

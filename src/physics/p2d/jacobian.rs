@@ -269,6 +269,17 @@ impl P2dModel {
             l.i_app,
             -(voltage + i_app * dv_dapp) / SECONDS_PER_HOUR,
         );
+        if let (Some(k), Some(gb)) = (l.grain_boundary, &self.grain_boundary) {
+            sink.add(k, k, gb.capacitance_f_m2 * c_j + 1.0 / gb.resistance_ohm_m2);
+            sink.add(k, l.i_app, -1.0);
+            // V = … − v_gb: the voltage control row and the energy row.
+            let dv = match self.control {
+                Control::Voltage { .. } => -1.0,
+                _ => 0.0,
+            };
+            sink.add(l.i_app, k, dv);
+            sink.add(l.w, k, i_app / SECONDS_PER_HOUR);
+        }
         self.slow_jacobian(c_j, y, &ctx, sink);
         Ok(())
     }

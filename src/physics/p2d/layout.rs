@@ -16,6 +16,7 @@
 //! | applied current density | 1 | i_app = I/A | A/m² | algebraic |
 //! | delivered charge | 1 | q = ∫ i_app dt / 3600 | A·h/m² | differential |
 //! | delivered energy | 1 | w = ∫ i_app V dt / 3600 | W·h/m² | differential |
+//! | separator grain-boundary voltage (if modelled) | 1 | v_gb | V | differential |
 //! | degradation states (with any degradation submodel) | 9 | see [`Slow`] | | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
@@ -63,6 +64,8 @@ pub struct Layout {
     stride: usize,
     /// Index of the first slow state, if the model has them.
     slow_start: Option<usize>,
+    /// Index of the grain-boundary voltage, if the separator has grain boundaries.
+    pub grain_boundary: Option<usize>,
     c_e_start: usize,
     phi_e_start: usize,
     cathode_start: usize,
@@ -81,13 +84,22 @@ pub struct Layout {
 impl Layout {
     /// The layout for the given mesh and electrolyte kind, with per-cell open-circuit
     /// potentials when `msmr` and the slow states when `slow`.
-    pub fn new(np: usize, ns: usize, nr: usize, binary: bool, msmr: bool, slow: bool) -> Self {
+    pub fn new(
+        np: usize,
+        ns: usize,
+        nr: usize,
+        binary: bool,
+        msmr: bool,
+        slow: bool,
+        grain_boundary: bool,
+    ) -> Self {
         let c_e_start = np * nr;
         let phi_e_start = c_e_start + if binary { ns + np } else { 0 };
         let cathode_start = phi_e_start + ns;
         let stride = if msmr { 4 } else { 3 };
         let dphi_n = cathode_start + stride * np;
-        let n = dphi_n + 4;
+        let gb = dphi_n + 4;
+        let n = gb + usize::from(grain_boundary);
         Layout {
             np,
             ns,
@@ -96,6 +108,7 @@ impl Layout {
             msmr,
             stride,
             slow_start: slow.then_some(n),
+            grain_boundary: grain_boundary.then_some(gb),
             c_e_start,
             phi_e_start,
             cathode_start,

@@ -153,6 +153,8 @@ pub struct P2dModel {
     /// Whether j0,n depends on the local electrolyte concentration (Li metal, binary).
     pub(crate) j0_n_exponent: f64,
     pub(crate) c_dl_n: f64,
+    /// The separator's grain boundaries (r_gb ∥ c_gb in series with the bulk), if modelled.
+    pub(crate) grain_boundary: Option<crate::physics::parameters::GrainBoundary>,
     pub(crate) area: f64,
     pub(crate) control: Control,
     /// Voltage at which the first root function changes sign, or `None` for no voltage event.
@@ -183,7 +185,15 @@ impl P2dModel {
         let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
         let msmr = matches!(pos.ocp, CathodeOcp::Msmr(_));
         let has_slow = p.anion_redox.is_some() || p.interphase.is_some() || p.cracking.is_some();
-        let layout = Layout::new(np, ns, nr, binary, msmr, has_slow);
+        let layout = Layout::new(
+            np,
+            ns,
+            nr,
+            binary,
+            msmr,
+            has_slow,
+            sep.grain_boundary.is_some(),
+        );
         let dx_p = pos.thickness_m / np as f64;
         let dx_s = sep.thickness_m / ns as f64;
         let ne = ns + np;
@@ -348,6 +358,7 @@ impl P2dModel {
             j0_n,
             j0_n_exponent,
             c_dl_n: p.negative.double_layer_capacitance_f_m2,
+            grain_boundary: sep.grain_boundary,
             area: p.area_m2,
             control: Control::Current { i_a_m2: 0.0 },
             voltage_event: None,
@@ -425,7 +436,8 @@ impl P2dModel {
     /// Cell voltage V = φ_s(L) − φ_n \[V\] of state `y`.
     pub fn voltage(&self, y: &[f64]) -> f64 {
         let l = &self.layout;
-        y[l.phi_s(l.np - 1)] - y[l.i_app] * 0.5 * self.dx_p / self.sigma_eff
+        let gb = l.grain_boundary.map_or(0.0, |k| y[k]);
+        y[l.phi_s(l.np - 1)] - y[l.i_app] * 0.5 * self.dx_p / self.sigma_eff - gb
     }
 
     /// Cell current I \[A\] (positive on discharge) of state `y`.
@@ -487,6 +499,9 @@ impl DaeSystem for P2dModel {
         d[l.dphi_n] = self.c_dl_n > 0.0;
         d[l.q] = true;
         d[l.w] = true;
+        if let Some(k) = l.grain_boundary {
+            d[k] = true;
+        }
         if l.has_slow() {
             d[l.w + 1..].fill(true);
         }

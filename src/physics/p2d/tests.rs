@@ -79,6 +79,7 @@ fn fixture(binary: bool) -> CellParameters {
             thickness_m: 100e-6,
             electrolyte_volume_fraction: if binary { 0.4 } else { 1.0 },
             electrolyte_transport: TransportEfficiency::Bruggeman { exponent: 1.5 },
+            grain_boundary: None,
         },
         electrolyte,
         negative: CounterElectrode {
@@ -162,6 +163,12 @@ fn lro_fixture(binary: bool) -> CellParameters {
         native_resistance_ohm_m2: 0.05,
         native_conversion_throughput: 300.0,
     });
+    if !binary {
+        p.separator.grain_boundary = Some(GrainBoundary {
+            resistance_ohm_m2: 2e-3,
+            capacitance_f_m2: 3e-4,
+        });
+    }
     p.cracking = Some(Cracking {
         onset_cycles: 300.0,
         width_cycles: 40.0,
