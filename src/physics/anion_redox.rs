@@ -37,6 +37,8 @@
 //!   `U0_a = U_mid + h ΔU_h/2 − ΔU` and every cationic gallery shifts by `−ΔU` (the lattice
 //!   after oxygen loss and migration).
 
+use crate::physics::range::{finite, non_negative, positive, unit_interval, RangeError};
+
 /// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
 /// per formula unit of the host, rates per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,32 +82,7 @@ impl AnionRedox {
     /// Checks ranges. `cationic_capacity` is the summed capacity of the cationic galleries and
     /// `lithium_max` the host's lithium per formula unit at c_max; the anionic capacity cannot
     /// exceed what the lattice has left after the cations. Returns (key, message).
-    pub fn validate(
-        &self,
-        cationic_capacity: f64,
-        lithium_max: f64,
-    ) -> Result<(), (&'static str, String)> {
-        let positive = |key: &'static str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err((key, format!("expected a positive number, found {v}")))
-            }
-        };
-        let non_negative = |key: &'static str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err((key, format!("expected a number ≥ 0, found {v}")))
-            }
-        };
-        let finite = |key: &'static str, v: f64| {
-            if v.is_finite() {
-                Ok(())
-            } else {
-                Err((key, format!("expected a finite number, found {v}")))
-            }
-        };
+    pub fn validate(&self, cationic_capacity: f64, lithium_max: f64) -> Result<(), RangeError> {
         finite("standard_potential_V", self.standard_potential_v)?;
         positive("omega", self.omega)?;
         non_negative("hysteresis_V", self.hysteresis_v)?;
@@ -134,17 +111,11 @@ impl AnionRedox {
         non_negative("activation_rate_per_s", self.activation_rate_1_s)?;
         finite("activation_potential_V", self.activation_potential_v)?;
         positive("activation_width_V", self.activation_width_v)?;
-        if !(self.irreversible_fraction.is_finite()
-            && (0.0..=1.0).contains(&self.irreversible_fraction))
-        {
-            return Err((
-                "irreversible_fraction",
-                format!(
-                    "expected a fraction in [0, 1], found {}",
-                    self.irreversible_fraction
-                ),
-            ));
-        }
+        unit_interval(
+            "irreversible_fraction",
+            self.irreversible_fraction,
+            "fraction",
+        )?;
         non_negative("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
         non_negative("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
         finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;

@@ -23,6 +23,7 @@
 //! loss in the solid cell).
 
 use crate::physics::msmr::logistic;
+use crate::physics::range::{non_negative, positive, unit_interval, RangeError};
 
 /// Parameters of the cracking submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,38 +51,12 @@ impl Cracking {
     }
 
     /// Checks ranges; returns (key, message) of the first violation.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        if !(self.onset_cycles.is_finite() && self.onset_cycles >= 0.0) {
-            return Err((
-                "onset_cycles",
-                format!("expected a number ≥ 0, found {}", self.onset_cycles),
-            ));
-        }
-        if !(self.width_cycles.is_finite() && self.width_cycles > 0.0) {
-            return Err((
-                "width_cycles",
-                format!("expected a positive number, found {}", self.width_cycles),
-            ));
-        }
-        if !(self.max_area_ratio.is_finite() && self.max_area_ratio >= 0.0) {
-            return Err((
-                "max_area_ratio",
-                format!("expected a number ≥ 0, found {}", self.max_area_ratio),
-            ));
-        }
-        if !(self.isolation_per_area.is_finite() && self.isolation_per_area >= 0.0) {
-            return Err((
-                "isolation_per_area",
-                format!("expected a number ≥ 0, found {}", self.isolation_per_area),
-            ));
-        }
-        if !(self.wetting.is_finite() && (0.0..=1.0).contains(&self.wetting)) {
-            return Err((
-                "wetting",
-                format!("expected a fraction in [0, 1], found {}", self.wetting),
-            ));
-        }
-        Ok(())
+    pub fn validate(&self) -> Result<(), RangeError> {
+        non_negative("onset_cycles", self.onset_cycles)?;
+        positive("width_cycles", self.width_cycles)?;
+        non_negative("max_area_ratio", self.max_area_ratio)?;
+        non_negative("isolation_per_area", self.isolation_per_area)?;
+        unit_interval("wetting", self.wetting, "fraction")
     }
 }
 

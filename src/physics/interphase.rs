@@ -39,6 +39,8 @@
 //! cycles, then stays flat; Wu 2022). A film that keeps growing adds δ/κ_f without bound
 //! instead.
 
+use crate::physics::range::{finite, non_negative, positive, unit_interval, RangeError};
+
 /// Parameters of the interphase submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interphase {
@@ -139,28 +141,12 @@ impl Interphase {
     }
 
     /// Checks ranges; returns (key, message) of the first violation.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        let positive = |key: &'static str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err((key, format!("expected a positive number, found {v}")))
-            }
-        };
-        let non_negative = |key: &'static str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err((key, format!("expected a number ≥ 0, found {v}")))
-            }
-        };
-        let x = self.electronic_conductor_fraction;
-        if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
-            return Err((
-                "electronic_conductor_fraction",
-                format!("expected a mole fraction in [0, 1], found {x}"),
-            ));
-        }
+    pub fn validate(&self) -> Result<(), RangeError> {
+        unit_interval(
+            "electronic_conductor_fraction",
+            self.electronic_conductor_fraction,
+            "mole fraction",
+        )?;
         let xc = self.percolation_threshold;
         if !(xc.is_finite() && xc > 0.0 && xc < 1.0) {
             return Err((
@@ -176,15 +162,7 @@ impl Interphase {
         non_negative("tunnelling_current_A_m2", self.tunnelling_current_a_m2)?;
         positive("tunnelling_length_m", self.tunnelling_length_m)?;
         non_negative("solvent_diffusion_A_m", self.solvent_diffusion_a_m)?;
-        if !self.oxidation_potential_v.is_finite() {
-            return Err((
-                "oxidation_potential_V",
-                format!(
-                    "expected a finite number, found {}",
-                    self.oxidation_potential_v
-                ),
-            ));
-        }
+        finite("oxidation_potential_V", self.oxidation_potential_v)?;
         positive("onset_width_V", self.onset_width_v)?;
         positive("product_volume_m3_mol", self.product_volume_m3_mol)?;
         positive("initial_thickness_m", self.initial_thickness_m)?;

@@ -9,3 +9,4 @@ pub mod material;
 pub mod msmr;
 pub mod p2d;
 pub mod parameters;
+pub mod range;
