@@ -271,12 +271,14 @@ impl P2dModel {
         }
     }
 
-    /// Jacobian rows of the slow states (fixed entry order for a given model).
+    /// Jacobian rows of the slow states (fixed entry order for a given model), from the cells'
+    /// side currents `cells` (see [`Self::cell_side`]; empty without an interphase model).
     pub(crate) fn slow_jacobian<S: JacobianSink>(
         &self,
         c_j: f64,
         y: &[f64],
         ctx: &SlowContext,
+        cells: &[CellSide],
         sink: &mut S,
     ) {
         let Some(m) = &self.slow else { return };
@@ -301,9 +303,8 @@ impl P2dModel {
             let (fraction, df) = self.active_fraction(ctx);
             let q_scale = m.surface_per_area * fraction / SECONDS_PER_HOUR / np;
             let mut total_side = 0.0;
-            for i in 0..l.np {
-                let side = self.cell_side(y, i, ctx);
-                let p = Self::side_partials(&side, ctx);
+            for (i, side) in cells.iter().enumerate() {
+                let p = Self::side_partials(side, ctx);
                 let dphi = l.dphi(i);
                 sink.add(rf, dphi, -growth * side.main_d_dphi / np);
                 sink.add(rc, dphi, -growth * ctx.wet_area * side.crack_d_dphi / np);
@@ -362,7 +363,8 @@ impl P2dModel {
                 let u = self.onset_potential(y, i);
                 let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
                 let (so, dso) = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v);
-                let side = self.cell_side(y, i, ctx);
+                // No list without an interphase model: no side current then.
+                let side = cells.get(i).copied().unwrap_or_default();
                 let p = Self::side_partials(&side, ctx);
                 let k = bulk + a.oxygen_loss_surface_m2_c * side.total(ctx);
                 onset_sum += so;

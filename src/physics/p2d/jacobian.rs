@@ -2,7 +2,7 @@
 //! sequence of contributions whose (row, column) order never depends on the state, so that one
 //! recording gives the sparsity pattern (see [`crate::numerics::assembly`]).
 
-use super::degradation::SideTotalPartials;
+use super::degradation::{CellSide, SideTotalPartials};
 use super::layout::Slow;
 use super::open_circuit::OcpModel;
 use super::{Control, ElectrolyteCoefficients, P2dModel};
@@ -119,21 +119,18 @@ impl P2dModel {
         let cracks = self.slow.as_ref().is_some_and(|m| m.cracking.is_some());
         let (fraction, df) = self.active_fraction(&ctx);
         let a_eff = self.a * fraction;
-        let j_tot = |i: usize| {
-            let side = if film {
-                self.cell_side(y, i, &ctx).total(&ctx)
-            } else {
-                0.0
-            };
-            y[l.j(i)] + side + self.c_dl * yp[l.dphi(i)]
-        };
-        // Side-reaction current partials per cell (zero without an interphase model).
-        let side: Vec<SideTotalPartials> = if film {
-            (0..np)
-                .map(|i| Self::side_partials(&self.cell_side(y, i, &ctx), &ctx))
-                .collect()
+        // Side-reaction currents per cell, evaluated once (none without an interphase model),
+        // and their partials.
+        let cells: Vec<CellSide> = if film {
+            (0..np).map(|i| self.cell_side(y, i, &ctx)).collect()
         } else {
             Vec::new()
+        };
+        let side: Vec<SideTotalPartials> =
+            cells.iter().map(|c| Self::side_partials(c, &ctx)).collect();
+        let j_tot = |i: usize| {
+            let side = cells.get(i).map_or(0.0, |c| c.total(&ctx));
+            y[l.j(i)] + side + self.c_dl * yp[l.dphi(i)]
         };
 
         // Electrolyte charge (and salt) balances.
@@ -280,7 +277,7 @@ impl P2dModel {
             sink.add(l.i_app, k, dv);
             sink.add(l.w, k, i_app / SECONDS_PER_HOUR);
         }
-        self.slow_jacobian(c_j, y, &ctx, sink);
+        self.slow_jacobian(c_j, y, &ctx, &cells, sink);
         Ok(())
     }
 
