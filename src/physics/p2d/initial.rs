@@ -81,37 +81,46 @@ impl P2dModel {
         let ctx = self.slow_context(y);
         for i in 0..l.np {
             if let OcpModel::Msmr(msmr) = &self.ocp {
-                for _ in 0..20 {
-                    let Ok(row) = self.cell_msmr_row(y, i, msmr) else {
-                        break;
-                    };
-                    if row.d_u == 0.0 || !row.d_u.is_finite() {
-                        break;
-                    }
-                    // The logit is close to linear in U: undamped steps, capped at 0.2 V.
-                    let step = (-row.residual / row.d_u).clamp(-0.2, 0.2);
-                    y[l.u(i)] += step;
-                    if step.abs() < 1e-12 {
-                        break;
-                    }
-                }
+                // The logit is close to linear in U: steps capped at 0.2 V.
+                newton_1d(y, l.u(i), 20, 0.2, |y| {
+                    self.cell_msmr_row(y, i, msmr)
+                        .ok()
+                        .map(|row| (row.residual, row.d_u))
+                });
             }
             let phi_e = y[l.phi_s(i)] - y[l.dphi(i)];
-            for _ in 0..30 {
-                let Ok(kin) = self.cell_kinetics(y, i, &ctx) else {
-                    break;
-                };
-                if kin.d_dphi == 0.0 || !kin.d_dphi.is_finite() {
-                    break;
-                }
-                // Butler–Volmer is convex in Δφ: cap the steps at 0.1 V.
-                let step = (-kin.residual / kin.d_dphi).clamp(-0.1, 0.1);
-                y[l.dphi(i)] += step;
-                if step.abs() < 1e-12 {
-                    break;
-                }
-            }
+            // Butler–Volmer is convex in Δφ: steps capped at 0.1 V.
+            newton_1d(y, l.dphi(i), 30, 0.1, |y| {
+                self.cell_kinetics(y, i, &ctx)
+                    .ok()
+                    .map(|kin| (kin.residual, kin.d_dphi))
+            });
             y[l.phi_s(i)] = phi_e + y[l.dphi(i)];
+        }
+    }
+}
+
+/// Scalar Newton iteration on unknown `k` of `y`: `row(y)` gives (residual, its derivative in
+/// y\[k\]), or `None` where it cannot be evaluated. At most `iterations` steps, each capped at
+/// `max_step`; stops at a step below 1e-12, an unusable derivative or a failed evaluation.
+fn newton_1d(
+    y: &mut [f64],
+    k: usize,
+    iterations: usize,
+    max_step: f64,
+    row: impl Fn(&[f64]) -> Option<(f64, f64)>,
+) {
+    for _ in 0..iterations {
+        let Some((residual, derivative)) = row(y) else {
+            break;
+        };
+        if derivative == 0.0 || !derivative.is_finite() {
+            break;
+        }
+        let step = (-residual / derivative).clamp(-max_step, max_step);
+        y[k] += step;
+        if step.abs() < 1e-12 {
+            break;
         }
     }
 }

@@ -81,10 +81,7 @@ impl P2dModel {
                 Some(p) => {
                     sink.add(row, l.u(i), p.d_u);
                     if anion {
-                        sink.add(row, l.slow(Slow::ActiveAnionic), p.d_xa);
-                        sink.add(row, l.slow(Slow::Hysteresis), p.d_h);
-                        sink.add(row, l.slow(Slow::OxygenLost), p.d_xo);
-                        sink.add(row, l.slow(Slow::Migration), p.d_m);
+                        self.add_anion(sink, row, [p.d_xa, p.d_h, p.d_xo, p.d_m]);
                     }
                 }
             }
@@ -107,10 +104,7 @@ impl P2dModel {
                 sink.add(row, l.j(i), m.d_j);
                 if anion {
                     sink.add(row, l.slow(Slow::LatentAnionic), m.d_xl);
-                    sink.add(row, l.slow(Slow::ActiveAnionic), m.d_xa);
-                    sink.add(row, l.slow(Slow::Hysteresis), m.d_h);
-                    sink.add(row, l.slow(Slow::OxygenLost), m.d_xo);
-                    sink.add(row, l.slow(Slow::Migration), m.d_m);
+                    self.add_anion(sink, row, [m.d_xa, m.d_h, m.d_xo, m.d_m]);
                 }
             }
         }
@@ -279,6 +273,24 @@ impl P2dModel {
         }
         self.slow_jacobian(c_j, y, &ctx, &cells, sink);
         Ok(())
+    }
+
+    /// Adds the partials of row `row` in the anion-redox states that shape the open-circuit
+    /// potential and the exchange current: `d` = ∂/∂(X_a, h, X_O, M).
+    #[inline]
+    fn add_anion<S: JacobianSink>(&self, sink: &mut S, row: usize, d: [f64; 4]) {
+        let l = &self.layout;
+        for (s, v) in [
+            Slow::ActiveAnionic,
+            Slow::Hysteresis,
+            Slow::OxygenLost,
+            Slow::Migration,
+        ]
+        .into_iter()
+        .zip(d)
+        {
+            sink.add(row, l.slow(s), v);
+        }
     }
 
     /// Adds `coeff · ∂j_side,i/∂y` (the cell's side-reaction current) to row `row`.
