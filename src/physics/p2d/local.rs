@@ -210,6 +210,16 @@ impl P2dModel {
         }
     }
 
+    /// The electrolyte concentration in the exchange current of cathode cell i: the reference
+    /// c_e,ref \[mol/m³\] and the scaled concentration ĉ (1 for the single-ion conductor).
+    #[inline]
+    fn exchange_concentration(&self, y: &[f64], i: usize) -> (f64, f64) {
+        match &self.electrolyte {
+            ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
+            ElectrolyteCoefficients::Binary(b) => (b.c0, self.c_hat(y, self.layout.ns + i)),
+        }
+    }
+
     /// Resistance in series with the charge transfer \[Ω m²\] and its derivatives with
     /// respect to the film state (per nm) and the throughput state: the interphase model's
     /// R_int(δ, Θ), or the constant film resistance.
@@ -237,28 +247,15 @@ impl P2dModel {
     ) -> Result<f64, String> {
         let l = &self.layout;
         let j = y[l.j(i)];
-        let theta_last = y[l.theta(i, l.nr - 1)];
-        let theta_prev = y[l.theta(i, l.nr - 2)];
-        let d = self.d_s.eval(theta_last).0 * self.d_s_arr;
-        let s = self.sphere.h / (3.0 * FARADAY * self.c_max);
-        let theta_surf = theta_last + (theta_last - theta_prev) / 6.0 - s * j / d;
-        let (c_e_ref, c_scale) = match &self.electrolyte {
-            ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
-            ElectrolyteCoefficients::Binary(b) => (b.c0, self.c_hat(y, l.ns + i)),
-        };
+        let theta_surf = self.surface_stoichiometry(y, i).value;
+        let (c_e_ref, c_scale) = self.exchange_concentration(y, i);
         let (j0, _, _) = intercalation_j0(self.k_p, self.c_max, c_e_ref, theta_surf, c_scale)
-            .ok_or_else(|| {
-                format!(
-                    "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
-                )
-            })?;
+            .ok_or_else(|| surface_out_of_range(i, theta_surf, c_scale))?;
         let (r_int, _, _) = self.interface_resistance(ctx);
         let eta = y[l.dphi(i)] - ocp.eval(theta_surf).0 - r_int * j;
         let (bv, _, dbv_deta) = butler_volmer(j0, eta, self.f);
         if !bv.is_finite() || !dbv_deta.is_finite() {
-            return Err(format!(
-                "cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer"
-            ));
+            return Err(overpotential_overflow(i, eta));
         }
         Ok(j - bv)
     }
@@ -273,13 +270,8 @@ impl P2dModel {
         let l = &self.layout;
         let j = y[l.j(i)];
         let dphi = y[l.dphi(i)];
-        let m = l.ns + i;
-        let c_hat = self.c_hat(y, m);
         let ts = self.surface_stoichiometry(y, i);
-        let (c_e_ref, c_scale) = match &self.electrolyte {
-            ElectrolyteCoefficients::SingleIon { c_e } => (*c_e, 1.0),
-            ElectrolyteCoefficients::Binary(b) => (b.c0, c_hat),
-        };
+        let (c_e_ref, c_scale) = self.exchange_concentration(y, i);
         let (r_int, dr_int, dr_int_dthr) = self.interface_resistance(ctx);
         let mut out = CellKinetics::default();
         // Open-circuit potential, exchange current and their partials: (U, j0) and, per
@@ -287,14 +279,8 @@ impl P2dModel {
         let (u, j0, dj0_dc) = match &self.ocp {
             OcpModel::Function(ocp) => {
                 let (j0, dj0_dts, dj0_dc) =
-                    intercalation_j0(self.k_p, self.c_max, c_e_ref, ts.value, c_scale).ok_or_else(
-                        || {
-                            format!(
-                                "cathode cell {i}: surface stoichiometry {:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)",
-                                ts.value
-                            )
-                        },
-                    )?;
+                    intercalation_j0(self.k_p, self.c_max, c_e_ref, ts.value, c_scale)
+                        .ok_or_else(|| surface_out_of_range(i, ts.value, c_scale))?;
                 let (u, du) = ocp.eval(ts.value);
                 out.u_partials = Some((du, dj0_dts, ts));
                 (u, j0, dj0_dc)
@@ -334,9 +320,7 @@ impl P2dModel {
         let eta = dphi - u - r_int * j;
         let (bv, dbv_dj0, dbv_deta) = butler_volmer(j0, eta, self.f);
         if !bv.is_finite() || !dbv_deta.is_finite() {
-            return Err(format!(
-                "cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer"
-            ));
+            return Err(overpotential_overflow(i, eta));
         }
         out.residual = j - bv;
         out.d_j = 1.0 + dbv_deta * r_int;
@@ -535,4 +519,17 @@ impl P2dModel {
         out.dj_n_dapp = djn_dj0 * dj0_dcb * c_b.2;
         Ok(out)
     }
+}
+
+/// The error of a surface stoichiometry or electrolyte concentration outside the exchange
+/// current's domain in cathode cell `i`.
+fn surface_out_of_range(i: usize, theta_surf: f64, c_scale: f64) -> String {
+    format!(
+        "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
+    )
+}
+
+/// The error of an overpotential that overflows Butler–Volmer in cathode cell `i`.
+fn overpotential_overflow(i: usize, eta: f64) -> String {
+    format!("cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer")
 }
