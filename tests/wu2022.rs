@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use asslb::numerics::mesh::MeshSettings;
 use asslb::physics::p2d::{P2dModel, Slow};
 use asslb::protocol::{Checkpoint, CycleSummary, Simulation, TimeseriesRecord, TimeseriesSink};
-use asslb::scenario::{load_scenario_with, Scenario, SetOverride};
+use asslb::scenario::{load_parameter_set, load_scenario_with, Scenario, SetOverride};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -424,4 +424,45 @@ fn cycle_jumping_matches_the_fully_resolved_run() {
     );
     assert!(worst.0 < 0.5 && worst.1 < 5e-3, "{worst:?}");
     assert_eq!(jumped.last().map(|c| c.cycle), Some(410));
+}
+
+#[test]
+fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
+    // The comparison is only a test of the mechanisms if the cathode is the same cathode.
+    let solid = load_parameter_set("wu2022_lro_lpscl").expect("solid set");
+    let liquid = load_parameter_set("wu2022_lro_liquid").expect("liquid set");
+    assert_eq!(solid.positive, liquid.positive);
+    assert_eq!(solid.anion_redox, liquid.anion_redox);
+    let (cs, cl) = (
+        solid.cracking.expect("cracking"),
+        liquid.cracking.expect("cracking"),
+    );
+    assert_eq!(
+        (
+            cs.onset_cycles,
+            cs.width_cycles,
+            cs.max_area_ratio,
+            cs.isolation_per_area
+        ),
+        (
+            cl.onset_cycles,
+            cl.width_cycles,
+            cl.max_area_ratio,
+            cl.isolation_per_area
+        )
+    );
+    // What differs: the electrolyte wets the cracks or not.
+    assert_eq!((cs.wetting, cl.wetting), (0.0, 1.0));
+    assert_eq!(
+        (
+            solid.temperature_k,
+            solid.area_m2,
+            solid.one_c_specific_current_a_kg
+        ),
+        (
+            liquid.temperature_k,
+            liquid.area_m2,
+            liquid.one_c_specific_current_a_kg
+        )
+    );
 }
