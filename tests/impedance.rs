@@ -91,3 +91,25 @@ fn the_linearised_impedance_matches_a_small_sinusoid_in_the_time_domain() {
         assert!(error < 0.01, "{f} Hz: {zf:?} against {z_time:?}");
     }
 }
+
+/// A model whose capacitances do not charge in its time integration (the default for runs)
+/// still has them in its spectrum: the same impedance at every frequency, and the switch is
+/// left as it was.
+#[test]
+fn the_spectrum_includes_the_capacitances_of_a_quasi_static_model() {
+    let mut full = model();
+    let mut quasi_static = model();
+    quasi_static.set_capacitive_charging(false);
+    let y = full.rest_state();
+    let yp = vec![0.0; y.len()];
+    let f = asslb::numerics::small_signal::log_frequencies(0.01, 1e6, 5);
+    let a = full.impedance(&y, &yp, &f).expect("spectrum");
+    let b = quasi_static.impedance(&y, &yp, &f).expect("spectrum");
+    for (za, zb) in a.iter().zip(&b) {
+        assert!((za - zb).norm() < 1e-12 * za.norm(), "{za} vs {zb}");
+    }
+    assert!(!quasi_static.capacitive_charging());
+    // The capacitive arcs are there: at 1 MHz only the bulk is left, well below the
+    // low-frequency resistance.
+    assert!(a[a.len() - 1].re < 0.5 * a[0].re);
+}

@@ -11,12 +11,21 @@ use asslb::scenario::load_parameter_set;
 use common::interpolate;
 
 fn discharge(p: &CellParameters, c_rate: f64) -> Vec<TimeseriesRecord> {
+    discharge_with(p, c_rate, true)
+}
+
+fn discharge_with(
+    p: &CellParameters,
+    c_rate: f64,
+    capacitive_charging: bool,
+) -> Vec<TimeseriesRecord> {
     let experiment = Experiment::single_cycle(vec![Step::discharge_to(
         c_rate * p.nominal_capacity_ah,
         p.lower_cutoff_v,
     )]);
     let solver = SolverSettings {
         output_interval_s: Some(5.0),
+        capacitive_charging,
         ..SolverSettings::default()
     };
     let mut rows = Vec::new();
@@ -57,6 +66,24 @@ fn double_layers_only_change_the_first_instants() {
         let rel = (capacity(&a) - capacity(&b)).abs() / capacity(&a);
         assert!(rel < 1e-3, "{set}: capacities differ by {rel}");
     }
+}
+
+#[test]
+fn quasi_static_interfaces_leave_the_capacitances_out_of_the_time_integration() {
+    let plain = load_parameter_set("solid_halfcell_single_ion").unwrap();
+    let mut with_dl = plain.clone();
+    with_dl.positive.double_layer_capacitance_f_m2 = 0.2;
+    with_dl.negative.double_layer_capacitance_f_m2 = 0.1;
+    let a = discharge_with(&plain, 1.0, false);
+    let b = discharge_with(&with_dl, 1.0, false);
+    let c = discharge_with(&with_dl, 1.0, true);
+    // Without charging the double layers do nothing, not even at the first instant ...
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x.voltage_v - y.voltage_v).abs() < 1e-9, "{x:?} vs {y:?}");
+    }
+    // ... while with charging they hold the first voltage up.
+    assert!(c[0].voltage_v > b[0].voltage_v + 1e-4);
 }
 
 #[test]

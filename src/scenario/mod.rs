@@ -199,8 +199,14 @@ impl Scenario {
             text.push_str(&format!("    active mass = {:.4} mg\n", m * 1e6));
         }
         text.push_str(&format!(
-            "  mesh: {} cathode x / {} separator x / {} particle r cells\n",
-            self.mesh.positive_x_cells, self.mesh.separator_x_cells, self.mesh.particle_r_cells
+            "  mesh: {} cathode x / {} separator x / {} particle r cells{}\n",
+            self.mesh.positive_x_cells,
+            self.mesh.separator_x_cells,
+            self.mesh.particle_r_cells,
+            match self.mesh.particle_surface_refinement {
+                1 => String::new(),
+                m => format!(" (outermost shell {m}x thinner than uniform)"),
+            }
         ));
         let s = &self.solver;
         text.push_str(&format!(
@@ -213,6 +219,9 @@ impl Scenario {
                 None => "at every solver step".to_string(),
             }
         ));
+        if s.capacitive_charging {
+            text.push_str("  interface capacitances charge in the time integration\n");
+        }
         if let Some(cj) = &s.cycle_jumping {
             text.push_str(&format!(
                 "  cycle jumping: tolerance {:e}, jumps of up to {} cycles, {} cycles resolved between jumps\n",

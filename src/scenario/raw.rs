@@ -368,6 +368,7 @@ pub(crate) struct RawMesh {
     pub positive_x_cells: Option<usize>,
     pub separator_x_cells: Option<usize>,
     pub particle_r_cells: Option<usize>,
+    pub particle_surface_refinement: Option<usize>,
 }
 
 /// `[solver]`; every key optional (defaults from `SolverSettings::default()`).
@@ -378,6 +379,7 @@ pub(crate) struct RawSolver {
     pub atol: Option<f64>,
     pub max_steps: Option<usize>,
     pub output_interval_s: Option<f64>,
+    pub capacitive_charging: Option<bool>,
     pub cycle_jumping: Option<RawCycleJumping>,
 }
 

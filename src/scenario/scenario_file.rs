@@ -205,12 +205,20 @@ fn fill_defaults(
             ("positive_x_cells".to_string(), int(mesh.positive_x_cells)),
             ("separator_x_cells".to_string(), int(mesh.separator_x_cells)),
             ("particle_r_cells".to_string(), int(mesh.particle_r_cells)),
+            (
+                "particle_surface_refinement".to_string(),
+                int(mesh.particle_surface_refinement),
+            ),
         ])),
     );
     let mut s = toml::Table::from_iter([
         ("rtol".to_string(), Value::Float(solver.rtol)),
         ("atol".to_string(), Value::Float(solver.atol)),
         ("max_steps".to_string(), int(solver.max_steps)),
+        (
+            "capacitive_charging".to_string(),
+            Value::Boolean(solver.capacitive_charging),
+        ),
     ]);
     if let Some(dt) = solver.output_interval_s {
         s.insert("output_interval_s".into(), Value::Float(dt));
@@ -408,6 +416,12 @@ fn mesh(origin: &Origin, raw: RawMesh) -> Result<MeshSettings, ScenarioError> {
             d.particle_r_cells,
             2,
         )?,
+        particle_surface_refinement: cells(
+            "particle_surface_refinement",
+            raw.particle_surface_refinement,
+            d.particle_surface_refinement,
+            1,
+        )?,
     })
 }
 
@@ -440,6 +454,7 @@ fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioErr
         max_steps,
         output_interval_s: positive("output_interval_s", raw.output_interval_s)?
             .or(d.output_interval_s),
+        capacitive_charging: raw.capacitive_charging.unwrap_or(d.capacitive_charging),
         cycle_jumping: match raw.cycle_jumping {
             None => None,
             Some(c) => {

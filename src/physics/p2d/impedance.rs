@@ -19,8 +19,22 @@ use crate::numerics::small_signal::{FrequencyResponse, FrequencyResponseError};
 impl P2dModel {
     /// The impedance \[Ω\] at the steady state `y` (with `yp` its time derivative, zero at
     /// rest) at each frequency \[Hz\]. The control is set to a constant current equal to the
-    /// state's.
+    /// state's. The interface capacitances are in the linearised model whether or not they
+    /// charge in the model's time integration ([`P2dModel::set_capacitive_charging`]).
     pub fn impedance(
+        &mut self,
+        y: &[f64],
+        yp: &[f64],
+        frequencies_hz: &[f64],
+    ) -> Result<Vec<c64>, FrequencyResponseError> {
+        let charging = self.capacitive_charging();
+        self.set_capacitive_charging(true);
+        let z = self.linearised_impedance(y, yp, frequencies_hz);
+        self.set_capacitive_charging(charging);
+        z
+    }
+
+    fn linearised_impedance(
         &mut self,
         y: &[f64],
         yp: &[f64],

@@ -35,7 +35,6 @@ impl P2dModel {
         let (np, ns, nr) = (l.np, l.ns, l.nr);
         let ne = l.ne();
         let sph = &self.sphere;
-        let h = sph.h;
         let flux_scale = 1.0 / (FARADAY * self.c_max);
 
         // Particles.
@@ -47,7 +46,7 @@ impl P2dModel {
                     // Right face of shell k: G = A D_s((θ_k + θ_{k+1})/2) (θ_{k+1} − θ_k)/h.
                     let (t0, t1) = (y[l.theta(i, k)], y[l.theta(i, k + 1)]);
                     let (d, dd) = self.d_s.eval(0.5 * (t0 + t1));
-                    let a = sph.face_area[k + 1] * self.d_s_arr / h;
+                    let a = self.shell_face_coef[k + 1];
                     let dg_dt1 = a * (d + 0.5 * dd * (t1 - t0));
                     let dg_dt0 = a * (-d + 0.5 * dd * (t1 - t0));
                     sink.add(row, l.theta(i, k), -dg_dt0 / sph.volume[k]);
@@ -261,7 +260,7 @@ impl P2dModel {
             -(voltage + i_app * dv_dapp) / SECONDS_PER_HOUR,
         );
         if let (Some(k), Some(gb)) = (l.grain_boundary, &self.grain_boundary) {
-            sink.add(k, k, gb.capacitance_f_m2 * c_j + 1.0 / gb.resistance_ohm_m2);
+            sink.add(k, k, self.c_gb * c_j + 1.0 / gb.resistance_ohm_m2);
             sink.add(k, l.i_app, -1.0);
             // V = … − v_gb: the voltage control row and the energy row.
             let dv = match self.control {

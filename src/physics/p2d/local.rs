@@ -190,8 +190,10 @@ impl P2dModel {
 
     /// Surface stoichiometry of cathode cell i from a quadratic through the two outermost
     /// shell averages with the known surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)):
-    /// θ_surf = θ_last + (θ_last − θ_prev)/6 + (h/3) g (third order near the surface; the
-    /// cell-average offset h²/12 of the quadratic is accounted for).
+    /// θ_surf = θ_last + α (θ_last − θ_prev) + β g, with the weights of
+    /// [`crate::numerics::mesh::SphereMesh::surface_weights`] (uniform shells of width h:
+    /// α = 1/6, β = h/3; third order near the surface, the cell-average offsets of the
+    /// quadratic accounted for).
     #[inline]
     pub(super) fn surface_stoichiometry(&self, y: &[f64], i: usize) -> SurfaceStoichiometry {
         let l = &self.layout;
@@ -201,11 +203,12 @@ impl P2dModel {
         let (d, dd) = self.d_s.eval(theta_last);
         let d = d * self.d_s_arr;
         let dd = dd * self.d_s_arr;
-        let s = self.sphere.h / (3.0 * FARADAY * self.c_max);
+        let (alpha, beta) = self.surface_weights;
+        let s = beta / (FARADAY * self.c_max);
         SurfaceStoichiometry {
-            value: theta_last + (theta_last - theta_prev) / 6.0 - s * j / d,
-            d_last: 7.0 / 6.0 + s * j * dd / (d * d),
-            d_prev: -1.0 / 6.0,
+            value: theta_last + alpha * (theta_last - theta_prev) - s * j / d,
+            d_last: 1.0 + alpha + s * j * dd / (d * d),
+            d_prev: -alpha,
             d_j: -s / d,
         }
     }

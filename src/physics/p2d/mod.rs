@@ -33,6 +33,7 @@ mod jacobian;
 pub mod layout;
 mod local;
 mod open_circuit;
+mod remesh;
 mod residual;
 
 use crate::constants::{FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR};
@@ -107,6 +108,20 @@ pub(crate) enum ElectrolyteCoefficients {
     Binary(Box<BinaryCoefficients>),
 }
 
+/// The capacitances at the cell's interfaces, as the parameters give them, and whether they
+/// charge in the time integration (see [`P2dModel::set_capacitive_charging`]).
+#[derive(Debug, Clone, Copy)]
+struct Capacitances {
+    /// Cathode double layer \[F/m² of particle surface\].
+    c_dl: f64,
+    /// Counter-electrode double layer \[F/m² of cell area\].
+    c_dl_n: f64,
+    /// Separator grain boundaries \[F/m² of cell area\].
+    c_gb: f64,
+    /// Whether they are in the residual.
+    charging: bool,
+}
+
 /// The discretised P2D half-cell, ready for the DAE solver.
 #[derive(Debug, Clone)]
 pub struct P2dModel {
@@ -119,6 +134,8 @@ pub struct P2dModel {
     pub(crate) sphere: SphereMesh,
     /// Per shell face k (k = 0..nr): `A_k · Arrhenius(D_s) / h` \[m\] (areas / 4π).
     pub(crate) shell_face_coef: Vec<f64>,
+    /// (α, β) of the surface reconstruction, [`SphereMesh::surface_weights`].
+    pub(crate) surface_weights: (f64, f64),
     /// Per shell k: `1 / V_k` \[1/m³\] (volumes / 4π).
     pub(crate) shell_inv_volume: Vec<f64>,
     /// Scratch for the residual: the face fluxes of one particle (nr + 1).
@@ -155,6 +172,12 @@ pub struct P2dModel {
     pub(crate) c_dl_n: f64,
     /// The separator's grain boundaries (r_gb ∥ c_gb in series with the bulk), if modelled.
     pub(crate) grain_boundary: Option<crate::physics::parameters::GrainBoundary>,
+    /// Grain-boundary capacitance in the residual \[F/m²\]: c_gb of [`Self::grain_boundary`]
+    /// while the capacitances charge in time, 0 otherwise.
+    pub(crate) c_gb: f64,
+    /// The interface capacitances of the parameters (double layers and grain boundaries);
+    /// `c_dl`, `c_dl_n` and `c_gb` above are the ones the residual uses.
+    capacitances: Capacitances,
     pub(crate) area: f64,
     pub(crate) control: Control,
     /// Voltage at which the first root function changes sign, or `None` for no voltage event.
@@ -166,6 +189,29 @@ pub struct P2dModel {
 }
 
 impl P2dModel {
+    /// Whether the double-layer and grain-boundary capacitances charge in the time integration
+    /// (`true` after [`P2dModel::new`]). With `false` the residual leaves their currents out:
+    /// the interface potentials and the grain-boundary voltage follow the current at once
+    /// (quasi-static interfaces, PyBaMM's default too). Their time constants (µs for grain
+    /// boundaries, ms–0.2 s for the interfaces of the paper cell) are far below a cycling
+    /// step's, so cycling results do not change, while resolving them after every change of
+    /// current costs about a third more solver steps (docs/impedance.md). The impedance
+    /// always includes them. Call before handing the model to the solver: the algebraic and
+    /// differential components change.
+    pub fn set_capacitive_charging(&mut self, on: bool) {
+        let c = &mut self.capacitances;
+        c.charging = on;
+        let scale = if on { 1.0 } else { 0.0 };
+        self.c_dl = scale * c.c_dl;
+        self.c_dl_n = scale * c.c_dl_n;
+        self.c_gb = scale * c.c_gb;
+    }
+
+    /// See [`P2dModel::set_capacitive_charging`].
+    pub fn capacitive_charging(&self) -> bool {
+        self.capacitances.charging
+    }
+
     /// Discretises the cell on `mesh`. The parameters must have passed
     /// [`CellParameters::validate`]; an invalid mesh is an error.
     pub fn new(p: &CellParameters, mesh: &MeshSettings) -> Result<Self, String> {
@@ -293,13 +339,16 @@ impl P2dModel {
             }
         };
 
-        let sphere = SphereMesh::new(pos.particle_radius_m, nr);
+        let sphere =
+            SphereMesh::refined(pos.particle_radius_m, nr, mesh.particle_surface_refinement);
         let d_s_arr = pos.solid_diffusivity_arrhenius.factor(t);
         let shell_face_coef = sphere
             .face_area
             .iter()
-            .map(|a| a * d_s_arr / sphere.h)
+            .zip(&sphere.face_distance)
+            .map(|(a, d)| a * d_s_arr / d)
             .collect();
+        let surface_weights = sphere.surface_weights();
         let shell_inv_volume = sphere.volume.iter().map(|v| 1.0 / v).collect();
         let mut model = P2dModel {
             layout,
@@ -307,6 +356,7 @@ impl P2dModel {
             dx_s,
             sphere,
             shell_face_coef,
+            surface_weights,
             shell_inv_volume,
             shell_flux: vec![0.0; nr + 1],
             side_scratch: Vec::with_capacity(np),
@@ -359,6 +409,13 @@ impl P2dModel {
             j0_n_exponent,
             c_dl_n: p.negative.double_layer_capacitance_f_m2,
             grain_boundary: sep.grain_boundary,
+            c_gb: sep.grain_boundary.map_or(0.0, |gb| gb.capacitance_f_m2),
+            capacitances: Capacitances {
+                c_dl: pos.double_layer_capacitance_f_m2,
+                c_dl_n: p.negative.double_layer_capacitance_f_m2,
+                c_gb: sep.grain_boundary.map_or(0.0, |gb| gb.capacitance_f_m2),
+                charging: true,
+            },
             area: p.area_m2,
             control: Control::Current { i_a_m2: 0.0 },
             voltage_event: None,
@@ -499,11 +556,12 @@ impl DaeSystem for P2dModel {
         d[l.dphi_n] = self.c_dl_n > 0.0;
         d[l.q] = true;
         d[l.w] = true;
-        if let Some(k) = l.grain_boundary {
-            d[k] = true;
-        }
         if l.has_slow() {
             d[l.w + 1..].fill(true);
+        }
+        // After the slow states' fill: the grain-boundary voltage sits between w and them.
+        if let Some(k) = l.grain_boundary {
+            d[k] = self.c_gb > 0.0;
         }
         d
     }

@@ -158,7 +158,7 @@ impl P2dModel {
         r[l.w] = yp[l.w] - i_app * voltage / SECONDS_PER_HOUR;
         // Grain boundaries of the separator: c_gb v' + v/r_gb = i_app.
         if let (Some(k), Some(gb)) = (l.grain_boundary, &self.grain_boundary) {
-            r[k] = gb.capacitance_f_m2 * yp[k] + y[k] / gb.resistance_ohm_m2 - i_app;
+            r[k] = self.c_gb * yp[k] + y[k] / gb.resistance_ohm_m2 - i_app;
         }
         self.slow_residual(y, yp, &ctx, &cells, r);
         self.side_scratch = cells;

@@ -232,12 +232,20 @@ fn check_jacobian(binary: bool, control: Control) {
 }
 
 fn check_jacobian_of(p: &CellParameters, control: Control) {
+    // Uniform shells, and shells refined toward the surface.
+    for particle_surface_refinement in [1, 5] {
+        check_jacobian_on(p, control, particle_surface_refinement);
+    }
+}
+
+fn check_jacobian_on(p: &CellParameters, control: Control, particle_surface_refinement: usize) {
     let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
     p.validate().unwrap();
     let mesh = MeshSettings {
         positive_x_cells: 5,
         separator_x_cells: 3,
         particle_r_cells: 4,
+        particle_surface_refinement,
     };
     let mut model = P2dModel::new(p, &mesh).unwrap();
     model.set_control(control);
