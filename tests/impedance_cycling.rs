@@ -108,11 +108,6 @@ fn bad_sections_name_the_file_and_the_key() {
             "cycle 13 is never reached: the experiment has 12 cycles",
         ),
         (
-            "every_cycles = 13",
-            "impedance.every_cycles",
-            "only 12 cycles",
-        ),
-        (
             "every_cycles = 5\nafter = \"sideways\"",
             "impedance.after",
             "\"discharge\" or \"charge\"",
@@ -183,6 +178,14 @@ after = "charge"
         "{e}"
     );
     assert!(parse(&text.replace("[2, 4]", "[3, 4]")).is_ok());
+    // A period longer than the experiment is no state: the run takes no spectrum, and
+    // `asslb check` says so.
+    let s = parse(&scenario_text(12, "[impedance]\nevery_cycles = 13")).unwrap();
+    assert!(
+        s.describe().contains("0 spectra in this experiment"),
+        "{}",
+        s.describe()
+    );
 }
 
 #[test]

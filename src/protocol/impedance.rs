@@ -227,9 +227,11 @@ impl ImpedanceSettings {
         Ok(())
     }
 
-    /// Checks that every requested measurement is a state the run reaches: each requested
-    /// cycle exists in `experiment`, at least one is requested, and each requested cycle has
-    /// a step of the [`ImpedanceSettings::after`] kind.
+    /// Checks that every requested measurement is a state the run reaches: each listed cycle
+    /// exists in `experiment`, and each requested cycle has a step of the
+    /// [`ImpedanceSettings::after`] kind. (`every_cycles` is a period, not a state: one longer
+    /// than the experiment takes no spectrum, so that a scenario keeps working when its
+    /// experiment is shortened with `--set`; [`ImpedanceSettings::requested_in`] counts them.)
     pub fn validate_against(&self, experiment: &Experiment) -> Result<(), ImpedanceSettingsError> {
         self.validate()?;
         let total = experiment.cycles();
@@ -238,15 +240,6 @@ impl ImpedanceSettings {
             ImpedanceCycles::List(_) => "cycles",
         };
         match &self.cycles {
-            ImpedanceCycles::Every(n) if *n > total => {
-                return Err(ImpedanceSettingsError {
-                    key,
-                    message: format!(
-                        "every {n} cycles, but the experiment has only {total} cycle{}: no spectrum would be taken",
-                        if total == 1 { "" } else { "s" }
-                    ),
-                })
-            }
             ImpedanceCycles::List(list) => {
                 if let Some(&beyond) = list.iter().find(|&&c| c > total) {
                     return Err(ImpedanceSettingsError {
@@ -283,6 +276,11 @@ impl ImpedanceSettings {
             first = last + 1;
         }
         Ok(())
+    }
+
+    /// The number of spectra a run of `experiment` takes.
+    pub fn requested_in(&self, experiment: &Experiment) -> usize {
+        self.cycles.up_to(experiment.cycles()).len()
     }
 
     /// The equivalent circuit to fit, as written in the scenario (`circuit = "…"`), if any.
@@ -404,10 +402,14 @@ mod tests {
             "{}",
             e.message
         );
-        let e = settings(ImpedanceCycles::Every(20))
-            .validate_against(&experiment)
-            .unwrap_err();
-        assert_eq!(e.key, "every_cycles");
+        // A period longer than the experiment takes no spectrum (not an error).
+        let long = settings(ImpedanceCycles::Every(20));
+        assert!(long.validate_against(&experiment).is_ok());
+        assert_eq!(long.requested_in(&experiment), 0);
+        assert_eq!(
+            settings(ImpedanceCycles::Every(3)).requested_in(&experiment),
+            4
+        );
         let e = settings(ImpedanceCycles::List(vec![5, 5]))
             .validate_against(&experiment)
             .unwrap_err();

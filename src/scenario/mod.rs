@@ -247,6 +247,11 @@ impl Scenario {
                     .map(|c| format!(", circuit {c}"))
                     .unwrap_or_default()
             ));
+            let n = z.requested_in(&self.experiment);
+            text.push_str(&format!(
+                "    {n} spectr{} in this experiment\n",
+                if n == 1 { "um" } else { "a" }
+            ));
         }
         let cycles = self.experiment.cycles();
         text.push_str(&format!(
