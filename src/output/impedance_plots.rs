@@ -161,16 +161,21 @@ impl Figure for Nyquist<'_> {
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, style.filled())))
                 .map_err(msg)?;
         }
-        draw_colour_bar(&bar_area, c_lo, c_hi)
+        let mut cycles: Vec<usize> = spectra.iter().map(|(c, _)| *c).collect();
+        cycles.sort_unstable();
+        cycles.dedup();
+        draw_colour_bar(&bar_area, c_lo, c_hi, &cycles)
     }
 }
 
-/// A vertical colour bar of [`cycle_colour`] from cycle `lo` (bottom) to `hi` (top), with
-/// whole-cycle labels.
+/// A vertical colour bar of [`cycle_colour`] from cycle `lo` (bottom) to `hi` (top), labelled
+/// with up to five of the measured `cycles` (increasing): the first, the last and some evenly
+/// spread between.
 fn draw_colour_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     lo: f64,
     hi: f64,
+    cycles: &[usize],
 ) -> Result<(), String> {
     let (_, h) = area.dim_in_pixel();
     let (top, bottom) = (70i32, (h as i32 - 110).max(90));
@@ -199,14 +204,13 @@ fn draw_colour_bar<DB: DrawingBackend>(
     ))
     .map_err(msg)?;
     let label = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
-    let ticks: Vec<f64> = if hi > lo {
-        let mut ticks: Vec<f64> = (0..=4).map(|k| lo + (hi - lo) * k as f64 / 4.0).collect();
-        ticks.dedup_by(|a, b| a.round() == b.round());
-        ticks
-    } else {
-        vec![lo]
+    let mut ticks: Vec<usize> = match cycles.len() {
+        0 => Vec::new(),
+        n if n <= 5 => cycles.to_vec(),
+        n => (0..5).map(|k| cycles[k * (n - 1) / 4]).collect(),
     };
-    for value in ticks {
+    ticks.dedup();
+    for value in ticks.into_iter().map(|c| c as f64) {
         let t = if hi > lo {
             (value - lo) / (hi - lo)
         } else {
@@ -216,7 +220,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
         area.draw(&PathElement::new(vec![(right, y), (right + 6, y)], BLACK))
             .map_err(msg)?;
         area.draw(&Text::new(
-            format!("{}", value.round()),
+            format!("{value}"),
             (right + 12, y),
             label.clone(),
         ))
