@@ -28,6 +28,10 @@ pub const NYQUIST_PLOT: &str = "nyquist";
 /// File stem of the fitted-resistance figure.
 pub const RESISTANCE_PLOT: &str = "resistances";
 
+/// One fitted resistance for [`plot_resistances_vs_cycle`]: its name (a legend entry such as
+/// `"R1"`) and its (cycle, value \[Ω\], standard error \[Ω\]) points.
+pub type ResistanceSeries = (String, Vec<(usize, f64, f64)>);
+
 /// One spectrum for the Nyquist figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NyquistSpectrum {
@@ -49,7 +53,7 @@ pub fn write_nyquist(dir: &Path, spectra: &[NyquistSpectrum]) -> Result<Vec<Path
 /// the paper's Figure 3d. Returns the paths.
 pub fn plot_resistances_vs_cycle(
     dir: &Path,
-    series: &[(String, Vec<(usize, f64, f64)>)],
+    series: &[ResistanceSeries],
 ) -> Result<Vec<PathBuf>, PlotError> {
     ensure_font()?;
     Ok(write_figure(dir, RESISTANCE_PLOT, &Resistances(series))?.to_vec())
@@ -229,12 +233,15 @@ fn draw_colour_bar<DB: DrawingBackend>(
     Ok(())
 }
 
-struct Resistances<'a>(&'a [(String, Vec<(usize, f64, f64)>)]);
+struct Resistances<'a>(&'a [ResistanceSeries]);
+
+/// A series as drawn: name and (cycle, value \[Ω\], error \[Ω\]).
+type DrawnSeries<'a> = (&'a str, Vec<(f64, f64, f64)>);
 
 impl Figure for Resistances<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         // (cycle, value, error) with a finite value; a missing or bad error counts as 0.
-        let series: Vec<(&str, Vec<(f64, f64, f64)>)> = self
+        let series: Vec<DrawnSeries> = self
             .0
             .iter()
             .map(|(name, points)| {

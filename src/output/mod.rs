@@ -23,7 +23,8 @@ pub mod timeseries_csv;
 
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use impedance_plots::{
-    plot_resistances_vs_cycle, write_nyquist, NyquistSpectrum, NYQUIST_PLOT, RESISTANCE_PLOT,
+    plot_resistances_vs_cycle, write_nyquist, NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT,
+    RESISTANCE_PLOT,
 };
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
