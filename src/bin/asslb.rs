@@ -223,7 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if !(f_max.is_finite() && f_max > f_min) {
                 anyhow::bail!(
-                    "--f-max: expected a frequency above the lowest one ({f_min} Hz), found {f_max}: the frequencies must increase"
+                    "--f-min and --f-max: expected f_min < f_max (the frequencies must increase), found {f_min} and {f_max} Hz"
                 );
             }
             if per_decade == 0 {
