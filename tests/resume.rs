@@ -13,6 +13,10 @@ save_cycles = [1, 2, 130, 999]
 experiment = [
   { cycles = 1000, steps = ["Discharge at 1C until 1.38 V", "Charge at 1C until 3.68 V"] },
 ]
+[impedance]
+every_cycles = 40
+rest_minutes = 5
+points_per_decade = 3
 "#;
 
 fn asslb() -> Command {
@@ -71,6 +75,15 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
             "malformed row {line:?}"
         );
     }
+    let spectra = std::fs::read_to_string(killed.join("impedance.csv")).unwrap();
+    assert!(spectra.ends_with('\n'));
+    assert!(
+        spectra.lines().count() > 3 * 25,
+        "spectra at 40, 80 and 120"
+    );
+    for line in spectra.lines() {
+        assert_eq!(line.split(',').count(), 4, "malformed row {line:?}");
+    }
     let checkpoint = std::fs::read_to_string(killed.join("checkpoint.toml")).unwrap();
     let cycles_done: usize = checkpoint
         .lines()
@@ -94,7 +107,7 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
         .unwrap();
     assert!(status.success());
 
-    for file in ["summary.csv", "timeseries.csv"] {
+    for file in ["summary.csv", "timeseries.csv", "impedance.csv"] {
         let a = std::fs::read_to_string(killed.join(file)).unwrap();
         let b = std::fs::read_to_string(whole.join(file)).unwrap();
         assert_eq!(

@@ -64,21 +64,24 @@ enum Command {
     },
     /// The impedance spectrum of the scenario's cell in its initial (rested) state, from the
     /// linearised model: writes impedance.csv into <out> and prints a short table.
+    ///
+    /// The frequencies are those of the scenario's `[impedance]` section when it has one
+    /// (default 10 mHz – 1 MHz, 10 per decade); the flags override them.
     Impedance {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Output folder [default: out/<scenario name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Lowest frequency [Hz].
-        #[arg(long, default_value_t = 0.01)]
-        f_min: f64,
-        /// Highest frequency [Hz].
-        #[arg(long, default_value_t = 1e6)]
-        f_max: f64,
-        /// Frequencies per decade.
-        #[arg(long, default_value_t = 10)]
-        per_decade: usize,
+        /// Lowest frequency [Hz] [default: impedance.f_min_Hz, or 0.01].
+        #[arg(long)]
+        f_min: Option<f64>,
+        /// Highest frequency [Hz] [default: impedance.f_max_Hz, or 1e6].
+        #[arg(long)]
+        f_max: Option<f64>,
+        /// Frequencies per decade [default: impedance.points_per_decade, or 10].
+        #[arg(long)]
+        per_decade: Option<usize>,
         #[command(flatten)]
         sets: Sets,
     },
@@ -210,15 +213,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             per_decade,
             sets,
         } => {
-            if !(f_min.is_finite() && f_min > 0.0 && f_max.is_finite() && f_max > f_min) {
+            let scenario = load(&scenario, &sets.set)?;
+            let defaults = scenario.impedance.clone().unwrap_or_default();
+            let f_min = f_min.unwrap_or(defaults.f_min_hz);
+            let f_max = f_max.unwrap_or(defaults.f_max_hz);
+            let per_decade = per_decade.unwrap_or(defaults.points_per_decade);
+            if !(f_min.is_finite() && f_min > 0.0) {
+                anyhow::bail!("--f-min: expected a positive frequency in Hz, found {f_min}");
+            }
+            if !(f_max.is_finite() && f_max > f_min) {
                 anyhow::bail!(
-                    "--f-min and --f-max: expected 0 < f_min < f_max, found {f_min} and {f_max} Hz"
+                    "--f-min and --f-max: expected f_min < f_max (the frequencies must increase), found {f_min} and {f_max} Hz"
                 );
             }
             if per_decade == 0 {
-                anyhow::bail!("--per-decade: expected at least 1 frequency per decade");
+                anyhow::bail!("--per-decade: expected at least 1 frequency per decade, found 0");
             }
-            let scenario = load(&scenario, &sets.set)?;
             let mut model =
                 asslb::physics::p2d::P2dModel::new(&scenario.parameters, &scenario.mesh)
                     .map_err(|e| anyhow::anyhow!("cannot build the model: {e}"))?;
@@ -456,6 +466,15 @@ fn print_summary(
             s.cycles.saturating_sub(s.jumped_cycles)
         );
     }
+    if s.impedance_spectra > 0 {
+        println!(
+            "impedance: {} spectr{} in {:.3} s ({:.1} % of the wall time)",
+            s.impedance_spectra,
+            if s.impedance_spectra == 1 { "um" } else { "a" },
+            s.impedance_time_s,
+            100.0 * s.impedance_time_s / s.wall_time_s.max(1e-300)
+        );
+    }
     if s.ended_near_cutoff > 0 {
         println!(
             "steps ended near their voltage cut-off: {} (the solver could not go on within {} V of it; see StepEnd::NearCutoff)",
@@ -485,6 +504,9 @@ fn print_summary(
         plural(s.cycles as u64),
         name(&report.record)
     );
+    if let Some(path) = &report.impedance {
+        println!("  {} (impedance spectra)", name(path));
+    }
     let mut figures: Vec<(String, Vec<String>)> = Vec::new();
     for plot in &report.plots {
         let stem = plot

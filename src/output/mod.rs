@@ -7,9 +7,12 @@
 //! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
 //! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
-//! - [`impedance_csv`]: `impedance.csv`, impedance spectra.
+//! - [`impedance_csv`]: `impedance.csv`, impedance spectra, streamed as a run takes them;
+//! - [`impedance_plots`]: the Nyquist figure of a run's spectra and the fitted resistances
+//!   against cycle.
 
 pub mod impedance_csv;
+pub mod impedance_plots;
 pub mod plots;
 pub mod progress;
 mod resume;
@@ -18,7 +21,11 @@ pub mod run_sink;
 pub mod summary_csv;
 pub mod timeseries_csv;
 
-pub use impedance_csv::{write_impedance, IMPEDANCE_FILE, IMPEDANCE_HEADER};
+pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
+pub use impedance_plots::{
+    plot_resistances_vs_cycle, write_nyquist, NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT,
+    RESISTANCE_PLOT,
+};
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};

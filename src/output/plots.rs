@@ -60,13 +60,13 @@ const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// The family name the font is registered under with plotters.
 const FONT_FAMILY: &str = "DejaVu Sans, sans-serif";
 
-const TITLE_SIZE: f64 = 34.0;
-const DESC_SIZE: f64 = 28.0;
-const LABEL_SIZE: f64 = 24.0;
+pub(super) const TITLE_SIZE: f64 = 34.0;
+pub(super) const DESC_SIZE: f64 = 28.0;
+pub(super) const LABEL_SIZE: f64 = 24.0;
 
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const RED: RGBColor = RGBColor(214, 39, 40);
-const GREY: RGBColor = RGBColor(110, 110, 110);
+pub(super) const BLUE: RGBColor = RGBColor(31, 119, 180);
+pub(super) const RED: RGBColor = RGBColor(214, 39, 40);
+pub(super) const GREY: RGBColor = RGBColor(110, 110, 110);
 
 /// Why a figure could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -327,7 +327,7 @@ impl TimeseriesSink for PlotData {
 }
 
 /// Registers the embedded font with plotters, once per process.
-fn ensure_font() -> Result<(), PlotError> {
+pub(super) fn ensure_font() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         // Also under plotters' default family, so that no text can fall back to a missing font.
@@ -790,7 +790,7 @@ fn replace_glyph_placeholders(svg: &str, paths: &[String]) -> Result<String, Str
     Ok(out)
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(super) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 
@@ -814,17 +814,21 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>, PlotErro
 }
 
 /// A figure that can be drawn on any plotters backend.
-trait Figure {
+pub(super) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
 /// Turns a plotters error into its message.
-fn msg<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn msg<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
 /// Draws `figure` into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
-fn write_figure<F: Figure>(dir: &Path, stem: &str, figure: &F) -> Result<[PathBuf; 2], PlotError> {
+pub(super) fn write_figure<F: Figure>(
+    dir: &Path,
+    stem: &str,
+    figure: &F,
+) -> Result<[PathBuf; 2], PlotError> {
     let size = (PLOT_WIDTH_PX, PLOT_HEIGHT_PX);
     let png = dir.join(format!("{stem}.png"));
     let draw_err = |path: &Path| {
@@ -861,7 +865,7 @@ fn write_figure<F: Figure>(dir: &Path, stem: &str, figure: &F) -> Result<[PathBu
 }
 
 /// The smallest and largest finite values, if any.
-fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(super) fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values
         .filter(|v| v.is_finite())
         .fold(None, |acc, v| match acc {
@@ -872,7 +876,7 @@ fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 
 /// An axis range around `bounds` with a margin of `pad` of its span; a default span when
 /// empty or single-valued, so that every range drawn is finite and not empty.
-fn axis_range(bounds: Option<(f64, f64)>, pad: f64, default: Range<f64>) -> Range<f64> {
+pub(super) fn axis_range(bounds: Option<(f64, f64)>, pad: f64, default: Range<f64>) -> Range<f64> {
     let Some((lo, hi)) = bounds else {
         return default;
     };
@@ -903,7 +907,7 @@ fn cycle_range(summaries: &[CycleSummary]) -> Range<f64> {
 
 /// Tick labels with as many decimals as the tick spacing needs, for about `labels` ticks over
 /// `range` (spaced by 1, 2 or 5 times a power of ten, as plotters places them).
-fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
+pub(super) fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
     let rough = (range.end - range.start) / labels.max(1) as f64;
     let decimals = if rough > 0.0 && rough.is_finite() {
         let power = 10f64.powf(rough.log10().floor());
@@ -920,7 +924,7 @@ fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String 
 }
 
 /// Cycle tick labels: whole cycle numbers only.
-fn cycle_formatter(v: &f64) -> String {
+pub(super) fn cycle_formatter(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
         format!("{}", v.round())
     } else {
@@ -930,7 +934,7 @@ fn cycle_formatter(v: &f64) -> String {
 
 /// A colour from dark blue (0) through green to yellow-green (1), after matplotlib's viridis
 /// (stopping short of its pale yellow end, which is hard to see on white).
-fn cycle_colour(t: f64) -> RGBColor {
+pub(super) fn cycle_colour(t: f64) -> RGBColor {
     const STOPS: [(f64, f64, f64); 5] = [
         (68.0, 1.0, 84.0),
         (59.0, 82.0, 139.0),
@@ -952,7 +956,7 @@ fn cycle_colour(t: f64) -> RGBColor {
 }
 
 /// Finite points only.
-fn finite_points(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+pub(super) fn finite_points(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
     points
         .into_iter()
         .filter(|(x, y)| x.is_finite() && y.is_finite())
@@ -960,7 +964,10 @@ fn finite_points(points: impl IntoIterator<Item = (f64, f64)>) -> Vec<(f64, f64)
 }
 
 /// Writes `text` in the middle of a chart's plotting area.
-fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> Result<(), String> {
+pub(super) fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), String> {
     let (w, h) = area.dim_in_pixel();
     let style = font(DESC_SIZE)
         .color(&GREY)
@@ -1069,7 +1076,7 @@ impl Figure for VoltageCapacity<'_> {
 }
 
 /// A legend in its own area beside a chart: a coloured line and a label per entry.
-fn draw_side_legend<DB: DrawingBackend>(
+pub(super) fn draw_side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor)],
 ) -> Result<(), String> {

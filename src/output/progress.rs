@@ -17,7 +17,9 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{
+    Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
+};
 
 /// Something told of each cycle of a run as it ends.
 pub trait RunObserver {
@@ -69,6 +71,10 @@ impl TimeseriesSink for ObservedSink<'_> {
 
     fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> io::Result<()> {
         self.sink.save_checkpoint(checkpoint)
+    }
+
+    fn impedance_measured(&mut self, spectrum: &ImpedanceSpectrum) -> io::Result<()> {
+        self.sink.impedance_measured(spectrum)
     }
 }
 

@@ -9,10 +9,14 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::impedance_csv::{ImpedanceCsv, IMPEDANCE_FILE};
+use super::impedance_plots::{NyquistSpectrum, NYQUIST_PLOT};
 use super::plots::{PlotData, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT};
 use super::summary_csv::SummaryCsv;
 use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
-use crate::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{
+    Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
+};
 
 /// The checkpoint file of a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.toml";
@@ -24,6 +28,10 @@ pub struct RunSink {
     timeseries: TimeseriesCsv,
     summary: SummaryCsv,
     plot: PlotData,
+    /// `impedance.csv`, started at the first spectrum (or taken up on resume).
+    impedance: Option<ImpedanceCsv>,
+    /// The spectra so far, for the Nyquist figure (a few dozen of ~100 points in a run).
+    spectra: Vec<NyquistSpectrum>,
     /// Cycles between checkpoints.
     checkpoint_every: Option<usize>,
 }
@@ -43,6 +51,11 @@ pub struct RunFiles {
     pub cycles: u64,
     /// The data for [`super::plots::write_plots`].
     pub plot_data: PlotData,
+    /// `<dir>/impedance.csv`, when the run took impedance spectra.
+    pub impedance: Option<PathBuf>,
+    /// The impedance spectra of the run (resumed ones included), for
+    /// [`super::impedance_plots::write_nyquist`].
+    pub spectra: Vec<NyquistSpectrum>,
 }
 
 impl RunSink {
@@ -64,6 +77,7 @@ impl RunSink {
             VOLTAGE_CAPACITY_PLOT,
             CAPACITY_EFFICIENCY_PLOT,
             MEAN_VOLTAGE_PLOT,
+            NYQUIST_PLOT,
         ] {
             for ext in ["png", "svg"] {
                 match std::fs::remove_file(dir.join(format!("{stem}.{ext}"))) {
@@ -72,10 +86,12 @@ impl RunSink {
                 }
             }
         }
-        // A checkpoint of an earlier run must not be taken up by this one.
-        match std::fs::remove_file(dir.join(CHECKPOINT_FILE)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
+        // A checkpoint (or spectra) of an earlier run must not be taken up by this one.
+        for file in [CHECKPOINT_FILE, IMPEDANCE_FILE] {
+            match std::fs::remove_file(dir.join(file)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
         let timeseries = TimeseriesCsv::create_saving(dir, save_cycles)?;
         Ok(RunSink {
@@ -83,13 +99,16 @@ impl RunSink {
             timeseries,
             summary,
             plot: PlotData::new(active_mass_kg),
+            impedance: None,
+            spectra: Vec::new(),
             checkpoint_every: None,
         })
     }
 
     /// Takes up the files of an interrupted run in `dir` after `cycles_done` cycles (the
-    /// checkpoint it continues from): both CSV files keep the rows of those cycles and grow
-    /// from there, and the plot data start from the kept cycles' summaries.
+    /// checkpoint it continues from): the CSV files (`impedance.csv` too, if the run has one)
+    /// keep the rows of those cycles and grow from there, and the plot data start from the
+    /// kept cycles' summaries and spectra.
     pub fn resume(
         dir: &Path,
         save_cycles: SaveCycles,
@@ -102,11 +121,26 @@ impl RunSink {
         for c in &kept {
             plot.add_cycle(c);
         }
+        let (impedance, spectra) = if dir.join(IMPEDANCE_FILE).exists() {
+            let (csv, kept) = ImpedanceCsv::resume(dir, cycles_done)?;
+            let spectra = kept
+                .into_iter()
+                .map(|(cycle, rows)| NyquistSpectrum {
+                    cycle,
+                    z_ohm: rows.into_iter().map(|(_, re, im)| (re, im)).collect(),
+                })
+                .collect();
+            (Some(csv), spectra)
+        } else {
+            (None, Vec::new())
+        };
         Ok(RunSink {
             dir: dir.to_path_buf(),
             timeseries,
             summary,
             plot,
+            impedance,
+            spectra,
             checkpoint_every: None,
         })
     }
@@ -136,6 +170,11 @@ impl RunSink {
         &self.plot
     }
 
+    /// The impedance spectra written so far (resumed ones included).
+    pub fn spectra(&self) -> &[NyquistSpectrum] {
+        &self.spectra
+    }
+
     /// Ends a successful run: `timeseries.csv` gets its final name and both files are forced
     /// to the disk.
     pub fn finish(self) -> io::Result<RunFiles> {
@@ -143,6 +182,7 @@ impl RunSink {
         let cycles = self.summary.rows();
         let timeseries = self.timeseries.finish()?;
         let summary = self.summary.finish()?;
+        let impedance = self.impedance.map(ImpedanceCsv::finish).transpose()?;
         Ok(RunFiles {
             timeseries,
             summary,
@@ -150,6 +190,8 @@ impl RunSink {
             timeseries_rows,
             cycles,
             plot_data: self.plot,
+            impedance,
+            spectra: self.spectra,
         })
     }
 
@@ -160,6 +202,7 @@ impl RunSink {
         let summary_path = self.summary.path().to_path_buf();
         // Best effort: the summary already holds every finished cycle as it is.
         let _ = self.summary.finish();
+        let impedance = self.impedance.and_then(|csv| csv.finish().ok());
         let kept = self.timeseries.abandon(reason)?;
         Ok(RunFiles {
             timeseries: kept.timeseries,
@@ -168,6 +211,8 @@ impl RunSink {
             timeseries_rows: kept.rows,
             cycles,
             plot_data: self.plot,
+            impedance,
+            spectra: self.spectra,
         })
     }
 }
@@ -198,6 +243,21 @@ impl TimeseriesSink for RunSink {
 
     fn checkpoint_due(&self, cycle: usize) -> bool {
         self.checkpoint_every.is_some_and(|n| cycle % n == 0)
+    }
+
+    /// Appends the spectrum to `<dir>/impedance.csv` (started at the first one) and keeps it
+    /// for the Nyquist figure.
+    fn impedance_measured(&mut self, spectrum: &ImpedanceSpectrum) -> io::Result<()> {
+        let csv = match &mut self.impedance {
+            Some(csv) => csv,
+            None => self.impedance.insert(ImpedanceCsv::create(&self.dir)?),
+        };
+        csv.write_spectrum(spectrum.cycle, &spectrum.frequencies_hz, &spectrum.z_ohm)?;
+        self.spectra.push(NyquistSpectrum {
+            cycle: spectrum.cycle,
+            z_ohm: spectrum.z_ohm.iter().map(|z| (z.re, z.im)).collect(),
+        });
+        Ok(())
     }
 
     /// Writes `<dir>/checkpoint.toml` (atomically). Everything of the checkpoint's cycle is

@@ -68,9 +68,25 @@ impl CycleJumping {
         remaining: usize,
         controlled: &[bool],
     ) -> Option<Jump> {
+        self.plan_resolving(s, t, remaining, None, controlled)
+    }
+
+    /// As [`CycleJumping::plan`], with a cycle that must be resolved: `must_resolve` cycles
+    /// after the last resolved one (1: the next cycle). The jump then ends before it, at most
+    /// `must_resolve − 1` cycles long, so that cycle is the next resolved one or comes later
+    /// in an episode (impedance spectra are taken on resolved cycles only).
+    pub fn plan_resolving(
+        &self,
+        s: [&[f64]; 3],
+        t: [f64; 3],
+        remaining: usize,
+        must_resolve: Option<usize>,
+        controlled: &[bool],
+    ) -> Option<Jump> {
         let limit = remaining
             .saturating_sub(self.resolved_cycles)
-            .min(self.max_jump);
+            .min(self.max_jump)
+            .min(must_resolve.map_or(usize::MAX, |c| c.saturating_sub(1)));
         if limit < 2 {
             return None;
         }
@@ -213,6 +229,19 @@ mod tests {
             .unwrap();
         assert_eq!(jump.cycles, 100);
         assert_eq!(jump.states[1], 4.0 - 100.0);
+    }
+
+    #[test]
+    fn jumps_end_before_a_cycle_that_must_be_resolved() {
+        let cj = CycleJumping::default();
+        let (a, b, c) = ([1.0], [1.1], [1.2]);
+        let plan = |must| cj.plan_resolving([&a, &b, &c], [0.0, 1.0, 2.0], 1000, must, &[true]);
+        assert_eq!(plan(None).unwrap().cycles, 100);
+        // The requested cycle is 40 cycles after the last resolved one: 39 are jumped over.
+        assert_eq!(plan(Some(40)).unwrap().cycles, 39);
+        // Too close for a jump of at least two cycles.
+        assert!(plan(Some(2)).is_none());
+        assert!(plan(Some(1)).is_none());
     }
 
     #[test]

@@ -5,12 +5,16 @@ pub mod checkpoint;
 pub mod cycle;
 pub mod cycle_jumping;
 pub mod experiment;
+pub mod impedance;
 pub mod simulate;
 pub mod step;
 
 pub use checkpoint::Checkpoint;
 pub use cycle::CycleSummary;
 pub use cycle_jumping::CycleJumping;
+pub use impedance::{
+    ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError, ImpedanceSpectrum, MeasureAfter,
+};
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
 };

@@ -10,6 +10,7 @@ use crate::physics::parameters::CellParameters;
 use super::checkpoint::{Checkpoint, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
 use super::cycle_jumping::CycleJumping;
+use super::impedance::{ImpedanceSettings, ImpedanceSpectrum, MIN_REST_S};
 use super::step::{Direction, Experiment, Step};
 
 /// Solver settings of a run.
@@ -98,6 +99,24 @@ pub trait TimeseriesSink {
     fn save_checkpoint(&mut self, _checkpoint: &Checkpoint) -> std::io::Result<()> {
         Ok(())
     }
+    /// Called with each impedance spectrum a run takes (see
+    /// [`Simulation::measure_impedance`]), right after the step it follows and before that
+    /// cycle's [`TimeseriesSink::cycle_finished`]. Default: ignored.
+    fn impedance_measured(&mut self, _spectrum: &ImpedanceSpectrum) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that wants nothing (the rest of an impedance probe).
+struct NoRows;
+
+impl TimeseriesSink for NoRows {
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        false
+    }
+    fn record(&mut self, _row: &TimeseriesRecord) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that keeps the rows in memory (tests, benchmarks, library use).
@@ -180,7 +199,12 @@ pub struct RunSummary {
     pub jumps: usize,
     /// Number of unknowns of the discretised model.
     pub unknowns: usize,
-    /// Internal solver steps over the whole run.
+    /// Impedance spectra taken during the run (see [`Simulation::measure_impedance`]).
+    pub impedance_spectra: usize,
+    /// Wall-clock time spent on the impedance spectra, their rests included \[s\] (part of
+    /// [`RunSummary::wall_time_s`]).
+    pub impedance_time_s: f64,
+    /// Internal solver steps over the whole run (the impedance probes' rests not included).
     pub solver_steps: u64,
     /// Wall-clock time of the run, excluding the set-up of the [`Simulation`] \[s\].
     pub wall_time_s: f64,
@@ -209,6 +233,19 @@ pub enum SimulationError {
         /// The solver's error (time, internal steps, reason).
         error: SolverError,
     },
+    /// An impedance measurement failed: its open-circuit rest (`stage` "impedance rest") or
+    /// the spectrum itself (`stage` "impedance spectrum").
+    #[error("cycle {cycle}, step {step}, {stage}: {message}")]
+    Impedance {
+        /// Cycle number, from 1.
+        cycle: usize,
+        /// 1-based index of the step the measurement follows.
+        step: usize,
+        /// Which part failed: "impedance rest" or "impedance spectrum".
+        stage: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// Writing output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
@@ -235,6 +272,15 @@ pub struct Simulation {
     ida: Ida<P2dModel>,
     settings: SolverSettings,
     rest: Vec<f64>,
+    probe: Option<ImpedanceProbe>,
+}
+
+/// The second solver of impedance measurements, on its own copy of the model, so that a
+/// measurement leaves the cycling solver (its state, factorisation and statistics) untouched.
+struct ImpedanceProbe {
+    ida: Ida<P2dModel>,
+    settings: ImpedanceSettings,
+    frequencies_hz: Vec<f64>,
 }
 
 impl Simulation {
@@ -255,7 +301,43 @@ impl Simulation {
             ida,
             settings: settings.clone(),
             rest,
+            probe: None,
         })
+    }
+
+    /// Takes impedance spectra during the runs that follow, as `settings` asks (`None`: no
+    /// more spectra). Each spectrum is an off-trajectory probe: at the end of the chosen step
+    /// of a requested cycle the state is copied, the copy rests at open circuit for
+    /// [`ImpedanceSettings::rest_s`] on a second solver (set up here, once), and the
+    /// linearised impedance at the end of that rest goes to
+    /// [`TimeseriesSink::impedance_measured`]. The cycling itself is unchanged. With cycle
+    /// jumping, jumps never pass over a requested cycle.
+    ///
+    /// Settings that do not fit the experiment of a run (a cycle it never reaches, a cycle
+    /// without the chosen kind of step) make [`Simulation::run`] fail before anything is
+    /// solved.
+    pub fn measure_impedance(
+        &mut self,
+        settings: Option<ImpedanceSettings>,
+    ) -> Result<(), SimulationError> {
+        let Some(settings) = settings else {
+            self.probe = None;
+            return Ok(());
+        };
+        settings.validate().map_err(|e| {
+            SimulationError::Setup(format!("impedance settings, `{}`: {}", e.key, e.message))
+        })?;
+        let model = self.ida.system().clone();
+        let yp0 = vec![0.0; self.rest.len()];
+        let options = ida_options(&model, &self.settings);
+        let ida = Ida::new(model, 0.0, &self.rest, &yp0, &options)
+            .map_err(|error| SimulationError::SolverSetup { error })?;
+        self.probe = Some(ImpedanceProbe {
+            ida,
+            frequencies_hz: settings.frequencies_hz(),
+            settings,
+        });
+        Ok(())
     }
 
     /// Number of unknowns of the discretised model.
@@ -290,6 +372,11 @@ impl Simulation {
         sink: &mut dyn TimeseriesSink,
     ) -> Result<RunSummary, SimulationError> {
         let started = Instant::now();
+        if let Some(probe) = &self.probe {
+            probe.settings.validate_against(experiment).map_err(|e| {
+                SimulationError::Setup(format!("impedance settings, `{}`: {}", e.key, e.message))
+            })?;
+        }
         let steps_before = self.ida.stats().steps;
         let (mut y, mut yp, t0, done) = match checkpoint {
             Some(cp) => {
@@ -317,6 +404,8 @@ impl Simulation {
             jumped_cycles: 0,
             jumps: 0,
             unknowns: self.rest.len(),
+            impedance_spectra: 0,
+            impedance_time_s: 0.0,
             solver_steps: 0,
             wall_time_s: 0.0,
         };
@@ -324,6 +413,11 @@ impl Simulation {
         let (slow, controlled): (Vec<usize>, Vec<bool>) =
             ida.system().slow_indices().into_iter().unzip();
         for block in &experiment.blocks {
+            // The step after which requested spectra are taken in this block's cycles.
+            let measure_after = self
+                .probe
+                .as_ref()
+                .and_then(|p| p.settings.after.step_index(&block.steps));
             // Cycle jumping: the slow states and end times of the resolved cycles of the
             // current episode (emptied at every jump and at every block start).
             let mut history: Vec<(Vec<f64>, f64)> = Vec::new();
@@ -359,6 +453,16 @@ impl Simulation {
                             StepError::Output(e) => SimulationError::Output(e),
                         })?;
                     sink.step_finished(cycle, index + 1)?;
+                    if let Some(probe) = self.probe.as_mut().filter(|p| {
+                        measure_after == Some(index) && p.settings.cycles.contains(cycle)
+                    }) {
+                        let probe_started = Instant::now();
+                        let spectrum =
+                            probe.measure(ida.t(), &y, &yp, cycle, index + 1, &self.settings)?;
+                        sink.impedance_measured(&spectrum)?;
+                        summary.impedance_spectra += 1;
+                        summary.impedance_time_s += probe_started.elapsed().as_secs_f64();
+                    }
                     figures.add_step(done.capacity_ah, done.energy_wh);
                     if done.end == StepEnd::Skipped {
                         summary.skipped_steps += 1;
@@ -379,10 +483,17 @@ impl Simulation {
                     if history.len() >= cj.resolved_cycles {
                         let n = history.len();
                         let (a, b, c) = (&history[n - 3], &history[n - 2], &history[n - 1]);
-                        let plan = cj.plan(
+                        // A requested spectrum's cycle must be resolved: the jump ends before it.
+                        let must_resolve = self
+                            .probe
+                            .as_ref()
+                            .and_then(|p| p.settings.cycles.next_after(cycle))
+                            .map(|c| c - cycle);
+                        let plan = cj.plan_resolving(
                             [&a.0, &b.0, &c.0],
                             [a.1, b.1, c.1],
                             block.cycles - index,
+                            must_resolve,
                             &controlled,
                         );
                         match plan {
@@ -425,6 +536,68 @@ impl Simulation {
         summary.solver_steps = ida.stats().steps - steps_before;
         summary.wall_time_s = started.elapsed().as_secs_f64();
         Ok(summary)
+    }
+}
+
+impl ImpedanceProbe {
+    /// The spectrum of the state (`y`, `yp`) at time `t` \[s\], the end of step `step` of cycle
+    /// `cycle`, after the open-circuit rest of the settings. The probe's solver starts afresh
+    /// (fresh factorisation, re-initialised at `t`), so the spectrum depends only on the state
+    /// given: a resumed run measures exactly what an uninterrupted one does.
+    fn measure(
+        &mut self,
+        t: f64,
+        y: &[f64],
+        yp: &[f64],
+        cycle: usize,
+        step: usize,
+        solver: &SolverSettings,
+    ) -> Result<ImpedanceSpectrum, SimulationError> {
+        let failed = |stage: &'static str, message: String| SimulationError::Impedance {
+            cycle,
+            step,
+            stage,
+            message,
+        };
+        let (mut y, mut yp) = (y.to_vec(), yp.to_vec());
+        let ida = &mut self.ida;
+        ida.forget_factorization();
+        ida.reinit(t, &y, &yp)
+            .map_err(|e| failed("impedance rest", e.to_string()))?;
+        let rest = Step::Rest {
+            limit: super::step::StepLimit {
+                duration_s: Some(self.settings.rest_s.max(MIN_REST_S)),
+                ..Default::default()
+            },
+        };
+        let settings = SolverSettings {
+            output_interval_s: None,
+            cycle_jumping: None,
+            ..solver.clone()
+        };
+        let at = Position {
+            cycle,
+            step,
+            record_rows: false,
+        };
+        run_step(ida, &mut y, &mut yp, &rest, at, &settings, &mut NoRows).map_err(|e| match e {
+            StepError::Solver(error) => failed("impedance rest", error.to_string()),
+            StepError::Output(error) => failed("impedance rest", error.to_string()),
+        })?;
+        let model = ida.system_mut();
+        let z_ohm = model
+            .impedance(&y, &yp, &self.frequencies_hz)
+            .map_err(|e| failed("impedance spectrum", e.to_string()))?;
+        Ok(ImpedanceSpectrum {
+            cycle,
+            step,
+            time_s: t,
+            rest_s: self.settings.rest_s,
+            voltage_v: model.voltage(&y),
+            frequencies_hz: self.frequencies_hz.clone(),
+            z_ohm,
+            degradation: model.degradation_state(&y),
+        })
     }
 }
 

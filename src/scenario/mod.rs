@@ -16,6 +16,7 @@
 mod builtin;
 mod describe;
 mod error;
+mod impedance_request;
 mod overrides;
 mod parameter_file;
 mod raw;
@@ -31,7 +32,7 @@ use crate::output::SaveCycles;
 use crate::physics::parameters::CellParameters;
 use crate::protocol::experiment::BlockSpec;
 use crate::protocol::simulate::SolverSettings;
-use crate::protocol::{Direction, Experiment, Step};
+use crate::protocol::{Direction, Experiment, ImpedanceSettings, Step};
 
 pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinParameterSet};
 pub use describe::describe_parameters;
@@ -64,6 +65,8 @@ pub struct Scenario {
     pub experiment_spec: Vec<BlockSpec>,
     /// Which cycles' rows go to the time series (`save_cycles`; default all).
     pub save_cycles: SaveCycles,
+    /// Impedance spectra during the run (the `[impedance]` section; `None` without one).
+    pub impedance: Option<ImpedanceSettings>,
     /// The scenario as TOML, every `--set` applied and every default filled in (`name`,
     /// `mesh`, `solver`, `save_cycles`): the file's keys, with `parameters` as the final list of
     /// overrides (dotted keys, table files as absolute paths) and `parameter_file` as an
@@ -229,6 +232,36 @@ impl Scenario {
             ));
         }
         text.push_str(&format!("  time series: {}\n", self.save_cycles));
+        if let Some(z) = &self.impedance {
+            let cycles = match &z.cycles {
+                crate::protocol::ImpedanceCycles::Every(n) => format!("every {n} cycles"),
+                crate::protocol::ImpedanceCycles::List(list) => format!(
+                    "at cycles {}",
+                    list.iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            text.push_str(&format!(
+                "  impedance: {cycles}, after {} and {} min of rest, {:e}–{:e} Hz at {} per decade ({} frequencies){}\n",
+                z.after.as_str(),
+                z.rest_s / 60.0,
+                z.f_min_hz,
+                z.f_max_hz,
+                z.points_per_decade,
+                z.frequencies_hz().len(),
+                z.circuit
+                    .as_ref()
+                    .map(|c| format!(", circuit {c}"))
+                    .unwrap_or_default()
+            ));
+            let n = z.requested_in(&self.experiment);
+            text.push_str(&format!(
+                "    {n} spectr{} in this experiment\n",
+                if n == 1 { "um" } else { "a" }
+            ));
+        }
         let cycles = self.experiment.cycles();
         text.push_str(&format!(
             "  experiment: {cycles} cycle{} in {} block{}\n",

@@ -334,6 +334,7 @@ pub(crate) struct RawScenario {
     pub solver: Option<RawSolver>,
     pub experiment: Option<toml::Value>,
     pub save_cycles: Option<SaveCycles>,
+    pub impedance: Option<RawImpedance>,
 }
 
 /// The keys of a scenario file, in the order the documentation gives them.
@@ -347,6 +348,7 @@ pub(crate) const SCENARIO_KEYS: &[&str] = &[
     "solver",
     "experiment",
     "save_cycles",
+    "impedance",
 ];
 
 /// The sections of a parameter file.
@@ -391,6 +393,23 @@ pub(crate) struct RawCycleJumping {
     pub tolerance: Option<f64>,
     pub max_jump: Option<usize>,
     pub resolved_cycles: Option<usize>,
+}
+
+/// `[impedance]`: spectra during the run. Exactly one of `every_cycles` and `cycles` (checked
+/// in the conversion, `super::impedance_request`); the others optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawImpedance {
+    pub every_cycles: Option<usize>,
+    pub cycles: Option<Vec<usize>>,
+    pub after: Option<String>,
+    pub rest_minutes: Option<f64>,
+    #[serde(rename = "f_min_Hz")]
+    pub f_min_hz: Option<f64>,
+    #[serde(rename = "f_max_Hz")]
+    pub f_max_hz: Option<f64>,
+    pub points_per_decade: Option<usize>,
+    pub circuit: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Running a validated scenario into an output folder: the library side of `asslb run`.
 //!
 //! The folder gets `run.toml` first (status "running", the resolved scenario), then, as the run
-//! goes, `timeseries.csv` (the cycles `save_cycles` selects) and `summary.csv` (one row per
+//! goes, `timeseries.csv` (the cycles `save_cycles` selects), `summary.csv` (one row per
+//! cycle) and, with an `[impedance]` section, `impedance.csv` (one spectrum per requested
 //! cycle); at the end the figures (PNG and SVG) and `run.toml` again with the final status and
 //! the solver's statistics. A run that fails keeps every row and cycle computed, and records the
 //! error in `run_error.txt` and `run.toml`.
@@ -10,8 +11,8 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use crate::output::{
-    write_plots, write_run_record, ObservedSink, PlotError, RunObserver, RunSink, RunStatus,
-    CHECKPOINT_FILE, RUN_RECORD_FILE,
+    write_nyquist, write_plots, write_run_record, ObservedSink, PlotError, RunObserver, RunSink,
+    RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
 };
 use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
 
@@ -28,6 +29,8 @@ pub struct RunReport {
     pub rows: u64,
     /// The per-cycle summary, `<out>/summary.csv`.
     pub cycle_summary: PathBuf,
+    /// The impedance spectra, `<out>/impedance.csv`, when the run took any.
+    pub impedance: Option<PathBuf>,
     /// The figures written (PNG and SVG).
     pub plots: Vec<PathBuf>,
     /// The run record, `<out>/run.toml`.
@@ -224,6 +227,7 @@ fn execute(
     sink.set_checkpoint_every(Some(CHECKPOINT_EVERY_CYCLES));
     let result = Simulation::new(&scenario.parameters, &scenario.mesh, &scenario.solver).and_then(
         |mut simulation| {
+            simulation.measure_impedance(scenario.impedance.clone())?;
             simulation.run_from(
                 &scenario.experiment,
                 checkpoint,
@@ -241,16 +245,20 @@ fn execute(
                 RunStatus::Finished,
             )
             .map_err(output_error)?;
-            let plots =
-                write_plots(out_dir, &files.plot_data).map_err(|source| RunError::Plots {
-                    path: out_dir.to_path_buf(),
-                    source,
-                })?;
+            let plot_error = |source| RunError::Plots {
+                path: out_dir.to_path_buf(),
+                source,
+            };
+            let mut plots = write_plots(out_dir, &files.plot_data).map_err(plot_error)?;
+            if !files.spectra.is_empty() {
+                plots.extend(write_nyquist(out_dir, &files.spectra).map_err(plot_error)?);
+            }
             Ok(RunReport {
                 summary,
                 timeseries: files.timeseries,
                 rows: files.timeseries_rows,
                 cycle_summary: files.summary,
+                impedance: files.impedance,
                 plots,
                 record,
             })
@@ -318,6 +326,8 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
         ("ended_near_cutoff".to_string(), s.ended_near_cutoff as f64),
         ("jumped_cycles".to_string(), s.jumped_cycles as f64),
         ("jumps".to_string(), s.jumps as f64),
+        ("impedance_spectra".to_string(), s.impedance_spectra as f64),
+        ("impedance_time_s".to_string(), s.impedance_time_s),
         ("wall_time_s".to_string(), s.wall_time_s),
     ]
 }

@@ -172,7 +172,17 @@ fn read(
     let cell = CellContext::from_parameters(&parameters);
     let (experiment, experiment_spec) = read_experiment(origin, raw.experiment, &cell)?;
     let save_cycles = raw.save_cycles.unwrap_or_default();
+    let impedance = raw
+        .impedance
+        .map(|raw| super::impedance_request::read(origin, raw, &experiment))
+        .transpose()?;
     fill_defaults(&mut document, &name, &mesh, &solver, &save_cycles);
+    if let Some(settings) = &impedance {
+        document.insert(
+            "impedance".into(),
+            toml::Value::Table(super::impedance_request::to_table(settings)),
+        );
+    }
 
     Ok(Scenario {
         name,
@@ -184,6 +194,7 @@ fn read(
         experiment,
         experiment_spec,
         save_cycles,
+        impedance,
         document,
     })
 }

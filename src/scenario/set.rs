@@ -9,9 +9,10 @@
 //!   does not start with `[`, `{`, `"` or `'` is taken as a plain string, so
 //!   `parameter_set=xu2019_liquid_halfcell` needs no quotes.
 //! - A path starting with a scenario key (`name`, `description`, `parameter_set`,
-//!   `parameter_file`, `parameters`, `mesh`, `solver`, `experiment`, `save_cycles`) sets that
-//!   key of the scenario, replacing what the file has there. Setting `parameter_set` removes the
-//!   file's `parameter_file` and the other way round.
+//!   `parameter_file`, `parameters`, `mesh`, `solver`, `experiment`, `save_cycles`,
+//!   `impedance`) sets that key of the scenario, replacing what the file has there. Setting
+//!   `parameter_set` removes the file's `parameter_file` and the other way round; likewise
+//!   `impedance.every_cycles` and `impedance.cycles`.
 //! - A path starting with a section of the parameter file (`cell`, `positive`, `separator`,
 //!   `electrolyte`, `negative`) is a parameter override: `positive.thickness_m=3e-5` is the same
 //!   as `parameters."positive.thickness_m"=3e-5` and as the line
@@ -125,6 +126,19 @@ impl SetOverride {
                 }
                 "parameter_file" => {
                     table.remove("parameter_set");
+                }
+                _ => {}
+            }
+        }
+        // `impedance.every_cycles` and `impedance.cycles` exclude each other: setting one
+        // replaces the file's other.
+        if self.path.len() == 2 && self.path[0] == "impedance" {
+            match last.as_str() {
+                "every_cycles" => {
+                    table.remove("cycles");
+                }
+                "cycles" => {
+                    table.remove("every_cycles");
                 }
                 _ => {}
             }

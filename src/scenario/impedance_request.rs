@@ -1,0 +1,135 @@
+//! The `[impedance]` section of a scenario into [`ImpedanceSettings`]: which cycles, after
+//! which part of the cycle, the rest before, the frequencies, and the equivalent circuit to fit.
+//!
+//! ```toml
+//! [impedance]
+//! every_cycles = 50            # or: cycles = [11, 61, 111]  (exactly one of the two)
+//! after = "discharge"          # or "charge" (default "discharge")
+//! rest_minutes = 30.0          # open-circuit rest before the measurement (default 30, 0 allowed)
+//! f_min_Hz = 0.01              # default 10 mHz
+//! f_max_Hz = 1.0e6             # default 1 MHz
+//! points_per_decade = 10       # default 10
+//! circuit = "R0-p(R1,CPE1)-W1" # optional: the equivalent circuit to fit
+//! ```
+//!
+//! Every error names the file and the key (`impedance.f_max_Hz`); a request for a state the
+//! run never reaches (a cycle beyond the experiment, "after charge" in a cycle without a
+//! charge) is an error too.
+
+use crate::protocol::{Experiment, ImpedanceCycles, ImpedanceSettings, MeasureAfter};
+
+use super::error::{Origin, ScenarioError};
+use super::raw::RawImpedance;
+
+/// Reads `[impedance]` and checks it against the experiment it will run with.
+pub(crate) fn read(
+    origin: &Origin,
+    raw: RawImpedance,
+    experiment: &Experiment,
+) -> Result<ImpedanceSettings, ScenarioError> {
+    let err = |key: &str, expected: String| {
+        ScenarioError::key_error(origin, format!("impedance.{key}"), expected)
+    };
+    let defaults = ImpedanceSettings::default();
+    let cycles = match (raw.every_cycles, raw.cycles) {
+        (Some(n), None) => ImpedanceCycles::Every(n),
+        (None, Some(list)) => ImpedanceCycles::List(list),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "every_cycles",
+                "expected exactly one of `every_cycles` or `cycles`, found both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(err(
+                "every_cycles",
+                "missing required key; expected `every_cycles = N` or `cycles = [c1, c2, …]`"
+                    .into(),
+            ))
+        }
+    };
+    let after = match raw.after.as_deref() {
+        None => defaults.after,
+        Some("discharge") => MeasureAfter::Discharge,
+        Some("charge") => MeasureAfter::Charge,
+        Some(other) => {
+            return Err(err(
+                "after",
+                format!("expected \"discharge\" or \"charge\", found \"{other}\""),
+            ))
+        }
+    };
+    let rest_s = match raw.rest_minutes {
+        None => defaults.rest_s,
+        Some(m) if m.is_finite() && m >= 0.0 => m * 60.0,
+        Some(m) => {
+            return Err(err(
+                "rest_minutes",
+                format!("expected a rest of 0 minutes or more, found {m}"),
+            ))
+        }
+    };
+    if let Some(circuit) = &raw.circuit {
+        validate_circuit(circuit).map_err(|message| err("circuit", message))?;
+    }
+    let settings = ImpedanceSettings {
+        cycles,
+        after,
+        rest_s,
+        f_min_hz: raw.f_min_hz.unwrap_or(defaults.f_min_hz),
+        f_max_hz: raw.f_max_hz.unwrap_or(defaults.f_max_hz),
+        points_per_decade: raw.points_per_decade.unwrap_or(defaults.points_per_decade),
+        circuit: raw.circuit,
+    };
+    settings
+        .validate_against(experiment)
+        .map_err(|e| err(e.key, e.message))?;
+    Ok(settings)
+}
+
+/// Checks the `circuit` string of `[impedance]`; the message says what is wrong.
+///
+/// INTEGRATION POINT (equivalent-circuit fitting): only an empty string is rejected here for
+/// now. Once `crate::impedance::circuit::Circuit::parse(&str) -> Result<Circuit,
+/// CircuitError>` exists, call it here (its error's message becomes the message), so that a
+/// bad circuit fails when the scenario is read, before anything is solved.
+pub(crate) fn validate_circuit(circuit: &str) -> Result<(), String> {
+    if circuit.trim().is_empty() {
+        return Err(
+            "expected an equivalent circuit such as \"R0-p(R1,CPE1)-W1\", found an empty string"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The `[impedance]` table as the scenario runs it, every default filled in (for the
+/// scenario's document and `run.toml`).
+pub(crate) fn to_table(settings: &ImpedanceSettings) -> toml::Table {
+    use toml::Value;
+    let int = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    let mut t = toml::Table::new();
+    match &settings.cycles {
+        ImpedanceCycles::Every(n) => {
+            t.insert("every_cycles".into(), int(*n));
+        }
+        ImpedanceCycles::List(list) => {
+            t.insert(
+                "cycles".into(),
+                Value::Array(list.iter().map(|&c| int(c)).collect()),
+            );
+        }
+    }
+    t.insert(
+        "after".into(),
+        Value::String(settings.after.as_str().to_string()),
+    );
+    t.insert("rest_minutes".into(), Value::Float(settings.rest_s / 60.0));
+    t.insert("f_min_Hz".into(), Value::Float(settings.f_min_hz));
+    t.insert("f_max_Hz".into(), Value::Float(settings.f_max_hz));
+    t.insert("points_per_decade".into(), int(settings.points_per_decade));
+    if let Some(c) = &settings.circuit {
+        t.insert("circuit".into(), Value::String(c.clone()));
+    }
+    t
+}
