@@ -229,9 +229,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if per_decade == 0 {
                 anyhow::bail!("--per-decade: expected at least 1 frequency per decade, found 0");
             }
-            let mut model =
-                asslb::physics::p2d::P2dModel::new(&scenario.parameters, &scenario.mesh)
-                    .map_err(|e| anyhow::anyhow!("cannot build the model: {e}"))?;
+            let mut model = asslb::physics::p2d::P2dModel::new(
+                &scenario.parameters,
+                &defaults.measuring_mesh(&scenario.mesh),
+            )
+            .map_err(|e| anyhow::anyhow!("cannot build the model: {e}"))?;
             let y = model.rest_state();
             let yp = vec![0.0; y.len()];
             let frequencies =

@@ -273,12 +273,18 @@ pub struct Simulation {
     settings: SolverSettings,
     rest: Vec<f64>,
     probe: Option<ImpedanceProbe>,
+    /// The cell and mesh, for the measuring model of impedance probes.
+    params: CellParameters,
+    mesh: MeshSettings,
 }
 
-/// The second solver of impedance measurements, on its own copy of the model, so that a
-/// measurement leaves the cycling solver (its state, factorisation and statistics) untouched.
+/// The second solver of impedance measurements, on its own model of the cell (particle shells
+/// refined toward the surface, see [`ImpedanceSettings::particle_surface_refinement`]), so that
+/// a measurement leaves the cycling solver (its state, factorisation and statistics) untouched.
 struct ImpedanceProbe {
     ida: Ida<P2dModel>,
+    /// The cycling model, whose states are moved onto the measuring one.
+    cycling_model: P2dModel,
     settings: ImpedanceSettings,
     frequencies_hz: Vec<f64>,
 }
@@ -302,6 +308,8 @@ impl Simulation {
             settings: settings.clone(),
             rest,
             probe: None,
+            params: params.clone(),
+            mesh: *mesh,
         })
     }
 
@@ -327,13 +335,17 @@ impl Simulation {
         settings.validate().map_err(|e| {
             SimulationError::Setup(format!("impedance settings, `{}`: {}", e.key, e.message))
         })?;
-        let model = self.ida.system().clone();
-        let yp0 = vec![0.0; self.rest.len()];
+        let mut model = P2dModel::new(&self.params, &settings.measuring_mesh(&self.mesh))
+            .map_err(SimulationError::Setup)?;
+        model.set_capacitive_charging(self.settings.capacitive_charging);
+        let rest = model.rest_state();
+        let yp0 = vec![0.0; rest.len()];
         let options = ida_options(&model, &self.settings);
-        let ida = Ida::new(model, 0.0, &self.rest, &yp0, &options)
+        let ida = Ida::new(model, 0.0, &rest, &yp0, &options)
             .map_err(|error| SimulationError::SolverSetup { error })?;
         self.probe = Some(ImpedanceProbe {
             ida,
+            cycling_model: self.ida.system().clone(),
             frequencies_hz: settings.frequencies_hz(),
             settings,
         });
@@ -559,7 +571,14 @@ impl ImpedanceProbe {
             stage,
             message,
         };
-        let (mut y, mut yp) = (y.to_vec(), yp.to_vec());
+        // The state on the measuring model's shells (its rest relaxes the remapped surface).
+        let transfer = |v: &[f64]| {
+            self.ida
+                .system()
+                .transfer_state(&self.cycling_model, v)
+                .map_err(|e| failed("impedance rest", e))
+        };
+        let (mut y, mut yp) = (transfer(y)?, transfer(yp)?);
         let ida = &mut self.ida;
         ida.forget_factorization();
         ida.reinit(t, &y, &yp)

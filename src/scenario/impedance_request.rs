@@ -9,6 +9,7 @@
 //! f_min_Hz = 0.01              # default 10 mHz
 //! f_max_Hz = 1.0e6             # default 1 MHz
 //! points_per_decade = 10       # default 10
+//! particle_surface_refinement = 10  # default 10: outer particle shell of the measuring model
 //! circuit = "R0-p(R1,CPE1)-W1" # optional: the equivalent circuit to fit
 //! ```
 //!
@@ -79,6 +80,9 @@ pub(crate) fn read(
         f_min_hz: raw.f_min_hz.unwrap_or(defaults.f_min_hz),
         f_max_hz: raw.f_max_hz.unwrap_or(defaults.f_max_hz),
         points_per_decade: raw.points_per_decade.unwrap_or(defaults.points_per_decade),
+        particle_surface_refinement: raw
+            .particle_surface_refinement
+            .unwrap_or(defaults.particle_surface_refinement),
         circuit: raw.circuit,
     };
     settings
@@ -128,6 +132,10 @@ pub(crate) fn to_table(settings: &ImpedanceSettings) -> toml::Table {
     t.insert("f_min_Hz".into(), Value::Float(settings.f_min_hz));
     t.insert("f_max_Hz".into(), Value::Float(settings.f_max_hz));
     t.insert("points_per_decade".into(), int(settings.points_per_decade));
+    t.insert(
+        "particle_surface_refinement".into(),
+        int(settings.particle_surface_refinement),
+    );
     if let Some(c) = &settings.circuit {
         t.insert("circuit".into(), Value::String(c.clone()));
     }

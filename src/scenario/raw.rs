@@ -409,6 +409,7 @@ pub(crate) struct RawImpedance {
     #[serde(rename = "f_max_Hz")]
     pub f_max_hz: Option<f64>,
     pub points_per_decade: Option<usize>,
+    pub particle_surface_refinement: Option<usize>,
     pub circuit: Option<String>,
 }
 
