@@ -17,6 +17,7 @@
 
 pub mod constants;
 pub mod fitting;
+pub mod impedance;
 pub mod numerics;
 pub mod output;
 pub mod physics;
