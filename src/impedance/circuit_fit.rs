@@ -123,6 +123,75 @@ impl CircuitFit {
         Some((self.values[k], self.std_errors[k]))
     }
 
+    /// The fit as a text table: one row per parameter (element, parameter, value,
+    /// ± standard uncertainty with its relative size, unit, flags), then the reduced χ², the
+    /// RMS relative misfit, and how the optimiser ended. Flags: `fixed`, `at bound` (the
+    /// uncertainty is then not meaningful), `not identifiable` (singular Jacobian).
+    pub fn table(&self) -> String {
+        use std::fmt::Write as _;
+        let elements = self.circuit.parameter_elements();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<8} {:<10} {:>13}   {:>11} {:>10}  {:<12} flags",
+            "element", "parameter", "value", "± std. err.", "(rel.)", "unit"
+        );
+        for j in 0..self.values.len() {
+            let element = &self.circuit.elements()[elements[j]].name;
+            let (v, s) = (self.values[j], self.std_errors[j]);
+            let (err, rel) = if self.fixed[j] {
+                ("–".to_string(), String::new())
+            } else if s.is_finite() {
+                (
+                    format!("{s:.3e}"),
+                    format!("({:.2} %)", 100.0 * s / v.abs()),
+                )
+            } else {
+                ("–".to_string(), String::new())
+            };
+            let mut flags = Vec::new();
+            if self.fixed[j] {
+                flags.push("fixed");
+            }
+            if self.at_bound[j] {
+                flags.push("at bound (uncertainty not meaningful)");
+            }
+            if s == f64::INFINITY {
+                flags.push("not identifiable");
+            }
+            let row = format!(
+                "{element:<8} {:<10} {v:>13.6e} ± {err:>11} {rel:>10}  {:<12} {}",
+                self.names[j],
+                self.units[j],
+                flags.join(", ")
+            );
+            let _ = writeln!(out, "{}", row.trim_end());
+        }
+        let _ = writeln!(
+            out,
+            "reduced χ² = {:.4e} (RMS relative misfit {:.3} %), SSR = {:.4e}, {} residuals, {} degrees of freedom",
+            self.reduced_chi2,
+            100.0 * self.rms_relative_error(),
+            self.ssr,
+            self.residuals.len(),
+            self.degrees_of_freedom
+        );
+        let _ = writeln!(
+            out,
+            "optimiser: {}{}, {} evaluations from {} start{}",
+            self.termination,
+            if self.converged {
+                ""
+            } else {
+                " (NOT converged)"
+            },
+            self.evaluations,
+            self.starts,
+            if self.starts == 1 { "" } else { "s" }
+        );
+        out
+    }
+
     /// √(SSR/2N): the RMS relative error of the fitted impedances.
     pub fn rms_relative_error(&self) -> f64 {
         (self.ssr / self.residuals.len().max(1) as f64).sqrt()

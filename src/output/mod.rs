@@ -7,9 +7,12 @@
 //! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
 //! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
-//! - [`impedance_csv`]: `impedance.csv`, impedance spectra.
+//! - [`impedance_csv`]: `impedance.csv`, impedance spectra;
+//! - [`impedance_fit_csv`]: `impedance_fit.csv`, equivalent-circuit fits one row per spectrum,
+//!   and `impedance_fitted.csv`, a spectrum beside its fit.
 
 pub mod impedance_csv;
+pub mod impedance_fit_csv;
 pub mod plots;
 pub mod progress;
 mod resume;
@@ -19,6 +22,10 @@ pub mod summary_csv;
 pub mod timeseries_csv;
 
 pub use impedance_csv::{write_impedance, IMPEDANCE_FILE, IMPEDANCE_HEADER};
+pub use impedance_fit_csv::{
+    impedance_fit_header, write_fitted_spectrum, ImpedanceFitCsv, IMPEDANCE_FITTED_FILE,
+    IMPEDANCE_FITTED_HEADER, IMPEDANCE_FIT_FILE,
+};
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
