@@ -166,6 +166,35 @@ fn the_paper_circuit_is_recovered_within_its_uncertainties_with_noise() {
     }
 }
 
+/// The reported uncertainties are standard uncertainties: over 30 noise draws, about 68 % of
+/// the estimates lie within one of them of the truth (330 estimates: 0.68 ± 0.026, so the
+/// window below is five standard deviations of the fraction wide on either side), and about
+/// 95 % within two.
+#[test]
+fn the_uncertainties_cover_the_truth_as_standard_uncertainties_should() {
+    let circuit = Circuit::parse(PAPER_CIRCUIT).unwrap();
+    let truth = truth();
+    let (mut within_1, mut within_2, mut total) = (0, 0, 0);
+    for seed in 100..130 {
+        let spectrum = synthetic(&circuit, &truth, 0.005, seed);
+        let fit = fit_circuit(&circuit, &spectrum, None).unwrap();
+        assert!(fit.converged, "seed {seed}: {}", fit.termination);
+        for (j, t) in truth.iter().enumerate() {
+            let z = (fit.values[j] - t).abs() / fit.std_errors[j];
+            total += 1;
+            within_1 += usize::from(z < 1.0);
+            within_2 += usize::from(z < 2.0);
+        }
+    }
+    let (f1, f2) = (
+        within_1 as f64 / total as f64,
+        within_2 as f64 / total as f64,
+    );
+    eprintln!("within 1σ: {f1:.3}, within 2σ: {f2:.3} of {total}");
+    assert!(f1 > 0.55 && f1 < 0.81, "{f1}");
+    assert!(f2 > 0.89, "{f2}");
+}
+
 #[test]
 fn a_circuit_that_cannot_explain_the_data_reports_a_large_chi_square() {
     let paper = Circuit::parse(PAPER_CIRCUIT).unwrap();
@@ -218,10 +247,34 @@ fn an_explicit_start_is_used() {
     let z = f.iter().map(|&f| circuit.impedance(&truth, f)).collect();
     let spectrum = Spectrum::new(f, z).unwrap();
     let fit = fit_circuit(&circuit, &spectrum, Some(&[1.0, 100.0, 1e-5])).unwrap();
-    for j in 0..3 {
-        assert!((fit.values[j] - truth[j]).abs() < 1e-6 * truth[j]);
+    for (v, t) in fit.values.iter().zip(truth) {
+        assert!((v - t).abs() < 1e-6 * t, "{v} vs {t}");
     }
     assert_eq!(fit.starts, 3);
+}
+
+/// Series blocks commute: a fit started with the first two arcs' parameters swapped lands on
+/// the swapped optimum, and is reported in the convention of the string (first block = the
+/// highest-frequency arc).
+#[test]
+fn swapped_arcs_are_reported_from_high_to_low_frequency() {
+    let circuit = Circuit::parse(PAPER_CIRCUIT).unwrap();
+    let truth = truth();
+    let spectrum = synthetic(&circuit, &truth, 0.0, 1);
+    let mut start = truth.clone();
+    for k in 0..3 {
+        start.swap(1 + k, 4 + k);
+    }
+    // The swapped parameters give the same spectrum.
+    for &f in &[1e-2, 1.0, 1e3, 1e6] {
+        let (a, b) = (circuit.impedance(&start, f), circuit.impedance(&truth, f));
+        assert!((a - b).norm() < 1e-12 * b.norm());
+    }
+    let fit = fit_circuit(&circuit, &spectrum, Some(&start)).unwrap();
+    for (j, t) in truth.iter().enumerate() {
+        let v = fit.values[j];
+        assert!((v - t).abs() < 1e-6 * t, "{}: {v} vs {t}", fit.names[j]);
+    }
 }
 
 #[test]
@@ -236,14 +289,9 @@ fn a_spectrum_written_by_the_simulator_is_read_and_fitted() {
     assert_eq!(spectrum.len(), 81);
     assert_eq!(read_spectrum_csv(&path, Some(3)).unwrap(), spectrum);
     let fit = fit_circuit(&circuit, &spectrum, None).unwrap();
-    for j in 0..truth.len() {
+    for (j, t) in truth.iter().enumerate() {
         // The file keeps shortest round-trip decimals: the data are exact.
-        assert!(
-            (fit.values[j] - truth[j]).abs() < 1e-6 * truth[j],
-            "{}: {} vs {}",
-            fit.names[j],
-            fit.values[j],
-            truth[j]
-        );
+        let v = fit.values[j];
+        assert!((v - t).abs() < 1e-6 * t, "{}: {v} vs {t}", fit.names[j]);
     }
 }

@@ -150,7 +150,7 @@ impl Parameter {
         }
     }
 
-    fn from_scale(&self, y: f64) -> f64 {
+    fn unscale(&self, y: f64) -> f64 {
         match self.scale {
             ParameterScale::Linear => y,
             ParameterScale::Log => y.exp(),
@@ -172,7 +172,7 @@ impl Parameter {
             (false, false) => u,
         };
         // Rounding must not take the value past a bound.
-        self.from_scale(y).clamp(self.lower, self.upper)
+        self.unscale(y).clamp(self.lower, self.upper)
     }
 
     /// Physical value x → internal variable u. A value on a bound is moved a hair inside, where
@@ -609,7 +609,7 @@ where
             if y == y0 {
                 return Ok(r.clone());
             }
-            x[j] = p.from_scale(y);
+            x[j] = p.unscale(y);
             let out = evaluate(params, residual, m, x, &counter);
             x[j] = values[j];
             out
@@ -806,7 +806,8 @@ mod tests {
             (Parameter::new("a", 1.0, f64::NAN, 2.0), "NaN"),
         ];
         for (p, expected) in cases {
-            let e = least_squares(&[p.clone()], 3, ok, &FitOptions::default()).unwrap_err();
+            let e =
+                least_squares(std::slice::from_ref(&p), 3, ok, &FitOptions::default()).unwrap_err();
             let text = e.to_string();
             assert!(matches!(e, FitError::BadParameter { .. }), "{p:?}");
             assert!(text.contains("`a`") && text.contains(expected), "{text}");

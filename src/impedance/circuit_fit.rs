@@ -21,6 +21,11 @@
 //! is repeated from a few deterministic variations of it (resistances halved and doubled,
 //! another CPE exponent, the arcs assigned to other peaks); the fit with the lowest sum of
 //! squares is kept.
+//!
+//! Blocks in series commute, so two `p(R,CPE)` blocks can exchange their parameters without
+//! changing the spectrum. The result is reported in one convention: the top-level `p(R,CPE)`
+//! (or `p(R,C)`) blocks in the order of the string hold the arcs from the highest to the lowest
+//! characteristic frequency ω₀ = (RQ)^(−1/n) (1/(RC)).
 
 use std::fmt;
 
@@ -136,8 +141,8 @@ impl CircuitFit {
             "{:<8} {:<10} {:>13}   {:>11} {:>10}  {:<12} flags",
             "element", "parameter", "value", "± std. err.", "(rel.)", "unit"
         );
-        for j in 0..self.values.len() {
-            let element = &self.circuit.elements()[elements[j]].name;
+        for (j, &e) in elements.iter().enumerate() {
+            let element = &self.circuit.elements()[e].name;
             let (v, s) = (self.values[j], self.std_errors[j]);
             let (err, rel) = if self.fixed[j] {
                 ("–".to_string(), String::new())
@@ -379,6 +384,60 @@ fn arcs(circuit: &Circuit) -> Vec<Arc> {
         }
     }
     out
+}
+
+/// The characteristic angular frequency of an arc [rad/s]: (RQ)^(−1/n) for R‖CPE, 1/(RC)
+/// for R‖C.
+fn arc_omega(arc: &Arc, x: &[f64]) -> f64 {
+    match arc.n {
+        Some(n) => (x[arc.r] * x[arc.q]).powf(-1.0 / x[n]),
+        None => 1.0 / (x[arc.r] * x[arc.q]),
+    }
+}
+
+/// Puts the arcs in the order of the string from high to low characteristic frequency.
+///
+/// Series impedances commute, so swapping the parameters of two `p(R,CPE)` blocks (or two
+/// `p(R,C)` blocks) gives the same spectrum: the fit may land on any permutation. The
+/// convention that the first block is the highest-frequency arc makes the result unique.
+/// Arcs with a fixed parameter keep their values.
+fn order_arcs(circuit: &Circuit, report: &mut FitReport) {
+    let arcs: Vec<Arc> = arcs(circuit)
+        .into_iter()
+        .filter(|a| {
+            [Some(a.r), Some(a.q), a.n]
+                .into_iter()
+                .flatten()
+                .all(|j| report.varied[j])
+        })
+        .collect();
+    let n = report.values.len();
+    let mut perm: Vec<usize> = (0..n).collect();
+    for cpe in [true, false] {
+        let group: Vec<&Arc> = arcs.iter().filter(|a| a.n.is_some() == cpe).collect();
+        let mut by_omega: Vec<&Arc> = group.clone();
+        by_omega
+            .sort_by(|a, b| arc_omega(b, &report.values).total_cmp(&arc_omega(a, &report.values)));
+        for (to, from) in group.iter().zip(&by_omega) {
+            perm[to.r] = from.r;
+            perm[to.q] = from.q;
+            if let (Some(t), Some(f)) = (to.n, from.n) {
+                perm[t] = f;
+            }
+        }
+    }
+    if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        return;
+    }
+    let permute = |v: &[f64]| perm.iter().map(|&p| v[p]).collect::<Vec<f64>>();
+    report.values = permute(&report.values);
+    report.std_errors = permute(&report.std_errors);
+    report.at_bound = perm.iter().map(|&p| report.at_bound[p]).collect();
+    let old = report.correlation.clone();
+    report.correlation = perm
+        .iter()
+        .map(|&a| perm.iter().map(|&b| old[a][b]).collect())
+        .collect();
 }
 
 /// How a guess is varied.
@@ -710,12 +769,15 @@ pub fn fit_circuit_with(
         }
     }
     match best {
-        Some(report) => Ok(CircuitFit::from_report(
-            circuit,
-            report,
-            evaluations,
-            starts.len(),
-        )),
+        Some(mut report) => {
+            order_arcs(circuit, &mut report);
+            Ok(CircuitFit::from_report(
+                circuit,
+                report,
+                evaluations,
+                starts.len(),
+            ))
+        }
         None => Err(first_error
             .map(CircuitFitError::Fit)
             .unwrap_or(CircuitFitError::Fit(FitError::NothingToFit))),
