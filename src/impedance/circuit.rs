@@ -89,9 +89,13 @@ impl ElementKind {
         }
     }
 
-    /// The impedance [Ω] of one element with parameters `p` at angular frequency `omega`
-    /// [rad/s] (formulas in the module documentation).
+    /// The impedance [Ω] of one element with parameters `p` (in the order of
+    /// [`ElementKind::parameters`]) at angular frequency `omega` [rad/s] (formulas in the
+    /// module documentation). NaN + NaN·i when `p` has too few values.
     pub fn impedance(self, p: &[f64], omega: f64) -> c64 {
+        if p.len() < self.parameters().len() {
+            return c64::new(f64::NAN, f64::NAN);
+        }
         let i = c64::new(0.0, 1.0);
         match self {
             ElementKind::Resistor => c64::new(p[0], 0.0),

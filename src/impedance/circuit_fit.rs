@@ -472,6 +472,37 @@ pub fn initial_guess(circuit: &Circuit, spectrum: &Spectrum) -> Vec<f64> {
 
 fn guess(circuit: &Circuit, spectrum: &Spectrum, v: Variation) -> Vec<f64> {
     let points = ascending(spectrum);
+    let mut x = vec![f64::NAN; circuit.parameter_count()];
+    if !points.is_empty() {
+        guess_from_points(circuit, &points, v, &mut x);
+    }
+    // Inside the default bounds, off the bounds themselves (a value not guessed: 10⁻³ or the
+    // lower bound).
+    let params = default_parameters(circuit, &x);
+    for (xj, p) in x.iter_mut().zip(&params) {
+        let v = if xj.is_finite() {
+            *xj
+        } else {
+            p.lower.max(1e-3)
+        };
+        *xj = match p.scale {
+            crate::fitting::ParameterScale::Log => {
+                let (lo, hi) = (p.lower.ln(), p.upper.ln());
+                let m = 1e-3 * (hi - lo);
+                v.max(p.lower).ln().clamp(lo + m, hi - m).exp()
+            }
+            crate::fitting::ParameterScale::Linear => {
+                let m = 1e-3 * (p.upper - p.lower);
+                v.clamp(p.lower + m, p.upper - m)
+            }
+        };
+    }
+    x
+}
+
+/// The guess from the non-empty spectrum `points` (ascending (ω, Z)) into `x` (NaN where no
+/// guess is made).
+fn guess_from_points(circuit: &Circuit, points: &[(f64, c64)], v: Variation, x: &mut [f64]) {
     let n_pts = points.len();
     let (w_min, z_lf) = points[0];
     let (w_max, z_hf) = points[n_pts - 1];
@@ -491,9 +522,8 @@ fn guess(circuit: &Circuit, spectrum: &Spectrum, v: Variation) -> Vec<f64> {
     let tiny = 1e-3 * span;
     let height = (v.n * std::f64::consts::FRAC_PI_4).tan();
 
-    let mut x = vec![f64::NAN; circuit.parameter_count()];
     let arcs = arcs(circuit);
-    let mut found = peaks(&points);
+    let mut found = peaks(points);
     if found.len() > arcs.len() {
         // Keep the most prominent ones, still from high to low frequency.
         let mut ranked = found.clone();
@@ -603,27 +633,6 @@ fn guess(circuit: &Circuit, spectrum: &Spectrum, v: Variation) -> Vec<f64> {
     for j in circuit.resistance_parameters() {
         x[j] *= v.r_factor;
     }
-    // Inside the default bounds, off the bounds themselves.
-    let params = default_parameters(circuit, &x);
-    for (xj, p) in x.iter_mut().zip(&params) {
-        let v = if xj.is_finite() {
-            *xj
-        } else {
-            p.lower.max(1e-3)
-        };
-        *xj = match p.scale {
-            crate::fitting::ParameterScale::Log => {
-                let (lo, hi) = (p.lower.ln(), p.upper.ln());
-                let m = 1e-3 * (hi - lo);
-                v.max(p.lower).ln().clamp(lo + m, hi - m).exp()
-            }
-            crate::fitting::ParameterScale::Linear => {
-                let m = 1e-3 * (p.upper - p.lower);
-                v.clamp(p.lower + m, p.upper - m)
-            }
-        };
-    }
-    x
 }
 
 /// Fits `circuit` to `spectrum` from `start` (one value per parameter of the circuit) or, when
@@ -868,6 +877,19 @@ mod tests {
             fit_circuit(&c, &s0, None),
             Err(CircuitFitError::ZeroImpedance { .. })
         ));
+        // A spectrum built around the validation gets an error, not a panic; the guess stays
+        // inside the bounds.
+        let empty = Spectrum {
+            frequency_hz: vec![],
+            z: vec![],
+        };
+        assert!(matches!(
+            fit_circuit(&c, &empty, None),
+            Err(CircuitFitError::InvalidSpectrum(_))
+        ));
+        let g = initial_guess(&c, &empty);
+        let params = default_parameters(&c, &g);
+        assert!(params.iter().all(|p| p.initial > p.lower && p.initial < p.upper));
         // 1 point = 2 residuals for 3 parameters.
         let s1 = Spectrum::new(vec![1.0], vec![c64::new(1.0, -1.0)]).unwrap();
         assert!(matches!(
