@@ -10,13 +10,13 @@
 //!
 //! | element | parameters | impedance |
 //! |---|---|---|
-//! | `R` resistor | R [Ω] | Z = R |
-//! | `C` capacitor | C [F] | Z = 1/(iωC) |
-//! | `L` inductor | L [H] | Z = iωL |
-//! | `CPE` constant-phase element | Q [F·s^(n−1)], n [1] | Z = 1/(Q (iω)ⁿ) |
-//! | `W` semi-infinite Warburg | σ [Ω·s^(−1/2)] | Z = σ(1 − i)/√ω |
-//! | `Ws` finite-length Warburg, transmissive (short) | R [Ω], τ [s] | Z = R tanh(√(iωτ))/√(iωτ) |
-//! | `Wo` finite-length Warburg, reflective (open) | R [Ω], τ [s] | Z = R coth(√(iωτ))/√(iωτ) |
+//! | `R` resistor | R \[Ω\] | Z = R |
+//! | `C` capacitor | C \[F\] | Z = 1/(iωC) |
+//! | `L` inductor | L \[H\] | Z = iωL |
+//! | `CPE` constant-phase element | Q \[F·s^(n−1)\], n \[1\] | Z = 1/(Q (iω)ⁿ) |
+//! | `W` semi-infinite Warburg | σ \[Ω·s^(−1/2)\] | Z = σ(1 − i)/√ω |
+//! | `Ws` finite-length Warburg, transmissive (short) | R \[Ω\], τ \[s\] | Z = R tanh(√(iωτ))/√(iωτ) |
+//! | `Wo` finite-length Warburg, reflective (open) | R \[Ω\], τ \[s\] | Z = R coth(√(iωτ))/√(iωτ) |
 //!
 //! Series impedances add; a parallel block's admittances add.
 
@@ -89,8 +89,8 @@ impl ElementKind {
         }
     }
 
-    /// The impedance [Ω] of one element with parameters `p` (in the order of
-    /// [`ElementKind::parameters`]) at angular frequency `omega` [rad/s] (formulas in the
+    /// The impedance \[Ω\] of one element with parameters `p` (in the order of
+    /// [`ElementKind::parameters`]) at angular frequency `omega` \[rad/s\] (formulas in the
     /// module documentation). NaN + NaN·i when `p` has too few values.
     pub fn impedance(self, p: &[f64], omega: f64) -> c64 {
         if p.len() < self.parameters().len() {
@@ -463,7 +463,7 @@ impl Circuit {
             .collect()
     }
 
-    /// The indices of the parameters that are resistances [Ω]: those of `R` elements and the
+    /// The indices of the parameters that are resistances \[Ω\]: those of `R` elements and the
     /// R of `Wo`/`Ws` elements (for following them over cycles).
     pub fn resistance_parameters(&self) -> Vec<usize> {
         let mut out = Vec::new();
@@ -483,8 +483,8 @@ impl Circuit {
         self.parameter_names().iter().position(|n| n == name)
     }
 
-    /// The impedance [Ω] of the circuit with parameters `params` (in the order of
-    /// [`Circuit::parameter_names`]) at `frequency_hz` [Hz]. Returns NaN + NaN·i when
+    /// The impedance \[Ω\] of the circuit with parameters `params` (in the order of
+    /// [`Circuit::parameter_names`]) at `frequency_hz` \[Hz\]. Returns NaN + NaN·i when
     /// `params` does not have [`Circuit::parameter_count`] values.
     pub fn impedance(&self, params: &[f64], frequency_hz: f64) -> c64 {
         if params.len() != self.parameter_count {

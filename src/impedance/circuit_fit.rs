@@ -10,7 +10,7 @@
 //! by its relative error, so the small high-frequency impedances weigh as much as the large
 //! low-frequency ones. With these weights the reduced χ² = SSR/(2N − p) is the variance of the
 //! relative misfit: √χ² is the RMS relative error of the fit (0.005 for a 0.5 % misfit), and
-//! the standard uncertainties are scaled by it (see [`crate::fitting::least_squares`]).
+//! the standard uncertainties are scaled by it (see [`crate::fitting::least_squares`](mod@crate::fitting::least_squares)).
 //!
 //! Default bounds: resistances (R, and R of Wo/Ws) in [10⁻⁶, 10⁹] Ω, capacitances C and CPE
 //! coefficients Q in [10⁻¹⁵, 10³], inductances in [10⁻¹⁵, 10³] H, Warburg coefficients σ in
@@ -59,7 +59,7 @@ pub struct CircuitFit {
     /// Fitted values.
     pub values: Vec<f64>,
     /// Standard uncertainties (NaN at a bound, 0 for fixed parameters, +∞ when not
-    /// identifiable); see [`crate::fitting::least_squares`].
+    /// identifiable); see [`crate::fitting::least_squares`](mod@crate::fitting::least_squares).
     pub std_errors: Vec<f64>,
     /// Whether each parameter ended on a bound (its uncertainty is then not meaningful).
     pub at_bound: Vec<bool>,
@@ -112,12 +112,12 @@ impl CircuitFit {
         }
     }
 
-    /// The fitted circuit's impedance [Ω] at `frequency_hz`.
+    /// The fitted circuit's impedance \[Ω\] at `frequency_hz`.
     pub fn impedance(&self, frequency_hz: f64) -> c64 {
         self.circuit.impedance(&self.values, frequency_hz)
     }
 
-    /// The fitted circuit's impedances [Ω] at `frequencies_hz`.
+    /// The fitted circuit's impedances \[Ω\] at `frequencies_hz`.
     pub fn fitted(&self, frequencies_hz: &[f64]) -> Vec<c64> {
         frequencies_hz.iter().map(|&f| self.impedance(f)).collect()
     }
@@ -222,7 +222,7 @@ pub enum CircuitFitError {
     },
     /// A point with Z = 0, which modulus weighting cannot weigh.
     ZeroImpedance {
-        /// Its frequency [Hz].
+        /// Its frequency \[Hz\].
         frequency_hz: f64,
     },
     /// The spectrum is not valid (possible only for one built without [`Spectrum::new`]).
@@ -386,7 +386,7 @@ fn arcs(circuit: &Circuit) -> Vec<Arc> {
     out
 }
 
-/// The characteristic angular frequency of an arc [rad/s]: (RQ)^(−1/n) for R‖CPE, 1/(RC)
+/// The characteristic angular frequency of an arc \[rad/s\]: (RQ)^(−1/n) for R‖CPE, 1/(RC)
 /// for R‖C.
 fn arc_omega(arc: &Arc, x: &[f64]) -> f64 {
     match arc.n {
@@ -889,7 +889,9 @@ mod tests {
         ));
         let g = initial_guess(&c, &empty);
         let params = default_parameters(&c, &g);
-        assert!(params.iter().all(|p| p.initial > p.lower && p.initial < p.upper));
+        assert!(params
+            .iter()
+            .all(|p| p.initial > p.lower && p.initial < p.upper));
         // 1 point = 2 residuals for 3 parameters.
         let s1 = Spectrum::new(vec![1.0], vec![c64::new(1.0, -1.0)]).unwrap();
         assert!(matches!(

@@ -26,9 +26,9 @@ pub enum FrequencyOrder {
 /// direction, kept in the order given) and finite impedances.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spectrum {
-    /// Frequencies [Hz].
+    /// Frequencies \[Hz\].
     pub frequency_hz: Vec<f64>,
-    /// Impedances [Ω], Z = Z' + iZ''.
+    /// Impedances \[Ω\], Z = Z' + iZ''.
     pub z: Vec<c64>,
 }
 
@@ -301,7 +301,7 @@ fn check_frequencies(
 }
 
 impl Spectrum {
-    /// A spectrum from frequencies [Hz] and impedances [Ω], validated (see the type).
+    /// A spectrum from frequencies \[Hz\] and impedances \[Ω\], validated (see the type).
     pub fn new(frequency_hz: Vec<f64>, z: Vec<c64>) -> Result<Spectrum, SpectrumError> {
         if frequency_hz.len() != z.len() {
             return Err(SpectrumError::LengthMismatch {
