@@ -221,13 +221,13 @@ pub struct FitOptions {
 }
 
 impl Default for FitOptions {
-    /// ftol = xtol = gtol = 10⁻¹⁰, patience 200.
+    /// ftol = xtol = gtol = 10⁻¹⁰, patience 100 (MINPACK's default evaluation limit).
     fn default() -> Self {
         FitOptions {
             ftol: 1e-10,
             xtol: 1e-10,
             gtol: 1e-10,
-            patience: 200,
+            patience: 100,
         }
     }
 }
