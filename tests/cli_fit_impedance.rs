@@ -150,7 +150,7 @@ fn a_cycle_is_chosen_from_a_file_with_several() {
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("cycles.csv") && stderr.contains("cycles 1, 50: choose one"),
+        stderr.contains("cycles.csv") && stderr.contains("cycles 1, 50: choose one with --cycle N"),
         "{stderr}"
     );
     let out_dir = dir.path().join("fit");

@@ -332,6 +332,12 @@ fn fit_impedance(
     let circuit =
         Circuit::parse(circuit).with_context(|| format!("invalid --circuit \"{circuit}\""))?;
     let spectrum = read_spectrum_csv(path, cycle)
+        .map_err(|e| match e {
+            asslb::impedance::SpectrumError::SeveralCycles { .. } => {
+                anyhow::anyhow!("{e} with --cycle N")
+            }
+            other => anyhow::Error::new(other),
+        })
         .with_context(|| format!("cannot read the spectrum {}", path.display()))?;
     // The cycle of the row: the chosen one, or the file's only one, or 0.
     let cycle = match cycle {
