@@ -295,3 +295,38 @@ fn a_spectrum_written_by_the_simulator_is_read_and_fitted() {
         assert!((v - t).abs() < 1e-6 * t, "{}: {v} vs {t}", fit.names[j]);
     }
 }
+
+/// An ideal capacitor fitted with a CPE: n wants to be 1, its upper bound, where it ends,
+/// flagged, with no uncertainty claimed; the table says so.
+#[test]
+fn a_cpe_exponent_at_its_bound_is_flagged() {
+    let ideal = Circuit::parse("R0-p(R1,C1)").unwrap();
+    let truth = [5.0, 40.0, 2e-6];
+    let f: Vec<f64> = (0..50).map(|k| 10f64.powf(k as f64 / 7.0)).collect();
+    let z = f.iter().map(|&f| ideal.impedance(&truth, f)).collect();
+    let spectrum = Spectrum::new(f, z).unwrap();
+    let cpe = Circuit::parse("R0-p(R1,CPE1)").unwrap();
+    let fit = fit_circuit(&cpe, &spectrum, None).unwrap();
+    let n = cpe.parameter_index("CPE1_n").unwrap();
+    assert!((fit.values[n] - 1.0).abs() < 1e-6, "{}", fit.values[n]);
+    assert_eq!(fit.at_bound, vec![false, false, false, true]);
+    assert!(fit.std_errors[n].is_nan());
+    // The other parameters are still recovered, with uncertainties.
+    assert!(
+        (fit.values[1] - 40.0).abs() < 1e-4 * 40.0,
+        "{}",
+        fit.values[1]
+    );
+    assert!(
+        (fit.values[2] - 2e-6).abs() < 1e-4 * 2e-6,
+        "{}",
+        fit.values[2]
+    );
+    assert!(fit.std_errors[1].is_finite());
+    let table = fit.table();
+    let row = table.lines().find(|l| l.contains("CPE1_n")).unwrap();
+    assert!(
+        row.contains("at bound (uncertainty not meaningful)"),
+        "{table}"
+    );
+}
