@@ -10,10 +10,14 @@
 //!   module allowed to use `unsafe`, for the FFI);
 //! - [`protocol`]: experiment steps and the driver that runs them on the solver;
 //! - [`scenario`]: TOML scenario and parameter files, parsed and validated;
-//! - [`output`]: CSV writers that read only solutions.
+//! - [`output`]: CSV writers that read only solutions;
+//! - [`fitting`]: bounded non-linear least squares (Levenberg–Marquardt) with uncertainties;
+//! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them.
 #![deny(unsafe_code)]
 
 pub mod constants;
+pub mod fitting;
+pub mod impedance;
 pub mod numerics;
 pub mod output;
 pub mod physics;

@@ -85,6 +85,29 @@ enum Command {
         #[command(flatten)]
         sets: Sets,
     },
+    /// Fit an equivalent circuit to an impedance spectrum by bounded non-linear least squares
+    /// (Levenberg–Marquardt, modulus weighting) and print each parameter with its standard
+    /// uncertainty and the reduced χ².
+    ///
+    /// The spectrum is a CSV file with a header row naming the columns `frequency_Hz`,
+    /// `z_re_ohm` and `z_im_ohm` (any order, other columns ignored), as `asslb impedance`
+    /// writes; with a `cycle` column holding several cycles, choose one with --cycle. With
+    /// --out, writes impedance_fit.csv (the parameters) and impedance_fitted.csv (the data
+    /// beside the fitted circuit) into DIR.
+    FitImpedance {
+        /// The spectrum file (CSV).
+        spectrum: PathBuf,
+        /// The circuit, in impedance.py notation: elements R, C, L, CPE, W, Wo, Ws with an
+        /// index, in series with `-`, in parallel with `p(a,b)` [default: the paper's circuit].
+        #[arg(long, default_value = asslb::impedance::PAPER_CIRCUIT)]
+        circuit: String,
+        /// The cycle whose spectrum to fit, when the file has a `cycle` column.
+        #[arg(long, value_name = "N")]
+        cycle: Option<usize>,
+        /// Output folder for impedance_fit.csv and impedance_fitted.csv.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// The built-in parameter sets.
     Params {
         #[command(subcommand)]
@@ -267,6 +290,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::FitImpedance {
+            spectrum,
+            circuit,
+            cycle,
+            out,
+        } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
         Command::Params { command } => match command {
             ParamsCommand::List => {
                 for name in builtin_parameter_set_names() {
@@ -302,6 +331,72 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
     }
+}
+
+/// `asslb fit-impedance`: everything is read and checked before the output folder is touched.
+fn fit_impedance(
+    path: &Path,
+    circuit: &str,
+    cycle: Option<usize>,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    use asslb::impedance::{fit_circuit, read_spectra_csv, read_spectrum_csv, Circuit};
+    let circuit =
+        Circuit::parse(circuit).with_context(|| format!("invalid --circuit \"{circuit}\""))?;
+    let spectrum = read_spectrum_csv(path, cycle)
+        .map_err(|e| match e {
+            asslb::impedance::SpectrumError::SeveralCycles { .. } => {
+                anyhow::anyhow!("{e} with --cycle N")
+            }
+            other => anyhow::Error::new(other),
+        })
+        .with_context(|| format!("cannot read the spectrum {}", path.display()))?;
+    // The cycle of the row: the chosen one, or the file's only one, or 0.
+    let cycle = match cycle {
+        Some(c) => c,
+        None => read_spectra_csv(path)?
+            .first()
+            .and_then(|s| s.cycle)
+            .unwrap_or(0),
+    };
+    let fit = fit_circuit(&circuit, &spectrum, None)
+        .with_context(|| format!("cannot fit {} to {}", circuit.text(), path.display()))?;
+    let (f_first, f_last) = (
+        spectrum.frequency_hz[0],
+        spectrum.frequency_hz[spectrum.len() - 1],
+    );
+    println!(
+        "circuit {} fitted to {} points of {} (cycle {cycle}; frequencies {} from {f_first:e} to {f_last:e} Hz)",
+        circuit.text(),
+        spectrum.len(),
+        path.display(),
+        match spectrum.order() {
+            asslb::impedance::FrequencyOrder::Increasing => "increasing",
+            asslb::impedance::FrequencyOrder::Decreasing => "decreasing",
+        }
+    );
+    print!("{}", fit.table());
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+        let mut csv = asslb::output::ImpedanceFitCsv::create(dir, &circuit).with_context(|| {
+            format!(
+                "cannot write {}",
+                dir.join(asslb::output::IMPEDANCE_FIT_FILE).display()
+            )
+        })?;
+        csv.append(cycle, &fit)
+            .with_context(|| format!("cannot write {}", csv.path().display()))?;
+        let fitted =
+            asslb::output::write_fitted_spectrum(dir, &spectrum, &fit).with_context(|| {
+                format!(
+                    "cannot write {}",
+                    dir.join(asslb::output::IMPEDANCE_FITTED_FILE).display()
+                )
+            })?;
+        println!("written: {} and {}", csv.path().display(), fitted.display());
+    }
+    Ok(())
 }
 
 fn load(path: &Path, sets: &[SetOverride]) -> anyhow::Result<Scenario> {

@@ -8,10 +8,13 @@
 //! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
 //! - [`impedance_csv`]: `impedance.csv`, impedance spectra, streamed as a run takes them;
+//! - [`impedance_fit_csv`]: `impedance_fit.csv`, equivalent-circuit fits one row per spectrum,
+//!   and `impedance_fitted.csv`, a spectrum beside its fit;
 //! - [`impedance_plots`]: the Nyquist figure of a run's spectra and the fitted resistances
 //!   against cycle.
 
 pub mod impedance_csv;
+pub mod impedance_fit_csv;
 pub mod impedance_plots;
 pub mod plots;
 pub mod progress;
@@ -22,6 +25,10 @@ pub mod summary_csv;
 pub mod timeseries_csv;
 
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
+pub use impedance_fit_csv::{
+    impedance_fit_header, write_fitted_spectrum, ImpedanceFitCsv, IMPEDANCE_FITTED_FILE,
+    IMPEDANCE_FITTED_HEADER, IMPEDANCE_FIT_FILE,
+};
 pub use impedance_plots::{
     plot_resistances_vs_cycle, write_nyquist, NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT,
     RESISTANCE_PLOT,

@@ -1,0 +1,21 @@
+//! Equivalent-circuit analysis of impedance spectra, simulated or measured.
+//!
+//! - [`circuit`]: circuit strings in impedance.py notation (`R0-p(R1,CPE1)-W1`), parsed into a
+//!   [`Circuit`] whose impedance can be evaluated; [`PAPER_CIRCUIT`] is the paper's circuit;
+//! - [`spectrum`]: a validated [`Spectrum`] and the CSV reader for measured or simulated files
+//!   (`frequency_Hz, z_re_ohm, z_im_ohm`, optionally `cycle`);
+//! - [`circuit_fit`]: [`fit_circuit`], modulus-weighted bounded least squares of a circuit to a
+//!   spectrum with an automatic start, reporting each parameter with its uncertainty.
+
+pub mod circuit;
+pub mod circuit_fit;
+pub mod spectrum;
+
+pub use circuit::{Circuit, CircuitError, Element, ElementKind, Node, PAPER_CIRCUIT};
+pub use circuit_fit::{
+    default_parameters, fit_circuit, fit_circuit_with, initial_guess, CircuitFit, CircuitFitError,
+    CircuitFitOptions,
+};
+pub use spectrum::{
+    read_spectra_csv, read_spectrum_csv, FileSpectrum, FrequencyOrder, Spectrum, SpectrumError,
+};

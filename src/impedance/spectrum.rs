@@ -1,0 +1,624 @@
+//! Impedance spectra: frequencies and complex impedances, validated, and read from CSV files.
+//!
+//! A spectrum file has a header row naming its columns, then one row per frequency. The
+//! columns `frequency_Hz`, `z_re_ohm` and `z_im_ohm` (Z = Z' + iZ'', capacitive arcs with
+//! Z'' < 0) are required, in any order; names are matched ignoring case and surrounding blanks
+//! or quotes. Other columns are ignored, except `cycle`: when present, the file may hold one
+//! spectrum per cycle (as `impedance.csv` written by [`crate::output::impedance_csv`]), and
+//! one is chosen by its number. Blank lines and lines starting with `#` are skipped. Errors
+//! name the file, the 1-based line and the column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use faer::c64;
+
+/// The direction of a spectrum's frequencies, in the order the points are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrequencyOrder {
+    /// From low to high frequency.
+    Increasing,
+    /// From high to low frequency (the usual order of measured files).
+    Decreasing,
+}
+
+/// A validated impedance spectrum: positive, finite, strictly monotone frequencies (either
+/// direction, kept in the order given) and finite impedances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spectrum {
+    /// Frequencies \[Hz\].
+    pub frequency_hz: Vec<f64>,
+    /// Impedances \[Ω\], Z = Z' + iZ''.
+    pub z: Vec<c64>,
+}
+
+/// Why a spectrum is not valid or a spectrum file cannot be read.
+#[derive(Debug)]
+pub enum SpectrumError {
+    /// The file cannot be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error of the system.
+        source: std::io::Error,
+    },
+    /// The file has no header row.
+    NoHeader {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A required column is missing from the header row.
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The line of the header row.
+        line: usize,
+        /// The missing column.
+        column: String,
+        /// The columns found.
+        found: Vec<String>,
+    },
+    /// A column name appears twice in the header row.
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The line of the header row.
+        line: usize,
+        /// The column.
+        column: String,
+    },
+    /// A field is missing, not a number or not finite.
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// The column's name.
+        column: String,
+        /// What was found (empty for a missing field).
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The frequencies are not positive, finite and strictly monotone.
+    Frequency {
+        /// The file, if the spectrum came from one.
+        path: Option<PathBuf>,
+        /// Where: `line N` of the file, or `point N` (1-based) of a spectrum built in memory.
+        location: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An impedance is not finite (spectra built in memory).
+    Impedance {
+        /// The 1-based point.
+        point: usize,
+        /// The value.
+        value: c64,
+    },
+    /// Different numbers of frequencies and impedances (spectra built in memory).
+    LengthMismatch {
+        /// The number of frequencies.
+        frequencies: usize,
+        /// The number of impedances.
+        impedances: usize,
+    },
+    /// No data (or no data for the chosen cycle).
+    Empty {
+        /// The file, if any.
+        path: Option<PathBuf>,
+    },
+    /// The file holds the spectra of several cycles and none was chosen.
+    SeveralCycles {
+        /// The file.
+        path: PathBuf,
+        /// The cycles in the file.
+        cycles: Vec<usize>,
+    },
+    /// The chosen cycle is not in the file (or the file has no `cycle` column).
+    NoSuchCycle {
+        /// The file.
+        path: PathBuf,
+        /// The cycle asked for.
+        cycle: usize,
+        /// The cycles in the file (empty without a `cycle` column).
+        cycles: Vec<usize>,
+    },
+}
+
+fn cycle_list(cycles: &[usize]) -> String {
+    cycles
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for SpectrumError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpectrumError::Io { path, source } => {
+                write!(f, "{}: cannot read the file: {source}", path.display())
+            }
+            SpectrumError::NoHeader { path } => write!(
+                f,
+                "{}: no header row: expected the columns frequency_Hz, z_re_ohm, z_im_ohm",
+                path.display()
+            ),
+            SpectrumError::MissingColumn {
+                path,
+                line,
+                column,
+                found,
+            } => write!(
+                f,
+                "{}, line {line}: missing column `{column}` in the header (found {})",
+                path.display(),
+                found
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            SpectrumError::DuplicateColumn { path, line, column } => write!(
+                f,
+                "{}, line {line}: column `{column}` appears twice in the header",
+                path.display()
+            ),
+            SpectrumError::Value {
+                path,
+                line,
+                column,
+                found,
+                expected,
+            } => {
+                if found.is_empty() {
+                    write!(
+                        f,
+                        "{}, line {line}, column `{column}`: expected {expected}, found nothing",
+                        path.display()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{}, line {line}, column `{column}`: expected {expected}, found `{found}`",
+                        path.display()
+                    )
+                }
+            }
+            SpectrumError::Frequency {
+                path,
+                location,
+                problem,
+            } => match path {
+                Some(p) => write!(f, "{}, {location}, column `frequency_Hz`: {problem}", p.display()),
+                None => write!(f, "{location}: {problem}"),
+            },
+            SpectrumError::Impedance { point, value } => {
+                write!(f, "point {point}: the impedance {value} is not finite")
+            }
+            SpectrumError::LengthMismatch {
+                frequencies,
+                impedances,
+            } => write!(
+                f,
+                "{frequencies} frequencies but {impedances} impedances: expected one impedance per frequency"
+            ),
+            SpectrumError::Empty { path } => match path {
+                Some(p) => write!(f, "{}: no data rows", p.display()),
+                None => write!(f, "the spectrum has no points"),
+            },
+            SpectrumError::SeveralCycles { path, cycles } => write!(
+                f,
+                "{}: the file holds the spectra of cycles {}: choose one",
+                path.display(),
+                cycle_list(cycles)
+            ),
+            SpectrumError::NoSuchCycle {
+                path,
+                cycle,
+                cycles,
+            } => {
+                if cycles.is_empty() {
+                    write!(
+                        f,
+                        "{}: cycle {cycle} was asked for but the file has no `cycle` column",
+                        path.display()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{}: no spectrum of cycle {cycle} (the file holds cycles {})",
+                        path.display(),
+                        cycle_list(cycles)
+                    )
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for SpectrumError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpectrumError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Checks the frequencies; `location(k)` names point k in messages.
+fn check_frequencies(
+    f: &[f64],
+    path: Option<&Path>,
+    location: &dyn Fn(usize) -> String,
+) -> Result<FrequencyOrder, SpectrumError> {
+    let fail = |k: usize, problem: String| {
+        Err(SpectrumError::Frequency {
+            path: path.map(Path::to_path_buf),
+            location: location(k),
+            problem,
+        })
+    };
+    if f.is_empty() {
+        return Err(SpectrumError::Empty {
+            path: path.map(Path::to_path_buf),
+        });
+    }
+    for (k, &v) in f.iter().enumerate() {
+        if !(v.is_finite() && v > 0.0) {
+            return fail(k, format!("expected a positive frequency, found {v}"));
+        }
+    }
+    let order = match f.get(1) {
+        Some(&f1) if f1 < f[0] => FrequencyOrder::Decreasing,
+        _ => FrequencyOrder::Increasing,
+    };
+    for k in 1..f.len() {
+        if f[k] == f[k - 1] {
+            return fail(
+                k,
+                format!("the frequency {} Hz is repeated from the row before", f[k]),
+            );
+        }
+        let increasing = f[k] > f[k - 1];
+        if increasing != (order == FrequencyOrder::Increasing) {
+            let (was, now) = match order {
+                FrequencyOrder::Increasing => ("increasing", "falls"),
+                FrequencyOrder::Decreasing => ("decreasing", "rises"),
+            };
+            return fail(
+                k,
+                format!(
+                    "the frequencies must be strictly monotone: they were {was}, but {now} from {} to {} Hz here",
+                    f[k - 1],
+                    f[k]
+                ),
+            );
+        }
+    }
+    Ok(order)
+}
+
+impl Spectrum {
+    /// A spectrum from frequencies \[Hz\] and impedances \[Ω\], validated (see the type).
+    pub fn new(frequency_hz: Vec<f64>, z: Vec<c64>) -> Result<Spectrum, SpectrumError> {
+        if frequency_hz.len() != z.len() {
+            return Err(SpectrumError::LengthMismatch {
+                frequencies: frequency_hz.len(),
+                impedances: z.len(),
+            });
+        }
+        check_frequencies(&frequency_hz, None, &|k| format!("point {}", k + 1))?;
+        if let Some((k, value)) = z
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.re.is_finite() && v.im.is_finite()))
+        {
+            return Err(SpectrumError::Impedance {
+                point: k + 1,
+                value: *value,
+            });
+        }
+        Ok(Spectrum { frequency_hz, z })
+    }
+
+    /// The number of points.
+    pub fn len(&self) -> usize {
+        self.z.len()
+    }
+
+    /// Whether there are no points (never true for a validated spectrum).
+    pub fn is_empty(&self) -> bool {
+        self.z.is_empty()
+    }
+
+    /// The direction of the frequencies.
+    pub fn order(&self) -> FrequencyOrder {
+        match self.frequency_hz.as_slice() {
+            [a, b, ..] if b < a => FrequencyOrder::Decreasing,
+            _ => FrequencyOrder::Increasing,
+        }
+    }
+}
+
+/// One spectrum of a file: its cycle (None without a `cycle` column) and its points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileSpectrum {
+    /// The value of the `cycle` column, if the file has one.
+    pub cycle: Option<usize>,
+    /// The spectrum.
+    pub spectrum: Spectrum,
+}
+
+fn column_key(name: &str) -> String {
+    name.trim().trim_matches('"').trim().to_ascii_lowercase()
+}
+
+/// Reads every spectrum of a CSV file (module documentation for the format): one per value of
+/// the `cycle` column, in the order of their first row, or one if there is no such column.
+pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SpectrumError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut header: Option<(usize, Vec<String>)> = None;
+    let mut columns = [0usize; 3];
+    let mut cycle_column: Option<usize> = None;
+    const REQUIRED: [&str; 3] = ["frequency_Hz", "z_re_ohm", "z_im_ohm"];
+    // (cycle, frequencies, impedances, lines)
+    type Group = (Option<usize>, Vec<f64>, Vec<c64>, Vec<usize>);
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split(',').map(str::trim).collect();
+        let Some((_, names)) = &header else {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|f| f.trim_matches('"').trim().to_string())
+                .collect();
+            let keys: Vec<String> = names.iter().map(|n| column_key(n)).collect();
+            for (k, key) in keys.iter().enumerate() {
+                if !key.is_empty() && keys[..k].contains(key) {
+                    return Err(SpectrumError::DuplicateColumn {
+                        path: path.to_path_buf(),
+                        line,
+                        column: names[k].clone(),
+                    });
+                }
+            }
+            for (slot, name) in columns.iter_mut().zip(REQUIRED) {
+                *slot = keys
+                    .iter()
+                    .position(|k| *k == column_key(name))
+                    .ok_or_else(|| SpectrumError::MissingColumn {
+                        path: path.to_path_buf(),
+                        line,
+                        column: name.to_string(),
+                        found: names.clone(),
+                    })?;
+            }
+            cycle_column = keys.iter().position(|k| k == "cycle");
+            header = Some((line, names));
+            continue;
+        };
+        let field = |k: usize, expected: &str| -> Result<&str, SpectrumError> {
+            match fields.get(k) {
+                Some(f) if !f.is_empty() => Ok(f),
+                _ => Err(SpectrumError::Value {
+                    path: path.to_path_buf(),
+                    line,
+                    column: names[k].clone(),
+                    found: String::new(),
+                    expected: expected.to_string(),
+                }),
+            }
+        };
+        let mut values = [0.0; 3];
+        for (v, &k) in values.iter_mut().zip(&columns) {
+            let text = field(k, "a finite number")?;
+            *v = match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => n,
+                _ => {
+                    return Err(SpectrumError::Value {
+                        path: path.to_path_buf(),
+                        line,
+                        column: names[k].clone(),
+                        found: text.to_string(),
+                        expected: "a finite number".to_string(),
+                    })
+                }
+            };
+        }
+        let cycle = match cycle_column {
+            None => None,
+            Some(k) => {
+                let text = field(k, "a cycle number (a whole number ≥ 0)")?;
+                Some(text.parse::<usize>().map_err(|_| SpectrumError::Value {
+                    path: path.to_path_buf(),
+                    line,
+                    column: names[k].clone(),
+                    found: text.to_string(),
+                    expected: "a cycle number (a whole number ≥ 0)".to_string(),
+                })?)
+            }
+        };
+        let group = match groups.iter().position(|g| g.0 == cycle) {
+            Some(g) => g,
+            None => {
+                groups.push((cycle, Vec::new(), Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[group];
+        g.1.push(values[0]);
+        g.2.push(c64::new(values[1], values[2]));
+        g.3.push(line);
+    }
+    if header.is_none() {
+        return Err(SpectrumError::NoHeader {
+            path: path.to_path_buf(),
+        });
+    }
+    if groups.is_empty() {
+        return Err(SpectrumError::Empty {
+            path: Some(path.to_path_buf()),
+        });
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (cycle, f, z, lines) in groups {
+        check_frequencies(&f, Some(path), &|k| format!("line {}", lines[k]))?;
+        out.push(FileSpectrum {
+            cycle,
+            spectrum: Spectrum { frequency_hz: f, z },
+        });
+    }
+    Ok(out)
+}
+
+/// Reads one spectrum from a CSV file (module documentation for the format). With a `cycle`
+/// column, `cycle` chooses the spectrum; it may be None only when the file holds a single
+/// cycle. Without a `cycle` column, `cycle` must be None.
+pub fn read_spectrum_csv(path: &Path, cycle: Option<usize>) -> Result<Spectrum, SpectrumError> {
+    let mut all = read_spectra_csv(path)?;
+    let cycles: Vec<usize> = all.iter().filter_map(|s| s.cycle).collect();
+    match cycle {
+        None if all.len() == 1 => Ok(all.remove(0).spectrum),
+        None => Err(SpectrumError::SeveralCycles {
+            path: path.to_path_buf(),
+            cycles,
+        }),
+        Some(c) => match all.into_iter().find(|s| s.cycle == Some(c)) {
+            Some(s) => Ok(s.spectrum),
+            None => Err(SpectrumError::NoSuchCycle {
+                path: path.to_path_buf(),
+                cycle: c,
+                cycles,
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("s.csv");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_any_column_order_with_extra_columns_and_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "# measured\nZ_IM_OHM, note ,\"frequency_Hz\",z_re_ohm\n-1.5,a,1000,10\n\n-2.5,b,100,12\r\n",
+        );
+        let s = read_spectrum_csv(&path, None).unwrap();
+        assert_eq!(s.frequency_hz, vec![1000.0, 100.0]);
+        assert_eq!(s.z, vec![c64::new(10.0, -1.5), c64::new(12.0, -2.5)]);
+        assert_eq!(s.order(), FrequencyOrder::Decreasing);
+        let e = read_spectrum_csv(&path, Some(1)).unwrap_err().to_string();
+        assert!(e.contains("no `cycle` column"), "{e}");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "frequency_Hz,z_re_ohm\n1,2\n",
+                "line 1: missing column `z_im_ohm`",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,x,3\n",
+                "line 3, column `z_re_ohm`: expected a finite number, found `x`",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,2\n",
+                "line 3, column `z_im_ohm`: expected a finite number, found nothing",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,inf\n",
+                "line 2, column `z_im_ohm`",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n0,2,3\n",
+                "line 3, column `frequency_Hz`: expected a positive frequency, found 0",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n1,2,3\n",
+                "line 3, column `frequency_Hz`: the frequency 1 Hz is repeated",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,2,3\n1.5,2,3\n",
+                "line 4, column `frequency_Hz`: the frequencies must be strictly monotone",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm,frequency_hz\n",
+                "column `frequency_hz` appears twice",
+            ),
+            ("# only a comment\n", "no header row"),
+            ("frequency_Hz,z_re_ohm,z_im_ohm\n", "no data rows"),
+            (
+                "cycle,frequency_Hz,z_re_ohm,z_im_ohm\n1.5,1,2,3\n",
+                "line 2, column `cycle`: expected a cycle number",
+            ),
+        ];
+        for (text, expected) in cases {
+            let path = write(dir.path(), text);
+            let e = read_spectrum_csv(&path, None).unwrap_err().to_string();
+            assert!(e.starts_with(&path.display().to_string()), "{e}");
+            assert!(e.contains(expected), "{text:?}: {e}");
+        }
+        let e = read_spectrum_csv(&dir.path().join("absent.csv"), None).unwrap_err();
+        assert!(matches!(e, SpectrumError::Io { .. }));
+        assert!(e.to_string().contains("absent.csv"));
+    }
+
+    #[test]
+    fn cycles_are_chosen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "cycle,frequency_Hz,z_re_ohm,z_im_ohm\n0,10,1,-1\n0,1,2,-1\n5,10,3,-1\n5,1,4,-1\n",
+        );
+        let e = read_spectrum_csv(&path, None).unwrap_err().to_string();
+        assert!(e.contains("cycles 0, 5: choose one"), "{e}");
+        let s = read_spectrum_csv(&path, Some(5)).unwrap();
+        assert_eq!(s.z[1], c64::new(4.0, -1.0));
+        let e = read_spectrum_csv(&path, Some(2)).unwrap_err().to_string();
+        assert!(e.contains("no spectrum of cycle 2"), "{e}");
+        let all = read_spectra_csv(&path).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].cycle, Some(5));
+    }
+
+    #[test]
+    fn spectra_in_memory_are_validated() {
+        let z = vec![c64::new(1.0, 0.0); 3];
+        assert!(Spectrum::new(vec![1.0, 2.0, 3.0], z.clone()).is_ok());
+        let e = Spectrum::new(vec![1.0, -2.0, 3.0], z.clone()).unwrap_err();
+        assert!(
+            e.to_string().starts_with("point 2: expected a positive"),
+            "{e}"
+        );
+        let e = Spectrum::new(vec![1.0, 2.0], z.clone()).unwrap_err();
+        assert!(matches!(e, SpectrumError::LengthMismatch { .. }));
+        let e = Spectrum::new(vec![3.0, 2.0, 2.0], z.clone()).unwrap_err();
+        assert!(e.to_string().contains("repeated"), "{e}");
+        let e = Spectrum::new(vec![1.0, 2.0, 3.0], vec![c64::new(f64::NAN, 0.0); 3]);
+        assert!(matches!(e, Err(SpectrumError::Impedance { point: 1, .. })));
+        assert!(matches!(
+            Spectrum::new(vec![], vec![]),
+            Err(SpectrumError::Empty { path: None })
+        ));
+    }
+}
