@@ -145,7 +145,27 @@ fn bad_sections_name_the_file_and_the_key() {
         (
             "every_cycles = 5\ncircuit = \" \"",
             "impedance.circuit",
-            "empty string",
+            "circuit string is empty",
+        ),
+        (
+            "every_cycles = 5\ncircuit = \"R0-p(R1,CPE1\"",
+            "impedance.circuit",
+            "column",
+        ),
+        (
+            "every_cycles = 5\ncircuit = \"R0-X1\"",
+            "impedance.circuit",
+            "X1",
+        ),
+        (
+            "every_cycles = 5\nfirst_cycle = 0",
+            "impedance.first_cycle",
+            "≥ 1",
+        ),
+        (
+            "cycles = [5]\nfirst_cycle = 2",
+            "impedance.first_cycle",
+            "only with `every_cycles`",
         ),
         (
             "every_cycles = 5\ncircuit = 3",

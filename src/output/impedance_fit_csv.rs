@@ -37,6 +37,19 @@ pub fn impedance_fit_header(circuit: &Circuit) -> String {
     header
 }
 
+/// One row of `impedance_fit.csv` read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitRow {
+    /// The cycle after which the spectrum was taken.
+    pub cycle: usize,
+    /// The fitted parameters, in the circuit's order.
+    pub values: Vec<f64>,
+    /// Their standard errors.
+    pub std_errors: Vec<f64>,
+    /// Whether the fit converged.
+    pub converged: bool,
+}
+
 /// The streaming writer of `<dir>/impedance_fit.csv`: the header on creation, then one row per
 /// [`ImpedanceFitCsv::append`], flushed at once.
 #[derive(Debug)]
@@ -61,9 +74,88 @@ impl ImpedanceFitCsv {
         })
     }
 
+    /// Takes up `<dir>/impedance_fit.csv` of an interrupted run after `cycles_done` cycles:
+    /// rows of later cycles (and a line cut short) are dropped, new rows appended. Returns the
+    /// kept rows as (cycle, values, standard errors, converged). A missing file is started
+    /// afresh; a file written for another circuit (another header) is an `InvalidData` error.
+    pub fn resume(
+        dir: &Path,
+        circuit: &Circuit,
+        cycles_done: usize,
+    ) -> io::Result<(Self, Vec<FitRow>)> {
+        let path = dir.join(IMPEDANCE_FIT_FILE);
+        if !path.exists() {
+            return Ok((Self::create(dir, circuit)?, Vec::new()));
+        }
+        let bad = |what: String| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {what}", path.display()),
+            )
+        };
+        let (kept, _) = super::resume::rows_up_to_cycle(&path, 0, cycles_done)?;
+        let mut lines = kept.lines();
+        let header = impedance_fit_header(circuit);
+        if lines.next() != Some(header.as_str()) {
+            return Err(bad(format!(
+                "the header is not that of the circuit {} ({header})",
+                circuit.text()
+            )));
+        }
+        let p = circuit.parameter_count();
+        let mut rows = Vec::new();
+        for (k, line) in lines.enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            let number = |i: usize| -> io::Result<f64> {
+                fields
+                    .get(i)
+                    .and_then(|f| f.trim().parse::<f64>().ok())
+                    .ok_or_else(|| bad(format!("line {}: column {} is not a number", k + 2, i + 1)))
+            };
+            let cycle = number(0)? as usize;
+            let values = (0..p)
+                .map(|j| number(1 + 2 * j))
+                .collect::<io::Result<Vec<_>>>()?;
+            let errors = (0..p)
+                .map(|j| number(2 + 2 * j))
+                .collect::<io::Result<Vec<_>>>()?;
+            let converged = fields.get(1 + 2 * p + 2).map(|f| f.trim()) == Some("true");
+            rows.push(FitRow {
+                cycle,
+                values,
+                std_errors: errors,
+                converged,
+            });
+        }
+        let tmp = dir.join(format!("{IMPEDANCE_FIT_FILE}.resume"));
+        std::fs::write(&tmp, &kept)?;
+        std::fs::rename(&tmp, &path)?;
+        let file = BufWriter::new(std::fs::OpenOptions::new().append(true).open(&path)?);
+        Ok((
+            ImpedanceFitCsv {
+                path,
+                names: circuit.parameter_names(),
+                file,
+            },
+            rows,
+        ))
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Appends the row of a spectrum taken after `cycle` cycles whose fit failed: every value
+    /// NaN, `converged` false.
+    pub fn append_failed(&mut self, cycle: usize) -> io::Result<()> {
+        let mut row = cycle.to_string();
+        for _ in 0..2 * self.names.len() + 2 {
+            row.push_str(",NaN");
+        }
+        row.push_str(",false\n");
+        self.file.write_all(row.as_bytes())?;
+        self.file.flush()
     }
 
     /// Appends the row of `fit`, taken after `cycle` cycles, and flushes it. The fit must be of

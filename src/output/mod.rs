@@ -10,6 +10,7 @@
 //! - [`impedance_csv`]: `impedance.csv`, impedance spectra, streamed as a run takes them;
 //! - [`impedance_fit_csv`]: `impedance_fit.csv`, equivalent-circuit fits one row per spectrum,
 //!   and `impedance_fitted.csv`, a spectrum beside its fit;
+//! - [`spectrum_fits`]: the equivalent-circuit fits of a run's spectra, as they come;
 //! - [`impedance_plots`]: the Nyquist figure of a run's spectra and the fitted resistances
 //!   against cycle.
 
@@ -21,6 +22,7 @@ pub mod progress;
 mod resume;
 pub mod run_record;
 pub mod run_sink;
+pub mod spectrum_fits;
 pub mod summary_csv;
 pub mod timeseries_csv;
 

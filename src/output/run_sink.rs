@@ -10,10 +10,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::impedance_csv::{ImpedanceCsv, IMPEDANCE_FILE};
-use super::impedance_plots::{NyquistSpectrum, NYQUIST_PLOT};
+use super::impedance_fit_csv::IMPEDANCE_FIT_FILE;
+use super::impedance_plots::{NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT, RESISTANCE_PLOT};
 use super::plots::{PlotData, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT};
+use super::spectrum_fits::SpectrumFits;
 use super::summary_csv::SummaryCsv;
 use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
+use crate::impedance::Circuit;
 use crate::protocol::{
     Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
 };
@@ -32,6 +35,10 @@ pub struct RunSink {
     impedance: Option<ImpedanceCsv>,
     /// The spectra so far, for the Nyquist figure (a few dozen of ~100 points in a run).
     spectra: Vec<NyquistSpectrum>,
+    /// Equivalent-circuit fits of the spectra, when the run asks for them.
+    fits: Option<SpectrumFits>,
+    /// The cycles a resumed run's files already held (`None` for a new run).
+    resumed_after: Option<usize>,
     /// Cycles between checkpoints.
     checkpoint_every: Option<usize>,
 }
@@ -56,6 +63,11 @@ pub struct RunFiles {
     /// The impedance spectra of the run (resumed ones included), for
     /// [`super::impedance_plots::write_nyquist`].
     pub spectra: Vec<NyquistSpectrum>,
+    /// `<dir>/impedance_fit.csv`, when the spectra were fitted.
+    pub impedance_fit: Option<PathBuf>,
+    /// The fitted resistances against cycle, for
+    /// [`super::impedance_plots::plot_resistances_vs_cycle`] (empty without fits).
+    pub resistances: Vec<ResistanceSeries>,
 }
 
 impl RunSink {
@@ -78,6 +90,7 @@ impl RunSink {
             CAPACITY_EFFICIENCY_PLOT,
             MEAN_VOLTAGE_PLOT,
             NYQUIST_PLOT,
+            RESISTANCE_PLOT,
         ] {
             for ext in ["png", "svg"] {
                 match std::fs::remove_file(dir.join(format!("{stem}.{ext}"))) {
@@ -87,7 +100,7 @@ impl RunSink {
             }
         }
         // A checkpoint (or spectra) of an earlier run must not be taken up by this one.
-        for file in [CHECKPOINT_FILE, IMPEDANCE_FILE] {
+        for file in [CHECKPOINT_FILE, IMPEDANCE_FILE, IMPEDANCE_FIT_FILE] {
             match std::fs::remove_file(dir.join(file)) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -101,6 +114,8 @@ impl RunSink {
             plot: PlotData::new(active_mass_kg),
             impedance: None,
             spectra: Vec::new(),
+            fits: None,
+            resumed_after: None,
             checkpoint_every: None,
         })
     }
@@ -141,8 +156,21 @@ impl RunSink {
             plot,
             impedance,
             spectra,
+            fits: None,
+            resumed_after: Some(cycles_done),
             checkpoint_every: None,
         })
+    }
+
+    /// Fits `circuit` to every spectrum the run takes from now on, streaming the rows to
+    /// `<dir>/impedance_fit.csv` (see [`SpectrumFits`]); a resumed run takes up the rows of
+    /// its checkpointed cycles.
+    pub fn fit_spectra_with(&mut self, circuit: Circuit) -> io::Result<()> {
+        self.fits = Some(match self.resumed_after {
+            None => SpectrumFits::create(&self.dir, circuit)?,
+            Some(cycles_done) => SpectrumFits::resume(&self.dir, circuit, cycles_done)?,
+        });
+        Ok(())
     }
 
     /// Writes a checkpoint (`checkpoint.toml`) after every `every` cycles (`None`: never).
@@ -183,6 +211,11 @@ impl RunSink {
         let timeseries = self.timeseries.finish()?;
         let summary = self.summary.finish()?;
         let impedance = self.impedance.map(ImpedanceCsv::finish).transpose()?;
+        let resistances = self
+            .fits
+            .as_ref()
+            .map(SpectrumFits::resistance_series)
+            .unwrap_or_default();
         Ok(RunFiles {
             timeseries,
             summary,
@@ -192,6 +225,8 @@ impl RunSink {
             plot_data: self.plot,
             impedance,
             spectra: self.spectra,
+            impedance_fit: self.fits.map(SpectrumFits::finish),
+            resistances,
         })
     }
 
@@ -213,6 +248,8 @@ impl RunSink {
             plot_data: self.plot,
             impedance,
             spectra: self.spectra,
+            impedance_fit: self.fits.map(SpectrumFits::finish),
+            resistances: Vec::new(),
         })
     }
 }
@@ -257,6 +294,9 @@ impl TimeseriesSink for RunSink {
             cycle: spectrum.cycle,
             z_ohm: spectrum.z_ohm.iter().map(|z| (z.re, z.im)).collect(),
         });
+        if let Some(fits) = &mut self.fits {
+            fits.fit(spectrum.cycle, &spectrum.frequencies_hz, &spectrum.z_ohm)?;
+        }
         Ok(())
     }
 

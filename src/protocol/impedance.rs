@@ -21,6 +21,14 @@ use super::step::{Direction, Experiment, Step};
 pub enum ImpedanceCycles {
     /// Every n-th cycle: n, 2n, 3n, … (n ≥ 1).
     Every(usize),
+    /// Every `every`-th cycle from cycle `first`: first, first + every, … (both ≥ 1), for
+    /// example from the first cycle after formation.
+    EveryFrom {
+        /// The first measured cycle.
+        first: usize,
+        /// Cycles between measurements.
+        every: usize,
+    },
     /// These cycles (strictly increasing, each ≥ 1).
     List(Vec<usize>),
 }
@@ -30,6 +38,9 @@ impl ImpedanceCycles {
     pub fn contains(&self, cycle: usize) -> bool {
         match self {
             ImpedanceCycles::Every(n) => *n > 0 && cycle > 0 && cycle % n == 0,
+            ImpedanceCycles::EveryFrom { first, every } => {
+                *every > 0 && cycle >= *first && (cycle - first) % every == 0
+            }
             ImpedanceCycles::List(list) => list.binary_search(&cycle).is_ok(),
         }
     }
@@ -39,6 +50,11 @@ impl ImpedanceCycles {
         match self {
             ImpedanceCycles::Every(0) => None,
             ImpedanceCycles::Every(n) => Some((cycle / n + 1) * n),
+            ImpedanceCycles::EveryFrom { every: 0, .. } => None,
+            ImpedanceCycles::EveryFrom { first, .. } if cycle < *first => Some(*first),
+            ImpedanceCycles::EveryFrom { first, every } => {
+                Some(first + ((cycle - first) / every + 1) * every)
+            }
             ImpedanceCycles::List(list) => list.iter().copied().find(|&c| c > cycle),
         }
     }
@@ -48,6 +64,10 @@ impl ImpedanceCycles {
         match self {
             ImpedanceCycles::Every(0) => Vec::new(),
             ImpedanceCycles::Every(n) => (1..=last / n).map(|k| k * n).collect(),
+            ImpedanceCycles::EveryFrom { every: 0, .. } => Vec::new(),
+            ImpedanceCycles::EveryFrom { first, every } => {
+                (*first..=last).step_by(*every).collect()
+            }
             ImpedanceCycles::List(list) => list.iter().copied().filter(|&c| c <= last).collect(),
         }
     }
@@ -219,10 +239,16 @@ impl ImpedanceSettings {
             );
         }
         match &self.cycles {
-            ImpedanceCycles::Every(0) => {
+            ImpedanceCycles::Every(0) | ImpedanceCycles::EveryFrom { every: 0, .. } => {
                 return err(
                     "every_cycles",
                     "expected a number of cycles ≥ 1, found 0".into(),
+                )
+            }
+            ImpedanceCycles::EveryFrom { first: 0, .. } => {
+                return err(
+                    "first_cycle",
+                    "expected a cycle number ≥ 1 (cycles count from 1), found 0".into(),
                 )
             }
             ImpedanceCycles::List(list) => {
@@ -248,7 +274,7 @@ impl ImpedanceSettings {
                     );
                 }
             }
-            ImpedanceCycles::Every(_) => {}
+            ImpedanceCycles::Every(_) | ImpedanceCycles::EveryFrom { .. } => {}
         }
         Ok(())
     }
@@ -262,7 +288,7 @@ impl ImpedanceSettings {
         self.validate()?;
         let total = experiment.cycles();
         let key = match self.cycles {
-            ImpedanceCycles::Every(_) => "every_cycles",
+            ImpedanceCycles::Every(_) | ImpedanceCycles::EveryFrom { .. } => "every_cycles",
             ImpedanceCycles::List(_) => "cycles",
         };
         match &self.cycles {
@@ -277,7 +303,7 @@ impl ImpedanceSettings {
                     });
                 }
             }
-            ImpedanceCycles::Every(_) => {}
+            ImpedanceCycles::Every(_) | ImpedanceCycles::EveryFrom { .. } => {}
         }
         let mut first = 1;
         for (b, block) in experiment.blocks.iter().enumerate() {

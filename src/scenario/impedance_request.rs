@@ -4,6 +4,7 @@
 //! ```toml
 //! [impedance]
 //! every_cycles = 50            # or: cycles = [11, 61, 111]  (exactly one of the two)
+//! first_cycle = 11             # optional with every_cycles: 11, 61, 111, … (default 50, 100, …)
 //! after = "discharge"          # or "charge" (default "discharge")
 //! rest_minutes = 30.0          # open-circuit rest before the measurement (default 30, 0 allowed)
 //! f_min_Hz = 0.01              # default 10 mHz
@@ -33,7 +34,10 @@ pub(crate) fn read(
     };
     let defaults = ImpedanceSettings::default();
     let cycles = match (raw.every_cycles, raw.cycles) {
-        (Some(n), None) => ImpedanceCycles::Every(n),
+        (Some(n), None) => match raw.first_cycle {
+            None => ImpedanceCycles::Every(n),
+            Some(first) => ImpedanceCycles::EveryFrom { first, every: n },
+        },
         (None, Some(list)) => ImpedanceCycles::List(list),
         (Some(_), Some(_)) => {
             return Err(err(
@@ -49,6 +53,12 @@ pub(crate) fn read(
             ))
         }
     };
+    if raw.first_cycle.is_some() && matches!(cycles, ImpedanceCycles::List(_)) {
+        return Err(err(
+            "first_cycle",
+            "expected `first_cycle` only with `every_cycles`, found it with `cycles`".into(),
+        ));
+    }
     let after = match raw.after.as_deref() {
         None => defaults.after,
         Some("discharge") => MeasureAfter::Discharge,
@@ -91,20 +101,18 @@ pub(crate) fn read(
     Ok(settings)
 }
 
-/// Checks the `circuit` string of `[impedance]`; the message says what is wrong.
-///
-/// INTEGRATION POINT (equivalent-circuit fitting): only an empty string is rejected here for
-/// now. Once `crate::impedance::circuit::Circuit::parse(&str) -> Result<Circuit,
-/// CircuitError>` exists, call it here (its error's message becomes the message), so that a
-/// bad circuit fails when the scenario is read, before anything is solved.
+/// Checks the `circuit` string of `[impedance]` with the circuit parser
+/// ([`crate::impedance::Circuit::parse`]), so that a bad circuit fails when the scenario is
+/// read, before anything is solved; the message says where and what is wrong.
 pub(crate) fn validate_circuit(circuit: &str) -> Result<(), String> {
-    if circuit.trim().is_empty() {
-        return Err(
-            "expected an equivalent circuit such as \"R0-p(R1,CPE1)-W1\", found an empty string"
-                .into(),
-        );
-    }
-    Ok(())
+    crate::impedance::Circuit::parse(circuit)
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "{e} (in \"{circuit}\"; for example \"{}\")",
+                crate::impedance::PAPER_CIRCUIT
+            )
+        })
 }
 
 /// The `[impedance]` table as the scenario runs it, every default filled in (for the
@@ -116,6 +124,10 @@ pub(crate) fn to_table(settings: &ImpedanceSettings) -> toml::Table {
     match &settings.cycles {
         ImpedanceCycles::Every(n) => {
             t.insert("every_cycles".into(), int(*n));
+        }
+        ImpedanceCycles::EveryFrom { first, every } => {
+            t.insert("every_cycles".into(), int(*every));
+            t.insert("first_cycle".into(), int(*first));
         }
         ImpedanceCycles::List(list) => {
             t.insert(

@@ -235,6 +235,9 @@ impl Scenario {
         if let Some(z) = &self.impedance {
             let cycles = match &z.cycles {
                 crate::protocol::ImpedanceCycles::Every(n) => format!("every {n} cycles"),
+                crate::protocol::ImpedanceCycles::EveryFrom { first, every } => {
+                    format!("every {every} cycles from cycle {first}")
+                }
                 crate::protocol::ImpedanceCycles::List(list) => format!(
                     "at cycles {}",
                     list.iter()

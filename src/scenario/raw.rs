@@ -401,6 +401,7 @@ pub(crate) struct RawCycleJumping {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawImpedance {
     pub every_cycles: Option<usize>,
+    pub first_cycle: Option<usize>,
     pub cycles: Option<Vec<usize>>,
     pub after: Option<String>,
     pub rest_minutes: Option<f64>,

@@ -11,8 +11,8 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use crate::output::{
-    write_nyquist, write_plots, write_run_record, ObservedSink, PlotError, RunObserver, RunSink,
-    RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
+    plot_resistances_vs_cycle, write_nyquist, write_plots, write_run_record, ObservedSink,
+    PlotError, RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
 };
 use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
 
@@ -31,6 +31,9 @@ pub struct RunReport {
     pub cycle_summary: PathBuf,
     /// The impedance spectra, `<out>/impedance.csv`, when the run took any.
     pub impedance: Option<PathBuf>,
+    /// Their equivalent-circuit fits, `<out>/impedance_fit.csv`, when the scenario names a
+    /// circuit.
+    pub impedance_fit: Option<PathBuf>,
     /// The figures written (PNG and SVG).
     pub plots: Vec<PathBuf>,
     /// The run record, `<out>/run.toml`.
@@ -225,6 +228,20 @@ fn execute(
     }
     .map_err(folder_error)?;
     sink.set_checkpoint_every(Some(CHECKPOINT_EVERY_CYCLES));
+    if let Some(text) = scenario
+        .impedance
+        .as_ref()
+        .and_then(|s| s.circuit.as_deref())
+    {
+        // Checked when the scenario was read; a failure here is reported all the same.
+        let circuit = crate::impedance::Circuit::parse(text).map_err(|e| {
+            folder_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("impedance.circuit: {e}"),
+            ))
+        })?;
+        sink.fit_spectra_with(circuit).map_err(folder_error)?;
+    }
     let result = Simulation::new(&scenario.parameters, &scenario.mesh, &scenario.solver).and_then(
         |mut simulation| {
             simulation.measure_impedance(scenario.impedance.clone())?;
@@ -253,12 +270,22 @@ fn execute(
             if !files.spectra.is_empty() {
                 plots.extend(write_nyquist(out_dir, &files.spectra).map_err(plot_error)?);
             }
+            if files
+                .resistances
+                .iter()
+                .any(|(_, points)| !points.is_empty())
+            {
+                plots.extend(
+                    plot_resistances_vs_cycle(out_dir, &files.resistances).map_err(plot_error)?,
+                );
+            }
             Ok(RunReport {
                 summary,
                 timeseries: files.timeseries,
                 rows: files.timeseries_rows,
                 cycle_summary: files.summary,
                 impedance: files.impedance,
+                impedance_fit: files.impedance_fit,
                 plots,
                 record,
             })

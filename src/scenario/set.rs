@@ -139,6 +139,7 @@ impl SetOverride {
                 }
                 "cycles" => {
                     table.remove("every_cycles");
+                    table.remove("first_cycle");
                 }
                 _ => {}
             }
