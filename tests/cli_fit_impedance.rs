@@ -243,3 +243,47 @@ fn a_bad_spectrum_file_names_the_file_line_and_column() {
         );
     }
 }
+
+/// `asslb impedance` fits the scenario's circuit (or `--circuit`) to the spectrum it computes:
+/// the table, impedance_fit.csv with cycle 0 (the initial state) and impedance_fitted.csv.
+#[test]
+fn impedance_of_a_scenario_fits_its_circuit() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/wu2022_1c_1000.toml");
+    let out = asslb()
+        .arg("impedance")
+        .arg(&scenario)
+        .args([
+            "--per-decade",
+            "5",
+            "--circuit",
+            "R0-p(R1,C1)-p(R2,C2)-W1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("circuit R0-p(R1,C1)-p(R2,C2)-W1 fitted"),
+        "{stdout}"
+    );
+    let fit = std::fs::read_to_string(dir.path().join("impedance_fit.csv")).unwrap();
+    let mut lines = fit.lines();
+    assert!(lines.next().unwrap().starts_with("cycle,R0,R0_stderr,R1"));
+    assert!(lines.next().unwrap().starts_with("0,"));
+    let fitted = std::fs::read_to_string(dir.path().join("impedance_fitted.csv")).unwrap();
+    assert_eq!(fitted.lines().count(), 1 + 41);
+    // A circuit that does not parse: nothing computed, the column named.
+    let bad = asslb()
+        .arg("impedance")
+        .arg(&scenario)
+        .args(["--circuit", "R0-p(R1,C1", "--out"])
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("column"), "{}", describe(&bad));
+    assert!(!dir.path().join("bad").exists());
+}

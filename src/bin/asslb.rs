@@ -82,6 +82,10 @@ enum Command {
         /// Frequencies per decade [default: impedance.points_per_decade, or 10].
         #[arg(long)]
         per_decade: Option<usize>,
+        /// Also fit this equivalent circuit (impedance.py notation) and write impedance_fit.csv
+        /// and impedance_fitted.csv [default: impedance.circuit, if any].
+        #[arg(long)]
+        circuit: Option<String>,
         #[command(flatten)]
         sets: Sets,
     },
@@ -234,6 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             f_min,
             f_max,
             per_decade,
+            circuit,
             sets,
         } => {
             let scenario = load(&scenario, &sets.set)?;
@@ -252,18 +257,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if per_decade == 0 {
                 anyhow::bail!("--per-decade: expected at least 1 frequency per decade, found 0");
             }
-            let mut model = asslb::physics::p2d::P2dModel::new(
-                &scenario.parameters,
-                &defaults.measuring_mesh(&scenario.mesh),
-            )
-            .map_err(|e| anyhow::anyhow!("cannot build the model: {e}"))?;
-            let y = model.rest_state();
-            let yp = vec![0.0; y.len()];
-            let frequencies =
-                asslb::numerics::small_signal::log_frequencies(f_min, f_max, per_decade);
-            let z = model
-                .impedance(&y, &yp, &frequencies)
-                .context("cannot compute the impedance")?;
+            let settings = asslb::protocol::ImpedanceSettings {
+                f_min_hz: f_min,
+                f_max_hz: f_max,
+                points_per_decade: per_decade,
+                ..defaults
+            };
+            let frequencies = settings.frequencies_hz();
+            let z =
+                asslb::protocol::spectrum_at_rest(&scenario.parameters, &scenario.mesh, &settings)
+                    .map_err(anyhow::Error::msg)?;
+            let circuit = match circuit.as_deref().or(settings.circuit.as_deref()) {
+                Some(text) => Some(
+                    asslb::impedance::Circuit::parse(text)
+                        .with_context(|| format!("invalid circuit \"{text}\""))?,
+                ),
+                None => None,
+            };
             let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("cannot create the output folder {}", out.display()))?;
@@ -288,6 +298,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 frequencies.len(),
                 path.display()
             );
+            if let Some(circuit) = circuit {
+                let spectrum = asslb::impedance::Spectrum::new(frequencies, z)?;
+                let fit = asslb::impedance::fit_circuit(&circuit, &spectrum, None)
+                    .with_context(|| format!("cannot fit {} to the spectrum", circuit.text()))?;
+                println!("circuit {} fitted:", circuit.text());
+                print!("{}", fit.table());
+                write_fit(&out, &circuit, 0, &spectrum, &fit)?;
+            }
             Ok(())
         }
         Command::FitImpedance {
@@ -379,16 +397,30 @@ fn fit_impedance(
     if let Some(dir) = out {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-        let mut csv = asslb::output::ImpedanceFitCsv::create(dir, &circuit).with_context(|| {
+        write_fit(dir, &circuit, cycle, &spectrum, &fit)?;
+    }
+    Ok(())
+}
+
+/// Writes `<dir>/impedance_fit.csv` (one row) and `<dir>/impedance_fitted.csv`.
+fn write_fit(
+    dir: &Path,
+    circuit: &asslb::impedance::Circuit,
+    cycle: usize,
+    spectrum: &asslb::impedance::Spectrum,
+    fit: &asslb::impedance::CircuitFit,
+) -> anyhow::Result<()> {
+    {
+        let mut csv = asslb::output::ImpedanceFitCsv::create(dir, circuit).with_context(|| {
             format!(
                 "cannot write {}",
                 dir.join(asslb::output::IMPEDANCE_FIT_FILE).display()
             )
         })?;
-        csv.append(cycle, &fit)
+        csv.append(cycle, fit)
             .with_context(|| format!("cannot write {}", csv.path().display()))?;
         let fitted =
-            asslb::output::write_fitted_spectrum(dir, &spectrum, &fit).with_context(|| {
+            asslb::output::write_fitted_spectrum(dir, spectrum, fit).with_context(|| {
                 format!(
                     "cannot write {}",
                     dir.join(asslb::output::IMPEDANCE_FITTED_FILE).display()

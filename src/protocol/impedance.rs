@@ -12,7 +12,8 @@ use faer::c64;
 
 use crate::numerics::mesh::MeshSettings;
 use crate::numerics::small_signal::log_frequencies;
-use crate::physics::p2d::DegradationState;
+use crate::physics::p2d::{DegradationState, P2dModel};
+use crate::physics::parameters::CellParameters;
 
 use super::step::{Direction, Experiment, Step};
 
@@ -172,6 +173,26 @@ impl Default for ImpedanceSettings {
             circuit: None,
         }
     }
+}
+
+/// The spectrum \[Ω\] of the cell `params` in its initial rested state at `settings`'
+/// frequencies, on `mesh` refined toward the particle surface as the settings ask
+/// ([`ImpedanceSettings::measuring_mesh`]).
+pub fn spectrum_at_rest(
+    params: &CellParameters,
+    mesh: &MeshSettings,
+    settings: &ImpedanceSettings,
+) -> Result<Vec<c64>, String> {
+    settings
+        .validate()
+        .map_err(|e| format!("impedance.{}: {}", e.key, e.message))?;
+    let mut model = P2dModel::new(params, &settings.measuring_mesh(mesh))
+        .map_err(|e| format!("cannot build the model: {e}"))?;
+    let y = model.rest_state();
+    let yp = vec![0.0; y.len()];
+    model
+        .impedance(&y, &yp, &settings.frequencies_hz())
+        .map_err(|e| format!("cannot compute the impedance: {e}"))
 }
 
 /// Why impedance settings do not fit an experiment: the key at fault (within `[impedance]`)

@@ -13,7 +13,8 @@ pub use checkpoint::Checkpoint;
 pub use cycle::CycleSummary;
 pub use cycle_jumping::CycleJumping;
 pub use impedance::{
-    ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError, ImpedanceSpectrum, MeasureAfter,
+    spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,
+    ImpedanceSpectrum, MeasureAfter,
 };
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
