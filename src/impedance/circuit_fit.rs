@@ -55,7 +55,7 @@ pub struct CircuitFitOptions {
     pub fixed: Vec<(String, f64)>,
     /// The optimiser's stopping criteria.
     pub fit: FitOptions,
-    /// Take the Jacobian by finite differences ([`crate::fitting::least_squares`]) instead of
+    /// Take the Jacobian by finite differences ([`crate::fitting::least_squares()`]) instead of
     /// analytically (default false; for checks and comparisons: slower, same optimum).
     pub finite_differences: bool,
 }
