@@ -330,3 +330,39 @@ fn a_cpe_exponent_at_its_bound_is_flagged() {
         "{table}"
     );
 }
+
+/// The analytic Jacobian lands on the optimum of the finite differences, with the same
+/// uncertainties, from far fewer residual evaluations.
+#[test]
+fn the_analytic_jacobian_gives_the_finite_difference_fit() {
+    let circuit = Circuit::parse(PAPER_CIRCUIT).unwrap();
+    let spectrum = synthetic(&circuit, &truth(), 0.005, 2026);
+    let fit = |finite_differences| {
+        fit_circuit_with(
+            &circuit,
+            &spectrum,
+            &CircuitFitOptions {
+                finite_differences,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let (an, fd) = (fit(false), fit(true));
+    assert!(an.converged && fd.converged);
+    for j in 0..11 {
+        let name = &an.names[j];
+        let (a, f) = (an.values[j], fd.values[j]);
+        assert!((a - f).abs() < 1e-5 * f, "{name}: {a} vs {f}");
+        let (a, f) = (an.std_errors[j], fd.std_errors[j]);
+        assert!((a - f).abs() < 1e-3 * f, "{name}: ± {a} vs ± {f}");
+    }
+    assert!((an.ssr - fd.ssr).abs() < 1e-8 * fd.ssr);
+    assert_eq!(fd.jacobian_evaluations, 0);
+    assert!(an.jacobian_evaluations > 0);
+    eprintln!(
+        "analytic: {} residual + {} Jacobian evaluations; finite differences: {} residual",
+        an.evaluations, an.jacobian_evaluations, fd.evaluations
+    );
+    assert!(an.evaluations * 5 < fd.evaluations);
+}

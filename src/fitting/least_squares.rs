@@ -31,14 +31,29 @@
 //! 418); otherwise the first run's.
 //!
 //! # Jacobian
-//! The optimiser's Jacobian ∂r/∂u is taken by central finite differences in the internal
-//! variables (step ε^(1/3)·max(|u|, 1), ε the machine epsilon): two residual evaluations per
-//! varied parameter.
+//! [`least_squares`] takes the optimiser's Jacobian ∂r/∂u by central finite differences in the
+//! internal variables (step ε^(1/3)·max(|u|, 1), ε the machine epsilon): two residual
+//! evaluations per varied parameter and iteration.
+//!
+//! [`least_squares_with_jacobian`] takes instead the caller's Jacobian J = ∂r/∂x in the
+//! *physical* variables and applies the chain rule through the bound transformation,
+//! ∂rᵢ/∂uₖ = ∂rᵢ/∂xⱼ · dxⱼ/duₖ (j the k-th varied parameter), with
+//! dx/du = (dx/dy)(dy/du), dx/dy = 1 on a linear scale and x (= e^y) on a log scale, and
+//! - two finite bounds: dy/du = (b − a) cos(u)/2;
+//! - only a lower bound: dy/du = u/√(u² + 1);
+//! - only an upper bound: dy/du = −u/√(u² + 1);
+//! - no bounds: dy/du = 1.
+//!
+//! One Jacobian evaluation then replaces 2p residual evaluations. Both entry points share the
+//! optimiser, the two-stage bound handling and the uncertainty calculation; only the source of
+//! the Jacobian differs. [`FitReport::evaluations`] counts residual evaluations (those of the
+//! finite differences included) and [`FitReport::jacobian_evaluations`] the calls of the
+//! caller's Jacobian.
 //!
 //! # Uncertainties
-//! At the optimum the Jacobian J = ∂r/∂x is taken again in the *physical* variables (central
-//! differences, one-sided next to a bound, in ln x for log-scaled parameters and converted by
-//! ∂r/∂x = (∂r/∂ln x)/x). The covariance of the parameters not at a bound is
+//! At the optimum the Jacobian J = ∂r/∂x is taken again in the *physical* variables: the
+//! caller's, when given; otherwise by central differences (one-sided next to a bound, in ln x
+//! for log-scaled parameters and converted by ∂r/∂x = (∂r/∂ln x)/x). The covariance of the parameters not at a bound is
 //! cov = s²(JᵀJ)⁻¹ with s² = SSR/(m − p) the residual variance (SSR the sum of squared
 //! residuals, m residuals, p varied parameters): the weights of the residuals are taken as
 //! relative, the noise level is estimated from the misfit (as lmfit's `scale_covar` and
@@ -184,6 +199,22 @@ impl Parameter {
         self.unscale(y).clamp(self.lower, self.upper)
     }
 
+    /// dx/du at the internal variable u (see the module docs, "Jacobian"): the derivative of
+    /// [`Parameter::external`], in the parameter's units per unit of u.
+    fn dexternal(&self, u: f64) -> f64 {
+        let (a, b) = self.scaled_bounds();
+        let dy = match (a.is_finite(), b.is_finite()) {
+            (true, true) => (b - a) * u.cos() / 2.0,
+            (true, false) => u / (u * u + 1.0).sqrt(),
+            (false, true) => -u / (u * u + 1.0).sqrt(),
+            (false, false) => 1.0,
+        };
+        match self.scale {
+            ParameterScale::Linear => dy,
+            ParameterScale::Log => dy * self.external(u),
+        }
+    }
+
     /// Physical value x → internal variable u. A value on a bound is moved 0.05 % of the range
     /// inside (sin u = ±(1 − 10⁻³)), where
     /// dx/du ≠ 0, so that the optimiser can move it.
@@ -300,6 +331,8 @@ pub struct FitReport {
     pub degrees_of_freedom: usize,
     /// Number of evaluations of the residual function, finite differences included.
     pub evaluations: usize,
+    /// Number of evaluations of the caller's Jacobian (0 for [`least_squares`]).
+    pub jacobian_evaluations: usize,
     /// Why the optimiser stopped, in words.
     pub termination: String,
     /// Whether it stopped on a convergence criterion (ftol, xtol, gtol, zero residuals, or the
@@ -341,6 +374,13 @@ pub enum FitError {
         /// The parameter values it was called with.
         at: Vec<(String, f64)>,
     },
+    /// The Jacobian function returned an error, or a NaN or infinite derivative.
+    Jacobian {
+        /// Its message, or which derivative was not finite.
+        message: String,
+        /// The parameter values it was called with.
+        at: Vec<(String, f64)>,
+    },
     /// The residual function returned a NaN or infinite residual.
     NonFiniteResidual {
         /// The index of the first non-finite residual.
@@ -376,6 +416,9 @@ impl fmt::Display for FitError {
             FitError::Residual { message, at } => {
                 write!(f, "the residual function failed at {}: {message}", list(at))
             }
+            FitError::Jacobian { message, at } => {
+                write!(f, "the Jacobian function failed at {}: {message}", list(at))
+            }
             FitError::NonFiniteResidual { index, value, at } => write!(
                 f,
                 "residual {index} is {value} at {}: residuals must be finite",
@@ -387,14 +430,28 @@ impl fmt::Display for FitError {
 
 impl std::error::Error for FitError {}
 
+/// The caller's Jacobian: `jacobian(x, j)` fills `j`, the m × n matrix ∂rᵢ/∂xⱼ stored by
+/// columns (entry (i, j) at `j[i + j·m]`), at the physical values `x` of all n parameters.
+type JacobianFn<'a> = &'a dyn Fn(&[f64], &mut [f64]) -> Result<(), String>;
+
+/// The evaluation counters of one fit.
+#[derive(Default)]
+struct Counts {
+    residuals: Cell<usize>,
+    jacobians: Cell<usize>,
+}
+
 /// The problem as the optimiser sees it: internal variables of the varied parameters.
 struct Problem<'a, F> {
     params: &'a [Parameter],
     varied: Vec<usize>,
     residual: &'a F,
+    jacobian: Option<JacobianFn<'a>>,
     m: usize,
     u: DVector<f64>,
-    evaluations: Cell<usize>,
+    counts: &'a Counts,
+    /// The m × n buffer of the caller's Jacobian, reused between iterations.
+    scratch: RefCell<Vec<f64>>,
     failure: RefCell<Option<FitError>>,
 }
 
@@ -411,17 +468,80 @@ where
         x
     }
 
+    /// Records the first failure of the residual or Jacobian function.
+    fn record(&self, e: FitError) {
+        let mut failure = self.failure.borrow_mut();
+        if failure.is_none() {
+            *failure = Some(e);
+        }
+    }
+
     /// Evaluates the residuals at physical values `x`; records the failure, if any.
     fn eval(&self, x: &[f64]) -> Option<Vec<f64>> {
-        evaluate(self.params, self.residual, self.m, x, &self.evaluations)
-            .map_err(|e| {
-                let mut failure = self.failure.borrow_mut();
-                if failure.is_none() {
-                    *failure = Some(e);
-                }
-            })
+        evaluate(self.params, self.residual, self.m, x, self.counts)
+            .map_err(|e| self.record(e))
             .ok()
     }
+
+    /// ∂r/∂u from the caller's ∂r/∂x by the chain rule (module docs, "Jacobian").
+    fn analytic_jacobian(&self, jacobian: JacobianFn<'_>) -> Option<DMatrix<f64>> {
+        let u = self.u.as_slice();
+        let x = self.physical(u);
+        let mut buffer = self.scratch.borrow_mut();
+        evaluate_jacobian(
+            self.params,
+            &self.varied,
+            jacobian,
+            self.m,
+            &x,
+            &mut buffer,
+            self.counts,
+        )
+        .map_err(|e| self.record(e))
+        .ok()?;
+        let m = self.m;
+        let mut jac = DMatrix::zeros(m, self.varied.len());
+        for (k, &j) in self.varied.iter().enumerate() {
+            let dxdu = self.params[j].dexternal(u[k]);
+            for (out, &d) in jac
+                .column_mut(k)
+                .iter_mut()
+                .zip(&buffer[j * m..(j + 1) * m])
+            {
+                *out = d * dxdu;
+            }
+        }
+        Some(jac)
+    }
+
+    /// ∂r/∂u by central differences in u (module docs, "Jacobian").
+    fn finite_difference_jacobian(&self) -> Option<DMatrix<f64>> {
+        let p = self.varied.len();
+        let mut jac = DMatrix::zeros(self.m, p);
+        let mut u = self.u.as_slice().to_vec();
+        for k in 0..p {
+            let u0 = u[k];
+            let h = f64::EPSILON.cbrt() * u0.abs().max(1.0);
+            u[k] = u0 + h;
+            let plus = self.eval(&self.physical(&u))?;
+            u[k] = u0 - h;
+            let minus = self.eval(&self.physical(&u))?;
+            u[k] = u0;
+            for i in 0..self.m {
+                jac[(i, k)] = (plus[i] - minus[i]) / (2.0 * h);
+            }
+        }
+        Some(jac)
+    }
+}
+
+/// The parameter values as (name, value) pairs, for error messages.
+fn named(params: &[Parameter], x: &[f64]) -> Vec<(String, f64)> {
+    params
+        .iter()
+        .zip(x)
+        .map(|(p, &v)| (p.name.clone(), v))
+        .collect()
 }
 
 fn evaluate<F>(
@@ -429,29 +549,61 @@ fn evaluate<F>(
     residual: &F,
     m: usize,
     x: &[f64],
-    evaluations: &Cell<usize>,
+    counts: &Counts,
 ) -> Result<Vec<f64>, FitError>
 where
     F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
 {
-    let at = || {
-        params
-            .iter()
-            .zip(x)
-            .map(|(p, &v)| (p.name.clone(), v))
-            .collect()
-    };
-    evaluations.set(evaluations.get() + 1);
+    counts.residuals.set(counts.residuals.get() + 1);
     let mut r = vec![0.0; m];
-    residual(x, &mut r).map_err(|message| FitError::Residual { message, at: at() })?;
+    residual(x, &mut r).map_err(|message| FitError::Residual {
+        message,
+        at: named(params, x),
+    })?;
     if let Some((index, &value)) = r.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(FitError::NonFiniteResidual {
             index,
             value,
-            at: at(),
+            at: named(params, x),
         });
     }
     Ok(r)
+}
+
+/// Calls the caller's Jacobian at `x` into `buffer` (resized to m × n and zeroed first) and
+/// checks that the columns of the `varied` parameters are finite.
+fn evaluate_jacobian(
+    params: &[Parameter],
+    varied: &[usize],
+    jacobian: JacobianFn<'_>,
+    m: usize,
+    x: &[f64],
+    buffer: &mut Vec<f64>,
+    counts: &Counts,
+) -> Result<(), FitError> {
+    counts.jacobians.set(counts.jacobians.get() + 1);
+    buffer.clear();
+    buffer.resize(m * params.len(), 0.0);
+    jacobian(x, buffer).map_err(|message| FitError::Jacobian {
+        message,
+        at: named(params, x),
+    })?;
+    for &j in varied {
+        if let Some((i, &d)) = buffer[j * m..(j + 1) * m]
+            .iter()
+            .enumerate()
+            .find(|(_, d)| !d.is_finite())
+        {
+            return Err(FitError::Jacobian {
+                message: format!(
+                    "∂r{i}/∂{} is {d}: derivatives must be finite",
+                    params[j].name
+                ),
+                at: named(params, x),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl<F> LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_, F>
@@ -476,22 +628,10 @@ where
     }
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let p = self.varied.len();
-        let mut jac = DMatrix::zeros(self.m, p);
-        let mut u = self.u.as_slice().to_vec();
-        for k in 0..p {
-            let u0 = u[k];
-            let h = f64::EPSILON.cbrt() * u0.abs().max(1.0);
-            u[k] = u0 + h;
-            let plus = self.eval(&self.physical(&u))?;
-            u[k] = u0 - h;
-            let minus = self.eval(&self.physical(&u))?;
-            u[k] = u0;
-            for i in 0..self.m {
-                jac[(i, k)] = (plus[i] - minus[i]) / (2.0 * h);
-            }
+        match self.jacobian {
+            Some(jacobian) => self.analytic_jacobian(jacobian),
+            None => self.finite_difference_jacobian(),
         }
-        Some(jac)
     }
 }
 
@@ -521,7 +661,8 @@ fn describe_termination(t: &TerminationReason) -> String {
 /// Fits `params` so that the `m` residuals computed by `residual(x, r)` (x the physical values
 /// of all parameters, in the order given; r to be filled) have the least sum of squares, within
 /// the bounds. See the module documentation for the method, the bound transformation and the
-/// uncertainties.
+/// uncertainties. The Jacobian is taken by finite differences; [`least_squares_with_jacobian`]
+/// takes the caller's.
 ///
 /// A failure of the residual function, or a non-finite residual, at any point of the
 /// iteration stops the fit with an error naming the parameter values.
@@ -529,6 +670,45 @@ pub fn least_squares<F>(
     params: &[Parameter],
     m: usize,
     residual: F,
+    options: &FitOptions,
+) -> Result<FitReport, FitError>
+where
+    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+{
+    fit(params, m, &residual, None, options)
+}
+
+/// [`least_squares`] with the caller's Jacobian in the physical variables:
+/// `jacobian(x, j)` fills `j`, of length m·n (n = `params.len()`), with ∂rᵢ/∂xⱼ stored by
+/// columns (entry (i, j) at `j[i + j·m]`), at the physical values `x` of all parameters. `j`
+/// is zeroed before each call; the columns of fixed parameters are not used and may be left
+/// so. The optimiser's Jacobian in the internal variables follows by the chain rule through
+/// the bound transformation, and the uncertainties use the caller's Jacobian at the optimum
+/// (module docs, "Jacobian"): no residual evaluations go to finite differences.
+///
+/// A failure of the Jacobian function, or a non-finite derivative of a varied parameter,
+/// stops the fit with [`FitError::Jacobian`].
+pub fn least_squares_with_jacobian<F, J>(
+    params: &[Parameter],
+    m: usize,
+    residual: F,
+    jacobian: J,
+    options: &FitOptions,
+) -> Result<FitReport, FitError>
+where
+    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    J: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+{
+    fit(params, m, &residual, Some(&jacobian), options)
+}
+
+/// The common path of [`least_squares`] (`jacobian` None: finite differences) and
+/// [`least_squares_with_jacobian`].
+fn fit<F>(
+    params: &[Parameter],
+    m: usize,
+    residual: &F,
+    jacobian: Option<JacobianFn<'_>>,
     options: &FitOptions,
 ) -> Result<FitReport, FitError>
 where
@@ -547,15 +727,21 @@ where
             parameters: varied.len(),
         });
     }
+    let problem = Fit {
+        params,
+        m,
+        residual,
+        jacobian,
+        options,
+        counts: Counts::default(),
+    };
     // The start must be a valid point: report its failure as it is.
     let start: Vec<f64> = params.iter().map(|p| p.initial).collect();
-    let counter = Cell::new(0);
-    evaluate(params, &residual, m, &start, &counter)?;
+    evaluate(params, residual, m, &start, &problem.counts)?;
 
     // A short first run; when it has not converged, parameters that crawl toward a bound are
     // held on it and the others fitted on (see the module documentation, "Bounds").
-    let scout = minimize(params, &varied, m, &residual, options, SCOUT_PATIENCE)?;
-    let mut evaluations = counter.get() + scout.evaluations;
+    let scout = problem.minimize(params, &varied, SCOUT_PATIENCE)?;
     let run = if scout.converged || options.patience <= SCOUT_PATIENCE {
         scout
     } else {
@@ -580,31 +766,15 @@ where
         let on = if still.is_empty() {
             None
         } else {
-            let r = minimize(&moved, &still, m, &residual, options, options.patience)?;
-            evaluations += r.evaluations;
-            Some(r)
+            Some(problem.minimize(&moved, &still, options.patience)?)
         };
-        let scout_ssr = sum_of_squares(params, &residual, m, &scout.values)?;
+        let scout_ssr = problem.sum_of_squares(&scout.values)?;
         match on {
-            Some(r)
-                if sum_of_squares(params, &residual, m, &r.values)?
-                    <= scout_ssr * (1.0 + 1e-12) =>
-            {
-                r
-            }
+            Some(r) if problem.sum_of_squares(&r.values)? <= scout_ssr * (1.0 + 1e-12) => r,
             _ => scout,
         }
     };
-    finish(
-        params,
-        &varied,
-        m,
-        &residual,
-        run.values,
-        evaluations,
-        run.termination,
-        run.converged,
-    )
+    problem.finish(&varied, run.values, run.termination, run.converged)
 }
 
 /// Patience of the first, short optimiser run (see [`least_squares`]).
@@ -613,200 +783,220 @@ const SCOUT_PATIENCE: usize = 20;
 /// The outcome of one optimiser run.
 struct Run {
     values: Vec<f64>,
-    evaluations: usize,
     termination: String,
     converged: bool,
 }
 
-/// One Levenberg–Marquardt run over the parameters `varied` from the parameters' initial
-/// values, stopping after `patience·(p + 1)` of its own evaluations.
-fn minimize<F>(
-    params: &[Parameter],
-    varied: &[usize],
+/// What every stage of one fit shares: the parameters as given, the residual and Jacobian
+/// functions, the options and the evaluation counters.
+struct Fit<'a, F> {
+    params: &'a [Parameter],
     m: usize,
-    residual: &F,
-    options: &FitOptions,
-    patience: usize,
-) -> Result<Run, FitError>
+    residual: &'a F,
+    jacobian: Option<JacobianFn<'a>>,
+    options: &'a FitOptions,
+    counts: Counts,
+}
+
+impl<F> Fit<'_, F>
 where
     F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
 {
-    let u0 = DVector::from_iterator(
-        varied.len(),
-        varied
+    /// One Levenberg–Marquardt run over the parameters `varied` of `params` (the fit's
+    /// parameters, possibly with other initial values and some held) from their initial
+    /// values, stopping after `patience·(p + 1)` of its own residual evaluations.
+    fn minimize(
+        &self,
+        params: &[Parameter],
+        varied: &[usize],
+        patience: usize,
+    ) -> Result<Run, FitError> {
+        let options = self.options;
+        let u0 = DVector::from_iterator(
+            varied.len(),
+            varied
+                .iter()
+                .map(|&j| params[j].internal(params[j].initial)),
+        );
+        let problem = Problem {
+            params,
+            varied: varied.to_vec(),
+            residual: self.residual,
+            jacobian: self.jacobian,
+            m: self.m,
+            u: u0,
+            counts: &self.counts,
+            scratch: RefCell::new(Vec::new()),
+            failure: RefCell::new(None),
+        };
+        let (problem, report) = LevenbergMarquardt::new()
+            .with_ftol(options.ftol.max(0.0))
+            .with_xtol(options.xtol.max(0.0))
+            .with_gtol(options.gtol.max(0.0))
+            .with_patience(patience.max(1))
+            .minimize(problem);
+        if let Some(e) = problem.failure.borrow_mut().take() {
+            return Err(e);
+        }
+        let converged = report.termination.was_successful()
+            || matches!(
+                report.termination,
+                TerminationReason::NoImprovementPossible(_)
+            );
+        Ok(Run {
+            values: problem.physical(problem.u.as_slice()),
+            termination: describe_termination(&report.termination),
+            converged,
+        })
+    }
+
+    /// S(x) = Σ r² at `values`.
+    fn sum_of_squares(&self, values: &[f64]) -> Result<f64, FitError> {
+        let r = evaluate(self.params, self.residual, self.m, values, &self.counts)?;
+        Ok(r.iter().map(|v| v * v).sum())
+    }
+
+    /// The Jacobian ∂r/∂x in physical variables of the parameters `free` at `values` (whose
+    /// residuals are `r`): the caller's, or central differences (module docs,
+    /// "Uncertainties").
+    fn physical_jacobian(
+        &self,
+        free: &[usize],
+        values: &[f64],
+        r: &[f64],
+    ) -> Result<DMatrix<f64>, FitError> {
+        let (params, m) = (self.params, self.m);
+        let mut jac = DMatrix::zeros(m, free.len());
+        if let Some(jacobian) = self.jacobian {
+            let mut buffer = Vec::new();
+            evaluate_jacobian(params, free, jacobian, m, values, &mut buffer, &self.counts)?;
+            for (k, &j) in free.iter().enumerate() {
+                jac.column_mut(k)
+                    .copy_from_slice(&buffer[j * m..(j + 1) * m]);
+            }
+            return Ok(jac);
+        }
+        let mut x = values.to_vec();
+        for (k, &j) in free.iter().enumerate() {
+            let p = &params[j];
+            let y0 = p.to_scale(values[j]);
+            let (a, b) = p.scaled_bounds();
+            let h = match p.scale {
+                ParameterScale::Log => 1e-5,
+                ParameterScale::Linear => {
+                    let span = if (b - a).is_finite() { b - a } else { 1.0 };
+                    f64::EPSILON.cbrt() * y0.abs().max(1e-3 * span)
+                }
+            };
+            let (lo, hi) = (
+                if y0 - h >= a { y0 - h } else { y0 },
+                if y0 + h <= b { y0 + h } else { y0 },
+            );
+            if hi <= lo {
+                continue; // cannot happen for a free parameter; leaves a zero column
+            }
+            let mut at = |y: f64| -> Result<Vec<f64>, FitError> {
+                if y == y0 {
+                    return Ok(r.to_vec());
+                }
+                x[j] = p.unscale(y);
+                let out = evaluate(params, self.residual, m, &x, &self.counts);
+                x[j] = values[j];
+                out
+            };
+            let r_hi = at(hi)?;
+            let r_lo = at(lo)?;
+            // ∂r/∂y, then ∂r/∂x = (∂r/∂ln x)/x on a log scale.
+            let dydx = match p.scale {
+                ParameterScale::Linear => 1.0,
+                ParameterScale::Log => 1.0 / values[j],
+            };
+            for i in 0..m {
+                jac[(i, k)] = (r_hi[i] - r_lo[i]) / (hi - lo) * dydx;
+            }
+        }
+        Ok(jac)
+    }
+
+    /// The report at the optimum `values`: residuals, SSR, covariance in physical variables.
+    fn finish(
+        &self,
+        varied: &[usize],
+        values: Vec<f64>,
+        termination: String,
+        converged: bool,
+    ) -> Result<FitReport, FitError> {
+        let (params, m) = (self.params, self.m);
+        let counts = &self.counts;
+        let r = evaluate(params, self.residual, m, &values, counts)?;
+        let ssr: f64 = r.iter().map(|v| v * v).sum();
+        let dof = m - varied.len();
+        let reduced_chi2 = if dof > 0 { ssr / dof as f64 } else { f64::NAN };
+        let n = params.len();
+        let at_bound: Vec<bool> = params
             .iter()
-            .map(|&j| params[j].internal(params[j].initial)),
-    );
-    let problem = Problem {
-        params,
-        varied: varied.to_vec(),
-        residual,
-        m,
-        u: u0,
-        evaluations: Cell::new(0),
-        failure: RefCell::new(None),
-    };
-    let (problem, report) = LevenbergMarquardt::new()
-        .with_ftol(options.ftol.max(0.0))
-        .with_xtol(options.xtol.max(0.0))
-        .with_gtol(options.gtol.max(0.0))
-        .with_patience(patience.max(1))
-        .minimize(problem);
-    if let Some(e) = problem.failure.borrow_mut().take() {
-        return Err(e);
-    }
-    let converged = report.termination.was_successful()
-        || matches!(
-            report.termination,
-            TerminationReason::NoImprovementPossible(_)
-        );
-    Ok(Run {
-        values: problem.physical(problem.u.as_slice()),
-        evaluations: problem.evaluations.get(),
-        termination: describe_termination(&report.termination),
-        converged,
-    })
-}
-
-/// S(x) = Σ r² at `values`.
-fn sum_of_squares<F>(
-    params: &[Parameter],
-    residual: &F,
-    m: usize,
-    values: &[f64],
-) -> Result<f64, FitError>
-where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
-{
-    let r = evaluate(params, residual, m, values, &Cell::new(0))?;
-    Ok(r.iter().map(|v| v * v).sum())
-}
-
-/// The report at the optimum `values`: residuals, SSR, covariance in physical variables.
-#[allow(clippy::too_many_arguments)]
-fn finish<F>(
-    params: &[Parameter],
-    varied: &[usize],
-    m: usize,
-    residual: &F,
-    values: Vec<f64>,
-    evaluations: usize,
-    termination: String,
-    converged: bool,
-) -> Result<FitReport, FitError>
-where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
-{
-    let counter = Cell::new(evaluations);
-    let r = evaluate(params, residual, m, &values, &counter)?;
-    let ssr: f64 = r.iter().map(|v| v * v).sum();
-    let dof = m - varied.len();
-    let reduced_chi2 = if dof > 0 { ssr / dof as f64 } else { f64::NAN };
-    let n = params.len();
-    let at_bound: Vec<bool> = params
-        .iter()
-        .zip(&values)
-        .map(|(p, &x)| p.vary && p.at_bound(x))
-        .collect();
-    let free: Vec<usize> = varied.iter().copied().filter(|&j| !at_bound[j]).collect();
-
-    // Jacobian in physical variables of the free parameters.
-    let mut jac = DMatrix::zeros(m, free.len());
-    let mut x = values.clone();
-    for (k, &j) in free.iter().enumerate() {
-        let p = &params[j];
-        let y0 = p.to_scale(values[j]);
-        let (a, b) = p.scaled_bounds();
-        let h = match p.scale {
-            ParameterScale::Log => 1e-5,
-            ParameterScale::Linear => {
-                let span = if (b - a).is_finite() { b - a } else { 1.0 };
-                f64::EPSILON.cbrt() * y0.abs().max(1e-3 * span)
+            .zip(&values)
+            .map(|(p, &x)| p.vary && p.at_bound(x))
+            .collect();
+        let free: Vec<usize> = varied.iter().copied().filter(|&j| !at_bound[j]).collect();
+        let jac = self.physical_jacobian(&free, &values, &r)?;
+        let mut std_errors = vec![0.0; n];
+        let mut correlation = vec![vec![f64::NAN; n]; n];
+        for &j in varied {
+            if at_bound[j] {
+                std_errors[j] = f64::NAN;
             }
-        };
-        let (lo, hi) = (
-            if y0 - h >= a { y0 - h } else { y0 },
-            if y0 + h <= b { y0 + h } else { y0 },
-        );
-        if hi <= lo {
-            continue; // cannot happen for a free parameter; leaves a zero column
         }
-        let at = |y: f64, x: &mut Vec<f64>| -> Result<Vec<f64>, FitError> {
-            if y == y0 {
-                return Ok(r.clone());
-            }
-            x[j] = p.unscale(y);
-            let out = evaluate(params, residual, m, x, &counter);
-            x[j] = values[j];
-            out
-        };
-        let r_hi = at(hi, &mut x)?;
-        let r_lo = at(lo, &mut x)?;
-        // ∂r/∂y, then ∂r/∂x = (∂r/∂ln x)/x on a log scale.
-        let dydx = match p.scale {
-            ParameterScale::Linear => 1.0,
-            ParameterScale::Log => 1.0 / values[j],
-        };
-        for i in 0..m {
-            jac[(i, k)] = (r_hi[i] - r_lo[i]) / (hi - lo) * dydx;
-        }
-    }
-
-    let mut std_errors = vec![0.0; n];
-    let mut correlation = vec![vec![f64::NAN; n]; n];
-    for &j in varied {
-        if at_bound[j] {
-            std_errors[j] = f64::NAN;
-        }
-    }
-    if !free.is_empty() {
-        // Columns scaled to unit norm before the inversion, for its conditioning.
-        let norms: Vec<f64> = (0..free.len()).map(|k| jac.column(k).norm()).collect();
-        let cov = if norms.iter().all(|&c| c > 0.0 && c.is_finite()) {
-            let mut scaled = jac.clone();
-            for (k, &c) in norms.iter().enumerate() {
-                scaled.column_mut(k).scale_mut(1.0 / c);
-            }
-            (scaled.transpose() * &scaled).cholesky().map(|ch| {
-                let inv = ch.inverse();
-                DMatrix::from_fn(free.len(), free.len(), |a, b| {
-                    reduced_chi2 * inv[(a, b)] / (norms[a] * norms[b])
+        if !free.is_empty() {
+            // Columns scaled to unit norm before the inversion, for its conditioning.
+            let norms: Vec<f64> = (0..free.len()).map(|k| jac.column(k).norm()).collect();
+            let cov = if norms.iter().all(|&c| c > 0.0 && c.is_finite()) {
+                let mut scaled = jac.clone();
+                for (k, &c) in norms.iter().enumerate() {
+                    scaled.column_mut(k).scale_mut(1.0 / c);
+                }
+                (scaled.transpose() * &scaled).cholesky().map(|ch| {
+                    let inv = ch.inverse();
+                    DMatrix::from_fn(free.len(), free.len(), |a, b| {
+                        reduced_chi2 * inv[(a, b)] / (norms[a] * norms[b])
+                    })
                 })
-            })
-        } else {
-            None
-        };
-        match cov {
-            Some(cov) => {
-                for (a, &ja) in free.iter().enumerate() {
-                    std_errors[ja] = cov[(a, a)].sqrt();
-                    for (b, &jb) in free.iter().enumerate() {
-                        correlation[ja][jb] = cov[(a, b)] / (cov[(a, a)] * cov[(b, b)]).sqrt();
+            } else {
+                None
+            };
+            match cov {
+                Some(cov) => {
+                    for (a, &ja) in free.iter().enumerate() {
+                        std_errors[ja] = cov[(a, a)].sqrt();
+                        for (b, &jb) in free.iter().enumerate() {
+                            correlation[ja][jb] = cov[(a, b)] / (cov[(a, a)] * cov[(b, b)]).sqrt();
+                        }
+                    }
+                }
+                None => {
+                    for &j in &free {
+                        std_errors[j] = f64::INFINITY;
                     }
                 }
             }
-            None => {
-                for &j in &free {
-                    std_errors[j] = f64::INFINITY;
-                }
-            }
         }
+        Ok(FitReport {
+            names: params.iter().map(|p| p.name.clone()).collect(),
+            values,
+            std_errors,
+            at_bound,
+            varied: params.iter().map(|p| p.vary).collect(),
+            correlation,
+            residuals: r,
+            ssr,
+            reduced_chi2,
+            degrees_of_freedom: dof,
+            evaluations: counts.residuals.get(),
+            jacobian_evaluations: counts.jacobians.get(),
+            termination,
+            converged,
+        })
     }
-    Ok(FitReport {
-        names: params.iter().map(|p| p.name.clone()).collect(),
-        values,
-        std_errors,
-        at_bound,
-        varied: params.iter().map(|p| p.vary).collect(),
-        correlation,
-        residuals: r,
-        ssr,
-        reduced_chi2,
-        degrees_of_freedom: dof,
-        evaluations: counter.get(),
-        termination,
-        converged,
-    })
 }
 
 #[cfg(test)]
@@ -869,6 +1059,131 @@ mod tests {
         assert_eq!(fit.residuals.len(), 40);
         // A and τ are correlated through the decay.
         assert!(fit.correlation[0][1].abs() > 0.1 && fit.correlation[0][1].abs() < 1.0);
+    }
+
+    /// ∂r/∂(A, τ, c) of [`decay_residual`], by columns.
+    fn decay_jacobian(t: &[f64]) -> impl Fn(&[f64], &mut [f64]) -> Result<(), String> + '_ {
+        move |p, j| {
+            let m = t.len();
+            for i in 0..m {
+                let e = (-t[i] / p[1]).exp();
+                j[i] = e;
+                j[m + i] = p[0] * e * t[i] / (p[1] * p[1]);
+                j[2 * m + i] = 1.0;
+            }
+            Ok(())
+        }
+    }
+
+    /// The analytic Jacobian gives the optimum and uncertainties of the finite differences,
+    /// with every kind of bound (two, lower only, upper only) and with a parameter that ends
+    /// on its bound, in far fewer residual evaluations.
+    #[test]
+    fn an_analytic_jacobian_gives_the_finite_difference_fit() {
+        let (t, y) = decay_data();
+        let cases = [
+            [
+                Parameter::new("A", 1.0, 0.0, 10.0),
+                Parameter::log("tau", 0.3, 1e-3, 1e3),
+                Parameter::new("c", 0.0, -5.0, f64::INFINITY),
+            ],
+            [
+                Parameter::new("A", 1.0, f64::NEG_INFINITY, 10.0),
+                Parameter::log("tau", 0.3, 1e-3, f64::INFINITY),
+                Parameter::new("c", 0.0, f64::NEG_INFINITY, f64::INFINITY),
+            ],
+            [
+                Parameter::new("A", 1.0, 0.0, 2.0), // the data want 3: ends on the bound
+                Parameter::log("tau", 1.0, 1e-3, 1e3),
+                Parameter::new("c", 0.0, -5.0, 5.0),
+            ],
+        ];
+        for params in cases {
+            let options = FitOptions::default();
+            let fd = least_squares(&params, t.len(), decay_residual(&t, &y), &options).unwrap();
+            let an = least_squares_with_jacobian(
+                &params,
+                t.len(),
+                decay_residual(&t, &y),
+                decay_jacobian(&t),
+                &options,
+            )
+            .unwrap();
+            assert!(an.converged, "{}", an.termination);
+            assert_eq!(an.at_bound, fd.at_bound);
+            for j in 0..3 {
+                let (a, f) = (an.values[j], fd.values[j]);
+                assert!((a - f).abs() <= 1e-6 * f.abs().max(1e-3), "{j}: {a} vs {f}");
+                let (a, f) = (an.std_errors[j], fd.std_errors[j]);
+                if f.is_nan() {
+                    assert!(a.is_nan(), "{j}: {a}");
+                } else {
+                    assert!((a - f).abs() <= 1e-4 * f, "{j}: ± {a} vs ± {f}");
+                }
+                for k in 0..3 {
+                    let (a, f) = (an.correlation[j][k], fd.correlation[j][k]);
+                    assert!(a.is_nan() == f.is_nan() && (f.is_nan() || (a - f).abs() < 1e-4));
+                }
+            }
+            assert!((an.ssr - fd.ssr).abs() <= 1e-8 * fd.ssr);
+            assert_eq!(fd.jacobian_evaluations, 0);
+            assert!(an.jacobian_evaluations > 0);
+            assert!(
+                an.evaluations < fd.evaluations / 2,
+                "{} vs {}",
+                an.evaluations,
+                fd.evaluations
+            );
+        }
+    }
+
+    #[test]
+    fn jacobian_failures_are_errors() {
+        let (t, y) = decay_data();
+        let params = [
+            Parameter::new("A", 1.0, 0.0, 10.0),
+            Parameter::log("tau", 0.3, 1e-3, 1e3),
+            Parameter::fixed("c", 0.5),
+        ];
+        let failing = |_: &[f64], _: &mut [f64]| Err("no derivatives".to_string());
+        let e = least_squares_with_jacobian(
+            &params,
+            t.len(),
+            decay_residual(&t, &y),
+            failing,
+            &FitOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, FitError::Jacobian { .. }), "{e}");
+        assert!(e.to_string().contains("no derivatives"), "{e}");
+        // A NaN in a fixed parameter's column is not used; in a varied one it is an error.
+        let m = t.len();
+        let t = &t;
+        let nan_in = |column: usize| {
+            move |p: &[f64], j: &mut [f64]| {
+                decay_jacobian(t)(p, j)?;
+                j[column * m + 3] = f64::NAN;
+                Ok(())
+            }
+        };
+        let fit = least_squares_with_jacobian(
+            &params,
+            m,
+            decay_residual(t, &y),
+            nan_in(2),
+            &FitOptions::default(),
+        )
+        .unwrap();
+        assert!(fit.converged, "{}", fit.termination);
+        let e = least_squares_with_jacobian(
+            &params,
+            m,
+            decay_residual(t, &y),
+            nan_in(1),
+            &FitOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("∂r3/∂tau is NaN"), "{e}");
     }
 
     #[test]
@@ -987,6 +1302,17 @@ mod tests {
             for u in [-1e6, -3.0, 0.0, 1.0, 1e6] {
                 let x = p.external(u);
                 assert!(x >= p.lower && x <= p.upper, "{} {u} {x}", p.name);
+            }
+            // dx/du against central differences.
+            for u in [-2.0, -0.3, 0.7, 1.4, 3.0] {
+                let h = 1e-5;
+                let fd = (p.external(u + h) - p.external(u - h)) / (2.0 * h);
+                let d = p.dexternal(u);
+                assert!(
+                    (d - fd).abs() <= 1e-7 * fd.abs().max(1e-3),
+                    "{} {u}: {d} vs {fd}",
+                    p.name
+                );
             }
         }
     }

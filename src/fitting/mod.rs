@@ -9,5 +9,6 @@
 pub mod least_squares;
 
 pub use least_squares::{
-    least_squares, FitError, FitOptions, FitReport, Parameter, ParameterScale,
+    least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
+    ParameterScale,
 };

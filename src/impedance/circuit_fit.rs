@@ -12,6 +12,15 @@
 //! relative misfit: √χ² is the RMS relative error of the fit (0.005 for a 0.5 % misfit), and
 //! the standard uncertainties are scaled by it (see [`crate::fitting::least_squares`](mod@crate::fitting::least_squares)).
 //!
+//! The Jacobian of the residuals is analytic: with ∂Z_model/∂pⱼ from
+//! [`Circuit::impedance_and_gradient`],
+//!
+//! ∂rₖ'/∂pⱼ = Re(∂Z_model(fₖ)/∂pⱼ)/|Zₖ|,  ∂rₖ''/∂pⱼ = Im(∂Z_model(fₖ)/∂pⱼ)/|Zₖ|,
+//!
+//! so an iteration costs one residual and one Jacobian evaluation instead of 2p + 1 residual
+//! evaluations ([`crate::fitting::least_squares_with_jacobian`]);
+//! [`CircuitFitOptions::finite_differences`] selects the finite differences instead.
+//!
 //! Default bounds: resistances (R, and R of Wo/Ws) in [10⁻⁶, 10⁹] Ω, capacitances C and CPE
 //! coefficients Q in [10⁻¹⁵, 10³], inductances in [10⁻¹⁵, 10³] H, Warburg coefficients σ in
 //! [10⁻⁶, 10⁹] Ω·s^(−1/2) and time constants τ in [10⁻⁹, 10⁹] s, all on a log scale; CPE
@@ -33,7 +42,9 @@ use faer::c64;
 
 use super::circuit::{Circuit, ElementKind, Node};
 use super::spectrum::Spectrum;
-use crate::fitting::{least_squares, FitError, FitOptions, FitReport, Parameter};
+use crate::fitting::{
+    least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
+};
 
 /// The options of [`fit_circuit_with`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,6 +55,9 @@ pub struct CircuitFitOptions {
     pub fixed: Vec<(String, f64)>,
     /// The optimiser's stopping criteria.
     pub fit: FitOptions,
+    /// Take the Jacobian by finite differences ([`crate::fitting::least_squares()`]) instead of
+    /// analytically (default false; for checks and comparisons: slower, same optimum).
+    pub finite_differences: bool,
 }
 
 /// A circuit fitted to a spectrum. Vectors are in the order of
@@ -75,8 +89,10 @@ pub struct CircuitFit {
     pub reduced_chi2: f64,
     /// 2N − p.
     pub degrees_of_freedom: usize,
-    /// Residual evaluations over all starts.
+    /// Residual evaluations over all starts (finite differences included).
     pub evaluations: usize,
+    /// Jacobian evaluations over all starts (0 with finite differences).
+    pub jacobian_evaluations: usize,
     /// The number of starts the fit was made from.
     pub starts: usize,
     /// Why the optimiser stopped for the kept fit.
@@ -89,7 +105,7 @@ impl CircuitFit {
     fn from_report(
         circuit: &Circuit,
         report: FitReport,
-        evaluations: usize,
+        (evaluations, jacobian_evaluations): (usize, usize),
         starts: usize,
     ) -> Self {
         CircuitFit {
@@ -106,6 +122,7 @@ impl CircuitFit {
             reduced_chi2: report.reduced_chi2,
             degrees_of_freedom: report.degrees_of_freedom,
             evaluations,
+            jacobian_evaluations,
             starts,
             termination: report.termination,
             converged: report.converged,
@@ -183,7 +200,7 @@ impl CircuitFit {
         );
         let _ = writeln!(
             out,
-            "optimiser: {}{}, {} evaluations from {} start{}",
+            "optimiser: {}{}, {} residual and {} Jacobian evaluations from {} start{}",
             self.termination,
             if self.converged {
                 ""
@@ -191,6 +208,7 @@ impl CircuitFit {
                 " (NOT converged)"
             },
             self.evaluations,
+            self.jacobian_evaluations,
             self.starts,
             if self.starts == 1 { "" } else { "s" }
         );
@@ -742,10 +760,23 @@ pub fn fit_circuit_with(
         Ok(())
     };
     let m = 2 * spectrum.len();
+    // ∂r/∂p by columns (module docs); the buffer of ∂Z/∂p is reused between calls.
+    let gradient = std::cell::RefCell::new(vec![c64::new(0.0, 0.0); p]);
+    let jacobian = |x: &[f64], jac: &mut [f64]| -> Result<(), String> {
+        let mut grad = gradient.borrow_mut();
+        for (k, (&f, w)) in spectrum.frequency_hz.iter().zip(&weights).enumerate() {
+            circuit.impedance_and_gradient(x, f, &mut grad);
+            for (j, g) in grad.iter().enumerate() {
+                jac[j * m + 2 * k] = g.re * w;
+                jac[j * m + 2 * k + 1] = g.im * w;
+            }
+        }
+        Ok(())
+    };
 
     let mut best: Option<FitReport> = None;
     let mut first_error: Option<FitError> = None;
-    let mut evaluations = 0;
+    let (mut evaluations, mut jacobian_evaluations) = (0, 0);
     for (k, start) in starts.iter().enumerate() {
         let mut params = default_parameters(circuit, start);
         for (param, value) in params.iter_mut().zip(&fixed) {
@@ -753,9 +784,15 @@ pub fn fit_circuit_with(
                 *param = Parameter::fixed(param.name.clone(), *v);
             }
         }
-        match least_squares(&params, m, residual, &options.fit) {
+        let result = if options.finite_differences {
+            least_squares(&params, m, residual, &options.fit)
+        } else {
+            least_squares_with_jacobian(&params, m, residual, jacobian, &options.fit)
+        };
+        match result {
             Ok(report) => {
                 evaluations += report.evaluations;
+                jacobian_evaluations += report.jacobian_evaluations;
                 let better = best.as_ref().is_none_or(|b| {
                     // Prefer converged fits; then the lower sum of squares.
                     (report.converged, -report.ssr) > (b.converged, -b.ssr)
@@ -783,7 +820,7 @@ pub fn fit_circuit_with(
             Ok(CircuitFit::from_report(
                 circuit,
                 report,
-                evaluations,
+                (evaluations, jacobian_evaluations),
                 starts.len(),
             ))
         }
