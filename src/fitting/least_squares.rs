@@ -28,7 +28,10 @@
 //! and the others fitted on from where the first run stopped, with the full patience. The
 //! second stage's result is kept when its sum of squares is not above the first's (an active
 //! set of one step, as bounded trust-region methods use: Coleman & Li, SIAM J. Optim. 6 (1996)
-//! 418); otherwise the first run's.
+//! 418); otherwise the first run's. A parameter that *starts* on a bound (a previous optimum
+//! that ended there, as in a chain of fits) is first held there while the others are fitted;
+//! that result is kept when the bound is still optimal for it (∂S/∂x points out of the range,
+//! the Karush–Kuhn–Tucker condition), else the fit proceeds as above from the start.
 //!
 //! # Jacobian
 //! [`least_squares`] takes the optimiser's Jacobian ∂r/∂u by central finite differences in the
@@ -739,6 +742,31 @@ where
     let start: Vec<f64> = params.iter().map(|p| p.initial).collect();
     evaluate(params, residual, m, &start, &problem.counts)?;
 
+    // A start on a bound (a previous optimum that ended there) is first taken to stay there:
+    // the others are fitted with it held, and the result kept when the bound is still optimal
+    // (the gradient of S points out of the range: the Karush–Kuhn–Tucker condition).
+    let on_bound: Vec<usize> = varied
+        .iter()
+        .copied()
+        .filter(|&j| params[j].at_bound(params[j].initial))
+        .collect();
+    if !on_bound.is_empty() && on_bound.len() < varied.len() {
+        let mut held: Vec<Parameter> = params.to_vec();
+        for &j in &on_bound {
+            held[j].initial = held[j].nearest_bound(params[j].initial);
+            held[j].vary = false;
+        }
+        let still: Vec<usize> = varied
+            .iter()
+            .copied()
+            .filter(|j| !on_bound.contains(j))
+            .collect();
+        let run = problem.minimize(&held, &still, options.patience)?;
+        if run.converged && problem.bound_is_optimal(&on_bound, &run.values)? {
+            return problem.finish(&varied, run.values, run.termination, run.converged);
+        }
+    }
+
     // A short first run; when it has not converged, parameters that crawl toward a bound are
     // held on it and the others fitted on (see the module documentation, "Bounds").
     let scout = problem.minimize(params, &varied, SCOUT_PATIENCE)?;
@@ -848,6 +876,29 @@ where
             termination: describe_termination(&report.termination),
             converged,
         })
+    }
+
+    /// Whether S cannot decrease by moving any parameter of `on_bound` from its bound into
+    /// its range: ∂S/∂x_j = 2 Σ r_i ∂r_i/∂x_j ≥ 0 at a lower bound, ≤ 0 at an upper one (to a
+    /// relative tolerance of 10⁻⁸ of S per unit of the parameter's range).
+    fn bound_is_optimal(&self, on_bound: &[usize], values: &[f64]) -> Result<bool, FitError> {
+        let r = evaluate(self.params, self.residual, self.m, values, &self.counts)?;
+        let jac = self.physical_jacobian(on_bound, values, &r)?;
+        let ssr: f64 = r.iter().map(|v| v * v).sum();
+        Ok(on_bound.iter().enumerate().all(|(k, &j)| {
+            let p = &self.params[j];
+            let g: f64 = 2.0 * (0..self.m).map(|i| r[i] * jac[(i, k)]).sum::<f64>();
+            let span = (p.upper - p.lower)
+                .abs()
+                .min(p.upper.abs().max(p.lower.abs()).max(1.0));
+            let tol = 1e-8 * ssr.max(f64::MIN_POSITIVE) / span;
+            // Inward from the lower bound is +x, from the upper bound −x.
+            if p.nearest_bound(values[j]) == p.lower {
+                g >= -tol
+            } else {
+                g <= tol
+            }
+        }))
     }
 
     /// S(x) = Σ r² at `values`.
@@ -1206,6 +1257,42 @@ mod tests {
         assert!(fit.std_errors[0].is_nan());
         assert!(fit.std_errors[1].is_finite() && fit.std_errors[1] > 0.0);
         assert!(fit.correlation[0][1].is_nan());
+    }
+
+    #[test]
+    fn a_start_on_a_bound_stays_only_where_the_bound_is_optimal() {
+        let (t, y) = decay_data();
+        let fit_from = |a_start: f64, a_upper: f64| {
+            let params = [
+                Parameter::new("A", a_start, 0.0, a_upper),
+                Parameter::log("tau", 1.0, 1e-3, 1e3),
+                Parameter::new("c", 0.0, -5.0, 5.0),
+            ];
+            least_squares(
+                &params,
+                t.len(),
+                decay_residual(&t, &y),
+                &FitOptions::default(),
+            )
+            .unwrap()
+        };
+        // The data want A = 3, outside [0, 2]: a start on the upper bound stays there.
+        let held = fit_from(2.0, 2.0);
+        assert_eq!(held.values[0], 2.0);
+        assert_eq!(held.at_bound, vec![true, false, false]);
+        // The same optimum as from a start inside (which crawls to the bound), no worse.
+        let crawled = fit_from(1.0, 2.0);
+        for (a, b) in held.values.iter().zip(&crawled.values) {
+            assert!(
+                (a - b).abs() < 1e-4 * b.abs().max(1.0),
+                "{held:?} vs {crawled:?}"
+            );
+        }
+        assert!(held.ssr <= crawled.ssr * (1.0 + 1e-12));
+        // With A in [0, 10], a start on the upper bound 10 must leave it for A = 3.
+        let freed = fit_from(10.0, 10.0);
+        assert!((freed.values[0] - 3.0).abs() < 0.01, "{:?}", freed.values);
+        assert_eq!(freed.at_bound, vec![false, false, false]);
     }
 
     #[test]

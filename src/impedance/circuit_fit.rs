@@ -58,6 +58,10 @@ pub struct CircuitFitOptions {
     /// Take the Jacobian by finite differences ([`crate::fitting::least_squares()`]) instead of
     /// analytically (default false; for checks and comparisons: slower, same optimum).
     pub finite_differences: bool,
+    /// With a start: fit from it alone, without the variations with halved and doubled
+    /// resistances (default false). For a start known to be close, such as the previous
+    /// spectrum's optimum in a run.
+    pub start_only: bool,
 }
 
 /// A circuit fitted to a spectrum. Vectors are in the order of
@@ -717,7 +721,11 @@ pub fn fit_circuit_with(
                 }
                 x
             };
-            vec![s.clone(), scaled(0.5), scaled(2.0)]
+            if options.start_only {
+                vec![s.clone()]
+            } else {
+                vec![s.clone(), scaled(0.5), scaled(2.0)]
+            }
         }
         None => {
             let mut variations = vec![

@@ -3,9 +3,9 @@
 //! the fitted resistances kept for the figure of resistance against cycle (the paper's
 //! Figure 3d).
 //!
-//! A spectrum is fitted from the previous spectrum's optimum (the spectra of a run change
-//! little from one to the next), and from the automatic start as well when that fit does not
-//! converge; the first spectrum from the automatic start. The lower sum of squares is kept.
+//! A spectrum is fitted from the previous spectrum's optimum alone (the spectra of a run change
+//! little from one to the next), and from the automatic start (with its variations) as well
+//! when that fit does not converge; the first spectrum from the automatic start. The lower sum of squares is kept.
 //! The chain depends only on the spectra and the rows before, which a resumed run reads back
 //! from `impedance_fit.csv`, so a resumed run writes the same rows as an uninterrupted one.
 //! A fit that fails does not stop the run: its row holds NaN and `converged = false`.
@@ -17,7 +17,9 @@ use faer::c64;
 
 use super::impedance_fit_csv::{FitRow, ImpedanceFitCsv};
 use super::impedance_plots::ResistanceSeries;
-use crate::impedance::{fit_circuit, Circuit, CircuitFit, Spectrum};
+use crate::impedance::{
+    fit_circuit, fit_circuit_with, Circuit, CircuitFit, CircuitFitOptions, Spectrum,
+};
 
 /// The fits of one run.
 #[derive(Debug)]
@@ -94,8 +96,14 @@ impl SpectrumFits {
             .iter()
             .rev()
             .find(|r| r.converged && r.values.iter().all(|v| v.is_finite()));
-        let warm =
-            previous.and_then(|r| fit_circuit(&self.circuit, spectrum, Some(&r.values)).ok());
+        let warm = previous.and_then(|r| {
+            let options = CircuitFitOptions {
+                start: Some(r.values.clone()),
+                start_only: true,
+                ..CircuitFitOptions::default()
+            };
+            fit_circuit_with(&self.circuit, spectrum, &options).ok()
+        });
         match warm {
             Some(f) if f.converged => Some(f),
             warm => {
