@@ -95,6 +95,15 @@ fn benches(c: &mut Criterion) {
             b.iter(|| fit(Some(&warm), finite_differences))
         });
     }
+    // As a run chains its fits: from the previous optimum alone (`start_only`).
+    group.bench_function("warm fit from the start only, analytic", |b| {
+        let options = CircuitFitOptions {
+            start: Some(warm.clone()),
+            start_only: true,
+            ..Default::default()
+        };
+        b.iter(|| fit_circuit_with(&circuit, &spectrum, &options).expect("a fit"))
+    });
     group.finish();
 }
 
