@@ -9,32 +9,16 @@
 //!
 //! Run: `cargo bench --bench circuit_fit`.
 
-use std::f64::consts::PI;
-
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use faer::c64;
 
-use asslb::impedance::{fit_circuit_with, Circuit, CircuitFitOptions, Spectrum, PAPER_CIRCUIT};
-
-fn q_for_peak(r: f64, f_peak: f64, n: f64) -> f64 {
-    1.0 / (r * (2.0 * PI * f_peak).powf(n))
-}
+use asslb::impedance::{
+    fit_circuit_with, paper_circuit_example, Circuit, CircuitFitOptions, Spectrum, PAPER_CIRCUIT,
+};
 
 /// The truth of `tests/circuit_fit.rs` with ideal capacitors (n = 1).
 fn truth() -> Vec<f64> {
-    vec![
-        52.0,
-        20.0,
-        q_for_peak(20.0, 2e5, 1.0),
-        1.0,
-        69.0,
-        q_for_peak(69.0, 2e3, 1.0),
-        1.0,
-        10.0,
-        q_for_peak(10.0, 1.0, 1.0),
-        1.0,
-        1.5,
-    ]
+    paper_circuit_example([1.0; 3])
 }
 
 fn benches(c: &mut Criterion) {

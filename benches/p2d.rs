@@ -13,10 +13,9 @@ use asslb::numerics::mesh::MeshSettings;
 use asslb::numerics::sparse_lu::SparseLu;
 use asslb::physics::p2d::{Control, P2dModel};
 use asslb::physics::parameters::CellParameters;
+use asslb::protocol::simulate::NoRows;
 use asslb::protocol::simulate::{ida_options, SolverSettings};
-use asslb::protocol::{
-    simulate, Block, Experiment, Simulation, Step, TimeseriesRecord, TimeseriesSink,
-};
+use asslb::protocol::{simulate, Block, Experiment, Simulation, Step, TimeseriesRecord};
 use asslb::scenario::load_parameter_set;
 
 fn parameters() -> CellParameters {
@@ -124,18 +123,6 @@ fn cycling(c: &mut Criterion) {
         b.iter(|| simulation.run(&experiment, &mut NoRows).expect("cycling"))
     });
     group.finish();
-}
-
-/// A sink that wants no rows (per-cycle figures are discarded too).
-struct NoRows;
-
-impl TimeseriesSink for NoRows {
-    fn wants_cycle(&self, _cycle: usize) -> bool {
-        false
-    }
-    fn record(&mut self, _row: &TimeseriesRecord) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// An impedance spectrum of 61 frequencies (10 mHz – 1 MHz) of the solid case with double

@@ -5,8 +5,8 @@
 use std::f64::consts::PI;
 
 use asslb::impedance::{
-    fit_circuit, fit_circuit_with, read_spectrum_csv, Circuit, CircuitFitOptions, Spectrum,
-    PAPER_CIRCUIT,
+    cpe_q_for_peak, fit_circuit, fit_circuit_with, paper_circuit_example, read_spectrum_csv,
+    Circuit, CircuitFitOptions, Spectrum, PAPER_CIRCUIT,
 };
 use faer::c64;
 
@@ -34,27 +34,10 @@ impl Rng {
     }
 }
 
-/// Q of an R‖CPE arc whose −Z'' peaks at `f_peak`: ω_peak = (RQ)^(−1/n).
-fn q_for_peak(r: f64, f_peak: f64, n: f64) -> f64 {
-    1.0 / (r * (2.0 * PI * f_peak).powf(n))
-}
-
 /// The paper's circuit: bulk 52 Ω; grain boundaries 20 Ω peaking at 200 kHz; cathode
 /// interface 69 Ω at 2 kHz; anode interface 10 Ω at 1 Hz; Warburg σ = 1.5 Ω s^-1/2.
 fn truth() -> Vec<f64> {
-    vec![
-        52.0,
-        20.0,
-        q_for_peak(20.0, 2e5, 0.92),
-        0.92,
-        69.0,
-        q_for_peak(69.0, 2e3, 0.85),
-        0.85,
-        10.0,
-        q_for_peak(10.0, 1.0, 0.8),
-        0.8,
-        1.5,
-    ]
+    paper_circuit_example([0.92, 0.85, 0.8])
 }
 
 /// 10 mHz to 1 MHz, 10 per decade, from high to low frequency as measured files are.
@@ -280,7 +263,7 @@ fn swapped_arcs_are_reported_from_high_to_low_frequency() {
 #[test]
 fn a_spectrum_written_by_the_simulator_is_read_and_fitted() {
     let circuit = Circuit::parse("R0-p(R1,CPE1)-W1").unwrap();
-    let truth = [30.0, 80.0, q_for_peak(80.0, 500.0, 0.9), 0.9, 4.0];
+    let truth = [30.0, 80.0, cpe_q_for_peak(80.0, 500.0, 0.9), 0.9, 4.0];
     let f = frequencies();
     let z: Vec<c64> = f.iter().map(|&f| circuit.impedance(&truth, f)).collect();
     let dir = tempfile::tempdir().unwrap();

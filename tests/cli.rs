@@ -3,27 +3,12 @@
 //! failure), and every shipped scenario run as shipped (shortened with `--set` where slow).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn asslb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_asslb"))
-}
+mod common;
+use common::{asslb, describe, text};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
 }
 
 const BAD_SCENARIO: &str = r#"

@@ -1,46 +1,17 @@
 //! `asslb fit-impedance`: the table on standard output, the two CSV files, and the errors for
 //! a bad circuit string and bad spectrum files (non-zero exit, message naming what is wrong).
 
-use std::f64::consts::PI;
 use std::path::Path;
-use std::process::{Command, Output};
 
-use asslb::impedance::{Circuit, PAPER_CIRCUIT};
+use asslb::impedance::{paper_circuit_example, Circuit, PAPER_CIRCUIT};
 
-fn asslb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_asslb"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
+mod common;
+use common::{asslb, describe, text};
 
 /// The paper circuit's parameters: R0, then R, Q, n of three arcs peaking at 200 kHz, 2 kHz
 /// and 1 Hz, then the Warburg σ.
 fn truth() -> Vec<f64> {
-    let q = |r: f64, f: f64, n: f64| 1.0 / (r * (2.0 * PI * f).powf(n));
-    vec![
-        52.0,
-        20.0,
-        q(20.0, 2e5, 0.9),
-        0.9,
-        69.0,
-        q(69.0, 2e3, 0.85),
-        0.85,
-        10.0,
-        q(10.0, 1.0, 0.8),
-        0.8,
-        1.5,
-    ]
+    paper_circuit_example([0.9, 0.85, 0.8])
 }
 
 /// Writes the paper circuit's spectrum, 1 MHz down to 10 mHz, as a measured file: columns in

@@ -4,7 +4,9 @@
 //! frequencies from the section.
 
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+use common::asslb;
 
 use asslb::protocol::{
     ImpedanceCycles, ImpedanceSpectrum, MeasureAfter, Simulation, TimeseriesRecord, TimeseriesSink,
@@ -426,10 +428,6 @@ fn cycle_jumping_lands_on_requested_cycles() {
         .collect();
     spectra.dedup();
     assert_eq!(spectra, wanted);
-}
-
-fn asslb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_asslb"))
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! an uninterrupted run.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+mod common;
+use common::asslb;
 use std::time::{Duration, Instant};
 
 const SCENARIO: &str = r#"
@@ -19,10 +22,6 @@ rest_minutes = 5
 points_per_decade = 3
 circuit = "R0-p(R1,C1)-W1"
 "#;
-
-fn asslb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_asslb"))
-}
 
 fn summary_rows(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("summary.csv"))

@@ -853,21 +853,7 @@ mod tests {
     fn the_guess_finds_the_arcs_in_order() {
         let c = Circuit::parse(PAPER_CIRCUIT).unwrap();
         let f = log_frequencies(10);
-        let q =
-            |r: f64, f_peak: f64, n: f64| 1.0 / (r * (2.0 * std::f64::consts::PI * f_peak).powf(n));
-        let truth = [
-            52.0,
-            20.0,
-            q(20.0, 2e5, 0.9),
-            0.9,
-            69.0,
-            q(69.0, 2e3, 0.85),
-            0.85,
-            10.0,
-            q(10.0, 1.0, 0.8),
-            0.8,
-            1.5,
-        ];
+        let truth = crate::impedance::paper_circuit_example([0.9, 0.85, 0.8]);
         let z = f.iter().map(|&f| c.impedance(&truth, f)).collect();
         let s = Spectrum::new(f, z).unwrap();
         let points = ascending(&s);

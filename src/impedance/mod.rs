@@ -11,7 +11,10 @@ pub mod circuit;
 pub mod circuit_fit;
 pub mod spectrum;
 
-pub use circuit::{Circuit, CircuitError, Element, ElementKind, Node, PAPER_CIRCUIT};
+pub use circuit::{
+    cpe_q_for_peak, paper_circuit_example, Circuit, CircuitError, Element, ElementKind, Node,
+    PAPER_CIRCUIT,
+};
 pub use circuit_fit::{
     default_parameters, fit_circuit, fit_circuit_with, initial_guess, CircuitFit, CircuitFitError,
     CircuitFitOptions,

@@ -107,8 +107,9 @@ pub trait TimeseriesSink {
     }
 }
 
-/// A sink that wants nothing (the rest of an impedance probe).
-struct NoRows;
+/// A sink that wants nothing: no rows, and per-cycle figures discarded (the rest of an
+/// impedance probe; benchmarks).
+pub struct NoRows;
 
 impl TimeseriesSink for NoRows {
     fn wants_cycle(&self, _cycle: usize) -> bool {

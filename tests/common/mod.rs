@@ -5,6 +5,26 @@ use std::path::{Path, PathBuf};
 
 use asslb::protocol::{Checkpoint, CycleSummary, TimeseriesRecord, TimeseriesSink};
 
+/// The `asslb` binary of this build.
+pub fn asslb() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_asslb"))
+}
+
+/// Process output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A process's exit status and both streams, for assertion messages.
+pub fn describe(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
 /// Project root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
