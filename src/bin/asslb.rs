@@ -633,8 +633,14 @@ fn print_summary(
         plural(s.cycles as u64),
         name(&report.record)
     );
-    if let Some(path) = &report.impedance {
-        println!("  {} (impedance spectra)", name(path));
+    match (&report.impedance, &report.impedance_fit) {
+        (Some(spectra), Some(fits)) => println!(
+            "  {} (impedance spectra), {} (their equivalent-circuit fits)",
+            name(spectra),
+            name(fits)
+        ),
+        (Some(spectra), None) => println!("  {} (impedance spectra)", name(spectra)),
+        _ => {}
     }
     let mut figures: Vec<(String, Vec<String>)> = Vec::new();
     for plot in &report.plots {
