@@ -12,7 +12,9 @@
 //!   and `impedance_fitted.csv`, a spectrum beside its fit;
 //! - [`spectrum_fits`]: the equivalent-circuit fits of a run's spectra, as they come;
 //! - [`impedance_plots`]: the Nyquist figure of a run's spectra and the fitted resistances
-//!   against cycle.
+//!   against cycle;
+//! - [`sweep_plots`]: the comparison figures of a parameter sweep (curves of all cases against
+//!   cycle, a figure of merit against a swept parameter).
 
 pub mod impedance_csv;
 pub mod impedance_fit_csv;
@@ -24,6 +26,7 @@ pub mod run_record;
 pub mod run_sink;
 pub mod spectrum_fits;
 pub mod summary_csv;
+pub mod sweep_plots;
 pub mod timeseries_csv;
 
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
@@ -40,6 +43,10 @@ pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
 pub use summary_csv::{read_summary, SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER};
+pub use sweep_plots::{
+    plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,
+    SweepCurve, SWEEP_MEAN_VOLTAGE_PLOT, SWEEP_RETENTION_PLOT,
+};
 pub use timeseries_csv::{
     AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,
     TIMESERIES_HEADER, TIMESERIES_PARTIAL_FILE,

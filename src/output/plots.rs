@@ -74,6 +74,12 @@ pub enum PlotError {
     /// The embedded font could not be loaded (a damaged build).
     #[error("the embedded plot font could not be loaded")]
     Font,
+    /// There was nothing to draw (no finite value), so no file was written.
+    #[error("no data to plot for {figure}")]
+    NoData {
+        /// The figure's file stem.
+        figure: String,
+    },
     /// Drawing or writing a file failed.
     #[error("writing {}: {message}", path.display())]
     Draw {
