@@ -190,3 +190,63 @@ pub(crate) fn csv_field(text: &str) -> String {
 pub(crate) fn number(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(n: usize, ah: f64, v: f64, r: f64) -> CycleFigures {
+        CycleFigures {
+            cycle: n,
+            discharge_capacity_ah: ah,
+            discharge_capacity_mah_g: Some(ah * 1000.0),
+            mean_discharge_voltage_v: Some(v),
+            interface_resistance_ohm: Some(r),
+        }
+    }
+
+    #[test]
+    fn figures_count_from_the_reference_cycle() {
+        // Cycle 1 is formation (larger); the reference is cycle 2.
+        let cycles = [
+            cycle(1, 0.30, 3.70, 10.0),
+            cycle(2, 0.20, 3.60, 11.0),
+            cycle(3, 0.18, 3.55, 12.0),
+            cycle(4, 0.16, 3.50, 13.0),
+            cycle(5, 0.15, 3.45, 14.0),
+        ];
+        let f = key_figures(&cycles, 2, &[1, 3, 10]);
+        assert_eq!(f.initial_capacity_mah_g, Some(200.0));
+        assert_eq!(f.retention_pct[0], Some(100.0));
+        assert!((f.retention_pct[1].unwrap() - 80.0).abs() < 1e-12);
+        assert_eq!(f.retention_pct[2], None);
+        assert_eq!(f.cycle_at_80pct, Some(3));
+        assert!((f.mean_voltage_decay_v.unwrap() - 0.15).abs() < 1e-12);
+        assert_eq!(f.final_interface_resistance_ohm, Some(14.0));
+        assert_eq!(f.cycles_run, 5);
+        let c = case_curves("x", &cycles, 2);
+        assert_eq!(c.cycles, [1, 2, 3, 4]);
+        assert_eq!(c.retention_pct[0], 100.0);
+        assert_eq!(c.mean_discharge_voltage_v[3], 3.45);
+    }
+
+    #[test]
+    fn a_run_that_stopped_early_has_no_figures_past_its_end() {
+        let f = key_figures(&[cycle(1, 0.3, 3.7, 10.0)], 4, &[1]);
+        assert_eq!(f.initial_capacity_mah_g, None);
+        assert_eq!(f.retention_pct, [None]);
+        assert_eq!(f.cycle_at_80pct, None);
+        assert_eq!(f.mean_voltage_decay_v, None);
+        assert_eq!(f.cycles_run, 1);
+        assert!(case_curves("x", &[], 1).cycles.is_empty());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("a=1,b=2"), "\"a=1,b=2\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(number(None), "");
+        assert_eq!(number(Some(0.5)), "0.5");
+    }
+}

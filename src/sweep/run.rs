@@ -516,3 +516,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_cases() {
+        let shards: Vec<Shard> = (1..=3)
+            .map(|i| format!("{i}/3").parse().expect("shard"))
+            .collect();
+        for k in 1..=10 {
+            assert_eq!(
+                shards.iter().filter(|s| s.contains(k)).count(),
+                1,
+                "case {k}"
+            );
+        }
+        assert!(shards[0].contains(1) && shards[0].contains(4) && shards[2].contains(9));
+        assert_eq!(shards[1].to_string(), "2/3");
+        for bad in ["0/3", "4/3", "1/0", "1", "a/3", "1/-2", ""] {
+            let e = bad.parse::<Shard>().expect_err(bad).to_string();
+            assert!(e.starts_with(&format!("--shard {bad}:")), "{e}");
+        }
+    }
+}

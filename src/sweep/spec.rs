@@ -519,3 +519,119 @@ impl Fnv {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a base scenario of two blocks (3 and 5 cycles) and a sweep file with `body`.
+    fn load(body: &str) -> Result<Sweep, SweepError> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(
+            dir.path().join("base.toml"),
+            r#"
+parameter_set = "solid_halfcell_single_ion"
+experiment = [
+  { cycles = 3, steps = ["Discharge at 1C until 1.38 V", "Charge at 1C until 3.68 V"] },
+  { cycles = 5, steps = ["Discharge at 2C until 1.38 V", "Charge at 2C until 3.68 V"] },
+]
+"#,
+        )
+        .expect("write base");
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, format!("scenario = \"base.toml\"\n{body}")).expect("write sweep");
+        load_sweep(&file)
+    }
+
+    fn ids(sweep: &Sweep) -> Vec<&str> {
+        sweep.cases.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
+    fn grids_keep_the_file_order_and_vary_the_last_axis_fastest() {
+        let sweep = load(
+            r#"
+[sweep]
+"mesh.particle_r_cells" = [6]
+electrolyte = { z_liquid = { "cell.temperature_K" = 300.0 }, a_solid = {} }
+"cell.temperature_K" = [313.15, 333.15]
+"#,
+        )
+        .expect("sweep");
+        assert_eq!(sweep.mode, SweepMode::Grid);
+        assert_eq!(
+            ids(&sweep),
+            [
+                "electrolyte=z_liquid,cell.temperature_K=313.15",
+                "electrolyte=z_liquid,cell.temperature_K=333.15",
+                "electrolyte=a_solid,cell.temperature_K=313.15",
+                "electrolyte=a_solid,cell.temperature_K=333.15",
+            ]
+        );
+        let case = &sweep.cases[1];
+        assert_eq!(case.index, 2);
+        assert_eq!(case.labels, ["6", "z_liquid", "333.15"]);
+        // Later overrides win: the temperature axis comes after the named case.
+        assert_eq!(case.scenario.parameters.temperature_k, 333.15);
+        assert_eq!(case.scenario.mesh.particle_r_cells, 6);
+        assert_eq!(
+            case.folder,
+            "002_electrolyte=z_liquid,cell.temperature_K=333.15"
+        );
+        // The longest block starts at cycle 4.
+        assert_eq!(case.reference_cycle, 4);
+        assert!(sweep.axes[1].named && !sweep.axes[2].named);
+    }
+
+    #[test]
+    fn zip_pairs_the_points_and_the_identity_follows_the_content() {
+        let body = "mode = \"zip\"\noutputs = { retention_at = [2, 5], reference_block = 1 }\n[sweep]\n\"cell.temperature_K\" = [313.15, 333.15]\n\"mesh.particle_r_cells\" = [5, 7]\n";
+        let a = load(body).expect("sweep");
+        assert_eq!(
+            ids(&a),
+            [
+                "cell.temperature_K=313.15,mesh.particle_r_cells=5",
+                "cell.temperature_K=333.15,mesh.particle_r_cells=7"
+            ]
+        );
+        assert_eq!(a.retention_at, [2, 5]);
+        assert_eq!(a.cases[0].reference_cycle, 1);
+        assert_eq!(a.identity, load(body).expect("sweep").identity);
+        let b = load(&body.replace("[5, 7]", "[5, 8]")).expect("sweep");
+        assert_ne!(a.identity, b.identity);
+        assert_eq!(a.identity.len(), 16);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (body, part) in [
+            (
+                "outputs.retention_at = [0]\n[sweep]\n\"mesh.particle_r_cells\" = [5]\n",
+                "key `outputs.retention_at[1]`",
+            ),
+            (
+                "outputs.reference_block = 3\n[sweep]\n\"mesh.particle_r_cells\" = [5]\n",
+                "has 2 block(s), found block 3",
+            ),
+            ("[sweep]\n\"mesh.particle_r_cells\" = 5\n", "found a number"),
+            (
+                "[sweep]\nx = { a = { \"mesh.particle_r_cells\" = 5 }, b = 3 }\n",
+                "key `sweep.\"x\".b`",
+            ),
+            ("[sweep]\n\"mesh..x\" = [5]\n", "expected a key path"),
+            (
+                "[sweep]\n\"mesh.particle_r_cells\" = [0]\n",
+                "case `mesh.particle_r_cells=0`",
+            ),
+        ] {
+            let e = load(body).expect_err(body).to_string();
+            assert!(e.contains(part), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn folder_names_are_sanitised_and_bounded() {
+        assert_eq!(sanitise("a b/c=\"d\",e"), "a_b_c=_d_,e");
+        assert_eq!(sanitise(&"x".repeat(300)).len(), 100);
+    }
+}
