@@ -73,9 +73,9 @@ pub enum SweepError {
     /// `--jobs 0`.
     #[error("--jobs: expected at least 1")]
     Jobs,
-    /// The thread pool could not be started, or a record could not be formatted.
+    /// The thread pool could not be started, or a record could not be formatted as TOML.
     #[error("internal error: {0}")]
-    Threads(String),
+    Internal(String),
     /// The output folder already holds a sweep and `--resume` was not given.
     #[error("{} already holds a sweep (sweep.toml); continue it with --resume, or choose another --out", .dir.display())]
     OutputExists {

@@ -34,9 +34,11 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Whether case `index` (from 1) belongs to this shard.
+    /// Whether case `index` (from 1) belongs to this shard (never for 0).
     pub fn contains(&self, index: usize) -> bool {
-        (index - 1) % self.count == self.index - 1
+        index
+            .checked_sub(1)
+            .is_some_and(|k| k % self.count.max(1) == self.index.wrapping_sub(1))
     }
 }
 
@@ -239,11 +241,11 @@ pub fn run_sweep(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| SweepError::Threads(e.to_string()))?;
+        .map_err(|e| SweepError::Internal(e.to_string()))?;
     let cases_dir = out.join(CASES_DIR);
     std::fs::create_dir_all(&cases_dir).map_err(io_error(&cases_dir))?;
     let record = record_of(sweep, options.shard);
-    let text = toml::to_string(&record).map_err(|e| SweepError::Threads(e.to_string()))?;
+    let text = toml::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
     write_atomically(&record_path, &text)?;
 
     let selected: Vec<&super::Case> = sweep
@@ -293,7 +295,7 @@ pub fn run_sweep(
                 };
                 std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
                 let text =
-                    toml::to_string(&record).map_err(|e| SweepError::Threads(e.to_string()))?;
+                    toml::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
                 write_atomically(&dir.join(CASE_RECORD_FILE), &text)?;
                 on_case(&record);
                 Ok(record)
@@ -502,7 +504,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
         .map(|c| (c, PathBuf::from(c.dir.clone().unwrap_or_default())))
         .collect();
     let (table, _) = write_table(out, &merged.sweep, &rows)?;
-    let text = toml::to_string(&merged).map_err(|e| SweepError::Threads(e.to_string()))?;
+    let text = toml::to_string(&merged).map_err(|e| SweepError::Internal(e.to_string()))?;
     write_atomically(&out.join(SWEEP_RECORD_FILE), &text)?;
     Ok(table)
 }
