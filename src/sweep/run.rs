@@ -424,15 +424,12 @@ fn case_dirs(dir: &Path, record: &SweepRecord) -> Vec<(RecordCase, PathBuf)> {
 }
 
 /// Per case of the sweep in `dir` (an output folder of `asslb sweep` or `asslb sweep merge`),
-/// its row of `sweep.csv` and its curves against cycle, for comparison plots. Cases that have
-/// not run have empty curves.
+/// its row of `sweep.csv` and its curves against cycle, for comparison plots. Every case of
+/// the sweep is there; one that has not run has status `missing` and empty curves.
 pub fn sweep_results(dir: &Path) -> Result<Vec<(CaseSummary, CaseCurves)>, SweepError> {
     let record = read_record(dir)?;
     let mut results = Vec::new();
     for (case, case_dir) in case_dirs(dir, &record) {
-        if !case_dir.exists() {
-            continue;
-        }
         let (summary, cycles) = summarise(&record.sweep, &case, &case_dir)?;
         let curves = case_curves(&case.id, &cycles, case.reference_cycle);
         results.push((summary, curves));
