@@ -13,6 +13,7 @@
 //! - [`output`]: CSV writers that read only solutions;
 //! - [`fitting`]: bounded non-linear least squares (Levenberg–Marquardt) with uncertainties;
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them.
+//! - [`sweep`]: parameter sweeps over a scenario, run in parallel, sharded and merged.
 #![deny(unsafe_code)]
 
 pub mod constants;
@@ -23,3 +24,4 @@ pub mod output;
 pub mod physics;
 pub mod protocol;
 pub mod scenario;
+pub mod sweep;

@@ -17,6 +17,7 @@ use asslb::scenario::{
     load_interrupted_run, load_parameter_set, load_scenario_with, resume_run, run_scenario,
     RunReport, Scenario, SetOverride,
 };
+use asslb::sweep::{load_sweep, merge_sweeps, run_sweep, CaseRecord, Shard, SweepOptions};
 
 /// asslb — physics-based simulator of all-solid-state lithium battery cells (P2D model).
 #[derive(Debug, Parser)]
@@ -112,6 +113,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Run a parameter sweep: every case of the sweep file (a base scenario with overrides),
+    /// in parallel, each into <out>/cases/<case>/ as `asslb run` would, then <out>/sweep.csv
+    /// with one row of key figures per case (docs/sweep.md).
+    ///
+    /// Every case is validated before anything runs. A case that fails is recorded as failed
+    /// (its case.toml) and the others go on; the exit code is then 1. `asslb sweep merge`
+    /// combines the folders of shards.
+    Sweep(SweepArgs),
     /// The built-in parameter sets.
     Params {
         #[command(subcommand)]
@@ -128,6 +137,53 @@ struct Sets {
     /// `parameters."<path>"` (`positive.thickness_m=3e-5`).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     set: Vec<SetOverride>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    command: Option<SweepCommand>,
+    /// The sweep file (TOML).
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+    /// Output folder [default: out/<sweep name>, or out/<sweep name>-shard-<i>-of-<n>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Rerun only the cases without an `ok` record in the output folder, which must hold the
+    /// same sweep.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard i of n: the cases whose index k (from 1) has (k - 1) mod n = i - 1.
+    #[arg(long, value_name = "i/n", value_parser = parse_shard)]
+    shard: Option<Shard>,
+    /// Cases run at once [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Print only the output folder (and failed cases on standard error).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum SweepCommand {
+    /// Combine the output folders of the shards of one sweep into one sweep.csv (and
+    /// sweep.toml, pointing at the cases where they are; nothing is copied).
+    Merge {
+        /// The shards' output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder for the merged sweep.csv and sweep.toml.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+fn parse_shard(arg: &str) -> Result<Shard, String> {
+    arg.parse::<Shard>().map_err(|e| match e {
+        asslb::sweep::SweepError::Shard { expected, .. } => expected,
+        other => other.to_string(),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             cycle,
             out,
         } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
+        Command::Sweep(args) => sweep(args),
         Command::Params { command } => match command {
             ParamsCommand::List => {
                 for name in builtin_parameter_set_names() {
@@ -427,6 +484,81 @@ fn write_fit(
                 )
             })?;
         println!("written: {} and {}", csv.path().display(), fitted.display());
+    }
+    Ok(())
+}
+
+fn sweep(args: SweepArgs) -> anyhow::Result<()> {
+    if let Some(SweepCommand::Merge { dirs, out }) = args.command {
+        let table = merge_sweeps(&dirs, &out)?;
+        println!("{}", table.display());
+        return Ok(());
+    }
+    let Some(file) = args.file else {
+        anyhow::bail!("a sweep file is needed");
+    };
+    let sweep = load_sweep(&file)?;
+    let out = args.out.unwrap_or_else(|| {
+        let name = match args.shard {
+            Some(s) => format!("{}-shard-{}-of-{}", sweep.name, s.index, s.count),
+            None => sweep.name.clone(),
+        };
+        PathBuf::from("out").join(name)
+    });
+    let quiet = args.quiet;
+    if !quiet {
+        println!(
+            "sweep `{}`: {} case{} ({}){} into {}",
+            sweep.name,
+            sweep.cases.len(),
+            plural(sweep.cases.len() as u64),
+            sweep.mode.as_str(),
+            args.shard
+                .map(|s| format!(", shard {s}"))
+                .unwrap_or_default(),
+            out.display()
+        );
+    }
+    let options = SweepOptions {
+        out: out.clone(),
+        resume: args.resume,
+        shard: args.shard,
+        jobs: args.jobs,
+    };
+    let report = run_sweep(&sweep, &options, &|case: &CaseRecord| {
+        if case.status != "ok" {
+            eprintln!(
+                "case {} `{}` failed after {:.2} s: {}",
+                case.index,
+                case.id,
+                case.wall_time_s,
+                case.error.as_deref().unwrap_or("").replace('\n', "; ")
+            );
+        } else if !quiet {
+            println!(
+                "case {} `{}` ok in {:.2} s",
+                case.index, case.id, case.wall_time_s
+            );
+        }
+    })?;
+    if quiet {
+        println!("{}", out.display());
+    } else {
+        println!(
+            "{} case{} run, {} already finished, {} failed; table: {}",
+            report.ran.len(),
+            plural(report.ran.len() as u64),
+            report.skipped,
+            report.failed,
+            report.table.display()
+        );
+    }
+    if report.failed > 0 {
+        anyhow::bail!(
+            "{} case{} of the sweep failed (see their case.toml); rerun them with --resume",
+            report.failed,
+            plural(report.failed as u64)
+        );
     }
     Ok(())
 }

@@ -69,6 +69,20 @@ impl SetOverride {
         })
     }
 
+    /// The override `<path> = <value>` from a key path written as in `--set` (dotted, segments
+    /// quoted where needed) and a value already read as TOML: what a sweep file's axes give.
+    /// The argument it reports in errors is `<path>=<value>` with the value as inline TOML.
+    pub fn from_path_value(path: &str, value: toml::Value) -> Result<Self, ScenarioError> {
+        let arg = format!("{}={value}", path.trim());
+        let path = key_path(path.trim()).ok_or_else(|| ScenarioError::Set {
+            arg: arg.clone(),
+            expected: format!(
+                "expected a key path such as mesh.particle_r_cells or parameters.\"positive.thickness_m\", found `{path}`"
+            ),
+        })?;
+        Ok(SetOverride { arg, path, value })
+    }
+
     /// The argument as given.
     pub fn arg(&self) -> &str {
         &self.arg

@@ -1,0 +1,252 @@
+//! Key figures and curves of a case, read from its `summary.csv`, and the `sweep.csv` table.
+
+use std::io;
+use std::path::Path;
+
+use crate::output::SUMMARY_FILE;
+
+/// One cycle of a case's `summary.csv`, the columns a sweep uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CycleFigures {
+    /// Cycle number, from 1.
+    pub cycle: usize,
+    /// Discharge capacity \[A·h\].
+    pub discharge_capacity_ah: f64,
+    /// Discharge capacity per gram of active material \[mA·h/g\] (`None` without a mass).
+    pub discharge_capacity_mah_g: Option<f64>,
+    /// Mean discharge voltage \[V\] (`None` for a cycle without a discharge).
+    pub mean_discharge_voltage_v: Option<f64>,
+    /// Interface resistance at the end of the cycle \[Ω\] (`None` without degradation).
+    pub interface_resistance_ohm: Option<f64>,
+}
+
+/// Reads the cycles of `<dir>/summary.csv` by column name. A missing file is no cycles.
+pub fn read_cycles(dir: &Path) -> io::Result<Vec<CycleFigures>> {
+    let path = dir.join(SUMMARY_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let bad = |what: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| bad(format!("no column `{name}`")))
+    };
+    let (c_cycle, c_ah, c_mah, c_v, c_r) = (
+        column("cycle")?,
+        column("discharge_capacity_Ah")?,
+        column("discharge_capacity_mAh_g")?,
+        column("mean_discharge_voltage_V")?,
+        column("interface_resistance_ohm")?,
+    );
+    let mut cycles = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let field: Vec<&str> = line.split(',').collect();
+        let optional = |k: usize| field.get(k).and_then(|v| v.parse::<f64>().ok());
+        let cycle = field
+            .get(c_cycle)
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or_else(|| bad(format!("malformed row `{line}`")))?;
+        let discharge_capacity_ah =
+            optional(c_ah).ok_or_else(|| bad(format!("malformed row `{line}`")))?;
+        cycles.push(CycleFigures {
+            cycle,
+            discharge_capacity_ah,
+            discharge_capacity_mah_g: optional(c_mah),
+            mean_discharge_voltage_v: optional(c_v),
+            interface_resistance_ohm: optional(c_r),
+        });
+    }
+    Ok(cycles)
+}
+
+/// The key figures of one case (see `docs/sweep.md`). Cycle numbers `n` here count from the
+/// reference cycle: `n = 1` is the reference cycle, `n` is cycle `reference_cycle + n − 1` of
+/// the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFigures {
+    /// The reference cycle of the run, from 1.
+    pub reference_cycle: usize,
+    /// Discharge capacity of the reference cycle \[mA·h/g\].
+    pub initial_capacity_mah_g: Option<f64>,
+    /// Capacity retention \[%\] at each requested cycle (`None` if the run did not get there).
+    pub retention_pct: Vec<Option<f64>>,
+    /// The first cycle `n` whose retention is at most 80 % (`None` if none).
+    pub cycle_at_80pct: Option<usize>,
+    /// Mean discharge voltage of the reference cycle minus that of the last cycle with a
+    /// discharge \[V\] (positive: the voltage fell).
+    pub mean_voltage_decay_v: Option<f64>,
+    /// Interface resistance at the end of the last cycle run \[Ω\].
+    pub final_interface_resistance_ohm: Option<f64>,
+    /// Cycles in `summary.csv`.
+    pub cycles_run: usize,
+}
+
+/// The retention curve of the cycles from the reference cycle on: `(n, retention %)`.
+fn retention(cycles: &[CycleFigures], reference_cycle: usize) -> Vec<(usize, f64)> {
+    let Some(reference) = cycles
+        .iter()
+        .find(|c| c.cycle == reference_cycle)
+        .map(|c| c.discharge_capacity_ah)
+        .filter(|&q| q > 0.0)
+    else {
+        return Vec::new();
+    };
+    cycles
+        .iter()
+        .filter(|c| c.cycle >= reference_cycle)
+        .map(|c| {
+            (
+                c.cycle + 1 - reference_cycle,
+                100.0 * (c.discharge_capacity_ah / reference),
+            )
+        })
+        .collect()
+}
+
+/// The key figures of a case from its cycles.
+pub fn key_figures(
+    cycles: &[CycleFigures],
+    reference_cycle: usize,
+    retention_at: &[usize],
+) -> KeyFigures {
+    let curve = retention(cycles, reference_cycle);
+    let at = |n: usize| curve.iter().find(|(m, _)| *m == n).map(|(_, r)| *r);
+    let reference = cycles.iter().find(|c| c.cycle == reference_cycle);
+    let last_voltage = cycles.iter().rev().find_map(|c| c.mean_discharge_voltage_v);
+    KeyFigures {
+        reference_cycle,
+        initial_capacity_mah_g: reference.and_then(|c| c.discharge_capacity_mah_g),
+        retention_pct: retention_at.iter().map(|&n| at(n)).collect(),
+        cycle_at_80pct: curve.iter().find(|(_, r)| *r <= 80.0).map(|(n, _)| *n),
+        mean_voltage_decay_v: reference
+            .and_then(|c| c.mean_discharge_voltage_v)
+            .zip(last_voltage)
+            .map(|(first, last)| first - last),
+        final_interface_resistance_ohm: cycles.last().and_then(|c| c.interface_resistance_ohm),
+        cycles_run: cycles.len(),
+    }
+}
+
+/// A case's curves against cycle, for comparison plots: from the reference cycle on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseCurves {
+    /// The case id (`axis=label,…`).
+    pub label: String,
+    /// Cycle numbers `n`, counted from the reference cycle (1 = the reference cycle).
+    pub cycles: Vec<usize>,
+    /// Capacity retention against the reference cycle \[%\] (NaN where undefined).
+    pub retention_pct: Vec<f64>,
+    /// Mean discharge voltage \[V\] (NaN for a cycle without a discharge).
+    pub mean_discharge_voltage_v: Vec<f64>,
+}
+
+/// The curves of a case from its cycles.
+pub fn case_curves(label: &str, cycles: &[CycleFigures], reference_cycle: usize) -> CaseCurves {
+    let curve = retention(cycles, reference_cycle);
+    let kept: Vec<&CycleFigures> = cycles
+        .iter()
+        .filter(|c| c.cycle >= reference_cycle)
+        .collect();
+    CaseCurves {
+        label: label.to_string(),
+        cycles: kept.iter().map(|c| c.cycle + 1 - reference_cycle).collect(),
+        retention_pct: kept
+            .iter()
+            .map(|c| {
+                curve
+                    .iter()
+                    .find(|(n, _)| *n == c.cycle + 1 - reference_cycle)
+                    .map_or(f64::NAN, |(_, r)| *r)
+            })
+            .collect(),
+        mean_discharge_voltage_v: kept
+            .iter()
+            .map(|c| c.mean_discharge_voltage_v.unwrap_or(f64::NAN))
+            .collect(),
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+pub(crate) fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// A number in shortest round-trip form, or empty.
+pub(crate) fn number(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(n: usize, ah: f64, v: f64, r: f64) -> CycleFigures {
+        CycleFigures {
+            cycle: n,
+            discharge_capacity_ah: ah,
+            discharge_capacity_mah_g: Some(ah * 1000.0),
+            mean_discharge_voltage_v: Some(v),
+            interface_resistance_ohm: Some(r),
+        }
+    }
+
+    #[test]
+    fn figures_count_from_the_reference_cycle() {
+        // Cycle 1 is formation (larger); the reference is cycle 2.
+        let cycles = [
+            cycle(1, 0.30, 3.70, 10.0),
+            cycle(2, 0.20, 3.60, 11.0),
+            cycle(3, 0.18, 3.55, 12.0),
+            cycle(4, 0.16, 3.50, 13.0),
+            cycle(5, 0.15, 3.45, 14.0),
+        ];
+        let f = key_figures(&cycles, 2, &[1, 3, 10]);
+        assert_eq!(f.initial_capacity_mah_g, Some(200.0));
+        assert_eq!(f.retention_pct[0], Some(100.0));
+        assert!((f.retention_pct[1].unwrap() - 80.0).abs() < 1e-12);
+        assert_eq!(f.retention_pct[2], None);
+        assert_eq!(f.cycle_at_80pct, Some(3));
+        assert!((f.mean_voltage_decay_v.unwrap() - 0.15).abs() < 1e-12);
+        assert_eq!(f.final_interface_resistance_ohm, Some(14.0));
+        assert_eq!(f.cycles_run, 5);
+        let c = case_curves("x", &cycles, 2);
+        assert_eq!(c.cycles, [1, 2, 3, 4]);
+        assert_eq!(c.retention_pct[0], 100.0);
+        assert_eq!(c.mean_discharge_voltage_v[3], 3.45);
+    }
+
+    #[test]
+    fn a_run_that_stopped_early_has_no_figures_past_its_end() {
+        let f = key_figures(&[cycle(1, 0.3, 3.7, 10.0)], 4, &[1]);
+        assert_eq!(f.initial_capacity_mah_g, None);
+        assert_eq!(f.retention_pct, [None]);
+        assert_eq!(f.cycle_at_80pct, None);
+        assert_eq!(f.mean_voltage_decay_v, None);
+        assert_eq!(f.cycles_run, 1);
+        assert!(case_curves("x", &[], 1).cycles.is_empty());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("a=1,b=2"), "\"a=1,b=2\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(number(None), "");
+        assert_eq!(number(Some(0.5)), "0.5");
+    }
+}
