@@ -128,6 +128,52 @@ fn shards_merge_into_the_unsharded_sweep_case_for_case() {
             .all(|v| (1.5..3.7).contains(v)));
         assert_eq!(curves.label, summary.id);
     }
+    // The comparison figures, of the whole sweep and of the merged shards: curves against
+    // cycle and a figure of merit for each axis with more than one point.
+    for dir in [&whole, &merged] {
+        for stem in [
+            "sweep_retention",
+            "sweep_mean_voltage",
+            "sweep_merit_rate",
+            "sweep_merit_mesh.particle_r_cells",
+        ] {
+            for ext in ["png", "svg"] {
+                let path = dir.join(format!("{stem}.{ext}"));
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                assert!(size > 1000, "{}: {size} bytes", path.display());
+            }
+        }
+    }
+}
+
+/// The bundled studies are valid as shipped: every case loads (the runs themselves, 5 s and
+/// 9 s on two cores, are in benches/README.md).
+#[test]
+fn the_bundled_studies_load() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let solid_liquid =
+        asslb::sweep::load_sweep(&root.join("sweep_sulfide_vs_liquid.toml")).expect("loads");
+    let ids: Vec<&str> = solid_liquid.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["electrolyte=sulfide", "electrolyte=liquid"]);
+    assert_eq!(
+        solid_liquid.cases[1].scenario.parameters.name,
+        "wu2022_lro_liquid"
+    );
+    let interphase =
+        asslb::sweep::load_sweep(&root.join("sweep_interphase_conductor_fraction.toml"))
+            .expect("loads");
+    let fractions: Vec<f64> = interphase
+        .cases
+        .iter()
+        .map(|c| {
+            c.scenario
+                .parameters
+                .interphase
+                .expect("an interphase")
+                .electronic_conductor_fraction
+        })
+        .collect();
+    assert_eq!(fractions, [0.0, 0.164, 0.336]);
 }
 
 #[test]

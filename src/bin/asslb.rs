@@ -552,6 +552,17 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             report.failed,
             report.table.display()
         );
+        if !report.figures.is_empty() {
+            println!(
+                "figures: {}",
+                report
+                    .figures
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     if report.failed > 0 {
         anyhow::bail!(

@@ -9,12 +9,14 @@
 //! against cycle, for comparison plots.
 
 mod figures;
+mod plots;
 mod run;
 mod spec;
 
 use std::path::PathBuf;
 
 pub use figures::{case_curves, key_figures, read_cycles, CaseCurves, CycleFigures, KeyFigures};
+pub use plots::write_sweep_figures;
 pub use run::{
     merge_sweeps, run_sweep, sweep_results, CaseRecord, CaseSummary, Shard, SweepOptions,
     SweepReport, CASES_DIR, CASE_RECORD_FILE, SWEEP_CSV_FILE, SWEEP_RECORD_FILE,

@@ -116,17 +116,19 @@ pub struct SweepReport {
     pub failed: usize,
     /// `<out>/sweep.csv`.
     pub table: PathBuf,
+    /// The comparison figures (PNG and SVG, see [`super::write_sweep_figures`]).
+    pub figures: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct RecordHeader {
+pub(super) struct RecordHeader {
     name: String,
     file: String,
     scenario: String,
     mode: String,
     identity: String,
-    axes: Vec<String>,
-    retention_at: Vec<usize>,
+    pub(super) axes: Vec<String>,
+    pub(super) retention_at: Vec<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shard: Option<String>,
 }
@@ -145,8 +147,8 @@ struct RecordCase {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-struct SweepRecord {
-    sweep: RecordHeader,
+pub(super) struct SweepRecord {
+    pub(super) sweep: RecordHeader,
     case: Vec<RecordCase>,
 }
 
@@ -165,7 +167,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), SweepError> {
     std::fs::rename(&tmp, path).map_err(io_error(path))
 }
 
-fn read_record(dir: &Path) -> Result<SweepRecord, SweepError> {
+pub(super) fn read_record(dir: &Path) -> Result<SweepRecord, SweepError> {
     let path = dir.join(SWEEP_RECORD_FILE);
     let not = |reason: String| SweepError::NotASweep {
         dir: dir.to_path_buf(),
@@ -310,11 +312,13 @@ pub fn run_sweep(
         .map(|c| (c, cases_dir.join(&c.folder)))
         .collect();
     let (table, failed) = write_table(out, &record.sweep, &rows)?;
+    let figures = super::write_sweep_figures(out)?;
     Ok(SweepReport {
         ran,
         skipped,
         failed,
         table,
+        figures,
     })
 }
 
@@ -441,7 +445,8 @@ pub fn sweep_results(dir: &Path) -> Result<Vec<(CaseSummary, CaseCurves)>, Sweep
 /// sweep (identity), then writes `<out>/sweep.toml`, which points at each case's folder where
 /// it is (nothing is copied), and `<out>/sweep.csv` with every case of the sweep (`missing`
 /// for a case no shard ran). For a case in several folders, an `ok` record wins, then the
-/// first folder given. Nothing is written if any check fails.
+/// first folder given. The comparison figures are drawn from the merged cases. Nothing is
+/// written if any check fails.
 pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError> {
     let Some(first_dir) = dirs.first() else {
         return Err(SweepError::NothingToMerge);
@@ -503,6 +508,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
     let (table, _) = write_table(out, &merged.sweep, &rows)?;
     let text = toml::to_string(&merged).map_err(|e| SweepError::Internal(e.to_string()))?;
     write_atomically(&out.join(SWEEP_RECORD_FILE), &text)?;
+    super::write_sweep_figures(out)?;
     Ok(table)
 }
 
