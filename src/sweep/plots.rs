@@ -1,8 +1,9 @@
 //! The comparison figures of a sweep's output folder (run, sharded or merged): retention and
 //! mean discharge voltage against cycle for every case, and for each swept axis a figure of
-//! merit against that axis's points ([`crate::output::sweep_plots`]).
+//! merit against that axis's points ([`crate::output::sweep_plots`]): the retention
+//! (`sweep_merit_<axis>`) and the final interface resistance (`sweep_resistance_<axis>`).
 //!
-//! The figure of merit is the capacity retention at the last cycle of `outputs.retention_at`
+//! The retention is the capacity retention at the last cycle of `outputs.retention_at`
 //! (counted from the reference cycle), or without it at each case's last cycle. On an axis of
 //! numbers the cases are plotted against the values; on an axis of named cases against the
 //! names. Cases that differ on other axes are drawn as separate groups (one line each).
@@ -75,6 +76,10 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
                 .collect(),
         ),
     };
+    let resistances: Vec<f64> = plotted
+        .iter()
+        .map(|(s, _)| s.figures.final_interface_resistance_ohm.unwrap_or(f64::NAN))
+        .collect();
     for (k, axis) in header.axes.iter().enumerate() {
         let labels: Vec<String> = plotted.iter().map(|(s, _)| s.labels[k].clone()).collect();
         let mut distinct = labels.clone();
@@ -97,23 +102,35 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
                     .join(",")
             })
             .collect();
-        let figure = MeritFigure {
-            parameter: axis.clone(),
-            axis: match numbers {
-                Some(values) => SweepAxis::Numeric(values),
-                None => SweepAxis::Named(labels),
-            },
-            merit_name: merit_name.clone(),
-            merit_unit: "%".to_string(),
-            values: merits.clone(),
-            groups: groups.iter().any(|g| !g.is_empty()).then_some(groups),
+        let axis_points = match numbers {
+            Some(values) => SweepAxis::Numeric(values),
+            None => SweepAxis::Named(labels),
         };
-        let stem = format!("sweep_merit_{}", sanitise(axis));
-        match plot_figure_of_merit(dir, &stem, &figure) {
-            Ok(p) => paths.extend(p),
-            // No finite merit on this axis (every case short of the cycle): no figure.
-            Err(PlotError::NoData { .. }) => {}
-            Err(e) => return Err(failed(e)),
+        let groups = groups.iter().any(|g| !g.is_empty()).then_some(groups);
+        for (stem, name, unit, values) in [
+            ("sweep_merit", merit_name.as_str(), "%", &merits),
+            (
+                "sweep_resistance",
+                "Final interface resistance",
+                "Ω",
+                &resistances,
+            ),
+        ] {
+            let figure = MeritFigure {
+                parameter: axis.clone(),
+                axis: axis_points.clone(),
+                merit_name: name.to_string(),
+                merit_unit: unit.to_string(),
+                values: values.clone(),
+                groups: groups.clone(),
+            };
+            let stem = format!("{stem}_{}", sanitise(axis));
+            match plot_figure_of_merit(dir, &stem, &figure) {
+                Ok(p) => paths.extend(p),
+                // No finite value on this axis (every case short of the cycle): no figure.
+                Err(PlotError::NoData { .. }) => {}
+                Err(e) => return Err(failed(e)),
+            }
         }
     }
     Ok(paths)
