@@ -500,7 +500,12 @@ fn every_shipped_scenario_runs() {
     for sub in ["scenarios", "scenarios/verification"] {
         for entry in std::fs::read_dir(root().join(sub)).expect("scenario folder") {
             let path = entry.expect("directory entry").path();
-            if path.extension().is_some_and(|e| e == "toml") {
+            // Sweep files (`sweep_*.toml`) are for `asslb sweep`: tests/sweep.rs loads them.
+            let sweep = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("sweep_"));
+            if path.extension().is_some_and(|e| e == "toml") && !sweep {
                 files.push(path);
             }
         }

@@ -575,7 +575,22 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 }
 
 fn load(path: &Path, sets: &[SetOverride]) -> anyhow::Result<Scenario> {
-    load_scenario_with(path, sets).with_context(|| format!("invalid scenario {}", path.display()))
+    load_scenario_with(path, sets).with_context(|| {
+        // A sweep file given to `run` or `check`: say so.
+        let is_sweep = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("sweep"));
+        if is_sweep {
+            format!(
+                "invalid scenario {}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {}`",
+                path.display(),
+                path.display()
+            )
+        } else {
+            format!("invalid scenario {}", path.display())
+        }
+    })
 }
 
 fn plural(n: u64) -> &'static str {
