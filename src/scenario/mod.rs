@@ -20,7 +20,7 @@ mod impedance_request;
 mod overrides;
 mod parameter_file;
 mod raw;
-mod run;
+pub(crate) mod run;
 mod scenario_file;
 mod set;
 mod table_csv;

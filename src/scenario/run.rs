@@ -360,7 +360,7 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
 }
 
 /// An error and its causes, one per line (`caused by: …`).
-fn error_chain(e: &dyn Error) -> String {
+pub(crate) fn error_chain(e: &dyn Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

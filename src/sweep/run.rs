@@ -8,6 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::run::error_chain;
 use crate::scenario::run_scenario;
 
 use super::figures::{
@@ -510,16 +511,6 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
     write_atomically(&out.join(SWEEP_RECORD_FILE), &text)?;
     super::write_sweep_figures(out)?;
     Ok(table)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(&format!("\ncaused by: {c}"));
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]
