@@ -426,15 +426,17 @@ pub fn import_export(
         let cycle = v as u32;
         match groups.last_mut() {
             Some((c, rows)) if *c == cycle => rows.push(row),
-            Some((c, rows)) if *c > cycle => return Err(table.field_error(
-                row,
-                cycle_k,
-                Problem::CycleOrder,
-                format!(
+            Some((c, rows)) if *c > cycle => {
+                return Err(table.field_error(
+                    row,
+                    cycle_k,
+                    Problem::CycleOrder,
+                    format!(
                     "cycle numbers must not decrease: cycle {cycle} follows cycle {c} on line {}",
                     rows.last().map_or(0, |r| r.line)
                 ),
-            )),
+                ))
+            }
             _ => groups.push((cycle, vec![row])),
         }
     }
