@@ -21,8 +21,8 @@ use std::path::Path;
 
 use super::csv::{self, Table};
 use super::{
-    invalid, per_cycle_quantity, read_text, MeasuredError, Problem, Provenance, FRACTION_COLUMNS,
-    FRACTION_LIMIT, PROVENANCE_KEYS,
+    invalid, per_cycle_quantity, read_text, unknown_per_cycle_column, MeasuredError, Problem,
+    Provenance, FRACTION_COLUMNS, FRACTION_LIMIT, PROVENANCE_KEYS,
 };
 
 /// One quantity column of per-cycle data.
@@ -87,7 +87,7 @@ impl MeasuredCycles {
 }
 
 /// Whether values of the per-cycle column `name` must be ≥ 0.
-fn non_negative(name: &str) -> bool {
+pub(crate) fn non_negative(name: &str) -> bool {
     name.ends_with("_mAh_g")
         || name.ends_with("_Ah")
         || name.ends_with("_Wh")
@@ -197,21 +197,13 @@ pub fn parse_cycles(text: &str, path: &Path) -> Result<MeasuredCycles, MeasuredE
             continue;
         }
         if per_cycle_quantity(name).is_none() {
+            let (problem, message) = unknown_per_cycle_column(name);
             return Err(invalid(
                 path,
                 Some(table.header_line),
                 Some(name),
-                Problem::UnknownColumn,
-                format!(
-                    "not a column of the per-cycle schema; the columns are `cycle`, the quantities of summary.csv ({}) and the provenance columns ({})",
-                    super::QUANTITIES
-                        .iter()
-                        .filter(|q| q.per_cycle)
-                        .map(|q| q.name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    PROVENANCE_KEYS.join(", ")
-                ),
+                problem,
+                message,
             ));
         }
         quantity_ks.push(k);
@@ -353,6 +345,19 @@ mod tests {
         let e = parse(&format!("{PROVENANCE}cycle,capacity\n1,200\n")).unwrap_err();
         assert_eq!(e.problem(), Some(Problem::UnknownColumn));
         assert_eq!(e.column(), Some("capacity"));
+        let e = parse(&format!(
+            "{PROVENANCE}cycle,discharge_capacity_Ah_g\n1,0.2\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.problem(), Some(Problem::Unit));
+        assert_eq!(
+            (e.line(), e.column()),
+            (Some(4), Some("discharge_capacity_Ah_g"))
+        );
+        assert!(
+            e.to_string().contains("`discharge_capacity_mAh_g` (mAh/g)"),
+            "{e}"
+        );
         let e = parse(&format!("{PROVENANCE}cycle\n1\n")).unwrap_err();
         assert_eq!(e.problem(), Some(Problem::MissingColumn));
     }

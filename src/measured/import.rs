@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use super::csv::{self, Row, Table};
 use super::cycles::{CycleColumn, MeasuredCycles};
 use super::{
-    invalid, per_cycle_quantity, read_text, MeasuredError, Problem, Provenance, FRACTION_COLUMNS,
-    FRACTION_LIMIT, QUANTITIES,
+    invalid, per_cycle_quantity, read_text, unknown_per_cycle_column, MeasuredError, Problem,
+    Provenance, FRACTION_COLUMNS, FRACTION_LIMIT, QUANTITIES,
 };
 
 /// How the rows of one cycle combine into its value.
@@ -240,15 +240,8 @@ pub fn parse_mapping(text: &str, path: &Path) -> Result<Mapping, MeasuredError> 
             }
             cycle = Some(map);
         } else if per_cycle_quantity(target).is_none() {
-            return Err(err(format!(
-                "`columns.{target}`: not a column of the per-cycle schema (cycle, {})",
-                QUANTITIES
-                    .iter()
-                    .filter(|q| q.per_cycle)
-                    .map(|q| q.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            let (_, message) = unknown_per_cycle_column(target);
+            return Err(err(format!("`columns.{target}`: {message}")));
         } else {
             columns.push(map);
         }
@@ -382,7 +375,9 @@ pub fn import_export(
             return Err(mapping_error(
                 &mapping.path,
                 None,
-                format!("the active-material mass must be a positive number of grams, found {m}"),
+                format!(
+                    "the active-material mass (--active-mass-g, or active_mass_g in the mapping) must be a positive number of grams, found {m}"
+                ),
             ));
         }
     }
@@ -516,11 +511,7 @@ fn check_imported(
     v: f64,
 ) -> Result<(), MeasuredError> {
     let name = map.target.as_str();
-    let non_negative = name.ends_with("_mAh_g")
-        || name.ends_with("_Ah")
-        || name.ends_with("_Wh")
-        || name.ends_with("_Wh_kg")
-        || FRACTION_COLUMNS.contains(&name);
+    let non_negative = super::cycles::non_negative(name);
     if !v.is_finite() {
         return Err(table.field_error(
             row,
@@ -630,6 +621,10 @@ mod tests {
                 "delimiter",
             ),
             ("colums = 1\n", "unknown key `colums`"),
+            (
+                "[columns]\ncycle = \"c\"\ndischarge_capacity_mAh = \"q\"\n",
+                "as `discharge_capacity_mAh_g` (mAh/g)",
+            ),
             ("[columns\n", "not valid TOML"),
         ];
         for (text, expected) in cases {

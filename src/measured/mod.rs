@@ -265,6 +265,69 @@ pub fn per_cycle_quantity(name: &str) -> Option<&'static Quantity> {
     quantity(name).filter(|q| q.per_cycle)
 }
 
+/// Unit suffixes of quantity names, longest first.
+const UNIT_SUFFIXES: [&str; 8] = ["_mAh_g", "_Wh_kg", "_ohm", "_Ah", "_Wh", "_nm", "_V", "_s"];
+
+/// The per-cycle quantities that `name` (not itself one) seems to be in another unit: those
+/// whose name without its unit suffix is `name`, or `name` up to an `_`. For example
+/// `discharge_capacity_Ah_g` gives `discharge_capacity_mAh_g` and `discharge_capacity_Ah`,
+/// `coulombic_efficiency_percent` gives `coulombic_efficiency`.
+pub(crate) fn same_quantity_other_unit(name: &str) -> Vec<&'static Quantity> {
+    if per_cycle_quantity(name).is_some() {
+        return Vec::new();
+    }
+    QUANTITIES
+        .iter()
+        .filter(|q| q.per_cycle)
+        .filter(|q| {
+            let base = UNIT_SUFFIXES
+                .iter()
+                .find_map(|s| q.name.strip_suffix(s))
+                .unwrap_or(q.name);
+            name == base
+                || name
+                    .strip_prefix(base)
+                    .is_some_and(|rest| rest.starts_with('_'))
+        })
+        .collect()
+}
+
+/// The message for a column `name` that is not a per-cycle quantity, with the problem: a
+/// [`Problem::Unit`] when it looks like a per-cycle quantity in another unit, else
+/// [`Problem::UnknownColumn`].
+pub(crate) fn unknown_per_cycle_column(name: &str) -> (Problem, String) {
+    let similar = same_quantity_other_unit(name);
+    if similar.is_empty() {
+        let list: Vec<&str> = QUANTITIES
+            .iter()
+            .filter(|q| q.per_cycle)
+            .map(|q| q.name)
+            .collect();
+        return (
+            Problem::UnknownColumn,
+            format!(
+                "not a column of the per-cycle schema; the columns are `cycle`, the quantities of summary.csv ({}) and the provenance columns ({})",
+                list.join(", "),
+                PROVENANCE_KEYS.join(", ")
+            ),
+        );
+    }
+    let names: Vec<String> = similar
+        .iter()
+        .map(|q| {
+            let unit = if q.unit == "-" { "a fraction" } else { q.unit };
+            format!("`{}` ({unit})", q.name)
+        })
+        .collect();
+    (
+        Problem::Unit,
+        format!(
+            "not a column of the per-cycle schema: the quantity is taken in the units of summary.csv, as {}; convert the values (asslb import can scale them)",
+            names.join(" or ")
+        ),
+    )
+}
+
 /// Fractions of the per-cycle schema that a percentage would be mistaken for; a value above
 /// [`FRACTION_LIMIT`] in one of them is reported as a unit error.
 pub(crate) const FRACTION_COLUMNS: [&str; 2] = ["coulombic_efficiency", "capacity_retention"];
@@ -310,6 +373,40 @@ mod tests {
         assert_eq!(e.to_string(), "a.csv, line 3, column `x`: bad");
         let e = invalid(Path::new("a.csv"), None, None, Problem::Empty, "empty");
         assert_eq!(e.to_string(), "a.csv: empty");
+    }
+
+    #[test]
+    fn columns_in_other_units_are_recognised() {
+        let names =
+            |n: &str| -> Vec<&str> { same_quantity_other_unit(n).iter().map(|q| q.name).collect() };
+        assert_eq!(
+            names("discharge_capacity_Ah_g"),
+            ["discharge_capacity_mAh_g", "discharge_capacity_Ah"]
+        );
+        assert_eq!(
+            names("coulombic_efficiency_percent"),
+            ["coulombic_efficiency"]
+        );
+        assert_eq!(
+            names("mean_discharge_voltage_mV"),
+            ["mean_discharge_voltage_V"]
+        );
+        assert_eq!(
+            names("interface_resistance_mohm"),
+            ["interface_resistance_ohm"]
+        );
+        assert!(names("discharge_capacity_mAh_g").is_empty());
+        assert!(names("capacity").is_empty());
+        assert_eq!(
+            unknown_per_cycle_column("capacity").0,
+            Problem::UnknownColumn
+        );
+        let (problem, message) = unknown_per_cycle_column("coulombic_efficiency_percent");
+        assert_eq!(problem, Problem::Unit);
+        assert!(
+            message.contains("`coulombic_efficiency` (a fraction)"),
+            "{message}"
+        );
     }
 
     #[test]
