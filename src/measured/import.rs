@@ -360,6 +360,17 @@ fn export_column(
     })
 }
 
+/// The text of an export: UTF-8, or else read as ISO 8859-1 (each byte one character), which
+/// is how many testers on Windows write `°` or `µ` in their column names.
+fn read_export_text(path: &Path) -> Result<String, MeasuredError> {
+    let bytes = std::fs::read(path).map_err(|source| MeasuredError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect()))
+}
+
 /// Imports the cycler export `export` with `mapping`. `active_mass_g` \[g\], when given,
 /// replaces the mapping's `active_mass_g`. Every value is checked as when reading a per-cycle
 /// file (finite; capacities, energies and efficiencies ≥ 0; fractions not percentages), and
@@ -393,7 +404,7 @@ pub fn import_export(
             ));
         }
     }
-    let text = read_text(export)?;
+    let text = read_export_text(export)?;
     let table = csv::parse(&text, export, mapping.delimiter, mapping.skip_lines)?;
     let cycle_k = export_column(&table, mapping, &mapping.cycle)?;
     let ks = mapping
@@ -638,6 +649,22 @@ mod tests {
             mapping("[columns]\ncycle = \"c\"\nend_time_s = \"t\"\n[provenance]\nsource = \"s\"\n")
                 .unwrap_err();
         assert!(e.to_string().contains("figure_or_table"), "{e}");
+    }
+
+    #[test]
+    fn reads_exports_in_latin_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let export = dir.path().join("e.csv");
+        // `µ` as the single byte 0xB5, as a Windows tester writes it.
+        std::fs::write(&export, b"Cycle;Q/\xB5Ah\n1;1500,0\n2;1250\n").unwrap();
+        let m = mapping(&format!(
+            "delimiter = \";\"\ndecimal_comma = true\nactive_mass_g = 0.01\n[columns]\ncycle = \"Cycle\"\ndischarge_capacity_mAh_g = {{ column = \"Q/µAh\", scale = 0.001, per_gram = true }}\n{PROVENANCE}"
+        ))
+        .unwrap();
+        let c = import_export(&export, &m, None).unwrap();
+        assert_eq!(c.cycles, vec![1, 2]);
+        let q = c.column("discharge_capacity_mAh_g").unwrap();
+        assert!((q[0].unwrap() - 150.0).abs() < 1e-9 && (q[1].unwrap() - 125.0).abs() < 1e-9);
     }
 
     #[test]
