@@ -79,7 +79,7 @@ fn split_fields(line: &str, delimiter: char) -> Result<Vec<String>, String> {
 }
 
 /// Whether `key` is a provenance key: a letter or `_`, then letters, digits and `_`.
-fn is_key(key: &str) -> bool {
+pub(crate) fn is_key(key: &str) -> bool {
     let mut chars = key.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -262,6 +262,11 @@ pub fn parse_mapping(text: &str, path: &Path) -> Result<Mapping, MeasuredError> 
     columns.sort_by_key(|c| position(&c.target));
     let mut provenance = Vec::new();
     for (key, value) in provenance_table.into_iter().flatten() {
+        if !csv::is_key(key) {
+            return Err(err(format!(
+                "`provenance.\"{key}\"`: a provenance key is a letter or `_` followed by letters, digits and `_` (it becomes a `# {key}: …` line)"
+            )));
+        }
         let v = value
             .as_str()
             .ok_or_else(|| err(format!("`provenance.{key}` must be a string")))?;
@@ -649,6 +654,11 @@ mod tests {
             mapping("[columns]\ncycle = \"c\"\nend_time_s = \"t\"\n[provenance]\nsource = \"s\"\n")
                 .unwrap_err();
         assert!(e.to_string().contains("figure_or_table"), "{e}");
+        let e = mapping(&format!(
+            "[columns]\ncycle = \"c\"\nend_time_s = \"t\"\n{PROVENANCE}\"lab book\" = \"7\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("provenance key"), "{e}");
     }
 
     #[test]
