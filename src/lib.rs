@@ -12,13 +12,16 @@
 //! - [`scenario`]: TOML scenario and parameter files, parsed and validated;
 //! - [`output`]: CSV writers that read only solutions;
 //! - [`fitting`]: bounded non-linear least squares (Levenberg–Marquardt) with uncertainties;
-//! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them.
-//! - [`sweep`]: parameter sweeps over a scenario, run in parallel, sharded and merged.
+//! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;
+//! - [`sweep`]: parameter sweeps over a scenario, run in parallel, sharded and merged;
+//! - [`measured`]: measured results as data (target points, per-cycle data, voltage curves)
+//!   and the import of cycler exports.
 #![deny(unsafe_code)]
 
 pub mod constants;
 pub mod fitting;
 pub mod impedance;
+pub mod measured;
 pub mod numerics;
 pub mod output;
 pub mod physics;

@@ -121,6 +121,26 @@ enum Command {
     /// (its case.toml) and the others go on; the exit code is then 1. `asslb sweep merge`
     /// combines the folders of shards.
     Sweep(SweepArgs),
+    /// Import a cycler export into the per-cycle schema of measured data (docs/measured_data.md):
+    /// the columns of summary.csv, with the mapping's provenance as `# key: value` lines.
+    ///
+    /// The column-mapping TOML names the export's columns for each per-cycle column, with scale,
+    /// offset, per-gram and per-cycle aggregation (examples in validation/mappings/). The output
+    /// is written atomically: on any error nothing is written.
+    Import {
+        /// The cycler export (delimited text).
+        export: PathBuf,
+        /// The column-mapping file (TOML).
+        #[arg(long, value_name = "TOML")]
+        mapping: PathBuf,
+        /// Active-material mass [g] for the per-gram columns; replaces the mapping's
+        /// active_mass_g.
+        #[arg(long, value_name = "M")]
+        active_mass_g: Option<f64>,
+        /// The per-cycle CSV file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// The built-in parameter sets.
     Params {
         #[command(subcommand)]
@@ -371,6 +391,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
         Command::Sweep(args) => sweep(args),
+        Command::Import {
+            export,
+            mapping,
+            active_mass_g,
+            out,
+        } => {
+            let map = asslb::measured::load_mapping(&mapping)?;
+            let cycles = asslb::measured::import_export(&export, &map, active_mass_g)?;
+            asslb::measured::write_cycles_atomically(&cycles, &out)?;
+            let columns: Vec<&str> = cycles.columns.iter().map(|c| c.name.as_str()).collect();
+            println!(
+                "imported {} cycle{} ({}) into {}",
+                cycles.cycles.len(),
+                plural(cycles.cycles.len() as u64),
+                columns.join(", "),
+                out.display()
+            );
+            Ok(())
+        }
         Command::Params { command } => match command {
             ParamsCommand::List => {
                 for name in builtin_parameter_set_names() {
