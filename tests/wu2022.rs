@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 
+use asslb::measured::{read_points, TargetPoint};
 use asslb::numerics::mesh::MeshSettings;
 use asslb::physics::p2d::{P2dModel, Slow};
 use asslb::protocol::{Checkpoint, CycleSummary, Simulation, TimeseriesRecord, TimeseriesSink};
@@ -74,49 +75,14 @@ fn per_gram(s: &Scenario, ah: f64) -> f64 {
     ah / s.parameters.active_mass_kg().expect("active mass")
 }
 
-/// One row of `validation/wu2022_targets.csv`.
-struct Target {
-    id: String,
-    quantity: String,
-    value: f64,
-    tolerance: f64,
-    kind: String,
+/// The points of `validation/wu2022_targets.csv`, read as measured data.
+fn targets() -> Vec<TargetPoint> {
+    read_points(&root().join("validation/wu2022_targets.csv")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn targets() -> Vec<Target> {
-    let text = std::fs::read_to_string(root().join("validation/wu2022_targets.csv"))
-        .expect("validation/wu2022_targets.csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-    let (id, quantity, value, tolerance, kind) = (
-        col("id"),
-        col("quantity"),
-        col("value"),
-        col("tolerance"),
-        col("tolerance_kind"),
-    );
-    lines
-        .map(|line| {
-            // The quoted fields come after the ones read here.
-            let f: Vec<&str> = line.split(',').collect();
-            Target {
-                id: f[id].to_string(),
-                quantity: f[quantity].to_string(),
-                value: f[value].parse().expect("value"),
-                tolerance: f[tolerance].parse().expect("tolerance"),
-                kind: f[kind].to_string(),
-            }
-        })
-        .collect()
-}
-
-fn check(t: &Target, simulated: f64, report: &mut Vec<String>) -> bool {
-    let error = match t.kind.as_str() {
-        "percent" => 100.0 * (simulated - t.value) / t.value,
-        _ => simulated - t.value,
-    };
-    let pass = error.abs() <= t.tolerance;
+fn check(t: &TargetPoint, simulated: f64, report: &mut Vec<String>) -> bool {
+    let error = t.deviation(simulated);
+    let pass = t.accepts(simulated);
     report.push(format!(
         "{:6} {:32} measured {:8.2} simulated {:8.2} error {:+7.2} ({} {}) {}",
         t.id,
@@ -125,7 +91,7 @@ fn check(t: &Target, simulated: f64, report: &mut Vec<String>) -> bool {
         simulated,
         error,
         t.tolerance,
-        t.kind,
+        t.tolerance_kind.as_str(),
         if pass { "pass" } else { "FAIL" }
     ));
     pass

@@ -33,6 +33,15 @@ pub enum ToleranceKind {
 }
 
 impl ToleranceKind {
+    /// The word used in points files (`percent`, `points`, `absolute`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToleranceKind::Percent => "percent",
+            ToleranceKind::Points => "points",
+            ToleranceKind::Absolute => "absolute",
+        }
+    }
+
     fn parse(text: &str) -> Option<ToleranceKind> {
         match text {
             "percent" => Some(ToleranceKind::Percent),
