@@ -18,8 +18,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plots::{
-    axis_range, cycle_colour, cycle_formatter, draw_side_legend, ensure_font, finite_bounds, font,
-    msg, note, tick_formatter, write_figure, Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED,
+    axis_range, cycle_chart, cycle_colour, draw_side_legend, ensure_font, finite_bounds, font, msg,
+    note, tick_formatter, write_figure, Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED,
     TITLE_SIZE,
 };
 
@@ -271,25 +271,7 @@ impl Figure for Resistances<'_> {
             .map_err(msg)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
-        let mut chart = ChartBuilder::on(&plot_area)
-            .margin(20)
-            .x_label_area_size(70)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x_range.clone(), y_range.clone())
-            .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .x_desc("Cycle")
-            .y_desc("Resistance (Ω)")
-            .axis_desc_style(font(DESC_SIZE))
-            .label_style(font(LABEL_SIZE))
-            .x_label_formatter(&cycle_formatter)
-            .y_labels(8)
-            .y_label_formatter(&tick_formatter(&y_range, 8))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(msg)?;
+        let mut chart = cycle_chart(&plot_area, x_range.clone(), y_range, "Resistance (Ω)", 8)?;
         if all().next().is_none() {
             return note(&plot_area, "no fitted resistance");
         }

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ab_glyph::{Font as _, FontRef, ScaleFont as _};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -938,6 +939,38 @@ pub(super) fn cycle_formatter(v: &f64) -> String {
     }
 }
 
+/// A chart of the figures against cycle on `area`: `x_range` of cycles (integer ticks) by
+/// `y_range`, the y axis titled `y_desc` with `y_labels` ticks, and the light mesh of the run
+/// figures drawn.
+pub(super) fn cycle_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+    y_desc: &str,
+    y_labels: usize,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .x_label_area_size(70)
+        .y_label_area_size(110)
+        .build_cartesian_2d(x_range, y_range.clone())
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .x_desc("Cycle")
+        .y_desc(y_desc)
+        .axis_desc_style(font(DESC_SIZE))
+        .label_style(font(LABEL_SIZE))
+        .x_label_formatter(&cycle_formatter)
+        .y_labels(y_labels)
+        .y_label_formatter(&tick_formatter(&y_range, y_labels))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()
+        .map_err(msg)?;
+    Ok(chart)
+}
+
 /// A colour from dark blue (0) through green to yellow-green (1), after matplotlib's viridis
 /// (stopping short of its pale yellow end, which is hard to see on white).
 pub(super) fn cycle_colour(t: f64) -> RGBColor {
@@ -1230,25 +1263,7 @@ fn draw_cycle_panel<DB: DrawingBackend>(
     markers: bool,
     y_labels: usize,
 ) -> Result<(), String> {
-    let mut chart = ChartBuilder::on(area)
-        .margin(20)
-        .x_label_area_size(70)
-        .y_label_area_size(110)
-        .build_cartesian_2d(x_range.clone(), y_range.clone())
-        .map_err(msg)?;
-    chart
-        .configure_mesh()
-        .x_desc("Cycle")
-        .y_desc(y_desc)
-        .axis_desc_style(font(DESC_SIZE))
-        .label_style(font(LABEL_SIZE))
-        .x_label_formatter(&cycle_formatter)
-        .y_labels(y_labels)
-        .y_label_formatter(&tick_formatter(&y_range, y_labels))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.08))
-        .draw()
-        .map_err(msg)?;
+    let mut chart = cycle_chart(area, x_range.clone(), y_range, y_desc, y_labels)?;
     for (points, colour) in series {
         let style = ShapeStyle::from(colour).stroke_width(2);
         chart

@@ -33,8 +33,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plots::{
-    axis_range, cycle_formatter, ensure_font, finite_bounds, font, msg, tick_formatter,
-    write_figure, Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED, TITLE_SIZE,
+    axis_range, cycle_chart, ensure_font, finite_bounds, font, msg, tick_formatter, write_figure,
+    Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED, TITLE_SIZE,
 };
 
 /// File stem of the retention comparison (`.png` and `.svg` are written).
@@ -437,20 +437,7 @@ impl Figure for CycleComparison<'_> {
             .map_err(msg)?;
         let labels: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
         let (plot_area, legend_area) = split_for_legend(&root, &labels);
-        let mut chart = build_chart(&plot_area, x_range, y_range.clone())?;
-        chart
-            .configure_mesh()
-            .x_desc("Cycle")
-            .y_desc(self.y_desc)
-            .axis_desc_style(font(DESC_SIZE))
-            .label_style(font(LABEL_SIZE))
-            .x_label_formatter(&cycle_formatter)
-            .y_labels(8)
-            .y_label_formatter(&tick_formatter(&y_range, 8))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(msg)?;
+        let mut chart = cycle_chart(&plot_area, x_range, y_range, self.y_desc, 8)?;
         // Markers tell series apart once colours repeat, and show short curves' points.
         let many = self.series.len() > PALETTE.len();
         let mut legend = Vec::with_capacity(self.series.len());
