@@ -18,8 +18,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plots::{
-    axis_range, cycle_chart, cycle_colour, draw_side_legend, ensure_font, finite_bounds, font, msg,
-    note, tick_formatter, write_figure, Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED,
+    axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, ensure_font, finite_bounds,
+    font, msg, note, tick_formatter, write_figure, Figure, PlotError, BLUE, LABEL_SIZE, RED,
     TITLE_SIZE,
 };
 
@@ -129,20 +129,14 @@ impl Figure for Nyquist<'_> {
         let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
         let (x_range, y_range) = equal_scale_ranges(x_bounds, y_bounds, pw, ph);
         let mut chart = build(x_range.clone(), y_range.clone())?;
-        chart
-            .configure_mesh()
-            .x_desc("Z' (Ω)")
-            .y_desc("−Z'' (Ω)")
-            .axis_desc_style(font(DESC_SIZE))
-            .label_style(font(LABEL_SIZE))
-            .x_labels(10)
-            .y_labels(8)
-            .x_label_formatter(&tick_formatter(&x_range, 10))
-            .y_label_formatter(&tick_formatter(&y_range, 8))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(msg)?;
+        draw_mesh(
+            &mut chart,
+            ("Z' (Ω)", "−Z'' (Ω)"),
+            10,
+            &tick_formatter(&x_range, 10),
+            &y_range,
+            8,
+        )?;
         if spectra.iter().all(|(_, p)| p.is_empty()) {
             return note(&plot_area, "no impedance spectrum");
         }

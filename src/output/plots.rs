@@ -955,20 +955,41 @@ pub(super) fn cycle_chart<'a, DB: DrawingBackend>(
         .y_label_area_size(110)
         .build_cartesian_2d(x_range, y_range.clone())
         .map_err(msg)?;
+    draw_mesh(
+        &mut chart,
+        ("Cycle", y_desc),
+        10,
+        &cycle_formatter,
+        &y_range,
+        y_labels,
+    )?;
+    Ok(chart)
+}
+
+/// The mesh of the run figures on `chart`: the axis titles, `x_labels` ticks on x written by
+/// `x_format`, `y_labels` ticks on y with the decimals `y_range` needs, faint grid lines.
+pub(super) fn draw_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    (x_desc, y_desc): (&str, &str),
+    x_labels: usize,
+    x_format: &dyn Fn(&f64) -> String,
+    y_range: &Range<f64>,
+    y_labels: usize,
+) -> Result<(), String> {
     chart
         .configure_mesh()
-        .x_desc("Cycle")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .axis_desc_style(font(DESC_SIZE))
         .label_style(font(LABEL_SIZE))
-        .x_label_formatter(&cycle_formatter)
+        .x_labels(x_labels)
+        .x_label_formatter(x_format)
         .y_labels(y_labels)
-        .y_label_formatter(&tick_formatter(&y_range, y_labels))
+        .y_label_formatter(&tick_formatter(y_range, y_labels))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .draw()
-        .map_err(msg)?;
-    Ok(chart)
+        .map_err(msg)
 }
 
 /// A colour from dark blue (0) through green to yellow-green (1), after matplotlib's viridis
@@ -1069,20 +1090,14 @@ impl Figure for VoltageCapacity<'_> {
             .y_label_area_size(100)
             .build_cartesian_2d(x_range.clone(), y_range.clone())
             .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("Voltage (V)")
-            .axis_desc_style(font(DESC_SIZE))
-            .label_style(font(LABEL_SIZE))
-            .x_labels(10)
-            .y_labels(8)
-            .x_label_formatter(&tick_formatter(&x_range, 10))
-            .y_label_formatter(&tick_formatter(&y_range, 8))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(msg)?;
+        draw_mesh(
+            &mut chart,
+            (x_desc, "Voltage (V)"),
+            10,
+            &tick_formatter(&x_range, 10),
+            &y_range,
+            8,
+        )?;
         if curves.is_empty() {
             return note(&plot_area, "no saved cycle");
         }

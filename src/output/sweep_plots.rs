@@ -33,8 +33,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plots::{
-    axis_range, cycle_chart, ensure_font, finite_bounds, font, msg, tick_formatter, write_figure,
-    Figure, PlotError, BLUE, DESC_SIZE, LABEL_SIZE, RED, TITLE_SIZE,
+    axis_range, cycle_chart, draw_mesh, ensure_font, finite_bounds, font, msg, tick_formatter,
+    write_figure, Figure, PlotError, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
 };
 
 /// File stem of the retention comparison (`.png` and `.svg` are written).
@@ -625,20 +625,14 @@ impl Figure for Merit {
         } else {
             self.x_desc.clone()
         };
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(&self.y_desc)
-            .axis_desc_style(font(DESC_SIZE))
-            .label_style(font(LABEL_SIZE))
-            .x_labels(x_labels)
-            .x_label_formatter(&x_formatter)
-            .y_labels(8)
-            .y_label_formatter(&tick_formatter(&y_range, 8))
-            .light_line_style(WHITE.mix(0.0))
-            .bold_line_style(BLACK.mix(0.08))
-            .draw()
-            .map_err(msg)?;
+        draw_mesh(
+            &mut chart,
+            (&x_desc, &self.y_desc),
+            x_labels,
+            &x_formatter,
+            &y_range,
+            8,
+        )?;
         let groups = self.series.len();
         let mut legend = Vec::with_capacity(groups);
         for (k, s) in self.series.iter().enumerate() {
