@@ -15,7 +15,9 @@
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;
 //! - [`sweep`]: parameter sweeps over a scenario, run in parallel, sharded and merged;
 //! - [`measured`]: measured results as data (target points, per-cycle data, voltage curves)
-//!   and the import of cycler exports.
+//!   and the import of cycler exports;
+//! - [`validation`]: scenarios run against measured data, with the verdicts as a table, a
+//!   report and figures (`asslb validate`).
 #![deny(unsafe_code)]
 
 pub mod constants;
@@ -28,3 +30,4 @@ pub mod physics;
 pub mod protocol;
 pub mod scenario;
 pub mod sweep;
+pub mod validation;

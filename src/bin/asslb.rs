@@ -121,6 +121,24 @@ enum Command {
     /// (its case.toml) and the others go on; the exit code is then 1. `asslb sweep merge`
     /// combines the folders of shards.
     Sweep(SweepArgs),
+    /// Validate against measured data: run the scenarios a validation file names (in
+    /// parallel), compare every measured quantity with its simulated value and print the
+    /// table (quantity, conditions, measured, simulated, error, tolerance, pass/fail).
+    ///
+    /// Writes into <out>: comparison.csv, report.md with the figures (measured data over the
+    /// simulated capacity, coulombic efficiency and mean voltage against cycle, and voltage
+    /// against capacity), and runs/<run>/summary.csv. Exit code 1 when a quantity is out of
+    /// tolerance or a run failed (docs/validation.md).
+    Validate {
+        /// The validation file (TOML), e.g. validation/wu2022.toml.
+        file: PathBuf,
+        /// Output folder [default: out/validation/<name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Runs at once [default: the number of cores].
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
     /// Import a cycler export into the per-cycle schema of measured data (docs/measured_data.md):
     /// the columns of summary.csv, with the mapping's provenance as `# key: value` lines.
     ///
@@ -391,6 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
         Command::Sweep(args) => sweep(args),
+        Command::Validate { file, out, jobs } => validate(&file, out, jobs),
         Command::Import {
             export,
             mapping,
@@ -523,6 +542,54 @@ fn write_fit(
                 )
             })?;
         println!("written: {} and {}", csv.path().display(), fitted.display());
+    }
+    Ok(())
+}
+
+fn validate(file: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> anyhow::Result<()> {
+    if jobs == Some(0) {
+        anyhow::bail!("--jobs: expected at least 1");
+    }
+    let spec = asslb::validation::load_validation(file)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("out/validation").join(&spec.name));
+    println!(
+        "validation `{}`: {} run{} into {}",
+        spec.name,
+        spec.runs.len(),
+        plural(spec.runs.len() as u64),
+        out.display()
+    );
+    let options = asslb::validation::ValidateOptions {
+        out: out.clone(),
+        jobs,
+    };
+    let report = asslb::validation::run_validation(&spec, &options)?;
+    print!(
+        "{}",
+        asslb::validation::comparison_table(&report.comparisons)
+    );
+    for run in &report.runs {
+        if let Some(e) = &run.error {
+            eprintln!("run `{}` failed: {}", run.label, e.replace('\n', "; "));
+        }
+    }
+    println!(
+        "runs {:.1} s; report: {}",
+        report.wall_time_s,
+        report.report.display()
+    );
+    if !report.passed() {
+        let failed = report.comparisons.iter().filter(|c| !c.pass).count();
+        anyhow::bail!(
+            "{failed} of {} comparison{} out of tolerance{}",
+            report.comparisons.len(),
+            plural(report.comparisons.len() as u64),
+            if report.runs.iter().any(|r| r.error.is_some()) {
+                " (a run failed)"
+            } else {
+                ""
+            }
+        );
     }
     Ok(())
 }

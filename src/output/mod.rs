@@ -28,6 +28,7 @@ pub mod spectrum_fits;
 pub mod summary_csv;
 pub mod sweep_plots;
 pub mod timeseries_csv;
+pub mod validation_plots;
 
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use impedance_fit_csv::{
@@ -42,7 +43,10 @@ pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
-pub use summary_csv::{read_summary, SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER};
+pub use summary_csv::{
+    read_summary, summary_column, summary_values, SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER,
+    SUMMARY_VALUES,
+};
 pub use sweep_plots::{
     plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,
     SweepCurve, SWEEP_MEAN_VOLTAGE_PLOT, SWEEP_RETENTION_PLOT,
@@ -51,3 +55,4 @@ pub use timeseries_csv::{
     AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,
     TIMESERIES_HEADER, TIMESERIES_PARTIAL_FILE,
 };
+pub use validation_plots::{write_validation_figures, VALIDATION_PLOTS};

@@ -180,48 +180,12 @@ impl SummaryCsv {
     pub fn write_cycle(&mut self, summary: &CycleSummary) -> io::Result<()> {
         use std::fmt::Write as _;
         let retention = self.capacity_retention(summary);
-        let per_mass = |v: f64| self.active_mass_kg.map_or(f64::NAN, |m| v / m);
+        let values = summary_values(summary, self.active_mass_kg, retention);
         let line = &mut self.line;
         line.clear();
         // Writing into a String cannot fail.
         let _ = write!(line, "{}", summary.cycle);
-        for v in [
-            // A·h/kg is mA·h/g.
-            per_mass(summary.charge_capacity_ah),
-            per_mass(summary.discharge_capacity_ah),
-            summary.coulombic_efficiency(),
-            summary.mean_charge_voltage_v(),
-            summary.mean_discharge_voltage_v(),
-            per_mass(summary.discharge_energy_wh),
-            retention,
-            summary.charge_capacity_ah,
-            summary.discharge_capacity_ah,
-            summary.charge_energy_wh,
-            summary.discharge_energy_wh,
-            summary.end_time_s,
-        ] {
-            line.push(',');
-            if v.is_finite() {
-                push_number(line, v);
-            }
-        }
-        let d = summary.degradation;
-        let slow = |f: fn(&DegradationState) -> f64| d.as_ref().map_or(f64::NAN, f);
-        for v in [
-            slow(|d| d.interphase_thickness_nm),
-            slow(|d| d.interface_resistance_ohm),
-            per_mass(slow(|d| d.anionic_capacity_ah)),
-            per_mass(slow(|d| d.latent_anionic_capacity_ah)),
-            per_mass(slow(|d| d.oxygen_loss_ah)),
-            slow(|d| d.voltage_fade_v),
-            slow(|d| d.crack_area_ratio),
-            per_mass(slow(|d| d.side_reaction_charge_ah)),
-            slow(|d| d.anionic_capacity_ah),
-            slow(|d| d.latent_anionic_capacity_ah),
-            slow(|d| d.oxygen_loss_ah),
-            slow(|d| d.side_reaction_charge_ah),
-            slow(|d| d.active_material_fraction),
-        ] {
+        for v in values {
             line.push(',');
             if v.is_finite() {
                 push_number(line, v);
@@ -251,6 +215,60 @@ impl SummaryCsv {
         self.file.sync_all()?;
         Ok(self.path)
     }
+}
+
+/// Number of value columns of a summary row (every column of [`SUMMARY_HEADER`] but `cycle`).
+pub const SUMMARY_VALUES: usize = 25;
+
+/// The values of the row of `summary` after its `cycle` column, in the order of
+/// [`SUMMARY_HEADER`], with `retention` its capacity retention \[-\] and `active_mass_kg` the
+/// mass the per-mass columns refer to. NaN stands for an empty field (a value not defined:
+/// per-mass columns without a mass, the degradation columns of a model without degradation,
+/// efficiencies of a cycle without a charge, …).
+pub fn summary_values(
+    summary: &CycleSummary,
+    active_mass_kg: Option<f64>,
+    retention: f64,
+) -> [f64; SUMMARY_VALUES] {
+    let per_mass = |v: f64| active_mass_kg.map_or(f64::NAN, |m| v / m);
+    let d = summary.degradation;
+    let slow = |f: fn(&DegradationState) -> f64| d.as_ref().map_or(f64::NAN, f);
+    [
+        // A·h/kg is mA·h/g.
+        per_mass(summary.charge_capacity_ah),
+        per_mass(summary.discharge_capacity_ah),
+        summary.coulombic_efficiency(),
+        summary.mean_charge_voltage_v(),
+        summary.mean_discharge_voltage_v(),
+        per_mass(summary.discharge_energy_wh),
+        retention,
+        summary.charge_capacity_ah,
+        summary.discharge_capacity_ah,
+        summary.charge_energy_wh,
+        summary.discharge_energy_wh,
+        summary.end_time_s,
+        slow(|d| d.interphase_thickness_nm),
+        slow(|d| d.interface_resistance_ohm),
+        per_mass(slow(|d| d.anionic_capacity_ah)),
+        per_mass(slow(|d| d.latent_anionic_capacity_ah)),
+        per_mass(slow(|d| d.oxygen_loss_ah)),
+        slow(|d| d.voltage_fade_v),
+        slow(|d| d.crack_area_ratio),
+        per_mass(slow(|d| d.side_reaction_charge_ah)),
+        slow(|d| d.anionic_capacity_ah),
+        slow(|d| d.latent_anionic_capacity_ah),
+        slow(|d| d.oxygen_loss_ah),
+        slow(|d| d.side_reaction_charge_ah),
+        slow(|d| d.active_material_fraction),
+    ]
+}
+
+/// The index in [`summary_values`] of the column `name` of [`SUMMARY_HEADER`] (not `cycle`).
+pub fn summary_column(name: &str) -> Option<usize> {
+    SUMMARY_HEADER
+        .split(',')
+        .skip(1)
+        .position(|column| column == name)
 }
 
 /// The figures of cycles 1..=`cycles_done` recorded in `<dir>/summary.csv` (from their A·h,

@@ -276,6 +276,34 @@ impl CellParameters {
             .map(|rho| p.active_material_volume_fraction * self.area_m2 * p.thickness_m * rho)
     }
 
+    /// Capacity of the cationic MSMR galleries whose standard potential lies inside the
+    /// cell's voltage window \[mA·h/g of active material\]: the cation-only capacity that the
+    /// anionic capacity is measured against (C0 of `docs/wu2022_cell.md`, 164 mA·h/g for one
+    /// Li per Li2RuO3).
+    ///
+    /// The window vs Li/Li+ is the cut-offs plus the counter electrode's potential,
+    /// \[V_min + U_neg, V_max + U_neg\]; one Li per formula unit is F/(3.6 M) mA·h/g with the
+    /// molar mass of the formula unit M = x_max ρ / c_s,max \[kg/mol\] (x_max Li per formula
+    /// unit at c_s,max). `None` without MSMR galleries or without an active-material density.
+    pub fn cationic_capacity_mah_g(&self) -> Option<f64> {
+        let CathodeOcp::Msmr(m) = &self.positive.ocp else {
+            return None;
+        };
+        let rho = self.positive.active_material_density_kg_m3?;
+        let molar_mass_kg_mol =
+            m.lithium_per_formula_max * rho / self.positive.max_concentration_mol_m3;
+        let per_li = crate::constants::FARADAY / 3.6 / (molar_mass_kg_mol * 1e3);
+        let window =
+            self.lower_cutoff_v + self.negative.ocp_v..=self.upper_cutoff_v + self.negative.ocp_v;
+        let li: f64 = m
+            .cationic
+            .iter()
+            .filter(|g| window.contains(&g.standard_potential_v))
+            .map(|g| g.capacity)
+            .sum();
+        Some(li * per_li)
+    }
+
     /// Checks the open-circuit model and the degradation submodels that depend on it.
     fn validate_open_circuit(&self) -> Result<(), ParameterError> {
         let err = |path: String, message: String| Err(ParameterError { path, message });

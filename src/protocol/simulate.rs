@@ -277,6 +277,8 @@ pub struct Simulation {
     /// The cell and mesh, for the measuring model of impedance probes.
     params: CellParameters,
     mesh: MeshSettings,
+    /// Cycles that cycle jumping must resolve (sorted; see [`Simulation::resolve_cycles`]).
+    resolve: Vec<usize>,
 }
 
 /// The second solver of impedance measurements, on its own model of the cell (particle shells
@@ -311,7 +313,18 @@ impl Simulation {
             probe: None,
             params: params.clone(),
             mesh: *mesh,
+            resolve: Vec::new(),
         })
+    }
+
+    /// With cycle jumping, resolves the cycles `cycles` in the runs that follow: a jump never
+    /// passes over one of them, so their figures (and rows) are computed, not extrapolated.
+    /// Comparisons with measured cycles ask for this. Without cycle jumping every cycle is
+    /// resolved anyway.
+    pub fn resolve_cycles(&mut self, cycles: &[usize]) {
+        self.resolve = cycles.to_vec();
+        self.resolve.sort_unstable();
+        self.resolve.dedup();
     }
 
     /// Takes impedance spectra during the runs that follow, as `settings` asks (`None`: no
@@ -496,12 +509,11 @@ impl Simulation {
                     if history.len() >= cj.resolved_cycles {
                         let n = history.len();
                         let (a, b, c) = (&history[n - 3], &history[n - 2], &history[n - 1]);
-                        // A requested spectrum's cycle must be resolved: the jump ends before it.
-                        let must_resolve = self
-                            .probe
-                            .as_ref()
-                            .and_then(|p| p.settings.cycles.next_after(cycle))
-                            .map(|c| c - cycle);
+                        // A requested spectrum's cycle, or one asked for, must be resolved: the
+                        // jump ends before it.
+                        let must_resolve =
+                            next_resolved_after(self.probe.as_ref(), &self.resolve, cycle)
+                                .map(|c| c - cycle);
                         let plan = cj.plan_resolving(
                             [&a.0, &b.0, &c.0],
                             [a.1, b.1, c.1],
@@ -549,6 +561,23 @@ impl Simulation {
         summary.solver_steps = ida.stats().steps - steps_before;
         summary.wall_time_s = started.elapsed().as_secs_f64();
         Ok(summary)
+    }
+}
+
+/// The first cycle after `cycle` that cycle jumping must resolve: a requested spectrum's
+/// (`probe`) or one of `resolve` (sorted, [`Simulation::resolve_cycles`]).
+fn next_resolved_after(
+    probe: Option<&ImpedanceProbe>,
+    resolve: &[usize],
+    cycle: usize,
+) -> Option<usize> {
+    let spectrum = probe.and_then(|p| p.settings.cycles.next_after(cycle));
+    let listed = resolve
+        .get(resolve.partition_point(|&c| c <= cycle))
+        .copied();
+    match (spectrum, listed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -1,0 +1,99 @@
+//! Validation against measured data: `asslb validate <validation.toml>`.
+//!
+//! A validation file ([`spec`], format in `docs/validation.md`) names the scenarios to run and
+//! the measured data to compare with them: target points, per-cycle data and voltage curves
+//! (read by [`crate::measured`]). The runs are simulated in parallel ([`simulated`]), every
+//! measured quantity is compared with its simulated value ([`compare`]), and the verdicts go to
+//! a table, a Markdown report with overlay figures and a CSV file ([`report`], [`run`]).
+//!
+//! The fit of parameters to measured data (`asslb fit`, [`crate::fitting::cell_fit`]) uses the
+//! same files, runs and comparisons: its residuals are the deviations divided by their
+//! tolerances.
+
+pub mod compare;
+pub mod report;
+pub mod run;
+pub mod simulated;
+pub mod spec;
+
+use std::path::PathBuf;
+
+pub use compare::{compare, Comparison, ComparisonKind};
+pub use report::{comparison_table, write_comparisons_csv, write_report};
+pub use run::{run_validation, simulate_runs, ValidateOptions, ValidationReport};
+pub use simulated::{simulate, OutputFailure, SimulatedRun};
+pub use spec::{
+    load_validation, parse_validation, Criterion, CurvesCheck, CyclesCheck, PointCheck, RunSpec,
+    Tolerance, ValidationSpec,
+};
+
+/// Why a validation (or the data of a fit) cannot be read or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    /// The file cannot be read.
+    #[error("cannot read {}", .file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or has an unknown key or a value of the wrong type.
+    #[error("{}: {message}", .file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// The TOML parser's message (with line and column).
+        message: String,
+    },
+    /// A key has a value that is not allowed.
+    #[error("{}{}: key `{key}`: {expected}", .file.display(), .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Key {
+        /// The file.
+        file: PathBuf,
+        /// The 1-based line of the key, when found.
+        line: Option<usize>,
+        /// Dotted path of the key.
+        key: String,
+        /// What was expected (and what was found).
+        expected: String,
+    },
+    /// A run's scenario does not load.
+    #[error("{}: run `{run}`: the scenario does not load", .file.display())]
+    Scenario {
+        /// The validation file.
+        file: PathBuf,
+        /// The run's label.
+        run: String,
+        /// The scenario's error.
+        #[source]
+        source: Box<crate::scenario::ScenarioError>,
+    },
+    /// A measured-data file cannot be read (the error names file, line and column).
+    #[error(transparent)]
+    Measured(#[from] crate::measured::MeasuredError),
+    /// A run's `summary.csv` could not be written.
+    #[error(transparent)]
+    RunOutput(#[from] OutputFailure),
+    /// The report, the CSV or the output folder could not be written.
+    #[error("cannot write {}", .path.display())]
+    Output {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The figures could not be drawn.
+    #[error("the comparisons are written, but the figures could not be drawn")]
+    Plots(#[source] crate::output::PlotError),
+    /// The worker pool could not be set up.
+    #[error("cannot start {jobs} worker threads: {message}")]
+    Pool {
+        /// Threads asked for.
+        jobs: usize,
+        /// The reason.
+        message: String,
+    },
+}

@@ -1,0 +1,128 @@
+//! Running a validation: the runs in parallel, the comparisons, and the files.
+//!
+//! Output folder (default `out/validation/<name>`):
+//! - `runs/<label>/summary.csv`: each run's per-cycle figures, streamed as the run goes;
+//! - `comparison.csv`: one row per comparison (quantity, conditions, measured, simulated,
+//!   error, tolerance, verdict, provenance);
+//! - `report.md`: the table and the figures, with each run's solver account;
+//! - the figures (PNG and SVG): capacity, coulombic efficiency and mean discharge voltage
+//!   against cycle, and voltage against capacity, with the measured data over the simulated
+//!   curves.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::scenario::Scenario;
+
+use super::compare::{compare, Comparison};
+use super::report::{write_comparisons_csv, write_report};
+use super::simulated::{simulate, OutputFailure, SimulatedRun};
+use super::spec::ValidationSpec;
+use super::ValidationError;
+
+/// Options of [`run_validation`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidateOptions {
+    /// The output folder.
+    pub out: PathBuf,
+    /// Worker threads for the runs (`None`: one per core).
+    pub jobs: Option<usize>,
+}
+
+/// What a validation found and wrote.
+#[derive(Debug, Clone)]
+pub struct ValidationReport {
+    /// Every comparison, in the order of the table.
+    pub comparisons: Vec<Comparison>,
+    /// The runs.
+    pub runs: Vec<SimulatedRun>,
+    /// `comparison.csv`.
+    pub csv: PathBuf,
+    /// `report.md`.
+    pub report: PathBuf,
+    /// The figures written.
+    pub figures: Vec<PathBuf>,
+    /// Wall time of the runs \[s\].
+    pub wall_time_s: f64,
+}
+
+impl ValidationReport {
+    /// Whether every comparison passed and every run finished.
+    pub fn passed(&self) -> bool {
+        self.comparisons.iter().all(|c| c.pass) && self.runs.iter().all(|r| r.error.is_none())
+    }
+}
+
+/// Simulates `scenarios` (one per run of `spec`, in its order; a fit passes them with its
+/// parameters set) in parallel on the current rayon pool, resolving and recording the cycles
+/// the comparisons need (with `for_report`, also the voltage curves of the target points'
+/// cycles, which the report draws). With `summary_root`, each run streams its figures to
+/// `<summary_root>/<label>/summary.csv`.
+pub fn simulate_runs(
+    spec: &ValidationSpec,
+    scenarios: &[&Scenario],
+    for_report: bool,
+    summary_root: Option<&Path>,
+) -> Result<Vec<SimulatedRun>, OutputFailure> {
+    scenarios
+        .par_iter()
+        .enumerate()
+        .map(|(k, scenario)| {
+            let label = &spec.runs[k].label;
+            let dir = summary_root.map(|root| root.join(label));
+            let curves = if for_report {
+                spec.plotted_cycles(k)
+            } else {
+                spec.curve_cycles(k)
+            };
+            simulate(
+                label,
+                scenario,
+                &spec.compared_cycles(k),
+                &curves,
+                dir.as_deref(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the validation `spec` into `options.out`: the runs (in parallel), the comparisons,
+/// `comparison.csv`, the figures and `report.md`. A run that fails does not stop the others:
+/// its cycles up to the failure are compared and the rest have no simulated value (they fail).
+pub fn run_validation(
+    spec: &ValidationSpec,
+    options: &ValidateOptions,
+) -> Result<ValidationReport, ValidationError> {
+    let out = &options.out;
+    std::fs::create_dir_all(out).map_err(|source| ValidationError::Output {
+        path: out.clone(),
+        source,
+    })?;
+    let jobs = options.jobs.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| ValidationError::Pool {
+            jobs,
+            message: e.to_string(),
+        })?;
+    let started = Instant::now();
+    let scenarios: Vec<&Scenario> = spec.runs.iter().map(|r| &r.scenario).collect();
+    let runs = pool.install(|| simulate_runs(spec, &scenarios, true, Some(&out.join("runs"))))?;
+    let wall_time_s = started.elapsed().as_secs_f64();
+    let comparisons = compare(spec, &runs);
+    let csv = write_comparisons_csv(out, &comparisons)?;
+    let figures = crate::output::write_validation_figures(out, spec, &runs, &comparisons)
+        .map_err(ValidationError::Plots)?;
+    let report = write_report(out, spec, &runs, &comparisons, &figures, wall_time_s)?;
+    Ok(ValidationReport {
+        comparisons,
+        runs,
+        csv,
+        report,
+        figures,
+        wall_time_s,
+    })
+}
