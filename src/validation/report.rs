@@ -346,7 +346,7 @@ mod tests {
     #[test]
     fn csv_fields_with_commas_are_quoted() {
         assert_eq!(field("60 °C, 0.1C"), "\"60 °C, 0.1C\"");
-        assert_eq!(field("a \"b\""), "a \"b\"");
+        assert_eq!(field("a \"b\""), "\"a \"\"b\"\"\"");
         assert_eq!(field("plain"), "plain");
     }
 }
