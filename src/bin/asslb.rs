@@ -139,6 +139,29 @@ enum Command {
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
     },
+    /// Fit cell parameters to measured data: the parameters a fit file names (bounds, linear or
+    /// log scale), against the runs and measured data of its validation file, by bounded
+    /// Levenberg-Marquardt with finite-difference Jacobians of simulations run in parallel.
+    ///
+    /// Prints the fitted values with their standard uncertainties, the correlations, the
+    /// residual statistics and the comparisons at the fitted values. Writes into <out>:
+    /// fit_parameters.csv, fit_correlation.csv, fit_residuals.csv, fit_report.md,
+    /// fitted/<run>/scenario.toml with its complete parameters.toml (run it with `asslb run`),
+    /// and validation/ (the validation at the fitted values). Exit code 1 when the fitted model
+    /// is out of tolerance for some measured quantity (docs/fitting.md).
+    Fit {
+        /// The fit file (TOML).
+        file: PathBuf,
+        /// Output folder [default: out/fit/<name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Simulations at once [default: the number of cores].
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Print only the summary, not every trial point.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Import a cycler export into the per-cycle schema of measured data (docs/measured_data.md):
     /// the columns of summary.csv, with the mapping's provenance as `# key: value` lines.
     ///
@@ -410,6 +433,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
         Command::Sweep(args) => sweep(args),
         Command::Validate { file, out, jobs } => validate(&file, out, jobs),
+        Command::Fit {
+            file,
+            out,
+            jobs,
+            quiet,
+        } => fit(&file, out, jobs, quiet),
         Command::Import {
             export,
             mapping,
@@ -589,6 +618,91 @@ fn validate(file: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> anyhow::R
             } else {
                 ""
             }
+        );
+    }
+    Ok(())
+}
+
+fn fit(file: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> anyhow::Result<()> {
+    use asslb::fitting::FitProgress;
+    if jobs == Some(0) {
+        anyhow::bail!("--jobs: expected at least 1");
+    }
+    let spec = asslb::fitting::load_fit(file)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("out/fit").join(&spec.name));
+    println!(
+        "fit `{}`: {} parameter{} against {} ({} run{}) into {}",
+        spec.name,
+        spec.parameters.len(),
+        plural(spec.parameters.len() as u64),
+        spec.validation.path.display(),
+        spec.validation.runs.len(),
+        plural(spec.validation.runs.len() as u64),
+        out.display()
+    );
+    let names: Vec<&str> = spec.parameters.iter().map(|p| p.path.as_str()).collect();
+    let report = asslb::fitting::fit_cell(&spec, jobs, &|event: &FitProgress| {
+        if quiet {
+            return;
+        }
+        match event {
+            FitProgress::Evaluation {
+                evaluation,
+                values,
+                ssr,
+                failed,
+            } => {
+                let point: Vec<String> = names
+                    .iter()
+                    .zip(values)
+                    .map(|(n, v)| format!("{n}={v:.5e}"))
+                    .collect();
+                println!(
+                    "  trial {evaluation:>3}: SSR {ssr:.6e}{}  {}",
+                    if *failed { " (a run fell short)" } else { "" },
+                    point.join(" ")
+                );
+            }
+            FitProgress::Jacobian {
+                jacobian,
+                simulations,
+                failed,
+            } => println!(
+                "  Jacobian {jacobian:>3}: {simulations} simulations{}",
+                if *failed > 0 {
+                    format!(" ({failed} failed: one-sided differences there)")
+                } else {
+                    String::new()
+                }
+            ),
+        }
+    })?;
+    let files = asslb::fitting::write_fit_outputs(&out, &spec, &report, jobs)?;
+    print!("{}", asslb::fitting::fit_summary(&report, &files));
+    println!(
+        "report: {}; fitted scenario{}: {}",
+        files.report.display(),
+        plural(files.scenarios.len() as u64),
+        files
+            .scenarios
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !files.validation.passed() {
+        let failed = files
+            .validation
+            .comparisons
+            .iter()
+            .filter(|c| !c.pass)
+            .count();
+        anyhow::bail!(
+            "the fitted model does not explain the data: {failed} of {} comparison{} out of tolerance at the fitted values (RMS residual {:.2} tolerances, reduced chi-square {:.3})",
+            files.validation.comparisons.len(),
+            plural(files.validation.comparisons.len() as u64),
+            report.rms_residual(),
+            report.fit.reduced_chi2
         );
     }
     Ok(())

@@ -6,8 +6,18 @@
 //!   [`crate::impedance`] to fit equivalent circuits to impedance spectra, and knows nothing
 //!   about impedance: any residual function over physical parameter values can be fitted.
 
+//! - [`cell_fit`]: cell parameters fitted to measured data (`asslb fit`): the residuals of a
+//!   validation ([`crate::validation`]) over the parameters of a fit file ([`fit_spec`]), the
+//!   Jacobian by finite differences of simulations run in parallel.
+
+pub mod cell_fit;
+pub mod fit_output;
+pub mod fit_spec;
 pub mod least_squares;
 
+pub use cell_fit::{fit_cell, scenario_at, CellFitError, CellFitReport, FitProgress};
+pub use fit_output::{fit_summary, write_fit_outputs, FitFiles};
+pub use fit_spec::{load_fit, CellFitOptions, Differences, FitParameter, FitSpec};
 pub use least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
     ParameterScale,

@@ -74,6 +74,30 @@ impl MeasuredCurves {
             .map(|p| (p.capacity_mah_g, p.voltage_v))
             .collect()
     }
+
+    /// The curves as a curves CSV file: provenance as `# key: value` lines, the header row
+    /// `cycle,step,capacity_mAh_g,voltage_V` (without `step` when no point has one), then the
+    /// points in order, numbers in shortest round-trip form. [`parse_curves`] reads it back to
+    /// equal curves.
+    pub fn to_csv(&self) -> String {
+        use std::fmt::Write as _;
+        let steps = self.points.iter().any(|p| p.step.is_some());
+        let mut out = self.provenance.to_comment_lines();
+        out.push_str(if steps {
+            "cycle,step,capacity_mAh_g,voltage_V\n"
+        } else {
+            "cycle,capacity_mAh_g,voltage_V\n"
+        });
+        for p in &self.points {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{}", p.cycle);
+            if steps {
+                let _ = write!(out, ",{}", p.step.map_or("", Direction::name));
+            }
+            let _ = writeln!(out, ",{},{}", p.capacity_mah_g, p.voltage_v);
+        }
+        out
+    }
 }
 
 /// The data columns of a curves file.

@@ -19,6 +19,7 @@ mod error;
 mod impedance_request;
 mod overrides;
 mod parameter_file;
+pub mod parameter_tree;
 mod raw;
 pub(crate) mod run;
 mod scenario_file;

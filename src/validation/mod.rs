@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod simulated;
 pub mod spec;
+pub mod synthetic;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,7 @@ pub use spec::{
     load_validation, parse_validation, Criterion, CurvesCheck, CyclesCheck, PointCheck, RunSpec,
     Tolerance, ValidationSpec,
 };
+pub use synthetic::{synthetic_curves, synthetic_cycles, GaussianNoise};
 
 /// Why a validation (or the data of a fit) cannot be read or run.
 #[derive(Debug, thiserror::Error)]

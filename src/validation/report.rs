@@ -204,7 +204,7 @@ pub fn write_comparisons_csv(
 
 /// Writes `text` to `path` through a temporary file in the same folder, renamed over it: a
 /// reader never sees half a file, and a failure leaves an existing file as it was.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), ValidationError> {
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), ValidationError> {
     let tmp = path.with_extension("tmp");
     let fail = |source| ValidationError::Output {
         path: path.to_path_buf(),

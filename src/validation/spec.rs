@@ -147,16 +147,16 @@ pub struct ValidationSpec {
 }
 
 impl ValidationSpec {
-    /// The cycles of run `run` that comparisons look at: they must be resolved when the run
-    /// jumps over cycles.
+    /// The cycles of run `run` that must be resolved when the run jumps over cycles: those
+    /// of the target points (and their reference cycles) and of the voltage curves. Dense
+    /// per-cycle data are not among them: a cycle jumped over is interpolated between the
+    /// resolved cycles around it, as the jump's extrapolation of the slow states is linear
+    /// (forcing every measured cycle to be resolved would switch jumping off).
     pub fn compared_cycles(&self, run: usize) -> Vec<usize> {
         let mut out = Vec::new();
         for p in self.points.iter().filter(|p| p.run == run) {
             out.extend(p.cycle);
             out.extend(p.reference_cycle);
-        }
-        for c in self.cycles.iter().filter(|c| c.run == run) {
-            out.extend(c.data.cycles.iter().map(|&n| n as usize + c.cycle_offset));
         }
         out.extend(self.curve_cycles(run));
         out.sort_unstable();

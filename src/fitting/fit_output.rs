@@ -1,0 +1,354 @@
+//! What `asslb fit` prints and writes.
+//!
+//! Output folder (default `out/fit/<name>`):
+//! - `fit_parameters.csv`: each parameter's path, scale, bounds, start, fitted value, standard
+//!   uncertainty (absolute and relative) and whether it ended on a bound;
+//! - `fit_correlation.csv`: the correlation matrix of the fitted parameters;
+//! - `fitted/<run>/parameters.toml` (a complete parameter file with the fitted values, tables
+//!   of a built-in set beside it) and `fitted/<run>/scenario.toml` (the run's scenario reading
+//!   it): `asslb run fitted/<run>/scenario.toml` runs the fitted cell;
+//! - `validation/`: the validation at the fitted values (`comparison.csv`, `report.md`, the
+//!   figures, each run's `summary.csv`);
+//! - `fit_residuals.csv`: every residual at the optimum (comparison, run, x = cycle or
+//!   capacity, measured, simulated, residual in tolerances);
+//! - `fit_report.md`: all of it in one page.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::scenario::parameter_tree::{scenario_with_parameter_file, write_parameter_file};
+use crate::validation::report::{format_value, markdown_table, write_atomically};
+use crate::validation::{
+    comparison_table, run_validation, ValidateOptions, ValidationError, ValidationReport,
+};
+
+use super::cell_fit::CellFitReport;
+use super::fit_spec::FitSpec;
+use super::ParameterScale;
+
+/// The files a fit wrote, and the validation at its optimum.
+#[derive(Debug, Clone)]
+pub struct FitFiles {
+    /// `fit_report.md`.
+    pub report: PathBuf,
+    /// `fit_parameters.csv`.
+    pub parameters: PathBuf,
+    /// `fitted/<run>/scenario.toml` of every run.
+    pub scenarios: Vec<PathBuf>,
+    /// The validation at the fitted values.
+    pub validation: ValidationReport,
+}
+
+fn scale_name(s: ParameterScale) -> &'static str {
+    match s {
+        ParameterScale::Linear => "linear",
+        ParameterScale::Log => "log",
+    }
+}
+
+/// The fitted parameters as a table for a terminal: path, start, fitted value ± standard
+/// uncertainty, relative uncertainty, bounds, scale, and a note for a parameter on a bound.
+pub fn parameter_table(report: &CellFitReport) -> String {
+    let f = &report.fit;
+    let width = report
+        .parameters
+        .iter()
+        .map(|p| p.path.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let mut out = format!(
+        "{:width$}  {:>11}  {:>11}  {:>11}  {:>8}  {:>23}  scale\n",
+        "parameter", "start", "fitted", "± 1σ", "± %", "bounds"
+    );
+    for (k, p) in report.parameters.iter().enumerate() {
+        let sigma = f.std_errors[k];
+        let relative = 100.0 * sigma / f.values[k].abs();
+        let _ = writeln!(
+            out,
+            "{:width$}  {:>11.4e}  {:>11.4e}  {:>11}  {:>8}  {:>23}  {}{}",
+            p.path,
+            p.initial,
+            f.values[k],
+            if sigma.is_finite() {
+                format!("{sigma:.3e}")
+            } else {
+                "—".into()
+            },
+            if relative.is_finite() {
+                format!("{relative:.2}")
+            } else {
+                "—".into()
+            },
+            format!("[{:.3e}, {:.3e}]", p.lower, p.upper),
+            scale_name(p.scale),
+            if f.at_bound[k] {
+                "  (on a bound: not determined by the data within it)"
+            } else {
+                ""
+            }
+        );
+    }
+    out
+}
+
+/// The correlation matrix as a table, parameters numbered as in [`parameter_table`].
+pub fn correlation_table(report: &CellFitReport) -> String {
+    let c = &report.fit.correlation;
+    let mut out = String::from("correlation");
+    for k in 0..c.len() {
+        let _ = write!(out, "  {:>6}", format!("[{}]", k + 1));
+    }
+    out.push('\n');
+    for (k, row) in c.iter().enumerate() {
+        let _ = write!(out, "{:>11}", format!("[{}]", k + 1));
+        for v in row {
+            let _ = write!(
+                out,
+                "  {:>6}",
+                if v.is_finite() {
+                    format!("{v:+.3}")
+                } else {
+                    "—".into()
+                }
+            );
+        }
+        let _ = writeln!(out, "  {}", report.parameters[k].path);
+    }
+    out
+}
+
+/// The fit's statistics in a few lines: residuals, sums of squares, reduced χ², RMS residual,
+/// termination, evaluations, simulations, wall time, cycle jumping.
+pub fn statistics(report: &CellFitReport) -> String {
+    let f = &report.fit;
+    format!(
+        "residuals: {m} (in tolerances); SSR {ssr:.4} (start {start:.4}); reduced χ² {chi:.4} ({dof} degrees of freedom); RMS residual {rms:.3} tolerances\n\
+         termination: {term}{conv}\n\
+         evaluations: {ev} trial points, {jac} Jacobians, {sims} simulations{failed}; wall time {wall:.1} s; cycle jumping {jump}\n",
+        m = f.residuals.len(),
+        ssr = f.ssr,
+        start = report.initial_ssr,
+        chi = f.reduced_chi2,
+        dof = f.degrees_of_freedom,
+        rms = report.rms_residual(),
+        term = f.termination,
+        conv = if f.converged {
+            ""
+        } else {
+            " (not converged: raise options.max_evaluations, or check the bounds)"
+        },
+        ev = f.evaluations,
+        jac = f.jacobian_evaluations,
+        sims = report.simulations,
+        failed = if report.failed_points > 0 {
+            format!(", {} trial points where a run failed", report.failed_points)
+        } else {
+            String::new()
+        },
+        wall = report.wall_time_s,
+        jump = if report.cycle_jumping { "on" } else { "off" },
+    )
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ValidationError + '_ {
+    move |source| ValidationError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes the files of the module documentation into `out` and validates the fitted runs
+/// there (one more simulation of each run, in parallel with `jobs` threads).
+pub fn write_fit_outputs(
+    out: &Path,
+    spec: &FitSpec,
+    report: &CellFitReport,
+    jobs: Option<usize>,
+) -> Result<FitFiles, ValidationError> {
+    std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let f = &report.fit;
+
+    // Fitted parameter files and scenarios.
+    let values: Vec<(String, f64)> = report
+        .parameters
+        .iter()
+        .zip(&f.values)
+        .map(|(p, &v)| (p.path.clone(), v))
+        .collect();
+    let mut scenarios = Vec::new();
+    for (k, run) in spec.validation.runs.iter().enumerate() {
+        let dir = out.join("fitted").join(&run.label);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mine: Vec<(String, f64)> = values
+            .iter()
+            .zip(&report.parameters)
+            .filter(|(_, p)| p.runs.contains(&k))
+            .map(|(v, _)| v.clone())
+            .collect();
+        let mut header = format!(
+            "Parameters of run `{}` fitted by `asslb fit {}`.\nFitted (± 1σ):\n",
+            run.label,
+            spec.path.display()
+        );
+        for (j, p) in report.parameters.iter().enumerate() {
+            if p.runs.contains(&k) {
+                let _ = writeln!(
+                    header,
+                    "  {} = {} ± {}",
+                    p.path, f.values[j], f.std_errors[j]
+                );
+            }
+        }
+        let _ = write!(
+            header,
+            "Reduced chi-square {:.4} over {} residuals (in tolerances); see fit_report.md.",
+            f.reduced_chi2,
+            f.residuals.len()
+        );
+        let base = &run.scenario;
+        let parameters = dir.join("parameters.toml");
+        write_parameter_file(base, &mine, &parameters, &header).map_err(|e| {
+            ValidationError::Output {
+                path: parameters.clone(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
+        let doc = scenario_with_parameter_file(base, "parameters.toml");
+        let text = toml::to_string(&doc).map_err(|e| ValidationError::Output {
+            path: dir.join("scenario.toml"),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let scenario = dir.join("scenario.toml");
+        write_atomically(
+            &scenario,
+            &format!(
+                "# The scenario of run `{}` with the parameters fitted by `asslb fit {}`.\n\n{text}",
+                run.label,
+                spec.path.display()
+            ),
+        )?;
+        scenarios.push(scenario);
+    }
+
+    // Parameters and correlations.
+    let mut csv = String::from(
+        "parameter,scale,lower,upper,initial,fitted,std_error,relative_std_error,at_bound\n",
+    );
+    for (k, p) in report.parameters.iter().enumerate() {
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{}",
+            p.path,
+            scale_name(p.scale),
+            p.lower,
+            p.upper,
+            p.initial,
+            f.values[k],
+            f.std_errors[k],
+            f.std_errors[k] / f.values[k].abs(),
+            f.at_bound[k]
+        );
+    }
+    let parameters = out.join("fit_parameters.csv");
+    write_atomically(&parameters, &csv)?;
+    let mut csv = String::from("parameter");
+    for p in &report.parameters {
+        let _ = write!(csv, ",{}", p.path);
+    }
+    csv.push('\n');
+    for (p, row) in report.parameters.iter().zip(&f.correlation) {
+        csv.push_str(&p.path);
+        for v in row {
+            let _ = write!(csv, ",{v}");
+        }
+        csv.push('\n');
+    }
+    write_atomically(&out.join("fit_correlation.csv"), &csv)?;
+
+    // The validation at the fitted values.
+    let mut fitted = spec.validation.clone();
+    for (run, scenario) in fitted.runs.iter_mut().zip(&report.fitted_scenarios) {
+        run.scenario = scenario.clone();
+    }
+    let validation = run_validation(
+        &fitted,
+        &ValidateOptions {
+            out: out.join("validation"),
+            jobs,
+        },
+    )?;
+    let mut csv = String::from("id,quantity,run,x,measured,simulated,residual\n");
+    for c in &validation.comparisons {
+        for (&(x, m, s), r) in c.series.iter().zip(&c.residuals) {
+            let _ = writeln!(csv, "{},{},{},{x},{m},{s},{r}", c.id, c.quantity, c.run);
+        }
+    }
+    write_atomically(&out.join("fit_residuals.csv"), &csv)?;
+
+    // The report.
+    let mut md = format!("# Fit `{}`\n\n", spec.name);
+    if !spec.description.is_empty() {
+        let _ = writeln!(md, "{}\n", spec.description.trim());
+    }
+    let _ = writeln!(
+        md,
+        "Fit file `{}`, data and runs from `{}`. Residuals are deviations divided by their tolerances.\n",
+        spec.path.display(),
+        spec.validation.path.display()
+    );
+    md.push_str("## Parameters\n\n| parameter | scale | bounds | start | fitted | ± 1σ | ± % | note |\n|---|---|---|---:|---:|---:|---:|---|\n");
+    for (k, p) in report.parameters.iter().enumerate() {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | [{:e}, {:e}] | {:.4e} | {:.4e} | {:.3e} | {} | {} |",
+            p.path,
+            scale_name(p.scale),
+            p.lower,
+            p.upper,
+            p.initial,
+            f.values[k],
+            f.std_errors[k],
+            format_value(100.0 * f.std_errors[k] / f.values[k].abs()),
+            if f.at_bound[k] { "on a bound" } else { "" }
+        );
+    }
+    md.push_str("\n## Correlations\n\n```text\n");
+    md.push_str(&correlation_table(report));
+    md.push_str("```\n\n## Statistics\n\n```text\n");
+    md.push_str(&statistics(report));
+    md.push_str("```\n\n## At the fitted values\n\n");
+    md.push_str(&markdown_table(&validation.comparisons));
+    md.push_str(
+        "\nFigures and runs: [validation/report.md](validation/report.md). Fitted scenarios: ",
+    );
+    let names: Vec<String> = spec
+        .validation
+        .runs
+        .iter()
+        .map(|r| format!("`fitted/{}/scenario.toml`", r.label))
+        .collect();
+    md.push_str(&names.join(", "));
+    md.push_str(".\n");
+    let report_path = out.join("fit_report.md");
+    write_atomically(&report_path, &md)?;
+    Ok(FitFiles {
+        report: report_path,
+        parameters,
+        scenarios,
+        validation,
+    })
+}
+
+/// Everything `asslb fit` prints after the fit: parameters, correlations, statistics and the
+/// comparisons at the fitted values.
+pub fn fit_summary(report: &CellFitReport, files: &FitFiles) -> String {
+    let mut out = parameter_table(report);
+    out.push('\n');
+    out.push_str(&correlation_table(report));
+    out.push('\n');
+    out.push_str(&statistics(report));
+    out.push_str("\nat the fitted values:\n");
+    out.push_str(&comparison_table(&files.validation.comparisons));
+    out
+}
