@@ -736,3 +736,104 @@ fn a_validation_without_runs_or_data_is_an_error() {
     let out = validate(dir.path(), &toml);
     expect_error(&out, &["key `runs`", "expected at least one run"]);
 }
+
+#[test]
+fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
+    // Figures of cycles 1 and 5 only: cycles 2–4 are interpolated linearly.
+    let summary = |cycle: usize, discharge_ah: f64| asslb::protocol::CycleSummary {
+        cycle,
+        charge_capacity_ah: 1e-3,
+        discharge_capacity_ah: discharge_ah,
+        charge_energy_wh: 4e-3,
+        discharge_energy_wh: 3.5 * discharge_ah,
+        end_time_s: 3600.0 * cycle as f64,
+        degradation: None,
+    };
+    let run = SimulatedRun {
+        label: "synthetic".into(),
+        active_mass_kg: Some(5e-6),
+        cationic_capacity_mah_g: None,
+        cycles: vec![summary(1, 1e-3), summary(5, 0.6e-3)],
+        rows: Default::default(),
+        summary: None,
+        error: None,
+    };
+    let at = |cycle: usize, name: &str| run.column(cycle, name, None);
+    assert_eq!(at(1, "discharge_capacity_Ah"), Some(1e-3));
+    let q3 = at(3, "discharge_capacity_Ah").expect("cycle 3");
+    assert!((q3 - 0.8e-3).abs() < 1e-15, "{q3}");
+    let mah_g = at(4, "discharge_capacity_mAh_g").expect("cycle 4");
+    assert!((mah_g - 0.7e-3 / 5e-3 * 1e3).abs() < 1e-9, "{mah_g}");
+    let retention = run
+        .column(3, "capacity_retention", Some(5))
+        .expect("retention");
+    assert!((retention - 0.8 / 0.6).abs() < 1e-12);
+    assert_eq!(at(6, "discharge_capacity_Ah"), None, "past the run");
+    assert_eq!(at(0, "discharge_capacity_Ah"), None, "before the run");
+    assert_eq!(at(3, "no_such_column"), None);
+
+    // A run with cycle jumping resolves the cycles compared: the paper cell, formation and 150
+    // cycles at 1C, a target at cycle 77 and per-cycle data at cycles 120–121.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    std::fs::write(
+        d.join("targets.csv"),
+        format!(
+            "{POINTS_HEADER}J1,solid,1C,67,discharge_capacity_mAh_g,200,mAh/g,20,percent,{POINT_PROVENANCE}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("cycles.csv"),
+        format!("{PROVENANCE}cycle,discharge_capacity_mAh_g\n110,200\n111,200\n"),
+    )
+    .unwrap();
+    let toml = format!(
+        "[runs.jump]\nscenario = '{}'\nset = ['{}', 'save_cycles=[1]', 'solver.cycle_jumping={{}}']\n\n[[points]]\nfile = \"targets.csv\"\n\n[points.at]\nJ1 = {{ run = \"jump\", cycle = 77 }}\n\n[[cycles]]\nfile = \"cycles.csv\"\nrun = \"jump\"\ncycle_offset = 10\n\n[cycles.tolerance]\ndischarge_capacity_mAh_g = {{ value = 20, kind = \"percent\" }}\n",
+        root().join("scenarios/wu2022_1c_1000.toml").display(),
+        r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=150, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#
+    );
+    let path = d.join("v.toml");
+    std::fs::write(&path, &toml).unwrap();
+    let spec = validation::load_validation(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.compared_cycles(0), vec![77, 120, 121]);
+    let scenarios: Vec<_> = spec.runs.iter().map(|r| &r.scenario).collect();
+    let runs = validation::simulate_runs(&spec, &scenarios, false, None).expect("runs");
+    let resolved: Vec<usize> = runs[0].cycles.iter().map(|c| c.cycle).collect();
+    assert!(
+        resolved.len() < 120,
+        "cycles were jumped over: {resolved:?}"
+    );
+    for c in [77, 120, 121] {
+        assert!(
+            resolved.contains(&c),
+            "cycle {c} not resolved: {resolved:?}"
+        );
+    }
+    let comparisons = validation::compare(&spec, &runs);
+    println!("{}", validation::comparison_table(&comparisons));
+    assert!(comparisons
+        .iter()
+        .all(|c| c.simulated.is_finite() && c.pass));
+}
+
+#[test]
+fn flag_errors_exit_with_2_and_jobs_must_be_positive() {
+    let out = asslb().arg("validate").output().expect("run asslb");
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let out = asslb()
+        .args(["validate", "v.toml", "--unknown"])
+        .output()
+        .expect("run asslb");
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let dir = bad_input_folder();
+    let file = dir.path().join("v.toml");
+    std::fs::write(&file, format!("{}\n{POINTS_OK}", runs_table())).unwrap();
+    let out = asslb()
+        .arg("validate")
+        .arg(&file)
+        .args(["--jobs", "0"])
+        .output()
+        .expect("run asslb");
+    expect_error(&out, &["--jobs: expected at least 1"]);
+}
