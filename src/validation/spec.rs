@@ -586,14 +586,17 @@ fn criterion(
 }
 
 /// The 1-based line of the file where the key path `key` (dotted, `[k]` for the k-th table of
-/// an array) is written, as far as a plain search can tell: the line of its last segment
-/// after the line of the table that holds it. `None` when not found.
+/// an array) is written, as far as a plain search can tell: the line of its last segment (or
+/// of its table header) after the line of the table that holds it; else the line of the
+/// innermost key of the path that is written (an inline table), else that of the table's
+/// header. `None` when not found.
 pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let segments: Vec<&str> = key.split('.').collect();
     let last = segments.last()?;
     let last = last.split('[').next().unwrap_or(last);
     // The header of the innermost table named in the path, if any.
     let mut start = 0;
+    let mut headed = false;
     let mut table_path = String::new();
     for seg in &segments[..segments.len().saturating_sub(1)] {
         let (name, index) = match seg.split_once('[') {
@@ -617,16 +620,47 @@ pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
         };
         if let Some(n) = found {
             start = n;
+            headed = true;
         }
     }
-    lines_from(text, start)
-        .find(|(_, l)| {
-            let t = l.trim_start();
-            t.starts_with(last) && t[last.len()..].trim_start().starts_with(['=', '.'])
-                || t.starts_with(&format!("\"{last}\""))
-                || t.trim() == format!("[{key}]")
+    // The key written as `name = …` (or `name.sub = …`, `"name" = …`); a table written as a
+    // header `[a.b]` (its path without the `[k]` indices); else the key that holds it, written
+    // inline (`P1 = { run = … }` for `points[0].at.P1.run`); else the header found.
+    let plain = |s: &str| s.split('[').next().unwrap_or(s).to_string();
+    let header = segments
+        .iter()
+        .map(|s| plain(s))
+        .collect::<Vec<_>>()
+        .join(".");
+    let written = |name: &str, t: &str| {
+        t.starts_with(name) && t[name.len()..].trim_start().starts_with(['=', '.'])
+            || t.starts_with(&format!("\"{name}\""))
+    };
+    // The lines of the table found, up to the next header (included when it is the key's).
+    let own_header = |t: &str| t == format!("[{header}]") || t == format!("[[{header}]]");
+    let mut section = Vec::new();
+    for (k, (n, l)) in lines_from(text, start).enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') && (k > 0 || !headed) {
+            if own_header(t) {
+                section.push((n, t));
+            }
+            break;
+        }
+        section.push((n, l.trim_start()));
+    }
+    let found = section
+        .iter()
+        .find(|(_, t)| written(last, t) || own_header(t.trim()))
+        .or_else(|| {
+            segments[..segments.len() - 1].iter().rev().find_map(|seg| {
+                let name = plain(seg);
+                section.iter().find(|(_, t)| written(&name, t))
+            })
         })
-        .map(|(n, _)| n + 1)
+        .map(|&(n, _)| n);
+    let found = found.or_else(|| headed.then_some(start));
+    found.map(|n| n + 1)
 }
 
 /// (0-based line number, line) of the lines of `text` from line `start` on.
@@ -654,4 +688,24 @@ pub(crate) fn describe_cycles(cycles: &[usize]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_found_in_headers_inline_tables_and_arrays_of_tables() {
+        let text = "[runs.a]\nscenario = \"s.toml\"\n\n[[points]]\nfile = \"t.csv\"\n\n[points.at]\nP1 = { run = \"a\", cycle = 2 }\n\n[[cycles]]\nfile = \"c.csv\"\nrun = \"a\"\n\n[cycles.tolerance]\nx = { value = 1, kind = \"pc\" }\n";
+        assert_eq!(line_of_key(text, "runs.a.scenario"), Some(2));
+        assert_eq!(line_of_key(text, "points[0].at"), Some(7));
+        assert_eq!(line_of_key(text, "points[0].at.P1"), Some(8));
+        assert_eq!(line_of_key(text, "points[0].at.P1.run"), Some(8));
+        assert_eq!(line_of_key(text, "cycles[0].run"), Some(12));
+        assert_eq!(line_of_key(text, "cycles[0].tolerance"), Some(14));
+        assert_eq!(line_of_key(text, "cycles[0].tolerance.x.kind"), Some(15));
+        // Not written (a default): the line of its table.
+        assert_eq!(line_of_key(text, "cycles[0].cycle_offset"), Some(10));
+        assert_eq!(line_of_key(text, "curves"), None);
+    }
 }
