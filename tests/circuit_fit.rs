@@ -2,37 +2,12 @@
 //! spectrum with and without noise, a circuit that cannot explain the data, fixed parameters,
 //! and a spectrum read back from the file `asslb::output::impedance_csv` writes.
 
-use std::f64::consts::PI;
-
 use asslb::impedance::{
     cpe_q_for_peak, fit_circuit, fit_circuit_with, paper_circuit_example, read_spectrum_csv,
     Circuit, CircuitFitOptions, Spectrum, PAPER_CIRCUIT,
 };
+use asslb::validation::GaussianNoise;
 use faer::c64;
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal by the Box–Muller transform.
-    fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()
-    }
-}
 
 /// The paper's circuit: bulk 52 Ω; grain boundaries 20 Ω peaking at 200 kHz; cathode
 /// interface 69 Ω at 2 kHz; anode interface 10 Ω at 1 Hz; Warburg σ = 1.5 Ω s^-1/2.
@@ -51,7 +26,7 @@ fn frequencies() -> Vec<f64> {
 /// The spectrum of `circuit` with `params`, times (1 + noise·(g₁ + i g₂)) with g standard
 /// normal.
 fn synthetic(circuit: &Circuit, params: &[f64], noise: f64, seed: u64) -> Spectrum {
-    let mut rng = Rng(seed);
+    let mut rng = GaussianNoise::new(seed);
     let f = frequencies();
     let z = f
         .iter()
