@@ -1134,12 +1134,36 @@ pub(super) fn draw_side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor)],
 ) -> Result<(), String> {
+    let entries: Vec<(String, RGBColor, bool)> = entries
+        .iter()
+        .map(|(t, c)| (t.clone(), *c, false))
+        .collect();
+    draw_marked_legend(area, &entries)
+}
+
+/// A legend in its own area beside a chart: per entry a coloured line, or (third field true)
+/// a filled marker as measured points are drawn, and a label.
+pub(super) fn draw_marked_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor, bool)],
+) -> Result<(), String> {
     let label = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (text, colour)) in entries.iter().enumerate() {
+    for (i, (text, colour, marker)) in entries.iter().enumerate() {
         let y = 40 + 34 * i as i32;
-        let style = ShapeStyle::from(colour).stroke_width(4);
-        area.draw(&PathElement::new(vec![(10, y), (50, y)], style))
+        if *marker {
+            area.draw(&Circle::new(
+                (30, y),
+                7,
+                ShapeStyle::from(BLACK).stroke_width(2),
+            ))
             .map_err(msg)?;
+            area.draw(&Circle::new((30, y), 6, colour.mix(0.6).filled()))
+                .map_err(msg)?;
+        } else {
+            let style = ShapeStyle::from(colour).stroke_width(4);
+            area.draw(&PathElement::new(vec![(10, y), (50, y)], style))
+                .map_err(msg)?;
+        }
         area.draw(&Text::new(text.clone(), (60, y), label.clone()))
             .map_err(msg)?;
     }

@@ -17,12 +17,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::plots::{
-    axis_range, cycle_formatter, draw_mesh, ensure_font, finite_bounds, font, msg, write_figure,
-    Figure, PlotError, LABEL_SIZE, TITLE_SIZE,
+    axis_range, cycle_formatter, draw_marked_legend, draw_mesh, ensure_font, finite_bounds, font,
+    msg, write_figure, Figure, PlotError, TITLE_SIZE,
 };
 use crate::measured::Direction;
 use crate::validation::{Comparison, ComparisonKind, SimulatedRun, ValidationSpec};
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// File stems of the four figures.
 pub const VALIDATION_PLOTS: [&str; 4] = [
@@ -135,7 +134,7 @@ impl Figure for Overlay {
                 .map_err(msg)?;
             legend.push((label.clone(), *colour, true));
         }
-        draw_legend(&legend_area, &legend)?;
+        draw_marked_legend(&legend_area, &legend)?;
         if let Some(note) = &self.note {
             let (w, h) = legend_area.dim_in_pixel();
             let y0 = 60 + 34 * legend.len() as i32;
@@ -154,34 +153,6 @@ impl Figure for Overlay {
         }
         Ok(())
     }
-}
-
-/// The legend beside the chart: a line for a simulated series, a marker for a measured one.
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    entries: &[(String, RGBColor, bool)],
-) -> Result<(), String> {
-    let label = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (text, colour, marker)) in entries.iter().enumerate() {
-        let y = 40 + 34 * i as i32;
-        if *marker {
-            area.draw(&Circle::new(
-                (30, y),
-                7,
-                ShapeStyle::from(BLACK).stroke_width(2),
-            ))
-            .map_err(msg)?;
-            area.draw(&Circle::new((30, y), 6, colour.mix(0.6).filled()))
-                .map_err(msg)?;
-        } else {
-            let style = ShapeStyle::from(colour).stroke_width(4);
-            area.draw(&PathElement::new(vec![(10, y), (50, y)], style))
-                .map_err(msg)?;
-        }
-        area.draw(&Text::new(text.clone(), (60, y), label.clone()))
-            .map_err(msg)?;
-    }
-    Ok(())
 }
 
 /// `text` cut into lines of at most `width` characters at spaces.
