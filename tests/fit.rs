@@ -233,6 +233,19 @@ fn the_command_fits_and_its_fitted_scenario_runs() {
     ] {
         assert!(stdout.contains(fragment), "{fragment}:\n{stdout}");
     }
+    // The trial log: a header, then one line per trial point and per Jacobian.
+    let trials = std::fs::read_to_string(out.join("fit_trials.csv")).expect("trials");
+    let mut lines = trials.lines();
+    assert_eq!(
+        lines.next(),
+        Some("event,number,ssr,run_failed,simulations,positive.solid_diffusivity_m2_s,electrolyte.separator_conductivity_S_m")
+    );
+    let trial_lines = trials.lines().filter(|l| l.starts_with("trial,")).count();
+    assert!(trial_lines >= 3, "{trials}");
+    assert_eq!(
+        trials.lines().filter(|l| l.starts_with("trial,")).count(),
+        stdout.matches("  trial ").count()
+    );
     let again = asslb()
         .arg("run")
         .arg(out.join("fitted/cell/scenario.toml"))

@@ -805,7 +805,10 @@ fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
         resolved.len() < 120,
         "cycles were jumped over: {resolved:?}"
     );
-    assert!(resolved.contains(&77), "cycle 77 not resolved: {resolved:?}");
+    assert!(
+        resolved.contains(&77),
+        "cycle 77 not resolved: {resolved:?}"
+    );
     let comparisons = validation::compare(&spec, &runs);
     println!("{}", validation::comparison_table(&comparisons));
     assert!(comparisons

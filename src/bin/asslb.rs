@@ -145,7 +145,8 @@ enum Command {
     ///
     /// Prints the fitted values with their standard uncertainties, the correlations, the
     /// residual statistics and the comparisons at the fitted values. Writes into <out>:
-    /// fit_parameters.csv, fit_correlation.csv, fit_residuals.csv, fit_report.md,
+    /// fit_trials.csv (every trial point, as the fit goes), fit_parameters.csv,
+    /// fit_correlation.csv, fit_residuals.csv, fit_report.md,
     /// fitted/<run>/scenario.toml with its complete parameters.toml (run it with `asslb run`),
     /// and validation/ (the validation at the fitted values). Exit code 1 when the fitted model
     /// is out of tolerance for some measured quantity (docs/fitting.md).
@@ -641,7 +642,20 @@ fn fit(file: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> a
         out.display()
     );
     let names: Vec<&str> = spec.parameters.iter().map(|p| p.path.as_str()).collect();
-    let report = asslb::fitting::fit_cell(&spec, jobs, &|event: &FitProgress| {
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let log = std::sync::Mutex::new(asslb::fitting::TrialLog::create(&out, &names).with_context(
+        || {
+            format!(
+                "cannot write {}",
+                out.join(asslb::fitting::TRIALS_FILE).display()
+            )
+        },
+    )?);
+    let result = asslb::fitting::fit_cell(&spec, jobs, &|event: &FitProgress| {
+        if let Ok(mut log) = log.lock() {
+            log.record(event);
+        }
         if quiet {
             return;
         }
@@ -676,7 +690,24 @@ fn fit(file: &Path, out: Option<PathBuf>, jobs: Option<usize>, quiet: bool) -> a
                 }
             ),
         }
-    })?;
+    });
+    let log = log.into_inner().ok();
+    if let Some(e) = log.as_ref().and_then(|l| l.error()) {
+        eprintln!(
+            "warning: the trial log {} is incomplete: {e}",
+            out.join(asslb::fitting::TRIALS_FILE).display()
+        );
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!(
+                "the trial points so far are in {}",
+                out.join(asslb::fitting::TRIALS_FILE).display()
+            );
+            return Err(e.into());
+        }
+    };
     let files = asslb::fitting::write_fit_outputs(&out, &spec, &report, jobs)?;
     print!("{}", asslb::fitting::fit_summary(&report, &files));
     println!(

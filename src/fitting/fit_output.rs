@@ -1,6 +1,9 @@
 //! What `asslb fit` prints and writes.
 //!
 //! Output folder (default `out/fit/<name>`):
+//! - `fit_trials.csv`: every trial point (parameter values, sum of squares) and Jacobian, one
+//!   line each, written and flushed as the fit goes ([`TrialLog`]): a fit that stops or is
+//!   killed keeps its history;
 //! - `fit_parameters.csv`: each parameter's path, scale, bounds, start, fitted value, standard
 //!   uncertainty (absolute and relative) and whether it ended on a bound;
 //! - `fit_correlation.csv`: the correlation matrix of the fitted parameters;
@@ -22,9 +25,77 @@ use crate::validation::{
     comparison_table, run_validation, ValidateOptions, ValidationError, ValidationReport,
 };
 
-use super::cell_fit::CellFitReport;
+use super::cell_fit::{CellFitReport, FitProgress};
 use super::fit_spec::FitSpec;
 use super::ParameterScale;
+
+/// File name of the trial log.
+pub const TRIALS_FILE: &str = "fit_trials.csv";
+
+/// `fit_trials.csv`, written line by line as the fit goes: `event, number, ssr, run_failed,
+/// simulations` and the value of every parameter (`event` is `trial` for a trial point, with
+/// its values and sum of squares, or `jacobian` for a Jacobian, with its simulations and, in
+/// `run_failed`, how many of them failed). A write that fails is remembered
+/// ([`TrialLog::error`]) and the fit goes on.
+#[derive(Debug)]
+pub struct TrialLog {
+    file: std::fs::File,
+    error: Option<std::io::Error>,
+}
+
+impl TrialLog {
+    /// Creates `<dir>/fit_trials.csv` (the folder must exist) with its header for the
+    /// parameters `paths`.
+    pub fn create(dir: &Path, paths: &[&str]) -> std::io::Result<Self> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::create(dir.join(TRIALS_FILE))?;
+        writeln!(
+            file,
+            "event,number,ssr,run_failed,simulations,{}",
+            paths.join(",")
+        )?;
+        Ok(TrialLog { file, error: None })
+    }
+
+    /// Appends the line of `event` and hands it to the operating system.
+    pub fn record(&mut self, event: &FitProgress) {
+        use std::io::Write as _;
+        let line = match event {
+            FitProgress::Evaluation {
+                evaluation,
+                values,
+                ssr,
+                failed,
+            } => {
+                let values: Vec<String> = values.iter().map(f64::to_string).collect();
+                format!(
+                    "trial,{evaluation},{ssr},{},,{}\n",
+                    u8::from(*failed),
+                    values.join(",")
+                )
+            }
+            FitProgress::Jacobian {
+                jacobian,
+                simulations,
+                failed,
+            } => format!("jacobian,{jacobian},,{failed},{simulations}\n"),
+        };
+        if self.error.is_none() {
+            if let Err(e) = self
+                .file
+                .write_all(line.as_bytes())
+                .and_then(|()| self.file.flush())
+            {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// The first write that failed, if any.
+    pub fn error(&self) -> Option<&std::io::Error> {
+        self.error.as_ref()
+    }
+}
 
 /// The files a fit wrote, and the validation at its optimum.
 #[derive(Debug, Clone)]
