@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use asslb::measured::{write_cycles_atomically, Provenance};
 use asslb::scenario::{load_scenario_with, SetOverride};
-use asslb::validation::{simulate, synthetic_cycles, GaussianNoise};
+use asslb::validation::{simulate, synthetic_cycles, GaussianNoise, Wanted};
 
 /// The known values of the three parameters (the set's are 0.0035, 4.2e-7 and 0.01).
 const TRUTH: [(&str, f64); 3] = [
@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         )?);
     }
     let scenario = load_scenario_with(&root.join("scenarios/wu2022_1c_1000.toml"), &sets)?;
-    let run = simulate("truth", &scenario, &[], &[], None)?;
+    let run = simulate("truth", &scenario, &Wanted::default(), None)?;
     if let Some(e) = &run.error {
         anyhow::bail!("the simulation failed: {e}");
     }

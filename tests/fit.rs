@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use asslb::fitting::{fit_cell, load_fit, write_fit_outputs};
 use asslb::measured::{Direction, Provenance};
 use asslb::scenario::{load_scenario, load_scenario_with};
-use asslb::validation::{simulate, synthetic_curves, GaussianNoise};
+use asslb::validation::{simulate, synthetic_curves, GaussianNoise, Wanted};
 use common::{asslb, describe, root, text};
 
 /// The true values: those of the built-in set `solid_halfcell_single_ion`.
@@ -29,7 +29,11 @@ fn scenario_path() -> PathBuf {
 /// validation and fit files around them; returns the fit file.
 fn write_case(dir: &Path, distortion: &dyn Fn(f64) -> f64) -> PathBuf {
     let scenario = load_scenario_with(&scenario_path(), &[]).expect("scenario");
-    let run = simulate("truth", &scenario, &[], &[1], None).expect("simulation");
+    let wanted = Wanted {
+        curves: vec![1],
+        ..Wanted::default()
+    };
+    let run = simulate("truth", &scenario, &wanted, None).expect("simulation");
     assert!(run.error.is_none(), "{:?}", run.error);
     let mut curves = synthetic_curves(
         &run,

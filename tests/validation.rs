@@ -33,8 +33,16 @@ fn reference() -> &'static SimulatedRun {
             .collect();
         let scenario = load_scenario_with(&scenario_path(), &sets).expect("scenario");
         assert_eq!(scenario.experiment.cycles(), RUN_CYCLES);
-        let run =
-            validation::simulate("cell", &scenario, &[], &[1, 2, 3, 4], None).expect("simulation");
+        let run = validation::simulate(
+            "cell",
+            &scenario,
+            &validation::Wanted {
+                curves: vec![1, 2, 3, 4],
+                ..Default::default()
+            },
+            None,
+        )
+        .expect("simulation");
         assert!(run.error.is_none(), "{:?}", run.error);
         assert_eq!(run.cycles.len(), RUN_CYCLES);
         run
@@ -755,6 +763,7 @@ fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
         cationic_capacity_mah_g: None,
         cycles: vec![summary(1, 1e-3), summary(5, 0.6e-3)],
         rows: Default::default(),
+        impedance_fits: Default::default(),
         summary: None,
         error: None,
     };
@@ -835,4 +844,112 @@ fn flag_errors_exit_with_2_and_jobs_must_be_positive() {
         .output()
         .expect("run asslb");
     expect_error(&out, &["--jobs: expected at least 1"]);
+}
+
+/// The paper cell's scenario cut to two cycles at 1C with a spectrum after the second
+/// discharge, fitted with the paper's circuit.
+const PAPER_RUN: &str = r#"set = ['experiment=[{cycles=2, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]', 'save_cycles=[1]', 'impedance.cycles=[1]']"#;
+
+#[test]
+fn a_target_is_compared_with_a_resistance_fitted_to_the_simulated_spectrum() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    std::fs::write(
+        d.join("targets.csv"),
+        format!(
+            "{POINTS_HEADER}Z,solid,1C,2,interface_resistance_ohm,70,ohm,50,percent,{POINT_PROVENANCE}\n"
+        ),
+    )
+    .unwrap();
+    let paper = root().join("scenarios/wu2022_1c_1000.toml");
+    let toml = format!(
+        "[runs.paper]\nscenario = '{}'\n{PAPER_RUN}\n\n[[points]]\nfile = \"targets.csv\"\n\n[points.at]\nZ = {{ run = \"paper\", cycle = 2, impedance = \"R2\" }}\n",
+        paper.display()
+    );
+    let path = d.join("v.toml");
+    std::fs::write(&path, &toml).unwrap();
+    let spec = validation::load_validation(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.spectrum_cycles(0), vec![2]);
+    let scenarios: Vec<_> = spec.runs.iter().map(|r| &r.scenario).collect();
+    let runs = validation::simulate_runs(&spec, &scenarios, false, None).expect("runs");
+    let comparisons = validation::compare(&spec, &runs);
+    println!("{}", validation::comparison_table(&comparisons));
+    let fitted = runs[0].impedance_value(2, "R2").expect("a fit at cycle 2");
+    let model = runs[0]
+        .column(2, "interface_resistance_ohm", None)
+        .expect("model value");
+    // The comparison takes the fitted resistance, not the model's own figure; the two are the
+    // same physics seen through the circuit, so close but not equal.
+    assert_eq!(comparisons[0].simulated, fitted);
+    assert_ne!(fitted, model);
+    assert!(
+        (fitted / model - 1.0).abs() < 0.2,
+        "fitted {fitted}, model {model}"
+    );
+    assert_eq!(comparisons[0].cycles, "2 (EIS fit R2)");
+    // Only the cycle asked for is measured, not the scenario's own impedance cycles.
+    assert_eq!(
+        runs[0].impedance_fits.keys().copied().collect::<Vec<_>>(),
+        vec![2]
+    );
+}
+
+#[test]
+fn a_fitted_resistance_needs_a_circuit_a_resistance_and_a_quantity_in_ohm() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    std::fs::write(
+        d.join("targets.csv"),
+        format!(
+            "{POINTS_HEADER}Z,solid,1C,2,interface_resistance_ohm,70,ohm,50,percent,{P}\nQ,solid,1C,2,discharge_capacity_mAh_g,200,mAh/g,5,percent,{P}\n",
+            P = POINT_PROVENANCE
+        ),
+    )
+    .unwrap();
+    let paper = root().join("scenarios/wu2022_1c_1000.toml");
+    let case = |run: &str, z: &str, q: &str| {
+        format!(
+            "{run}\n[[points]]\nfile = \"targets.csv\"\n\n[points.at]\nZ = {{ run = \"paper\", cycle = 2{z} }}\nQ = {{ run = \"paper\", cycle = 2{q} }}\n"
+        )
+    };
+    let paper_run = format!(
+        "[runs.paper]\nscenario = '{}'\n{PAPER_RUN}\n",
+        paper.display()
+    );
+    let without_circuit = format!(
+        "[runs.paper]\nscenario = '{}'\nset = ['save_cycles=[1]']\n",
+        root().join("scenarios/wu2022_formation.toml").display()
+    );
+    for (toml, fragments) in [
+        (
+            case(&paper_run, ", impedance = \"CPE2_Q\"", ""),
+            vec![
+                "points[0].at.Z.impedance",
+                "expected a resistance",
+                "R0, R1, R2, R3",
+                "`CPE2_Q`",
+            ],
+        ),
+        (
+            case(&paper_run, "", ", impedance = \"R2\""),
+            vec![
+                "points[0].at.Q.impedance",
+                "discharge_capacity_mAh_g in mAh/g",
+                "ohm",
+            ],
+        ),
+    ] {
+        let out = validate(d, &toml);
+        expect_error(&out, &fragments);
+    }
+    // A scenario without [impedance] (the formation scenario).
+    let out = validate(d, &case(&without_circuit, ", impedance = \"R2\"", ""));
+    expect_error(
+        &out,
+        &[
+            "points[0].at.Z.impedance",
+            "has no equivalent circuit to fit",
+            "[impedance] section",
+        ],
+    );
 }

@@ -12,6 +12,9 @@
 //!   that of the cycle);
 //! - `cationic_capacity_mAh_g`: a property of the parameters, the cation-only capacity in the
 //!   cell's window;
+//! - a target placed with `impedance = "<R>"`: that resistance of the run's equivalent circuit
+//!   fitted to the spectrum the run takes at the target's cycle (after the step and rest of
+//!   the scenario's `[impedance]` section), as the measured value is an EIS fit;
 //! - a per-cycle column: the column at measured cycle n + the file's offset; a
 //!   `capacity_retention` column is relative to the first measured cycle (shifted);
 //! - a voltage curve: the simulated voltage at each measured capacity, interpolated linearly
@@ -105,6 +108,9 @@ pub fn simulated_point(p: &PointCheck, run: &SimulatedRun) -> f64 {
     let q = p.target.quantity.as_str();
     let cycle = p.cycle.unwrap_or(0);
     let col = |c: usize, name: &str| run.column(c, name, p.reference_cycle).unwrap_or(f64::NAN);
+    if let Some(element) = &p.impedance_element {
+        return run.impedance_value(cycle, element).unwrap_or(f64::NAN);
+    }
     match q {
         "cationic_capacity_mAh_g" => run.cationic_capacity_mah_g.unwrap_or(f64::NAN),
         "coulombic_efficiency_percent" => 100.0 * col(cycle, "coulombic_efficiency"),
@@ -129,9 +135,10 @@ fn point(p: &PointCheck, run: &SimulatedRun) -> Comparison {
         kind: t.tolerance_kind,
     };
     let error = tolerance.deviation(t.value, simulated);
-    let cycles = match (p.cycle, p.reference_cycle) {
-        (Some(c), Some(r)) => format!("{c} (vs {r})"),
-        (Some(c), None) => c.to_string(),
+    let cycles = match (p.cycle, p.reference_cycle, &p.impedance_element) {
+        (Some(c), Some(r), _) => format!("{c} (vs {r})"),
+        (Some(c), None, Some(e)) => format!("{c} (EIS fit {e})"),
+        (Some(c), None, None) => c.to_string(),
         _ => "-".into(),
     };
     Comparison {

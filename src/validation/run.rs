@@ -18,7 +18,7 @@ use crate::scenario::Scenario;
 
 use super::compare::{compare, Comparison};
 use super::report::{write_comparisons_csv, write_report};
-use super::simulated::{simulate, OutputFailure, SimulatedRun};
+use super::simulated::{simulate, OutputFailure, SimulatedRun, Wanted};
 use super::spec::ValidationSpec;
 use super::ValidationError;
 
@@ -72,18 +72,16 @@ pub fn simulate_runs(
         .map(|(k, scenario)| {
             let label = &spec.runs[k].label;
             let dir = summary_root.map(|root| root.join(label));
-            let curves = if for_report {
-                spec.plotted_cycles(k)
-            } else {
-                spec.curve_cycles(k)
+            let wanted = Wanted {
+                resolve: spec.compared_cycles(k),
+                curves: if for_report {
+                    spec.plotted_cycles(k)
+                } else {
+                    spec.curve_cycles(k)
+                },
+                spectra: spec.spectrum_cycles(k),
             };
-            simulate(
-                label,
-                scenario,
-                &spec.compared_cycles(k),
-                &curves,
-                dir.as_deref(),
-            )
+            simulate(label, scenario, &wanted, dir.as_deref())
         })
         .collect()
 }

@@ -11,10 +11,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::impedance::{fit_circuit, Circuit, Spectrum};
 use crate::measured::Direction;
 use crate::output::{summary_column, summary_values, SummaryCsv};
+use crate::protocol::impedance::ImpedanceCycles;
 use crate::protocol::{
-    Checkpoint, CycleSummary, RunSummary, Simulation, TimeseriesRecord, TimeseriesSink,
+    Checkpoint, CycleSummary, ImpedanceSettings, ImpedanceSpectrum, RunSummary, Simulation,
+    TimeseriesRecord, TimeseriesSink,
 };
 use crate::scenario::run::error_chain;
 use crate::scenario::Scenario;
@@ -33,6 +36,10 @@ pub struct SimulatedRun {
     pub cycles: Vec<CycleSummary>,
     /// The time-series rows of the cycles whose curves were asked for, by cycle.
     pub rows: BTreeMap<usize, Vec<TimeseriesRecord>>,
+    /// The equivalent-circuit fits of the spectra asked for, by cycle: the scenario's circuit
+    /// (`[impedance] circuit`) fitted to the spectrum taken at that cycle (parameter names and
+    /// values; NaN where the fit failed).
+    pub impedance_fits: BTreeMap<usize, Vec<(String, f64)>>,
     /// The solver's account of the run (`None` when it failed).
     pub summary: Option<RunSummary>,
     /// Why the run stopped before its end, with the cycle, step and time (`None` when it
@@ -65,6 +72,16 @@ impl SimulatedRun {
             let retention = c.discharge_capacity_ah / reference_ah;
             summary_values(c, self.active_mass_kg, retention)[k]
         })
+    }
+
+    /// The fitted value of the circuit parameter `name` (`R2`, `CPE2_Q`, …) at cycle `cycle`, if
+    /// a spectrum was taken and fitted there.
+    pub fn impedance_value(&self, cycle: usize, name: &str) -> Option<f64> {
+        self.impedance_fits
+            .get(&cycle)?
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, v)| v)
     }
 
     /// `f` of the figures of cycle `cycle`, interpolated linearly in the cycle number between
@@ -135,12 +152,25 @@ pub struct OutputFailure {
     pub source: std::io::Error,
 }
 
-/// Keeps the figures of every cycle and the rows of the cycles asked for; streams the figures
-/// to `summary.csv` when given one.
+/// What a comparison needs from a run besides its cycles' figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Wanted {
+    /// Cycles to resolve when the run jumps over cycles (target points', curves').
+    pub resolve: Vec<usize>,
+    /// Cycles whose time-series rows (voltage curves) are recorded.
+    pub curves: Vec<usize>,
+    /// Cycles at which an impedance spectrum is taken (as the scenario's `[impedance]` says:
+    /// after which step, rest, frequencies) and fitted with its circuit.
+    pub spectra: Vec<usize>,
+}
+
+/// Keeps the figures of every cycle, the rows of the cycles asked for and the spectra; streams
+/// the figures to `summary.csv` when given one.
 struct Collector {
     curve_cycles: Vec<usize>,
     cycles: Vec<CycleSummary>,
     rows: BTreeMap<usize, Vec<TimeseriesRecord>>,
+    spectra: Vec<ImpedanceSpectrum>,
     summary_csv: Option<SummaryCsv>,
 }
 
@@ -162,6 +192,11 @@ impl TimeseriesSink for Collector {
         }
     }
 
+    fn impedance_measured(&mut self, spectrum: &ImpedanceSpectrum) -> std::io::Result<()> {
+        self.spectra.push(spectrum.clone());
+        Ok(())
+    }
+
     fn checkpoint_due(&self, _cycle: usize) -> bool {
         false
     }
@@ -171,18 +206,19 @@ impl TimeseriesSink for Collector {
     }
 }
 
-/// Simulates `scenario` (without its impedance spectra) as run `label`, resolving the cycles
-/// `compared` when it jumps over cycles and recording the rows of `curve_cycles`. With
-/// `summary_dir`, the per-cycle figures stream to `<summary_dir>/summary.csv` as the run goes
-/// (the folder is created), so that a long run that fails keeps its finished cycles.
+/// Simulates `scenario` as run `label`, with what `wanted` asks for: the cycles to resolve when
+/// it jumps over cycles, the rows of the curve cycles, and impedance spectra at the spectrum
+/// cycles only (not the scenario's own `[impedance]` cycles), fitted with the scenario's
+/// circuit. With `summary_dir`, the per-cycle figures stream to `<summary_dir>/summary.csv` as
+/// the run goes (the folder is created), so that a long run that fails keeps its finished
+/// cycles.
 ///
 /// A simulation that fails is not an error here: the run comes back with the cycles it
 /// finished and [`SimulatedRun::error`] set. Only failing to write `summary.csv` is.
 pub fn simulate(
     label: &str,
     scenario: &Scenario,
-    compared: &[usize],
-    curve_cycles: &[usize],
+    wanted: &Wanted,
     summary_dir: Option<&Path>,
 ) -> Result<SimulatedRun, OutputFailure> {
     let p = &scenario.parameters;
@@ -198,16 +234,19 @@ pub fn simulate(
         ),
         None => None,
     };
-    let mut curve_cycles = curve_cycles.to_vec();
+    let mut curve_cycles = wanted.curves.clone();
     curve_cycles.sort_unstable();
     let mut sink = Collector {
         curve_cycles,
         cycles: Vec::new(),
         rows: BTreeMap::new(),
+        spectra: Vec::new(),
         summary_csv,
     };
+    let spectra = spectrum_settings(scenario, &wanted.spectra);
     let outcome = Simulation::new(p, &scenario.mesh, &scenario.solver).and_then(|mut sim| {
-        sim.resolve_cycles(compared);
+        sim.resolve_cycles(&wanted.resolve);
+        sim.measure_impedance(spectra)?;
         sim.run(&scenario.experiment, &mut sink)
     });
     let (summary, error) = match outcome {
@@ -232,7 +271,53 @@ pub fn simulate(
         cationic_capacity_mah_g: p.cationic_capacity_mah_g(),
         cycles: sink.cycles,
         rows: sink.rows,
+        impedance_fits: fit_spectra(scenario, &sink.spectra),
         summary,
         error,
     })
+}
+
+/// The scenario's impedance settings measuring at `cycles` only; `None` without cycles or
+/// without an `[impedance]` section (the validation file is checked for that).
+fn spectrum_settings(scenario: &Scenario, cycles: &[usize]) -> Option<ImpedanceSettings> {
+    if cycles.is_empty() {
+        return None;
+    }
+    let mut cycles = cycles.to_vec();
+    cycles.sort_unstable();
+    cycles.dedup();
+    scenario
+        .impedance
+        .clone()
+        .map(|settings| ImpedanceSettings {
+            cycles: ImpedanceCycles::List(cycles),
+            ..settings
+        })
+}
+
+/// Each spectrum fitted with the scenario's circuit from the automatic start (NaN values where
+/// the fit fails), by cycle.
+fn fit_spectra(
+    scenario: &Scenario,
+    spectra: &[ImpedanceSpectrum],
+) -> BTreeMap<usize, Vec<(String, f64)>> {
+    let Some(circuit) = scenario
+        .impedance
+        .as_ref()
+        .and_then(|s| s.circuit.as_deref())
+        .and_then(|c| Circuit::parse(c).ok())
+    else {
+        return BTreeMap::new();
+    };
+    let names = circuit.parameter_names();
+    spectra
+        .iter()
+        .map(|s| {
+            let values = Spectrum::new(s.frequencies_hz.clone(), s.z_ohm.clone())
+                .ok()
+                .and_then(|spectrum| fit_circuit(&circuit, &spectrum, None).ok())
+                .map_or_else(|| vec![f64::NAN; names.len()], |f| f.values);
+            (s.cycle, names.iter().cloned().zip(values).collect())
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::impedance::Circuit;
 use crate::measured::{
     per_cycle_quantity, read_curves, read_cycles, read_points, Direction, MeasuredCurves,
     MeasuredCycles, TargetPoint, ToleranceKind,
@@ -89,6 +90,10 @@ pub struct PointCheck {
     pub cycle: Option<usize>,
     /// The run's cycle that a retention or a decay is relative to.
     pub reference_cycle: Option<usize>,
+    /// A resistance of the run's equivalent circuit (`R2`): the target is compared with its
+    /// value fitted to the spectrum the run takes at `cycle` (as a measured EIS fit is),
+    /// instead of the model's own figure.
+    pub impedance_element: Option<String>,
 }
 
 /// A per-cycle data file, compared column by column with a run's cycles.
@@ -164,6 +169,20 @@ impl ValidationSpec {
         out
     }
 
+    /// The cycles of run `run` at which a spectrum is taken and fitted (targets compared with a
+    /// fitted resistance).
+    pub fn spectrum_cycles(&self, run: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .points
+            .iter()
+            .filter(|p| p.run == run && p.impedance_element.is_some())
+            .filter_map(|p| p.cycle)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The cycles of run `run` whose voltage curves a report draws: those compared with
     /// measured curves and those of the target points.
     pub fn plotted_cycles(&self, run: usize) -> Vec<usize> {
@@ -233,6 +252,7 @@ struct RawAt {
     run: String,
     cycle: Option<usize>,
     reference_cycle: Option<usize>,
+    impedance: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +399,20 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
             if let Some(c) = at.reference_cycle {
                 check_cycle(format!("{key}.reference_cycle"), run, c)?;
             }
+            if let Some(element) = &at.impedance {
+                let ikey = format!("{key}.impedance");
+                check_impedance_element(&runs[run], element, at.cycle)
+                    .map_err(|expected| key_err(ikey.clone(), expected))?;
+                if let Some(t) = targets.iter().find(|t| &t.id == id && t.unit != "ohm") {
+                    return Err(key_err(
+                        ikey,
+                        format!(
+                            "target `{id}` is {} in {}: a fitted resistance compares with a quantity in ohm",
+                            t.quantity, t.unit
+                        ),
+                    ));
+                }
+            }
             for t in targets.iter().filter(|t| &t.id == id) {
                 let needs_cycle = t.quantity != "cationic_capacity_mAh_g";
                 let needs_reference = matches!(
@@ -409,6 +443,7 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
                     run,
                     cycle: at.cycle,
                     reference_cycle: at.reference_cycle,
+                    impedance_element: at.impedance.clone(),
                 });
             }
         }
@@ -530,6 +565,43 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
         cycles,
         curves,
     })
+}
+
+/// Checks that `element` is a resistance of the equivalent circuit of `run`'s `[impedance]`
+/// section and that a cycle is given; the expectation otherwise.
+fn check_impedance_element(
+    run: &RunSpec,
+    element: &str,
+    cycle: Option<usize>,
+) -> Result<(), String> {
+    let label = &run.label;
+    let Some(text) = run
+        .scenario
+        .impedance
+        .as_ref()
+        .and_then(|s| s.circuit.as_deref())
+    else {
+        return Err(format!(
+            "the scenario of run `{label}` has no equivalent circuit to fit: give it an [impedance] section with `circuit = \"…\"`"
+        ));
+    };
+    let circuit = Circuit::parse(text).map_err(|e| format!("run `{label}`: {e}"))?;
+    let names = circuit.parameter_names();
+    let resistances: Vec<&str> = circuit
+        .resistance_parameters()
+        .into_iter()
+        .map(|j| names[j].as_str())
+        .collect();
+    if !resistances.contains(&element) {
+        return Err(format!(
+            "expected a resistance of run `{label}`'s circuit {text} ({}), found `{element}`",
+            resistances.join(", ")
+        ));
+    }
+    if cycle.is_none() {
+        return Err("a fitted resistance needs `cycle`: the cycle whose spectrum is fitted".into());
+    }
+    Ok(())
 }
 
 fn labels(runs: &[RunSpec]) -> String {
