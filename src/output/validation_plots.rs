@@ -109,10 +109,12 @@ impl Figure for Overlay {
         for (label, colour, points) in &self.lines {
             for piece in points.split(|p| !(p.0.is_finite() && p.1.is_finite())) {
                 if piece.len() > 1 {
+                    // Width 2, as the other figures: plotters' bitmap backend draws a nearly
+                    // vertical segment of a 3 px line across the whole image.
                     chart
                         .draw_series(LineSeries::new(
                             piece.iter().copied(),
-                            ShapeStyle::from(colour).stroke_width(3),
+                            ShapeStyle::from(colour).stroke_width(2),
                         ))
                         .map_err(msg)?;
                 }
