@@ -266,7 +266,7 @@ pub fn write_fit_outputs(
             if p.runs.contains(&k) {
                 let _ = writeln!(
                     header,
-                    "  {} = {} ± {}",
+                    "  {} = {:e} ± {:.3e}",
                     p.path, f.values[j], f.std_errors[j]
                 );
             }
@@ -285,7 +285,12 @@ pub fn write_fit_outputs(
                 source: std::io::Error::other(e.to_string()),
             }
         })?;
-        let doc = scenario_with_parameter_file(base, "parameters.toml");
+        let mut doc = scenario_with_parameter_file(base, "parameters.toml");
+        // Its own name, so that its default output folder is not the original run's.
+        doc.insert(
+            "name".into(),
+            toml::Value::String(format!("{}_fitted", base.name)),
+        );
         let text = toml::to_string(&doc).map_err(|e| ValidationError::Output {
             path: dir.join("scenario.toml"),
             source: std::io::Error::other(e.to_string()),
