@@ -20,6 +20,7 @@ use super::plots::{
     axis_range, cycle_formatter, draw_marked_legend, draw_mesh, ensure_font, finite_bounds, font,
     msg, write_figure, Figure, PlotError, TITLE_SIZE,
 };
+use super::sweep_plots::PALETTE;
 use crate::measured::Direction;
 use crate::validation::{Comparison, ComparisonKind, SimulatedRun, ValidationSpec};
 
@@ -29,16 +30,6 @@ pub const VALIDATION_PLOTS: [&str; 4] = [
     "validation_efficiency",
     "validation_mean_voltage",
     "validation_voltage_capacity",
-];
-
-/// Run colours (a qualitative palette, as matplotlib's tab10).
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
 ];
 
 /// A series of a figure: its legend label, colour and (x, y) points.
@@ -172,6 +163,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The colour of run `run`: the qualitative palette of the sweep figures, in turn.
 fn colour_of(run: usize) -> RGBColor {
     PALETTE[run % PALETTE.len()]
 }

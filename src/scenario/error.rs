@@ -213,6 +213,15 @@ fn plain_type(expected: &str) -> String {
     }
 }
 
+/// `text` read as a TOML table; a syntax error names `origin`.
+pub(crate) fn toml_table(text: &str, origin: &Origin) -> Result<toml::Table, ScenarioError> {
+    text.parse()
+        .map_err(|e: toml::de::Error| ScenarioError::Syntax {
+            origin: origin.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

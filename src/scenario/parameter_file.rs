@@ -20,7 +20,7 @@ use crate::physics::parameters::{
 };
 
 use super::builtin::BuiltinParameterSet;
-use super::error::{from_toml_de, Origin, ScenarioError};
+use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
     RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFunction,
@@ -76,12 +76,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn load(&self, text: &str) -> Result<CellParameters, ScenarioError> {
-        let mut tree: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| ScenarioError::Syntax {
-                    origin: self.origin.clone(),
-                    message: e.to_string().trim_end().to_string(),
-                })?;
+        let mut tree: toml::Table = toml_table(text, &self.origin)?;
         let file_tree = tree.clone();
         self.overrides.apply(&mut tree)?;
         let raw: RawParameterFile = toml::Value::Table(tree).try_into().map_err(|e| {

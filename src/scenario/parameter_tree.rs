@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::builtin::builtin_parameter_set;
-use super::error::{Origin, ScenarioError};
+use super::error::{toml_table, Origin, ScenarioError};
 use super::overrides::{parent_table, type_name, Overrides};
 use super::raw::PARAMETER_SECTIONS;
 use super::{Scenario, SetOverride};
@@ -65,12 +65,7 @@ fn tree_of(scenario: &Scenario) -> Result<(toml::Table, Tables), ScenarioError> 
             ))
         }
     };
-    let mut tree: toml::Table =
-        text.parse()
-            .map_err(|e: toml::de::Error| ScenarioError::Syntax {
-                origin: origin.clone(),
-                message: e.to_string().trim_end().to_string(),
-            })?;
+    let mut tree: toml::Table = toml_table(&text, &origin)?;
     if let Some(dir) = file_dir {
         absolute_tables(&mut tree, &dir);
     }

@@ -11,7 +11,7 @@ use crate::protocol::simulate::SolverSettings;
 use crate::protocol::{Block, Experiment};
 
 use super::builtin::{builtin_parameter_set, builtin_parameter_set_names};
-use super::error::{from_toml_de, Origin, ScenarioError};
+use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{type_name, Overrides};
 use super::parameter_file;
 use super::raw::{RawMesh, RawScenario, RawSolver};
@@ -26,12 +26,7 @@ pub(crate) fn parse(
     sets: &[SetOverride],
 ) -> Result<Scenario, ScenarioError> {
     let origin = Origin::File(path_for_messages.to_path_buf());
-    let mut tree: toml::Table =
-        text.parse()
-            .map_err(|e: toml::de::Error| ScenarioError::Syntax {
-                origin: origin.clone(),
-                message: e.to_string().trim_end().to_string(),
-            })?;
+    let mut tree: toml::Table = toml_table(text, &origin)?;
     let mut scenario_sets = Vec::new();
     let mut parameter_sets = Vec::new();
     for set in sets {
