@@ -432,3 +432,35 @@ fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
         )
     );
 }
+
+#[test]
+fn a_charge_whose_restart_lands_past_its_cutoff_ends_there() {
+    // A parameter set met in a fit (tests/fit.rs's benchmark, a finite-difference point): in
+    // cycle 342 the solver restarts near the top of charge and the re-initialised voltage is
+    // already past 3.68 V, where the cut-off's root function never changes sign again. The
+    // charge then ran on to 74 V and the discharge after it failed; it must end at the first
+    // state past the cut-off instead.
+    let s = scenario(
+        "wu2022_1c_1000.toml",
+        &[
+            "solver.cycle_jumping={tolerance=1e-4}",
+            "save_cycles=[1]",
+            "anion_redox.oxygen_loss_bulk_per_Li=0.004019787619211159",
+            "anion_redox.migration_rate_V_per_s=4.0464573317303014e-07",
+            "anion_redox.oxygen_loss_surface_m2_C=0.011112146345404339",
+        ],
+    );
+    let wanted = validation::Wanted {
+        resolve: vec![342],
+        curves: vec![342],
+        ..Default::default()
+    };
+    let run = validation::simulate("restart", &s, &wanted, None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(run.error.is_none(), "{:?}", run.error);
+    assert_eq!(run.cycles.last().map(|c| c.cycle), Some(1010));
+    let top = run.rows[&342]
+        .iter()
+        .map(|r| r.voltage_v)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(top < 3.69, "cycle 342 charged to {top} V");
+}

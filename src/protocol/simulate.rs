@@ -564,6 +564,18 @@ impl Simulation {
     }
 }
 
+/// Whether `voltage` \[V\] is at or past the voltage cut-off `cut` of a constant-current `step`
+/// in the step's direction (at or below it on discharge, at or above it on charge).
+fn past_cutoff(step: &Step, cut: Option<f64>, voltage: f64) -> bool {
+    match (step, cut) {
+        (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
+            Direction::Discharge => voltage <= cut,
+            Direction::Charge => voltage >= cut,
+        },
+        _ => false,
+    }
+}
+
 /// The first cycle after `cycle` that cycle jumping must resolve: a requested spectrum's
 /// (`probe`) or one of `resolve` (sorted, [`Simulation::resolve_cycles`]).
 fn next_resolved_after(
@@ -770,13 +782,7 @@ fn run_step(
     let q_start = first.discharge_capacity_ah;
     let w_start = ida.system().discharge_energy_wh(ida.y());
 
-    let beyond_cutoff = match (step, limit.voltage_v) {
-        (Step::ConstantCurrent { direction, .. }, Some(cut)) => match direction {
-            Direction::Discharge => first.voltage_v <= cut,
-            Direction::Charge => first.voltage_v >= cut,
-        },
-        _ => false,
-    };
+    let beyond_cutoff = past_cutoff(step, limit.voltage_v, first.voltage_v);
     let mut end = StepEnd::Skipped;
     let mut last = first;
     // The row before `last` (the voltage's rate of change for the near-cut-off rule).
@@ -869,6 +875,14 @@ fn run_step(
                     break;
                 }
                 StepOutcome::Reached { .. } | StepOutcome::Step { .. } => {
+                    // A cut-off passed without a root: after a restart the re-initialised
+                    // algebraic variables can put the voltage on the far side of the cut-off
+                    // already, where the root function never changes sign again and the step
+                    // would run on into nonsense. The step ends at the first state past it.
+                    if past_cutoff(step, limit.voltage_v, last.voltage_v) {
+                        end = StepEnd::VoltageLimit;
+                        break;
+                    }
                     if t_end.is_some_and(|te| ida.t() >= te) {
                         end = StepEnd::Duration;
                         break;
