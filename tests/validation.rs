@@ -202,6 +202,11 @@ fn measured_data_of_the_run_itself_pass_and_data_off_by_ten_percent_fail() {
     }
     assert!(!stdout.contains("FAIL"), "{stdout}");
     assert!(stdout.contains("7 of 7 within tolerance"), "{stdout}");
+    // Each run is announced as it ends.
+    assert!(
+        stdout.contains("  run `cell`: 4 cycles (4 resolved) in "),
+        "{stdout}"
+    );
 
     // comparison.csv: one row per comparison, all passing with (almost) no deviation.
     let rows = comparison_rows(d);

@@ -593,7 +593,24 @@ fn validate(file: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> anyhow::R
         out: out.clone(),
         jobs,
     };
-    let report = asslb::validation::run_validation(&spec, &options)?;
+    let report = asslb::validation::run_validation_observed(&spec, &options, &|run| {
+        let cycles = run.cycles.len();
+        match (&run.summary, &run.error) {
+            (Some(s), _) => println!(
+                "  run `{}`: {} cycle{} ({} resolved) in {:.2} s",
+                run.label,
+                s.cycles,
+                plural(s.cycles as u64),
+                cycles,
+                s.wall_time_s
+            ),
+            (None, _) => println!(
+                "  run `{}`: failed after {cycles} cycle{}",
+                run.label,
+                plural(cycles as u64)
+            ),
+        }
+    })?;
     print!(
         "{}",
         asslb::validation::comparison_table(&report.comparisons)

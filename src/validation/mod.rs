@@ -21,7 +21,10 @@ use std::path::PathBuf;
 
 pub use compare::{compare, Comparison, ComparisonKind};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
-pub use run::{run_validation, simulate_runs, ValidateOptions, ValidationReport};
+pub use run::{
+    run_validation, run_validation_observed, simulate_runs, simulate_runs_observed,
+    ValidateOptions, ValidationReport,
+};
 pub use simulated::{simulate, OutputFailure, SimulatedRun, Wanted};
 pub use spec::{
     load_validation, parse_validation, Criterion, CurvesCheck, CyclesCheck, PointCheck, RunSpec,

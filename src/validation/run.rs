@@ -66,6 +66,17 @@ pub fn simulate_runs(
     for_report: bool,
     summary_root: Option<&Path>,
 ) -> Result<Vec<SimulatedRun>, OutputFailure> {
+    simulate_runs_observed(spec, scenarios, for_report, summary_root, &|_| {})
+}
+
+/// [`simulate_runs`], telling `on_run` of each run as it ends (from the worker threads).
+pub fn simulate_runs_observed(
+    spec: &ValidationSpec,
+    scenarios: &[&Scenario],
+    for_report: bool,
+    summary_root: Option<&Path>,
+    on_run: &(dyn Fn(&SimulatedRun) + Sync),
+) -> Result<Vec<SimulatedRun>, OutputFailure> {
     scenarios
         .par_iter()
         .enumerate()
@@ -81,7 +92,9 @@ pub fn simulate_runs(
                 },
                 spectra: spec.spectrum_cycles(k),
             };
-            simulate(label, scenario, &wanted, dir.as_deref())
+            let run = simulate(label, scenario, &wanted, dir.as_deref())?;
+            on_run(&run);
+            Ok(run)
         })
         .collect()
 }
@@ -92,6 +105,16 @@ pub fn simulate_runs(
 pub fn run_validation(
     spec: &ValidationSpec,
     options: &ValidateOptions,
+) -> Result<ValidationReport, ValidationError> {
+    run_validation_observed(spec, options, &|_| {})
+}
+
+/// [`run_validation`], telling `on_run` of each run as it ends (from the worker threads), for
+/// a progress line.
+pub fn run_validation_observed(
+    spec: &ValidationSpec,
+    options: &ValidateOptions,
+    on_run: &(dyn Fn(&SimulatedRun) + Sync),
 ) -> Result<ValidationReport, ValidationError> {
     let out = &options.out;
     std::fs::create_dir_all(out).map_err(|source| ValidationError::Output {
@@ -108,7 +131,9 @@ pub fn run_validation(
         })?;
     let started = Instant::now();
     let scenarios: Vec<&Scenario> = spec.runs.iter().map(|r| &r.scenario).collect();
-    let runs = pool.install(|| simulate_runs(spec, &scenarios, true, Some(&out.join("runs"))))?;
+    let runs = pool.install(|| {
+        simulate_runs_observed(spec, &scenarios, true, Some(&out.join("runs")), on_run)
+    })?;
     let wall_time_s = started.elapsed().as_secs_f64();
     let comparisons = compare(spec, &runs);
     let csv = write_comparisons_csv(out, &comparisons)?;
