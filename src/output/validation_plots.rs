@@ -210,12 +210,6 @@ fn measured_markers(
     out
 }
 
-/// Reference cycle of a target comparison, from its `cycles` text `n (vs r)`.
-fn reference_cycle(c: &Comparison) -> Option<usize> {
-    let (_, r) = c.cycles.split_once("(vs ")?;
-    r.trim_end_matches(')').trim().parse().ok()
-}
-
 /// Writes the four figures of a validation into `dir` (which must exist); returns the paths.
 /// A figure without data is left out.
 pub fn write_validation_figures(
@@ -233,7 +227,7 @@ pub fn write_validation_figures(
         markers: measured_markers(spec, runs, comparisons, &|c, run| match (c.kind, c.quantity.as_str()) {
             (_, "discharge_capacity_mAh_g") => Some(c.series.iter().map(|p| (p.0, p.1)).collect()),
             (ComparisonKind::Point, "capacity_retention_percent") => {
-                let r = reference_cycle(c)?;
+                let r = c.reference_cycle?;
                 let q0 = run.column(r, "discharge_capacity_mAh_g", None)?;
                 Some(vec![(c.series[0].0, q0 * c.measured / 100.0)])
             }
@@ -268,7 +262,7 @@ pub fn write_validation_figures(
         markers: measured_markers(spec, runs, comparisons, &|c, run| match c.quantity.as_str() {
             "mean_discharge_voltage_V" => Some(c.series.iter().map(|p| (p.0, p.1)).collect()),
             "mean_discharge_voltage_decay_mV" => {
-                let r = reference_cycle(c)?;
+                let r = c.reference_cycle?;
                 let v0 = run.column(r, "mean_discharge_voltage_V", None)?;
                 Some(vec![(c.series[0].0, v0 - c.measured / 1000.0)])
             }

@@ -55,6 +55,8 @@ pub struct Comparison {
     pub run: String,
     /// The run's cycles compared (`11`, `11–1010`, …), or `-`.
     pub cycles: String,
+    /// For a retention or decay target: the run's cycle it is relative to.
+    pub reference_cycle: Option<usize>,
     /// The measured conditions (from the provenance).
     pub conditions: String,
     /// Where the data come from (source; figure or table).
@@ -148,6 +150,7 @@ fn point(p: &PointCheck, run: &SimulatedRun) -> Comparison {
         unit: t.unit.clone(),
         run: run.label.clone(),
         cycles,
+        reference_cycle: p.reference_cycle,
         conditions: t.provenance.conditions.clone(),
         source: format!("{}; {}", t.provenance.source, t.provenance.figure_or_table),
         measured: t.value,
@@ -214,6 +217,7 @@ fn cycles(c: &CyclesCheck, run: &SimulatedRun) -> Vec<Comparison> {
                     .into(),
                 run: run.label.clone(),
                 cycles: describe_cycles(&compared),
+                reference_cycle: None,
                 conditions: p.conditions.clone(),
                 source: format!("{}; {}", p.source, p.figure_or_table),
                 measured,
@@ -274,6 +278,7 @@ fn curves(c: &CurvesCheck, run: &SimulatedRun) -> Vec<Comparison> {
                     unit: "V".into(),
                     run: run.label.clone(),
                     cycles: cycle.to_string(),
+                    reference_cycle: None,
                     conditions: p.conditions.clone(),
                     source: format!("{}; {}", p.source, p.figure_or_table),
                     measured: m,
