@@ -210,16 +210,34 @@ pub fn fit_cell(
             .map(|(_, r)| r.clone())
     };
 
-    let (r0, missing) = pool
-        .install(|| residuals_at(spec, &x0))
+    // Residuals at many points at once, in parallel; each point's result kept (and cached
+    // when the simulation reached every compared cycle).
+    let evaluate_all = |points: &[Vec<f64>]| -> Vec<Result<Vec<f64>, String>> {
+        let results: Vec<Evaluation> = pool.install(|| {
+            use rayon::prelude::*;
+            points.par_iter().map(|y| residuals_at(spec, y)).collect()
+        });
+        *simulations.borrow_mut() += runs * points.len();
+        points
+            .iter()
+            .zip(results)
+            .map(|(y, result)| {
+                let (r, missing) = result?;
+                if let Some(why) = missing {
+                    return Err(why);
+                }
+                cache.borrow_mut().push((key(y), r.clone()));
+                Ok(r)
+            })
+            .collect()
+    };
+
+    // The start: a failure there, or a compared cycle not reached, stops the fit.
+    let r0 = evaluate_all(std::slice::from_ref(&x0))
+        .remove(0)
         .map_err(CellFitError::Start)?;
-    *simulations.borrow_mut() += runs;
-    if let Some(why) = missing {
-        return Err(CellFitError::Start(why));
-    }
     let m = r0.len();
     let initial_ssr: f64 = r0.iter().map(|v| v * v).sum();
-    cache.borrow_mut().push((key(&x0), r0));
 
     let residual = |x: &[f64], out: &mut [f64]| -> Result<(), String> {
         let r = match cached(x) {
@@ -251,28 +269,6 @@ pub fn fit_cell(
         }
         out.copy_from_slice(&r);
         Ok(())
-    };
-
-    // Residuals at many points at once, in parallel; each point's result kept (and cached
-    // when the simulation reached every compared cycle).
-    let evaluate_all = |points: &[Vec<f64>]| -> Vec<Result<Vec<f64>, String>> {
-        let results: Vec<Evaluation> = pool.install(|| {
-            use rayon::prelude::*;
-            points.par_iter().map(|y| residuals_at(spec, y)).collect()
-        });
-        *simulations.borrow_mut() += runs * points.len();
-        points
-            .iter()
-            .zip(results)
-            .map(|(y, result)| {
-                let (r, missing) = result?;
-                if let Some(why) = missing {
-                    return Err(why);
-                }
-                cache.borrow_mut().push((key(y), r.clone()));
-                Ok(r)
-            })
-            .collect()
     };
 
     let jacobian = |x: &[f64], j: &mut [f64]| -> Result<(), String> {
