@@ -417,6 +417,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 points_per_decade: per_decade,
                 ..defaults
             };
+            // The accepted ranges (at most 1000 per decade, 10 000 frequencies) before any
+            // frequency is made.
+            settings.validate().map_err(|e| {
+                let flag = match e.key {
+                    "f_min_Hz" => "--f-min",
+                    "f_max_Hz" => "--f-max",
+                    "points_per_decade" => "--per-decade",
+                    other => other,
+                };
+                anyhow::anyhow!("{flag} (impedance.{}): {}", e.key, e.message)
+            })?;
             let frequencies = settings.frequencies_hz();
             let z =
                 asslb::protocol::spectrum_at_rest(&scenario.parameters, &scenario.mesh, &settings)

@@ -1,18 +1,69 @@
 //! Finite-volume meshes: uniform in x (through-cell); uniform or refined toward the surface in
 //! r (spherical particles).
 
-/// Numbers of finite-volume cells in each domain.
+/// Numbers of finite-volume cells in each domain. The accepted ranges
+/// ([`MeshSettings::validate`], `crate::physics::range`) bound the model's size by what a
+/// machine can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeshSettings {
-    /// Cells across the composite cathode (x).
+    /// Cells across the composite cathode (x), 1 to 1000.
     pub positive_x_cells: usize,
-    /// Cells across the separator (x).
+    /// Cells across the separator (x), 1 to 1000.
     pub separator_x_cells: usize,
-    /// Cells along the particle radius (r), one particle per cathode cell.
+    /// Cells along the particle radius (r), one particle per cathode cell, 2 to 1000 (the
+    /// surface reconstruction uses the two outermost shells).
     pub particle_r_cells: usize,
     /// How many times thinner the outermost particle shell is than a uniform one (1: uniform
-    /// shells); the widths grow geometrically inward (see [`SphereMesh::refined`]).
+    /// shells), 1 to 1000; the widths grow geometrically inward (see [`SphereMesh::refined`]).
     pub particle_surface_refinement: usize,
+}
+
+impl MeshSettings {
+    /// The most unknowns the model can have on this mesh, with every optional unknown
+    /// (binary electrolyte, MSMR, grain boundaries, degradation states):
+    /// `np (nr + 5) + 2 ns + 14` (see `crate::physics::p2d::Layout`), saturating.
+    pub fn max_unknowns(&self) -> u64 {
+        let n = |c: usize| u64::try_from(c).unwrap_or(u64::MAX);
+        let (np, ns, nr) = (
+            n(self.positive_x_cells),
+            n(self.separator_x_cells),
+            n(self.particle_r_cells),
+        );
+        np.saturating_mul(nr.saturating_add(5))
+            .saturating_add(ns.saturating_mul(2))
+            .saturating_add(14)
+    }
+
+    /// Checks every count against its accepted range (`crate::physics::range`: 1 to 1000 cells
+    /// in x, 2 to 1000 in r, a refinement of 1 to 1000) and the model's size against
+    /// [`crate::physics::range::UNKNOWNS`]; returns (key, message) of the first violation.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        use crate::physics::range::{R_CELLS, SURFACE_REFINEMENT, UNKNOWNS, X_CELLS};
+        for (key, n, range) in [
+            ("positive_x_cells", self.positive_x_cells, &X_CELLS),
+            ("separator_x_cells", self.separator_x_cells, &X_CELLS),
+            ("particle_r_cells", self.particle_r_cells, &R_CELLS),
+            (
+                "particle_surface_refinement",
+                self.particle_surface_refinement,
+                &SURFACE_REFINEMENT,
+            ),
+        ] {
+            range.check_usize(n).map_err(|m| (key, m))?;
+        }
+        let unknowns = self.max_unknowns();
+        UNKNOWNS.check_value(unknowns).map_err(|m| {
+            (
+                "positive_x_cells",
+                format!(
+                    "positive_x_cells × (particle_r_cells + 5) + 2 separator_x_cells + 14 = {} × {} + {} + 14 = {unknowns} unknowns; {m}",
+                    self.positive_x_cells,
+                    self.particle_r_cells + 5,
+                    2 * self.separator_x_cells
+                ),
+            )
+        })
+    }
 }
 
 impl Default for MeshSettings {
@@ -182,6 +233,34 @@ fn geometric_ratio(n: usize, m: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mesh_settings_are_bounded() {
+        assert!(MeshSettings::default().validate().is_ok());
+        assert_eq!(MeshSettings::default().max_unknowns(), 20 * 25 + 20 + 14);
+        let huge = MeshSettings {
+            positive_x_cells: usize::MAX,
+            ..MeshSettings::default()
+        };
+        assert_eq!(huge.validate().unwrap_err().0, "positive_x_cells");
+        let big = MeshSettings {
+            positive_x_cells: 1000,
+            particle_r_cells: 1000,
+            ..MeshSettings::default()
+        };
+        let (key, message) = big.validate().unwrap_err();
+        assert_eq!(key, "positive_x_cells");
+        assert!(message.contains("1005034 unknowns"), "{message}");
+        let one_shell = MeshSettings {
+            particle_r_cells: 1,
+            ..MeshSettings::default()
+        };
+        assert!(one_shell
+            .validate()
+            .unwrap_err()
+            .1
+            .contains("at least 2 cells"));
+    }
 
     #[test]
     fn shell_volumes_sum_to_sphere() {

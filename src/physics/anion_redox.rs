@@ -37,44 +37,51 @@
 //!   `U0_a = U_mid + h ΔU_h/2 − ΔU` and every cationic gallery shifts by `−ΔU` (the lattice
 //!   after oxygen loss and migration).
 
-use crate::physics::range::{finite, non_negative, positive, unit_interval, RangeError};
+use crate::physics::range::{self, non_negative, unit_interval, RangeError};
 
 /// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
 /// per formula unit of the host, rates per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnionRedox {
     /// Mid-hysteresis standard potential U_mid of the anionic gallery \[V\].
+    /// Accepted range: −5 to 10 V.
     pub standard_potential_v: f64,
-    /// Width ω of the anionic gallery \[-\].
+    /// Width ω of the anionic gallery \[-\]. Accepted range: 1e-2 to 100.
     pub omega: f64,
     /// Hysteresis ΔU_h: standard potential on charge minus that on discharge \[V\].
+    /// Accepted range: 0 to 5 V.
     pub hysteresis_v: f64,
     /// Hysteresis rate κ_h \[-\]: h relaxes over 1/κ_h lithium per formula unit passed.
+    /// Accepted range: 0 to 1e4.
     pub hysteresis_rate: f64,
     /// Capacity the lattice oxygen can give, X_O,max = X_a + X_l at the start \[Li/f.u.\].
+    /// Accepted range: 0 to what the cationic galleries leave.
     pub lattice_capacity: f64,
     /// Active anionic capacity X_a at the start \[Li/f.u.\] (the rest is latent).
+    /// Accepted range: 0 to `lattice_capacity`.
     pub initial_active_capacity: f64,
-    /// Activation rate k_act \[1/s\] at full onset.
+    /// Activation rate k_act \[1/s\] at full onset. Accepted range: 0 to 1000 1/s.
     pub activation_rate_1_s: f64,
-    /// Onset potential U_act of activation \[V\].
+    /// Onset potential U_act of activation \[V\]. Accepted range: −5 to 10 V.
     pub activation_potential_v: f64,
-    /// Width w_act of the activation onset \[V\].
+    /// Width w_act of the activation onset \[V\]. Accepted range: 1e-4 to 10 V.
     pub activation_width_v: f64,
-    /// Fraction φ_irr of activated capacity lost at activation \[-\].
+    /// Fraction φ_irr of activated capacity lost at activation \[-\]. Accepted range: 0 to 1.
     pub irreversible_fraction: f64,
     /// Bulk oxygen release k_b per lithium per formula unit exchanged at full onset \[-\].
+    /// Accepted range: 0 to 10.
     pub oxygen_loss_bulk_per_li: f64,
     /// Surface oxygen release per side-reaction current density k_s \[1/s per A/m² = m²/C\].
+    /// Accepted range: 0 to 1000 m²/C.
     pub oxygen_loss_surface_m2_c: f64,
-    /// Onset potential U_O of oxygen release \[V\].
+    /// Onset potential U_O of oxygen release \[V\]. Accepted range: −5 to 10 V.
     pub oxygen_loss_potential_v: f64,
-    /// Width w_O of the oxygen-release onset \[V\].
+    /// Width w_O of the oxygen-release onset \[V\]. Accepted range: 1e-4 to 10 V.
     pub oxygen_loss_width_v: f64,
     /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
-    /// released \[V per Li/f.u.\].
+    /// released \[V per Li/f.u.\]. Accepted range: 0 to 100 V.
     pub fade_v_per_li: f64,
-    /// Transition-metal migration rate r_M at full onset \[V/s\].
+    /// Transition-metal migration rate r_M at full onset \[V/s\]. Accepted range: 0 to 0.1 V/s.
     pub migration_rate_v_s: f64,
 }
 
@@ -83,10 +90,10 @@ impl AnionRedox {
     /// `lithium_max` the host's lithium per formula unit at c_max; the anionic capacity cannot
     /// exceed what the lattice has left after the cations. Returns (key, message).
     pub fn validate(&self, cationic_capacity: f64, lithium_max: f64) -> Result<(), RangeError> {
-        finite("standard_potential_V", self.standard_potential_v)?;
-        positive("omega", self.omega)?;
-        non_negative("hysteresis_V", self.hysteresis_v)?;
-        non_negative("hysteresis_rate", self.hysteresis_rate)?;
+        range::POTENTIAL_V.check("standard_potential_V", self.standard_potential_v)?;
+        range::GALLERY_OMEGA.check("omega", self.omega)?;
+        range::HYSTERESIS_V.check("hysteresis_V", self.hysteresis_v)?;
+        range::HYSTERESIS_RATE.check("hysteresis_rate", self.hysteresis_rate)?;
         non_negative("lattice_capacity", self.lattice_capacity)?;
         let room = lithium_max - cationic_capacity;
         if self.lattice_capacity > room + 1e-12 {
@@ -108,20 +115,22 @@ impl AnionRedox {
                 ),
             ));
         }
-        non_negative("activation_rate_per_s", self.activation_rate_1_s)?;
-        finite("activation_potential_V", self.activation_potential_v)?;
-        positive("activation_width_V", self.activation_width_v)?;
+        range::ACTIVATION_RATE_1_S.check("activation_rate_per_s", self.activation_rate_1_s)?;
+        range::POTENTIAL_V.check("activation_potential_V", self.activation_potential_v)?;
+        range::ONSET_WIDTH_V.check("activation_width_V", self.activation_width_v)?;
         unit_interval(
             "irreversible_fraction",
             self.irreversible_fraction,
             "fraction",
         )?;
-        non_negative("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
-        non_negative("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
-        finite("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
-        positive("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
-        non_negative("fade_V_per_Li", self.fade_v_per_li)?;
-        non_negative("migration_rate_V_per_s", self.migration_rate_v_s)?;
+        range::OXYGEN_LOSS_BULK_PER_LI
+            .check("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
+        range::OXYGEN_LOSS_SURFACE_M2_C
+            .check("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
+        range::POTENTIAL_V.check("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
+        range::ONSET_WIDTH_V.check("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
+        range::FADE_V_PER_LI.check("fade_V_per_Li", self.fade_v_per_li)?;
+        range::MIGRATION_RATE_V_S.check("migration_rate_V_per_s", self.migration_rate_v_s)?;
         Ok(())
     }
 

@@ -23,20 +23,23 @@
 //! loss in the solid cell).
 
 use crate::physics::msmr::logistic;
-use crate::physics::range::{non_negative, positive, unit_interval, RangeError};
+use crate::physics::range::{self, unit_interval, RangeError};
 
 /// Parameters of the cracking submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cracking {
     /// Onset N_on \[equivalent full cycles of one lithium per formula unit\].
+    /// Accepted range: 0 to 1e7 cycles.
     pub onset_cycles: f64,
-    /// Width N_w of the onset \[equivalent full cycles\].
+    /// Width N_w of the onset \[equivalent full cycles\]. Accepted range: 1e-3 to 1e7 cycles.
     pub width_cycles: f64,
     /// Crack surface per unit original particle surface after the onset a_max \[-\].
+    /// Accepted range: 0 to 1000.
     pub max_area_ratio: f64,
-    /// Fraction of crack surface wetted by the electrolyte \[-\].
+    /// Fraction of crack surface wetted by the electrolyte \[-\]. Accepted range: 0 to 1.
     pub wetting: f64,
     /// Isolation κ_iso: active material lost per unit of wetted crack surface ratio \[-\].
+    /// Accepted range: 0 to 100.
     pub isolation_per_area: f64,
 }
 
@@ -52,10 +55,10 @@ impl Cracking {
 
     /// Checks ranges; returns (key, message) of the first violation.
     pub fn validate(&self) -> Result<(), RangeError> {
-        non_negative("onset_cycles", self.onset_cycles)?;
-        positive("width_cycles", self.width_cycles)?;
-        non_negative("max_area_ratio", self.max_area_ratio)?;
-        non_negative("isolation_per_area", self.isolation_per_area)?;
+        range::CRACKING_ONSET_CYCLES.check("onset_cycles", self.onset_cycles)?;
+        range::CRACKING_WIDTH_CYCLES.check("width_cycles", self.width_cycles)?;
+        range::CRACK_AREA_RATIO.check("max_area_ratio", self.max_area_ratio)?;
+        range::ISOLATION_PER_AREA.check("isolation_per_area", self.isolation_per_area)?;
         unit_interval("wetting", self.wetting, "fraction")
     }
 }

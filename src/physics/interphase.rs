@@ -39,39 +39,42 @@
 //! cycles, then stays flat; Wu 2022). A film that keeps growing adds δ/κ_f without bound
 //! instead.
 
-use crate::physics::range::{finite, non_negative, positive, unit_interval, RangeError};
+use crate::physics::range::{self, unit_interval, RangeError};
 
 /// Parameters of the interphase submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interphase {
     /// Mole fraction x_e of electronically conducting products in the film \[-\].
+    /// Accepted range: 0 to 1.
     pub electronic_conductor_fraction: f64,
-    /// Percolation threshold x_c \[-\].
+    /// Percolation threshold x_c \[-\]. Accepted range: (0, 1).
     pub percolation_threshold: f64,
-    /// Percolation exponent t \[-\].
+    /// Percolation exponent t \[-\]. Accepted range: (0, 10].
     pub percolation_exponent: f64,
-    /// Conductivity σ_0 of the conducting products \[S/m\].
+    /// Conductivity σ_0 of the conducting products \[S/m\]. Accepted range: 0 to 1e8 S/m.
     pub conductor_conductivity_s_m: f64,
     /// Tunnelling-limited current density j_t of a vanishing film \[A/m²\].
+    /// Accepted range: 0 to 1e6 A/m².
     pub tunnelling_current_a_m2: f64,
-    /// Tunnelling decay length λ \[m\].
+    /// Tunnelling decay length λ \[m\]. Accepted range: 1e-12 to 1e-6 m.
     pub tunnelling_length_m: f64,
     /// Solvent-diffusion coefficient k_s = F D_solv c_solv \[A/m\] (0 for a solid electrolyte).
+    /// Accepted range: 0 to 1 A/m.
     pub solvent_diffusion_a_m: f64,
-    /// Oxidation potential U_ox of the electrolyte \[V vs Li/Li+\].
+    /// Oxidation potential U_ox of the electrolyte \[V vs Li/Li+\]. Accepted range: −5 to 10 V.
     pub oxidation_potential_v: f64,
-    /// Onset width w \[V\].
+    /// Onset width w \[V\]. Accepted range: 1e-4 to 10 V.
     pub onset_width_v: f64,
-    /// Product volume per mole of electrons V_e \[m³/mol\].
+    /// Product volume per mole of electrons V_e \[m³/mol\]. Accepted range: 1e-7 to 1e-2 m³/mol.
     pub product_volume_m3_mol: f64,
-    /// Initial film thickness δ_0 \[m\].
+    /// Initial film thickness δ_0 \[m\]. Accepted range: 1e-12 to 1e-5 m.
     pub initial_thickness_m: f64,
-    /// Ionic conductivity of the film κ_f \[S/m\].
+    /// Ionic conductivity of the film κ_f \[S/m\]. Accepted range: 1e-20 to 1000 S/m.
     pub ionic_conductivity_s_m: f64,
-    /// Resistance of the native layer at the start R_nat \[Ω m²\].
+    /// Resistance of the native layer at the start R_nat \[Ω m²\]. Accepted range: 0 to 100 Ω m².
     pub native_resistance_ohm_m2: f64,
     /// Lithium throughput that relaxes the native layer by a factor e, Θ_conv \[Li per formula
-    /// unit exchanged\].
+    /// unit exchanged\]. Accepted range: 1e-3 to 1e7.
     pub native_conversion_throughput: f64,
 }
 
@@ -148,27 +151,30 @@ impl Interphase {
             "mole fraction",
         )?;
         let xc = self.percolation_threshold;
-        if !(xc.is_finite() && xc > 0.0 && xc < 1.0) {
+        if !range::PERCOLATION_THRESHOLD.contains(xc) {
             return Err((
                 "percolation_threshold",
-                format!("expected a fraction in (0, 1), found {xc}"),
+                format!("expected a fraction in (0, 1), found {}", range::shown(xc)),
             ));
         }
-        positive("percolation_exponent", self.percolation_exponent)?;
-        non_negative(
+        range::PERCOLATION_EXPONENT.check("percolation_exponent", self.percolation_exponent)?;
+        range::FILM_CONDUCTOR_CONDUCTIVITY_S_M.check(
             "conductor_conductivity_S_m",
             self.conductor_conductivity_s_m,
         )?;
-        non_negative("tunnelling_current_A_m2", self.tunnelling_current_a_m2)?;
-        positive("tunnelling_length_m", self.tunnelling_length_m)?;
-        non_negative("solvent_diffusion_A_m", self.solvent_diffusion_a_m)?;
-        finite("oxidation_potential_V", self.oxidation_potential_v)?;
-        positive("onset_width_V", self.onset_width_v)?;
-        positive("product_volume_m3_mol", self.product_volume_m3_mol)?;
-        positive("initial_thickness_m", self.initial_thickness_m)?;
-        positive("ionic_conductivity_S_m", self.ionic_conductivity_s_m)?;
-        non_negative("native_resistance_ohm_m2", self.native_resistance_ohm_m2)?;
-        positive(
+        range::TUNNELLING_CURRENT_A_M2
+            .check("tunnelling_current_A_m2", self.tunnelling_current_a_m2)?;
+        range::TUNNELLING_LENGTH_M.check("tunnelling_length_m", self.tunnelling_length_m)?;
+        range::SOLVENT_DIFFUSION_A_M.check("solvent_diffusion_A_m", self.solvent_diffusion_a_m)?;
+        range::POTENTIAL_V.check("oxidation_potential_V", self.oxidation_potential_v)?;
+        range::ONSET_WIDTH_V.check("onset_width_V", self.onset_width_v)?;
+        range::PRODUCT_VOLUME_M3_MOL.check("product_volume_m3_mol", self.product_volume_m3_mol)?;
+        range::FILM_THICKNESS_M.check("initial_thickness_m", self.initial_thickness_m)?;
+        range::FILM_IONIC_CONDUCTIVITY_S_M
+            .check("ionic_conductivity_S_m", self.ionic_conductivity_s_m)?;
+        range::AREA_RESISTANCE_OHM_M2
+            .check("native_resistance_ohm_m2", self.native_resistance_ohm_m2)?;
+        range::CONVERSION_THROUGHPUT.check(
             "native_conversion_throughput",
             self.native_conversion_throughput,
         )?;

@@ -3,6 +3,7 @@
 //! argument, so the model's Jacobian is analytic.
 
 use crate::constants::GAS_CONSTANT;
+use crate::physics::range::Range;
 
 /// A tabulated function `y(x)` with strictly increasing abscissae, linearly interpolated and
 /// clamped (constant) outside the table.
@@ -152,14 +153,45 @@ impl MaterialFunction {
     pub fn is_constant(&self) -> bool {
         matches!(self, MaterialFunction::Constant(_))
     }
+
+    /// The first argument in `domain` (`[lo, hi]`) at which the function's value leaves
+    /// `range`, with that value; `None` if it stays inside. A constant is its value; a table is
+    /// checked at its points inside the domain and at the domain's ends (it is linear between
+    /// points and constant beyond them); a polynomial at 1001 evenly spaced points of the
+    /// domain.
+    pub fn value_outside(&self, domain: (f64, f64), range: &Range) -> Option<(f64, f64)> {
+        let (lo, hi) = domain;
+        let outside = |x: f64, v: f64| (!range.contains(v)).then_some((x, v));
+        match self {
+            MaterialFunction::Constant(v) => outside(lo, *v),
+            MaterialFunction::Table(t) => std::iter::once((lo, t.eval(lo).0))
+                .chain(
+                    t.x()
+                        .iter()
+                        .zip(t.y())
+                        .filter(|(x, _)| (lo..=hi).contains(*x))
+                        .map(|(&x, &y)| (x, y)),
+                )
+                .chain(std::iter::once((hi, t.eval(hi).0)))
+                .find_map(|(x, v)| outside(x, v)),
+            MaterialFunction::Polynomial(_) => {
+                const POINTS: usize = 1001;
+                (0..POINTS).find_map(|k| {
+                    let x = lo + (hi - lo) * k as f64 / (POINTS - 1) as f64;
+                    outside(x, self.eval(x).0)
+                })
+            }
+        }
+    }
 }
 
 /// Arrhenius temperature dependence `p(T) = p_ref · exp(−E_a/R · (1/T − 1/T_ref))`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Arrhenius {
     /// Activation energy E_a \[J/mol\]; zero means no temperature dependence.
+    /// Accepted range: 0 to 3e5 J/mol.
     pub activation_energy_j_mol: f64,
-    /// Temperature at which the reference value holds, T_ref \[K\].
+    /// Temperature at which the reference value holds, T_ref \[K\]. Accepted range: 200 to 500 K.
     pub reference_temperature_k: f64,
 }
 
@@ -224,6 +256,29 @@ mod tests {
         let (v, d) = p.eval(2.0);
         assert_eq!(v, 1.0 + 4.0 + 12.0);
         assert_eq!(d, 2.0 + 12.0);
+    }
+
+    #[test]
+    fn values_outside_a_range_are_found() {
+        let r = Range::closed(0.0, 10.0, "V");
+        let p = MaterialFunction::Polynomial(vec![4.0, -2.0]);
+        assert_eq!(p.value_outside((0.0, 1.0), &r), None);
+        let (x, v) = p.value_outside((0.0, 3.0), &r).unwrap();
+        assert!((x - 2.001).abs() < 1e-12 && v < 0.0, "{x} {v}");
+        let huge = MaterialFunction::Polynomial(vec![1e308, 1e308]);
+        assert_eq!(huge.value_outside((0.0, 1.0), &r), Some((0.0, 1e308)));
+        let t = Table1D::new(vec![0.0, 0.5, 2.0], vec![1.0, 20.0, -1.0], "t").unwrap();
+        let t = MaterialFunction::Table(t);
+        assert_eq!(t.value_outside((0.0, 1.0), &r), Some((0.5, 20.0)));
+        let t2 = Table1D::new(vec![0.0, 1.0, 2.0], vec![1.0, 2.0, -1.0], "t").unwrap();
+        // The point at x = 2 is outside the domain and never used.
+        assert_eq!(
+            MaterialFunction::Table(t2).value_outside((0.0, 1.0), &r),
+            None
+        );
+        assert!(MaterialFunction::Constant(f64::NAN)
+            .value_outside((0.0, 1.0), &r)
+            .is_some());
     }
 
     #[test]

@@ -16,11 +16,12 @@
 /// One gallery of the MSMR open-circuit model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gallery {
-    /// Capacity X_j \[Li per formula unit\].
+    /// Capacity X_j \[Li per formula unit\]. Accepted range: (0, lithium_per_formula_max].
     pub capacity: f64,
-    /// Standard potential U0_j \[V vs Li/Li+\].
+    /// Standard potential U0_j \[V vs Li/Li+\]. Accepted range: −5 to 10 V.
     pub standard_potential_v: f64,
     /// Width ω_j \[-\] (1 = an ideal-solution Nernstian gallery; larger = broader).
+    /// Accepted range: 1e-2 to 100.
     pub omega: f64,
 }
 

@@ -11,6 +11,7 @@ use super::cracking::Cracking;
 use super::interphase::Interphase;
 use super::material::{Arrhenius, MaterialFunction};
 use super::msmr::Gallery;
+use super::range::{self, Range};
 
 /// Open-circuit potential of the cathode's active material.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +26,7 @@ pub enum CathodeOcp {
 /// MSMR description of the cathode host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MsmrOcp {
-    /// Lithium per formula unit at c_s,max \[-\] (Li2RuO3: 2).
+    /// Lithium per formula unit at c_s,max \[-\] (Li2RuO3: 2). Accepted range: 1e-3 to 100.
     pub lithium_per_formula_max: f64,
     /// Cationic (transition-metal redox) galleries of fixed capacity.
     pub cationic: Vec<Gallery>,
@@ -43,12 +44,12 @@ impl MsmrOcp {
 pub enum TransportEfficiency {
     /// Bruggeman relation: `P_eff = P · ε^b` (b = 1.5 for random spheres).
     Bruggeman {
-        /// Bruggeman exponent b \[-\].
+        /// Bruggeman exponent b \[-\]. Accepted range: 0 to 10.
         exponent: f64,
     },
     /// Tortuosity factor: `P_eff = P · ε / τ`.
     Tortuosity {
-        /// Tortuosity factor τ ≥ 1 \[-\].
+        /// Tortuosity factor τ ≥ 1 \[-\]. Accepted range: 1 to 1000.
         tortuosity: f64,
     },
 }
@@ -69,6 +70,7 @@ impl TransportEfficiency {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CathodeExchangeCurrent {
     /// Rate constant k \[A/m² · (mol/m³)^−1.5\] at the reference temperature.
+    /// Accepted range: 1e-15 to 1.
     pub k: f64,
     /// Temperature dependence of k.
     pub arrhenius: Arrhenius,
@@ -79,7 +81,7 @@ pub struct CathodeExchangeCurrent {
 pub enum CounterExchangeCurrent {
     /// A constant j0 \[A/m²\] (for example a Li-In alloy with a single-ion conductor).
     Constant {
-        /// j0 \[A/m²\] at the reference temperature.
+        /// j0 \[A/m²\] at the reference temperature. Accepted range: 1e-10 to 1e6 A/m².
         j0_a_m2: f64,
         /// Temperature dependence.
         arrhenius: Arrhenius,
@@ -87,9 +89,10 @@ pub enum CounterExchangeCurrent {
     /// Lithium metal against a binary electrolyte: `j0 = k · c_Li^0.7 · c_e^0.3` \[A/m²\]
     /// (the form of Xu et al. 2019 as implemented in PyBaMM).
     LithiumMetal {
-        /// Rate constant k \[A/m² · (mol/m³)^−1\].
+        /// Rate constant k \[A/m² · (mol/m³)^−1\]. Accepted range: 1e-15 to 100.
         k: f64,
         /// Molar concentration of lithium in the metal c_Li \[mol/m³\].
+        /// Accepted range: 1 to 1e6 mol/m³.
         c_li_mol_m3: f64,
         /// Temperature dependence.
         arrhenius: Arrhenius,
@@ -99,41 +102,50 @@ pub enum CounterExchangeCurrent {
 /// The porous composite cathode.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PositiveElectrode {
-    /// Thickness L_p \[m\].
+    /// Thickness L_p \[m\]. Accepted range: 1e-7 to 1e-2 m.
     pub thickness_m: f64,
-    /// Volume fraction of active material ε_s \[-\].
+    /// Volume fraction of active material ε_s \[-\]. Accepted range: (0, 1].
     pub active_material_volume_fraction: f64,
     /// Volume fraction of the electrolyte phase ε_e \[-\] (the solid electrolyte in a composite).
+    /// Accepted range: (0, 1], with ε_s at most 1 in all.
     pub electrolyte_volume_fraction: f64,
     /// Effective-property relation for ionic transport in the electrolyte phase.
     pub electrolyte_transport: TransportEfficiency,
     /// Effective-property relation for electronic conduction, applied to (1 − ε_e).
     pub electronic_transport: TransportEfficiency,
     /// Bulk electronic conductivity of the solid (carbon network + active) σ \[S/m\].
+    /// Accepted range: 1e-10 to 1e8 S/m.
     pub electronic_conductivity_s_m: f64,
     /// Temperature dependence of σ.
     pub electronic_conductivity_arrhenius: Arrhenius,
-    /// Active particle radius R_p \[m\].
+    /// Active particle radius R_p \[m\]. Accepted range: 1e-9 to 1e-3 m.
     pub particle_radius_m: f64,
     /// Solid diffusivity D_s(θ) \[m²/s\] as a function of stoichiometry θ = c_s/c_s,max.
+    /// Accepted range: 1e-25 to 1e-5 m²/s as a constant; a table or polynomial 0 to 1e-5 m²/s for θ
+    /// in [0, 1].
     pub solid_diffusivity_m2_s: MaterialFunction,
     /// Temperature dependence of D_s.
     pub solid_diffusivity_arrhenius: Arrhenius,
     /// Maximum lithium concentration in the active material c_s,max \[mol/m³\].
+    /// Accepted range: 1 to 1e6 mol/m³.
     pub max_concentration_mol_m3: f64,
-    /// Initial, uniform lithium concentration c_s,0 \[mol/m³\].
+    /// Initial, uniform lithium concentration c_s,0 \[mol/m³\]. Accepted range: (0, c_s,max).
     pub initial_concentration_mol_m3: f64,
     /// Open-circuit potential \[V vs Li/Li+\].
+    /// Accepted range: −5 to 10 V for θ in [0, 1] (a function).
     pub ocp: CathodeOcp,
     /// Exchange-current density.
     pub exchange_current: CathodeExchangeCurrent,
     /// Interphase (film) resistance in series with the charge transfer R_film \[Ω·m²\].
+    /// Accepted range: 0 to 100 Ω·m².
     pub film_resistance_ohm_m2: f64,
     /// Double-layer capacitance of the particle/electrolyte interface C_dl \[F/m²\]; 0 = off.
+    /// Accepted range: 0 to 1e4 F/m².
     pub double_layer_capacitance_f_m2: f64,
     /// Density of the active material ρ_active \[kg/m³\], if known. Optional: it does not
     /// enter the model; it gives the active mass ε_s · A · L_p · ρ_active used for currents and
     /// capacities per gram of active material (`200 mA/g`, mAh/g).
+    /// Accepted range: 100 to 3e4 kg/m³.
     pub active_material_density_kg_m3: Option<f64>,
 }
 
@@ -147,9 +159,10 @@ impl PositiveElectrode {
 /// The separator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Separator {
-    /// Thickness L_s \[m\].
+    /// Thickness L_s \[m\]. Accepted range: 1e-7 to 1e-2 m.
     pub thickness_m: f64,
     /// Volume fraction of the electrolyte ε_e \[-\] (1 for a dense solid-electrolyte pellet).
+    /// Accepted range: (0, 1].
     pub electrolyte_volume_fraction: f64,
     /// Effective-property relation for ionic transport.
     pub electrolyte_transport: TransportEfficiency,
@@ -162,9 +175,9 @@ pub struct Separator {
 /// sulfide pellet; Wu 2022's R_SE,gb). Per unit electrode area.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GrainBoundary {
-    /// Resistance r_gb \[Ω m²\].
+    /// Resistance r_gb \[Ω m²\]. Accepted range: (0, 100] Ω m².
     pub resistance_ohm_m2: f64,
-    /// Capacitance c_gb \[F/m²\].
+    /// Capacitance c_gb \[F/m²\]. Accepted range: (0, 1e4] F/m².
     pub capacitance_f_m2: f64,
 }
 
@@ -177,9 +190,10 @@ pub enum Electrolyte {
     /// phase conducts by Ohm's law.
     SingleIon {
         /// Bulk ionic conductivity of the electrolyte in the cathode composite κ_p \[S/m\]
-        /// (before the porous-medium correction).
+        /// (before the porous-medium correction). Accepted range: 1e-10 to 1000 S/m.
         positive_conductivity_s_m: f64,
         /// Bulk ionic conductivity of the separator's electrolyte κ_s \[S/m\].
+        /// Accepted range: 1e-10 to 1000 S/m.
         separator_conductivity_s_m: f64,
         /// Temperature dependence of the cathode's electrolyte conductivity (and of the
         /// separator's, unless `separator_conductivity_arrhenius` is given).
@@ -188,21 +202,27 @@ pub enum Electrolyte {
         /// from the cathode's (Wu 2022: Li7P3S11 separator, Li6PS5Cl in the composite).
         separator_conductivity_arrhenius: Option<Arrhenius>,
         /// Concentration used in the exchange-current expression c_e \[mol/m³\].
+        /// Accepted range: 1e-3 to 1e5 mol/m³.
         nominal_concentration_mol_m3: f64,
     },
     /// Binary electrolyte by concentrated-solution theory.
     Binary {
-        /// Initial, uniform salt concentration c_e,0 \[mol/m³\].
+        /// Initial, uniform salt concentration c_e,0 \[mol/m³\]. Accepted range: 1 to 1e4 mol/m³.
         initial_concentration_mol_m3: f64,
-        /// Cation transference number t+ \[-\].
+        /// Cation transference number t+ \[-\]. Accepted range: [0, 1).
         cation_transference_number: f64,
         /// Thermodynamic factor 1 + d ln f± / d ln c_e \[-\] as a function of c_e \[mol/m³\].
+        /// Accepted range: 1e-3 to 100 for c_e in [0, 2 c_e,0].
         thermodynamic_factor: MaterialFunction,
         /// Ionic conductivity κ(c_e) \[S/m\], c_e in mol/m³.
+        /// Accepted range: 1e-10 to 1000 S/m as a constant; a table or polynomial 0 to 1000 S/m for
+        /// c_e in [0, 2 c_e,0].
         conductivity_s_m: MaterialFunction,
         /// Temperature dependence of κ.
         conductivity_arrhenius: Arrhenius,
         /// Salt diffusivity D_e(c_e) \[m²/s\], c_e in mol/m³.
+        /// Accepted range: 1e-25 to 1e-5 m²/s as a constant; a table or polynomial 0 to 1e-5 m²/s
+        /// for c_e in [0, 2 c_e,0].
         diffusivity_m2_s: MaterialFunction,
         /// Temperature dependence of D_e.
         diffusivity_arrhenius: Arrhenius,
@@ -213,10 +233,11 @@ pub enum Electrolyte {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CounterElectrode {
     /// Open-circuit potential U_n \[V vs Li/Li+\] (0 for Li, 0.62 for Li-In).
+    /// Accepted range: −5 to 10 V.
     pub ocp_v: f64,
     /// Exchange-current density.
     pub exchange_current: CounterExchangeCurrent,
-    /// Double-layer capacitance C_dl,n \[F/m²\]; 0 = off.
+    /// Double-layer capacitance C_dl,n \[F/m²\]; 0 = off. Accepted range: 0 to 1e4 F/m².
     pub double_layer_capacitance_f_m2: f64,
 }
 
@@ -227,19 +248,20 @@ pub struct CellParameters {
     pub name: String,
     /// Citation or description of where the values come from.
     pub source: String,
-    /// Cell temperature T \[K\] (isothermal).
+    /// Cell temperature T \[K\] (isothermal). Accepted range: 200 to 500 K.
     pub temperature_k: f64,
-    /// Electrode area A \[m²\].
+    /// Electrode area A \[m²\]. Accepted range: 1e-8 to 100 m².
     pub area_m2: f64,
-    /// Nominal capacity used for C-rates \[A·h\].
+    /// Nominal capacity used for C-rates \[A·h\]. Accepted range: 1e-9 to 1e4 A·h.
     pub nominal_capacity_ah: f64,
     /// When given, C-rates refer to the mass of active material instead of the nominal
     /// capacity: 1C is this current per mass \[A/kg = mA/g\] (Wu 2022 define 1C = 200 mA/g of
-    /// Li2RuO3). Needs `positive.active_material_density_kg_m3`.
+    /// Li2RuO3). Needs `positive.active_material_density_kg_m3`. Accepted range: 1e-3 to 1e5 mA/g.
     pub one_c_specific_current_a_kg: Option<f64>,
     /// Lower voltage cut-off of the cell \[V\] (cell voltage, against the counter electrode).
+    /// Accepted range: (0, 10] V, below the upper cut-off.
     pub lower_cutoff_v: f64,
-    /// Upper voltage cut-off of the cell \[V\].
+    /// Upper voltage cut-off of the cell \[V\]. Accepted range: (0, 10] V.
     pub upper_cutoff_v: f64,
     /// Composite cathode.
     pub positive: PositiveElectrode,
@@ -308,25 +330,32 @@ impl CellParameters {
     fn validate_open_circuit(&self) -> Result<(), ParameterError> {
         let err = |path: String, message: String| Err(ParameterError { path, message });
         let msmr = match &self.positive.ocp {
-            CathodeOcp::Function(_) => {
+            CathodeOcp::Function(f) => {
                 if self.anion_redox.is_some() {
                     return err(
                         "anion_redox".into(),
                         "expected an MSMR open-circuit potential (`positive.msmr`): the anionic gallery is one of its galleries".into(),
                     );
                 }
+                check_function(
+                    "positive.ocp_V",
+                    f,
+                    &range::POTENTIAL_V,
+                    &range::POTENTIAL_V,
+                    range::STOICHIOMETRY_DOMAIN,
+                    "θ",
+                )?;
                 None
             }
             CathodeOcp::Msmr(m) => Some(m),
         };
         if let Some(m) = msmr {
             let x_max = m.lithium_per_formula_max;
-            if !(x_max.is_finite() && x_max > 0.0) {
-                return err(
-                    "positive.msmr.lithium_per_formula_max".into(),
-                    format!("expected a positive number, found {x_max}"),
-                );
-            }
+            in_range(
+                "positive.msmr.lithium_per_formula_max",
+                &range::LITHIUM_PER_FORMULA,
+                x_max,
+            )?;
             if m.cationic.is_empty() {
                 return err(
                     "positive.msmr.cationic".into(),
@@ -335,27 +364,21 @@ impl CellParameters {
             }
             for (k, g) in m.cationic.iter().enumerate() {
                 let at = |key: &str| format!("positive.msmr.cationic[{k}].{key}");
-                if !(g.capacity.is_finite() && g.capacity > 0.0) {
+                if !(g.capacity.is_finite() && g.capacity > 0.0 && g.capacity <= x_max) {
                     return err(
                         at("capacity"),
                         format!(
-                            "expected a positive number of lithium per formula unit, found {}",
-                            g.capacity
+                            "expected a positive number of lithium per formula unit, at most lithium_per_formula_max = {x_max}, found {}",
+                            range::shown(g.capacity)
                         ),
                     );
                 }
-                if !g.standard_potential_v.is_finite() {
-                    return err(
-                        at("standard_potential_V"),
-                        format!("expected a finite number, found {}", g.standard_potential_v),
-                    );
-                }
-                if !(g.omega.is_finite() && g.omega > 0.0) {
-                    return err(
-                        at("omega"),
-                        format!("expected a positive number, found {}", g.omega),
-                    );
-                }
+                in_range(
+                    &at("standard_potential_V"),
+                    &range::POTENTIAL_V,
+                    g.standard_potential_v,
+                )?;
+                in_range(&at("omega"), &range::GALLERY_OMEGA, g.omega)?;
             }
             let x_c = m.cationic_capacity();
             if x_c > x_max + 1e-12 {
@@ -401,9 +424,11 @@ impl CellParameters {
         Ok(())
     }
 
-    /// Checks the physical consistency of the parameters: positive lengths, volume fractions in
-    /// (0, 1] that sum to at most 1, initial concentrations inside (0, c_max), cut-offs in
-    /// order, and so on. The first violation is returned with the parameter's path.
+    /// Checks the parameters: every value inside its accepted range ([`crate::physics::range`]:
+    /// lengths, conductivities, diffusivities, potentials, rates, the values of material
+    /// functions over their argument's domain, …), volume fractions in (0, 1] that sum to at
+    /// most 1, initial concentrations inside (0, c_max), cut-offs in order, and so on. NaN and
+    /// ±∞ are in no range. The first violation is returned with the parameter's path.
     pub fn validate(&self) -> Result<(), ParameterError> {
         let err = |path: &str, message: String| {
             Err(ParameterError {
@@ -411,59 +436,50 @@ impl CellParameters {
                 message,
             })
         };
-        let positive = |path: &str, v: f64| -> Result<(), ParameterError> {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                err(path, format!("expected a positive number, found {v}"))
-            }
-        };
-        let non_negative = |path: &str, v: f64| -> Result<(), ParameterError> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                err(path, format!("expected a number ≥ 0, found {v}"))
-            }
-        };
         let fraction = |path: &str, v: f64| -> Result<(), ParameterError> {
-            if v.is_finite() && v > 0.0 && v <= 1.0 {
+            if range::VOLUME_FRACTION.contains(v) {
                 Ok(())
             } else {
                 err(
                     path,
-                    format!("expected a volume fraction in (0, 1], found {v}"),
+                    format!(
+                        "expected a volume fraction in (0, 1], found {}",
+                        range::shown(v)
+                    ),
                 )
             }
         };
         let transport = |path: &str, t: &TransportEfficiency| -> Result<(), ParameterError> {
             match *t {
                 TransportEfficiency::Bruggeman { exponent } => {
-                    if exponent.is_finite() && exponent >= 0.0 {
-                        Ok(())
-                    } else {
-                        err(
-                            path,
-                            format!("expected a Bruggeman exponent ≥ 0, found {exponent}"),
-                        )
-                    }
+                    in_range(path, &range::BRUGGEMAN_EXPONENT, exponent).map_err(|e| {
+                        ParameterError {
+                            message: format!("Bruggeman exponent: {}", e.message),
+                            ..e
+                        }
+                    })
                 }
                 TransportEfficiency::Tortuosity { tortuosity } => {
-                    if tortuosity.is_finite() && tortuosity >= 1.0 {
-                        Ok(())
-                    } else {
-                        err(
-                            path,
-                            format!("expected a tortuosity factor ≥ 1, found {tortuosity}"),
-                        )
-                    }
+                    in_range(path, &range::TORTUOSITY, tortuosity).map_err(|e| ParameterError {
+                        message: format!("tortuosity factor: {}", e.message),
+                        ..e
+                    })
                 }
             }
         };
-        positive("temperature_k", self.temperature_k)?;
-        positive("area_m2", self.area_m2)?;
-        positive("nominal_capacity_ah", self.nominal_capacity_ah)?;
+        in_range("temperature_k", &range::TEMPERATURE_K, self.temperature_k)?;
+        in_range("area_m2", &range::AREA_M2, self.area_m2)?;
+        in_range(
+            "nominal_capacity_ah",
+            &range::NOMINAL_CAPACITY_AH,
+            self.nominal_capacity_ah,
+        )?;
         if let Some(i) = self.one_c_specific_current_a_kg {
-            positive("one_c_specific_current_a_kg", i)?;
+            in_range(
+                "one_c_specific_current_a_kg",
+                &range::ONE_C_SPECIFIC_CURRENT_MA_G,
+                i,
+            )?;
             if self.positive.active_material_density_kg_m3.is_none() {
                 return err(
                     "one_c_specific_current_a_kg",
@@ -471,8 +487,8 @@ impl CellParameters {
                 );
             }
         }
-        positive("lower_cutoff_v", self.lower_cutoff_v)?;
-        positive("upper_cutoff_v", self.upper_cutoff_v)?;
+        in_range("lower_cutoff_v", &range::CUTOFF_V, self.lower_cutoff_v)?;
+        in_range("upper_cutoff_v", &range::CUTOFF_V, self.upper_cutoff_v)?;
         if self.lower_cutoff_v >= self.upper_cutoff_v {
             return err(
                 "lower_cutoff_v",
@@ -483,7 +499,7 @@ impl CellParameters {
             );
         }
         let p = &self.positive;
-        positive("positive.thickness_m", p.thickness_m)?;
+        in_range("positive.thickness_m", &range::THICKNESS_M, p.thickness_m)?;
         fraction(
             "positive.active_material_volume_fraction",
             p.active_material_volume_fraction,
@@ -503,13 +519,23 @@ impl CellParameters {
         }
         transport("positive.electrolyte_transport", &p.electrolyte_transport)?;
         transport("positive.electronic_transport", &p.electronic_transport)?;
-        positive(
+        in_range(
             "positive.electronic_conductivity_s_m",
+            &range::ELECTRONIC_CONDUCTIVITY_S_M,
             p.electronic_conductivity_s_m,
         )?;
-        positive("positive.particle_radius_m", p.particle_radius_m)?;
-        positive(
+        arrhenius(
+            "positive.electronic_conductivity",
+            &p.electronic_conductivity_arrhenius,
+        )?;
+        in_range(
+            "positive.particle_radius_m",
+            &range::PARTICLE_RADIUS_M,
+            p.particle_radius_m,
+        )?;
+        in_range(
             "positive.max_concentration_mol_m3",
+            &range::SOLID_CONCENTRATION_MOL_M3,
             p.max_concentration_mol_m3,
         )?;
         let c0 = p.initial_concentration_mol_m3;
@@ -517,38 +543,61 @@ impl CellParameters {
             return err(
                 "positive.initial_concentration_mol_m3",
                 format!(
-                    "expected a value in (0, max_concentration_mol_m3 = {}), found {c0}",
-                    p.max_concentration_mol_m3
+                    "expected a value in (0, max_concentration_mol_m3 = {}), found {}",
+                    p.max_concentration_mol_m3,
+                    range::shown(c0)
                 ),
             );
         }
-        if let MaterialFunction::Constant(d) = p.solid_diffusivity_m2_s {
-            positive("positive.solid_diffusivity_m2_s", d)?;
-        }
-        positive("positive.exchange_current.k", p.exchange_current.k)?;
-        non_negative("positive.film_resistance_ohm_m2", p.film_resistance_ohm_m2)?;
-        non_negative(
+        check_function(
+            "positive.solid_diffusivity_m2_s",
+            &p.solid_diffusivity_m2_s,
+            &range::DIFFUSIVITY_M2_S,
+            &range::DIFFUSIVITY_VALUES_M2_S,
+            range::STOICHIOMETRY_DOMAIN,
+            "θ",
+        )?;
+        arrhenius("positive.solid_diffusivity", &p.solid_diffusivity_arrhenius)?;
+        in_range(
+            "positive.exchange_current.k",
+            &range::CATHODE_RATE_CONSTANT,
+            p.exchange_current.k,
+        )?;
+        arrhenius("positive.exchange_current", &p.exchange_current.arrhenius)?;
+        in_range(
+            "positive.film_resistance_ohm_m2",
+            &range::AREA_RESISTANCE_OHM_M2,
+            p.film_resistance_ohm_m2,
+        )?;
+        in_range(
             "positive.double_layer_capacitance_f_m2",
+            &range::CAPACITANCE_F_M2,
             p.double_layer_capacitance_f_m2,
         )?;
         if let Some(rho) = p.active_material_density_kg_m3 {
-            positive("positive.active_material_density_kg_m3", rho)?;
+            in_range(
+                "positive.active_material_density_kg_m3",
+                &range::DENSITY_KG_M3,
+                rho,
+            )?;
         }
         self.validate_open_circuit()?;
         let s = &self.separator;
-        positive("separator.thickness_m", s.thickness_m)?;
+        in_range("separator.thickness_m", &range::THICKNESS_M, s.thickness_m)?;
         fraction(
             "separator.electrolyte_volume_fraction",
             s.electrolyte_volume_fraction,
         )?;
         transport("separator.electrolyte_transport", &s.electrolyte_transport)?;
         if let Some(gb) = &s.grain_boundary {
-            positive(
+            in_range(
                 "separator.grain_boundary_resistance_ohm_m2",
+                &range::GRAIN_BOUNDARY_RESISTANCE_OHM_M2,
                 gb.resistance_ohm_m2,
             )?;
-            positive(
+            in_range(
                 "separator.grain_boundary_capacitance_f_m2",
+                &range::GRAIN_BOUNDARY_CAPACITANCE_F_M2,
                 gb.capacitance_f_m2,
             )?;
         }
@@ -556,60 +605,184 @@ impl CellParameters {
             Electrolyte::SingleIon {
                 positive_conductivity_s_m,
                 separator_conductivity_s_m,
+                conductivity_arrhenius,
+                separator_conductivity_arrhenius,
                 nominal_concentration_mol_m3,
-                ..
             } => {
-                positive(
+                in_range(
                     "electrolyte.positive_conductivity_s_m",
+                    &range::IONIC_CONDUCTIVITY_S_M,
                     *positive_conductivity_s_m,
                 )?;
-                positive(
+                in_range(
                     "electrolyte.separator_conductivity_s_m",
+                    &range::IONIC_CONDUCTIVITY_S_M,
                     *separator_conductivity_s_m,
                 )?;
-                positive(
+                arrhenius("electrolyte.conductivity", conductivity_arrhenius)?;
+                if let Some(a) = separator_conductivity_arrhenius {
+                    arrhenius("electrolyte.separator_conductivity", a)?;
+                }
+                in_range(
                     "electrolyte.nominal_concentration_mol_m3",
+                    &range::NOMINAL_CONCENTRATION_MOL_M3,
                     *nominal_concentration_mol_m3,
                 )?;
             }
             Electrolyte::Binary {
                 initial_concentration_mol_m3,
                 cation_transference_number,
-                ..
+                thermodynamic_factor,
+                conductivity_s_m,
+                conductivity_arrhenius,
+                diffusivity_m2_s,
+                diffusivity_arrhenius,
             } => {
-                positive(
+                let c0 = *initial_concentration_mol_m3;
+                in_range(
                     "electrolyte.initial_concentration_mol_m3",
-                    *initial_concentration_mol_m3,
+                    &range::ELECTROLYTE_CONCENTRATION_MOL_M3,
+                    c0,
                 )?;
                 let t = *cation_transference_number;
-                if !(t.is_finite() && (0.0..1.0).contains(&t)) {
+                if !range::TRANSFERENCE_NUMBER.contains(t) {
                     return err(
                         "electrolyte.cation_transference_number",
-                        format!("expected a value in [0, 1) for a binary electrolyte, found {t}"),
+                        format!(
+                            "expected a value in [0, 1) for a binary electrolyte, found {}",
+                            range::shown(t)
+                        ),
                     );
                 }
+                let domain = (0.0, range::CONCENTRATION_DOMAIN_FACTOR * c0);
+                check_function(
+                    "electrolyte.thermodynamic_factor",
+                    thermodynamic_factor,
+                    &range::THERMODYNAMIC_FACTOR,
+                    &range::THERMODYNAMIC_FACTOR,
+                    domain,
+                    "c_e",
+                )?;
+                check_function(
+                    "electrolyte.conductivity_S_m",
+                    conductivity_s_m,
+                    &range::IONIC_CONDUCTIVITY_S_M,
+                    &range::IONIC_CONDUCTIVITY_VALUES_S_M,
+                    domain,
+                    "c_e",
+                )?;
+                arrhenius("electrolyte.conductivity", conductivity_arrhenius)?;
+                check_function(
+                    "electrolyte.diffusivity_m2_s",
+                    diffusivity_m2_s,
+                    &range::DIFFUSIVITY_M2_S,
+                    &range::DIFFUSIVITY_VALUES_M2_S,
+                    domain,
+                    "c_e",
+                )?;
+                arrhenius("electrolyte.diffusivity", diffusivity_arrhenius)?;
             }
         }
         let n = &self.negative;
-        if !n.ocp_v.is_finite() {
-            return err(
-                "negative.ocp_v",
-                format!("expected a finite number, found {}", n.ocp_v),
-            );
-        }
-        match n.exchange_current {
-            CounterExchangeCurrent::Constant { j0_a_m2, .. } => {
-                positive("negative.exchange_current_density_a_m2", j0_a_m2)?
+        in_range("negative.ocp_v", &range::POTENTIAL_V, n.ocp_v)?;
+        match &n.exchange_current {
+            CounterExchangeCurrent::Constant {
+                j0_a_m2,
+                arrhenius: a,
+            } => {
+                in_range(
+                    "negative.exchange_current_density_a_m2",
+                    &range::EXCHANGE_CURRENT_DENSITY_A_M2,
+                    *j0_a_m2,
+                )?;
+                arrhenius("negative.exchange_current", a)?;
             }
-            CounterExchangeCurrent::LithiumMetal { k, c_li_mol_m3, .. } => {
-                positive("negative.exchange_current_k", k)?;
-                positive("negative.li_metal_concentration_mol_m3", c_li_mol_m3)?;
+            CounterExchangeCurrent::LithiumMetal {
+                k,
+                c_li_mol_m3,
+                arrhenius: a,
+            } => {
+                in_range(
+                    "negative.exchange_current_k",
+                    &range::LITHIUM_RATE_CONSTANT,
+                    *k,
+                )?;
+                in_range(
+                    "negative.li_metal_concentration_mol_m3",
+                    &range::SOLID_CONCENTRATION_MOL_M3,
+                    *c_li_mol_m3,
+                )?;
+                arrhenius("negative.exchange_current", a)?;
             }
         }
-        non_negative(
+        in_range(
             "negative.double_layer_capacitance_f_m2",
+            &range::CAPACITANCE_F_M2,
             n.double_layer_capacitance_f_m2,
         )?;
         Ok(())
+    }
+}
+
+/// `v` in `r`, else the error at `path`.
+fn in_range(path: &str, r: &Range, v: f64) -> Result<(), ParameterError> {
+    r.check_value(v).map_err(|message| ParameterError {
+        path: path.to_string(),
+        message,
+    })
+}
+
+/// The two keys of an Arrhenius law, `<prefix>_activation_energy_J_mol` and
+/// `<prefix>_reference_temperature_K` (file keys).
+fn arrhenius(prefix: &str, a: &Arrhenius) -> Result<(), ParameterError> {
+    in_range(
+        &format!("{prefix}_activation_energy_J_mol"),
+        &range::ACTIVATION_ENERGY_J_MOL,
+        a.activation_energy_j_mol,
+    )?;
+    in_range(
+        &format!("{prefix}_reference_temperature_K"),
+        &range::TEMPERATURE_K,
+        a.reference_temperature_k,
+    )
+}
+
+/// A material function at `key` (its file key): a constant in `constant`; a table's or a
+/// polynomial's values for its argument (`arg`, shown in the message) in `domain` in
+/// `values` (the error at `<key>.table` or `<key>.polynomial`), a polynomial of at most
+/// [`range::POLYNOMIAL_COEFFICIENTS`] coefficients.
+fn check_function(
+    key: &str,
+    f: &MaterialFunction,
+    constant: &Range,
+    values: &Range,
+    domain: (f64, f64),
+    arg: &str,
+) -> Result<(), ParameterError> {
+    let (form, r) = match f {
+        MaterialFunction::Constant(v) => return in_range(key, constant, *v),
+        MaterialFunction::Table(_) => ("table", values),
+        MaterialFunction::Polynomial(c) => {
+            range::POLYNOMIAL_COEFFICIENTS
+                .check_usize(c.len())
+                .map_err(|message| ParameterError {
+                    path: format!("{key}.polynomial"),
+                    message,
+                })?;
+            ("polynomial", values)
+        }
+    };
+    match f.value_outside(domain, r) {
+        None => Ok(()),
+        Some((x, v)) => Err(ParameterError {
+            path: format!("{key}.{form}"),
+            message: format!(
+                "the {form} gives {} at {arg} = {}, outside the accepted range {r} (checked for {arg} from {} to {})",
+                range::shown(v),
+                range::shown(x),
+                range::shown(domain.0),
+                range::shown(domain.1)
+            ),
+        }),
     }
 }

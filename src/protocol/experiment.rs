@@ -47,10 +47,14 @@
 //! - A hold (constant voltage, current solved for) ends when |I| falls to its `until` current,
 //!   or after its duration, whichever comes first; it needs at least one of them.
 //! - A rest (zero current) needs a duration.
+//! - Accepted ranges (`crate::physics::range`): every current (of a charge, a discharge or the
+//!   end of a hold) from 1e-6C to 1000C of the cell's 1C current, whatever its unit; every
+//!   duration from 1 ms to 1e9 s.
 
 use std::fmt;
 
 use crate::physics::parameters::CellParameters;
+use crate::physics::range;
 
 use super::step::{Direction, Step, StepLimit};
 
@@ -726,10 +730,15 @@ pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentEr
     let (lo, hi) = (cell.lower_cutoff_v, cell.upper_cutoff_v);
     let duration = |d: Option<f64>| -> Result<Option<f64>, ExperimentError> {
         match d {
-            Some(d) if !(d.is_finite() && d > 0.0) => {
-                Err(fail(format!("expected a duration > 0 s, found {d} s")))
-            }
-            other => Ok(other),
+            Some(d) if !(d.is_finite() && d > 0.0) => Err(fail(format!(
+                "expected a duration > 0 s, found {} s",
+                range::shown(d)
+            ))),
+            Some(d) => range::DURATION_S
+                .check_value(d)
+                .map(|()| Some(d))
+                .map_err(|m| fail(format!("duration: {m}"))),
+            None => Ok(None),
         }
     };
     match &spec.kind {
@@ -819,18 +828,18 @@ pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentEr
 /// A current in amperes (> 0).
 fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, String> {
     let (value, written) = match *c {
-        CurrentSpec::Amperes(a) => (a, format!("{a} A")),
+        CurrentSpec::Amperes(a) => (a, format!("{} A", range::shown(a))),
         CurrentSpec::CRate { times, per } => (
             cell.one_c_current_a * times / per,
             if per == 1.0 {
-                format!("{times}C")
+                format!("{}C", range::shown(times))
             } else {
-                format!("C/{per}")
+                format!("C/{}", range::shown(per))
             },
         ),
-        CurrentSpec::PerArea(j) => (j * cell.area_m2, format!("{j} A/m2")),
+        CurrentSpec::PerArea(j) => (j * cell.area_m2, format!("{} A/m2", range::shown(j))),
         CurrentSpec::PerMass(g) => match cell.active_mass_kg {
-            Some(m) => (g * m, format!("{g} A/kg")),
+            Some(m) => (g * m, format!("{} A/kg", range::shown(g))),
             None => {
                 return Err(
                     "a current per mass of active material needs the mass: set the active-material density `positive.active_material_density_kg_m3` in the parameter file or in the scenario's [parameters]"
@@ -839,11 +848,21 @@ fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, String> {
             }
         },
     };
-    if value.is_finite() && value > 0.0 {
+    if value.is_nan() || value <= 0.0 {
+        return Err(format!(
+            "expected a current > 0 (a magnitude; the direction comes from Charge or Discharge), found {written}"
+        ));
+    }
+    let c_rate = value / cell.one_c_current_a;
+    if range::C_RATE.contains(c_rate) {
         Ok(value)
     } else {
         Err(format!(
-            "expected a current > 0 (a magnitude; the direction comes from Charge or Discharge), found {written}"
+            "{written} is {} A = {}C, outside the accepted range {} (1C = {} A)",
+            range::approx(value),
+            range::approx(c_rate),
+            range::C_RATE,
+            range::approx(cell.one_c_current_a)
         ))
     }
 }
@@ -1017,7 +1036,7 @@ mod tests {
             Step::ConstantCurrent { current_a, .. } => current_a,
             other => panic!("{other:?}"),
         };
-        assert_eq!(current("Discharge at 1 A"), 1.0);
+        assert_eq!(current("Discharge at 0.5 A"), 0.5);
         assert_eq!(current("discharge at 1.5mA"), 0.0015);
         assert_eq!(current("DISCHARGE AT 20 µA"), 2e-5);
         assert_eq!(current("Discharge at 20 μA"), 2e-5);
@@ -1266,6 +1285,46 @@ mod tests {
             &err("Hold at 3.6 V until 5 mA/g", &no_mass),
             &["active_material_density_kg_m3"],
         );
+    }
+
+    #[test]
+    fn currents_and_durations_have_accepted_ranges() {
+        let c = cell();
+        assert_contains(
+            &err("Charge at 1e308C until 3.68 V", &c),
+            &[
+                "1e308C is 7.202e304 A = 1e308C",
+                "outside the accepted range 1e-6 to 1000 C",
+                "1C = 0.0007202 A",
+            ],
+        );
+        assert_contains(
+            &err("Discharge at 2000C", &c),
+            &["= 2000C, outside the accepted range 1e-6 to 1000 C"],
+        );
+        assert_contains(
+            &err("Discharge at 1e-12 A", &c),
+            &["1e-12 A is", "outside the accepted range 1e-6 to 1000 C"],
+        );
+        assert_contains(
+            &err("Hold at 3.6 V until 1e-10 mA", &c),
+            &["outside the accepted range 1e-6 to 1000 C"],
+        );
+        assert_contains(
+            &err("Discharge at 1e999C", &c),
+            &["expected a finite number"],
+        );
+        assert_contains(
+            &err("Rest for 1e-9 s", &c),
+            &["duration: 1e-9 is outside the accepted range 1e-3 to 1e9 s"],
+        );
+        assert_contains(
+            &err("Discharge at 1C for 1e300 hours", &c),
+            &["duration: 3.6e303 is outside the accepted range 1e-3 to 1e9 s"],
+        );
+        assert!(parse_step("Charge at 1000C", &c).is_ok());
+        assert!(parse_step("Rest for 1 ms", &c).is_err());
+        assert!(parse_step("Rest for 0.001 s", &c).is_ok());
     }
 
     #[test]

@@ -220,23 +220,38 @@ impl ImpedanceSettings {
         log_frequencies(self.f_min_hz, self.f_max_hz, self.points_per_decade)
     }
 
-    /// Checks the frequency range and the rest on their own (not against an experiment).
+    /// Checks the frequency range and the rest on their own (not against an experiment),
+    /// against the accepted ranges of `crate::physics::range`: frequencies from 1 µHz to 1 GHz,
+    /// 1 to 1000 per decade and at most 10 000 in all, a refinement of 1 to 1000, a rest of 0
+    /// to 1e6 minutes.
     pub fn validate(&self) -> Result<(), ImpedanceSettingsError> {
+        use crate::physics::range;
         let err = |key, message: String| Err(ImpedanceSettingsError { key, message });
         if !(self.f_min_hz.is_finite() && self.f_min_hz > 0.0) {
             return err(
                 "f_min_Hz",
-                format!("expected a positive frequency, found {}", self.f_min_hz),
+                format!(
+                    "expected a positive frequency in the accepted range {}, found {}",
+                    range::FREQUENCY_HZ,
+                    range::shown(self.f_min_hz)
+                ),
             );
+        }
+        if let Err(m) = range::FREQUENCY_HZ.check_value(self.f_min_hz) {
+            return err("f_min_Hz", m);
         }
         if !(self.f_max_hz.is_finite() && self.f_max_hz > self.f_min_hz) {
             return err(
                 "f_max_Hz",
                 format!(
                     "expected a frequency above f_min_Hz = {} Hz (frequencies must increase), found {}",
-                    self.f_min_hz, self.f_max_hz
+                    self.f_min_hz,
+                    range::shown(self.f_max_hz)
                 ),
             );
+        }
+        if let Err(m) = range::FREQUENCY_HZ.check_value(self.f_max_hz) {
+            return err("f_max_Hz", m);
         }
         if self.particle_surface_refinement == 0 {
             return err(
@@ -244,10 +259,28 @@ impl ImpedanceSettings {
                 "expected a refinement of 1 (uniform shells) or more, found 0".into(),
             );
         }
+        if let Err(m) = range::SURFACE_REFINEMENT.check_usize(self.particle_surface_refinement) {
+            return err("particle_surface_refinement", m);
+        }
         if self.points_per_decade == 0 {
             return err(
                 "points_per_decade",
                 "expected at least 1 frequency per decade, found 0".into(),
+            );
+        }
+        if let Err(m) = range::POINTS_PER_DECADE.check_usize(self.points_per_decade) {
+            return err("points_per_decade", m);
+        }
+        // As many as `frequencies_hz` gives, without making them.
+        let decades = (self.f_max_hz / self.f_min_hz).log10();
+        let count = (decades * self.points_per_decade as f64).round() + 1.0;
+        if let Err(m) = range::FREQUENCIES.check_value(count as u64) {
+            return err(
+                "points_per_decade",
+                format!(
+                    "{:.3} decades at {} per decade are {count} frequencies; {m}",
+                    decades, self.points_per_decade
+                ),
             );
         }
         if !(self.rest_s.is_finite() && self.rest_s >= 0.0) {
@@ -258,6 +291,25 @@ impl ImpedanceSettings {
                     self.rest_s / 60.0
                 ),
             );
+        }
+        if let Err(m) = range::IMPEDANCE_REST_MIN.check_value(self.rest_s / 60.0) {
+            return err("rest_minutes", m);
+        }
+        // A period or a first cycle beyond any experiment's length takes no spectrum; beyond
+        // the longest accepted experiment it is a mistake.
+        let cycle_count = |key, n: usize| match n {
+            0 => Ok(()),
+            n => range::CYCLES.check_usize(n).map_err(|m| (key, m)),
+        };
+        let bounded = match &self.cycles {
+            ImpedanceCycles::Every(n) => cycle_count("every_cycles", *n),
+            ImpedanceCycles::EveryFrom { first, every } => {
+                cycle_count("every_cycles", *every).and(cycle_count("first_cycle", *first))
+            }
+            ImpedanceCycles::List(_) => Ok(()),
+        };
+        if let Err((key, m)) = bounded {
+            return err(key, m);
         }
         match &self.cycles {
             ImpedanceCycles::Every(0) | ImpedanceCycles::EveryFrom { every: 0, .. } => {

@@ -242,7 +242,6 @@ impl Ctx<'_> {
     fn positive(&self, p: RawPositive) -> Result<PositiveElectrode, ScenarioError> {
         let solid_diffusivity_m2_s =
             self.function("positive.solid_diffusivity_m2_s", p.solid_diffusivity_m2_s)?;
-        self.check_transport_property("positive.solid_diffusivity_m2_s", &solid_diffusivity_m2_s)?;
         Ok(PositiveElectrode {
             thickness_m: p.thickness_m,
             active_material_volume_fraction: p.active_material_volume_fraction,
@@ -407,24 +406,14 @@ impl Ctx<'_> {
                         "binary",
                     )?,
                 )?;
-                if let MaterialFunction::Constant(v) = thermodynamic_factor {
-                    if v <= 0.0 {
-                        return Err(self.err(
-                            "electrolyte.thermodynamic_factor",
-                            format!("expected a positive number, found {v}"),
-                        ));
-                    }
-                }
                 let conductivity_s_m = self.function(
                     "electrolyte.conductivity_S_m",
                     self.required("electrolyte.conductivity_S_m", e.conductivity_s_m, "binary")?,
                 )?;
-                self.check_transport_property("electrolyte.conductivity_S_m", &conductivity_s_m)?;
                 let diffusivity_m2_s = self.function(
                     "electrolyte.diffusivity_m2_s",
                     self.required("electrolyte.diffusivity_m2_s", e.diffusivity_m2_s, "binary")?,
                 )?;
-                self.check_transport_property("electrolyte.diffusivity_m2_s", &diffusivity_m2_s)?;
                 Ok(Electrolyte::Binary {
                     initial_concentration_mol_m3,
                     cation_transference_number,
@@ -543,19 +532,11 @@ impl Ctx<'_> {
         let t_key = format!("{prefix}_reference_temperature_K");
         match (activation_energy, reference_temperature) {
             (None, None) => Ok(Arrhenius::NONE),
-            (Some(ea), _) if !ea.is_finite() => {
-                Err(self.err(&ea_key, format!("expected a finite number, found {ea}")))
-            }
-            (Some(ea), Some(t)) => {
-                if t.is_finite() && t > 0.0 {
-                    Ok(Arrhenius {
-                        activation_energy_j_mol: ea,
-                        reference_temperature_k: t,
-                    })
-                } else {
-                    Err(self.err(&t_key, format!("expected a temperature > 0 K, found {t}")))
-                }
-            }
+            // The ranges are checked by `CellParameters::validate`.
+            (Some(ea), Some(t)) => Ok(Arrhenius {
+                activation_energy_j_mol: ea,
+                reference_temperature_k: t,
+            }),
             (Some(_), None) => Err(self.err(
                 &t_key,
                 format!(
@@ -575,13 +556,8 @@ impl Ctx<'_> {
 
     fn function(&self, key: &str, raw: RawFunction) -> Result<MaterialFunction, ScenarioError> {
         match raw {
-            RawFunction::Constant(v) => {
-                if v.is_finite() {
-                    Ok(MaterialFunction::Constant(v))
-                } else {
-                    Err(self.err(key, format!("expected a finite number, found {v}")))
-                }
-            }
+            // Its range (which excludes NaN and ±∞) is checked by `CellParameters::validate`.
+            RawFunction::Constant(v) => Ok(MaterialFunction::Constant(v)),
             RawFunction::Polynomial(c) => {
                 if c.is_empty() {
                     Err(self.err(
@@ -654,31 +630,6 @@ impl Ctx<'_> {
                 line: e.line,
                 expected: e.expected,
             })
-    }
-
-    /// Diffusivities and conductivities: a constant must be > 0, table values ≥ 0.
-    fn check_transport_property(
-        &self,
-        key: &str,
-        f: &MaterialFunction,
-    ) -> Result<(), ScenarioError> {
-        match f {
-            MaterialFunction::Constant(v) if *v <= 0.0 => {
-                Err(self.err(key, format!("expected a positive number, found {v}")))
-            }
-            MaterialFunction::Table(t) => match t.y().iter().position(|v| *v < 0.0) {
-                Some(i) => Err(self.err(
-                    &format!("{key}.table"),
-                    format!(
-                        "expected values ≥ 0 in the second column, found {} at x = {}",
-                        t.y()[i],
-                        t.x()[i]
-                    ),
-                )),
-                None => Ok(()),
-            },
-            _ => Ok(()),
-        }
     }
 }
 

@@ -367,9 +367,14 @@ pub(crate) const PARAMETER_SECTIONS: &[&str] = &[
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawMesh {
+    /// Cells across the cathode, 1 to 1000.
     pub positive_x_cells: Option<usize>,
+    /// Cells across the separator, 1 to 1000.
     pub separator_x_cells: Option<usize>,
+    /// Shells along the particle radius, 2 to 1000. With the others: at most 200 000 unknowns,
+    /// `positive_x_cells × (particle_r_cells + 5) + 2 separator_x_cells + 14`.
     pub particle_r_cells: Option<usize>,
+    /// Refinement of the outermost shell, 1 to 1000.
     pub particle_surface_refinement: Option<usize>,
 }
 
@@ -377,9 +382,14 @@ pub(crate) struct RawMesh {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSolver {
+    /// Relative tolerance \[-\], 1e-10 to 1e-2.
     pub rtol: Option<f64>,
+    /// Absolute tolerance \[-\], 1e-14 to 1e-2.
     pub atol: Option<f64>,
+    /// Internal steps per experiment step, 1 to 1e8.
     pub max_steps: Option<usize>,
+    /// Spacing of the output rows \[s\], 1e-3 to 1e9 s, and at most 1e8 rows estimated over
+    /// the saved cycles.
     pub output_interval_s: Option<f64>,
     pub capacitive_charging: Option<bool>,
     pub cycle_jumping: Option<RawCycleJumping>,
@@ -390,8 +400,11 @@ pub(crate) struct RawSolver {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCycleJumping {
+    /// Relative tolerance per jump \[-\], in (0, 1).
     pub tolerance: Option<f64>,
+    /// Largest jump, 2 to 1e6 cycles.
     pub max_jump: Option<usize>,
+    /// Cycles resolved between jumps, 3 to 10 000.
     pub resolved_cycles: Option<usize>,
 }
 
@@ -404,12 +417,17 @@ pub(crate) struct RawImpedance {
     pub first_cycle: Option<usize>,
     pub cycles: Option<Vec<usize>>,
     pub after: Option<String>,
+    /// Rest before a spectrum \[min\], 0 to 1e6.
     pub rest_minutes: Option<f64>,
+    /// Lowest frequency \[Hz\], 1e-6 to 1e9 Hz.
     #[serde(rename = "f_min_Hz")]
     pub f_min_hz: Option<f64>,
+    /// Highest frequency \[Hz\], above `f_min_Hz`, at most 1e9 Hz.
     #[serde(rename = "f_max_Hz")]
     pub f_max_hz: Option<f64>,
+    /// Frequencies per decade, 1 to 1000, and at most 10 000 frequencies in all.
     pub points_per_decade: Option<usize>,
+    /// Refinement of the measuring model's outermost shell, 1 to 1000.
     pub particle_surface_refinement: Option<usize>,
     pub circuit: Option<String>,
 }

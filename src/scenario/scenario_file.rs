@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::numerics::mesh::MeshSettings;
 use crate::output::SaveCycles;
+use crate::physics::range::{self, Count, Range};
 use crate::protocol::experiment::{self, BlockSpec, CellContext};
 use crate::protocol::simulate::SolverSettings;
 use crate::protocol::{Block, Experiment};
@@ -167,6 +168,24 @@ fn read(
     let cell = CellContext::from_parameters(&parameters);
     let (experiment, experiment_spec) = read_experiment(origin, raw.experiment, &cell)?;
     let save_cycles = raw.save_cycles.unwrap_or_default();
+    if let Some(dt) = solver.output_interval_s {
+        let (rows, saved) =
+            estimated_timeseries_rows(&experiment, &save_cycles, dt, cell.one_c_current_a);
+        let limit = &range::TIMESERIES_ROWS;
+        if rows.is_nan() || rows > limit.max as f64 {
+            return Err(ScenarioError::key_error(
+                origin,
+                "solver.output_interval_s",
+                format!(
+                    "at one row every {} s the time series of the {saved} saved cycle{} would have about {} rows, outside the accepted range {limit} ({}); save fewer cycles (`save_cycles`) or raise `solver.output_interval_s`",
+                    range::shown(dt),
+                    if saved == 1 { "" } else { "s" },
+                    range::approx(rows),
+                    limit.why
+                ),
+            ));
+        }
+    }
     let impedance = raw
         .impedance
         .map(|raw| super::impedance_request::read(origin, raw, &experiment))
@@ -314,7 +333,13 @@ fn read_experiment(
                 }
                 let cycles = match t.remove("cycles") {
                     None => 1,
-                    Some(toml::Value::Integer(n)) if n >= 1 => n as usize,
+                    Some(toml::Value::Integer(n)) if n >= 1 => {
+                        let n = u64::try_from(n).unwrap_or(u64::MAX);
+                        range::CYCLES.check_value(n).map_err(|m| {
+                            err(&format!("{key}.cycles"), format!("{m} (in one block)"))
+                        })?;
+                        usize::try_from(n).unwrap_or(usize::MAX)
+                    }
                     Some(other) => {
                         return Err(err(
                             &format!("{key}.cycles"),
@@ -368,7 +393,82 @@ fn read_experiment(
         });
         blocks.push(Block { cycles, steps });
     }
+    let total = blocks
+        .iter()
+        .fold(0u64, |sum, b| sum.saturating_add(b.cycles as u64));
+    range::CYCLES.check_value(total).map_err(|m| {
+        ScenarioError::key_error(
+            origin,
+            "experiment",
+            format!("{m} (the cycles of all blocks together)"),
+        )
+    })?;
     Ok((Experiment { blocks }, specs))
+}
+
+/// The rows the time series would get at `output_interval_s` \[s\], estimated from the
+/// durations of the saved cycles' steps: a charge or discharge its `for` duration, else the
+/// time the nominal capacity lasts at its current; a hold its duration, else an hour; a rest
+/// its duration. (Without an output interval the rows follow the solver's steps, which are not
+/// known in advance.)
+fn estimated_timeseries_rows(
+    experiment: &Experiment,
+    save_cycles: &SaveCycles,
+    output_interval_s: f64,
+    one_c_current_a: f64,
+) -> (f64, usize) {
+    use crate::protocol::Step;
+    let mut rows = 0.0;
+    let mut saved_total = 0usize;
+    let mut first = 1usize;
+    for block in &experiment.blocks {
+        let saved = saved_cycles(save_cycles, first, block.cycles);
+        let per_cycle: f64 = block
+            .steps
+            .iter()
+            .map(|step| {
+                let limit = step.limit();
+                let seconds = match step {
+                    Step::ConstantCurrent { current_a, .. } => {
+                        let full = 3600.0 * one_c_current_a / current_a;
+                        limit.duration_s.map_or(full, |d| d.min(full))
+                    }
+                    Step::ConstantVoltage { .. } => limit.duration_s.unwrap_or(3600.0),
+                    Step::Rest { .. } => limit.duration_s.unwrap_or(0.0),
+                };
+                (seconds / output_interval_s).ceil() + 1.0
+            })
+            .sum();
+        rows += saved as f64 * per_cycle;
+        saved_total = saved_total.saturating_add(saved);
+        first = first.saturating_add(block.cycles);
+    }
+    (rows, saved_total)
+}
+
+/// How many of the `n` cycles from `first` (numbered from 1) `save` keeps.
+fn saved_cycles(save: &SaveCycles, first: usize, n: usize) -> usize {
+    let last = first.saturating_add(n).saturating_sub(1);
+    match save {
+        SaveCycles::All => n,
+        SaveCycles::List(list) => {
+            let mut list: Vec<usize> = list
+                .iter()
+                .copied()
+                .filter(|c| (first..=last).contains(c))
+                .collect();
+            list.sort_unstable();
+            list.dedup();
+            list.len()
+        }
+        // Cycle 1 only.
+        SaveCycles::Every(0) => usize::from(first == 1),
+        // Cycles 1, 1 + k, 1 + 2k, … in [first, last]: those with (c − 1) mod k = 0.
+        SaveCycles::Every(k) => {
+            let upto = |c: usize| if c == 0 { 0 } else { (c - 1) / k + 1 };
+            upto(last) - upto(first - 1)
+        }
+    }
 }
 
 /// A value as found, for messages.
@@ -390,76 +490,51 @@ fn quoted_list(names: &[&str]) -> String {
 
 fn mesh(origin: &Origin, raw: RawMesh) -> Result<MeshSettings, ScenarioError> {
     let d = MeshSettings::default();
-    // The particle surface reconstruction uses the two outermost shells.
-    let cells = |key: &str, v: Option<usize>, default: usize, min: usize| match v {
-        Some(n) if n < min => Err(ScenarioError::key_error(
-            origin,
-            format!("mesh.{key}"),
-            format!(
-                "expected at least {min} cell{}, found {n}",
-                if min == 1 { "" } else { "s" }
-            ),
-        )),
-        Some(n) => Ok(n),
-        None => Ok(default),
+    let mesh = MeshSettings {
+        positive_x_cells: raw.positive_x_cells.unwrap_or(d.positive_x_cells),
+        separator_x_cells: raw.separator_x_cells.unwrap_or(d.separator_x_cells),
+        particle_r_cells: raw.particle_r_cells.unwrap_or(d.particle_r_cells),
+        particle_surface_refinement: raw
+            .particle_surface_refinement
+            .unwrap_or(d.particle_surface_refinement),
     };
-    Ok(MeshSettings {
-        positive_x_cells: cells(
-            "positive_x_cells",
-            raw.positive_x_cells,
-            d.positive_x_cells,
-            1,
-        )?,
-        separator_x_cells: cells(
-            "separator_x_cells",
-            raw.separator_x_cells,
-            d.separator_x_cells,
-            1,
-        )?,
-        particle_r_cells: cells(
-            "particle_r_cells",
-            raw.particle_r_cells,
-            d.particle_r_cells,
-            2,
-        )?,
-        particle_surface_refinement: cells(
-            "particle_surface_refinement",
-            raw.particle_surface_refinement,
-            d.particle_surface_refinement,
-            1,
-        )?,
-    })
+    mesh.validate().map_err(|(key, message)| {
+        ScenarioError::key_error(origin, format!("mesh.{key}"), message)
+    })?;
+    Ok(mesh)
 }
 
 fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioError> {
     let d = SolverSettings::default();
-    let positive = |key: &str, v: Option<f64>| -> Result<Option<f64>, ScenarioError> {
+    let real = |key: &str, v: Option<f64>, r: &Range| -> Result<Option<f64>, ScenarioError> {
         match v {
-            Some(x) if !(x.is_finite() && x > 0.0) => Err(ScenarioError::key_error(
-                origin,
-                format!("solver.{key}"),
-                format!("expected a positive number, found {x}"),
-            )),
-            other => Ok(other),
+            Some(x) => r
+                .check_value(x)
+                .map(|()| Some(x))
+                .map_err(|m| ScenarioError::key_error(origin, format!("solver.{key}"), m)),
+            None => Ok(None),
         }
     };
-    let max_steps = match raw.max_steps {
-        Some(0) => {
-            return Err(ScenarioError::key_error(
-                origin,
-                "solver.max_steps",
-                "expected at least 1 step, found 0",
-            ))
-        }
-        Some(n) => n,
-        None => d.max_steps,
+    let count = |key: &str, n: usize, c: &Count| -> Result<usize, ScenarioError> {
+        c.check_usize(n)
+            .map(|()| n)
+            .map_err(|m| ScenarioError::key_error(origin, format!("solver.{key}"), m))
     };
+    let max_steps = count(
+        "max_steps",
+        raw.max_steps.unwrap_or(d.max_steps),
+        &range::MAX_STEPS,
+    )?;
     Ok(SolverSettings {
-        rtol: positive("rtol", raw.rtol)?.unwrap_or(d.rtol),
-        atol: positive("atol", raw.atol)?.unwrap_or(d.atol),
+        rtol: real("rtol", raw.rtol, &range::RTOL)?.unwrap_or(d.rtol),
+        atol: real("atol", raw.atol, &range::ATOL)?.unwrap_or(d.atol),
         max_steps,
-        output_interval_s: positive("output_interval_s", raw.output_interval_s)?
-            .or(d.output_interval_s),
+        output_interval_s: real(
+            "output_interval_s",
+            raw.output_interval_s,
+            &range::OUTPUT_INTERVAL_S,
+        )?
+        .or(d.output_interval_s),
         capacitive_charging: raw.capacitive_charging.unwrap_or(d.capacitive_charging),
         cycle_jumping: match raw.cycle_jumping {
             None => None,
@@ -473,6 +548,17 @@ fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioErr
                 cj.validate().map_err(|(key, message)| {
                     ScenarioError::key_error(origin, format!("solver.cycle_jumping.{key}"), message)
                 })?;
+                real(
+                    "cycle_jumping.tolerance",
+                    Some(cj.tolerance),
+                    &range::CYCLE_JUMPING_TOLERANCE,
+                )?;
+                count("cycle_jumping.max_jump", cj.max_jump, &range::MAX_JUMP)?;
+                count(
+                    "cycle_jumping.resolved_cycles",
+                    cj.resolved_cycles,
+                    &range::RESOLVED_CYCLES,
+                )?;
                 Some(cj)
             }
         },

@@ -277,6 +277,41 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
     for (key, raw_axis) in raw_axes {
         axes.push(axis(&key, raw_axis, &key_error)?);
     }
+    // The size before the cases are made: a grid of many long axes has more cases than any
+    // machine can load.
+    let count = match mode {
+        SweepMode::Grid => axes.iter().fold(1u64, |n, a| {
+            n.saturating_mul(u64::try_from(a.points.len()).unwrap_or(u64::MAX))
+        }),
+        SweepMode::Zip => axes
+            .iter()
+            .map(|a| u64::try_from(a.points.len()).unwrap_or(u64::MAX))
+            .max()
+            .unwrap_or(0),
+    };
+    crate::physics::range::SWEEP_CASES
+        .check_value(count)
+        .map_err(|m| {
+            let lengths = axes
+                .iter()
+                .map(|a| a.points.len().to_string())
+                .collect::<Vec<_>>()
+                .join(" × ");
+            let shown = if count == u64::MAX {
+                "more than 18446744073709551615".to_string()
+            } else {
+                count.to_string()
+            };
+            key_error(
+                "sweep",
+                match mode {
+                    SweepMode::Grid => {
+                        format!("the grid has {lengths} = {shown} cases; {m}")
+                    }
+                    SweepMode::Zip => format!("the zipped axes have {shown} cases; {m}"),
+                },
+            )
+        })?;
     let combos = combinations(&axes, mode, &key_error)?;
 
     let width = combos.len().to_string().len().max(3);
@@ -627,6 +662,32 @@ electrolyte = { z_liquid = { "cell.temperature_K" = 300.0 }, a_solid = {} }
             let e = load(body).expect_err(body).to_string();
             assert!(e.contains(part), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn a_grid_too_large_is_rejected_before_its_cases_are_made() {
+        let values = (0..300)
+            .map(|k| format!("{}", 300.0 + k as f64 * 0.1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let body = (0..5)
+            .map(|k| {
+                let key = [
+                    "cell.temperature_K",
+                    "positive.thickness_m",
+                    "positive.particle_radius_m",
+                    "separator.thickness_m",
+                    "cell.area_m2",
+                ][k];
+                format!("\"{key}\" = [{values}]\n")
+            })
+            .collect::<String>();
+        let e = load(&format!("[sweep]\n{body}")).unwrap_err().to_string();
+        assert!(
+            e.contains("300 × 300 × 300 × 300 × 300 = 2430000000000 cases")
+                && e.contains("accepted range 1 to 1e5 cases"),
+            "{e}"
+        );
     }
 
     #[test]
