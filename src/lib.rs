@@ -17,7 +17,9 @@
 //! - [`measured`]: measured results as data (target points, per-cycle data, voltage curves)
 //!   and the import of cycler exports;
 //! - [`validation`]: scenarios run against measured data, with the verdicts as a table, a
-//!   report and figures (`asslb validate`).
+//!   report and figures (`asslb validate`);
+//! - [`robustness`]: the robustness suite, random plausible cases run as child processes and
+//!   classified by how they ended (`asslb robustness`).
 #![deny(unsafe_code)]
 
 pub mod constants;
@@ -28,6 +30,7 @@ pub mod numerics;
 pub mod output;
 pub mod physics;
 pub mod protocol;
+pub mod robustness;
 pub mod scenario;
 pub mod sweep;
 pub mod validation;

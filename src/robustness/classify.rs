@@ -1,0 +1,535 @@
+//! The outcome of a case, from how its child process ended and the files its run left in the
+//! case's folder (`src/scenario/run.rs`: `run.toml` with status "running" is written before
+//! the solver starts; a run that fails after that writes `run_error.txt`; bad input is rejected
+//! before anything is written).
+//!
+//! In order of precedence:
+//!
+//! | class | when |
+//! | --- | --- |
+//! | `timeout` | the child was still running at the wall-clock limit and was killed |
+//! | `abort` | the child was ended by a signal (abort, segmentation fault, out of memory) |
+//! | `panic` | exit code 101, Rust's exit code for a panic |
+//! | `solver_failure` | `run_error.txt` exists: the run started and stopped on an error; the SUNDIALS flag, cycle, step and time are read from it |
+//! | `clean_error` | a non-zero exit with no `run.toml`: the input was rejected before the run started |
+//! | `other_error` | a non-zero exit after the run started that left no `run_error.txt`, or a completed run whose `summary.csv` cannot be read |
+//! | `non_physical` | exit 0, but `summary.csv` has a negative capacity, a value that is NaN or infinite, or a coulombic efficiency outside (0, 110] % or of a cycle that charged nothing, or `timeseries.csv` a voltage beyond the cut-off window by more than [`VOLTAGE_MARGIN_V`] or a value that is not finite ([`check_physical`] has the details) |
+//! | `completed` | exit 0 and every value plausible |
+
+use std::fmt;
+use std::path::Path;
+
+use super::case::VoltageWindow;
+
+/// How far a time-series voltage may lie beyond the cell's cut-off window before it counts as
+/// non-physical \[V\]: a step ends at its cut-off, and rests relax inwards, so any larger
+/// excursion is a row that does not describe the cell.
+pub const VOLTAGE_MARGIN_V: f64 = 0.05;
+
+/// The largest coulombic efficiency counted as physical (a fraction: 110 %).
+pub const MAX_COULOMBIC_EFFICIENCY: f64 = 1.1;
+
+/// How a child process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildExit {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal ended it (on Unix).
+    Signal(i32),
+    /// It ran past the timeout and was killed.
+    Timeout,
+}
+
+/// A finished child: how it ended, how long it took, what it printed on standard error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildRun {
+    /// How it ended.
+    pub exit: ChildExit,
+    /// Wall-clock time from start to end (or to the kill) \[s\].
+    pub wall_s: f64,
+    /// Its standard error (possibly cut to the last part).
+    pub stderr: String,
+}
+
+/// The outcome classes (module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    /// The run finished and its values are plausible.
+    Completed,
+    /// The input was rejected before the run started.
+    CleanError,
+    /// The run started and stopped on a solver (or model) error, recorded in `run_error.txt`.
+    SolverFailure,
+    /// The run finished, but with non-physical values.
+    NonPhysical,
+    /// The child panicked (exit code 101).
+    Panic,
+    /// A signal ended the child.
+    Abort,
+    /// The child ran past the timeout.
+    Timeout,
+    /// Any other failure (a non-zero exit after the run started without `run_error.txt`, an
+    /// unreadable `summary.csv` after exit 0).
+    OtherError,
+}
+
+impl Class {
+    /// Every class, in report order.
+    pub const ALL: [Class; 8] = [
+        Class::Completed,
+        Class::CleanError,
+        Class::SolverFailure,
+        Class::NonPhysical,
+        Class::Panic,
+        Class::Abort,
+        Class::Timeout,
+        Class::OtherError,
+    ];
+
+    /// The name in `cases.csv` and the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Completed => "completed",
+            Class::CleanError => "clean_error",
+            Class::SolverFailure => "solver_failure",
+            Class::NonPhysical => "non_physical",
+            Class::Panic => "panic",
+            Class::Abort => "abort",
+            Class::Timeout => "timeout",
+            Class::OtherError => "other_error",
+        }
+    }
+
+    /// Whether the suite accepts this outcome: completed, or bad input rejected up front.
+    pub fn is_acceptable(self) -> bool {
+        matches!(self, Class::Completed | Class::CleanError)
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What `run_error.txt` says about a failure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SolverFailure {
+    /// The SUNDIALS flag (`IDA_CONV_FAIL`, …), if the message names one.
+    pub flag: Option<String>,
+    /// The cycle, from 1.
+    pub cycle: Option<usize>,
+    /// The step within the cycle, from 1.
+    pub step: Option<usize>,
+    /// The simulated time of the failure \[s\].
+    pub time_s: Option<f64>,
+    /// The error line (after `error: `), or the file's first non-empty line.
+    pub message: String,
+}
+
+/// A classified case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The class.
+    pub class: Class,
+    /// One line on what happened (the flag and place of a failure, the first non-physical
+    /// value, the error message).
+    pub detail: String,
+    /// For a solver failure: what `run_error.txt` says.
+    pub failure: Option<SolverFailure>,
+}
+
+impl Outcome {
+    fn new(class: Class, detail: impl Into<String>) -> Self {
+        Outcome {
+            class,
+            detail: detail.into(),
+            failure: None,
+        }
+    }
+}
+
+/// Reads the flag, cycle, step and time out of an error message such as `cycle 65, step 2:
+/// IDA_CONV_FAIL at t = 630066.48 s after 27573 steps: …`.
+pub fn parse_solver_error(text: &str) -> SolverFailure {
+    let message = text
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let flag = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|w| {
+            ["IDA_", "IDALS_", "SUN_"]
+                .iter()
+                .any(|p| w.starts_with(p) && w.len() > p.len())
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_string);
+    // The place is read from the error line when there is one.
+    let place = if message.is_empty() {
+        text
+    } else {
+        message.as_str()
+    };
+    let number_after = |key: &str| -> Option<&str> {
+        let at = place.find(key)? + key.len();
+        let rest = &place[at..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || ".eE+-".contains(c)))
+            .unwrap_or(rest.len());
+        Some(&rest[..end])
+    };
+    SolverFailure {
+        flag,
+        cycle: number_after("cycle ").and_then(|s| s.parse().ok()),
+        step: number_after("step ").and_then(|s| s.parse().ok()),
+        time_s: number_after("at t = ").and_then(|s| s.parse().ok()),
+        message,
+    }
+}
+
+/// The last line of a panic message on standard error (`thread 'main' panicked at …:` is
+/// followed by the message), or the last non-empty line.
+fn panic_message(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    if let Some(k) = lines.iter().position(|l| l.contains("panicked at")) {
+        let place = lines[k].trim();
+        let msg = lines.get(k + 1).map(|l| l.trim()).unwrap_or("");
+        return format!("{place} {msg}").trim().to_string();
+    }
+    last_line(stderr)
+}
+
+/// The first `error:` line, else the last non-empty line.
+fn error_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| last_line(stderr))
+}
+
+fn last_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Classifies a case from its child's end and the files in its folder `dir`, a finished run's
+/// files checked against `expect`.
+pub fn classify(run: &ChildRun, dir: &Path, expect: &Expectations) -> Outcome {
+    match run.exit {
+        ChildExit::Timeout => {
+            return Outcome::new(
+                Class::Timeout,
+                format!("still running after {:.1} s, killed", run.wall_s),
+            )
+        }
+        ChildExit::Signal(s) => {
+            return Outcome::new(
+                Class::Abort,
+                format!(
+                    "ended by signal {s} ({}) {}",
+                    signal_name(s),
+                    last_line(&run.stderr)
+                )
+                .trim()
+                .to_string(),
+            )
+        }
+        ChildExit::Code(101) => {
+            return Outcome::new(Class::Panic, panic_message(&run.stderr));
+        }
+        _ => {}
+    }
+    let error_file = dir.join(crate::output::RUN_ERROR_FILE);
+    if error_file.exists() {
+        let text = std::fs::read_to_string(&error_file).unwrap_or_default();
+        let failure = parse_solver_error(&text);
+        let mut detail = failure
+            .flag
+            .clone()
+            .unwrap_or_else(|| "no flag".to_string());
+        if let (Some(c), Some(s)) = (failure.cycle, failure.step) {
+            detail.push_str(&format!(", cycle {c}, step {s}"));
+        }
+        if let Some(t) = failure.time_s {
+            detail.push_str(&format!(", t = {t:.0} s"));
+        }
+        if failure.flag.is_none() {
+            detail.push_str(&format!(": {}", failure.message));
+        }
+        return Outcome {
+            class: Class::SolverFailure,
+            detail,
+            failure: Some(failure),
+        };
+    }
+    match run.exit {
+        ChildExit::Code(0) => match check_physical(dir, expect) {
+            Ok(None) => Outcome::new(Class::Completed, ""),
+            Ok(Some(problem)) => Outcome::new(Class::NonPhysical, problem),
+            Err(reason) => Outcome::new(Class::OtherError, reason),
+        },
+        ChildExit::Code(code) => {
+            if dir.join(crate::output::RUN_RECORD_FILE).exists() {
+                Outcome::new(
+                    Class::OtherError,
+                    format!(
+                        "exit code {code} after the run started, no run_error.txt: {}",
+                        error_message(&run.stderr)
+                    ),
+                )
+            } else {
+                Outcome::new(Class::CleanError, error_message(&run.stderr))
+            }
+        }
+        // Handled above.
+        ChildExit::Timeout | ChildExit::Signal(_) => Outcome::new(Class::OtherError, ""),
+    }
+}
+
+fn signal_name(s: i32) -> &'static str {
+    match s {
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        4 => "SIGILL",
+        15 => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// What the files of a finished case are checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectations {
+    /// The cell-voltage window of the time series.
+    pub window: VoltageWindow,
+    /// The first cycle of each block of the experiment (1 included). The coulombic efficiency
+    /// of such a cycle is only required to be positive and finite: after a change of protocol
+    /// a discharge may legitimately return charge left in the cell by the block before (a
+    /// rate-limited discharge leaves lithium-poor particle cores that a slow charge then
+    /// equilibrates), so its efficiency can exceed 100 % by far.
+    pub block_first_cycles: Vec<usize>,
+}
+
+impl Expectations {
+    /// The checks of an experiment of one block with this window.
+    pub fn with_window(window: VoltageWindow) -> Self {
+        Expectations {
+            window,
+            block_first_cycles: vec![1],
+        }
+    }
+}
+
+/// A charge capacity below this fraction of the run's largest counts as no charge at all: a
+/// cycle whose charge moved nothing has no coulombic efficiency.
+pub const NO_CHARGE_FRACTION: f64 = 1e-6;
+
+/// Checks the files of a finished run in `dir`: `Ok(None)` when every value is plausible,
+/// `Ok(Some(problem))` with the first non-physical value found, `Err` when `summary.csv`
+/// cannot be read or has no cycle.
+///
+/// `summary.csv`: no negative capacity, no NaN or infinite number (empty fields are undefined
+/// values, allowed); a coulombic efficiency only for a cycle that charged (charge capacity of
+/// at least [`NO_CHARGE_FRACTION`] of the run's largest), and in (0, 110] % — or exactly 0
+/// when the discharge delivered nothing (a discharge that could not start: nothing came back),
+/// and for the first cycle of a block merely positive ([`Expectations::block_first_cycles`]).
+/// `timeseries.csv` (if present): every number finite, every voltage within the window
+/// widened by [`VOLTAGE_MARGIN_V`].
+pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String>, String> {
+    let window = &expect.window;
+    let summary = dir.join(crate::output::SUMMARY_FILE);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(&summary)
+        .map_err(|e| format!("{}: cannot read: {e}", summary.display()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| format!("{}: cannot read the header: {e}", summary.display()))?
+        .clone();
+    let records = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", summary.display()))?;
+    if records.is_empty() {
+        return Err(format!("{}: no cycle in a finished run", summary.display()));
+    }
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (ce, cycle_col, charge_col, discharge_col) = (
+        column("coulombic_efficiency"),
+        column("cycle"),
+        column("charge_capacity_Ah"),
+        column("discharge_capacity_Ah"),
+    );
+    let number = |record: &csv::StringRecord, k: Option<usize>| {
+        k.and_then(|k| record.get(k))
+            .and_then(|f| f.parse::<f64>().ok())
+    };
+    let largest_charge = records
+        .iter()
+        .filter_map(|r| number(r, charge_col))
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, f64::max);
+    for record in &records {
+        let cycle = cycle_col.and_then(|k| record.get(k)).unwrap_or("?");
+        for (k, field) in record.iter().enumerate() {
+            if field.is_empty() {
+                continue;
+            }
+            let name = header.get(k).unwrap_or("?");
+            let Ok(x) = field.parse::<f64>() else {
+                return Ok(Some(format!(
+                    "summary.csv cycle {cycle}: {name} = `{field}` is not a number"
+                )));
+            };
+            if !x.is_finite() {
+                return Ok(Some(format!("summary.csv cycle {cycle}: {name} = {field}")));
+            }
+            if name.contains("capacity") && !name.contains("retention") && x < 0.0 {
+                return Ok(Some(format!(
+                    "summary.csv cycle {cycle}: negative capacity {name} = {field}"
+                )));
+            }
+        }
+        let Some(efficiency) = number(record, ce) else {
+            continue;
+        };
+        let charge = number(record, charge_col).unwrap_or(0.0);
+        let discharge = number(record, discharge_col).unwrap_or(0.0);
+        if charge < NO_CHARGE_FRACTION * largest_charge || charge <= 0.0 {
+            return Ok(Some(format!(
+                "summary.csv cycle {cycle}: coulombic efficiency {:.3} % of a cycle that charged {charge:.3e} A·h (nothing)",
+                100.0 * efficiency
+            )));
+        }
+        let first_of_block = cycle
+            .parse::<usize>()
+            .is_ok_and(|c| expect.block_first_cycles.contains(&c));
+        let nothing_back = efficiency == 0.0 && discharge == 0.0;
+        let upper = if first_of_block {
+            f64::INFINITY
+        } else {
+            MAX_COULOMBIC_EFFICIENCY
+        };
+        let in_range = efficiency > 0.0 && efficiency <= upper;
+        let bad = !(in_range || nothing_back);
+        if bad {
+            return Ok(Some(format!(
+                "summary.csv cycle {cycle}: coulombic efficiency {:.3} % outside (0, 110] %",
+                100.0 * efficiency
+            )));
+        }
+    }
+
+    let series = dir.join(crate::output::TIMESERIES_FILE);
+    if !series.exists() {
+        return Ok(None);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(&series)
+        .map_err(|e| format!("{}: cannot read: {e}", series.display()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| format!("{}: cannot read the header: {e}", series.display()))?
+        .clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (voltage, cycle_col, step_col, time_col) = (
+        column("voltage_V"),
+        column("cycle"),
+        column("step"),
+        column("time_s"),
+    );
+    let lo = window.lower_v - VOLTAGE_MARGIN_V;
+    let hi = window.upper_v + VOLTAGE_MARGIN_V;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(format!("{}: {e}", series.display())),
+        }
+        let field = |k: Option<usize>| {
+            k.and_then(|k| record.get(k))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_else(|| "?".to_string())
+        };
+        let place = || {
+            format!(
+                "timeseries.csv cycle {}, step {}, t = {} s",
+                field(cycle_col),
+                field(step_col),
+                field(time_col)
+            )
+        };
+        for (k, bytes) in record.iter().enumerate() {
+            let text = std::str::from_utf8(bytes).unwrap_or("");
+            if text.is_empty() {
+                continue;
+            }
+            let Ok(x) = text.parse::<f64>() else {
+                return Ok(Some(format!(
+                    "{}: {} = `{text}` is not a number",
+                    place(),
+                    header.get(k).unwrap_or("?")
+                )));
+            };
+            if !x.is_finite() {
+                return Ok(Some(format!(
+                    "{}: {} = {text}",
+                    place(),
+                    header.get(k).unwrap_or("?")
+                )));
+            }
+            if Some(k) == voltage && !(lo..=hi).contains(&x) {
+                return Ok(Some(format!(
+                    "{}: voltage {x:.4} V beyond the cut-off window {:.3}–{:.3} V",
+                    place(),
+                    window.lower_v,
+                    window.upper_v
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_solver_error() {
+        let text = "The run did not finish.\n\nscenario: s.toml\nerror: cycle 65, step 2: IDA_CONV_FAIL at t = 630066.4841578307 s after 27573 steps: the Newton iteration failed";
+        let f = parse_solver_error(text);
+        assert_eq!(f.flag.as_deref(), Some("IDA_CONV_FAIL"));
+        assert_eq!(f.cycle, Some(65));
+        assert_eq!(f.step, Some(2));
+        assert_eq!(f.time_s, Some(630066.4841578307));
+        assert!(f.message.starts_with("cycle 65, step 2: IDA_CONV_FAIL"));
+        let g = parse_solver_error("error: setting up the model: bad mesh");
+        assert_eq!(g.flag, None);
+        assert_eq!(g.cycle, None);
+        assert_eq!(g.message, "setting up the model: bad mesh");
+    }
+
+    #[test]
+    fn reads_a_panic() {
+        let e = "thread 'main' panicked at src/x.rs:3:5:\ncapacity overflow\nnote: run with `RUST_BACKTRACE=1`";
+        assert_eq!(
+            panic_message(e),
+            "thread 'main' panicked at src/x.rs:3:5: capacity overflow"
+        );
+    }
+}
