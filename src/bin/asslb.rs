@@ -183,6 +183,17 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// The robustness suite: random but plausible cases over every built-in parameter set
+    /// (C-rates, temperatures, CC, CV holds, rests, pulses, formation, vs-Li/Li+ cut-offs,
+    /// cycle jumping, impedance, cathode multipliers), each run as `asslb run` in a child
+    /// process with a timeout and classified: completed, clean error, solver failure,
+    /// non-physical values, panic, abort, timeout (docs/robustness.md).
+    ///
+    /// Case i of seed S is the same whatever --cases and --jobs. Writes into <out>: cases/<i>/
+    /// (the run of every case that did not complete), cases.csv (one row per case with its
+    /// command line) and report.md. Exit code 1 when a case neither completed nor was rejected
+    /// before solving.
+    Robustness(RobustnessArgs),
     /// The built-in parameter sets.
     Params {
         #[command(subcommand)]
@@ -223,6 +234,31 @@ struct SweepArgs {
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
     /// Print only the output folder (and failed cases on standard error).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct RobustnessArgs {
+    /// Number of cases (cases 1 to N of the seed).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    cases: u64,
+    /// Seed of the generator.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Cases run at once [default: the available parallelism].
+    #[arg(long, value_name = "J")]
+    jobs: Option<usize>,
+    /// Wall-clock limit of one case [s]; a case still running then is killed (`timeout`).
+    #[arg(long, value_name = "T", default_value_t = 120.0)]
+    timeout_s: f64,
+    /// Output folder [default: out/robustness/seed-<S>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Keep the folders of completed cases too (by default only the others are kept).
+    #[arg(long)]
+    keep: bool,
+    /// No line per case as it ends: only the summary.
     #[arg(short, long)]
     quiet: bool,
 }
@@ -433,6 +469,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         } => fit_impedance(&spectrum, &circuit, cycle, out.as_deref()),
         Command::Sweep(args) => sweep(args),
+        Command::Robustness(args) => robustness(args),
         Command::Validate { file, out, jobs } => validate(&file, out, jobs),
         Command::Fit {
             file,
@@ -837,6 +874,74 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             "{} case{} of the sweep failed (see their case.toml); rerun them with --resume",
             report.failed,
             plural(report.failed as u64)
+        );
+    }
+    Ok(())
+}
+
+fn robustness(args: RobustnessArgs) -> anyhow::Result<()> {
+    use asslb::robustness::{
+        run_suite, summary_text, write_cases_csv, write_report_md, CaseResult, Generator, Launcher,
+        SuiteOptions, CASES_CSV_FILE, REPORT_FILE,
+    };
+    if args.cases == 0 {
+        anyhow::bail!("--cases: expected at least 1");
+    }
+    if !(args.timeout_s.is_finite() && args.timeout_s > 0.0 && args.timeout_s <= 1e6) {
+        anyhow::bail!(
+            "--timeout-s: expected a number of seconds in (0, 1e6], found {}",
+            args.timeout_s
+        );
+    }
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("out/robustness/seed-{}", args.seed)));
+    let generator = Generator::new(args.seed)?;
+    let cases = generator.cases(args.cases);
+    let options = SuiteOptions {
+        out: out.clone(),
+        jobs: args.jobs,
+        timeout: std::time::Duration::from_secs_f64(args.timeout_s),
+        launcher: Launcher::current_exe()?,
+        keep_completed: args.keep,
+    };
+    println!(
+        "robustness: {} case{} of seed {} into {}",
+        cases.len(),
+        plural(cases.len() as u64),
+        args.seed,
+        out.display()
+    );
+    let quiet = args.quiet;
+    let report = run_suite(&cases, &options, &|r: &CaseResult| {
+        if !quiet {
+            let mut detail = r.outcome.detail.replace('\n', " ");
+            if detail.chars().count() > 100 {
+                detail = detail.chars().take(99).collect::<String>() + "…";
+            }
+            println!(
+                "  case {:>4} {:<26} {:<14} {:>6.1} s {detail}",
+                r.case.index,
+                r.case.set,
+                r.outcome.class.name(),
+                r.wall_s
+            );
+        }
+    })?;
+    write_cases_csv(&out.join(CASES_CSV_FILE), &report)?;
+    write_report_md(&out.join(REPORT_FILE), &report)?;
+    print!("{}", summary_text(&report));
+    if !report.all_acceptable() {
+        let bad = report
+            .results
+            .iter()
+            .filter(|r| !r.outcome.class.is_acceptable())
+            .count();
+        anyhow::bail!(
+            "{bad} of {} case{} neither completed nor were rejected before solving (see {})",
+            report.results.len(),
+            plural(report.results.len() as u64),
+            out.join(REPORT_FILE).display()
         );
     }
     Ok(())
