@@ -481,11 +481,12 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
                 .unwrap_or_else(|| "?".to_string())
         };
         let place = || {
+            let t = field(time_col);
+            let t = t.parse::<f64>().map(|x| format!("{x:.1}")).unwrap_or(t);
             format!(
-                "timeseries.csv cycle {}, step {}, t = {} s",
+                "timeseries.csv cycle {}, step {}, t = {t} s",
                 field(cycle_col),
                 field(step_col),
-                field(time_col)
             )
         };
         for (k, bytes) in record.iter().enumerate() {
