@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use asslb::robustness::{
     check_physical, classify, run_child, run_suite, BaseScenario, Case, ChildExit, ChildRun, Class,
-    Expectations, Feature, Generator, Launcher, SuiteOptions, VoltageWindow, SET_NAMES,
+    Expectations, Feature, Generator, Launcher, Limits, SuiteOptions, VoltageWindow, SET_NAMES,
 };
 use asslb::scenario::{load_scenario_with, SetOverride};
 
@@ -386,7 +386,7 @@ fn a_child_that_exits_101_is_a_panic() {
     let run = run_child(
         sh("echo \"thread 'main' panicked at src/x.rs:1:1:\" >&2; echo 'capacity overflow' >&2; exit 101"),
         dir.path(),
-        Duration::from_secs(10),
+        Limits::timeout(Duration::from_secs(10)),
     )
     .unwrap();
     assert_eq!(run.exit, ChildExit::Code(101));
@@ -398,7 +398,12 @@ fn a_child_that_exits_101_is_a_panic() {
 #[test]
 fn a_child_ended_by_a_signal_is_an_abort() {
     let dir = tempfile::tempdir().unwrap();
-    let run = run_child(sh("kill -ABRT $$"), dir.path(), Duration::from_secs(10)).unwrap();
+    let run = run_child(
+        sh("kill -ABRT $$"),
+        dir.path(),
+        Limits::timeout(Duration::from_secs(10)),
+    )
+    .unwrap();
     assert_eq!(run.exit, ChildExit::Signal(6));
     let o = classify(&run, dir.path(), &Expectations::with_window(WINDOW));
     assert_eq!(o.class, Class::Abort);
@@ -409,13 +414,42 @@ fn a_child_ended_by_a_signal_is_an_abort() {
 fn a_child_that_runs_past_the_timeout_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let run = run_child(sh("exec sleep 30"), dir.path(), Duration::from_millis(400)).unwrap();
+    let run = run_child(
+        sh("exec sleep 30"),
+        dir.path(),
+        Limits::timeout(Duration::from_millis(400)),
+    )
+    .unwrap();
     let took = started.elapsed().as_secs_f64();
     assert_eq!(run.exit, ChildExit::Timeout);
     assert!(took < 5.0, "killed after {took} s");
     assert!(run.wall_s >= 0.4);
     let o = classify(&run, dir.path(), &Expectations::with_window(WINDOW));
     assert_eq!(o.class, Class::Timeout);
+}
+
+#[test]
+fn a_child_that_writes_without_end_is_killed_at_the_output_limit() {
+    // A step that never ends at a fixed output interval writes rows for ever: the folder's
+    // size stops it long before the timeout (and before the disk is full).
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let limits = Limits {
+        timeout: Duration::from_secs(60),
+        max_output_bytes: 2_000_000,
+    };
+    let mut command = sh("exec yes 1.0,2,3,4.2 > timeseries.csv.partial");
+    command.current_dir(dir.path());
+    let run = run_child(command, dir.path(), limits).unwrap();
+    assert!(
+        matches!(run.exit, ChildExit::OutputLimit(b) if b > 2_000_000),
+        "{:?}",
+        run.exit
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let o = classify(&run, dir.path(), &Expectations::with_window(WINDOW));
+    assert_eq!(o.class, Class::Timeout);
+    assert!(o.detail.contains("output limit"), "{}", o.detail);
 }
 
 /// A case with a given index and `--set`s, on the paper cell's base.
@@ -470,6 +504,7 @@ fn the_runner_classifies_each_case_of_an_injected_child() {
             program: PathBuf::from("sh"),
             leading_args: vec!["-c".into(), script.into(), "sh".into()],
         },
+        max_output_bytes: 100_000_000,
         keep_completed: false,
     };
     let report = run_suite(&cases, &options, &|_| {}).unwrap();
@@ -555,6 +590,7 @@ fn a_deliberately_bad_case_is_a_clean_error_with_the_real_binary() {
         jobs: Some(1),
         timeout: Duration::from_secs(60),
         launcher: Launcher::new(env!("CARGO_BIN_EXE_asslb")),
+        max_output_bytes: 100_000_000,
         keep_completed: false,
     };
     let report = run_suite(&cases, &options, &|_| {}).unwrap();

@@ -252,6 +252,10 @@ struct RobustnessArgs {
     /// Wall-clock limit of one case [s]; a case still running then is killed (`timeout`).
     #[arg(long, value_name = "T", default_value_t = 120.0)]
     timeout_s: f64,
+    /// Limit on the size of one case's folder [MB]; a case whose run writes more (rows
+    /// without end) is killed (`timeout`).
+    #[arg(long, value_name = "MB", default_value_t = 500)]
+    max_output_mb: u64,
     /// Output folder [default: out/robustness/seed-<S>].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -898,6 +902,9 @@ fn robustness(args: RobustnessArgs) -> anyhow::Result<()> {
     if args.cases == 0 {
         anyhow::bail!("--cases: expected at least 1");
     }
+    if args.max_output_mb == 0 {
+        anyhow::bail!("--max-output-mb: expected at least 1");
+    }
     if !(args.timeout_s.is_finite() && args.timeout_s > 0.0 && args.timeout_s <= 1e6) {
         anyhow::bail!(
             "--timeout-s: expected a number of seconds in (0, 1e6], found {}",
@@ -913,6 +920,7 @@ fn robustness(args: RobustnessArgs) -> anyhow::Result<()> {
         out: out.clone(),
         jobs: args.jobs,
         timeout: std::time::Duration::from_secs_f64(args.timeout_s),
+        max_output_bytes: args.max_output_mb.saturating_mul(1_000_000),
         launcher: Launcher::current_exe()?,
         keep_completed: args.keep,
     };

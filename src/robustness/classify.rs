@@ -7,7 +7,7 @@
 //!
 //! | class | when |
 //! | --- | --- |
-//! | `timeout` | the child was still running at the wall-clock limit and was killed |
+//! | `timeout` | the child was still running at the wall-clock limit, or its folder grew past the size limit (a run writing rows without end), and it was killed |
 //! | `abort` | the child was ended by a signal (abort, segmentation fault, out of memory) |
 //! | `panic` | exit code 101, Rust's exit code for a panic |
 //! | `solver_failure` | `run_error.txt` exists: the run started and stopped on an error; the SUNDIALS flag, cycle, step and time are read from it |
@@ -38,6 +38,9 @@ pub enum ChildExit {
     Signal(i32),
     /// It ran past the timeout and was killed.
     Timeout,
+    /// Its folder grew past the size limit (this many bytes) and it was killed: a run writing
+    /// rows without end.
+    OutputLimit(u64),
 }
 
 /// A finished child: how it ended, how long it took, what it printed on standard error.
@@ -232,6 +235,16 @@ pub fn classify(run: &ChildRun, dir: &Path, expect: &Expectations) -> Outcome {
                 format!("still running after {:.1} s, killed", run.wall_s),
             )
         }
+        ChildExit::OutputLimit(bytes) => {
+            return Outcome::new(
+                Class::Timeout,
+                format!(
+                    "killed after {:.1} s: its folder passed the output limit at {:.0} MB (rows without end)",
+                    run.wall_s,
+                    bytes as f64 / 1e6
+                ),
+            )
+        }
         ChildExit::Signal(s) => {
             return Outcome::new(
                 Class::Abort,
@@ -292,7 +305,9 @@ pub fn classify(run: &ChildRun, dir: &Path, expect: &Expectations) -> Outcome {
             }
         }
         // Handled above.
-        ChildExit::Timeout | ChildExit::Signal(_) => Outcome::new(Class::OtherError, ""),
+        ChildExit::Timeout | ChildExit::OutputLimit(_) | ChildExit::Signal(_) => {
+            Outcome::new(Class::OtherError, "")
+        }
     }
 }
 
@@ -466,11 +481,12 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
                 .unwrap_or_else(|| "?".to_string())
         };
         let place = || {
+            let t = field(time_col);
+            let t = t.parse::<f64>().map(|x| format!("{x:.1}")).unwrap_or(t);
             format!(
-                "timeseries.csv cycle {}, step {}, t = {} s",
+                "timeseries.csv cycle {}, step {}, t = {t} s",
                 field(cycle_col),
                 field(step_col),
-                field(time_col)
             )
         };
         for (k, bytes) in record.iter().enumerate() {

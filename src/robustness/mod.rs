@@ -27,8 +27,8 @@ pub use report::{
     report_markdown, summary_text, write_cases_csv, write_report_md, CASES_CSV_FILE, REPORT_FILE,
 };
 pub use runner::{
-    prepare_bases, run_child, run_suite, step_kind, BasePaths, CaseResult, Launcher, SuiteOptions,
-    SuiteReport, CASES_DIR,
+    prepare_bases, run_child, run_suite, step_kind, BasePaths, CaseResult, Launcher, Limits,
+    SuiteOptions, SuiteReport, CASES_DIR,
 };
 
 /// Why the suite could not be generated, run or reported. (A case that fails is not an error

@@ -190,6 +190,30 @@ pub fn report_markdown(report: &SuiteReport) -> String {
         row(&mut md, f.name(), rows);
     }
 
+    let _ = writeln!(
+        md,
+        "\n## Constant-voltage holds by set\n\n| set | cases with a hold | not completed | cases without | not completed |\n|---|---:|---:|---:|---:|"
+    );
+    for set in &sets {
+        let of = |hold: bool| {
+            let rows: Vec<&CaseResult> = report
+                .results
+                .iter()
+                .filter(|r| &r.case.set == set && r.case.has(Feature::Hold) == hold)
+                .collect();
+            let bad = rows
+                .iter()
+                .filter(|r| r.outcome.class != Class::Completed)
+                .count();
+            (rows.len(), bad)
+        };
+        let ((with, with_bad), (without, without_bad)) = (of(true), of(false));
+        let _ = writeln!(
+            md,
+            "| `{set}` | {with} | {with_bad} | {without} | {without_bad} |"
+        );
+    }
+
     let failures = report.count(Class::SolverFailure);
     if failures > 0 {
         let _ = writeln!(md, "\n## Solver failures\n");

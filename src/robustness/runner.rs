@@ -1,7 +1,8 @@
 //! Running cases: each as a child process `asslb run <base> --out <out>/cases/<i> --quiet
 //! --set …` of the same binary (or of an injected [`Launcher`], for tests), several at once on
-//! a pool of threads, each with a wall-clock timeout after which the child is killed, so that
-//! panics, aborts and hangs are caught as outcomes rather than taking the suite down.
+//! a pool of threads, each with a wall-clock timeout and a limit on the size of its folder after
+//! which the child is killed, so that panics, aborts and hangs (also those that write rows
+//! without end) are caught as outcomes rather than taking the suite, or the disk, down.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -119,6 +120,9 @@ pub struct SuiteOptions {
     pub jobs: Option<usize>,
     /// Wall-clock limit of one case.
     pub timeout: Duration,
+    /// Limit on the size of one case's folder \[bytes\]: a run that writes rows without end
+    /// (a step that never ends, at a fixed output interval) is killed when it passes this.
+    pub max_output_bytes: u64,
     /// The program that runs a case.
     pub launcher: Launcher,
     /// Keep the folders of completed cases (by default they are deleted; every other case's
@@ -224,13 +228,48 @@ fn exit_of(status: ExitStatus) -> ChildExit {
     ChildExit::Code(-1)
 }
 
-/// Runs `command` with its standard output and error going to `<log_dir>/child_stdout.txt`
-/// and `child_stderr.txt` (the folder must exist), killing it when it runs past `timeout`.
-/// The result's `stderr` is the last 64 KiB of its standard error.
+/// The limits of one child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time.
+    pub timeout: Duration,
+    /// Size of the files in its folder \[bytes\].
+    pub max_output_bytes: u64,
+}
+
+impl Limits {
+    /// A timeout, and no practical limit on the output.
+    pub fn timeout(timeout: Duration) -> Self {
+        Limits {
+            timeout,
+            max_output_bytes: u64::MAX,
+        }
+    }
+}
+
+/// The size of the files directly in `dir` \[bytes\] (0 for what cannot be read).
+fn folder_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Runs `command` in the folder `dir` (which must exist; the child's standard output and
+/// error go to `dir/child_stdout.txt` and `child_stderr.txt`), killing it when it runs past
+/// the timeout ([`ChildExit::Timeout`]) or the files in `dir` pass the size limit
+/// ([`ChildExit::OutputLimit`]). The result's `stderr` is the last 64 KiB of its standard
+/// error.
 pub fn run_child(
     mut command: Command,
     log_dir: &Path,
-    timeout: Duration,
+    limits: Limits,
 ) -> Result<ChildRun, RobustnessError> {
     let io_error = |path: PathBuf, action| {
         move |source| RobustnessError::Io {
@@ -265,10 +304,18 @@ pub fn run_child(
                 return Err(wait_error(e));
             }
         }
-        if started.elapsed() >= timeout {
+        if started.elapsed() >= limits.timeout {
             let _ = child.kill();
             let _ = child.wait();
             break ChildExit::Timeout;
+        }
+        if limits.max_output_bytes < u64::MAX {
+            let size = folder_size(log_dir);
+            if size > limits.max_output_bytes {
+                let _ = child.kill();
+                let _ = child.wait();
+                break ChildExit::OutputLimit(size);
+            }
         }
         // Short polls at first (most failures are quick), then every 50 ms.
         let pause = if started.elapsed() < Duration::from_secs(1) {
@@ -391,7 +438,11 @@ fn run_one(
             .chain(launcher.leading_args.iter().map(OsString::as_os_str))
             .chain(case.run_args(&base, &dir).iter().map(OsString::as_os_str)),
     );
-    let child = run_child(command, &dir, options.timeout)?;
+    let limits = Limits {
+        timeout: options.timeout,
+        max_output_bytes: options.max_output_bytes,
+    };
+    let child = run_child(command, &dir, limits)?;
     let outcome = classify(&child, &dir, &case.expectations());
     if outcome.class == Class::Completed && !options.keep_completed {
         // Best effort: a folder that cannot be removed only costs disk.
