@@ -82,11 +82,7 @@ impl P2dModel {
         for i in 0..l.np {
             if let OcpModel::Msmr(msmr) = &self.ocp {
                 // The logit is close to linear in U: steps capped at 0.2 V.
-                newton_1d(y, l.u(i), 20, 0.2, |y| {
-                    self.cell_msmr_row(y, i, msmr)
-                        .ok()
-                        .map(|row| (row.residual, row.d_u))
-                });
+                newton_1d(y, l.u(i), 20, 0.2, |y| self.msmr_logit(y, i, msmr));
             }
             let phi_e = y[l.phi_s(i)] - y[l.dphi(i)];
             // Butler–Volmer is convex in Δφ: steps capped at 0.1 V.

@@ -4,7 +4,7 @@
 use super::degradation::{SlowContext, NM};
 use super::open_circuit::{AnionState, GalleryFill, MsmrModel, OcpModel};
 use crate::physics::material::MaterialFunction;
-use crate::physics::msmr::ln_softplus;
+use crate::physics::msmr::{ln_softplus, softplus};
 
 /// Floor of the surface lithium and vacancies in the MSMR row \[Li per formula unit\]: far below
 /// anything the window reaches (the cut-offs sit at 1e-4 and above).
@@ -352,27 +352,27 @@ impl P2dModel {
         Ok(out)
     }
 
-    /// The MSMR row of cathode cell i in logit form,
-    /// `ln(a_f(U)/a_e(U)) − ln(f_s/v_s) = 0`, with a_f, a_e the filled and empty accessible sites
-    /// at potential U, `f_s = x_max θ_surf − x_fixed` the accessible lithium at the surface and
-    /// `v_s = A − f_s` its vacancies (A = X_cat + X_a). It states the same equilibrium as
-    /// `x_fixed + Σ X_j s_j(U) = x_max θ_surf`, but stays well conditioned at both ends of the
-    /// window, where the galleries saturate (for one gallery the logit is linear in U).
-    /// Errors outside the accessible range (a Newton iterate beyond full or empty).
-    pub(super) fn cell_msmr_row(
-        &self,
-        y: &[f64],
-        i: usize,
-        msmr: &MsmrModel,
-    ) -> Result<MsmrRow, String> {
-        let l = &self.layout;
-        let anion = self.anion_state(y);
-        let fill = msmr.fill(y[l.u(i)], &anion, self.f);
-        let ts = self.surface_stoichiometry(y, i);
-        Self::msmr_row(msmr, &anion, &fill, &ts, i)
-    }
-
-    /// [`Self::cell_msmr_row`] from the cell's gallery filling and surface stoichiometry.
+    /// The MSMR row of cathode cell i from its gallery filling and surface stoichiometry.
+    ///
+    /// The row states that the galleries at the surface potential U hold the surface lithium
+    /// the particle has there, in the balanced form
+    /// `r = (f̃_s E(U) − ṽ_s F(U)) / C = 0`, with F and E the lithium and vacancies the
+    /// galleries hold at U, C = F + E their capacity, and f̃_s, ṽ_s the surface lithium
+    /// `f_s = x_max θ_surf − x_fixed` and vacancies `v_s = C − f_s`, each floored smoothly at
+    /// [`SURFACE_FLOOR`] (ε softplus(x/ε)). Inside the window f̃_s + ṽ_s = C, so r = f_s − F(U):
+    /// a fraction of the capacity, linear in the shell stoichiometries and in j.
+    ///
+    /// Why not the logit form `ln(F/E) − ln(f_s/v_s)` (same root, used by
+    /// [`Self::msmr_logit`] for the scalar settling Newton): its derivative in θ is
+    /// `x_max/f_s`, which grows by orders of magnitude as the surface empties (a long hold at
+    /// the top of charge takes f_s to 1e-6 of the capacity). IDA keeps a Jacobian over many
+    /// steps; one taken at a depleted surface then turns an O(1) residual of this row into a
+    /// stoichiometry correction far below the tolerance, the corrector declares convergence,
+    /// and U drifts off its equilibrium by tens of millivolts per step until the corrector
+    /// fails at every step size (docs/robustness.md, "CV holds on the paper cells"). In the
+    /// balanced form the derivatives in θ and j are constant, and the one that varies with the
+    /// state, ∂r/∂U, belongs to an unknown whose corrections are error-tested: a stale value
+    /// shows as a large correction and makes IDA refresh the Jacobian.
     pub(super) fn msmr_row(
         msmr: &MsmrModel,
         anion: &AnionState,
@@ -380,35 +380,58 @@ impl P2dModel {
         ts: &SurfaceStoichiometry,
         i: usize,
     ) -> Result<MsmrRow, String> {
+        let c = fill.capacity;
         let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(anion);
-        let v_s = fill.capacity - f_s;
-        // Surface lithium and vacancies floored smoothly at SURFACE_FLOOR (ε softplus(x/ε)):
-        // unchanged inside the window, positive beyond a full or empty surface, so that a
-        // Newton iterate past either end gives a very high or low potential (and the cut-off)
-        // rather than an undefined state. The logarithms are taken directly.
-        let (lf, dlf) = ln_softplus(f_s / SURFACE_FLOOR);
-        let (lv, dlv) = ln_softplus(v_s / SURFACE_FLOOR);
-        if !(fill.filled > 0.0 && fill.empty > 0.0) {
+        let v_s = c - f_s;
+        if !(fill.filled > 0.0 && fill.empty > 0.0 && c > 0.0) {
             return Err(format!(
-                "cathode cell {i}: the galleries hold no lithium or no vacancy at the surface potential (surface lithium {f_s:.6e} of {:.6} Li per formula unit)",
-                fill.capacity
+                "cathode cell {i}: the galleries hold no lithium or no vacancy at the surface potential (surface lithium {f_s:.6e} of {c:.6} Li per formula unit)",
             ));
         }
-        let (inv_f, inv_e) = (1.0 / fill.filled, 1.0 / fill.empty);
-        let d_site = inv_f + inv_e;
-        let d_x = -(dlf + dlv) / SURFACE_FLOOR;
+        let (sf, dsf) = softplus(f_s / SURFACE_FLOOR);
+        let (sv, dsv) = softplus(v_s / SURFACE_FLOOR);
+        let (ft, vt) = (SURFACE_FLOOR * sf, SURFACE_FLOOR * sv);
+        let inv_c = 1.0 / c;
+        let residual = (ft * fill.empty - vt * fill.filled) * inv_c;
+        // ∂r/∂f_s (v_s = C − f_s), and the factor of every derivative of F (E = C − F).
+        let d_fs = (dsf * fill.empty + dsv * fill.filled) * inv_c;
+        let d_filled = -(ft + vt) * inv_c;
         Ok(MsmrRow {
-            residual: (fill.filled * inv_e).ln() - lf + lv,
-            d_u: fill.d_u * d_site,
-            d_theta_last: d_x * msmr.x_max * ts.d_last,
-            d_theta_prev: d_x * msmr.x_max * ts.d_prev,
-            d_j: d_x * msmr.x_max * ts.d_j,
-            d_xl: -d_x,
-            d_xa: fill.d_xa * inv_f - (1.0 - fill.d_xa) * inv_e + dlv / SURFACE_FLOOR,
-            d_h: fill.d_h * d_site,
-            d_xo: fill.d_shift * msmr.fade_coefficient() * d_site,
-            d_m: fill.d_shift * d_site,
+            residual,
+            d_u: d_filled * fill.d_u,
+            d_theta_last: d_fs * msmr.x_max * ts.d_last,
+            d_theta_prev: d_fs * msmr.x_max * ts.d_prev,
+            d_j: d_fs * msmr.x_max * ts.d_j,
+            // x_fixed grows with X_l.
+            d_xl: -d_fs,
+            // X_a adds capacity (C and v_s by 1, F by its occupancy, E by the rest).
+            d_xa: (ft * (1.0 - fill.d_xa) - vt * fill.d_xa - dsv * fill.filled) * inv_c
+                - residual * inv_c,
+            d_h: d_filled * fill.d_h,
+            d_xo: d_filled * fill.d_shift * msmr.fade_coefficient(),
+            d_m: d_filled * fill.d_shift,
         })
+    }
+
+    /// The MSMR equilibrium of cell i in logit form, `ln(F/E) − ln(f_s/v_s)`, and its
+    /// derivative in U: the same root as [`Self::msmr_row`], close to linear in U (slope
+    /// ≈ f/ω), which suits the scalar Newton that settles U before a step
+    /// ([`Self::settle_cells`]). `None` where the galleries are empty or full.
+    pub(super) fn msmr_logit(&self, y: &[f64], i: usize, msmr: &MsmrModel) -> Option<(f64, f64)> {
+        let l = &self.layout;
+        let anion = self.anion_state(y);
+        let fill = msmr.fill(y[l.u(i)], &anion, self.f);
+        let ts = self.surface_stoichiometry(y, i);
+        let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(&anion);
+        let v_s = fill.capacity - f_s;
+        if !(fill.filled > 0.0 && fill.empty > 0.0) {
+            return None;
+        }
+        let (lf, _) = ln_softplus(f_s / SURFACE_FLOOR);
+        let (lv, _) = ln_softplus(v_s / SURFACE_FLOOR);
+        let residual = (fill.filled / fill.empty).ln() - lf + lv;
+        let d_u = fill.d_u * (1.0 / fill.filled + 1.0 / fill.empty);
+        residual.is_finite().then_some((residual, d_u))
     }
 
     /// Current and salt flux through internal face f (1 ≤ f < ne), between cells f−1 and f.

@@ -3,8 +3,8 @@
 //! (see [`crate::physics::msmr`]).
 //!
 //! MSMR equilibrium of cell i (lithium per formula unit):
-//! `x_fixed + Σ_j X_j s_j(U_i) = x_max θ_surf,i` (solved in logit form, see
-//! `P2dModel::cell_msmr_row`), with the cationic galleries shifted by
+//! `x_fixed + Σ_j X_j s_j(U_i) = x_max θ_surf,i` (solved in a balanced linear form, see
+//! `P2dModel::msmr_row`), with the cationic galleries shifted by
 //! the voltage fade `−β X_O`, the anionic gallery of capacity X_a at
 //! `U0_a = U_mid + h ΔU_h/2 − β X_O`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
 //! no gallery releases (lattice lithium outside the galleries and the latent anionic capacity).
