@@ -1111,7 +1111,10 @@ fn print_summary(
             StepEnd::VoltageLimit => "voltage cut-off",
             StepEnd::CurrentLimit => "current cut-off",
             StepEnd::Duration => "duration limit",
-            StepEnd::Skipped => "skipped (the cell was already past its cut-off)",
+            StepEnd::Skipped => "skipped (its end condition held when it began)",
+            StepEnd::CurrentUnsustainable => {
+                "skipped (the particle surfaces cannot carry this current at all)"
+            }
             StepEnd::NearCutoff => "ended near its voltage cut-off (the solver could not go on)",
         };
         let description = last_block

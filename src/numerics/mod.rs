@@ -2,6 +2,7 @@
 //! the small-signal frequency response.
 
 pub mod assembly;
+pub mod consistent_init;
 pub mod dae;
 #[allow(unsafe_code)]
 pub mod ida;

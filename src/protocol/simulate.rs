@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use crate::numerics::consistent_init::{ConsistentInit, ConsistentInitOptions};
+use crate::numerics::dae::DaeSystem;
 use crate::numerics::ida::{Ida, IdaOptions, SolverError, StepOutcome};
 use crate::numerics::mesh::MeshSettings;
 use crate::physics::p2d::{Control, P2dModel};
@@ -137,9 +139,18 @@ pub enum StepEnd {
     CurrentLimit,
     /// The duration limit was reached.
     Duration,
-    /// The cell was already at or past the step's voltage cut-off when the step began, so the
-    /// step was skipped (it lasted no time) and the experiment went on with the next step.
+    /// The cell was already at or past the step's voltage cut-off when the step began (or, for
+    /// a constant-voltage hold, its current was already at or below the end current), so the
+    /// step was skipped (it lasted no time, passed no charge and left no time-series row) and
+    /// the experiment went on with the next step from the state before it.
     Skipped,
+    /// The particle surfaces cannot carry the step's current at all: above
+    /// [`P2dModel::surface_current_limits`] of the state no state satisfies the kinetics (the
+    /// on-load voltage would be beyond any cut-off from the first instant), so the
+    /// constant-current step was skipped as [`StepEnd::Skipped`] is. A constant-voltage hold
+    /// ends so when its voltage lies beyond what the cell reaches at 99 % of that bound (the
+    /// hold would draw more at once). Counted in [`RunSummary::skipped_steps`] too.
+    CurrentUnsustainable,
     /// The solver could not go on (after its restarts) where the voltage runs steeply into the
     /// step's cut-off: within [`NEAR_CUTOFF_V`] of it, or close enough that at its last rate
     /// of change it would get there within [`NEAR_CUTOFF_TIME`] of the step's elapsed time.
@@ -271,6 +282,8 @@ pub fn ida_options(model: &P2dModel, settings: &SolverSettings) -> IdaOptions {
 /// from the rested cell at its initial concentrations.
 pub struct Simulation {
     ida: Ida<P2dModel>,
+    /// Consistent initialisation at step starts (see [`consistent_start`]).
+    init: StepStart,
     settings: SolverSettings,
     rest: Vec<f64>,
     probe: Option<ImpedanceProbe>,
@@ -286,6 +299,7 @@ pub struct Simulation {
 /// a measurement leaves the cycling solver (its state, factorisation and statistics) untouched.
 struct ImpedanceProbe {
     ida: Ida<P2dModel>,
+    init: StepStart,
     /// The cycling model, whose states are moved onto the measuring one.
     cycling_model: P2dModel,
     settings: ImpedanceSettings,
@@ -304,10 +318,12 @@ impl Simulation {
         let rest = model.rest_state();
         let yp0 = vec![0.0; rest.len()];
         let options = ida_options(&model, settings);
+        let init = StepStart::new(&model, settings)?;
         let ida = Ida::new(model, 0.0, &rest, &yp0, &options)
             .map_err(|error| SimulationError::SolverSetup { error })?;
         Ok(Simulation {
             ida,
+            init,
             settings: settings.clone(),
             rest,
             probe: None,
@@ -355,10 +371,12 @@ impl Simulation {
         let rest = model.rest_state();
         let yp0 = vec![0.0; rest.len()];
         let options = ida_options(&model, &self.settings);
+        let init = StepStart::new(&model, &self.settings)?;
         let ida = Ida::new(model, 0.0, &rest, &yp0, &options)
             .map_err(|error| SimulationError::SolverSetup { error })?;
         self.probe = Some(ImpedanceProbe {
             ida,
+            init,
             cycling_model: self.ida.system().clone(),
             frequencies_hz: settings.frequencies_hz(),
             settings,
@@ -460,6 +478,7 @@ impl Simulation {
                 // uninterrupted one exactly, wherever the checkpoints were taken (about 1 % of
                 // the run time).
                 ida.forget_factorization();
+                self.init.newton.forget_factorization();
                 let record_rows = sink.wants_cycle(cycle);
                 let mut figures = CycleSummary::new(cycle);
                 summary.last_cycle_steps.clear();
@@ -469,15 +488,24 @@ impl Simulation {
                         step: index + 1,
                         record_rows,
                     };
-                    let done = run_step(ida, &mut y, &mut yp, step, at, &self.settings, sink)
-                        .map_err(|e| match e {
-                            StepError::Solver(error) => SimulationError::Solver {
-                                cycle,
-                                step: index + 1,
-                                error,
-                            },
-                            StepError::Output(e) => SimulationError::Output(e),
-                        })?;
+                    let done = run_step(
+                        ida,
+                        &mut self.init,
+                        &mut y,
+                        &mut yp,
+                        step,
+                        at,
+                        &self.settings,
+                        sink,
+                    )
+                    .map_err(|e| match e {
+                        StepError::Solver(error) => SimulationError::Solver {
+                            cycle,
+                            step: index + 1,
+                            error,
+                        },
+                        StepError::Output(e) => SimulationError::Output(e),
+                    })?;
                     sink.step_finished(cycle, index + 1)?;
                     if let Some(probe) = self.probe.as_mut().filter(|p| {
                         measure_after == Some(index) && p.settings.cycles.contains(cycle)
@@ -490,7 +518,7 @@ impl Simulation {
                         summary.impedance_time_s += probe_started.elapsed().as_secs_f64();
                     }
                     figures.add_step(done.capacity_ah, done.energy_wh);
-                    if done.end == StepEnd::Skipped {
+                    if matches!(done.end, StepEnd::Skipped | StepEnd::CurrentUnsustainable) {
                         summary.skipped_steps += 1;
                     }
                     if done.end == StepEnd::NearCutoff {
@@ -576,6 +604,19 @@ fn past_cutoff(step: &Step, cut: Option<f64>, voltage: f64) -> bool {
     }
 }
 
+/// Whether a step's end condition already holds at its consistent start (`first`): a
+/// constant-current step at or past its voltage cut-off, or a constant-voltage hold whose
+/// current is already at or below its end current (after a charge slower than that current
+/// the hold would otherwise never end: its root function starts on the far side).
+fn already_ended(step: &Step, limit: &super::step::StepLimit, first: &TimeseriesRecord) -> bool {
+    match step {
+        Step::ConstantVoltage { .. } => limit
+            .current_a
+            .is_some_and(|cut| first.current_a.abs() <= cut),
+        _ => past_cutoff(step, limit.voltage_v, first.voltage_v),
+    }
+}
+
 /// The first cycle after `cycle` that cycle jumping must resolve: a requested spectrum's
 /// (`probe`) or one of `resolve` (sorted, [`Simulation::resolve_cycles`]).
 fn next_resolved_after(
@@ -623,6 +664,7 @@ impl ImpedanceProbe {
         let (mut y, mut yp) = (transfer(y)?, transfer(yp)?);
         let ida = &mut self.ida;
         ida.forget_factorization();
+        self.init.newton.forget_factorization();
         ida.reinit(t, &y, &yp)
             .map_err(|e| failed("impedance rest", e.to_string()))?;
         let rest = Step::Rest {
@@ -641,7 +683,17 @@ impl ImpedanceProbe {
             step,
             record_rows: false,
         };
-        run_step(ida, &mut y, &mut yp, &rest, at, &settings, &mut NoRows).map_err(|e| match e {
+        run_step(
+            ida,
+            &mut self.init,
+            &mut y,
+            &mut yp,
+            &rest,
+            at,
+            &settings,
+            &mut NoRows,
+        )
+        .map_err(|e| match e {
             StepError::Solver(error) => failed("impedance rest", error.to_string()),
             StepError::Output(error) => failed("impedance rest", error.to_string()),
         })?;
@@ -701,14 +753,23 @@ struct Position {
 }
 
 /// The row of the solver's current state.
+///
+/// Under open circuit (a rest: the current is zero by the control) the row's current is 0
+/// exactly, not the applied-current unknown, whose deviation from its control there is solver
+/// noise (±1e-20 A) with a random sign that would otherwise make a rest row look like a
+/// charge or a discharge to whatever sorts rows by the current's sign.
 fn row(ida: &Ida<P2dModel>, at: Position) -> TimeseriesRecord {
     let model = ida.system();
     let y = ida.y();
+    let current_a = match model.control {
+        Control::Current { i_a_m2 } if i_a_m2 == 0.0 => 0.0,
+        _ => model.current_a(y),
+    };
     TimeseriesRecord {
         time_s: ida.t(),
         cycle: at.cycle,
         step: at.step,
-        current_a: model.current_a(y),
+        current_a,
         voltage_v: model.voltage(y),
         discharge_capacity_ah: model.discharge_capacity_ah(y),
     }
@@ -733,8 +794,10 @@ fn restartable(error: &SolverError) -> bool {
 /// A solver failure inside the step is retried up to [`MAX_RESTARTS`] times by re-initialising
 /// the solver from the last state it accepted; the run is deterministic either way (the same
 /// failures happen at the same places), so a resumed run still repeats an uninterrupted one.
+#[allow(clippy::too_many_arguments)]
 fn run_step(
     ida: &mut Ida<P2dModel>,
+    init: &mut StepStart,
     y: &mut [f64],
     yp: &mut [f64],
     step: &Step,
@@ -744,6 +807,22 @@ fn run_step(
 ) -> Result<StepSummary, StepError> {
     let t_start = ida.t();
     let limit = step.limit();
+    // The state before the step: a skipped step leaves it unchanged.
+    let (y_before, yp_before) = (y.to_vec(), yp.to_vec());
+    let skipped = |ida: &mut Ida<P2dModel>, y: &mut [f64], yp: &mut [f64], end: StepEnd| {
+        y.copy_from_slice(&y_before);
+        yp.copy_from_slice(&yp_before);
+        ida.reinit(t_start, y, yp)?;
+        Ok::<_, StepError>(StepSummary {
+            cycle: at.cycle,
+            step: at.step,
+            end,
+            duration_s: 0.0,
+            capacity_ah: 0.0,
+            energy_wh: 0.0,
+            final_voltage_v: ida.system().voltage(y),
+        })
+    };
     {
         let model = ida.system_mut();
         let area = model.area_m2();
@@ -772,22 +851,75 @@ fn run_step(
             }
         }
     }
-    ida.reinit(t_start, y, yp)?;
     let t_end = limit.duration_s.map(|d| t_start + d);
-    ida.calc_ic(t_start + limit.duration_s.unwrap_or(1.0).min(1.0))?;
+    let first_output = t_start + limit.duration_s.unwrap_or(1.0).min(1.0);
+    if let Err(error) = init.start(ida, t_start, y, yp, first_output) {
+        // A constant current the particle surfaces cannot carry at all has no consistent
+        // state: the step is skipped. Any other failure to start is an error.
+        let limits = ida.system().surface_current_limits(&y_before);
+        match step {
+            Step::ConstantCurrent { direction, .. } => {
+                let i = y[ida.system().layout().i_app].abs();
+                let bound = match direction {
+                    Direction::Charge => limits.charge_a_m2,
+                    Direction::Discharge => limits.discharge_a_m2,
+                };
+                if i > bound {
+                    return skipped(ida, y, yp, StepEnd::CurrentUnsustainable);
+                }
+            }
+            // A hold whose voltage lies beyond what the cell reaches at the largest current its
+            // surfaces can carry (99 % of the bound, in the hold's direction) cannot start
+            // either: it would draw more than that at once.
+            Step::ConstantVoltage { voltage_v, .. } => {
+                let v_before = ida.system().voltage(&y_before);
+                let charge = *voltage_v > v_before;
+                let bound = if charge {
+                    -limits.charge_a_m2
+                } else {
+                    limits.discharge_a_m2
+                };
+                y.copy_from_slice(&y_before);
+                yp.copy_from_slice(&yp_before);
+                let model = ida.system_mut();
+                model.set_control(Control::Current {
+                    i_a_m2: 0.99 * bound,
+                });
+                model.guess_for_current(y, 0.99 * bound);
+                let reach = init
+                    .start(ida, t_start, y, yp, first_output)
+                    .ok()
+                    .map(|()| ida.system().voltage(y));
+                let unreachable = reach.is_none_or(|v| {
+                    if charge {
+                        v < *voltage_v
+                    } else {
+                        v > *voltage_v
+                    }
+                });
+                if unreachable {
+                    return skipped(ida, y, yp, StepEnd::CurrentUnsustainable);
+                }
+            }
+            Step::Rest { .. } => {}
+        }
+        return Err(error.into());
+    }
     let first = row(ida, at);
+    if already_ended(step, &limit, &first) {
+        return skipped(ida, y, yp, StepEnd::Skipped);
+    }
     if at.record_rows {
         sink.record(&first)?;
     }
     let q_start = first.discharge_capacity_ah;
     let w_start = ida.system().discharge_energy_wh(ida.y());
 
-    let beyond_cutoff = past_cutoff(step, limit.voltage_v, first.voltage_v);
-    let mut end = StepEnd::Skipped;
+    let end: StepEnd;
     let mut last = first;
     // The row before `last` (the voltage's rate of change for the near-cut-off rule).
     let mut previous = first;
-    if !beyond_cutoff {
+    {
         if let Some(t_end) = t_end {
             ida.set_stop_time(t_end)?;
         }
@@ -818,13 +950,13 @@ fn run_step(
                     // fresh start usually passes it.
                     if restarts < MAX_RESTARTS && restartable(&error) {
                         restarts += 1;
-                        let restarted = ida
-                            .reinit(t, &y_ok, &yp_ok)
-                            .and_then(|()| ida.calc_ic(t + 1e-3))
-                            .and_then(|()| match t_end {
-                                Some(t_end) => ida.set_stop_time(t_end),
-                                None => Ok(()),
-                            });
+                        let (mut y_r, mut yp_r) = (y_ok.clone(), yp_ok.clone());
+                        let restarted =
+                            init.start(ida, t, &mut y_r, &mut yp_r, t + 1e-3)
+                                .and_then(|()| match t_end {
+                                    Some(t_end) => ida.set_stop_time(t_end),
+                                    None => Ok(()),
+                                });
                         if restarted.is_ok() {
                             // The one-step target must lie ahead of the restart time.
                             one_step_target = t_end.unwrap_or(t + 3600.0);
@@ -916,13 +1048,81 @@ fn run_step(
     }
     y.copy_from_slice(ida.y());
     yp.copy_from_slice(ida.yp());
+    // A rest passes no charge: its current is zero by its control, and what the delivered-charge
+    // unknown integrates there is solver noise (1e-20 A·h), which must not count as a charge
+    // or discharge of the cycle (a cycle of rests and skipped steps would get a coulombic
+    // efficiency of noise over noise).
+    let (capacity_ah, energy_wh) = match step {
+        Step::Rest { .. } => (0.0, 0.0),
+        _ => (
+            last.discharge_capacity_ah - q_start,
+            ida.system().discharge_energy_wh(ida.y()) - w_start,
+        ),
+    };
     Ok(StepSummary {
         cycle: at.cycle,
         step: at.step,
         end,
         duration_s: ida.t() - t_start,
-        capacity_ah: last.discharge_capacity_ah - q_start,
-        energy_wh: ida.system().discharge_energy_wh(ida.y()) - w_start,
+        capacity_ah,
+        energy_wh,
         final_voltage_v: last.voltage_v,
     })
+}
+
+/// Consistent initialisation at the start of a step (and at a restart): the algebraic
+/// unknowns and the derivatives are brought onto the new control's algebraic manifold by the
+/// damped full Newton of [`ConsistentInit`], with every unknown error-weighted (the currents
+/// too, which IDA's own error test leaves out); IDA is then re-initialised on that state. Only
+/// where that Newton fails does IDA's `IDACalcIC` get the state, as IDA would have.
+struct StepStart {
+    newton: ConsistentInit,
+    options: ConsistentInitOptions,
+    differential: Vec<bool>,
+}
+
+impl StepStart {
+    fn new(model: &P2dModel, settings: &SolverSettings) -> Result<Self, SimulationError> {
+        let newton = ConsistentInit::new(model.jacobian_pattern())
+            .map_err(|e| SimulationError::Setup(format!("the Jacobian pattern: {e}")))?;
+        Ok(StepStart {
+            newton,
+            options: ConsistentInitOptions::new(settings.rtol, vec![settings.atol; model.len()]),
+            differential: model.differential(),
+        })
+    }
+
+    /// Makes (`y`, `yp`) consistent at `t` and re-initialises `ida` there; `first_output` is
+    /// the scale of IDA's first step should `IDACalcIC` be needed. On success `y`, `yp` hold
+    /// the solver's state.
+    fn start(
+        &mut self,
+        ida: &mut Ida<P2dModel>,
+        t: f64,
+        y: &mut [f64],
+        yp: &mut [f64],
+        first_output: f64,
+    ) -> Result<(), SolverError> {
+        let guess = (y.to_vec(), yp.to_vec());
+        let solved = self.newton.solve(
+            ida.system_mut(),
+            t,
+            y,
+            yp,
+            &self.differential,
+            &self.options,
+        );
+        match solved {
+            Ok(_) => ida.reinit(t, y, yp),
+            Err(_) => {
+                y.copy_from_slice(&guess.0);
+                yp.copy_from_slice(&guess.1);
+                ida.reinit(t, y, yp)?;
+                ida.calc_ic(first_output)?;
+                y.copy_from_slice(ida.y());
+                yp.copy_from_slice(ida.yp());
+                Ok(())
+            }
+        }
+    }
 }

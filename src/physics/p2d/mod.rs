@@ -31,6 +31,7 @@ mod impedance;
 mod initial;
 mod jacobian;
 pub mod layout;
+mod limits;
 mod local;
 mod open_circuit;
 mod remesh;
@@ -46,6 +47,7 @@ use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurr
 pub use degradation::DegradationState;
 use degradation::SlowModel;
 pub use layout::{Layout, Slow};
+pub use limits::SurfaceCurrentLimits;
 use open_circuit::{MsmrModel, OcpModel};
 
 /// What the cell is held at.

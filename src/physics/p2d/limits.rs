@@ -1,0 +1,68 @@
+//! The largest current the particle surfaces of a state can carry at all.
+//!
+//! In the discretised particle the surface stoichiometry follows the current at once, through
+//! the surface-gradient term of the reconstruction (`local.rs`):
+//! `θ_surf(j) = θ_last + α (θ_last − θ_prev) − β j / (F c_max D_s(θ_last))`. A current density j
+//! that takes θ_surf past the end of the host's window (below the lithium no gallery releases on
+//! charge, above the galleries' capacity on discharge; 0 and 1 for an OCP given as a function)
+//! has no state at all: the on-load voltage would be beyond any cut-off from the first instant.
+//! Summed over the cathode cells, `j_lim,i a Δx` bounds the applied current density. A
+//! constant-current step above the bound cannot start; the experiment records it as skipped
+//! ([`crate::protocol::simulate::StepEnd::CurrentUnsustainable`]) instead of failing in the
+//! consistent-initialisation Newton.
+
+use super::open_circuit::OcpModel;
+use super::P2dModel;
+use crate::constants::FARADAY;
+
+/// Bounds on the applied current density of a state \[A/m², magnitudes\].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurfaceCurrentLimits {
+    /// On charge (delithiation of the cathode) \[A/m²\].
+    pub charge_a_m2: f64,
+    /// On discharge (lithiation of the cathode) \[A/m²\].
+    pub discharge_a_m2: f64,
+    /// The outermost-shell stoichiometry range over the cathode cells (min, max) \[-\].
+    pub surface_range: (f64, f64),
+}
+
+impl P2dModel {
+    /// The largest applied current densities the particle surfaces of state `y` can carry on
+    /// charge and on discharge (see the module documentation). The side reaction, which can
+    /// carry part of a charging current, is not counted: the bounds are for the
+    /// intercalation current alone.
+    pub fn surface_current_limits(&self, y: &[f64]) -> SurfaceCurrentLimits {
+        let l = &self.layout;
+        let (theta_min, theta_max) = match &self.ocp {
+            OcpModel::Function(_) => (0.0, 1.0),
+            OcpModel::Msmr(m) => {
+                let anion = self.anion_state(y);
+                let fixed = m.fixed_lithium(&anion);
+                let capacity = m.fill(0.0, &anion, self.f).capacity;
+                (fixed / m.x_max, (fixed + capacity) / m.x_max)
+            }
+        };
+        let ctx = self.slow_context(y);
+        let area = self.a * self.active_fraction(&ctx).0 * self.dx_p;
+        let (alpha, beta) = self.surface_weights;
+        let s = beta / (FARADAY * self.c_max);
+        let mut limits = SurfaceCurrentLimits {
+            charge_a_m2: 0.0,
+            discharge_a_m2: 0.0,
+            surface_range: (f64::INFINITY, f64::NEG_INFINITY),
+        };
+        for i in 0..l.np {
+            let last = y[l.theta(i, l.nr - 1)];
+            let prev = y[l.theta(i, l.nr - 2)];
+            let d = self.d_s.eval(last).0 * self.d_s_arr;
+            // θ_surf(j) = at_rest − (s/d) j.
+            let at_rest = last + alpha * (last - prev);
+            let per_j = s / d;
+            limits.charge_a_m2 += area * ((at_rest - theta_min) / per_j).max(0.0);
+            limits.discharge_a_m2 += area * ((theta_max - at_rest) / per_j).max(0.0);
+            limits.surface_range.0 = limits.surface_range.0.min(last);
+            limits.surface_range.1 = limits.surface_range.1.max(last);
+        }
+        limits
+    }
+}
