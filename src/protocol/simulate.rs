@@ -762,7 +762,7 @@ fn row(ida: &Ida<P2dModel>, at: Position) -> TimeseriesRecord {
     let model = ida.system();
     let y = ida.y();
     let current_a = match model.control {
-        Control::Current { i_a_m2 } if i_a_m2 == 0.0 => 0.0,
+        Control::Current { i_a_m2: 0.0 } => 0.0,
         _ => model.current_a(y),
     };
     TimeseriesRecord {

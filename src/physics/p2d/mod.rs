@@ -456,11 +456,21 @@ impl P2dModel {
 
     /// Indices of the slow unknowns, what cycle jumping extrapolates, each with whether it is
     /// a degradation state (whose curvature limits a jump) rather than one of the delivered
-    /// charge and energy counters. The hysteresis state is not among them: it follows the
-    /// current within a cycle and ends every cycle where the protocol leaves it.
+    /// charge and energy counters or the particles' stoichiometries. The hysteresis state is
+    /// not among them: it follows the current within a cycle and ends every cycle where the
+    /// protocol leaves it.
+    ///
+    /// The stoichiometry of every particle shell at the end of a cycle drifts from cycle to
+    /// cycle as the galleries' capacity fades (the end of discharge is reached with the
+    /// particles a little less full each time): it is extrapolated with the degradation states,
+    /// so that the lithium the particles hold after a jump matches the capacity the jumped
+    /// cycles leave. Keeping the last resolved cycle's stoichiometries instead put more lithium
+    /// at the surface than the faded galleries can hold, and the first charge after every jump
+    /// started below the lower cut-off (docs/robustness.md, "Cycle jumping with holds").
     pub fn slow_indices(&self) -> Vec<(usize, bool)> {
         let l = &self.layout;
         let mut out = vec![(l.q, false), (l.w, false)];
+        out.extend((0..l.np * l.nr).map(|k| (k, false)));
         if l.has_slow() {
             let hysteresis = l.slow(Slow::Hysteresis);
             out.extend(
