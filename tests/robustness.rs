@@ -273,10 +273,7 @@ fn an_error_before_the_run_started_is_a_clean_error_and_after_it_another_error()
 
 #[test]
 fn non_physical_values_in_the_summary_are_found() {
-    let expect = Expectations {
-        window: WINDOW,
-        block_first_cycles: vec![1, 3],
-    };
+    let expect = Expectations::with_window(WINDOW);
     let cases = [
         (
             "2,215,-3,0.99,0.00137,-0.00002",
@@ -290,9 +287,11 @@ fn non_physical_values_in_the_summary_are_found() {
             "2,215,213,inf,0.00137,0.00136",
             "coulombic_efficiency = inf",
         ),
+        // Every cycle returning half as much again as it took: more lithium than the cell
+        // holds by cycle 5 (a single cycle above 110 % is allowed, see below).
         (
-            "2,215,213,1.2,0.00137,0.00136",
-            "coulombic efficiency 120.000 % outside",
+            "2,150,225,1.5,0.001,0.0015\n3,150,225,1.5,0.001,0.0015\n4,150,225,1.5,0.001,0.0015\n5,150,225,1.5,0.001,0.0015",
+            "summary.csv cycle 5: the cycles so far delivered",
         ),
         (
             "2,215,213,-0.1,0.00137,0.00136",
@@ -323,11 +322,13 @@ fn non_physical_values_in_the_summary_are_found() {
         assert_eq!(o.class, Class::NonPhysical, "{row}");
     }
     // Allowed: empty fields (undefined values), an efficiency of 0 when nothing came back,
-    // and above 110 % in the first cycle of a block (charge left by the block before).
+    // above 110 % in the first cycle of a block (charge left by the block before) and in a
+    // later one that returns lithium an earlier discharge left behind.
     for row in [
         "2,215,,,0.00137,",
         "2,215,0,0,0.00137,0",
         "3,100,180,1.8,0.00064,0.00115",
+        "2,215,258,1.2,0.00137,0.00164",
     ] {
         let dir = tempfile::tempdir().unwrap();
         good_run(dir.path());
@@ -601,7 +602,7 @@ fn a_deliberately_bad_case_is_a_clean_error_with_the_real_binary() {
 }
 
 #[test]
-fn a_ci_slice_of_the_suite_has_no_panic_abort_timeout_or_other_error() {
+fn a_ci_slice_of_the_suite_has_no_crash_no_non_physical_value_and_at_most_one_solver_failure() {
     // Cases 1–16 of seed 1 (docs/robustness.md), through the command line.
     let out = tempfile::tempdir().unwrap();
     let started = Instant::now();
@@ -645,9 +646,18 @@ fn a_ci_slice_of_the_suite_has_no_panic_abort_timeout_or_other_error() {
     }
     println!("classes: {classes:?}; {took:.1} s");
     assert_eq!(rows, 16);
-    for bad in ["panic", "abort", "timeout", "other_error"] {
+    for bad in ["non_physical", "panic", "abort", "timeout", "other_error"] {
         assert_eq!(classes.get(bad), None, "{bad}: {}", describe(&o));
     }
+    // The target is none (issue 13). Today one case of the slice still fails: case 7, a
+    // corrector failure in a slow charge of the liquid cell, one of the classes still open in
+    // docs/robustness.md ("What is left"). More than that is a regression.
+    let failures = classes.get("solver_failure").copied().unwrap_or(0);
+    assert!(
+        failures <= 1,
+        "{failures} solver failures: {}",
+        describe(&o)
+    );
     assert_eq!(
         o.status.code() == Some(0),
         classes

@@ -242,7 +242,9 @@ pub enum SimulationError {
         cycle: usize,
         /// 1-based step index within the cycle.
         step: usize,
-        /// The solver's error (time, internal steps, reason).
+        /// The solver's error (time, internal steps, reason); its reason ends with what
+        /// limited, in physical terms, from the last state the solver accepted
+        /// ([`explain_failure`]).
         error: SolverError,
     },
     /// An impedance measurement failed: its open-circuit rest (`stage` "impedance rest") or
@@ -488,6 +490,7 @@ impl Simulation {
                         step: index + 1,
                         record_rows,
                     };
+                    let step_started = ida.t();
                     let done = run_step(
                         ida,
                         &mut self.init,
@@ -499,11 +502,20 @@ impl Simulation {
                         sink,
                     )
                     .map_err(|e| match e {
-                        StepError::Solver(error) => SimulationError::Solver {
-                            cycle,
-                            step: index + 1,
-                            error,
-                        },
+                        StepError::Solver(mut error) => {
+                            error.reason += "; ";
+                            error.reason += &explain_failure(
+                                ida.system(),
+                                ida.y(),
+                                step,
+                                ida.t() - step_started,
+                            );
+                            SimulationError::Solver {
+                                cycle,
+                                step: index + 1,
+                                error,
+                            }
+                        }
                         StepError::Output(e) => SimulationError::Output(e),
                     })?;
                     sink.step_finished(cycle, index + 1)?;
@@ -1125,4 +1137,67 @@ impl StepStart {
             }
         }
     }
+}
+
+/// A failure's physical account, from the last state the solver accepted (`y`, `elapsed_s`
+/// into `step`): where the cell was, and which physical limit was near, with the parameters
+/// that move it. Where no limit was near it says so: the failure is then numerical, not the
+/// cell's.
+pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64) -> String {
+    let state = model.surface_state(y);
+    let current = model.current_a(y);
+    let i_density = y[model.layout().i_app].abs();
+    let mut text = format!(
+        "the cell was at {:.4} V and {:.4e} A, {:.1} s into the step",
+        model.voltage(y),
+        current,
+        elapsed_s
+    );
+    let hours = state.diffusion_time_s / 3600.0;
+    let (empty, full) = (state.filling.0, 1.0 - state.filling.1);
+    let bound = if current < 0.0 {
+        state.limits.charge_a_m2
+    } else {
+        state.limits.discharge_a_m2
+    };
+    let parameters = "a lower current, smaller particles (positive.particle_radius_m) or a higher \
+         positive.solid_diffusivity_m2_s";
+    if empty < 0.02 || full < 0.02 {
+        let (which, fraction) = if empty < full {
+            ("empty", empty)
+        } else {
+            ("full", full)
+        };
+        text += &format!(
+            "; the particle surfaces were {:.2} % from {which} while solid diffusion (R²/D = {hours:.3} h) \
+             refills them slowly: what limited is diffusion in the particles at this current ({parameters} \
+             moves it)",
+            100.0 * fraction
+        );
+    } else if i_density > 0.5 * bound {
+        text += &format!(
+            "; the current was {:.0} % of the largest the particle surfaces can carry ({:.4e} A/m²; R²/D = \
+             {hours:.3} h): {parameters} raises that bound",
+            100.0 * i_density / bound.max(f64::MIN_POSITIVE),
+            bound
+        );
+    } else {
+        text += &format!(
+            "; no physical limit was near (surfaces {:.1}–{:.1} % full, current {:.0} % of what they can carry): \
+             the failure is numerical, not the cell's — please report it with the command line",
+            100.0 * state.filling.0,
+            100.0 * state.filling.1,
+            100.0 * i_density / bound.max(f64::MIN_POSITIVE)
+        );
+    }
+    if let Step::ConstantVoltage { voltage_v, limit } = step {
+        text += &format!(
+            " (a hold at {voltage_v} V{})",
+            limit
+                .current_a
+                .map(|c| format!(" until {c:.4e} A"))
+                .unwrap_or_default()
+        );
+    }
+    text
 }

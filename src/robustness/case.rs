@@ -245,21 +245,9 @@ impl Case {
         None
     }
 
-    /// What its files are checked against: its window, and the first cycle of each block.
+    /// What its files are checked against: its cell-voltage window.
     pub fn expectations(&self) -> super::classify::Expectations {
-        let mut first = 1;
-        let mut block_first_cycles = Vec::new();
-        for (n, _) in &self.blocks {
-            block_first_cycles.push(first);
-            first += n;
-        }
-        if block_first_cycles.is_empty() {
-            block_first_cycles.push(1);
-        }
-        super::classify::Expectations {
-            window: self.window,
-            block_first_cycles,
-        }
+        super::classify::Expectations::with_window(self.window)
     }
 
     /// Whether the case exercises `feature`.

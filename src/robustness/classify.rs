@@ -13,7 +13,7 @@
 //! | `solver_failure` | `run_error.txt` exists: the run started and stopped on an error; the SUNDIALS flag, cycle, step and time are read from it |
 //! | `clean_error` | a non-zero exit with no `run.toml`: the input was rejected before the run started |
 //! | `other_error` | a non-zero exit after the run started that left no `run_error.txt`, or a completed run whose `summary.csv` cannot be read |
-//! | `non_physical` | exit 0, but `summary.csv` has a negative capacity, a value that is NaN or infinite, or a coulombic efficiency outside (0, 110] % or of a cycle that charged nothing, or `timeseries.csv` a voltage beyond the cut-off window by more than [`VOLTAGE_MARGIN_V`] or a value that is not finite ([`check_physical`] has the details) |
+//! | `non_physical` | exit 0, but `summary.csv` has a negative capacity, a value that is NaN or infinite, a coulombic efficiency that is not positive or of a cycle that charged nothing, or more net charge delivered than the cell holds, or `timeseries.csv` a voltage beyond the cut-off window by more than [`VOLTAGE_MARGIN_V`] or a value that is not finite ([`check_physical`] has the details) |
 //! | `completed` | exit 0 and every value plausible |
 
 use std::fmt;
@@ -25,9 +25,6 @@ use super::case::VoltageWindow;
 /// non-physical \[V\]: a step ends at its cut-off, and rests relax inwards, so any larger
 /// excursion is a row that does not describe the cell.
 pub const VOLTAGE_MARGIN_V: f64 = 0.05;
-
-/// The largest coulombic efficiency counted as physical (a fraction: 110 %).
-pub const MAX_COULOMBIC_EFFICIENCY: f64 = 1.1;
 
 /// How a child process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,23 +326,18 @@ fn signal_name(s: i32) -> &'static str {
 pub struct Expectations {
     /// The cell-voltage window of the time series.
     pub window: VoltageWindow,
-    /// The first cycle of each block of the experiment (1 included). The coulombic efficiency
-    /// of such a cycle is only required to be positive and finite: after a change of protocol
-    /// a discharge may legitimately return charge left in the cell by the block before (a
-    /// rate-limited discharge leaves lithium-poor particle cores that a slow charge then
-    /// equilibrates), so its efficiency can exceed 100 % by far.
-    pub block_first_cycles: Vec<usize>,
 }
 
 impl Expectations {
     /// The checks of an experiment of one block with this window.
     pub fn with_window(window: VoltageWindow) -> Self {
-        Expectations {
-            window,
-            block_first_cycles: vec![1],
-        }
+        Expectations { window }
     }
 }
+
+/// Factor on the largest one-cycle capacity that bounds the net charge a run may deliver
+/// (see [`check_physical`]).
+pub const LITHIUM_BALANCE_MARGIN: f64 = 1.05;
 
 /// A charge capacity below this fraction of the run's largest counts as no charge at all: a
 /// cycle whose charge moved nothing has no coulombic efficiency.
@@ -357,9 +349,12 @@ pub const NO_CHARGE_FRACTION: f64 = 1e-6;
 ///
 /// `summary.csv`: no negative capacity, no NaN or infinite number (empty fields are undefined
 /// values, allowed); a coulombic efficiency only for a cycle that charged (charge capacity of
-/// at least [`NO_CHARGE_FRACTION`] of the run's largest), and in (0, 110] % — or exactly 0
-/// when the discharge delivered nothing (a discharge that could not start: nothing came back),
-/// and for the first cycle of a block merely positive ([`Expectations::block_first_cycles`]).
+/// at least [`NO_CHARGE_FRACTION`] of the run's largest), positive and finite — or exactly 0
+/// when the discharge delivered nothing (a discharge that could not start: nothing came back);
+/// and a lithium balance: the net charge delivered up to any cycle at most
+/// [`LITHIUM_BALANCE_MARGIN`] times the largest one-cycle capacity (a cycle above 110 % is
+/// physical when it returns lithium an earlier, diffusion-limited discharge left in the
+/// particle cores; lithium the cell never held is not).
 /// `timeseries.csv` (if present): every number finite, every voltage within the window
 /// widened by [`VOLTAGE_MARGIN_V`].
 pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String>, String> {
@@ -428,21 +423,36 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
                 100.0 * efficiency
             )));
         }
-        let first_of_block = cycle
-            .parse::<usize>()
-            .is_ok_and(|c| expect.block_first_cycles.contains(&c));
         let nothing_back = efficiency == 0.0 && discharge == 0.0;
-        let upper = if first_of_block {
-            f64::INFINITY
-        } else {
-            MAX_COULOMBIC_EFFICIENCY
-        };
-        let in_range = efficiency > 0.0 && efficiency <= upper;
-        let bad = !(in_range || nothing_back);
-        if bad {
+        // Above 100 % a cycle may still be physical: a diffusion-limited discharge that ended
+        // at its cut-off leaves lithium in the particle cores, which a later cycle returns once
+        // it has relaxed (a cell that starts charged does so for several cycles, and so does
+        // the first cycle after a change of protocol). What no cycle may do is return lithium
+        // the cell never held: the lithium balance below.
+        if !(efficiency > 0.0 || nothing_back) {
             return Ok(Some(format!(
-                "summary.csv cycle {cycle}: coulombic efficiency {:.3} % outside (0, 110] %",
+                "summary.csv cycle {cycle}: coulombic efficiency {:.3} % outside (0, ∞) %",
                 100.0 * efficiency
+            )));
+        }
+    }
+    // Lithium balance: the net charge delivered up to any cycle (discharges minus charges)
+    // cannot exceed what the cell holds when full, estimated from above by the largest charge
+    // or discharge of any one cycle, with LITHIUM_BALANCE_MARGIN.
+    let largest = records
+        .iter()
+        .flat_map(|r| [number(r, charge_col), number(r, discharge_col)])
+        .flatten()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, f64::max);
+    let mut net = 0.0;
+    for record in &records {
+        let cycle = cycle_col.and_then(|k| record.get(k)).unwrap_or("?");
+        net += number(record, discharge_col).unwrap_or(0.0)
+            - number(record, charge_col).unwrap_or(0.0);
+        if net > LITHIUM_BALANCE_MARGIN * largest && largest > 0.0 {
+            return Ok(Some(format!(
+                "summary.csv cycle {cycle}: the cycles so far delivered {net:.4e} A·h more than they took, more than the cell holds ({largest:.4e} A·h at most in one cycle): lithium from nowhere"
             )));
         }
     }

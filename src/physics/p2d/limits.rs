@@ -66,3 +66,42 @@ impl P2dModel {
         limits
     }
 }
+
+/// What limited a state, in physical terms, for the message of a failure that could not be
+/// avoided (see `protocol::simulate`'s failure explanation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurfaceState {
+    /// The current bounds of the state.
+    pub limits: SurfaceCurrentLimits,
+    /// Where the outermost shells sit in the host's window, as fractions from the empty end
+    /// (0: no lithium the galleries can release, 1: full) (min, max over the cathode cells).
+    pub filling: (f64, f64),
+    /// Diffusion time of the particles R²/D_s at their mean outermost-shell stoichiometry \[s\].
+    pub diffusion_time_s: f64,
+}
+
+impl P2dModel {
+    /// The surface state of `y` (see [`SurfaceState`]).
+    pub fn surface_state(&self, y: &[f64]) -> SurfaceState {
+        let l = &self.layout;
+        let limits = self.surface_current_limits(y);
+        let (lo, hi) = match &self.ocp {
+            OcpModel::Function(_) => (0.0, 1.0),
+            OcpModel::Msmr(m) => {
+                let anion = self.anion_state(y);
+                let fixed = m.fixed_lithium(&anion);
+                let capacity = m.fill(0.0, &anion, self.f).capacity;
+                (fixed / m.x_max, (fixed + capacity) / m.x_max)
+            }
+        };
+        let span = (hi - lo).max(f64::MIN_POSITIVE);
+        let (a, b) = limits.surface_range;
+        let mean = (0..l.np).map(|i| y[l.theta(i, l.nr - 1)]).sum::<f64>() / l.np as f64;
+        let d = self.d_s.eval(mean).0 * self.d_s_arr;
+        SurfaceState {
+            limits,
+            filling: ((a - lo) / span, (b - lo) / span),
+            diffusion_time_s: self.sphere.radius * self.sphere.radius / d,
+        }
+    }
+}

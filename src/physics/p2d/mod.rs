@@ -47,7 +47,7 @@ use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurr
 pub use degradation::DegradationState;
 use degradation::SlowModel;
 pub use layout::{Layout, Slow};
-pub use limits::SurfaceCurrentLimits;
+pub use limits::{SurfaceCurrentLimits, SurfaceState};
 use open_circuit::{MsmrModel, OcpModel};
 
 /// What the cell is held at.
