@@ -298,6 +298,18 @@ impl CellParameters {
             .map(|rho| p.active_material_volume_fraction * self.area_m2 * p.thickness_m * rho)
     }
 
+    /// The charge of the cathode's host fully lithiated, `c_max ε_s L A F` \[A·h\]: an upper
+    /// bound on the charge any state of the cell can deliver (every stoichiometry in [0, 1]).
+    pub fn host_capacity_ah(&self) -> f64 {
+        let p = &self.positive;
+        p.max_concentration_mol_m3
+            * p.active_material_volume_fraction
+            * p.thickness_m
+            * self.area_m2
+            * crate::constants::FARADAY
+            / crate::constants::SECONDS_PER_HOUR
+    }
+
     /// Capacity of the cationic MSMR galleries whose standard potential lies inside the
     /// cell's voltage window \[mA·h/g of active material\]: the cation-only capacity that the
     /// anionic capacity is measured against (C0 of `docs/wu2022_cell.md`, 164 mA·h/g for one

@@ -245,9 +245,29 @@ impl Case {
         None
     }
 
-    /// What its files are checked against: its cell-voltage window.
+    /// What its files are checked against: its cell-voltage window and, if it starts charged,
+    /// the charge its cell holds at the start.
     pub fn expectations(&self) -> super::classify::Expectations {
-        super::classify::Expectations::with_window(self.window)
+        // The host's charge of the case's own cell (its overrides change thickness and
+        // loading); a case whose scenario does not load is rejected by the run anyway.
+        let initial_charge_ah = if self.base.starts_charged() {
+            let sets: Vec<crate::scenario::SetOverride> = self
+                .sets
+                .iter()
+                .filter_map(|s| crate::scenario::SetOverride::parse(s).ok())
+                .collect();
+            let path = std::path::Path::new(self.base.repo_path());
+            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+            crate::scenario::parse_scenario_with(self.base.text(), path, dir, &sets)
+                .map(|s| s.parameters.host_capacity_ah())
+                .unwrap_or(f64::INFINITY)
+        } else {
+            0.0
+        };
+        super::classify::Expectations {
+            window: self.window,
+            initial_charge_ah,
+        }
     }
 
     /// Whether the case exercises `feature`.

@@ -326,12 +326,20 @@ fn signal_name(s: i32) -> &'static str {
 pub struct Expectations {
     /// The cell-voltage window of the time series.
     pub window: VoltageWindow,
+    /// For a cell that starts charged, the charge it may hold at the start \[A·h\] (its host's,
+    /// [`crate::physics::parameters::CellParameters::host_capacity_ah`]): over the run it may
+    /// deliver that much more net charge (see [`check_physical`]). 0 for a cell that starts
+    /// discharged.
+    pub initial_charge_ah: f64,
 }
 
 impl Expectations {
-    /// The checks of an experiment of one block with this window.
+    /// The checks of a cell that starts discharged, with this window.
     pub fn with_window(window: VoltageWindow) -> Self {
-        Expectations { window }
+        Expectations {
+            window,
+            initial_charge_ah: 0.0,
+        }
     }
 }
 
@@ -352,7 +360,8 @@ pub const NO_CHARGE_FRACTION: f64 = 1e-6;
 /// at least [`NO_CHARGE_FRACTION`] of the run's largest), positive and finite — or exactly 0
 /// when the discharge delivered nothing (a discharge that could not start: nothing came back);
 /// and a lithium balance: the net charge delivered up to any cycle at most
-/// [`LITHIUM_BALANCE_MARGIN`] times the largest one-cycle capacity (a cycle above 110 % is
+/// [`LITHIUM_BALANCE_MARGIN`] times the largest one-cycle capacity, plus the charge a cell that
+/// starts charged holds ([`Expectations::initial_charge_ah`]) (a cycle above 110 % is
 /// physical when it returns lithium an earlier, diffusion-limited discharge left in the
 /// particle cores; lithium the cell never held is not).
 /// `timeseries.csv` (if present): every number finite, every voltage within the window
@@ -445,12 +454,14 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
         .flatten()
         .filter(|x| x.is_finite())
         .fold(0.0f64, f64::max);
+    // A cell that starts charged holds its initial charge more.
+    let holds = LITHIUM_BALANCE_MARGIN * largest + expect.initial_charge_ah;
     let mut net = 0.0;
     for record in &records {
         let cycle = cycle_col.and_then(|k| record.get(k)).unwrap_or("?");
         net += number(record, discharge_col).unwrap_or(0.0)
             - number(record, charge_col).unwrap_or(0.0);
-        if net > LITHIUM_BALANCE_MARGIN * largest && largest > 0.0 {
+        if net > holds && largest > 0.0 {
             return Ok(Some(format!(
                 "summary.csv cycle {cycle}: the cycles so far delivered {net:.4e} A·h more than they took, more than the cell holds ({largest:.4e} A·h at most in one cycle): lithium from nowhere"
             )));
