@@ -153,7 +153,10 @@ pub enum StepEnd {
     CurrentUnsustainable,
     /// The solver could not go on (after its restarts) where the voltage runs steeply into the
     /// step's cut-off: within [`NEAR_CUTOFF_V`] of it, or close enough that at its last rate
-    /// of change it would get there within [`NEAR_CUTOFF_TIME`] of the step's elapsed time.
+    /// of change it would get there within [`NEAR_CUTOFF_TIME`] of the step's elapsed time, or
+    /// with the particle surfaces exhausted in the step's direction (within
+    /// [`EXHAUSTED_FILLING`] of the end of the host's window, or at the current they can carry
+    /// at most), where the voltage runs to infinity.
     /// The step was ended there, as if at the cut-off, and the experiment went on. Counted in
     /// [`RunSummary::ended_near_cutoff`].
     NearCutoff,
@@ -168,6 +171,12 @@ pub const NEAR_CUTOFF_V: f64 = 0.15;
 /// cut-off within this fraction of the time the step has run \[-\] (so at most this fraction
 /// of the step's charge is left).
 pub const NEAR_CUTOFF_TIME: f64 = 0.01;
+
+/// How close to the end of the host's window \[fraction of the window\] the outermost shell of
+/// some particle must be, in a constant-current step's direction, for a solver failure there to
+/// count as the step reaching its cut-off (see [`StepEnd::NearCutoff`]): the surface has
+/// nothing left to give (or room left to take), and the on-load voltage runs to infinity.
+pub const EXHAUSTED_FILLING: f64 = 0.01;
 
 /// What one experiment step did.
 #[derive(Debug, Clone, PartialEq)]
@@ -992,10 +1001,33 @@ fn run_step(
                     let dt = last.time_s - previous.time_s;
                     let closing = (previous.voltage_v - last.voltage_v).abs() / dt.max(1e-300);
                     let elapsed = t - t_start;
-                    let near = gap.is_some_and(|gap| {
-                        gap < NEAR_CUTOFF_V
-                            || (closing > 0.0 && gap / closing < NEAR_CUTOFF_TIME * elapsed)
-                    });
+                    // Or the particle surfaces are exhausted in the step's direction: at the
+                    // end of the host's window, or carrying the limit of what they can carry
+                    // (`surface_current_limits`). The on-load voltage then runs to infinity:
+                    // the cut-off is reached there, however far it still seems.
+                    let exhausted = match step {
+                        Step::ConstantCurrent { direction, .. } if gap.is_some() => {
+                            let model = ida.system();
+                            let state = model.surface_state(ida.y());
+                            let i = ida.y()[model.layout().i_app].abs();
+                            match direction {
+                                Direction::Charge => {
+                                    state.filling.0 <= EXHAUSTED_FILLING
+                                        || i >= state.limits.charge_a_m2
+                                }
+                                Direction::Discharge => {
+                                    1.0 - state.filling.1 <= EXHAUSTED_FILLING
+                                        || i >= state.limits.discharge_a_m2
+                                }
+                            }
+                        }
+                        _ => false,
+                    };
+                    let near = exhausted
+                        || gap.is_some_and(|gap| {
+                            gap < NEAR_CUTOFF_V
+                                || (closing > 0.0 && gap / closing < NEAR_CUTOFF_TIME * elapsed)
+                        });
                     if near {
                         last = row(ida, at);
                         end = StepEnd::NearCutoff;
