@@ -27,13 +27,10 @@ pub struct SurfaceCurrentLimits {
 }
 
 impl P2dModel {
-    /// The largest applied current densities the particle surfaces of state `y` can carry on
-    /// charge and on discharge (see the module documentation). The side reaction, which can
-    /// carry part of a charging current, is not counted: the bounds are for the
-    /// intercalation current alone.
-    pub fn surface_current_limits(&self, y: &[f64]) -> SurfaceCurrentLimits {
-        let l = &self.layout;
-        let (theta_min, theta_max) = match &self.ocp {
+    /// The host's window of stoichiometry at state `y`: from the lithium no gallery releases
+    /// to the galleries full (MSMR), or \[0, 1\] for an OCP given as a function.
+    fn host_window(&self, y: &[f64]) -> (f64, f64) {
+        match &self.ocp {
             OcpModel::Function(_) => (0.0, 1.0),
             OcpModel::Msmr(m) => {
                 let anion = self.anion_state(y);
@@ -41,7 +38,16 @@ impl P2dModel {
                 let capacity = m.fill(0.0, &anion, self.f).capacity;
                 (fixed / m.x_max, (fixed + capacity) / m.x_max)
             }
-        };
+        }
+    }
+
+    /// The largest applied current densities the particle surfaces of state `y` can carry on
+    /// charge and on discharge (see the module documentation). The side reaction, which can
+    /// carry part of a charging current, is not counted: the bounds are for the
+    /// intercalation current alone.
+    pub fn surface_current_limits(&self, y: &[f64]) -> SurfaceCurrentLimits {
+        let l = &self.layout;
+        let (theta_min, theta_max) = self.host_window(y);
         let ctx = self.slow_context(y);
         let area = self.a * self.active_fraction(&ctx).0 * self.dx_p;
         let (alpha, beta) = self.surface_weights;
@@ -85,15 +91,7 @@ impl P2dModel {
     pub fn surface_state(&self, y: &[f64]) -> SurfaceState {
         let l = &self.layout;
         let limits = self.surface_current_limits(y);
-        let (lo, hi) = match &self.ocp {
-            OcpModel::Function(_) => (0.0, 1.0),
-            OcpModel::Msmr(m) => {
-                let anion = self.anion_state(y);
-                let fixed = m.fixed_lithium(&anion);
-                let capacity = m.fill(0.0, &anion, self.f).capacity;
-                (fixed / m.x_max, (fixed + capacity) / m.x_max)
-            }
-        };
+        let (lo, hi) = self.host_window(y);
         let span = (hi - lo).max(f64::MIN_POSITIVE);
         let (a, b) = limits.surface_range;
         let mean = (0..l.np).map(|i| y[l.theta(i, l.nr - 1)]).sum::<f64>() / l.np as f64;
