@@ -293,7 +293,7 @@ pub fn ida_options(model: &P2dModel, settings: &SolverSettings) -> IdaOptions {
 /// from the rested cell at its initial concentrations.
 pub struct Simulation {
     ida: Ida<P2dModel>,
-    /// Consistent initialisation at step starts (see [`consistent_start`]).
+    /// Consistent initialisation at step starts (see [`StepStart`]).
     init: StepStart,
     settings: SolverSettings,
     rest: Vec<f64>,
@@ -881,11 +881,7 @@ fn run_step(
         match step {
             Step::ConstantCurrent { direction, .. } => {
                 let i = y[ida.system().layout().i_app].abs();
-                let bound = match direction {
-                    Direction::Charge => limits.charge_a_m2,
-                    Direction::Discharge => limits.discharge_a_m2,
-                };
-                if i > bound {
+                if i > limits.toward(*direction == Direction::Charge) {
                     return skipped(ida, y, yp, StepEnd::CurrentUnsustainable);
                 }
             }
@@ -895,11 +891,8 @@ fn run_step(
             Step::ConstantVoltage { voltage_v, .. } => {
                 let v_before = ida.system().voltage(&y_before);
                 let charge = *voltage_v > v_before;
-                let bound = if charge {
-                    -limits.charge_a_m2
-                } else {
-                    limits.discharge_a_m2
-                };
+                // Positive on discharge.
+                let bound = if charge { -1.0 } else { 1.0 } * limits.toward(charge);
                 y.copy_from_slice(&y_before);
                 yp.copy_from_slice(&yp_before);
                 let model = ida.system_mut();
@@ -1010,16 +1003,9 @@ fn run_step(
                             let model = ida.system();
                             let state = model.surface_state(ida.y());
                             let i = ida.y()[model.layout().i_app].abs();
-                            match direction {
-                                Direction::Charge => {
-                                    state.filling.0 <= EXHAUSTED_FILLING
-                                        || i >= state.limits.charge_a_m2
-                                }
-                                Direction::Discharge => {
-                                    1.0 - state.filling.1 <= EXHAUSTED_FILLING
-                                        || i >= state.limits.discharge_a_m2
-                                }
-                            }
+                            let charge = *direction == Direction::Charge;
+                            state.room(charge) <= EXHAUSTED_FILLING
+                                || i >= state.limits.toward(charge)
                         }
                         _ => false,
                     };
@@ -1186,12 +1172,8 @@ pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64)
         elapsed_s
     );
     let hours = state.diffusion_time_s / 3600.0;
-    let (empty, full) = (state.filling.0, 1.0 - state.filling.1);
-    let bound = if current < 0.0 {
-        state.limits.charge_a_m2
-    } else {
-        state.limits.discharge_a_m2
-    };
+    let (empty, full) = (state.room(true), state.room(false));
+    let bound = state.limits.toward(current < 0.0);
     let parameters = "a lower current, smaller particles (positive.particle_radius_m) or a higher \
          positive.solid_diffusivity_m2_s";
     if empty < 0.02 || full < 0.02 {

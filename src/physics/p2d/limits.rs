@@ -26,6 +26,29 @@ pub struct SurfaceCurrentLimits {
     pub surface_range: (f64, f64),
 }
 
+impl SurfaceCurrentLimits {
+    /// The bound in one direction: on charge (`charge`) or on discharge \[A/m²\].
+    pub fn toward(&self, charge: bool) -> f64 {
+        if charge {
+            self.charge_a_m2
+        } else {
+            self.discharge_a_m2
+        }
+    }
+}
+
+impl SurfaceState {
+    /// How far the outermost shells are from the end of the window a charge (`charge`) or a
+    /// discharge runs toward, as a fraction of the window (the smallest over the cells).
+    pub fn room(&self, charge: bool) -> f64 {
+        if charge {
+            self.filling.0
+        } else {
+            1.0 - self.filling.1
+        }
+    }
+}
+
 impl P2dModel {
     /// The host's window of stoichiometry at state `y`: from the lithium no gallery releases
     /// to the galleries full (MSMR), or \[0, 1\] for an OCP given as a function.
