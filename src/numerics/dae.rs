@@ -106,6 +106,25 @@ pub trait DaeSystem {
         values: &mut [f64],
     ) -> Result<(), EvalError>;
 
+    /// Whether [`DaeSystem::tolerance_scale`] replaces |y| in the solver's error weights.
+    /// `false` (the default) keeps the standard weights `1 / (rtol |y_i| + atol_i)`.
+    fn scales_tolerances(&self) -> bool {
+        false
+    }
+
+    /// The size against which the relative tolerance measures each unknown's error, in place
+    /// of |y_i|: the error weights become `1 / (rtol · scale_i + atol_i)`, used by the local
+    /// error test and the corrector's convergence test alike. Called only when
+    /// [`DaeSystem::scales_tolerances`] is `true`, after every accepted step. The default is
+    /// |y_i|. A model overrides it for unknowns that must be resolved relative to a bound other
+    /// than zero: a stoichiometry next to the full end of its window is resolved only as well
+    /// as the vacancies it has left.
+    fn tolerance_scale(&self, y: &[f64], scale: &mut [f64]) {
+        for (s, v) in scale.iter_mut().zip(y) {
+            *s = v.abs();
+        }
+    }
+
     /// Number of root (event) functions. Must stay constant for the life of a solver.
     fn num_roots(&self) -> usize {
         0

@@ -210,6 +210,12 @@ struct Shared<S> {
     /// Last callback failure during the current API call.
     failure: Option<CallbackFailure>,
     linear_solves: u64,
+    /// Relative and per-unknown absolute tolerances, for [`ewt_cb`] when the system scales
+    /// its tolerances.
+    rtol: f64,
+    atol: Vec<f64>,
+    /// Scratch for [`DaeSystem::tolerance_scale`].
+    scale: Vec<f64>,
 }
 
 /// Last SUNDIALS error message, written by the error handler.
@@ -316,6 +322,12 @@ impl<S: DaeSystem> Ida<S> {
             row_idx,
             failure: None,
             linear_solves: 0,
+            rtol: options.rtol,
+            atol: options
+                .atol_vector
+                .clone()
+                .unwrap_or_else(|| vec![options.atol; n]),
+            scale: vec![0.0; n],
         }));
         let sink = Box::into_raw(Box::new(ErrorSink { message: None }));
         // From here on, `Drop` frees whatever has been created if a step fails.
@@ -395,6 +407,12 @@ impl<S: DaeSystem> Ida<S> {
         // SAFETY: `mem` is valid; `shared` stays valid until after `IDAFree` (see `Drop`).
         let flag = unsafe { sys::IDASetUserData(ida.mem, shared.cast()) };
         ida.check(flag)?;
+        // SAFETY: `shared` is valid and no callback runs during this call.
+        if unsafe { (*shared).system.scales_tolerances() } {
+            // SAFETY: `mem` is valid; the weight function reads `shared`, registered above.
+            let flag = unsafe { sys::IDAWFtolerances(ida.mem, Some(ewt_cb::<S>)) };
+            ida.check(flag)?;
+        }
 
         let id: Vec<f64> = differential
             .iter()
@@ -1117,6 +1135,53 @@ unsafe extern "C" fn jacobian_cb<S: DaeSystem>(
     }));
     // SAFETY: the closure's reference has ended; `shared` is valid.
     unsafe { finish(shared, "Jacobian", outcome) }
+}
+
+/// IDA error-weight callback: `ewt_i = 1 / (rtol · scale_i + atol_i)` with the system's
+/// [`DaeSystem::tolerance_scale`]. Returns −1 (IDA then reports an illegal weight) if a weight is
+/// not finite and positive.
+unsafe extern "C" fn ewt_cb<S: DaeSystem>(
+    y: N_Vector,
+    ewt: N_Vector,
+    user_data: *mut c_void,
+) -> c_int {
+    let shared = user_data.cast::<Shared<S>>();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `residual_cb`; `ewt` is IDA's weight vector, distinct from `y`.
+        unsafe {
+            let sh = &mut *shared;
+            let n = sh.n;
+            let (py, pw) = (sys::N_VGetArrayPointer(y), sys::N_VGetArrayPointer(ewt));
+            if py.is_null() || pw.is_null() || py == pw {
+                return Err(EvalError::Fatal("invalid vectors passed by IDA".into()));
+            }
+            let y = std::slice::from_raw_parts(py, n);
+            let w = std::slice::from_raw_parts_mut(pw, n);
+            let Shared {
+                system,
+                rtol,
+                atol,
+                scale,
+                ..
+            } = sh;
+            system.tolerance_scale(y, scale);
+            for ((w, s), a) in w.iter_mut().zip(scale.iter()).zip(atol.iter()) {
+                let tol = *rtol * s.abs() + a;
+                if !(tol.is_finite() && tol > 0.0) {
+                    return Err(EvalError::Fatal(format!(
+                        "error weight not positive (tolerance {tol:e})"
+                    )));
+                }
+                *w = 1.0 / tol;
+            }
+            Ok(())
+        }
+    }));
+    // SAFETY: the closure's reference has ended; `shared` is valid.
+    match unsafe { finish(shared, "error weights", outcome) } {
+        0 => 0,
+        _ => -1,
+    }
 }
 
 /// IDA root callback: `gout = g(t, y, yp)`.

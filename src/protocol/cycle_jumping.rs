@@ -12,8 +12,9 @@
 //! `E(J) = J (J + 1)/2 · |D₂|`, and J is the largest jump with `E ≤ tol · (|S| + s_floor)` for
 //! every slow state S (curvature control: the jumps shrink where the states bend, during
 //! activation or crack onset, and grow where they are straight). Jumps never leave fewer than
-//! the resolved cycles before the end of the block, never exceed `max_jump` cycles, and never
-//! carry a state across zero.
+//! the resolved cycles before the end of the block, never exceed `max_jump` cycles, never
+//! carry a controlled state across zero, and never take a state with a physical range (a
+//! particle stoichiometry) more than half of the way to its bound.
 //!
 //! Cycles jumped over have no rows in `summary.csv` (their figures were not computed); the
 //! resolved ones carry their true cycle numbers.
@@ -68,13 +69,17 @@ impl CycleJumping {
         remaining: usize,
         controlled: &[bool],
     ) -> Option<Jump> {
-        self.plan_resolving(s, t, remaining, None, controlled)
+        self.plan_resolving(s, t, remaining, None, controlled, &[])
     }
 
     /// As [`CycleJumping::plan`], with a cycle that must be resolved: `must_resolve` cycles
     /// after the last resolved one (1: the next cycle). The jump then ends before it, at most
     /// `must_resolve − 1` cycles long, so that cycle is the next resolved one or comes later
-    /// in an episode (impedance spectra are taken on resolved cycles only).
+    /// in an episode (impedance spectra are taken on resolved cycles only). `ranges` gives, per
+    /// state (missing entries: unbounded), the range the state must stay in (a particle
+    /// stoichiometry inside its host's window): the jump takes a state at most half of its
+    /// remaining room toward the bound its trend points at, and none is planned for a state
+    /// already outside its range.
     pub fn plan_resolving(
         &self,
         s: [&[f64]; 3],
@@ -82,6 +87,7 @@ impl CycleJumping {
         remaining: usize,
         must_resolve: Option<usize>,
         controlled: &[bool],
+        ranges: &[(f64, f64)],
     ) -> Option<Jump> {
         let limit = remaining
             .saturating_sub(self.resolved_cycles)
@@ -114,6 +120,20 @@ impl CycleJumping {
             if c != 0.0 && slope != 0.0 && slope.signum() != c.signum() {
                 let cross = (c.abs() / slope.abs()).floor() as usize;
                 jump = jump.min(cross.saturating_sub(1));
+            }
+        }
+        // No state may leave its range, nor use more than half of its room toward it.
+        for ((&b, &c), &(lo, hi)) in s[1].iter().zip(s[2]).zip(ranges) {
+            let slope = c - b;
+            let room = if slope > 0.0 { hi - c } else { c - lo };
+            if !(room > 0.0) {
+                return None;
+            }
+            if slope != 0.0 {
+                let allowed = 0.5 * room / slope.abs();
+                if allowed < jump as f64 {
+                    jump = allowed.floor() as usize;
+                }
             }
         }
         if jump < 2 {
@@ -235,13 +255,47 @@ mod tests {
     fn jumps_end_before_a_cycle_that_must_be_resolved() {
         let cj = CycleJumping::default();
         let (a, b, c) = ([1.0], [1.1], [1.2]);
-        let plan = |must| cj.plan_resolving([&a, &b, &c], [0.0, 1.0, 2.0], 1000, must, &[true]);
+        let plan =
+            |must| cj.plan_resolving([&a, &b, &c], [0.0, 1.0, 2.0], 1000, must, &[true], &[]);
         assert_eq!(plan(None).unwrap().cycles, 100);
         // The requested cycle is 40 cycles after the last resolved one: 39 are jumped over.
         assert_eq!(plan(Some(40)).unwrap().cycles, 39);
         // Too close for a jump of at least two cycles.
         assert!(plan(Some(2)).is_none());
         assert!(plan(Some(1)).is_none());
+    }
+
+    #[test]
+    fn a_state_with_a_range_uses_at_most_half_of_its_room() {
+        let cj = CycleJumping::default();
+        // An uncontrolled stoichiometry falling by 1/16 per cycle from 0.5, inside (−0.75, 1):
+        // its room toward −0.75 is 1.25, so at most 10 cycles; the controlled state allows 100.
+        let (a, b, c) = ([1.0, 0.625], [1.0, 0.5625], [1.0, 0.5]);
+        let ranges = [(f64::NEG_INFINITY, f64::INFINITY), (-0.75, 1.0)];
+        let jump = cj
+            .plan_resolving(
+                [&a, &b, &c],
+                [0.0, 1.0, 2.0],
+                1000,
+                None,
+                &[true, false],
+                &ranges,
+            )
+            .unwrap();
+        assert_eq!(jump.cycles, 10);
+        assert!((jump.states[1] + 0.125).abs() < 1e-12);
+        // A state already outside its range allows no jump.
+        let outside = [(f64::NEG_INFINITY, f64::INFINITY), (0.55, 1.0)];
+        assert!(cj
+            .plan_resolving(
+                [&a, &b, &c],
+                [0.0, 1.0, 2.0],
+                1000,
+                None,
+                &[true, false],
+                &outside
+            )
+            .is_none());
     }
 
     #[test]

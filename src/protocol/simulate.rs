@@ -569,6 +569,7 @@ impl Simulation {
                             block.cycles - index,
                             must_resolve,
                             &controlled,
+                            &ida.system().extrapolation_ranges(&y),
                         );
                         match plan {
                             Some(jump) => {
@@ -972,6 +973,17 @@ fn run_step(
                                     None => Ok(()),
                                 });
                         if restarted.is_ok() {
+                            // A restart whose consistent state is already past the step's
+                            // voltage cut-off (the last millivolts of a charge that exhausts
+                            // the particle surfaces, where the on-load voltage rises steeply)
+                            // ends the step at the last accepted state, before the cut-off: no
+                            // state beyond it is ever recorded.
+                            if past_cutoff(step, limit.voltage_v, ida.system().voltage(ida.y())) {
+                                ida.reinit(t, &y_ok, &yp_ok)?;
+                                last = row(ida, at);
+                                end = StepEnd::NearCutoff;
+                                break;
+                            }
                             // The one-step target must lie ahead of the restart time.
                             one_step_target = t_end.unwrap_or(t + 3600.0);
                             continue;

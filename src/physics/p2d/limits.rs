@@ -52,15 +52,10 @@ impl SurfaceState {
 impl P2dModel {
     /// The host's window of stoichiometry at state `y`: from the lithium no gallery releases
     /// to the galleries full (MSMR), or \[0, 1\] for an OCP given as a function.
-    fn host_window(&self, y: &[f64]) -> (f64, f64) {
+    pub(super) fn host_window(&self, y: &[f64]) -> (f64, f64) {
         match &self.ocp {
             OcpModel::Function(_) => (0.0, 1.0),
-            OcpModel::Msmr(m) => {
-                let anion = self.anion_state(y);
-                let fixed = m.fixed_lithium(&anion);
-                let capacity = m.fill(0.0, &anion, self.f).capacity;
-                (fixed / m.x_max, (fixed + capacity) / m.x_max)
-            }
+            OcpModel::Msmr(m) => m.window(&self.anion_state(y)),
         }
     }
 

@@ -188,14 +188,38 @@ impl P2dModel {
         }
     }
 
-    /// Surface stoichiometry of cathode cell i from a quadratic through the two outermost
-    /// shell averages with the known surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)):
-    /// θ_surf = θ_last + α (θ_last − θ_prev) + β g, with the weights of
+    /// Surface stoichiometry of cathode cell i, bounded by the host's `window` (θ_min, θ_max)
+    /// of state `y` ([`Self::host_window`]).
+    ///
+    /// Reconstruction: a quadratic through the two outermost shell averages with the known
+    /// surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)) gives the offset of the surface
+    /// from the outermost shell, `δ = α (θ_last − θ_prev) + β g`, with the weights of
     /// [`crate::numerics::mesh::SphereMesh::surface_weights`] (uniform shells of width h:
     /// α = 1/6, β = h/3; third order near the surface, the cell-average offsets of the
     /// quadratic accounted for).
+    ///
+    /// Limiter: the offset is taken as a fraction x = |δ|/ρ of the room ρ the outermost shell
+    /// has toward the end of the window it points at (θ_last − θ_min when δ < 0, θ_max −
+    /// θ_last when δ > 0), and `θ_surf = θ_last ± ρ L(x)` with `L(x) = x (1 + x⁸)^(−1/8)`, so
+    /// that the surface stays strictly inside the window whenever the shell is. L(x) = x to
+    /// within 0.3 % up to x = 0.7 (the quadratic, unchanged wherever it is a good description);
+    /// it saturates below 1 only where the quadratic would put the surface past the end of the
+    /// window, a profile steeper than one shell can resolve (the last minutes of a charge that
+    /// exhausts the surface, a long hold at the top of charge). There the quadratic has no
+    /// state with lithium at the surface at all (the surface potential would have to be
+    /// infinite), and Newton iterates and accepted steps could leave the algebraic rows
+    /// violated by many orders of magnitude (docs/robustness.md, "The empty end of the
+    /// window"); with the limiter the surface empties only as the outermost shell does, a
+    /// bound the shell's own balance keeps. The window's dependence on the slow states is left
+    /// out of the partials: it enters through `L − x L' = x⁹ (1 + x⁸)^(−9/8)`, below 2e-3 for
+    /// x < 0.5.
     #[inline]
-    pub(super) fn surface_stoichiometry(&self, y: &[f64], i: usize) -> SurfaceStoichiometry {
+    pub(super) fn surface_stoichiometry(
+        &self,
+        y: &[f64],
+        i: usize,
+        window: (f64, f64),
+    ) -> SurfaceStoichiometry {
         let l = &self.layout;
         let theta_last = y[l.theta(i, l.nr - 1)];
         let theta_prev = y[l.theta(i, l.nr - 2)];
@@ -205,11 +229,55 @@ impl P2dModel {
         let dd = dd * self.d_s_arr;
         let (alpha, beta) = self.surface_weights;
         let s = beta / (FARADAY * self.c_max);
+        // The quadratic's offset δ and its partials.
+        let delta = alpha * (theta_last - theta_prev) - s * j / d;
+        let d_delta_last = alpha + s * j * dd / (d * d);
+        let d_delta_j = -s / d;
+        let room = if delta < 0.0 {
+            theta_last - window.0
+        } else {
+            window.1 - theta_last
+        };
+        if !(room > 0.0) {
+            // The shell itself is outside the window: no bound to keep (the kinetics reject
+            // the state as non-physical).
+            return SurfaceStoichiometry {
+                value: theta_last + delta,
+                d_last: 1.0 + d_delta_last,
+                d_prev: -alpha,
+                d_j: d_delta_j,
+            };
+        }
+        let x = delta.abs() / room;
+        let x8 = {
+            let x2 = x * x;
+            let x4 = x2 * x2;
+            x4 * x4
+        };
+        let root = (1.0 + x8).powf(-0.125);
+        let lim = x * root;
+        // L'(x) = (1 + x⁸)^(−9/8); ∂θ_surf/∂δ = L'; through the room, ∂θ_surf/∂θ_last gains
+        // −(L − x L') on either side.
+        let d_lim = root / (1.0 + x8);
+        let through_room = lim - x * d_lim;
+        // Past x = 1 the surface is measured from the bound, with the gap 1 − L(x) =
+        // 1 − (1 + x⁻⁸)^(−1/8) computed without cancellation: the lithium left at an exhausted
+        // surface is resolved to its last digits, not to those of θ.
+        let value = if x > 1.0 {
+            let gap = -(-(1.0 / x8).ln_1p() / 8.0).exp_m1();
+            if delta < 0.0 {
+                window.0 + room * gap
+            } else {
+                window.1 - room * gap
+            }
+        } else {
+            theta_last + delta.signum() * room * lim
+        };
         SurfaceStoichiometry {
-            value: theta_last + alpha * (theta_last - theta_prev) - s * j / d,
-            d_last: 1.0 + alpha + s * j * dd / (d * d),
-            d_prev: -alpha,
-            d_j: -s / d,
+            value,
+            d_last: 1.0 + d_lim * d_delta_last - through_room,
+            d_prev: -alpha * d_lim,
+            d_j: d_delta_j * d_lim,
         }
     }
 
@@ -250,7 +318,7 @@ impl P2dModel {
     ) -> Result<f64, String> {
         let l = &self.layout;
         let j = y[l.j(i)];
-        let theta_surf = self.surface_stoichiometry(y, i).value;
+        let theta_surf = self.surface_stoichiometry(y, i, (0.0, 1.0)).value;
         let (c_e_ref, c_scale) = self.exchange_concentration(y, i);
         let (j0, _, _) = intercalation_j0(self.k_p, self.c_max, c_e_ref, theta_surf, c_scale)
             .ok_or_else(|| surface_out_of_range(i, theta_surf, c_scale))?;
@@ -273,7 +341,7 @@ impl P2dModel {
         let l = &self.layout;
         let j = y[l.j(i)];
         let dphi = y[l.dphi(i)];
-        let ts = self.surface_stoichiometry(y, i);
+        let ts = self.surface_stoichiometry(y, i, self.host_window(y));
         let (c_e_ref, c_scale) = self.exchange_concentration(y, i);
         let (r_int, dr_int, dr_int_dthr) = self.interface_resistance(ctx);
         let mut out = CellKinetics::default();
@@ -421,7 +489,7 @@ impl P2dModel {
         let l = &self.layout;
         let anion = self.anion_state(y);
         let fill = msmr.fill(y[l.u(i)], &anion, self.f);
-        let ts = self.surface_stoichiometry(y, i);
+        let ts = self.surface_stoichiometry(y, i, msmr.window(&anion));
         let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(&anion);
         let v_s = fill.capacity - f_s;
         if !(fill.filled > 0.0 && fill.empty > 0.0) {

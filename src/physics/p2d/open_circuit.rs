@@ -142,6 +142,16 @@ impl MsmrModel {
         self.anion.map_or(0.0, |a| a.fade_v_per_li)
     }
 
+    /// The host's window of stoichiometry (θ_min, θ_max) for the anion state `s`: from the
+    /// lithium no gallery releases to the galleries full, `x_fixed / x_max` and
+    /// `(x_fixed + X_cat + X_a) / x_max`.
+    #[inline]
+    pub fn window(&self, s: &AnionState) -> (f64, f64) {
+        let fixed = self.fixed_lithium(s);
+        let capacity = self.x_cat + if self.anion.is_some() { s.x_a } else { 0.0 };
+        (fixed / self.x_max, (fixed + capacity) / self.x_max)
+    }
+
     /// Lithium no gallery releases, x_fixed \[Li/f.u.\].
     #[inline]
     pub fn fixed_lithium(&self, s: &AnionState) -> f64 {

@@ -249,8 +249,14 @@ fn check_jacobian_on(p: &CellParameters, control: Control, particle_surface_refi
     };
     let mut model = P2dModel::new(p, &mesh).unwrap();
     model.set_control(control);
-    let n = model.len();
     let (y, yp) = perturbed_state(&model);
+    check_jacobian_at(&mut model, &y, &yp, binary);
+}
+
+/// The analytic iteration matrix of `model` at (`y`, `yp`) against central finite differences.
+fn check_jacobian_at(model: &mut P2dModel, y: &[f64], yp: &[f64], binary: bool) {
+    let n = model.len();
+    let (y, yp) = (y.to_vec(), yp.to_vec());
     let c_j = 37.0;
     let pattern = model.jacobian_pattern();
     let mut values = vec![0.0; pattern.nnz()];
@@ -326,4 +332,120 @@ fn rest_state_is_an_equilibrium() {
         let worst = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         assert!(worst < 1e-10, "rest residual {worst:e} (binary = {binary})");
     }
+}
+
+/// A model of the single-ion fixture on a small mesh, with the outermost shells of every cell
+/// at `room` from the empty end and a charging current density `j` in each.
+fn near_empty_state(room: f64, j: f64) -> (P2dModel, Vec<f64>, Vec<f64>) {
+    let p = fixture(false);
+    let mesh = MeshSettings {
+        positive_x_cells: 5,
+        separator_x_cells: 3,
+        particle_r_cells: 4,
+        particle_surface_refinement: 1,
+    };
+    let mut model = P2dModel::new(&p, &mesh).unwrap();
+    model.set_control(Control::Current { i_a_m2: -9.5 });
+    let (mut y, yp) = perturbed_state(&model);
+    let l = *model.layout();
+    for i in 0..l.np {
+        for k in 0..l.nr {
+            y[l.theta(i, k)] = room * (1.0 + 3.0 * (l.nr - 1 - k) as f64);
+        }
+        y[l.j(i)] = j;
+    }
+    (model, y, yp)
+}
+
+#[test]
+fn surface_reconstruction_is_the_quadratic_inside_the_window() {
+    // Offsets far from the end of the window: the limiter leaves the quadratic alone.
+    let (model, mut y, _) = near_empty_state(0.05, 1e-2);
+    let l = *model.layout();
+    for i in 0..l.np {
+        y[l.theta(i, l.nr - 2)] = 0.06;
+    }
+    let (alpha, beta) = model.surface_weights;
+    for i in 0..l.np {
+        let (last, prev, j) = (y[l.theta(i, l.nr - 1)], y[l.theta(i, l.nr - 2)], y[l.j(i)]);
+        let d = model.d_s.eval(last).0 * model.d_s_arr;
+        let delta =
+            alpha * (last - prev) - beta / (crate::constants::FARADAY * model.c_max) * j / d;
+        let x = delta.abs() / last;
+        assert!(delta < 0.0 && x < 0.5, "offset fraction {x}");
+        let ts = model.surface_stoichiometry(&y, i, (0.0, 1.0));
+        // L(x) = x (1 + x⁸)^(−1/8) = x (1 − x⁸/8 + …).
+        assert!(
+            (ts.value - (last + delta)).abs() <= 0.2 * x.powi(8) * delta.abs() + 1e-16,
+            "θ_surf {:e} against the quadratic {:e}",
+            ts.value,
+            last + delta
+        );
+        assert!((ts.d_prev + alpha).abs() < 1e-3 * alpha);
+    }
+}
+
+#[test]
+fn surface_reconstruction_stays_inside_the_window_at_any_current() {
+    // A charging current many times what the outermost shell could deliver through the
+    // quadratic: the surface approaches the empty end but never reaches or passes it, and is
+    // monotone in the current.
+    for room in [1e-2, 1e-5, 1e-9] {
+        let mut previous = f64::INFINITY;
+        for j in [1e-3, 1e-1, 1.0, 10.0, 1e3, 1e6] {
+            let (model, y, _) = near_empty_state(room, j);
+            let ts = model.surface_stoichiometry(&y, 0, (0.0, 1.0));
+            let last = y[model.layout().theta(0, model.layout().nr - 1)];
+            assert!(
+                ts.value > 0.0 && ts.value < last,
+                "room {room:e}, j {j:e}: θ_surf {:e} outside (0, θ_last = {last:e})",
+                ts.value
+            );
+            assert!(ts.value <= previous, "not monotone in j at room {room:e}");
+            previous = ts.value;
+        }
+    }
+}
+
+#[test]
+fn surface_reconstruction_partials_match_finite_differences_when_limited() {
+    let l_of = |m: &P2dModel| *m.layout();
+    for (room, j) in [(1e-3, 0.05), (1e-3, 0.5), (1e-4, 5.0)] {
+        let (model, y, _) = near_empty_state(room, j);
+        let l = l_of(&model);
+        let ts = model.surface_stoichiometry(&y, 0, (0.0, 1.0));
+        let fd = |k: usize| {
+            let h = 1e-7 * y[k].abs().max(1e-12);
+            let (mut a, mut b) = (y.clone(), y.clone());
+            a[k] += h;
+            b[k] -= h;
+            (model.surface_stoichiometry(&a, 0, (0.0, 1.0)).value
+                - model.surface_stoichiometry(&b, 0, (0.0, 1.0)).value)
+                / (2.0 * h)
+        };
+        for (analytic, k) in [
+            (ts.d_last, l.theta(0, l.nr - 1)),
+            (ts.d_prev, l.theta(0, l.nr - 2)),
+            (ts.d_j, l.j(0)),
+        ] {
+            let numeric = fd(k);
+            assert!(
+                (analytic - numeric).abs() <= 1e-5 * numeric.abs().max(1e-12),
+                "room {room:e}, j {j}: partial in unknown {k}: analytic {analytic:e}, finite difference {numeric:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_limited_surfaces() {
+    // The outermost shells near empty under a charging current that saturates the limiter.
+    let (mut model, y, yp) = near_empty_state(1e-3, 0.5);
+    let l = *model.layout();
+    let ts = model.surface_stoichiometry(&y, 0, (0.0, 1.0));
+    assert!(
+        ts.value < 0.5 * y[l.theta(0, l.nr - 1)],
+        "the limiter is not active"
+    );
+    check_jacobian_at(&mut model, &y, &yp, false);
 }
