@@ -104,6 +104,10 @@ fn cc_cv_at_2c_on_larger_particles_completes() {
 #[test]
 fn a_current_the_particle_surfaces_cannot_carry_is_skipped_not_a_crash() {
     // Crashed in the initial-condition calculation ("no gallery can react at 214582.6524 V").
+    // With the bounded surface reconstruction (physics/p2d/local.rs) the first 3C charge has a
+    // state at its start (3.54 V) and runs until its surfaces are exhausted, passing the few
+    // mAh/g the outer shells hold (R²/D = 66 h); the steps after it cannot start and are
+    // skipped without rows.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     run_ok(
@@ -117,19 +121,22 @@ fn a_current_the_particle_surfaces_cannot_carry_is_skipped_not_a_crash() {
     );
     let summary = rows(&out.join("summary.csv"));
     assert_eq!(summary.len(), 2);
-    for r in &summary {
-        assert_eq!(num(r, "charge_capacity_Ah"), 0.0);
-        assert_eq!(
-            r["coulombic_efficiency"], "",
-            "no efficiency without a charge"
-        );
-    }
-    let record = std::fs::read_to_string(out.join("run.toml")).unwrap();
-    assert!(record.contains("skipped_steps = 4"), "{record}");
+    let first = num(&summary[0], "charge_capacity_mAh_g");
     assert!(
-        rows(&out.join("timeseries.csv")).is_empty(),
-        "skipped steps leave no row"
+        first > 0.0 && first < 20.0,
+        "first charge {first} mAh/g: only the outer shells can take part"
     );
+    assert_eq!(num(&summary[1], "charge_capacity_Ah"), 0.0);
+    assert_eq!(
+        summary[1]["coulombic_efficiency"], "",
+        "no efficiency without a charge"
+    );
+    let record = std::fs::read_to_string(out.join("run.toml")).unwrap();
+    assert!(record.contains("skipped_steps = 3"), "{record}");
+    for r in rows(&out.join("timeseries.csv")) {
+        assert_eq!(r["cycle"], "1", "skipped steps leave no row");
+        assert_eq!(r["step"], "1", "skipped steps leave no row");
+    }
 }
 
 #[test]
@@ -329,7 +336,8 @@ fn a_charge_that_exhausts_the_surfaces_records_no_voltage_past_its_cut_off() {
     for r in rows(&out.join("timeseries.csv")) {
         let v = num(&r, "voltage_V");
         assert!(
-            (2.0 - 1e-6..=4.3 + 1e-6).contains(&v),
+            // 1 mV: the root location's tolerance; the failure recorded 4.37 V.
+            (2.0 - 1e-3..=4.3 + 1e-3).contains(&v),
             "cycle {}, step {}: {v} V recorded outside 2.0–4.3 V",
             r["cycle"],
             r["step"]

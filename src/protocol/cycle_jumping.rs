@@ -126,7 +126,7 @@ impl CycleJumping {
         for ((&b, &c), &(lo, hi)) in s[1].iter().zip(s[2]).zip(ranges) {
             let slope = c - b;
             let room = if slope > 0.0 { hi - c } else { c - lo };
-            if !(room > 0.0) {
+            if room.is_nan() || room <= 0.0 {
                 return None;
             }
             if slope != 0.0 {

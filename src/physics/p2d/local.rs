@@ -238,7 +238,7 @@ impl P2dModel {
         } else {
             window.1 - theta_last
         };
-        if !(room > 0.0) {
+        if room.is_nan() || room <= 0.0 {
             // The shell itself is outside the window: no bound to keep (the kinetics reject
             // the state as non-physical).
             return SurfaceStoichiometry {
