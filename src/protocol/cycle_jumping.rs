@@ -271,9 +271,9 @@ mod tests {
         // An uncontrolled stoichiometry falling by 1/16 per cycle from 0.5, inside (−0.75, 1):
         // its room toward −0.75 is 1.25, so at most 10 cycles; the controlled state allows 100.
         let (a, b, c) = ([1.0, 0.625], [1.0, 0.5625], [1.0, 0.5]);
-        let ranges = [(f64::NEG_INFINITY, f64::INFINITY), (-0.75, 1.0)];
-        let jump = cj
-            .plan_resolving(
+        let plan = |range: (f64, f64)| {
+            let ranges = [(f64::NEG_INFINITY, f64::INFINITY), range];
+            cj.plan_resolving(
                 [&a, &b, &c],
                 [0.0, 1.0, 2.0],
                 1000,
@@ -281,21 +281,12 @@ mod tests {
                 &[true, false],
                 &ranges,
             )
-            .unwrap();
+        };
+        let jump = plan((-0.75, 1.0)).unwrap();
         assert_eq!(jump.cycles, 10);
         assert!((jump.states[1] + 0.125).abs() < 1e-12);
         // A state already outside its range allows no jump.
-        let outside = [(f64::NEG_INFINITY, f64::INFINITY), (0.55, 1.0)];
-        assert!(cj
-            .plan_resolving(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                1000,
-                None,
-                &[true, false],
-                &outside
-            )
-            .is_none());
+        assert!(plan((0.55, 1.0)).is_none());
     }
 
     #[test]

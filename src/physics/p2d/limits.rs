@@ -1,11 +1,13 @@
 //! The largest current the particle surfaces of a state can carry at all.
 //!
 //! In the discretised particle the surface stoichiometry follows the current at once, through
-//! the surface-gradient term of the reconstruction (`local.rs`):
+//! the surface-gradient term of the quadratic reconstruction (`local.rs`):
 //! `θ_surf(j) = θ_last + α (θ_last − θ_prev) − β j / (F c_max D_s(θ_last))`. A current density j
-//! that takes θ_surf past the end of the host's window (below the lithium no gallery releases on
-//! charge, above the galleries' capacity on discharge; 0 and 1 for an OCP given as a function)
-//! has no state at all: the on-load voltage would be beyond any cut-off from the first instant.
+//! that takes this quadratic past the end of the host's window (below the lithium no gallery
+//! releases on charge, above the galleries' capacity on discharge; 0 and 1 for an OCP given as
+//! a function) is more than the outermost shell can carry through its surface: the limited
+//! reconstruction the model solves then puts the surface within a rounding error of the end of
+//! the window, and the on-load voltage beyond any cut-off.
 //! Summed over the cathode cells, `j_lim,i a Δx` bounds the applied current density. A
 //! constant-current step above the bound cannot start; the experiment records it as skipped
 //! ([`crate::protocol::simulate::StepEnd::CurrentUnsustainable`]) instead of failing in the

@@ -341,7 +341,12 @@ impl P2dModel {
         let l = &self.layout;
         let j = y[l.j(i)];
         let dphi = y[l.dphi(i)];
-        let ts = self.surface_stoichiometry(y, i, self.host_window(y));
+        let anion = self.anion_state(y);
+        let window = match &self.ocp {
+            OcpModel::Function(_) => (0.0, 1.0),
+            OcpModel::Msmr(m) => m.window(&anion),
+        };
+        let ts = self.surface_stoichiometry(y, i, window);
         let (c_e_ref, c_scale) = self.exchange_concentration(y, i);
         let (r_int, dr_int, dr_int_dthr) = self.interface_resistance(ctx);
         let mut out = CellKinetics::default();
@@ -358,7 +363,6 @@ impl P2dModel {
             }
             OcpModel::Msmr(msmr) => {
                 let u = y[l.u(i)];
-                let anion = self.anion_state(y);
                 let fill = msmr.fill(u, &anion, self.f);
                 out.surface = Some((fill, ts));
                 // j0 = k c_e^½ c_max K/A, K = Σ X_j (s_j (1 − s_j))^½, A = Σ X_j.
