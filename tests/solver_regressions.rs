@@ -365,3 +365,27 @@ fn cycle_jumping_keeps_the_particle_stoichiometries_in_their_window() {
     let summary = rows(&out.join("summary.csv"));
     assert_eq!(num(summary.last().unwrap(), "cycle"), 230.0);
 }
+
+#[test]
+fn a_discharge_right_after_a_fast_cold_charge_starts() {
+    // Suite seed 2, case 288: on the liquid paper cell at 265 K the 7.7C discharge after the
+    // 7.7C charge failed at its start (IDA_LINESEARCH_FAIL): the reversed current moves the
+    // electrolyte and counter-electrode potentials through zero, and the step-start Newton
+    // measured its damped corrections in error weights taken at each trial, which grow there.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        PAPER,
+        &out,
+        &[
+            "parameter_set=wu2022_lro_liquid",
+            r#"experiment=[{cycles=3, steps=["Charge at 7.7C until 4.3 V", "Discharge at 7.7C until 2.0 V"]}]"#,
+            "cell.temperature_K=265.0",
+        ],
+    );
+    assert_physical_cycles(&out, 3);
+    let summary = rows(&out.join("summary.csv"));
+    for r in &summary {
+        assert!(num(r, "discharge_capacity_mAh_g") > 10.0, "{r:?}");
+    }
+}
