@@ -389,3 +389,48 @@ fn a_discharge_right_after_a_fast_cold_charge_starts() {
         assert!(num(r, "discharge_capacity_mAh_g") > 10.0, "{r:?}");
     }
 }
+
+#[test]
+fn a_hold_on_a_faded_hot_cell_reaches_its_end_current() {
+    // Suite seed 4, case 61: at 344 K the voltage fade had moved the galleries below where the
+    // MSMR row's floor capped the surface potential (0.4 ω V above the highest gallery), under
+    // the 4.3 V of the hold; an emptied surface kept charging, drained its shell through the
+    // window's end, and the hold of cycle 67 stalled at 1e-15 s steps (MAX_STEPS).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        PAPER,
+        &out,
+        &[
+            "parameter_set=wu2022_lro_liquid",
+            r#"experiment=[{cycles=78, steps=["Charge at 0.16C until 4.3 V", "Hold at 4.3 V until C/50", "Rest for 5 minutes", "Discharge at 0.16C until 2.0 V", "Rest for 5 minutes"]}]"#,
+            "cell.temperature_K=344.1",
+            "positive.thickness_m=5.4401e-5",
+            "positive.particle_radius_m=1.8660e-6",
+            "positive.solid_diffusivity_m2_s=1.1912e-17",
+            "interphase.electronic_conductor_fraction=0.234",
+        ],
+    );
+    assert_physical_cycles(&out, 78);
+}
+
+#[test]
+fn the_rest_after_a_charge_to_a_faded_window_end_starts() {
+    // Suite seed 4, case 63: the same cap let the 0.12C charge of cycle 39 at 330 K drain the
+    // outermost shells to the window's end; the cut-off root, located on IDA's interpolating
+    // polynomial, put them 0.01 % below empty and the rest could not start (IDA_NO_RECOVERY).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        PAPER,
+        &out,
+        &[
+            "parameter_set=wu2022_lro_liquid",
+            r#"experiment=[{cycles=66, steps=["Charge at 0.12C until 4.3 V", "Rest for 1 minute", "Discharge at 0.12C until 2.0 V", "Rest for 10 minutes"]}]"#,
+            "cell.temperature_K=330.5",
+            "positive.particle_radius_m=1.2050e-6",
+            "interphase.electronic_conductor_fraction=0.210",
+        ],
+    );
+    assert_physical_cycles(&out, 66);
+}

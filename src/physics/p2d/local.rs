@@ -7,8 +7,16 @@ use crate::physics::material::MaterialFunction;
 use crate::physics::msmr::{ln_softplus, softplus};
 
 /// Floor of the surface lithium and vacancies in the MSMR row \[Li per formula unit\]: far below
-/// anything the window reaches (the cut-offs sit at 1e-4 and above).
-const SURFACE_FLOOR: f64 = 1e-7;
+/// anything the window reaches at the cut-offs (1e-4 and above), and above the rounding of
+/// `x_max θ_surf − x_fixed` (about 1e-16). The floor caps the surface potential the row can
+/// give: where the galleries hold `SURFACE_FLOOR·ln 2`, about `U0 + (ω/f) ln(X/SURFACE_FLOOR)`
+/// above the highest gallery. It must lie above every hold voltage, or an emptied surface
+/// keeps charging at the capped potential and drains its shell through the window's end. With
+/// 1e-7 the cap was only about 0.4 ω V above the highest gallery (X = 0.5, 298 K), below 4.3 V
+/// once the voltage fade had moved the galleries down (seed 4 of the robustness suite: CV holds
+/// at 4.3 V that stalled at 1e-15 s steps, and steps that started below empty); 1e-12 puts it
+/// about 0.7 ω V above (docs/robustness.md, root cause 9).
+const SURFACE_FLOOR: f64 = 1e-12;
 use super::{BinaryCoefficients, ElectrolyteCoefficients, P2dModel};
 use crate::constants::FARADAY;
 use crate::physics::kinetics::{butler_volmer, intercalation_j0};
