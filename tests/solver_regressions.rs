@@ -434,3 +434,26 @@ fn the_rest_after_a_charge_to_a_faded_window_end_starts() {
     );
     assert_physical_cycles(&out, 66);
 }
+
+#[test]
+fn a_charge_does_not_leave_its_shells_past_the_window_end() {
+    // Suite seed 4, case 142: IDA accepted a step of a 0.17C charge that took the outermost
+    // shells 0.4 % below empty (the MSMR row's floor still gave them a surface potential), and
+    // the rest of cycle 30 had no consistent start (IDA_NO_RECOVERY). A shell past the window's
+    // end is now a non-physical state, so the step is shortened instead.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        PAPER,
+        &out,
+        &[
+            "parameter_set=wu2022_lro_liquid",
+            r#"experiment=[{cycles=40, steps=["Charge at 0.17C until 4.3 V vs Li/Li+", "Rest for 30 minutes", "Discharge at 0.65C for 60 seconds", "Rest for 1 minute", "Discharge at 0.61C until 2.0 V vs Li/Li+", "Rest for 10 minutes"]}]"#,
+            "cell.temperature_K=300.0",
+            "positive.thickness_m=2.6162e-5",
+            "positive.particle_radius_m=5.2434e-7",
+            "interphase.electronic_conductor_fraction=0.309",
+        ],
+    );
+    assert_physical_cycles(&out, 40);
+}
