@@ -602,7 +602,7 @@ fn a_deliberately_bad_case_is_a_clean_error_with_the_real_binary() {
 }
 
 #[test]
-fn a_ci_slice_of_the_suite_has_no_crash_no_non_physical_value_and_at_most_one_solver_failure() {
+fn a_ci_slice_of_the_suite_has_no_crash_no_non_physical_value_and_no_solver_failure() {
     // Cases 1–16 of seed 1 (docs/robustness.md), through the command line.
     let out = tempfile::tempdir().unwrap();
     let started = Instant::now();
@@ -649,13 +649,12 @@ fn a_ci_slice_of_the_suite_has_no_crash_no_non_physical_value_and_at_most_one_so
     for bad in ["non_physical", "panic", "abort", "timeout", "other_error"] {
         assert_eq!(classes.get(bad), None, "{bad}: {}", describe(&o));
     }
-    // The target is none (issue 13). Today one case of the slice still fails: case 7, a
-    // corrector failure in a slow charge of the liquid cell, one of the classes still open in
-    // docs/robustness.md ("What is left"). More than that is a regression.
-    let failures = classes.get("solver_failure").copied().unwrap_or(0);
-    assert!(
-        failures <= 1,
-        "{failures} solver failures: {}",
+    // Issue 13's target: no solver failure (case 7, a corrector failure in a slow charge of the
+    // liquid cell, failed here until the fixes of docs/robustness.md, root causes 7–9).
+    assert_eq!(
+        classes.get("solver_failure"),
+        None,
+        "solver failures: {}",
         describe(&o)
     );
     assert_eq!(
