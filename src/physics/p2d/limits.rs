@@ -13,7 +13,7 @@
 //! ([`crate::protocol::simulate::StepEnd::CurrentUnsustainable`]) instead of failing in the
 //! consistent-initialisation Newton.
 
-use super::open_circuit::OcpModel;
+use super::open_circuit::{AnionState, OcpModel};
 use super::P2dModel;
 use crate::constants::FARADAY;
 
@@ -55,9 +55,15 @@ impl P2dModel {
     /// The host's window of stoichiometry at state `y`: from the lithium no gallery releases
     /// to the galleries full (MSMR), or \[0, 1\] for an OCP given as a function.
     pub(super) fn host_window(&self, y: &[f64]) -> (f64, f64) {
+        self.host_window_of(&self.anion_state(y))
+    }
+
+    /// The host's window for the anion state `anion` already read from a state (see
+    /// [`Self::host_window`]).
+    pub(super) fn host_window_of(&self, anion: &AnionState) -> (f64, f64) {
         match &self.ocp {
             OcpModel::Function(_) => (0.0, 1.0),
-            OcpModel::Msmr(m) => m.window(&self.anion_state(y)),
+            OcpModel::Msmr(m) => m.window(anion),
         }
     }
 

@@ -355,10 +355,7 @@ impl P2dModel {
         let j = y[l.j(i)];
         let dphi = y[l.dphi(i)];
         let anion = self.anion_state(y);
-        let window = match &self.ocp {
-            OcpModel::Function(_) => (0.0, 1.0),
-            OcpModel::Msmr(m) => m.window(&anion),
-        };
+        let window = self.host_window_of(&anion);
         // An outermost shell past an end of the host's window holds lithium (or vacancies)
         // the galleries do not have: no physical state. With MSMR the row's floor would still
         // give it a surface potential, and an accepted step there leaves the next step's start
