@@ -761,6 +761,7 @@ fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
         discharge_energy_wh: 3.5 * discharge_ah,
         end_time_s: 3600.0 * cycle as f64,
         degradation: None,
+        host_capacity_ah: 2e-3,
     };
     let run = SimulatedRun {
         label: "synthetic".into(),

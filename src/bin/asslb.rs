@@ -371,9 +371,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut progress = Progress::new(n, scenario.parameters.active_mass_kg(), quiet);
             let result = match &checkpoint {
                 Some(cp) => {
-                    let earlier = read_summary(&out, cp.cycles_done).with_context(|| {
-                        format!("cannot read the finished cycles in {}", out.display())
-                    })?;
+                    let earlier =
+                        read_summary(&out, scenario.parameters.host_capacity_ah(), cp.cycles_done)
+                            .with_context(|| {
+                                format!("cannot read the finished cycles in {}", out.display())
+                            })?;
                     progress = progress.continuing(&earlier);
                     resume_run(&scenario, cp, &out, &mut progress)
                 }

@@ -1330,7 +1330,7 @@ mod tests {
         let i = 1e-3;
         for cycle in 1..=cycles {
             let cap = 2e-3 * 0.99f64.powi(cycle as i32 - 1);
-            let mut summary = CycleSummary::new(cycle);
+            let mut summary = CycleSummary::new(cycle, 1.0);
             for (step, sign) in [(1, -1.0), (2, 1.0)] {
                 let n = 50;
                 for k in 0..=n {
@@ -1471,14 +1471,14 @@ mod tests {
         data.add_row(&row(1, 1e-3, f64::INFINITY, 1e-3));
         data.add_cycle(&CycleSummary {
             discharge_capacity_ah: f64::NAN,
-            ..CycleSummary::new(1)
+            ..CycleSummary::new(1, 1.0)
         });
         data.add_row(&row(2, -1e-3, 3.7, 0.0));
-        let mut charge_only = CycleSummary::new(2);
+        let mut charge_only = CycleSummary::new(2, 1.0);
         charge_only.add_step(-1e-3, -3.7e-3);
         data.add_cycle(&charge_only);
         data.add_row(&row(3, 0.0, 3.7, 0.0));
-        data.add_cycle(&CycleSummary::new(3));
+        data.add_cycle(&CycleSummary::new(3, 1.0));
         let written = write_plots(dir.path(), &data).unwrap();
         check_files(dir.path(), &written);
 
@@ -1492,11 +1492,11 @@ mod tests {
             discharge_capacity_ah: f64::MAX,
             charge_capacity_ah: 1e-300,
             discharge_energy_wh: f64::MAX,
-            ..CycleSummary::new(1)
+            ..CycleSummary::new(1, 1.0)
         });
         data.add_cycle(&CycleSummary {
             discharge_capacity_ah: 1e-300,
-            ..CycleSummary::new(2)
+            ..CycleSummary::new(2, 1.0)
         });
         check_files(dir.path(), &write_plots(dir.path(), &data).unwrap());
 
@@ -1506,7 +1506,7 @@ mod tests {
         for k in 0..3 {
             data.add_row(&row(1, 1e-3, 3.5, 0.0 * k as f64));
         }
-        data.add_cycle(&CycleSummary::new(1));
+        data.add_cycle(&CycleSummary::new(1, 1.0));
         check_files(dir.path(), &write_plots(dir.path(), &data).unwrap());
     }
 

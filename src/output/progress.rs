@@ -438,7 +438,7 @@ mod tests {
     }
 
     fn cycle(n: usize, discharge_mah: f64, charge_mah: f64) -> CycleSummary {
-        let mut c = CycleSummary::new(n);
+        let mut c = CycleSummary::new(n, 1.0);
         c.add_step(-charge_mah * 1e-3, -charge_mah * 3.8e-3);
         c.add_step(discharge_mah * 1e-3, discharge_mah * 3.5e-3);
         c
@@ -447,14 +447,14 @@ mod tests {
     #[test]
     fn tally_keeps_the_mean_efficiency_and_the_retention_reference() {
         let mut tally = CycleTally::new();
-        let mut only_charge = CycleSummary::new(1);
+        let mut only_charge = CycleSummary::new(1, 1.0);
         only_charge.add_step(-1e-3, -3.8e-3);
         tally.add(&only_charge);
         assert!(tally.first_discharge().is_none());
         assert!(tally.capacity_retention(&only_charge).is_nan());
         tally.add(&cycle(2, 0.8, 1.0));
         tally.add(&cycle(3, 0.6, 0.6));
-        let mut only_discharge = CycleSummary::new(4);
+        let mut only_discharge = CycleSummary::new(4, 1.0);
         only_discharge.add_step(0.4e-3, 1.4e-3);
         tally.add(&only_discharge);
         assert_eq!(tally.cycles(), 4);

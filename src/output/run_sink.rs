@@ -123,14 +123,17 @@ impl RunSink {
     /// Takes up the files of an interrupted run in `dir` after `cycles_done` cycles (the
     /// checkpoint it continues from): the CSV files (`impedance.csv` too, if the run has one)
     /// keep the rows of those cycles and grow from there, and the plot data start from the
-    /// kept cycles' summaries and spectra.
+    /// kept cycles' summaries and spectra. `host_capacity_ah` \[A·h\] is the cell's
+    /// (`CellParameters::host_capacity_ah`), which the kept summaries carry.
     pub fn resume(
         dir: &Path,
         save_cycles: SaveCycles,
         active_mass_kg: Option<f64>,
+        host_capacity_ah: f64,
         cycles_done: usize,
     ) -> io::Result<Self> {
-        let (summary, kept) = SummaryCsv::resume(dir, active_mass_kg, cycles_done)?;
+        let (summary, kept) =
+            SummaryCsv::resume(dir, active_mass_kg, host_capacity_ah, cycles_done)?;
         let timeseries = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
         let mut plot = PlotData::new(active_mass_kg);
         for c in &kept {
@@ -317,7 +320,7 @@ mod tests {
     fn run_cycles(sink: &mut RunSink, cycles: usize) {
         let mut q = 0.0;
         for cycle in 1..=cycles {
-            let mut summary = CycleSummary::new(cycle);
+            let mut summary = CycleSummary::new(cycle, 1.0);
             for (step, sign) in [(1, -1.0), (2, 1.0)] {
                 if sink.wants_cycle(cycle) {
                     for k in 0..=10 {

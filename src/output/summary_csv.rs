@@ -37,7 +37,9 @@
 //! the end of the cycle; they are empty for a model without degradation submodels.
 //!
 //! An empty field means the value is not defined: the per-mass columns when no active-material
-//! mass was given, the efficiency and mean charge voltage of a cycle without a charge, the mean
+//! mass was given, the efficiency of a cycle without a charge or with one below a millionth of
+//! the cathode host's capacity ([`crate::protocol::NO_CHARGE_FRACTION`]), the mean charge
+//! voltage of a cycle without a charge, the mean
 //! discharge voltage of a cycle without a discharge, and the retention until a cycle has
 //! delivered a discharge. Numbers are written in their shortest round-trip form.
 
@@ -119,14 +121,16 @@ impl SummaryCsv {
     /// Takes up `<dir>/summary.csv` of an interrupted run after `cycles_done` cycles: rows of
     /// later cycles are dropped, new ones appended, and the retention reference is read back
     /// from the rows kept. Returns the summaries of the kept cycles too (from their A·h, W·h
-    /// and time columns, written in shortest round-trip form, so exact).
+    /// and time columns, written in shortest round-trip form, so exact; `host_capacity_ah`
+    /// \[A·h\] is the cell's, see [`CycleSummary::host_capacity_ah`]).
     pub fn resume(
         dir: &Path,
         active_mass_kg: Option<f64>,
+        host_capacity_ah: f64,
         cycles_done: usize,
     ) -> io::Result<(Self, Vec<CycleSummary>)> {
         let path = dir.join(SUMMARY_FILE);
-        let (kept, rows, summaries) = kept_cycles(&path, cycles_done)?;
+        let (kept, rows, summaries) = kept_cycles(&path, host_capacity_ah, cycles_done)?;
         let tmp = dir.join(format!("{SUMMARY_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
         std::fs::rename(&tmp, &path)?;
@@ -272,13 +276,22 @@ pub fn summary_column(name: &str) -> Option<usize> {
 }
 
 /// The figures of cycles 1..=`cycles_done` recorded in `<dir>/summary.csv` (from their A·h,
-/// W·h and time columns, written in shortest round-trip form, so exact).
-pub fn read_summary(dir: &Path, cycles_done: usize) -> io::Result<Vec<CycleSummary>> {
-    Ok(kept_cycles(&dir.join(SUMMARY_FILE), cycles_done)?.2)
+/// W·h and time columns, written in shortest round-trip form, so exact), for a cell whose
+/// cathode host holds `host_capacity_ah` \[A·h\] (see [`CycleSummary::host_capacity_ah`]).
+pub fn read_summary(
+    dir: &Path,
+    host_capacity_ah: f64,
+    cycles_done: usize,
+) -> io::Result<Vec<CycleSummary>> {
+    Ok(kept_cycles(&dir.join(SUMMARY_FILE), host_capacity_ah, cycles_done)?.2)
 }
 
 /// The header and whole rows of cycles up to `cycles_done`, their count, and their figures.
-fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<CycleSummary>)> {
+fn kept_cycles(
+    path: &Path,
+    host_capacity_ah: f64,
+    cycles_done: usize,
+) -> io::Result<(String, u64, Vec<CycleSummary>)> {
     let (kept, rows) = super::resume::rows_up_to_cycle(path, 0, cycles_done)?;
     let mut summaries = Vec::with_capacity(rows as usize);
     for line in kept.lines().skip(1) {
@@ -315,6 +328,7 @@ fn kept_cycles(path: &Path, cycles_done: usize) -> io::Result<(String, u64, Vec<
             discharge_energy_wh: number(11)?,
             end_time_s: number(12)?,
             degradation,
+            host_capacity_ah,
         });
     }
     Ok((kept, rows, summaries))
@@ -348,6 +362,7 @@ mod tests {
             discharge_energy_wh: discharge_ah * 3.5,
             end_time_s: n as f64 * 7200.0,
             degradation: None,
+            host_capacity_ah: 5e-3,
         }
     }
 
@@ -491,7 +506,7 @@ mod tests {
         let anionic: f64 = column(&rows, "anionic_capacity_mAh_g")[0].parse().unwrap();
         assert!((anionic - 90.0).abs() < 1e-9);
         assert_eq!(column(&rows, "interface_resistance_ohm")[0], "61.5");
-        let back = read_summary(dir.path(), 2).unwrap();
+        let back = read_summary(dir.path(), 5e-3, 2).unwrap();
         assert_eq!(back[0].degradation, Some(state));
         assert_eq!(back[1].degradation, None);
     }

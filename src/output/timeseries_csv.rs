@@ -582,7 +582,7 @@ mod tests {
             // A driver that ignores wants_cycle still gets only the saved cycles written.
             csv.record(&row_in(cycle, cycle as f64, 1)).unwrap();
             csv.step_finished(cycle, 1).unwrap();
-            csv.cycle_finished(&CycleSummary::new(cycle)).unwrap();
+            csv.cycle_finished(&CycleSummary::new(cycle, 1.0)).unwrap();
         }
         assert_eq!(csv.rows(), 2);
         let text = std::fs::read_to_string(csv.finish().unwrap()).unwrap();

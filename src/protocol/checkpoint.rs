@@ -121,6 +121,7 @@ mod tests {
                 discharge_energy_wh: 1.5991230666194745e-3,
                 end_time_s: 6842.592478235036,
                 degradation: None,
+                host_capacity_ah: 7.2e-4,
             }),
             y: (0..50).map(|k| (k as f64 * 0.731).sin() / 3.0).collect(),
             yp: (0..50).map(|k| 1e-17 * (k as f64).exp()).collect(),

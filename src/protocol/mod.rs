@@ -10,7 +10,7 @@ pub mod simulate;
 pub mod step;
 
 pub use checkpoint::Checkpoint;
-pub use cycle::CycleSummary;
+pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
 pub use cycle_jumping::CycleJumping;
 pub use impedance::{
     spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,

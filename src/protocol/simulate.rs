@@ -491,7 +491,7 @@ impl Simulation {
                 ida.forget_factorization();
                 self.init.newton.forget_factorization();
                 let record_rows = sink.wants_cycle(cycle);
-                let mut figures = CycleSummary::new(cycle);
+                let mut figures = CycleSummary::new(cycle, self.params.host_capacity_ah());
                 summary.last_cycle_steps.clear();
                 for (index, step) in block.steps.iter().enumerate() {
                     let at = Position {

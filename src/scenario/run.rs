@@ -223,6 +223,7 @@ fn execute(
             out_dir,
             scenario.save_cycles.clone(),
             scenario.parameters.active_mass_kg(),
+            scenario.parameters.host_capacity_ah(),
             cp.cycles_done,
         ),
     }
