@@ -11,7 +11,7 @@ pub mod step;
 
 pub use checkpoint::Checkpoint;
 pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
-pub use cycle_jumping::CycleJumping;
+pub use cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
 pub use impedance::{
     spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,
     ImpedanceSpectrum, MeasureAfter,

@@ -11,7 +11,7 @@ use crate::physics::parameters::CellParameters;
 
 use super::checkpoint::{Checkpoint, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
-use super::cycle_jumping::CycleJumping;
+use super::cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
 use super::impedance::{ImpedanceSettings, ImpedanceSpectrum, MIN_REST_S};
 use super::step::{Direction, Experiment, Step};
 
@@ -563,12 +563,36 @@ impl Simulation {
                         let must_resolve =
                             next_resolved_after(self.probe.as_ref(), &self.resolve, cycle)
                                 .map(|c| c - cycle);
+                        // The relaxation test: the net charge per cycle held steady to the
+                        // tolerance of the cycle's capacity, beyond its noise (both in the
+                        // counter's A·h/m²).
+                        let capacity = figures
+                            .charge_capacity_ah
+                            .max(figures.discharge_capacity_ah)
+                            / ida.system().area_m2();
+                        let q = ida.system().layout().q;
+                        let controls: Vec<StateControl> = slow
+                            .iter()
+                            .zip(&controlled)
+                            .map(|(&k, &on)| {
+                                if k == q {
+                                    StateControl::Absolute {
+                                        scale: capacity,
+                                        noise: CHARGE_NOISE * self.settings.rtol * capacity,
+                                    }
+                                } else if on {
+                                    StateControl::Relative
+                                } else {
+                                    StateControl::Free
+                                }
+                            })
+                            .collect();
                         let plan = cj.plan_resolving(
                             [&a.0, &b.0, &c.0],
                             [a.1, b.1, c.1],
                             block.cycles - index,
                             must_resolve,
-                            &controlled,
+                            &controls,
                             &ida.system().extrapolation_ranges(&y),
                         );
                         match plan {
