@@ -1371,3 +1371,56 @@ fn grain_boundary_needs_both_elements() {
         ],
     );
 }
+
+#[test]
+fn oxygen_instability_keys_follow_the_law() {
+    // The oxidised-oxygen law has no onset potential of its own.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "oxygen_loss_potential_V = 4.2",
+            "oxygen_instability = \"oxidised_oxygen\"\noxygen_loss_potential_V = 4.2",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "anion_redox.oxygen_loss_potential_V",
+            "not a key of oxygen_instability = \"oxidised_oxygen\"",
+        ],
+    );
+    // The potential law (the default) needs both of its keys.
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "oxygen_loss_width_V = 0.05\n", ""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "anion_redox.oxygen_loss_width_V",
+            "missing required key",
+            "oxygen_instability = \"potential\"",
+        ],
+    );
+    // An unknown law names the two.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "oxygen_loss_potential_V = 4.2",
+            "oxygen_instability = \"voltage\"\noxygen_loss_potential_V = 4.2",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "anion_redox.oxygen_instability",
+            "oxidised_oxygen",
+            "potential",
+        ],
+    );
+}

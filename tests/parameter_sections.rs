@@ -33,8 +33,10 @@ fn expected_anion_redox() -> AnionRedox {
         irreversible_fraction: 0.4,
         oxygen_loss_bulk_per_li: 1e-3,
         oxygen_loss_surface_m2_c: 1e-3,
-        oxygen_loss_potential_v: 4.2,
-        oxygen_loss_width_v: 0.05,
+        instability: asslb::physics::anion_redox::OxygenInstability::Potential {
+            potential_v: 4.2,
+            width_v: 0.05,
+        },
         fade_v_per_li: 1.0,
         migration_rate_v_s: 1e-8,
     }

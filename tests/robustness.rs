@@ -370,6 +370,29 @@ fn a_voltage_beyond_the_cut_off_window_is_non_physical() {
             assert_eq!(o.class, Class::Completed, "{v}: {o:?}");
         }
     }
+    // A rest has no cut-off: its open-circuit voltage may leave the window (self-discharge),
+    // but it must be positive.
+    for (v, bad) in [
+        ("1.10", false),
+        ("3.9", false),
+        ("-0.72", true),
+        ("0", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        good_run(dir.path());
+        std::fs::write(
+            dir.path().join("timeseries.csv"),
+            format!("time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah\n0,1,1,-0.0006,2.6,0\n10,2,3,0,{v},0\n"),
+        )
+        .unwrap();
+        let o = classify(&finished(1.0), dir.path(), &expect);
+        let expected = if bad {
+            Class::NonPhysical
+        } else {
+            Class::Completed
+        };
+        assert_eq!(o.class, expected, "rest at {v} V: {o:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,17 +18,24 @@
 //!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
 //!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
 //!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
-//! - oxygen release `r_O = X_a ⟨σ((U − U_O)/w_O) (k_b |i|/Q_1 + k_s j_side)⟩`,
+//! - oxygen release `r_O = X_a ⟨o(U) (k_b |i|/Q_1 + k_s j_side)⟩`,
 //!   `dX_O/dt = r_O`: a bulk part k_b per lithium exchanged while the lattice oxygen is
 //!   oxidised (irreversible O–O dimerisation in every deep cycle, independent of the
 //!   interface) and a surface part proportional to the local side-reaction current density
 //!   j_side of the interphase model (oxygen released where the electrolyte is oxidised: it falls
 //!   as a passivating film stops the side reaction and is sustained against an electrolyte that
 //!   keeps reacting, or on flooded crack surface);
-//! - transition-metal migration `dM/dt = r_M ⟨σ((U − U_O)/w_O)⟩`: cations move into the
-//!   lithium layer while the oxygen is oxidised, so it accrues with time at high potential
-//!   (voltage decay of Li-rich oxides depends on time at high voltage and temperature, not only
-//!   on cycle count; Sathiya et al., Nat. Mater. 14 (2015) 230);
+//! - transition-metal migration `dM/dt = r_M ⟨o(U)⟩`: cations move into the lithium layer
+//!   while the oxygen is oxidised, so it accrues with the time the lattice oxygen is held
+//!   oxidised (voltage decay of Li-rich oxides depends on time at high voltage and temperature,
+//!   not only on cycle count; Sathiya et al., Nat. Mater. 14 (2015) 230);
+//! - the instability factor o(U) of oxygen release and migration ([`OxygenInstability`]):
+//!   either the oxidised fraction of the anionic gallery at the surface, `o = 1 − s_a(U)` with
+//!   the gallery at `U0_a` below (it moves with the hysteresis and with the fade, so a faded
+//!   cell keeps its oxygen oxidised for as long as a fresh one), or, as first calibrated, a
+//!   logistic onset `σ((U − U_O)/w_O)` at an absolute surface potential (which the fade moves
+//!   the galleries away from: the more a cell has faded, the less time it spends above U_O and
+//!   the slower it degrades);
 //! - hysteresis (Axen et al., J. Energy Storage 2022, doi:10.1016/j.est.2022.103985, in
 //!   the form `dh/dt = S (1 ∓ h)`): `dh/dt = κ_h (−i − |i| h)/Q_1`, i the applied current
 //!   density (positive on discharge), Q_1 the charge of one lithium per formula unit per
@@ -37,7 +44,44 @@
 //!   `U0_a = U_mid + h ΔU_h/2 − ΔU` and every cationic gallery shifts by `−ΔU` (the lattice
 //!   after oxygen loss and migration).
 
+use crate::physics::msmr::{logistic, occupancy_pair};
 use crate::physics::range::{self, non_negative, unit_interval, RangeError};
+
+/// What makes the oxidised lattice oxygen unstable: the factor o ∈ [0, 1] of oxygen release and
+/// transition-metal migration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OxygenInstability {
+    /// The oxidised fraction of the anionic gallery at the particle surface,
+    /// `o = 1 − s_a(U) = 1/(1 + exp(−f (U − U0_a)/ω))` with `U0_a = U_mid + h ΔU_h/2 − ΔU`
+    /// (`oxygen_instability = "oxidised_oxygen"`). The oxygen is unstable while it is oxidised:
+    /// from the top of charge through the early discharge, until the discharge branch of the
+    /// hysteresis reduces it (Li-rich oxides lose oxygen and migrate cations in the charged,
+    /// oxidised state; Hu et al., Nat. Energy 3 (2018) 690; Yan et al., Nat. Nanotechnol. 14
+    /// (2019) 602). No parameter of its own: the gallery's potential, width and hysteresis.
+    OxidisedOxygen,
+    /// A logistic onset at an absolute surface potential, `o = σ((U − U_O)/w_O)`
+    /// (`oxygen_instability = "potential"`, the default for parameter files written before the
+    /// oxidised-oxygen law).
+    Potential {
+        /// Onset potential U_O \[V\]. Accepted range: −5 to 10 V.
+        potential_v: f64,
+        /// Width w_O of the onset \[V\]. Accepted range: 1e-4 to 10 V.
+        width_v: f64,
+    },
+}
+
+/// The instability factor o at one surface and its partials.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Instability {
+    /// o \[-\].
+    pub value: f64,
+    /// ∂o/∂U \[1/V\].
+    pub d_u: f64,
+    /// ∂o/∂h \[-\].
+    pub d_h: f64,
+    /// ∂o/∂ΔU, ΔU the voltage fade \[1/V\].
+    pub d_fade: f64,
+}
 
 /// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
 /// per formula unit of the host, rates per second.
@@ -68,16 +112,14 @@ pub struct AnionRedox {
     pub activation_width_v: f64,
     /// Fraction φ_irr of activated capacity lost at activation \[-\]. Accepted range: 0 to 1.
     pub irreversible_fraction: f64,
+    /// What drives oxygen release and migration (the factor o of both).
+    pub instability: OxygenInstability,
     /// Bulk oxygen release k_b per lithium per formula unit exchanged at full onset \[-\].
     /// Accepted range: 0 to 10.
     pub oxygen_loss_bulk_per_li: f64,
     /// Surface oxygen release per side-reaction current density k_s \[1/s per A/m² = m²/C\].
     /// Accepted range: 0 to 1000 m²/C.
     pub oxygen_loss_surface_m2_c: f64,
-    /// Onset potential U_O of oxygen release \[V\]. Accepted range: −5 to 10 V.
-    pub oxygen_loss_potential_v: f64,
-    /// Width w_O of the oxygen-release onset \[V\]. Accepted range: 1e-4 to 10 V.
-    pub oxygen_loss_width_v: f64,
     /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
     /// released \[V per Li/f.u.\]. Accepted range: 0 to 100 V.
     pub fade_v_per_li: f64,
@@ -127,8 +169,14 @@ impl AnionRedox {
             .check("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
         range::OXYGEN_LOSS_SURFACE_M2_C
             .check("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
-        range::POTENTIAL_V.check("oxygen_loss_potential_V", self.oxygen_loss_potential_v)?;
-        range::ONSET_WIDTH_V.check("oxygen_loss_width_V", self.oxygen_loss_width_v)?;
+        if let OxygenInstability::Potential {
+            potential_v,
+            width_v,
+        } = self.instability
+        {
+            range::POTENTIAL_V.check("oxygen_loss_potential_V", potential_v)?;
+            range::ONSET_WIDTH_V.check("oxygen_loss_width_V", width_v)?;
+        }
         range::FADE_V_PER_LI.check("fade_V_per_Li", self.fade_v_per_li)?;
         range::MIGRATION_RATE_V_S.check("migration_rate_V_per_s", self.migration_rate_v_s)?;
         Ok(())
@@ -139,6 +187,37 @@ impl AnionRedox {
     #[inline]
     pub fn gallery_potential(&self, h: f64, fade: f64) -> f64 {
         self.standard_potential_v + 0.5 * self.hysteresis_v * h - fade
+    }
+
+    /// The instability factor o of oxygen release and migration at surface potential `u` \[V\],
+    /// hysteresis state `h` and voltage fade `fade` \[V\], `f = F/RT` \[1/V\].
+    #[inline]
+    pub fn instability(&self, u: f64, h: f64, fade: f64, f: f64) -> Instability {
+        match self.instability {
+            OxygenInstability::OxidisedOxygen => {
+                let u0 = self.gallery_potential(h, fade);
+                let (_, vacancy, ds_du, _) = occupancy_pair(u, u0, self.omega, f);
+                // o = 1 − s: ∂o/∂U = −∂s/∂U, ∂o/∂U0 = ∂s/∂U; U0 = … + h ΔU_h/2 − ΔU.
+                Instability {
+                    value: vacancy,
+                    d_u: -ds_du,
+                    d_h: ds_du * 0.5 * self.hysteresis_v,
+                    d_fade: -ds_du,
+                }
+            }
+            OxygenInstability::Potential {
+                potential_v,
+                width_v,
+            } => {
+                let (value, d) = logistic((u - potential_v) / width_v);
+                Instability {
+                    value,
+                    d_u: d / width_v,
+                    d_h: 0.0,
+                    d_fade: 0.0,
+                }
+            }
+        }
     }
 }
 
@@ -160,8 +239,10 @@ mod tests {
             irreversible_fraction: 0.4,
             oxygen_loss_bulk_per_li: 1e-3,
             oxygen_loss_surface_m2_c: 1e-3,
-            oxygen_loss_potential_v: 4.2,
-            oxygen_loss_width_v: 0.05,
+            instability: OxygenInstability::Potential {
+                potential_v: 4.2,
+                width_v: 0.05,
+            },
             fade_v_per_li: 1.0,
             migration_rate_v_s: 1e-8,
         }
@@ -185,6 +266,45 @@ mod tests {
             negative_rate.validate(1.0, 2.0).unwrap_err().0,
             "oxygen_loss_bulk_per_Li"
         );
+    }
+
+    #[test]
+    fn the_oxidised_oxygen_moves_with_the_gallery_and_its_partials_are_exact() {
+        let a = AnionRedox {
+            instability: OxygenInstability::OxidisedOxygen,
+            ..lro()
+        };
+        let f = 96485.33212 / (8.314462618 * 333.15);
+        // Half oxidised at the gallery's potential, on either branch and after any fade.
+        for (h, fade) in [(1.0, 0.0), (-1.0, 0.0), (0.3, 0.2)] {
+            let u0 = a.gallery_potential(h, fade);
+            assert!((a.instability(u0, h, fade, f).value - 0.5).abs() < 1e-12);
+        }
+        // A fade of 0.1 V gives at U − 0.1 V what the fresh gallery gives at U.
+        let fresh = a.instability(3.95, 1.0, 0.0, f).value;
+        assert!((a.instability(3.85, 1.0, 0.1, f).value - fresh).abs() < 1e-12);
+        let (u, h, fade) = (3.8, 0.4, 0.05);
+        let o = a.instability(u, h, fade, f);
+        let e = 1e-6;
+        let fd = |g: &dyn Fn(f64) -> f64, x: f64| (g(x + e) - g(x - e)) / (2.0 * e);
+        let du = fd(&|x| a.instability(x, h, fade, f).value, u);
+        let dh = fd(&|x| a.instability(u, x, fade, f).value, h);
+        let dfade = fd(&|x| a.instability(u, h, x, f).value, fade);
+        assert!(
+            (o.d_u - du).abs() < 1e-6 * du.abs().max(1.0),
+            "{} {du}",
+            o.d_u
+        );
+        assert!(
+            (o.d_h - dh).abs() < 1e-6 * dh.abs().max(1.0),
+            "{} {dh}",
+            o.d_h
+        );
+        assert!((o.d_fade - dfade).abs() < 1e-6, "{} {dfade}", o.d_fade);
+        // The potential onset ignores the gallery.
+        let p = lro().instability(4.2, 1.0, 0.3, f);
+        assert!((p.value - 0.5).abs() < 1e-12);
+        assert_eq!((p.d_h, p.d_fade), (0.0, 0.0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::constants::FARADAY;
-use crate::physics::anion_redox::AnionRedox;
+use crate::physics::anion_redox::{AnionRedox, OxygenInstability};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -372,12 +372,25 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.oxygen_loss_surface_m2_c,
         "m²/C (1/s per A/m² of side-reaction current)",
     );
-    out.num(
-        "oxygen_loss_potential_V",
-        a.oxygen_loss_potential_v,
-        "V vs Li/Li+",
-    );
-    out.num("oxygen_loss_width_V", a.oxygen_loss_width_v, "V");
+    match a.instability {
+        OxygenInstability::OxidisedOxygen => out.value(
+            "oxygen_instability",
+            "\"oxidised_oxygen\"".into(),
+            "oxygen release and migration follow the oxidised fraction of the anionic gallery",
+        ),
+        OxygenInstability::Potential {
+            potential_v,
+            width_v,
+        } => {
+            out.value(
+                "oxygen_instability",
+                "\"potential\"".into(),
+                "oxygen release and migration switch on at an absolute surface potential",
+            );
+            out.num("oxygen_loss_potential_V", potential_v, "V vs Li/Li+");
+            out.num("oxygen_loss_width_V", width_v, "V");
+        }
+    }
     out.num(
         "fade_V_per_Li",
         a.fade_v_per_li,

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::physics::anion_redox::AnionRedox;
+use crate::physics::anion_redox::{AnionRedox, OxygenInstability};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -24,8 +24,8 @@ use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
     RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFunction,
-    RawGallery, RawInterphase, RawMsmr, RawNegative, RawParameterFile, RawPositive, RawSeparator,
-    RawTransport,
+    RawGallery, RawInterphase, RawMsmr, RawNegative, RawOxygenInstability, RawParameterFile,
+    RawPositive, RawSeparator, RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -166,7 +166,7 @@ impl Ctx<'_> {
             separator: self.separator(raw.separator)?,
             electrolyte: self.electrolyte(raw.electrolyte)?,
             negative: self.negative(raw.negative)?,
-            anion_redox: raw.anion_redox.map(anion_redox),
+            anion_redox: raw.anion_redox.map(|a| self.anion_redox(a)).transpose()?,
             interphase: raw.interphase.map(interphase),
             cracking: raw.cracking.map(cracking),
         })
@@ -452,6 +452,44 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// `[anion_redox]`: the keys of its `oxygen_instability` law, required or forbidden.
+    fn anion_redox(&self, a: RawAnionRedox) -> Result<AnionRedox, ScenarioError> {
+        let instability = match a.oxygen_instability {
+            Some(RawOxygenInstability::OxidisedOxygen) => {
+                for (key, given) in [
+                    (
+                        "oxygen_loss_potential_V",
+                        a.oxygen_loss_potential_v.is_some(),
+                    ),
+                    ("oxygen_loss_width_V", a.oxygen_loss_width_v.is_some()),
+                ] {
+                    if given {
+                        return Err(self.err(
+                            &format!("anion_redox.{key}"),
+                            "not a key of oxygen_instability = \"oxidised_oxygen\" (the instability follows the anionic gallery's own potential); remove it, or set oxygen_instability = \"potential\"".to_string(),
+                        ));
+                    }
+                }
+                OxygenInstability::OxidisedOxygen
+            }
+            None | Some(RawOxygenInstability::Potential) => {
+                let required = |key: &str, value: Option<f64>| {
+                    value.ok_or_else(|| {
+                        self.err(
+                            &format!("anion_redox.{key}"),
+                            "missing required key (for oxygen_instability = \"potential\", the default; or set oxygen_instability = \"oxidised_oxygen\")".to_string(),
+                        )
+                    })
+                };
+                OxygenInstability::Potential {
+                    potential_v: required("oxygen_loss_potential_V", a.oxygen_loss_potential_v)?,
+                    width_v: required("oxygen_loss_width_V", a.oxygen_loss_width_v)?,
+                }
+            }
+        };
+        Ok(anion_redox(a, instability))
+    }
+
     fn required<T>(&self, key: &str, value: Option<T>, kind: &str) -> Result<T, ScenarioError> {
         value.ok_or_else(|| self.err(key, format!("missing required key (for kind = \"{kind}\")")))
     }
@@ -657,8 +695,9 @@ const BINARY_KEYS: &[&str] = &[
     "diffusivity_reference_temperature_K",
 ];
 
-/// `[anion_redox]` as read (ranges are checked by [`CellParameters::validate`]).
-fn anion_redox(a: RawAnionRedox) -> AnionRedox {
+/// `[anion_redox]` as read, with the instability law's keys (ranges are checked by
+/// [`CellParameters::validate`]).
+fn anion_redox(a: RawAnionRedox, instability: OxygenInstability) -> AnionRedox {
     AnionRedox {
         standard_potential_v: a.standard_potential_v,
         omega: a.omega,
@@ -672,8 +711,7 @@ fn anion_redox(a: RawAnionRedox) -> AnionRedox {
         irreversible_fraction: a.irreversible_fraction,
         oxygen_loss_bulk_per_li: a.oxygen_loss_bulk_per_li,
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
-        oxygen_loss_potential_v: a.oxygen_loss_potential_v,
-        oxygen_loss_width_v: a.oxygen_loss_width_v,
+        instability,
         fade_v_per_li: a.fade_v_per_li,
         migration_rate_v_s: a.migration_rate_v_per_s,
     }

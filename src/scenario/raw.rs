@@ -130,10 +130,15 @@ pub(crate) struct RawAnionRedox {
     pub oxygen_loss_bulk_per_li: f64,
     #[serde(rename = "oxygen_loss_surface_m2_C")]
     pub oxygen_loss_surface_m2_c: f64,
+    /// `"oxidised_oxygen"` or `"potential"` (absent: `"potential"`, as parameter files written
+    /// before the oxidised-oxygen law).
+    pub oxygen_instability: Option<RawOxygenInstability>,
+    /// Only with `oxygen_instability = "potential"`.
     #[serde(rename = "oxygen_loss_potential_V")]
-    pub oxygen_loss_potential_v: f64,
+    pub oxygen_loss_potential_v: Option<f64>,
+    /// Only with `oxygen_instability = "potential"`.
     #[serde(rename = "oxygen_loss_width_V")]
-    pub oxygen_loss_width_v: f64,
+    pub oxygen_loss_width_v: Option<f64>,
     #[serde(rename = "fade_V_per_Li")]
     pub fade_v_per_li: f64,
     #[serde(rename = "migration_rate_V_per_s")]
@@ -221,6 +226,14 @@ pub(crate) struct RawElectrolyte {
     pub separator_conductivity_activation_energy_j_mol: Option<f64>,
     #[serde(rename = "separator_conductivity_reference_temperature_K")]
     pub separator_conductivity_reference_temperature_k: Option<f64>,
+}
+
+/// `anion_redox.oxygen_instability`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawOxygenInstability {
+    OxidisedOxygen,
+    Potential,
 }
 
 /// `electrolyte.kind`.

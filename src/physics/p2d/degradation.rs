@@ -14,9 +14,10 @@
 //!
 //! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
 //! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
-//!   `X_O' = r_O`, `r_O = X_a ⟨σ_O(U) (k_b |i|_ε/Q_1 + k_s j_side,total)⟩` (bulk release per
-//!   lithium exchanged, surface release following the local side-reaction current),
-//!   `M' = r_M ⟨σ_O(U)⟩` (transition-metal migration);
+//!   `X_O' = r_O`, `r_O = X_a ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total)⟩` (bulk release
+//!   per lithium exchanged, surface release following the local side-reaction current),
+//!   `M' = r_M ⟨o(U, h, ΔU)⟩` (transition-metal migration), with o the instability factor of
+//!   [`crate::physics::anion_redox::OxygenInstability`] and `ΔU = β X_O + M` the fade;
 //! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
@@ -238,11 +239,14 @@ impl P2dModel {
                     yp[idx(Slow::Hysteresis)] - a.hysteresis_rate * (-i_app - abs_i * h) / m.q1;
                 let (mut s_act, mut s_o, mut s_m) = (0.0, 0.0, 0.0);
                 let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
-                for (i, cell) in cells.iter().enumerate() {
+                let fade = a.fade_v_per_li * y[idx(Slow::OxygenLost)] + y[idx(Slow::Migration)];
+                for i in 0..l.np {
                     let u = self.onset_potential(y, i);
                     s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
-                    let onset = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v).0;
-                    s_o += onset * (bulk + a.oxygen_loss_surface_m2_c * cell.total(ctx));
+                    let onset = a.instability(u, h, fade, self.f).value;
+                    // No list without an interphase model: no side current then.
+                    let side = cells.get(i).map_or(0.0, |c| c.total(ctx));
+                    s_o += onset * (bulk + a.oxygen_loss_surface_m2_c * side);
                     s_m += onset;
                 }
                 let (s_act, s_o, s_m) = (s_act / np, s_o / np, s_m / np);
@@ -359,29 +363,32 @@ impl P2dModel {
             let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
             let mut onset_sum = 0.0;
             let rm = idx(Slow::Migration);
+            let fade = a.fade_v_per_li * y[ro] + y[rm];
+            // Partials of the release sum Σ o k and of the migration sum Σ o in h and the fade.
+            let (mut rel_h, mut rel_fade, mut mig_h, mut mig_fade) = (0.0, 0.0, 0.0, 0.0);
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
                 let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
-                let (so, dso) = logistic((u - a.oxygen_loss_potential_v) / a.oxygen_loss_width_v);
+                let o = a.instability(u, h, fade, self.f);
                 // No list without an interphase model: no side current then.
                 let side = cells.get(i).copied().unwrap_or_default();
                 let p = Self::side_partials(&side, ctx);
                 let k = bulk + a.oxygen_loss_surface_m2_c * side.total(ctx);
-                onset_sum += so;
+                onset_sum += o.value;
                 s_act += sa;
-                s_o += so * k;
+                s_o += o.value * k;
+                rel_h += o.d_h * k;
+                rel_fade += o.d_fade * k;
+                mig_h += o.d_h;
+                mig_fade += o.d_fade;
                 let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
-                let d_rel = x_a * dso * k / a.oxygen_loss_width_v / np;
+                let d_rel = x_a * o.d_u * k / np;
                 let col = l.u(i);
                 sink.add(rl, col, d_act);
                 sink.add(ra, col, -keep * d_act + d_rel);
                 sink.add(ro, col, -d_rel);
-                sink.add(
-                    rm,
-                    col,
-                    -a.migration_rate_v_s * dso / a.oxygen_loss_width_v / np,
-                );
-                let ks = x_a * so * a.oxygen_loss_surface_m2_c / np;
+                sink.add(rm, col, -a.migration_rate_v_s * o.d_u / np);
+                let ks = x_a * o.value * a.oxygen_loss_surface_m2_c / np;
                 if m.interphase.is_some() {
                     let col = l.dphi(i);
                     sink.add(ra, col, ks * p.d_dphi);
@@ -390,6 +397,18 @@ impl P2dModel {
                 d_slow[0] += ks * p.d_film;
                 d_slow[1] += ks * p.d_crack_film;
                 d_slow[2] += ks * p.d_throughput;
+            }
+            // Through the gallery's potential (oxidised-oxygen instability only; zero sums
+            // otherwise, but the entries are kept so the pattern does not depend on the law).
+            let beta = a.fade_v_per_li;
+            for (col, rel, mig) in [
+                (rh, rel_h, mig_h),
+                (ro, rel_fade * beta, mig_fade * beta),
+                (rm, rel_fade, mig_fade),
+            ] {
+                sink.add(ra, col, x_a * rel / np);
+                sink.add(ro, col, -x_a * rel / np);
+                sink.add(rm, col, -a.migration_rate_v_s * mig / np);
             }
             let (s_act, s_o) = (s_act / np, s_o / np);
             let k_act = a.activation_rate_1_s * s_act;
