@@ -1193,6 +1193,9 @@ impl StepStart {
     }
 }
 
+/// A scaled electrolyte concentration below this is depleted for [`explain_failure`] \[-\].
+const ELECTROLYTE_DEPLETED: f64 = 0.05;
+
 /// A failure's physical account, from the last state the solver accepted (`y`, `elapsed_s`
 /// into `step`): where the cell was, and which physical limit was near, with the parameters
 /// that move it. Where no limit was near it says so: the failure is then numerical, not the
@@ -1212,7 +1215,30 @@ pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64)
     let bound = state.limits.toward(current < 0.0);
     let parameters = "a lower current, smaller particles (positive.particle_radius_m) or a higher \
          positive.solid_diffusivity_m2_s";
-    if empty < 0.02 || full < 0.02 {
+    let depleted = model
+        .electrolyte_minimum(y)
+        .filter(|&(c, _, _)| c < ELECTROLYTE_DEPLETED);
+    if let Some((c, m, ne)) = depleted {
+        let ns = model.layout().ns;
+        let place = if m < ns {
+            "in the separator".to_string()
+        } else if m + 1 == ne {
+            "at the cathode's current collector".to_string()
+        } else {
+            format!(
+                "in the cathode, {} of {} cells from the separator",
+                m - ns + 1,
+                ne - ns
+            )
+        };
+        text += &format!(
+            "; the electrolyte was depleted to {:.2} % of its initial concentration {place}: the \
+             salt cannot reach the back of the cathode fast enough at this current (its limiting \
+             current): a lower current, a thinner cathode (positive.thickness_m), a higher \
+             temperature or a more conductive, faster-diffusing electrolyte moves it",
+            100.0 * c
+        );
+    } else if empty < 0.02 || full < 0.02 {
         let (which, fraction) = if empty < full {
             ("empty", empty)
         } else {

@@ -129,3 +129,20 @@ impl P2dModel {
         }
     }
 }
+
+impl P2dModel {
+    /// The lowest scaled electrolyte concentration ĉ = c_e/c_e,0 of state `y` and the
+    /// electrolyte cell it is in (0 at the counter electrode, the separator's cells, then the
+    /// cathode's up to its current collector), with the number of electrolyte cells; `None`
+    /// for a single-ion conductor, whose concentration does not change.
+    pub fn electrolyte_minimum(&self, y: &[f64]) -> Option<(f64, usize, usize)> {
+        let l = &self.layout;
+        if !l.binary {
+            return None;
+        }
+        (0..l.ne())
+            .map(|m| (self.c_hat(y, m), m))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(c, m)| (c, m, l.ne()))
+    }
+}

@@ -467,3 +467,18 @@ fn jacobian_matches_finite_differences_with_limited_surfaces() {
     );
     check_jacobian_at(&mut model, &y, &yp, false);
 }
+
+#[test]
+fn the_lowest_electrolyte_concentration_and_where_it_is() {
+    let model = P2dModel::new(&fixture(false), &MeshSettings::default()).unwrap();
+    assert_eq!(model.electrolyte_minimum(&model.rest_state()), None);
+    let model = P2dModel::new(&fixture(true), &MeshSettings::default()).unwrap();
+    let l = *model.layout();
+    let mut y = model.rest_state();
+    for m in 0..l.ne() {
+        y[l.c_e(m)] = 1.5 - m as f64 / l.ne() as f64;
+    }
+    let (c, m, ne) = model.electrolyte_minimum(&y).unwrap();
+    assert_eq!((m, ne), (l.ne() - 1, l.ne()));
+    assert!((c - (0.5 + 1.0 / l.ne() as f64)).abs() < 1e-12);
+}
