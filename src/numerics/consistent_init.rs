@@ -15,7 +15,8 @@
 //! Jacobian taken at the first iterate describes the later ones poorly; there it fails
 //! (`IDA_NO_RECOVERY`, `IDA_LINESEARCH_FAIL`) on states a full Newton solves in a handful of
 //! iterations (measured on the failing cases of docs/robustness.md). This iteration:
-//! - re-evaluates the Jacobian and refactorises at every iterate (a few per step start);
+//! - re-evaluates the Jacobian and refactorises at every iterate (a few per step start; `∂F/∂y'`
+//!   once per solve where the system says it depends on the differential components only);
 //! - damps each correction `δ = −M⁻¹ F` by the natural monotonicity test (Deuflhard): a trial
 //!   `z + λδ` is taken when its simplified correction `M⁻¹ F(z + λδ)` (same factorisation) is
 //!   smaller than `(1 − λ/4)` times `δ` in the weighted norm (both measured with the error
@@ -181,8 +182,9 @@ impl ConsistentInit {
         let mut trial_yp = yp.to_vec();
         let mut trial_r = vec![0.0; n];
         let mut correction = f64::INFINITY;
+        let mut derivative_ready = false;
         for iteration in 0..options.max_iterations {
-            self.factorize(system, t, y, yp, differential)
+            self.factorize(system, t, y, yp, differential, &mut derivative_ready)
                 .map_err(|e| match e {
                     Factor::Eval(e) => ConsistentInitError::Start(e),
                     Factor::Lu(error) => ConsistentInitError::Singular { iteration, error },
@@ -239,7 +241,10 @@ impl ConsistentInit {
         })
     }
 
-    /// Builds and factorises the Newton matrix at (`y`, `y'`).
+    /// Builds and factorises the Newton matrix at (`y`, `y'`). `∂F/∂y'` is kept in `j1`; once
+    /// `derivative_ready` (set here when the system's [`DaeSystem::derivative_jacobian_fixed`]),
+    /// later iterates of the same solve reuse it: the iteration changes neither the
+    /// differential components nor, then, that matrix (one Jacobian per iterate instead of two).
     fn factorize<S: DaeSystem>(
         &mut self,
         system: &mut S,
@@ -247,18 +252,25 @@ impl ConsistentInit {
         y: &[f64],
         yp: &[f64],
         differential: &[bool],
+        derivative_ready: &mut bool,
     ) -> Result<(), Factor> {
         system
             .jacobian(t, 0.0, y, yp, &mut self.j0)
             .map_err(Factor::Eval)?;
-        system
-            .jacobian(t, 1.0, y, yp, &mut self.j1)
-            .map_err(Factor::Eval)?;
+        if !*derivative_ready {
+            system
+                .jacobian(t, 1.0, y, yp, &mut self.j1)
+                .map_err(Factor::Eval)?;
+            for (d, j0) in self.j1.iter_mut().zip(&self.j0) {
+                *d -= j0;
+            }
+            *derivative_ready = system.derivative_jacobian_fixed();
+        }
         for (col, &is_differential) in differential.iter().enumerate() {
             let range = self.pattern.col_ptr[col]..self.pattern.col_ptr[col + 1];
             for p in range {
                 self.matrix[p] = if is_differential {
-                    self.j1[p] - self.j0[p]
+                    self.j1[p]
                 } else {
                     self.j0[p]
                 };

@@ -106,6 +106,22 @@ pub trait DaeSystem {
         values: &mut [f64],
     ) -> Result<(), EvalError>;
 
+    /// Whether `∂F/∂y'` depends on the differential components of `y` only (not on the
+    /// algebraic ones, nor on `y'`): consistent initialisation, which changes neither, then
+    /// evaluates it once per solve. `false` (the default) makes no such assumption.
+    fn derivative_jacobian_fixed(&self) -> bool {
+        false
+    }
+
+    /// Whether the residual last evaluated found that the last iteration matrix
+    /// ([`DaeSystem::jacobian`]) overstates a derivative that steers the solution by a large
+    /// factor, so that a modified Newton with it would take corrections far too small and could
+    /// accept a state whose algebraic rows are still violated. The solver then takes a new
+    /// matrix at the same step size. `false` (the default): the solver's own tests decide.
+    fn jacobian_outdated(&self) -> bool {
+        false
+    }
+
     /// Whether [`DaeSystem::tolerance_scale`] replaces |y| in the solver's error weights.
     /// `false` (the default) keeps the standard weights `1 / (rtol |y_i| + atol_i)`.
     fn scales_tolerances(&self) -> bool {

@@ -148,6 +148,9 @@ pub struct SolverStats {
     pub lu_full_factorizations: u64,
     /// LU refactorisations reusing the previous pivot sequence (the fast path).
     pub lu_refactorizations: u64,
+    /// New iteration matrices asked for because the system reported the current one outdated
+    /// ([`DaeSystem::jacobian_outdated`]).
+    pub jacobian_refreshes: u64,
     /// Size of the last successful step (of the current integration segment, 0 if none).
     pub last_step: f64,
     /// BDF order of the last successful step (0 if none).
@@ -216,7 +219,25 @@ struct Shared<S> {
     atol: Vec<f64>,
     /// Scratch for [`DaeSystem::tolerance_scale`].
     scale: Vec<f64>,
+    /// Whether a new iteration matrix may be asked for when the system reports the current
+    /// one outdated ([`DaeSystem::jacobian_outdated`]): once per matrix, and never inside
+    /// `IDACalcIC`.
+    may_refresh: bool,
+    /// Linear solves since the last factorisation: a matrix that has served more than one
+    /// Newton solve's worth ([`NEWTON_ITERS`]) was set up at an earlier step.
+    solves_since_setup: u64,
+    /// Set while `IDACalcIC` runs.
+    in_calc_ic: bool,
+    /// New iteration matrices asked for because the system reported one outdated.
+    refreshes: u64,
 }
+
+/// Newton iterations of one IDA corrector solve at most (IDA's default `maxcor`, `MAXIT` in
+/// ida.c; not changed here). An outdated matrix is replaced only once it has served at least
+/// this many linear solves: it was then set up at an earlier step, and IDA's Newton answers the
+/// refusal with a new matrix at the same step size. A matrix set up within the current solve is
+/// never refused (the Newton would count that as a convergence failure and cut the step).
+const NEWTON_ITERS: u64 = 4;
 
 /// Last SUNDIALS error message, written by the error handler.
 struct ErrorSink {
@@ -328,6 +349,10 @@ impl<S: DaeSystem> Ida<S> {
                 .clone()
                 .unwrap_or_else(|| vec![options.atol; n]),
             scale: vec![0.0; n],
+            may_refresh: false,
+            solves_since_setup: 0,
+            in_calc_ic: false,
+            refreshes: 0,
         }));
         let sink = Box::into_raw(Box::new(ErrorSink { message: None }));
         // From here on, `Drop` frees whatever has been created if a step fails.
@@ -500,8 +525,15 @@ impl<S: DaeSystem> Ida<S> {
     /// consistent values. Call it right after [`Ida::new`] or [`Ida::reinit`], before stepping.
     pub fn calc_ic(&mut self, t_next: f64) -> Result<(), SolverError> {
         self.clear_messages();
+        // SAFETY: as in `system_mut`; no callback runs outside the IDA call.
+        unsafe {
+            (*self.shared).in_calc_ic = true;
+            (*self.shared).may_refresh = false;
+        }
         // SAFETY: `mem` is valid; no Rust reference into the shared state is live.
         let flag = unsafe { sys::IDACalcIC(self.mem, sys::IDA_YA_YDP_INIT, t_next) };
+        // SAFETY: as above.
+        unsafe { (*self.shared).in_calc_ic = false };
         self.check(flag)?;
         // SAFETY: `mem`, `yy` and `yp` are valid; IDA writes n values into each.
         let flag = unsafe { sys::IDAGetConsistentIC(self.mem, self.yy, self.yp) };
@@ -711,6 +743,7 @@ impl<S: DaeSystem> Ida<S> {
         s.linear_solves = shared.linear_solves;
         s.lu_full_factorizations = shared.lu.full_factorizations();
         s.lu_refactorizations = shared.lu.refactorizations();
+        s.jacobian_refreshes = shared.refreshes;
         s
     }
 
@@ -752,6 +785,7 @@ impl<S: DaeSystem> Ida<S> {
             reinits: 0,
             lu_full_factorizations: 0,
             lu_refactorizations: 0,
+            jacobian_refreshes: 0,
             last_step: h,
             last_order: u32::try_from(k).unwrap_or(0),
         }
@@ -941,6 +975,7 @@ fn add_counters(a: SolverStats, b: SolverStats) -> SolverStats {
         reinits: a.reinits + b.reinits,
         lu_full_factorizations: a.lu_full_factorizations + b.lu_full_factorizations,
         lu_refactorizations: a.lu_refactorizations + b.lu_refactorizations,
+        jacobian_refreshes: a.jacobian_refreshes + b.jacobian_refreshes,
         last_step: b.last_step,
         last_order: b.last_order,
     }
@@ -1244,6 +1279,8 @@ unsafe extern "C" fn ls_setup<S: DaeSystem>(ls: SUNLinearSolver, a: SUNMatrix) -
                 return sys::SUN_ERR_EXT_FAIL;
             }
             let values = std::slice::from_raw_parts(data, nnz);
+            sh.may_refresh = !sh.in_calc_ic;
+            sh.solves_since_setup = 0;
             match sh.lu.factorize(values) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -1287,8 +1324,20 @@ unsafe extern "C" fn ls_solve<S: DaeSystem>(
             if px != pb {
                 ptr::copy_nonoverlapping(pb, px, n);
             }
+            // An outdated matrix from an earlier step: a recoverable failure, which IDA's Newton
+            // answers with a new matrix at the same step size (SUNNonlinSol_Newton: a
+            // recoverable failure while the matrix is not current), once per matrix.
+            if sh.may_refresh
+                && sh.solves_since_setup >= NEWTON_ITERS
+                && sh.system.jacobian_outdated()
+            {
+                sh.may_refresh = false;
+                sh.refreshes += 1;
+                return sys::SUNLS_PACKAGE_FAIL_REC as c_int;
+            }
             let xs = std::slice::from_raw_parts_mut(px, n);
             sh.linear_solves += 1;
+            sh.solves_since_setup += 1;
             match sh.lu.solve_in_place(xs) {
                 Ok(()) => 0,
                 Err(e) => {
@@ -2121,6 +2170,75 @@ mod tests {
         assert!(s.steps > 0 && s.jacobian_evals > 0 && s.linear_solves > 0);
         assert!(s.last_order >= 1 && s.last_step > 0.0);
         assert!(format!("{ida:?}").contains("Ida"));
+    }
+
+    /// [`Decay`] whose every residual reports the iteration matrix outdated.
+    struct AlwaysOutdated(Decay);
+
+    impl DaeSystem for AlwaysOutdated {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn differential(&self) -> Vec<bool> {
+            self.0.differential()
+        }
+        fn residual(
+            &mut self,
+            t: f64,
+            y: &[f64],
+            yp: &[f64],
+            r: &mut [f64],
+        ) -> Result<(), EvalError> {
+            self.0.residual(t, y, yp, r)
+        }
+        fn jacobian_pattern(&self) -> SparsityPattern {
+            self.0.jacobian_pattern()
+        }
+        fn jacobian(
+            &mut self,
+            t: f64,
+            c_j: f64,
+            y: &[f64],
+            yp: &[f64],
+            v: &mut [f64],
+        ) -> Result<(), EvalError> {
+            self.0.jacobian(t, c_j, y, yp, v)
+        }
+        fn jacobian_outdated(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn an_outdated_matrix_is_replaced_once_per_matrix() {
+        let options = IdaOptions {
+            rtol: 1e-10,
+            atol: 1e-12,
+            ..IdaOptions::default()
+        };
+        let mut ida = Ida::new(
+            AlwaysOutdated(Decay),
+            0.0,
+            &[1.0, 2.0],
+            &[-1.0, -2.0],
+            &options,
+        )
+        .unwrap();
+        // Not inside IDACalcIC: its Newton keeps its own matrices.
+        ida.calc_ic(0.1).unwrap();
+        assert_eq!(ida.stats().jacobian_refreshes, 0);
+        assert_eq!(
+            ida.advance_to(2.0).unwrap(),
+            StepOutcome::Reached { t: 2.0 }
+        );
+        let exact = (-2.0f64).exp();
+        assert!((ida.y()[0] - exact).abs() < 1e-8 * exact);
+        let s = ida.stats();
+        // Every matrix is asked to be replaced once, and the replacement is kept: the
+        // integration goes on, and IDA's own step-size control is not involved.
+        assert!(s.jacobian_refreshes > 0);
+        assert!(s.jacobian_refreshes <= s.jacobian_evals);
+        assert_eq!(s.nonlinear_conv_fails, s.jacobian_refreshes);
     }
 
     #[test]

@@ -237,6 +237,14 @@ impl CycleJumping {
 mod tests {
     use super::*;
 
+    /// The jump cycles planned by `cj` over the unit-spaced resolved cycles `s` of states that
+    /// are all held to the tolerance relative to themselves (`None`: no jump).
+    fn relative_jump(cj: &CycleJumping, s: [&[f64]; 3], remaining: usize) -> Option<usize> {
+        let controls = vec![StateControl::Relative; s[0].len()];
+        cj.plan(s, [0.0, 1.0, 2.0], remaining, &controls)
+            .map(|j| j.cycles)
+    }
+
     #[test]
     fn straight_states_jump_as_far_as_allowed() {
         let cj = CycleJumping::default();
@@ -254,25 +262,8 @@ mod tests {
         assert_eq!(jump.states[1], 5.0);
         assert_eq!(jump.time_s, 1020.0);
         // Near the end of the block the resolved cycles are kept.
-        assert_eq!(
-            cj.plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                10,
-                &[StateControl::Relative, StateControl::Relative]
-            )
-            .unwrap()
-            .cycles,
-            7
-        );
-        assert!(cj
-            .plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                4,
-                &[StateControl::Relative, StateControl::Relative]
-            )
-            .is_none());
+        assert_eq!(relative_jump(&cj, [&a, &b, &c], 10).unwrap(), 7);
+        assert!(relative_jump(&cj, [&a, &b, &c], 4).is_none());
     }
 
     #[test]
@@ -280,27 +271,10 @@ mod tests {
         let cj = CycleJumping::default();
         // Second difference 1e-3 on a state of 1: J (J + 1)/2 · 1e-3 ≤ 1e-3 · 1.01 → J = 1.
         let (a, b, c) = ([0.998], [0.999], [1.001]);
-        assert!(cj
-            .plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                1000,
-                &[StateControl::Relative]
-            )
-            .is_none());
+        assert!(relative_jump(&cj, [&a, &b, &c], 1000).is_none());
         // A hundred times less curvature allows J (J + 1) ≤ 202 → J = 13.
         let (a, b, c) = ([0.99998], [0.99999], [1.00001]);
-        assert_eq!(
-            cj.plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                1000,
-                &[StateControl::Relative]
-            )
-            .unwrap()
-            .cycles,
-            13
-        );
+        assert_eq!(relative_jump(&cj, [&a, &b, &c], 1000).unwrap(), 13);
     }
 
     #[test]
@@ -308,26 +282,9 @@ mod tests {
         let cj = CycleJumping::default();
         let (a, b, c) = ([0.3], [0.2], [0.1]);
         // Linear decline by 0.1 per cycle: zero after one more cycle, so no jump.
-        assert!(cj
-            .plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                1000,
-                &[StateControl::Relative]
-            )
-            .is_none());
+        assert!(relative_jump(&cj, [&a, &b, &c], 1000).is_none());
         let (a, b, c) = ([0.3], [0.29], [0.28]);
-        assert_eq!(
-            cj.plan(
-                [&a, &b, &c],
-                [0.0, 1.0, 2.0],
-                1000,
-                &[StateControl::Relative]
-            )
-            .unwrap()
-            .cycles,
-            27
-        );
+        assert_eq!(relative_jump(&cj, [&a, &b, &c], 1000).unwrap(), 27);
     }
 
     #[test]

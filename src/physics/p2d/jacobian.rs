@@ -3,6 +3,7 @@
 //! recording gives the sparsity pattern (see [`crate::numerics::assembly`]).
 
 use super::degradation::{CellSide, SideTotalPartials};
+use super::jacobian_reference::JacobianReference;
 use super::layout::Slow;
 use super::open_circuit::OcpModel;
 use super::{Control, ElectrolyteCoefficients, P2dModel};
@@ -30,6 +31,7 @@ impl P2dModel {
         y: &[f64],
         yp: &[f64],
         sink: &mut S,
+        mut reference: Option<&mut Vec<JacobianReference>>,
     ) -> Result<(), String> {
         let l = &self.layout;
         let (np, ns, nr) = (l.np, l.ns, l.nr);
@@ -66,10 +68,17 @@ impl P2dModel {
         let anion = self.slow.as_ref().is_some_and(|m| m.anion.is_some());
         let anion_state = self.anion_state(y);
         let mut msmr_rows = Vec::with_capacity(if l.msmr { np } else { 0 });
+        if let Some(r) = reference.as_deref_mut() {
+            r.clear();
+        }
         for i in 0..np {
             let kin = self.cell_kinetics(y, i, &ctx)?;
             if let (OcpModel::Msmr(msmr), Some((fill, ts))) = (&self.ocp, &kin.surface) {
-                msmr_rows.push(Self::msmr_row(msmr, &anion_state, fill, ts, i)?);
+                let row = Self::msmr_row(msmr, &anion_state, fill, ts, i)?;
+                if let Some(r) = reference.as_deref_mut() {
+                    r.push(JacobianReference::of(&row, &kin));
+                }
+                msmr_rows.push(row);
             }
             let row = l.j(i);
             match &kin.msmr_partials {

@@ -30,6 +30,7 @@ mod degradation;
 mod impedance;
 mod initial;
 mod jacobian;
+mod jacobian_reference;
 pub mod layout;
 mod limits;
 mod local;
@@ -144,6 +145,12 @@ pub struct P2dModel {
     pub(crate) shell_flux: Vec<f64>,
     /// Scratch for the residual: the side-reaction current of each cathode cell.
     pub(crate) side_scratch: Vec<degradation::CellSide>,
+    /// The derivatives of the last iteration matrix that steer the surface potentials (MSMR
+    /// only), per cathode cell: see [`jacobian_reference::JacobianReference`].
+    pub(crate) jacobian_reference: Vec<jacobian_reference::JacobianReference>,
+    /// Whether the last residual found the iteration matrix outdated
+    /// ([`DaeSystem::jacobian_outdated`]).
+    pub(crate) jacobian_outdated: bool,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
     /// Specific interfacial area a \[1/m\].
@@ -362,6 +369,8 @@ impl P2dModel {
             shell_inv_volume,
             shell_flux: vec![0.0; nr + 1],
             side_scratch: Vec::with_capacity(np),
+            jacobian_reference: Vec::new(),
+            jacobian_outdated: false,
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
             sigma_eff: pos.electronic_conductivity_s_m
@@ -427,7 +436,7 @@ impl P2dModel {
         let mut recorder = PatternRecorder::default();
         let y = model.rest_state();
         let yp = vec![0.0; layout.n];
-        model.assemble_jacobian(1.0, &y, &yp, &mut recorder)?;
+        model.assemble_jacobian(1.0, &y, &yp, &mut recorder, None)?;
         model.tape = AssemblyTape::from_recording(layout.n, recorder);
         Ok(model)
     }
@@ -662,10 +671,25 @@ impl DaeSystem for P2dModel {
     ) -> Result<(), EvalError> {
         let _ = t;
         let mut writer = self.tape.writer(values);
-        self.assemble_jacobian(c_j, y, yp, &mut writer)
-            .map_err(EvalError::NonPhysical)?;
+        let mut reference = std::mem::take(&mut self.jacobian_reference);
+        let assembled = self.assemble_jacobian(c_j, y, yp, &mut writer, Some(&mut reference));
+        self.jacobian_reference = reference;
+        self.jacobian_outdated = false;
+        assembled.map_err(EvalError::NonPhysical)?;
         debug_assert!(writer.is_complete());
         Ok(())
+    }
+
+    fn jacobian_outdated(&self) -> bool {
+        self.jacobian_outdated
+    }
+
+    /// `y'` enters the residual linearly: θ', ε ĉ', q', w' and the slow states' derivatives
+    /// with constant coefficients, the double layers' C_dl Δφ' and the grain boundaries'
+    /// c_gb v' with the specific surface of the particles still in contact, which depends on
+    /// the lithium throughput, a differential state.
+    fn derivative_jacobian_fixed(&self) -> bool {
+        true
     }
 
     fn num_roots(&self) -> usize {

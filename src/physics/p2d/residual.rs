@@ -58,6 +58,7 @@ impl P2dModel {
         // side-reaction current density per cell (zero without an interphase model).
         let ctx = self.slow_context(y);
         let anion = self.anion_state(y);
+        let mut outdated = false;
         for i in 0..np {
             match &self.ocp {
                 // The lean path of a tabulated or analytic OCP: values only.
@@ -72,13 +73,18 @@ impl P2dModel {
                         .map_err(EvalError::NonPhysical)?;
                     r[l.j(i)] = kin.residual;
                     if let Some((fill, ts)) = &kin.surface {
-                        r[l.u(i)] = Self::msmr_row(msmr, &anion, fill, ts, i)
-                            .map_err(EvalError::NonPhysical)?
-                            .residual;
+                        let row = Self::msmr_row(msmr, &anion, fill, ts, i)
+                            .map_err(EvalError::NonPhysical)?;
+                        r[l.u(i)] = row.residual;
+                        outdated |= self
+                            .jacobian_reference
+                            .get(i)
+                            .is_some_and(|reference| reference.outdated_by(&row, &kin));
                     }
                 }
             }
         }
+        self.jacobian_outdated = outdated;
         // Side-reaction currents (zero without an interphase model: no list then).
         let mut cells = std::mem::take(&mut self.side_scratch);
         cells.clear();
