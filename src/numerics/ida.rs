@@ -1200,16 +1200,26 @@ unsafe extern "C" fn ewt_cb<S: DaeSystem>(
                 ..
             } = sh;
             system.tolerance_scale(y, scale);
+            // One branch-free pass (it runs after every step), the check folded into a flag.
+            let rtol = *rtol;
+            let mut valid = true;
             for ((w, s), a) in w.iter_mut().zip(scale.iter()).zip(atol.iter()) {
-                let tol = *rtol * s.abs() + a;
-                if !(tol.is_finite() && tol > 0.0) {
-                    return Err(EvalError::Fatal(format!(
-                        "error weight not positive (tolerance {tol:e})"
-                    )));
-                }
+                let tol = rtol * s.abs() + a;
+                valid &= (tol > 0.0) & (tol <= f64::MAX);
                 *w = 1.0 / tol;
             }
-            Ok(())
+            if valid {
+                return Ok(());
+            }
+            let tol = scale
+                .iter()
+                .zip(atol.iter())
+                .map(|(s, a)| rtol * s.abs() + a)
+                .find(|tol| !(tol.is_finite() && *tol > 0.0))
+                .unwrap_or(f64::NAN);
+            Err(EvalError::Fatal(format!(
+                "error weight not positive (tolerance {tol:e})"
+            )))
         }
     }));
     // SAFETY: the closure's reference has ended; `shared` is valid.
