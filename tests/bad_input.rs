@@ -1373,6 +1373,73 @@ fn grain_boundary_needs_both_elements() {
 }
 
 #[test]
+fn migration_law_keys_follow_the_law() {
+    const LAW: &str = "migration_rate_V_per_s = 1e-8\nmigration_law = \"rearranged_oxygen\"\nrearrangement_rate_per_s = 1e-4\nrearrangement_reversal_rate_per_s = 5e-4\nmigration_vacancy_capacity = 0.01";
+    // The rearranged-oxygen law with its three keys is a valid parameter file.
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "migration_rate_V_per_s = 1e-8", LAW));
+    let path = case.write("scenario.toml", &file_scenario(""));
+    let scenario = load_scenario_with(&path, &[]).expect("valid scenario");
+    let law = scenario
+        .parameters
+        .anion_redox
+        .expect("anion redox")
+        .migration;
+    assert!(
+        matches!(law, asslb::physics::anion_redox::MigrationLaw::RearrangedOxygen(r) if r.vacancy_capacity == 0.01),
+        "{law:?}"
+    );
+    // Each of its keys is required.
+    for key in [
+        "rearrangement_rate_per_s = 1e-4\n",
+        "rearrangement_reversal_rate_per_s = 5e-4\n",
+        "\nmigration_vacancy_capacity = 0.01",
+    ] {
+        let case = Case::new();
+        case.sections_file(|t| replace(replace(t, "migration_rate_V_per_s = 1e-8", LAW), key, ""));
+        let e = case.error(&file_scenario(""));
+        let name = key.trim().split(' ').next().unwrap_or_default();
+        assert_contains_all(
+            &e,
+            &[
+                "cell.toml",
+                &format!("anion_redox.{name}"),
+                "missing required key",
+                "migration_law = \"rearranged_oxygen\"",
+            ],
+        );
+    }
+    // Without the law (the default), its keys are not keys.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "migration_rate_V_per_s = 1e-8",
+            "migration_rate_V_per_s = 1e-8\nrearrangement_rate_per_s = 1e-4",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "anion_redox.rearrangement_rate_per_s",
+            "not a key of migration_law = \"while_oxidised\"",
+        ],
+    );
+    // Out of range: named with the range.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            replace(t, "migration_rate_V_per_s = 1e-8", LAW),
+            "migration_vacancy_capacity = 0.01",
+            "migration_vacancy_capacity = 0",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(&e, &["anion_redox.migration_vacancy_capacity", "1e-6"]);
+}
+
+#[test]
 fn oxygen_instability_keys_follow_the_law() {
     // The oxidised-oxygen law has no onset potential of its own.
     let case = Case::new();

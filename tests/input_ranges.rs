@@ -375,6 +375,8 @@ const CASES: &[RangeCase] = &[
     ("anion_redox.oxygen_loss_surface_m2_C", PAPER, &["anion_redox.oxygen_loss_surface_m2_C=1e4"], &["anion_redox.oxygen_loss_surface_m2_C"]),
     ("anion_redox.fade_V_per_Li", PAPER, &["anion_redox.fade_V_per_Li=1e3"], &["anion_redox.fade_V_per_Li"]),
     ("anion_redox.migration_rate_V_per_s", PAPER, &["anion_redox.migration_rate_V_per_s=1"], &["anion_redox.migration_rate_V_per_s"]),
+    ("anion_redox.rearrangement_*rate_per_s", PAPER, &[r#"anion_redox.migration_law="rearranged_oxygen""#, "anion_redox.rearrangement_rate_per_s=1e-4", "anion_redox.rearrangement_reversal_rate_per_s=2", "anion_redox.migration_vacancy_capacity=0.01"], &["anion_redox.rearrangement_reversal_rate_per_s", "0 to 1 1/s"]),
+    ("anion_redox.migration_vacancy_capacity", PAPER, &[r#"anion_redox.migration_law="rearranged_oxygen""#, "anion_redox.rearrangement_rate_per_s=1e-4", "anion_redox.rearrangement_reversal_rate_per_s=1e-3", "anion_redox.migration_vacancy_capacity=20"], &["anion_redox.migration_vacancy_capacity", "20"]),
     ("interphase.electronic_conductor_fraction", PAPER, &["interphase.electronic_conductor_fraction=2"], &["interphase.electronic_conductor_fraction"]),
     ("interphase.percolation_threshold", PAPER, &["interphase.percolation_threshold=1"], &["interphase.percolation_threshold"]),
     ("interphase.percolation_exponent", PAPER, &["interphase.percolation_exponent=11"], &["interphase.percolation_exponent"]),

@@ -28,7 +28,11 @@
 //! - transition-metal migration `dM/dt = r_M ⟨o(U)⟩`: cations move into the lithium layer
 //!   while the oxygen is oxidised, so it accrues with the time the lattice oxygen is held
 //!   oxidised (voltage decay of Li-rich oxides depends on time at high voltage and temperature,
-//!   not only on cycle count; Sathiya et al., Nat. Mater. 14 (2015) 230);
+//!   not only on cycle count; Sathiya et al., Nat. Mater. 14 (2015) 230); or
+//!   ([`MigrationLaw::RearrangedOxygen`]) through a rearranged-oxygen state ζ that builds with
+//!   the time the oxygen is held oxidised and reverts once it is reduced,
+//!   `dζ/dt = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ`, `dM/dt = r_M ζ (1 + X_O/X_v)`, faster with
+//!   the oxygen vacancies the loss X_O leaves ([`OxygenRearrangement`]);
 //! - the instability factor o(U) of oxygen release and migration ([`OxygenInstability`]):
 //!   either the oxidised fraction of the anionic gallery at the surface, `o = 1 − s_a(U)` with
 //!   the gallery at `U0_a` below (it moves with the hysteresis and with the fade, so a faded
@@ -125,6 +129,88 @@ pub struct AnionRedox {
     pub fade_v_per_li: f64,
     /// Transition-metal migration rate r_M at full onset \[V/s\]. Accepted range: 0 to 0.1 V/s.
     pub migration_rate_v_s: f64,
+    /// How the migration accrues: at once while the oxygen is oxidised, or through the
+    /// rearranged oxygen.
+    pub migration: MigrationLaw,
+}
+
+/// How transition-metal migration, the part M of the voltage fade, accrues.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MigrationLaw {
+    /// `dM/dt = r_M ⟨o⟩`: at the rate of the instability factor, whatever the time the oxygen
+    /// has been held oxidised (`migration_law = "while_oxidised"`, the default for parameter
+    /// files written before the rearranged-oxygen law).
+    WhileOxidised,
+    /// Through the rearranged oxygen ζ (`migration_law = "rearranged_oxygen"`), see
+    /// [`OxygenRearrangement`]: `dM/dt = r_M ζ (1 + X_O/X_v)`.
+    RearrangedOxygen(OxygenRearrangement),
+}
+
+/// The rearrangement of oxidised lattice oxygen that transition-metal migration proceeds
+/// through, a state ζ ∈ [0, 1] (the fraction of the anionic oxygen in the rearranged
+/// configuration, electrode average):
+///
+/// `dζ/dt = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ`,  `dM/dt = r_M ζ (1 + X_O/X_v)`.
+///
+/// Physics: oxidised lattice oxygen is not stable in place. Its holes localise into O–O
+/// dimers (trapped molecular O2 in Li-rich layered oxides; House et al., Nature 577 (2020)
+/// 502), and the transition-metal ions next to it move into the vacated lithium layer, a
+/// migration coupled to the oxygen redox (Gent et al., Nat. Commun. 8 (2017) 2091). The
+/// rearrangement has kinetics of its own, slower than lithium exchange: it builds with the
+/// time the oxygen is held oxidised (rate k_r while oxidised) and partly reverts once the
+/// oxygen is reduced (rate k_v), so a slow cycle, which holds the oxygen oxidised for hours,
+/// rearranges far more of it per hour oxidised than a fast one (voltage decay of Li-rich
+/// oxides follows the time at high state of charge, not the cycle count; Sathiya et al., Nat.
+/// Mater. 14 (2015) 230; CELL.md §2.7). What stays migrated is irreversible: M accrues at r_M
+/// per unit of rearranged oxygen, faster where oxygen vacancies (the oxygen lost, X_O) open
+/// paths for the cations (oxygen vacancies lower the migration barriers of the transition
+/// metals and drive the voltage decay; Hu et al., Nat. Energy 3 (2018) 690; Yan et al., Nat.
+/// Nanotechnol. 14 (2019) 602). Unlike the law at once while oxidised, the fade then depends
+/// on the oxygen's state and history, not on an absolute potential the fade moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OxygenRearrangement {
+    /// Rearrangement rate k_r of fully oxidised oxygen \[1/s\]. Accepted range: 0 to 1 1/s.
+    pub rate_1_s: f64,
+    /// Reversal rate k_v of rearranged oxygen once reduced \[1/s\]. Accepted range: 0 to
+    /// 1 1/s.
+    pub reversal_rate_1_s: f64,
+    /// Oxygen loss X_v that doubles the migration rate \[Li/f.u.\]. Accepted range: 1e-6 to
+    /// 10.
+    pub vacancy_capacity: f64,
+}
+
+/// The rate of the rearranged oxygen ζ and its partials.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RearrangementRate {
+    /// dζ/dt \[1/s\].
+    pub value: f64,
+    /// ∂(dζ/dt)/∂⟨o⟩ \[1/s\].
+    pub d_o: f64,
+    /// ∂(dζ/dt)/∂ζ \[1/s\].
+    pub d_zeta: f64,
+}
+
+impl OxygenRearrangement {
+    /// `dζ/dt = k_r o (1 − ζ) − k_v (1 − o) ζ` at the mean instability factor `o` and `zeta`.
+    #[inline]
+    pub fn rate(&self, o: f64, zeta: f64) -> RearrangementRate {
+        let (k_r, k_v) = (self.rate_1_s, self.reversal_rate_1_s);
+        RearrangementRate {
+            value: k_r * o * (1.0 - zeta) - k_v * (1.0 - o) * zeta,
+            d_o: k_r * (1.0 - zeta) + k_v * zeta,
+            d_zeta: -k_r * o - k_v * (1.0 - o),
+        }
+    }
+
+    /// The vacancy factor `1 + X_O/X_v` of the migration rate at oxygen loss `x_o`
+    /// \[Li/f.u.\], and its derivative in X_O.
+    #[inline]
+    pub fn vacancy_factor(&self, x_o: f64) -> (f64, f64) {
+        (
+            1.0 + x_o / self.vacancy_capacity,
+            1.0 / self.vacancy_capacity,
+        )
+    }
 }
 
 impl AnionRedox {
@@ -179,6 +265,13 @@ impl AnionRedox {
         }
         range::FADE_V_PER_LI.check("fade_V_per_Li", self.fade_v_per_li)?;
         range::MIGRATION_RATE_V_S.check("migration_rate_V_per_s", self.migration_rate_v_s)?;
+        if let MigrationLaw::RearrangedOxygen(r) = &self.migration {
+            range::REARRANGEMENT_RATE_1_S.check("rearrangement_rate_per_s", r.rate_1_s)?;
+            range::REARRANGEMENT_RATE_1_S
+                .check("rearrangement_reversal_rate_per_s", r.reversal_rate_1_s)?;
+            range::MIGRATION_VACANCY_CAPACITY
+                .check("migration_vacancy_capacity", r.vacancy_capacity)?;
+        }
         Ok(())
     }
 
@@ -245,7 +338,45 @@ mod tests {
             },
             fade_v_per_li: 1.0,
             migration_rate_v_s: 1e-8,
+            migration: MigrationLaw::WhileOxidised,
         }
+    }
+
+    #[test]
+    fn rearranged_oxygen_builds_while_oxidised_and_reverts_once_reduced() {
+        let r = OxygenRearrangement {
+            rate_1_s: 1e-4,
+            reversal_rate_1_s: 1e-3,
+            vacancy_capacity: 0.05,
+        };
+        // Fully oxidised: ζ → 1 at k_r; fully reduced: ζ → 0 at k_v.
+        assert!((r.rate(1.0, 0.0).value - 1e-4).abs() < 1e-18);
+        assert_eq!(r.rate(1.0, 1.0).value, 0.0);
+        assert!((r.rate(0.0, 1.0).value + 1e-3).abs() < 1e-18);
+        assert_eq!(r.rate(0.0, 0.0).value, 0.0);
+        // The steady state of a constant o: k_r o (1 − ζ) = k_v (1 − o) ζ.
+        let o = 0.3;
+        let zeta = 1e-4 * o / (1e-4 * o + 1e-3 * (1.0 - o));
+        assert!(r.rate(o, zeta).value.abs() < 1e-18);
+        // Partials against central differences.
+        let (o, zeta, e) = (0.4, 0.2, 1e-7);
+        let p = r.rate(o, zeta);
+        let d_o = (r.rate(o + e, zeta).value - r.rate(o - e, zeta).value) / (2.0 * e);
+        let d_z = (r.rate(o, zeta + e).value - r.rate(o, zeta - e).value) / (2.0 * e);
+        assert!((p.d_o - d_o).abs() < 1e-12 && (p.d_zeta - d_z).abs() < 1e-12);
+        // X_v of oxygen lost doubles the migration rate.
+        assert_eq!(r.vacancy_factor(0.05).0, 2.0);
+        let bad = AnionRedox {
+            migration: MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+                vacancy_capacity: 0.0,
+                ..r
+            }),
+            ..lro()
+        };
+        assert_eq!(
+            bad.validate(1.0, 2.0).unwrap_err().0,
+            "migration_vacancy_capacity"
+        );
     }
 
     #[test]

@@ -314,6 +314,12 @@ pub const OXYGEN_LOSS_SURFACE_M2_C: Range = Range::closed(0.0, 1e3, "m²/C");
 pub const FADE_V_PER_LI: Range = Range::closed(0.0, 100.0, "V");
 /// Transition-metal migration rate \[V/s\].
 pub const MIGRATION_RATE_V_S: Range = Range::closed(0.0, 0.1, "V/s");
+/// Rearrangement and reversal rates of oxidised oxygen \[1/s\]: up to once a second, far
+/// faster than any rearrangement of a lattice.
+pub const REARRANGEMENT_RATE_1_S: Range = Range::closed(0.0, 1.0, "1/s");
+/// Oxygen loss that doubles the migration rate \[Li/f.u.\]: from a millionth of a lithium
+/// (every vacancy counts) to 10 (vacancies barely matter).
+pub const MIGRATION_VACANCY_CAPACITY: Range = Range::closed(1e-6, 10.0, "");
 /// Percolation threshold of the interphase's conducting products \[-\].
 pub const PERCOLATION_THRESHOLD: Range = Range::open(0.0, 1.0, "");
 /// Percolation exponent \[-\].
@@ -737,6 +743,16 @@ pub const ACCEPTED: &[Accepted] = &[
     ),
     real("anion_redox.fade_V_per_Li", FADE_V_PER_LI, ""),
     real("anion_redox.migration_rate_V_per_s", MIGRATION_RATE_V_S, ""),
+    real(
+        "anion_redox.rearrangement_*rate_per_s",
+        REARRANGEMENT_RATE_1_S,
+        "rearrangement, reversal; with migration_law = \"rearranged_oxygen\"",
+    ),
+    real(
+        "anion_redox.migration_vacancy_capacity",
+        MIGRATION_VACANCY_CAPACITY,
+        "with migration_law = \"rearranged_oxygen\"",
+    ),
     real("interphase.electronic_conductor_fraction", FRACTION, ""),
     real(
         "interphase.percolation_threshold",

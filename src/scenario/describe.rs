@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::constants::FARADAY;
-use crate::physics::anion_redox::{AnionRedox, OxygenInstability};
+use crate::physics::anion_redox::{AnionRedox, MigrationLaw, OxygenInstability};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -401,6 +401,35 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.migration_rate_v_s,
         "V/s (at full onset)",
     );
+    match a.migration {
+        MigrationLaw::WhileOxidised => out.value(
+            "migration_law",
+            "\"while_oxidised\"".into(),
+            "migration at once while the oxygen is oxidised",
+        ),
+        MigrationLaw::RearrangedOxygen(r) => {
+            out.value(
+                "migration_law",
+                "\"rearranged_oxygen\"".into(),
+                "migration through the rearranged oxygen, faster with oxygen vacancies",
+            );
+            out.num(
+                "rearrangement_rate_per_s",
+                r.rate_1_s,
+                "1/s (fully oxidised oxygen)",
+            );
+            out.num(
+                "rearrangement_reversal_rate_per_s",
+                r.reversal_rate_1_s,
+                "1/s (once reduced)",
+            );
+            out.num(
+                "migration_vacancy_capacity",
+                r.vacancy_capacity,
+                "Li per formula unit of oxygen lost that doubles the migration rate",
+            );
+        }
+    }
 }
 
 /// `[interphase]`: every key with its unit.

@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::physics::anion_redox::{AnionRedox, OxygenInstability};
+use crate::physics::anion_redox::{
+    AnionRedox, MigrationLaw, OxygenInstability, OxygenRearrangement,
+};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -24,8 +26,8 @@ use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
     RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFunction,
-    RawGallery, RawInterphase, RawMsmr, RawNegative, RawOxygenInstability, RawParameterFile,
-    RawPositive, RawSeparator, RawTransport,
+    RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative, RawOxygenInstability,
+    RawParameterFile, RawPositive, RawSeparator, RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -487,7 +489,48 @@ impl Ctx<'_> {
                 }
             }
         };
-        Ok(anion_redox(a, instability))
+        let migration = self.migration_law(&a)?;
+        Ok(anion_redox(a, instability, migration))
+    }
+
+    /// `anion_redox.migration_law` and its keys, required or forbidden.
+    fn migration_law(&self, a: &RawAnionRedox) -> Result<MigrationLaw, ScenarioError> {
+        let keys = [
+            ("rearrangement_rate_per_s", a.rearrangement_rate_per_s),
+            (
+                "rearrangement_reversal_rate_per_s",
+                a.rearrangement_reversal_rate_per_s,
+            ),
+            ("migration_vacancy_capacity", a.migration_vacancy_capacity),
+        ];
+        match a.migration_law {
+            None | Some(RawMigrationLaw::WhileOxidised) => {
+                if let Some((key, _)) = keys.iter().find(|(_, v)| v.is_some()) {
+                    return Err(self.err(
+                        &format!("anion_redox.{key}"),
+                        "not a key of migration_law = \"while_oxidised\" (the default: migration at once while the oxygen is oxidised); remove it, or set migration_law = \"rearranged_oxygen\"".to_string(),
+                    ));
+                }
+                Ok(MigrationLaw::WhileOxidised)
+            }
+            Some(RawMigrationLaw::RearrangedOxygen) => {
+                let mut values = [0.0; 3];
+                for ((key, value), out) in keys.iter().zip(values.iter_mut()) {
+                    *out = value.ok_or_else(|| {
+                        self.err(
+                            &format!("anion_redox.{key}"),
+                            "missing required key (for migration_law = \"rearranged_oxygen\")"
+                                .to_string(),
+                        )
+                    })?;
+                }
+                Ok(MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+                    rate_1_s: values[0],
+                    reversal_rate_1_s: values[1],
+                    vacancy_capacity: values[2],
+                }))
+            }
+        }
     }
 
     fn required<T>(&self, key: &str, value: Option<T>, kind: &str) -> Result<T, ScenarioError> {
@@ -697,7 +740,11 @@ const BINARY_KEYS: &[&str] = &[
 
 /// `[anion_redox]` as read, with the instability law's keys (ranges are checked by
 /// [`CellParameters::validate`]).
-fn anion_redox(a: RawAnionRedox, instability: OxygenInstability) -> AnionRedox {
+fn anion_redox(
+    a: RawAnionRedox,
+    instability: OxygenInstability,
+    migration: MigrationLaw,
+) -> AnionRedox {
     AnionRedox {
         standard_potential_v: a.standard_potential_v,
         omega: a.omega,
@@ -714,6 +761,7 @@ fn anion_redox(a: RawAnionRedox, instability: OxygenInstability) -> AnionRedox {
         instability,
         fade_v_per_li: a.fade_v_per_li,
         migration_rate_v_s: a.migration_rate_v_per_s,
+        migration,
     }
 }
 

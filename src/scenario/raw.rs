@@ -143,6 +143,15 @@ pub(crate) struct RawAnionRedox {
     pub fade_v_per_li: f64,
     #[serde(rename = "migration_rate_V_per_s")]
     pub migration_rate_v_per_s: f64,
+    /// `"while_oxidised"` or `"rearranged_oxygen"` (absent: `"while_oxidised"`, as parameter
+    /// files written before the rearranged-oxygen law).
+    pub migration_law: Option<RawMigrationLaw>,
+    /// Only with `migration_law = "rearranged_oxygen"`.
+    pub rearrangement_rate_per_s: Option<f64>,
+    /// Only with `migration_law = "rearranged_oxygen"`.
+    pub rearrangement_reversal_rate_per_s: Option<f64>,
+    /// Only with `migration_law = "rearranged_oxygen"`.
+    pub migration_vacancy_capacity: Option<f64>,
 }
 
 /// `[interphase]`: every key required (meanings in [`crate::physics::interphase`]).
@@ -234,6 +243,14 @@ pub(crate) struct RawElectrolyte {
 pub(crate) enum RawOxygenInstability {
     OxidisedOxygen,
     Potential,
+}
+
+/// `anion_redox.migration_law`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawMigrationLaw {
+    WhileOxidised,
+    RearrangedOxygen,
 }
 
 /// `electrolyte.kind`.

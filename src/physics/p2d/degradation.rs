@@ -17,7 +17,9 @@
 //!   `X_O' = r_O`, `r_O = X_a ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total)⟩` (bulk release
 //!   per lithium exchanged, surface release following the local side-reaction current),
 //!   `M' = r_M ⟨o(U, h, ΔU)⟩` (transition-metal migration), with o the instability factor of
-//!   [`crate::physics::anion_redox::OxygenInstability`] and `ΔU = β X_O + M` the fade;
+//!   [`crate::physics::anion_redox::OxygenInstability`] and `ΔU = β X_O + M` the fade; or,
+//!   with the rearranged-oxygen law, `ζ' = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ` and
+//!   `M' = r_M ζ (1 + X_O/X_v)` ([`crate::physics::anion_redox::OxygenRearrangement`]);
 //! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
@@ -31,7 +33,7 @@ use super::layout::{Slow, SLOW_STATES};
 use super::P2dModel;
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::assembly::JacobianSink;
-use crate::physics::anion_redox::AnionRedox;
+use crate::physics::anion_redox::{AnionRedox, MigrationLaw};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::msmr::logistic;
@@ -250,7 +252,17 @@ impl P2dModel {
                     s_m += onset;
                 }
                 let (s_act, s_o, s_m) = (s_act / np, s_o / np, s_m / np);
-                r[idx(Slow::Migration)] = yp[idx(Slow::Migration)] - a.migration_rate_v_s * s_m;
+                let migration = match (&a.migration, l.rearranged_oxygen) {
+                    (MigrationLaw::RearrangedOxygen(law), Some(rz)) => {
+                        let zeta = y[rz];
+                        r[rz] = yp[rz] - law.rate(s_m, zeta).value;
+                        let (vacancies, _) = law.vacancy_factor(y[idx(Slow::OxygenLost)]);
+                        zeta * vacancies
+                    }
+                    _ => s_m,
+                };
+                r[idx(Slow::Migration)] =
+                    yp[idx(Slow::Migration)] - a.migration_rate_v_s * migration;
                 let x_l = y[idx(Slow::LatentAnionic)];
                 let x_a = y[idx(Slow::ActiveAnionic)];
                 let activation = a.activation_rate_1_s * x_l * s_act;
@@ -271,6 +283,8 @@ impl P2dModel {
                 ] {
                     r[idx(s)] = yp[idx(s)];
                 }
+                // (No rearranged oxygen without anion redox: the layout has it only with the
+                // law.)
             }
         }
     }
@@ -294,6 +308,9 @@ impl P2dModel {
         for s in SLOW_ORDER {
             let row = l.slow(s);
             sink.add(row, row, c_j);
+        }
+        if let Some(rz) = l.rearranged_oxygen {
+            sink.add(rz, rz, c_j);
         }
 
         if let Some(film) = &m.interphase {
@@ -364,6 +381,17 @@ impl P2dModel {
             let mut onset_sum = 0.0;
             let rm = idx(Slow::Migration);
             let fade = a.fade_v_per_li * y[ro] + y[rm];
+            // The migration row's coefficient of ⟨o⟩ (at once while oxidised), or the
+            // rearranged oxygen's (through which the migration then accrues), with its row.
+            let rearrangement = match (&a.migration, l.rearranged_oxygen) {
+                (MigrationLaw::RearrangedOxygen(law), Some(rz)) => Some((law, rz)),
+                _ => None,
+            };
+            // (row, coefficient of ⟨o⟩ in that row's rate; ζ's does not depend on ⟨o⟩).
+            let (o_row, o_coeff) = match rearrangement {
+                Some((law, rz)) => (rz, law.rate(0.0, y[rz]).d_o),
+                None => (rm, a.migration_rate_v_s),
+            };
             // Partials of the release sum Σ o k and of the migration sum Σ o in h and the fade.
             let (mut rel_h, mut rel_fade, mut mig_h, mut mig_fade) = (0.0, 0.0, 0.0, 0.0);
             for i in 0..l.np {
@@ -387,7 +415,7 @@ impl P2dModel {
                 sink.add(rl, col, d_act);
                 sink.add(ra, col, -keep * d_act + d_rel);
                 sink.add(ro, col, -d_rel);
-                sink.add(rm, col, -a.migration_rate_v_s * o.d_u / np);
+                sink.add(o_row, col, -o_coeff * o.d_u / np);
                 let ks = x_a * o.value * a.oxygen_loss_surface_m2_c / np;
                 if m.interphase.is_some() {
                     let col = l.dphi(i);
@@ -408,7 +436,15 @@ impl P2dModel {
             ] {
                 sink.add(ra, col, x_a * rel / np);
                 sink.add(ro, col, -x_a * rel / np);
-                sink.add(rm, col, -a.migration_rate_v_s * mig / np);
+                sink.add(o_row, col, -o_coeff * mig / np);
+            }
+            if let Some((law, rz)) = rearrangement {
+                // ζ' = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ; M' = r_M ζ (1 + X_O/X_v).
+                let zeta = y[rz];
+                sink.add(rz, rz, -law.rate(onset_sum / np, zeta).d_zeta);
+                let (vacancies, d_vacancies) = law.vacancy_factor(y[ro]);
+                sink.add(rm, rz, -a.migration_rate_v_s * vacancies);
+                sink.add(rm, ro, -a.migration_rate_v_s * zeta * d_vacancies);
             }
             let (s_act, s_o) = (s_act / np, s_o / np);
             let k_act = a.activation_rate_1_s * s_act;

@@ -18,6 +18,7 @@
 //! | delivered energy | 1 | w = ∫ i_app V dt / 3600 | W·h/m² | differential |
 //! | separator grain-boundary voltage (if modelled) | 1 | v_gb | V | differential |
 //! | degradation states (with any degradation submodel) | 9 | see [`Slow`] | | differential |
+//! | rearranged oxygen (with the rearranged-oxygen migration law) | 1 | ζ | - | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
 
@@ -66,6 +67,9 @@ pub struct Layout {
     slow_start: Option<usize>,
     /// Index of the grain-boundary voltage, if the separator has grain boundaries.
     pub grain_boundary: Option<usize>,
+    /// Index of the rearranged oxygen ζ, after the slow states, if the migration law has it
+    /// ([`crate::physics::anion_redox::MigrationLaw::RearrangedOxygen`]).
+    pub rearranged_oxygen: Option<usize>,
     c_e_start: usize,
     phi_e_start: usize,
     cathode_start: usize,
@@ -83,7 +87,9 @@ pub struct Layout {
 
 impl Layout {
     /// The layout for the given mesh and electrolyte kind, with per-cell open-circuit
-    /// potentials when `msmr` and the slow states when `slow`.
+    /// potentials when `msmr`, the slow states when `slow` and after them the rearranged
+    /// oxygen when `slow && rearranged_oxygen`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         np: usize,
         ns: usize,
@@ -92,6 +98,7 @@ impl Layout {
         msmr: bool,
         slow: bool,
         grain_boundary: bool,
+        rearranged_oxygen: bool,
     ) -> Self {
         let c_e_start = np * nr;
         let phi_e_start = c_e_start + if binary { ns + np } else { 0 };
@@ -100,6 +107,7 @@ impl Layout {
         let dphi_n = cathode_start + stride * np;
         let gb = dphi_n + 4;
         let n = gb + usize::from(grain_boundary);
+        let rearranged_oxygen = slow && rearranged_oxygen;
         Layout {
             np,
             ns,
@@ -109,6 +117,7 @@ impl Layout {
             stride,
             slow_start: slow.then_some(n),
             grain_boundary: grain_boundary.then_some(gb),
+            rearranged_oxygen: rearranged_oxygen.then_some(n + SLOW_STATES),
             c_e_start,
             phi_e_start,
             cathode_start,
@@ -116,7 +125,7 @@ impl Layout {
             i_app: dphi_n + 1,
             q: dphi_n + 2,
             w: dphi_n + 3,
-            n: n + if slow { SLOW_STATES } else { 0 },
+            n: n + if slow { SLOW_STATES } else { 0 } + usize::from(rearranged_oxygen),
         }
     }
 

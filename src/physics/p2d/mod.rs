@@ -42,6 +42,7 @@ use crate::constants::{FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR};
 use crate::numerics::assembly::{AssemblyTape, PatternRecorder};
 use crate::numerics::dae::{DaeSystem, EvalError, SparsityPattern};
 use crate::numerics::mesh::{MeshSettings, SphereMesh};
+use crate::physics::anion_redox::MigrationLaw;
 use crate::physics::material::MaterialFunction;
 use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte};
 
@@ -248,6 +249,8 @@ impl P2dModel {
             msmr,
             has_slow,
             sep.grain_boundary.is_some(),
+            p.anion_redox
+                .is_some_and(|a| matches!(a.migration, MigrationLaw::RearrangedOxygen(_))),
         );
         let dx_p = pos.thickness_m / np as f64;
         let dx_s = sep.thickness_m / ns as f64;
@@ -481,10 +484,12 @@ impl P2dModel {
         let mut out = vec![(l.q, false), (l.w, false)];
         out.extend((0..l.np * l.nr).map(|k| (k, false)));
         if l.has_slow() {
+            // The hysteresis and the rearranged oxygen follow each cycle's oxygen redox and
+            // repeat from cycle to cycle: not extrapolated.
             let hysteresis = l.slow(Slow::Hysteresis);
             out.extend(
                 (l.w + 1..l.n)
-                    .filter(|&k| k != hysteresis)
+                    .filter(|&k| k != hysteresis && Some(k) != l.rearranged_oxygen)
                     .map(|k| (k, true)),
             );
         }
