@@ -248,6 +248,8 @@ pub const QUANTITIES: &[Quantity] = &[
     q("oxygen_loss_Ah", "Ah", true),
     q("side_reaction_charge_Ah", "Ah", true),
     q("active_material_fraction", "-", true),
+    q("isolated_lithium_mAh_g", "mAh/g", true),
+    q("isolated_lithium_Ah", "Ah", true),
     // Derived figures quoted by targets.
     q("coulombic_efficiency_percent", "%", false),
     q("capacity_retention_percent", "%", false),

@@ -32,6 +32,7 @@
 //! | `side_reaction_charge_mAh_g` | mA·h/g | charge passed by the side reaction since the start |
 //! | `anionic_capacity_Ah`, `latent_anionic_capacity_Ah`, `oxygen_loss_Ah`, `side_reaction_charge_Ah` | A·h | the same in A·h |
 //! | `active_material_fraction` | – | fraction of the active material still in contact (fragments isolated behind flooded cracks are not) |
+//! | `isolated_lithium_mAh_g`, `isolated_lithium_Ah` | mA·h/g, A·h | lithium the isolated fragments hold (part of the cathode's inventory, no longer cycled) |
 //!
 //! The degradation columns (from `interphase_thickness_nm` on) are the model's slow states at
 //! the end of the cycle; they are empty for a model without degradation submodels.
@@ -61,7 +62,8 @@ capacity_retention,charge_capacity_Ah,discharge_capacity_Ah,charge_energy_Wh,\
 discharge_energy_Wh,end_time_s,interphase_thickness_nm,interface_resistance_ohm,\
 anionic_capacity_mAh_g,latent_anionic_capacity_mAh_g,oxygen_loss_mAh_g,voltage_fade_V,\
 crack_area_ratio,side_reaction_charge_mAh_g,anionic_capacity_Ah,latent_anionic_capacity_Ah,\
-oxygen_loss_Ah,side_reaction_charge_Ah,active_material_fraction";
+oxygen_loss_Ah,side_reaction_charge_Ah,active_material_fraction,isolated_lithium_mAh_g,\
+isolated_lithium_Ah";
 
 /// Number of columns before the degradation columns.
 const CORE_COLUMNS: usize = 13;
@@ -222,7 +224,7 @@ impl SummaryCsv {
 }
 
 /// Number of value columns of a summary row (every column of [`SUMMARY_HEADER`] but `cycle`).
-pub const SUMMARY_VALUES: usize = 25;
+pub const SUMMARY_VALUES: usize = 27;
 
 /// The values of the row of `summary` after its `cycle` column, in the order of
 /// [`SUMMARY_HEADER`], with `retention` its capacity retention \[-\] and `active_mass_kg` the
@@ -264,6 +266,8 @@ pub fn summary_values(
         slow(|d| d.oxygen_loss_ah),
         slow(|d| d.side_reaction_charge_ah),
         slow(|d| d.active_material_fraction),
+        per_mass(slow(|d| d.isolated_lithium_ah)),
+        slow(|d| d.isolated_lithium_ah),
     ]
 }
 
@@ -318,6 +322,7 @@ fn kept_cycles(
                 oxygen_loss_ah: optional(c + 10)?,
                 side_reaction_charge_ah: optional(c + 11)?,
                 active_material_fraction: optional(c + 12).unwrap_or(1.0),
+                isolated_lithium_ah: optional(c + 14).unwrap_or(0.0),
             })
         })();
         summaries.push(CycleSummary {
@@ -408,6 +413,8 @@ mod tests {
             "oxygen_loss_Ah",
             "side_reaction_charge_Ah",
             "active_material_fraction",
+            "isolated_lithium_mAh_g",
+            "isolated_lithium_Ah",
         ];
         let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
         assert_eq!(header, required);
@@ -430,7 +437,7 @@ mod tests {
         let path = csv.finish().unwrap();
         let rows = read(&path);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|r| r.len() == 26));
+        assert!(rows.iter().all(|r| r.len() == 28));
         let num = |name: &str| -> Vec<f64> {
             column(&rows, name)
                 .iter()
@@ -463,7 +470,7 @@ mod tests {
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
         csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
         let rows = read(&csv.finish().unwrap());
-        assert!(rows.iter().all(|r| r.len() == 26));
+        assert!(rows.iter().all(|r| r.len() == 28));
         for name in [
             "charge_capacity_mAh_g",
             "discharge_capacity_mAh_g",
@@ -497,6 +504,7 @@ mod tests {
             crack_area_ratio: 0.5,
             side_reaction_charge_ah: 2e-5,
             active_material_fraction: 0.75,
+            isolated_lithium_ah: 0.05e-3,
         };
         let mut c = cycle(1, 2.0e-3, 1.8e-3);
         c.degradation = Some(state);

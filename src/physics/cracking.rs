@@ -18,7 +18,10 @@
 //! grows between them (the insulating film wedges the fragments apart; the liquid carries no
 //! electrons): the active fraction of the electrode is `f = exp(−κ_iso w a_c)`, κ_iso the
 //! isolation per unit of wetted crack surface. The isolated material keeps its lithium and
-//! takes no further part; its surface is lost to the reaction. A solid electrolyte that does not
+//! takes no further part; its surface is lost to the reaction. Its lithium stays in the
+//! cathode's inventory: fragments leave with the mean stoichiometry of the particles still in
+//! contact, `dθ_iso/dt = −(df/dt) ⟨θ̄⟩` (`physics::p2d::degradation`), so that the lithium of
+//! the contacted particles plus θ_iso changes only by the intercalation charge. A solid electrolyte that does not
 //! wet the cracks (w = 0) keeps every fragment in contact (Wu 2022: cracks without capacity
 //! loss in the solid cell).
 
@@ -53,6 +56,15 @@ impl Cracking {
         (scale * (s - s0), scale * ds / self.width_cycles)
     }
 
+    /// d²a_c/dN² at `n` equivalent full cycles (σ'' = σ' (1 − 2σ)).
+    #[inline]
+    pub fn area_ratio_curvature(&self, n: f64) -> f64 {
+        let (s0, _) = logistic(-self.onset_cycles / self.width_cycles);
+        let (s, ds) = logistic((n - self.onset_cycles) / self.width_cycles);
+        let scale = self.max_area_ratio / (1.0 - s0);
+        scale * ds * (1.0 - 2.0 * s) / (self.width_cycles * self.width_cycles)
+    }
+
     /// Checks ranges; returns (key, message) of the first violation.
     pub fn validate(&self) -> Result<(), RangeError> {
         range::CRACKING_ONSET_CYCLES.check("onset_cycles", self.onset_cycles)?;
@@ -82,6 +94,15 @@ mod tests {
         let (n, h) = (310.0, 1e-4);
         let fd = (c.area_ratio(n + h).0 - c.area_ratio(n - h).0) / (2.0 * h);
         assert!((fd - c.area_ratio(n).1).abs() < 1e-8);
+        for n in [200.0, 300.0, 310.0, 420.0] {
+            let h = 1e-3;
+            let fd = (c.area_ratio(n + h).1 - c.area_ratio(n - h).1) / (2.0 * h);
+            let exact = c.area_ratio_curvature(n);
+            assert!(
+                (fd - exact).abs() < 1e-7 * exact.abs().max(1e-6),
+                "{fd} {exact}"
+            );
+        }
         assert_eq!(
             Cracking { wetting: 2.0, ..c }.validate().unwrap_err().0,
             "wetting"

@@ -24,6 +24,8 @@
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
 //! - `q_side' = a L ⟨j_side,total⟩/3600`;
+//! - with isolation behind flooded cracks, `θ_iso' = −(df/dΘ) (|i|_ε/Q_1) ⟨θ̄⟩`: the lithium
+//!   of the fragments isolated at the contacted particles' mean stoichiometry ⟨θ̄⟩;
 //!
 //! with the reactivity of the exposed surface `ρ = (T(δ) + w a_c T(δ_c))/T(δ_0)` (T the
 //! film's transport conductance, 1 without an interphase model), so oxygen release slows
@@ -78,6 +80,8 @@ pub(crate) struct SlowContext {
     /// Wetted crack surface per original surface w a_c \[-\] and its derivative in Θ.
     pub wet_area: f64,
     pub d_wet_area_dthroughput: f64,
+    /// d²(w a_c)/dΘ² (for the isolated fragments' lithium row).
+    pub d2_wet_area_dthroughput2: f64,
     /// Crack-film thickness δ_c \[m\] and its derivatives in v_c (nm state) and Θ.
     pub delta_c: f64,
     pub d_delta_c_dvc: f64,
@@ -131,6 +135,8 @@ impl P2dModel {
             let (a_c, da_c) = c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]);
             ctx.wet_area = c.wetting * a_c;
             ctx.d_wet_area_dthroughput = 0.5 * c.wetting * da_c;
+            ctx.d2_wet_area_dthroughput2 =
+                0.25 * c.wetting * c.area_ratio_curvature(0.5 * y[l.slow(Slow::Throughput)]);
         }
         let vc = y[l.slow(Slow::CrackFilm)] * NM;
         let denominator = ctx.wet_area + CRACK_AREA_FLOOR;
@@ -189,6 +195,20 @@ impl P2dModel {
         }
     }
 
+    /// d²f/dΘ² of [`Self::active_fraction`]: with f = exp(−κ W), W = w a_c,
+    /// `f'' = −κ (f' W' + f W'')`.
+    #[inline]
+    fn active_fraction_curvature(&self, ctx: &SlowContext) -> f64 {
+        match self.slow.as_ref().and_then(|m| m.cracking) {
+            Some(c) if c.isolation_per_area > 0.0 => {
+                let (f, df) = self.active_fraction(ctx);
+                -c.isolation_per_area
+                    * (df * ctx.d_wet_area_dthroughput + f * ctx.d2_wet_area_dthroughput2)
+            }
+            _ => 0.0,
+        }
+    }
+
     /// Surface open-circuit potential of cell i for the onset laws: the MSMR unknown.
     #[inline]
     fn onset_potential(&self, y: &[f64], i: usize) -> f64 {
@@ -232,6 +252,13 @@ impl P2dModel {
         r[idx(Slow::SideCharge)] =
             yp[idx(Slow::SideCharge)] - m.surface_per_area * fraction * total / SECONDS_PER_HOUR;
         r[idx(Slow::Throughput)] = yp[idx(Slow::Throughput)] - abs_i / m.q1;
+        // Fragments leave with the contacted particles' mean stoichiometry:
+        // θ_iso' = −f' ⟨θ̄⟩ with f' = (df/dΘ) Θ' and Θ' = |i|_ε/Q_1 (the throughput's rate,
+        // not y', so that the residual stays linear in y' with constant coefficients).
+        if let Some(k) = l.isolated_lithium {
+            let (_, df) = self.active_fraction(ctx);
+            r[k] = yp[k] + df * abs_i / m.q1 * self.mean_particle_stoichiometry(y);
+        }
 
         // Anion redox.
         match &m.anion {
@@ -356,6 +383,21 @@ impl P2dModel {
             );
         }
         sink.add(idx(Slow::Throughput), l.i_app, -d_abs_i / m.q1);
+        if let Some(row) = l.isolated_lithium {
+            let (_, df) = self.active_fraction(ctx);
+            let d2f = self.active_fraction_curvature(ctx);
+            let mean = self.mean_particle_stoichiometry(y);
+            let rate = abs_i / m.q1;
+            sink.add(row, row, c_j);
+            let per_shell = df * rate / (self.sphere.total_volume() * np);
+            for i in 0..l.np {
+                for k in 0..l.nr {
+                    sink.add(row, l.theta(i, k), per_shell * self.sphere.volume[k]);
+                }
+            }
+            sink.add(row, l.i_app, df * d_abs_i / m.q1 * mean);
+            sink.add(row, idx(Slow::Throughput), d2f * rate * mean);
+        }
 
         if let Some(a) = &m.anion {
             let rh = idx(Slow::Hysteresis);
@@ -494,6 +536,9 @@ pub struct DegradationState {
     /// cracks are not) \[-\].
     #[serde(default = "one")]
     pub active_material_fraction: f64,
+    /// Lithium held by the isolated fragments \[A·h\] (0 for states written before it).
+    #[serde(default)]
+    pub isolated_lithium_ah: f64,
 }
 
 /// Serde default of [`DegradationState::active_material_fraction`] (states written before it).
@@ -522,6 +567,15 @@ impl P2dModel {
                 .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),
             side_reaction_charge_ah: y[l.slow(Slow::SideCharge)] * self.area,
             active_material_fraction: self.active_fraction(&ctx).0,
+            isolated_lithium_ah: l.isolated_lithium.map_or(0.0, |k| {
+                y[k] * l.np as f64
+                    * self.c_max
+                    * (self.a * self.sphere.radius / 3.0)
+                    * self.area
+                    * self.dx_p
+                    * FARADAY
+                    / SECONDS_PER_HOUR
+            }),
         })
     }
 }

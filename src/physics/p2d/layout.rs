@@ -19,6 +19,7 @@
 //! | separator grain-boundary voltage (if modelled) | 1 | v_gb | V | differential |
 //! | degradation states (with any degradation submodel) | 9 | see [`Slow`] | | differential |
 //! | rearranged oxygen (with the rearranged-oxygen migration law) | 1 | ζ | - | differential |
+//! | lithium of isolated fragments (with isolation behind flooded cracks) | 1 | θ_iso | - | differential |
 //!
 //! The counter-electrode metal is the potential reference, φ_n = 0.
 
@@ -70,6 +71,10 @@ pub struct Layout {
     /// Index of the rearranged oxygen ζ, after the slow states, if the migration law has it
     /// ([`crate::physics::anion_redox::MigrationLaw::RearrangedOxygen`]).
     pub rearranged_oxygen: Option<usize>,
+    /// Index of the lithium in isolated fragments θ_iso (per c_max and the cathode's solid
+    /// volume), after the rearranged oxygen, if fragments can be isolated
+    /// ([`crate::physics::cracking`]).
+    pub isolated_lithium: Option<usize>,
     c_e_start: usize,
     phi_e_start: usize,
     cathode_start: usize,
@@ -88,7 +93,8 @@ pub struct Layout {
 impl Layout {
     /// The layout for the given mesh and electrolyte kind, with per-cell open-circuit
     /// potentials when `msmr`, the slow states when `slow` and after them the rearranged
-    /// oxygen when `slow && rearranged_oxygen`.
+    /// oxygen when `slow && rearranged_oxygen`, then the isolated fragments' lithium when
+    /// `slow && isolation`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         np: usize,
@@ -99,6 +105,7 @@ impl Layout {
         slow: bool,
         grain_boundary: bool,
         rearranged_oxygen: bool,
+        isolation: bool,
     ) -> Self {
         let c_e_start = np * nr;
         let phi_e_start = c_e_start + if binary { ns + np } else { 0 };
@@ -108,6 +115,8 @@ impl Layout {
         let gb = dphi_n + 4;
         let n = gb + usize::from(grain_boundary);
         let rearranged_oxygen = slow && rearranged_oxygen;
+        let isolation = slow && isolation;
+        let after_slow = n + SLOW_STATES;
         Layout {
             np,
             ns,
@@ -117,7 +126,8 @@ impl Layout {
             stride,
             slow_start: slow.then_some(n),
             grain_boundary: grain_boundary.then_some(gb),
-            rearranged_oxygen: rearranged_oxygen.then_some(n + SLOW_STATES),
+            rearranged_oxygen: rearranged_oxygen.then_some(after_slow),
+            isolated_lithium: isolation.then_some(after_slow + usize::from(rearranged_oxygen)),
             c_e_start,
             phi_e_start,
             cathode_start,
@@ -125,7 +135,9 @@ impl Layout {
             i_app: dphi_n + 1,
             q: dphi_n + 2,
             w: dphi_n + 3,
-            n: n + if slow { SLOW_STATES } else { 0 } + usize::from(rearranged_oxygen),
+            n: n + if slow { SLOW_STATES } else { 0 }
+                + usize::from(rearranged_oxygen)
+                + usize::from(isolation),
         }
     }
 

@@ -251,6 +251,8 @@ impl P2dModel {
             sep.grain_boundary.is_some(),
             p.anion_redox
                 .is_some_and(|a| matches!(a.migration, MigrationLaw::RearrangedOxygen(_))),
+            p.cracking
+                .is_some_and(|c| c.isolation_per_area > 0.0 && c.wetting > 0.0),
         );
         let dx_p = pos.thickness_m / np as f64;
         let dx_s = sep.thickness_m / ns as f64;
@@ -569,20 +571,29 @@ impl P2dModel {
         y[self.layout.w] * self.area
     }
 
-    /// Lithium held by the cathode particles \[mol\] in state `y` (volume integral of c_s).
+    /// Lithium held by the cathode \[mol\] in state `y`: the volume integral of c_s over the
+    /// particles still in contact (the active fraction f of the material,
+    /// [`crate::physics::cracking`]) plus the lithium the isolated fragments took with them.
     pub fn cathode_lithium_mol(&self, y: &[f64]) -> f64 {
         let l = &self.layout;
         let eps_s = self.a * self.sphere.radius / 3.0;
+        let fraction = self.active_fraction(&self.slow_context(y)).0;
+        let isolated = l.isolated_lithium.map_or(0.0, |k| y[k]) * l.np as f64;
+        let contacted = self.mean_particle_stoichiometry(y) * l.np as f64 * fraction;
+        (contacted + isolated) * self.c_max * eps_s * self.area * self.dx_p
+    }
+
+    /// The particles' volume-averaged stoichiometry, averaged over the cathode cells ⟨θ̄⟩ \[-\].
+    pub(crate) fn mean_particle_stoichiometry(&self, y: &[f64]) -> f64 {
+        let l = &self.layout;
         let per_particle_volume = self.sphere.total_volume();
         let mut total = 0.0;
         for i in 0..l.np {
-            let mut avg = 0.0;
             for k in 0..l.nr {
-                avg += y[l.theta(i, k)] * self.sphere.volume[k];
+                total += y[l.theta(i, k)] * self.sphere.volume[k];
             }
-            total += avg / per_particle_volume;
         }
-        total * self.c_max * eps_s * self.area * self.dx_p
+        total / (per_particle_volume * l.np as f64)
     }
 
     /// Charge per unit of `q` \[C\]: converts the delivered-charge unknown to coulombs.

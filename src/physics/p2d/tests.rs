@@ -372,6 +372,60 @@ fn jacobian_matches_finite_differences_with_the_rearranged_oxygen_migration() {
 }
 
 #[test]
+fn the_isolated_lithium_row_matches_finite_differences_entry_by_entry() {
+    // The row's entries are tiny beside its c_j diagonal, which scales the full check, so each
+    // off-diagonal entry is compared here against the largest of them.
+    for binary in [false, true] {
+        let p = lro_fixture(binary);
+        let mesh = MeshSettings {
+            positive_x_cells: 4,
+            separator_x_cells: 3,
+            particle_r_cells: 4,
+            particle_surface_refinement: 1,
+        };
+        let mut model = P2dModel::new(&p, &mesh).unwrap();
+        model.set_control(Control::Current { i_a_m2: -9.5 });
+        let (y, mut yp) = perturbed_state(&model);
+        let l = *model.layout();
+        let row = l.isolated_lithium.expect("the fixture isolates fragments");
+        yp[row] = 0.0;
+        let c_j = 37.0;
+        let pattern = model.jacobian_pattern();
+        let mut values = vec![0.0; pattern.nnz()];
+        model.jacobian(0.0, c_j, &y, &yp, &mut values).unwrap();
+        let mut fd = vec![0.0; l.n];
+        for (col, d) in fd.iter_mut().enumerate() {
+            let h = 1e-6 * y[col].abs().max(1e-3);
+            let mut r = [vec![0.0; l.n], vec![0.0; l.n]];
+            for (sign, out) in [(1.0, 0), (-1.0, 1)] {
+                let (mut yh, mut yph) = (y.clone(), yp.clone());
+                yh[col] += sign * h;
+                yph[col] += sign * c_j * h;
+                model.residual(0.0, &yh, &yph, &mut r[out]).unwrap();
+            }
+            *d = (r[0][row] - r[1][row]) / (2.0 * h);
+        }
+        let analytic = |col: usize| pattern.position(row, col).map_or(0.0, |k| values[k]);
+        let scale = (0..l.n)
+            .filter(|&c| c != row)
+            .fold(0.0f64, |a, c| a.max(fd[c].abs()));
+        assert!(scale > 0.0, "the row depends on the state");
+        for (col, &d) in fd.iter().enumerate() {
+            let err = if col == row {
+                (analytic(col) - d).abs() / c_j
+            } else {
+                (analytic(col) - d).abs() / scale
+            };
+            assert!(
+                err < 1e-5,
+                "J[{row},{col}]: analytic {:e}, finite difference {d:e} (binary = {binary})",
+                analytic(col)
+            );
+        }
+    }
+}
+
+#[test]
 fn rest_state_is_an_equilibrium() {
     for binary in [false, true] {
         let p = fixture(binary);
