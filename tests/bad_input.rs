@@ -1372,31 +1372,23 @@ fn grain_boundary_needs_both_elements() {
     );
 }
 
-#[test]
-fn migration_law_keys_follow_the_law() {
-    const LAW: &str = "migration_rate_V_per_s = 1e-8\nmigration_law = \"rearranged_oxygen\"\nrearrangement_rate_per_s = 1e-4\nrearrangement_reversal_rate_per_s = 5e-4\nmigration_vacancy_capacity = 0.01";
-    // The rearranged-oxygen law with its three keys is a valid parameter file.
+/// The anion-redox parameters of the parameter file with `law` written in place of its rigid
+/// migration rate (a valid file).
+fn anion_redox_with(law: &str) -> asslb::physics::anion_redox::AnionRedox {
     let case = Case::new();
-    case.sections_file(|t| replace(t, "migration_rate_V_per_s = 1e-8", LAW));
+    case.sections_file(|t| replace(t, "migration_rate_V_per_s = 1e-8", law));
     let path = case.write("scenario.toml", &file_scenario(""));
     let scenario = load_scenario_with(&path, &[]).expect("valid scenario");
-    let law = scenario
-        .parameters
-        .anion_redox
-        .expect("anion redox")
-        .migration;
-    assert!(
-        matches!(law, asslb::physics::anion_redox::MigrationLaw::RearrangedOxygen(r) if r.vacancy_capacity == 0.01),
-        "{law:?}"
-    );
-    // Each of its keys is required.
-    for key in [
-        "rearrangement_rate_per_s = 1e-4\n",
-        "rearrangement_reversal_rate_per_s = 5e-4\n",
-        "\nmigration_vacancy_capacity = 0.01",
-    ] {
+    scenario.parameters.anion_redox.expect("anion redox")
+}
+
+/// With `law` written in place of the rigid migration rate of the parameter file, removing
+/// any one of its `keys` (each as written in `law`) is an error naming the file, the key and
+/// the law (`label`).
+fn each_key_of_the_law_is_required(law: &str, keys: &[&str], label: &str) {
+    for key in keys {
         let case = Case::new();
-        case.sections_file(|t| replace(replace(t, "migration_rate_V_per_s = 1e-8", LAW), key, ""));
+        case.sections_file(|t| replace(replace(t, "migration_rate_V_per_s = 1e-8", law), key, ""));
         let e = case.error(&file_scenario(""));
         let name = key.trim().split(' ').next().unwrap_or_default();
         assert_contains_all(
@@ -1405,10 +1397,30 @@ fn migration_law_keys_follow_the_law() {
                 "cell.toml",
                 &format!("anion_redox.{name}"),
                 "missing required key",
-                "migration_law = \"rearranged_oxygen\"",
+                label,
             ],
         );
     }
+}
+
+#[test]
+fn migration_law_keys_follow_the_law() {
+    const LAW: &str = "migration_rate_V_per_s = 1e-8\nmigration_law = \"rearranged_oxygen\"\nrearrangement_rate_per_s = 1e-4\nrearrangement_reversal_rate_per_s = 5e-4\nmigration_vacancy_capacity = 0.01";
+    // The rearranged-oxygen law with its three keys is a valid parameter file.
+    let law = anion_redox_with(LAW).migration;
+    assert!(
+        matches!(law, asslb::physics::anion_redox::MigrationLaw::RearrangedOxygen(r) if r.vacancy_capacity == 0.01),
+        "{law:?}"
+    );
+    each_key_of_the_law_is_required(
+        LAW,
+        &[
+            "rearrangement_rate_per_s = 1e-4\n",
+            "rearrangement_reversal_rate_per_s = 5e-4\n",
+            "\nmigration_vacancy_capacity = 0.01",
+        ],
+        "migration_law = \"rearranged_oxygen\"",
+    );
     // Without the law (the default), its keys are not keys.
     let case = Case::new();
     case.sections_file(|t| {
@@ -1437,6 +1449,79 @@ fn migration_law_keys_follow_the_law() {
     });
     let e = case.error(&file_scenario(""));
     assert_contains_all(&e, &["anion_redox.migration_vacancy_capacity", "1e-6"]);
+}
+
+#[test]
+fn fade_law_keys_follow_the_law() {
+    const LAW: &str = "fade_law = \"lower_couple\"\nlower_couple_potential_V = 2.9\nlower_couple_omega = 1.5\nreduced_metal_per_oxygen = 0.5\nmigration_rate_per_s = 1e-6";
+    // The lower couple with its four keys, and without the rigid law's rate, is valid.
+    let law = anion_redox_with(LAW).fade_law;
+    assert!(
+        matches!(law, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.reduced_metal_per_oxygen == 0.5 && c.migration_rate_1_s == 1e-6),
+        "{law:?}"
+    );
+    each_key_of_the_law_is_required(
+        LAW,
+        &[
+            "lower_couple_potential_V = 2.9\n",
+            "lower_couple_omega = 1.5\n",
+            "reduced_metal_per_oxygen = 0.5\n",
+            "\nmigration_rate_per_s = 1e-6",
+        ],
+        "fade_law = \"lower_couple\"",
+    );
+    // The rigid law's rate in volts per second is not a key of the lower couple.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "migration_rate_V_per_s = 1e-8",
+            &format!("migration_rate_V_per_s = 1e-8\n{LAW}"),
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "anion_redox.migration_rate_V_per_s",
+            "not a key of fade_law = \"lower_couple\"",
+        ],
+    );
+    // Without the law (the default), its keys are not keys, and the rigid rate is required.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "migration_rate_V_per_s = 1e-8",
+            "migration_rate_V_per_s = 1e-8\nlower_couple_omega = 1.5",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "anion_redox.lower_couple_omega",
+            "not a key of fade_law = \"rigid_shift\"",
+        ],
+    );
+    let case = Case::new();
+    case.sections_file(|t| replace(t, "migration_rate_V_per_s = 1e-8", ""));
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &["anion_redox.migration_rate_V_per_s", "missing required key"],
+    );
+    // Out of range: named with the range.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            replace(t, "migration_rate_V_per_s = 1e-8", LAW),
+            "reduced_metal_per_oxygen = 0.5",
+            "reduced_metal_per_oxygen = 1.5",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(&e, &["anion_redox.reduced_metal_per_oxygen", "1.5"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use asslb::physics::anion_redox::{AnionRedox, MigrationLaw};
+use asslb::physics::anion_redox::{AnionRedox, FadeLaw, MigrationLaw};
 use asslb::physics::cracking::Cracking;
 use asslb::physics::interphase::Interphase;
 use asslb::physics::msmr::Gallery;
@@ -40,6 +40,7 @@ fn expected_anion_redox() -> AnionRedox {
         fade_v_per_li: 1.0,
         migration_rate_v_s: 1e-8,
         migration: MigrationLaw::WhileOxidised,
+        fade_law: FadeLaw::RigidShift,
     }
 }
 

@@ -250,6 +250,7 @@ pub const QUANTITIES: &[Quantity] = &[
     q("active_material_fraction", "-", true),
     q("isolated_lithium_mAh_g", "mAh/g", true),
     q("isolated_lithium_Ah", "Ah", true),
+    q("migrated_fraction", "-", true),
     // Derived figures quoted by targets.
     q("coulombic_efficiency_percent", "%", false),
     q("capacity_retention_percent", "%", false),

@@ -27,12 +27,13 @@
 //! | `anionic_capacity_mAh_g` | mA·h/g | active anionic (oxygen-redox) capacity |
 //! | `latent_anionic_capacity_mAh_g` | mA·h/g | anionic capacity not yet activated |
 //! | `oxygen_loss_mAh_g` | mA·h/g | anionic capacity lost by oxygen release since the start |
-//! | `voltage_fade_V` | V | downward shift of the open-circuit potential by oxygen loss |
+//! | `voltage_fade_V` | V | rigid downward shift of the open-circuit potential by oxygen loss and (rigid-shift fade law) migration |
 //! | `crack_area_ratio` | – | crack surface per original particle surface |
 //! | `side_reaction_charge_mAh_g` | mA·h/g | charge passed by the side reaction since the start |
 //! | `anionic_capacity_Ah`, `latent_anionic_capacity_Ah`, `oxygen_loss_Ah`, `side_reaction_charge_Ah` | A·h | the same in A·h |
 //! | `active_material_fraction` | – | fraction of the active material still in contact (fragments isolated behind flooded cracks are not) |
 //! | `isolated_lithium_mAh_g`, `isolated_lithium_Ah` | mA·h/g, A·h | lithium the isolated fragments hold (part of the cathode's inventory, no longer cycled) |
+//! | `migrated_fraction` | – | fraction of the cationic capacity moved into the lower-voltage couple by transition-metal migration (lower-couple fade law; 0 otherwise) |
 //!
 //! The degradation columns (from `interphase_thickness_nm` on) are the model's slow states at
 //! the end of the cycle; they are empty for a model without degradation submodels.
@@ -63,7 +64,7 @@ discharge_energy_Wh,end_time_s,interphase_thickness_nm,interface_resistance_ohm,
 anionic_capacity_mAh_g,latent_anionic_capacity_mAh_g,oxygen_loss_mAh_g,voltage_fade_V,\
 crack_area_ratio,side_reaction_charge_mAh_g,anionic_capacity_Ah,latent_anionic_capacity_Ah,\
 oxygen_loss_Ah,side_reaction_charge_Ah,active_material_fraction,isolated_lithium_mAh_g,\
-isolated_lithium_Ah";
+isolated_lithium_Ah,migrated_fraction";
 
 /// Number of columns before the degradation columns.
 const CORE_COLUMNS: usize = 13;
@@ -224,7 +225,7 @@ impl SummaryCsv {
 }
 
 /// Number of value columns of a summary row (every column of [`SUMMARY_HEADER`] but `cycle`).
-pub const SUMMARY_VALUES: usize = 27;
+pub const SUMMARY_VALUES: usize = 28;
 
 /// The values of the row of `summary` after its `cycle` column, in the order of
 /// [`SUMMARY_HEADER`], with `retention` its capacity retention \[-\] and `active_mass_kg` the
@@ -268,6 +269,7 @@ pub fn summary_values(
         slow(|d| d.active_material_fraction),
         per_mass(slow(|d| d.isolated_lithium_ah)),
         slow(|d| d.isolated_lithium_ah),
+        slow(|d| d.migrated_fraction),
     ]
 }
 
@@ -323,6 +325,7 @@ fn kept_cycles(
                 side_reaction_charge_ah: optional(c + 11)?,
                 active_material_fraction: optional(c + 12).unwrap_or(1.0),
                 isolated_lithium_ah: optional(c + 14).unwrap_or(0.0),
+                migrated_fraction: optional(c + 15).unwrap_or(0.0),
             })
         })();
         summaries.push(CycleSummary {
@@ -415,6 +418,7 @@ mod tests {
             "active_material_fraction",
             "isolated_lithium_mAh_g",
             "isolated_lithium_Ah",
+            "migrated_fraction",
         ];
         let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
         assert_eq!(header, required);
@@ -437,7 +441,7 @@ mod tests {
         let path = csv.finish().unwrap();
         let rows = read(&path);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|r| r.len() == 28));
+        assert!(rows.iter().all(|r| r.len() == 29));
         let num = |name: &str| -> Vec<f64> {
             column(&rows, name)
                 .iter()
@@ -470,7 +474,7 @@ mod tests {
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
         csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
         let rows = read(&csv.finish().unwrap());
-        assert!(rows.iter().all(|r| r.len() == 28));
+        assert!(rows.iter().all(|r| r.len() == 29));
         for name in [
             "charge_capacity_mAh_g",
             "discharge_capacity_mAh_g",
@@ -505,6 +509,7 @@ mod tests {
             side_reaction_charge_ah: 2e-5,
             active_material_fraction: 0.75,
             isolated_lithium_ah: 0.05e-3,
+            migrated_fraction: 0.125,
         };
         let mut c = cycle(1, 2.0e-3, 1.8e-3);
         c.degradation = Some(state);

@@ -132,6 +132,75 @@ pub struct AnionRedox {
     /// How the migration accrues: at once while the oxygen is oxidised, or through the
     /// rearranged oxygen.
     pub migration: MigrationLaw,
+    /// What oxygen loss and migration do to the open-circuit potential: shift every gallery,
+    /// or move capacity into a lower-voltage couple.
+    pub fade_law: FadeLaw,
+}
+
+/// What oxygen loss and transition-metal migration do to the host's open-circuit potential.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FadeLaw {
+    /// Every gallery shifts down rigidly by `ΔU = β X_O + M`, M in volts
+    /// (`fade_law = "rigid_shift"`, the default for parameter files written before the
+    /// lower-voltage couple).
+    RigidShift,
+    /// Capacity moves into a lower-voltage couple ([`LowerCouple`], `fade_law =
+    /// "lower_couple"`); M is then the migrated fraction m of the capacity of the cationic
+    /// galleries above the couple, and the
+    /// galleries keep their potentials (up to the rigid part β X_O, 0 in this law's intended
+    /// use).
+    LowerCouple(LowerCouple),
+}
+
+/// The lower-voltage couple that oxygen loss and transition-metal migration create (`fade_law =
+/// "lower_couple"`): an MSMR gallery at `U0_L` of width ω_L and capacity
+///
+/// `X_L = m X_mig + γ X_O`,
+///
+/// with the capacities of the cationic galleries above the couple (X_mig their sum; a
+/// deep-discharge gallery below it keeps its own) scaled by `(1 − m)` and the migrated fraction
+/// `dm/dt = r_m D (1 − m)`, D the migration drive of the [`MigrationLaw`] (⟨o⟩, or
+/// `ζ (1 + X_O/X_v)` through the rearranged oxygen).
+///
+/// Physics: voltage fade of lithium-rich oxides is not a rigid shift of the curve. The
+/// discharge capacity moves from the high-voltage couples into a couple near 3 V that grows
+/// cycle after cycle (the growing low-voltage peak of dQ/dV): transition-metal ions that
+/// migrated into the lithium layer (tetrahedral and octahedral sites of the lithium layer,
+/// trapped there) change the environment of the sites they neighbour and lower their potential
+/// (Sathiya et al., Nat. Mater. 14 (2015) 230, on Li2Ru(1−y)Ti(y)O3 and Li2Ru(1−y)Sn(y)O3;
+/// Gent et al., Nat. Commun. 8 (2017) 2091), and the oxygen vacancies that oxygen release
+/// leaves reduce the metal next to them, whose lower couple then takes up lithium on discharge
+/// (Hu et al., Nat. Energy 3 (2018) 690; Yan et al., Nat. Nanotechnol. 14 (2019) 602). The
+/// capacity the fade moves stays bounded by the host's (m ≤ 1, γ X_O ≤ X_O), so a faded cell's
+/// voltage cannot run away below the couple; the couple's capacity, unlike a potential shift,
+/// does not move the anionic gallery, so the oxygen of a faded cell is reduced on discharge as
+/// in a fresh one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LowerCouple {
+    /// Standard potential U0_L of the lower couple \[V vs Li/Li+\]. Not measured for Li2RuO3:
+    /// faded lithium-rich oxides grow theirs near 3 V (the references above); accepted range
+    /// −5 to 10 V.
+    pub standard_potential_v: f64,
+    /// Width ω_L of the couple \[-\]. Accepted range: 1e-2 to 100.
+    pub omega: f64,
+    /// Lithium sites γ the reduced metal offers per lithium of anionic capacity lost with
+    /// the oxygen \[-\]. Accepted range: 0 to 1 (the lost oxygen's own capacity at most).
+    pub reduced_metal_per_oxygen: f64,
+    /// Migration rate r_m of the cationic capacity at full drive \[1/s\]. Accepted range: 0 to
+    /// 0.1 1/s.
+    pub migration_rate_1_s: f64,
+}
+
+/// The rigid shift of the galleries ΔU and the factors of the migration row of one fade law.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FadeTerms {
+    /// ∂ΔU/∂M: 1 when M is a shift in volts, 0 when it is the migrated fraction.
+    pub shift_per_migration: f64,
+    /// The migration rate coefficient: r_M \[V/s\] or r_m \[1/s\].
+    pub migration_rate: f64,
+    /// The room left to migrate, 1 or `1 − m`, and its derivative in M.
+    pub room: f64,
+    pub d_room: f64,
 }
 
 /// How transition-metal migration, the part M of the voltage fade, accrues.
@@ -272,11 +341,57 @@ impl AnionRedox {
             range::MIGRATION_VACANCY_CAPACITY
                 .check("migration_vacancy_capacity", r.vacancy_capacity)?;
         }
+        if let FadeLaw::LowerCouple(c) = &self.fade_law {
+            range::POTENTIAL_V.check("lower_couple_potential_V", c.standard_potential_v)?;
+            range::GALLERY_OMEGA.check("lower_couple_omega", c.omega)?;
+            unit_interval(
+                "reduced_metal_per_oxygen",
+                c.reduced_metal_per_oxygen,
+                "fraction of the lost oxygen's capacity",
+            )?;
+            range::MIGRATION_RATE_1_S.check("migration_rate_per_s", c.migration_rate_1_s)?;
+        }
         Ok(())
     }
 
+    /// The rigid shift ΔU of every gallery \[V\] at oxygen loss `x_o` \[Li/f.u.\] and migration
+    /// `m` (V with the rigid shift; the migrated fraction with the lower couple, which shifts
+    /// nothing): `β X_O + M`, or `β X_O`.
+    #[inline]
+    pub fn fade(&self, x_o: f64, m: f64) -> f64 {
+        self.fade_v_per_li * x_o + self.fade_terms(m).shift_per_migration * m
+    }
+
+    /// The migration row's factors at migration `m`: `M' = rate · D · room`.
+    #[inline]
+    pub fn fade_terms(&self, m: f64) -> FadeTerms {
+        match &self.fade_law {
+            FadeLaw::RigidShift => FadeTerms {
+                shift_per_migration: 1.0,
+                migration_rate: self.migration_rate_v_s,
+                room: 1.0,
+                d_room: 0.0,
+            },
+            FadeLaw::LowerCouple(c) => FadeTerms {
+                shift_per_migration: 0.0,
+                migration_rate: c.migration_rate_1_s,
+                room: 1.0 - m,
+                d_room: -1.0,
+            },
+        }
+    }
+
+    /// The lower-voltage couple, if the fade law has one.
+    #[inline]
+    pub fn lower_couple(&self) -> Option<&LowerCouple> {
+        match &self.fade_law {
+            FadeLaw::RigidShift => None,
+            FadeLaw::LowerCouple(c) => Some(c),
+        }
+    }
+
     /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − ΔU \[V\], with the
-    /// voltage fade `fade` = ΔU = β X_O + M.
+    /// rigid shift `fade` = ΔU of [`Self::fade`].
     #[inline]
     pub fn gallery_potential(&self, h: f64, fade: f64) -> f64 {
         self.standard_potential_v + 0.5 * self.hysteresis_v * h - fade
@@ -339,6 +454,7 @@ mod tests {
             fade_v_per_li: 1.0,
             migration_rate_v_s: 1e-8,
             migration: MigrationLaw::WhileOxidised,
+            fade_law: FadeLaw::RigidShift,
         }
     }
 

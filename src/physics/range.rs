@@ -314,6 +314,8 @@ pub const OXYGEN_LOSS_SURFACE_M2_C: Range = Range::closed(0.0, 1e3, "m²/C");
 pub const FADE_V_PER_LI: Range = Range::closed(0.0, 100.0, "V");
 /// Transition-metal migration rate \[V/s\].
 pub const MIGRATION_RATE_V_S: Range = Range::closed(0.0, 0.1, "V/s");
+/// Migration rate of the cationic capacity into the lower couple \[1/s\].
+pub const MIGRATION_RATE_1_S: Range = Range::closed(0.0, 0.1, "1/s");
 /// Rearrangement and reversal rates of oxidised oxygen \[1/s\]: up to once a second, far
 /// faster than any rearrangement of a lattice.
 pub const REARRANGEMENT_RATE_1_S: Range = Range::closed(0.0, 1.0, "1/s");
@@ -752,6 +754,26 @@ pub const ACCEPTED: &[Accepted] = &[
         "anion_redox.migration_vacancy_capacity",
         MIGRATION_VACANCY_CAPACITY,
         "with migration_law = \"rearranged_oxygen\"",
+    ),
+    real(
+        "anion_redox.lower_couple_potential_V",
+        POTENTIAL_V,
+        "with fade_law = \"lower_couple\"",
+    ),
+    real(
+        "anion_redox.lower_couple_omega",
+        GALLERY_OMEGA,
+        "with fade_law = \"lower_couple\"",
+    ),
+    real(
+        "anion_redox.reduced_metal_per_oxygen",
+        FRACTION,
+        "with fade_law = \"lower_couple\"",
+    ),
+    real(
+        "anion_redox.migration_rate_per_s",
+        MIGRATION_RATE_1_S,
+        "with fade_law = \"lower_couple\"",
     ),
     real("interphase.electronic_conductor_fraction", FRACTION, ""),
     real(

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::constants::FARADAY;
-use crate::physics::anion_redox::{AnionRedox, MigrationLaw, OxygenInstability};
+use crate::physics::anion_redox::{AnionRedox, FadeLaw, MigrationLaw, OxygenInstability};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -396,11 +396,43 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.fade_v_per_li,
         "V per Li per formula unit of oxygen lost",
     );
-    out.num(
-        "migration_rate_V_per_s",
-        a.migration_rate_v_s,
-        "V/s (at full onset)",
-    );
+    match a.fade_law {
+        FadeLaw::RigidShift => {
+            out.value(
+                "fade_law",
+                "\"rigid_shift\"".into(),
+                "every gallery shifts down by β X_O + M",
+            );
+            out.num(
+                "migration_rate_V_per_s",
+                a.migration_rate_v_s,
+                "V/s (at full onset)",
+            );
+        }
+        FadeLaw::LowerCouple(c) => {
+            out.value(
+                "fade_law",
+                "\"lower_couple\"".into(),
+                "oxygen loss and migration move capacity into a lower-voltage couple",
+            );
+            out.num(
+                "lower_couple_potential_V",
+                c.standard_potential_v,
+                "V vs Li/Li+",
+            );
+            out.num("lower_couple_omega", c.omega, "- (gallery width)");
+            out.num(
+                "reduced_metal_per_oxygen",
+                c.reduced_metal_per_oxygen,
+                "- (sites per Li of anionic capacity lost)",
+            );
+            out.num(
+                "migration_rate_per_s",
+                c.migration_rate_1_s,
+                "1/s (of the cationic capacity, at full drive)",
+            );
+        }
+    }
     match a.migration {
         MigrationLaw::WhileOxidised => out.value(
             "migration_law",

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::physics::anion_redox::{
-    AnionRedox, MigrationLaw, OxygenInstability, OxygenRearrangement,
+    AnionRedox, FadeLaw, LowerCouple, MigrationLaw, OxygenInstability, OxygenRearrangement,
 };
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
@@ -25,9 +25,9 @@ use super::builtin::BuiltinParameterSet;
 use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
-    RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFunction,
-    RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative, RawOxygenInstability,
-    RawParameterFile, RawPositive, RawSeparator, RawTransport,
+    RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFadeLaw,
+    RawFunction, RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative,
+    RawOxygenInstability, RawParameterFile, RawPositive, RawSeparator, RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -490,7 +490,70 @@ impl Ctx<'_> {
             }
         };
         let migration = self.migration_law(&a)?;
-        Ok(anion_redox(a, instability, migration))
+        let (fade_law, migration_rate_v_s) = self.fade_law(&a)?;
+        Ok(anion_redox(
+            a,
+            instability,
+            migration,
+            fade_law,
+            migration_rate_v_s,
+        ))
+    }
+
+    /// `anion_redox.fade_law` and its keys, required or forbidden, with the rigid law's
+    /// migration rate \[V/s\] (0 with the lower couple, whose rate is its own).
+    fn fade_law(&self, a: &RawAnionRedox) -> Result<(FadeLaw, f64), ScenarioError> {
+        let keys = [
+            ("lower_couple_potential_V", a.lower_couple_potential_v),
+            ("lower_couple_omega", a.lower_couple_omega),
+            ("reduced_metal_per_oxygen", a.reduced_metal_per_oxygen),
+            ("migration_rate_per_s", a.migration_rate_per_s),
+        ];
+        match a.fade_law {
+            None | Some(RawFadeLaw::RigidShift) => {
+                if let Some((key, _)) = keys.iter().find(|(_, v)| v.is_some()) {
+                    return Err(self.err(
+                        &format!("anion_redox.{key}"),
+                        "not a key of fade_law = \"rigid_shift\" (the default: every gallery shifts by β X_O + M); remove it, or set fade_law = \"lower_couple\"".to_string(),
+                    ));
+                }
+                let rate = a.migration_rate_v_per_s.ok_or_else(|| {
+                    self.err(
+                        "anion_redox.migration_rate_V_per_s",
+                        "missing required key (for fade_law = \"rigid_shift\", the default; with fade_law = \"lower_couple\" the rate is migration_rate_per_s)".to_string(),
+                    )
+                })?;
+                Ok((FadeLaw::RigidShift, rate))
+            }
+            Some(RawFadeLaw::LowerCouple) => {
+                // 0 is accepted, so that a parameter set of the rigid law can be switched by
+                // overrides (which cannot remove a key).
+                if a.migration_rate_v_per_s.is_some_and(|v| v != 0.0) {
+                    return Err(self.err(
+                        "anion_redox.migration_rate_V_per_s",
+                        "not a key of fade_law = \"lower_couple\" (migration moves a fraction of the cationic capacity, at migration_rate_per_s in 1/s); remove it or set it to 0, or set fade_law = \"rigid_shift\"".to_string(),
+                    ));
+                }
+                let mut values = [0.0; 4];
+                for ((key, value), out) in keys.iter().zip(values.iter_mut()) {
+                    *out = value.ok_or_else(|| {
+                        self.err(
+                            &format!("anion_redox.{key}"),
+                            "missing required key (for fade_law = \"lower_couple\")".to_string(),
+                        )
+                    })?;
+                }
+                Ok((
+                    FadeLaw::LowerCouple(LowerCouple {
+                        standard_potential_v: values[0],
+                        omega: values[1],
+                        reduced_metal_per_oxygen: values[2],
+                        migration_rate_1_s: values[3],
+                    }),
+                    0.0,
+                ))
+            }
+        }
     }
 
     /// `anion_redox.migration_law` and its keys, required or forbidden.
@@ -744,6 +807,8 @@ fn anion_redox(
     a: RawAnionRedox,
     instability: OxygenInstability,
     migration: MigrationLaw,
+    fade_law: FadeLaw,
+    migration_rate_v_s: f64,
 ) -> AnionRedox {
     AnionRedox {
         standard_potential_v: a.standard_potential_v,
@@ -760,8 +825,9 @@ fn anion_redox(
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
         instability,
         fade_v_per_li: a.fade_v_per_li,
-        migration_rate_v_s: a.migration_rate_v_per_s,
+        migration_rate_v_s,
         migration,
+        fade_law,
     }
 }
 

@@ -141,8 +141,10 @@ pub(crate) struct RawAnionRedox {
     pub oxygen_loss_width_v: Option<f64>,
     #[serde(rename = "fade_V_per_Li")]
     pub fade_v_per_li: f64,
+    /// Required with `fade_law = "rigid_shift"` (the default); absent or 0 with
+    /// `"lower_couple"`.
     #[serde(rename = "migration_rate_V_per_s")]
-    pub migration_rate_v_per_s: f64,
+    pub migration_rate_v_per_s: Option<f64>,
     /// `"while_oxidised"` or `"rearranged_oxygen"` (absent: `"while_oxidised"`, as parameter
     /// files written before the rearranged-oxygen law).
     pub migration_law: Option<RawMigrationLaw>,
@@ -152,6 +154,18 @@ pub(crate) struct RawAnionRedox {
     pub rearrangement_reversal_rate_per_s: Option<f64>,
     /// Only with `migration_law = "rearranged_oxygen"`.
     pub migration_vacancy_capacity: Option<f64>,
+    /// `"rigid_shift"` or `"lower_couple"` (absent: `"rigid_shift"`, as parameter files written
+    /// before the lower-voltage couple).
+    pub fade_law: Option<RawFadeLaw>,
+    /// Only with `fade_law = "lower_couple"`.
+    #[serde(rename = "lower_couple_potential_V")]
+    pub lower_couple_potential_v: Option<f64>,
+    /// Only with `fade_law = "lower_couple"`.
+    pub lower_couple_omega: Option<f64>,
+    /// Only with `fade_law = "lower_couple"`.
+    pub reduced_metal_per_oxygen: Option<f64>,
+    /// Only with `fade_law = "lower_couple"`.
+    pub migration_rate_per_s: Option<f64>,
 }
 
 /// `[interphase]`: every key required (meanings in [`crate::physics::interphase`]).
@@ -251,6 +265,14 @@ pub(crate) enum RawOxygenInstability {
 pub(crate) enum RawMigrationLaw {
     WhileOxidised,
     RearrangedOxygen,
+}
+
+/// `anion_redox.fade_law`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawFadeLaw {
+    RigidShift,
+    LowerCouple,
 }
 
 /// `electrolyte.kind`.

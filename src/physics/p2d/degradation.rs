@@ -19,7 +19,10 @@
 //!   `M' = r_M ⟨o(U, h, ΔU)⟩` (transition-metal migration), with o the instability factor of
 //!   [`crate::physics::anion_redox::OxygenInstability`] and `ΔU = β X_O + M` the fade; or,
 //!   with the rearranged-oxygen law, `ζ' = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ` and
-//!   `M' = r_M ζ (1 + X_O/X_v)` ([`crate::physics::anion_redox::OxygenRearrangement`]);
+//!   `M' = r_M ζ (1 + X_O/X_v)` ([`crate::physics::anion_redox::OxygenRearrangement`]); with
+//!   the lower-couple fade law M is the migrated fraction m, `m' = r_m D (1 − m)` (D the drive
+//!   ⟨o⟩ or ζ (1 + X_O/X_v)) and `ΔU = β X_O`
+//!   ([`crate::physics::anion_redox::LowerCouple`]);
 //! - `δ' = V_e ⟨j_side(δ, Δφ)⟩/F` (nm/s in the state's unit);
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
@@ -268,7 +271,8 @@ impl P2dModel {
                     yp[idx(Slow::Hysteresis)] - a.hysteresis_rate * (-i_app - abs_i * h) / m.q1;
                 let (mut s_act, mut s_o, mut s_m) = (0.0, 0.0, 0.0);
                 let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
-                let fade = a.fade_v_per_li * y[idx(Slow::OxygenLost)] + y[idx(Slow::Migration)];
+                let fade = a.fade(y[idx(Slow::OxygenLost)], y[idx(Slow::Migration)]);
+                let terms = a.fade_terms(y[idx(Slow::Migration)]);
                 for i in 0..l.np {
                     let u = self.onset_potential(y, i);
                     s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
@@ -289,7 +293,7 @@ impl P2dModel {
                     _ => s_m,
                 };
                 r[idx(Slow::Migration)] =
-                    yp[idx(Slow::Migration)] - a.migration_rate_v_s * migration;
+                    yp[idx(Slow::Migration)] - terms.migration_rate * migration * terms.room;
                 let x_l = y[idx(Slow::LatentAnionic)];
                 let x_a = y[idx(Slow::ActiveAnionic)];
                 let activation = a.activation_rate_1_s * x_l * s_act;
@@ -422,7 +426,9 @@ impl P2dModel {
             let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
             let mut onset_sum = 0.0;
             let rm = idx(Slow::Migration);
-            let fade = a.fade_v_per_li * y[ro] + y[rm];
+            let fade = a.fade(y[ro], y[rm]);
+            let terms = a.fade_terms(y[rm]);
+            let rate_m = terms.migration_rate * terms.room;
             // The migration row's coefficient of ⟨o⟩ (at once while oxidised), or the
             // rearranged oxygen's (through which the migration then accrues), with its row.
             let rearrangement = match (&a.migration, l.rearranged_oxygen) {
@@ -432,7 +438,7 @@ impl P2dModel {
             // (row, coefficient of ⟨o⟩ in that row's rate; ζ's does not depend on ⟨o⟩).
             let (o_row, o_coeff) = match rearrangement {
                 Some((law, rz)) => (rz, law.rate(0.0, y[rz]).d_o),
-                None => (rm, a.migration_rate_v_s),
+                None => (rm, rate_m),
             };
             // Partials of the release sum Σ o k and of the migration sum Σ o in h and the fade.
             let (mut rel_h, mut rel_fade, mut mig_h, mut mig_fade) = (0.0, 0.0, 0.0, 0.0);
@@ -471,10 +477,11 @@ impl P2dModel {
             // Through the gallery's potential (oxidised-oxygen instability only; zero sums
             // otherwise, but the entries are kept so the pattern does not depend on the law).
             let beta = a.fade_v_per_li;
+            let sp = terms.shift_per_migration;
             for (col, rel, mig) in [
                 (rh, rel_h, mig_h),
                 (ro, rel_fade * beta, mig_fade * beta),
-                (rm, rel_fade, mig_fade),
+                (rm, rel_fade * sp, mig_fade * sp),
             ] {
                 sink.add(ra, col, x_a * rel / np);
                 sink.add(ro, col, -x_a * rel / np);
@@ -485,8 +492,20 @@ impl P2dModel {
                 let zeta = y[rz];
                 sink.add(rz, rz, -law.rate(onset_sum / np, zeta).d_zeta);
                 let (vacancies, d_vacancies) = law.vacancy_factor(y[ro]);
-                sink.add(rm, rz, -a.migration_rate_v_s * vacancies);
-                sink.add(rm, ro, -a.migration_rate_v_s * zeta * d_vacancies);
+                sink.add(rm, rz, -rate_m * vacancies);
+                sink.add(rm, ro, -rate_m * zeta * d_vacancies);
+                // The room left to migrate, (1 − m) with a lower couple.
+                sink.add(
+                    rm,
+                    rm,
+                    -terms.migration_rate * zeta * vacancies * terms.d_room,
+                );
+            } else {
+                sink.add(
+                    rm,
+                    rm,
+                    -terms.migration_rate * onset_sum / np * terms.d_room,
+                );
             }
             let (s_act, s_o) = (s_act / np, s_o / np);
             let k_act = a.activation_rate_1_s * s_act;
@@ -526,8 +545,14 @@ pub struct DegradationState {
     pub latent_anionic_capacity_ah: f64,
     /// Capacity lost by oxygen release after activation X_O \[A·h\].
     pub oxygen_loss_ah: f64,
-    /// Downward shift of the galleries by the fade law β X_O \[V\].
+    /// Rigid downward shift of the galleries ΔU \[V\]: β X_O + M with the rigid-shift fade
+    /// law, β X_O with the lower couple (whose fade moves capacity instead; see
+    /// `migrated_fraction`).
     pub voltage_fade_v: f64,
+    /// Fraction m of the cationic capacity moved into the lower couple by migration \[-\]
+    /// (0 with the rigid-shift fade law and for states written before it).
+    #[serde(default)]
+    pub migrated_fraction: f64,
     /// Crack surface per original particle surface a_c \[-\].
     pub crack_area_ratio: f64,
     /// Charge passed by the side reaction since the start \[A·h\].
@@ -554,14 +579,18 @@ impl P2dModel {
         let ctx = self.slow_context(y);
         let (r_int, _, _) = self.interface_resistance(&ctx);
         let per_li_ah = m.q1 * self.area / SECONDS_PER_HOUR;
-        let beta = m.anion.map_or(0.0, |a| a.fade_v_per_li);
+        let (x_o, mig) = (y[l.slow(Slow::OxygenLost)], y[l.slow(Slow::Migration)]);
         Some(DegradationState {
             interphase_thickness_nm: y[l.slow(Slow::Film)],
             interface_resistance_ohm: r_int / (m.surface_per_area * self.area),
             anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)] * per_li_ah,
             latent_anionic_capacity_ah: y[l.slow(Slow::LatentAnionic)] * per_li_ah,
             oxygen_loss_ah: y[l.slow(Slow::OxygenLost)] * per_li_ah,
-            voltage_fade_v: beta * y[l.slow(Slow::OxygenLost)] + y[l.slow(Slow::Migration)],
+            voltage_fade_v: m.anion.map_or(0.0, |a| a.fade(x_o, mig)),
+            migrated_fraction: m
+                .anion
+                .filter(|a| a.lower_couple().is_some())
+                .map_or(0.0, |_| mig),
             crack_area_ratio: m
                 .cracking
                 .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),

@@ -427,8 +427,12 @@ impl P2dModel {
                     // X_a adds capacity too: ∂(K/A)/∂X_a = g_a/A − K/A².
                     dj0_dxa: scale * (fill.kin_d_xa - fill.kin * inv),
                     dj0_dh: scale * fill.kin_d_h,
-                    dj0_dxo: scale * fill.kin_d_shift * msmr.fade_coefficient(),
-                    dj0_dm: scale * fill.kin_d_shift,
+                    // X_O shifts the galleries (β) and, with a lower couple, adds its
+                    // capacity γ; M shifts them (rigid law) or moves capacity (lower couple).
+                    dj0_dxo: scale
+                        * (fill.kin_d_shift * msmr.fade_coefficient() + fill.kin_d_xo
+                            - fill.kin * inv * fill.capacity_d_xo),
+                    dj0_dm: scale * (fill.kin_d_shift * msmr.shift_per_migration() + fill.kin_d_m),
                     d_u: 0.0,
                     d_xa: 0.0,
                     d_h: 0.0,
@@ -526,8 +530,16 @@ impl P2dModel {
             d_xa: (ft * (1.0 - fill.d_xa) - vt * fill.d_xa - dsv * fill.filled) * inv_c
                 - residual * inv_c,
             d_h: d_filled * fill.d_h,
-            d_xo: d_filled * fill.d_shift * msmr.fade_coefficient(),
-            d_m: d_filled * fill.d_shift,
+            // The shift β X_O, and with a lower couple its capacity γ X_O, filled by γ s_L
+            // (as X_a's, scaled by γ).
+            d_xo: d_filled * fill.d_shift * msmr.fade_coefficient()
+                + (ft * (fill.capacity_d_xo - fill.d_xo)
+                    - vt * fill.d_xo
+                    - dsv * fill.filled * fill.capacity_d_xo)
+                    * inv_c
+                - residual * inv_c * fill.capacity_d_xo,
+            // M shifts (rigid law) or moves capacity at constant C (lower couple).
+            d_m: d_filled * (fill.d_shift * msmr.shift_per_migration() + fill.d_m),
         })
     }
 

@@ -5,9 +5,15 @@
 //! MSMR equilibrium of cell i (lithium per formula unit):
 //! `x_fixed + Σ_j X_j s_j(U_i) = x_max θ_surf,i` (solved in a balanced linear form, see
 //! `P2dModel::msmr_row`), with the cationic galleries shifted by
-//! the voltage fade `−β X_O`, the anionic gallery of capacity X_a at
-//! `U0_a = U_mid + h ΔU_h/2 − β X_O`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
+//! the voltage fade `−ΔU`, the anionic gallery of capacity X_a at
+//! `U0_a = U_mid + h ΔU_h/2 − ΔU`, and `x_fixed = x_max − X_cat − X_O,max + X_l` the lithium
 //! no gallery releases (lattice lithium outside the galleries and the latent anionic capacity).
+//! With the rigid-shift fade law `ΔU = β X_O + M`; with the lower couple
+//! ([`crate::physics::anion_redox::LowerCouple`]) `ΔU = β X_O`, the cationic galleries above
+//! the couple keep `(1 − m)` of their capacity and a gallery of capacity `m X_mig + γ X_O`
+//! (X_mig their summed capacity) sits at `U0_L − ΔU`:
+//! the window's capacity grows by γ X_O (the lost oxygen's sites that the reduced metal
+//! offers), while migration moves capacity without adding any.
 //!
 //! With MSMR the exchange current is the sum over galleries of the symmetric mass-action form
 //! (Baker & Verbrugge 2018, with α = 1/2 and ω_j folded into the occupancy):
@@ -65,6 +71,16 @@ pub(crate) struct GalleryFill {
     pub kin_d_h: f64,
     pub kin_d_shift: f64,
     pub kin_d_xa: f64,
+    /// With a lower couple ([`crate::physics::anion_redox::LowerCouple`]): ∂F/∂m and ∂K/∂m at
+    /// constant capacity (m moves the capacity of the cationic galleries above the couple
+    /// into it), and the couple's
+    /// capacity per X_O (γ) with the filled sites and kinetic weight it brings per X_O
+    /// (γ s_L, γ g_L). Zeros otherwise.
+    pub d_m: f64,
+    pub kin_d_m: f64,
+    pub capacity_d_xo: f64,
+    pub d_xo: f64,
+    pub kin_d_xo: f64,
 }
 
 /// Anion-redox slow states read from y (zeros without the submodel).
@@ -76,14 +92,6 @@ pub(crate) struct AnionState {
     pub x_o: f64,
     /// Transition-metal migration M \[V\].
     pub m: f64,
-}
-
-impl AnionState {
-    /// The voltage fade ΔU = β X_O + M \[V\] for the fade coefficient β.
-    #[inline]
-    pub fn fade(&self, beta: f64) -> f64 {
-        beta * self.x_o + self.m
-    }
 }
 
 /// `g = (s (1 − s))^½` of one gallery and dg/dU, from its occupancy `s` and vacancy `1 − s`:
@@ -98,23 +106,58 @@ impl MsmrModel {
     /// Gallery filling at potential `u` \[V\] for the anion state `s`, `f = F/RT`.
     #[inline]
     pub fn fill(&self, u: f64, s: &AnionState, f: f64) -> GalleryFill {
-        let fade = s.fade(self.anion.map_or(0.0, |a| a.fade_v_per_li));
+        let fade = self.anion.map_or(0.0, |a| a.fade(s.x_o, s.m));
         let shift = -fade;
-        let mut out = GalleryFill {
-            capacity: self.x_cat,
-            ..GalleryFill::default()
-        };
+        let lower = self.anion.as_ref().and_then(|a| a.lower_couple());
+        // With a lower couple the cationic galleries above it keep (1 − m) of their capacity
+        // (a gallery below the couple, a deep-discharge one, has nothing to lose to it).
+        let floor = lower.map_or(f64::INFINITY, |c| c.standard_potential_v);
+        let mut out = GalleryFill::default();
+        // X_mig, Σ X_j s_j and Σ X_j g_j of the migrating galleries at full capacity.
+        let (mut x_mig, mut cat_filled, mut cat_kin) = (0.0, 0.0, 0.0);
         for g in &self.cationic {
             let (occ, vac, d_u, d_u0) =
                 occupancy_pair(u, g.standard_potential_v + shift, g.omega, f);
-            out.filled += g.capacity * occ;
-            out.empty += g.capacity * vac;
-            out.d_u += g.capacity * d_u;
-            out.d_shift -= g.capacity * d_u0;
+            let migrates = g.standard_potential_v > floor;
+            let x = if migrates {
+                g.capacity * (1.0 - s.m)
+            } else {
+                g.capacity
+            };
+            out.capacity += x;
+            out.filled += x * occ;
+            out.empty += x * vac;
+            out.d_u += x * d_u;
+            out.d_shift -= x * d_u0;
             let (k, dk) = kinetic_weight(occ, vac, g.omega, f);
-            out.kin += g.capacity * k;
-            out.kin_d_u += g.capacity * dk;
-            out.kin_d_shift += g.capacity * dk;
+            if migrates {
+                x_mig += g.capacity;
+                cat_filled += g.capacity * occ;
+                cat_kin += g.capacity * k;
+            }
+            out.kin += x * k;
+            out.kin_d_u += x * dk;
+            out.kin_d_shift += x * dk;
+        }
+        if let Some(c) = lower {
+            // X_L = m X_mig + γ X_O at U0_L − ΔU.
+            let x = s.m * x_mig + c.reduced_metal_per_oxygen * s.x_o;
+            let (occ, vac, d_u, d_u0) =
+                occupancy_pair(u, c.standard_potential_v + shift, c.omega, f);
+            out.filled += x * occ;
+            out.empty += x * vac;
+            out.d_u += x * d_u;
+            out.d_shift -= x * d_u0;
+            out.capacity += x;
+            let (k, dk) = kinetic_weight(occ, vac, c.omega, f);
+            out.kin += x * k;
+            out.kin_d_u += x * dk;
+            out.kin_d_shift += x * dk;
+            out.d_m = x_mig * occ - cat_filled;
+            out.kin_d_m = x_mig * k - cat_kin;
+            out.capacity_d_xo = c.reduced_metal_per_oxygen;
+            out.d_xo = c.reduced_metal_per_oxygen * occ;
+            out.kin_d_xo = c.reduced_metal_per_oxygen * k;
         }
         if let Some(a) = &self.anion {
             let u0 = a.gallery_potential(s.h, fade);
@@ -142,13 +185,26 @@ impl MsmrModel {
         self.anion.map_or(0.0, |a| a.fade_v_per_li)
     }
 
+    /// ∂ΔU/∂M of the fade law: 1 when M is a shift in volts, 0 when it is the migrated
+    /// fraction (0 without anion redox).
+    #[inline]
+    pub fn shift_per_migration(&self) -> f64 {
+        self.anion
+            .map_or(0.0, |a| a.fade_terms(0.0).shift_per_migration)
+    }
+
     /// The host's window of stoichiometry (θ_min, θ_max) for the anion state `s`: from the
     /// lithium no gallery releases to the galleries full, `x_fixed / x_max` and
     /// `(x_fixed + X_cat + X_a) / x_max`.
     #[inline]
     pub fn window(&self, s: &AnionState) -> (f64, f64) {
         let fixed = self.fixed_lithium(s);
-        let capacity = self.x_cat + if self.anion.is_some() { s.x_a } else { 0.0 };
+        let capacity = self.x_cat
+            + self.anion.map_or(0.0, |a| {
+                s.x_a
+                    + a.lower_couple()
+                        .map_or(0.0, |c| c.reduced_metal_per_oxygen * s.x_o)
+            });
         (fixed / self.x_max, (fixed + capacity) / self.x_max)
     }
 

@@ -1,10 +1,13 @@
 //! Unit tests of the discretised model: analytic Jacobian against finite differences for both
 //! electrolytes with every optional term switched on, and the rest state as an equilibrium.
 
+use super::open_circuit::{AnionState, OcpModel};
 use super::{Control, P2dModel};
 use crate::numerics::dae::DaeSystem;
 use crate::numerics::mesh::MeshSettings;
-use crate::physics::anion_redox::{MigrationLaw, OxygenInstability, OxygenRearrangement};
+use crate::physics::anion_redox::{
+    FadeLaw, LowerCouple, MigrationLaw, OxygenInstability, OxygenRearrangement,
+};
 use crate::physics::material::{Arrhenius, MaterialFunction, Table1D};
 use crate::physics::parameters::*;
 
@@ -150,6 +153,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         fade_v_per_li: 0.8,
         migration_rate_v_s: 1e-6,
         migration: MigrationLaw::WhileOxidised,
+        fade_law: FadeLaw::RigidShift,
     });
     p.interphase = Some(Interphase {
         electronic_conductor_fraction: 0.336,
@@ -371,58 +375,150 @@ fn jacobian_matches_finite_differences_with_the_rearranged_oxygen_migration() {
     }
 }
 
+/// Row `row` of the analytic iteration matrix of `model` at (`y`, `yp`) against central
+/// finite differences, entry by entry: a slow row's entries are tiny beside its c_j diagonal,
+/// which scales the full check, so each entry, the diagonal's part beside c_j included, is
+/// compared against the largest off-diagonal one.
+fn check_row_entry_by_entry(model: &mut P2dModel, y: &[f64], yp: &[f64], row: usize, what: &str) {
+    let n = model.len();
+    let c_j = 37.0;
+    let pattern = model.jacobian_pattern();
+    let mut values = vec![0.0; pattern.nnz()];
+    model.jacobian(0.0, c_j, y, yp, &mut values).unwrap();
+    let mut fd = vec![0.0; n];
+    for (col, d) in fd.iter_mut().enumerate() {
+        let h = 1e-6 * y[col].abs().max(1e-3);
+        let mut r = [vec![0.0; n], vec![0.0; n]];
+        for (sign, out) in [(1.0, 0), (-1.0, 1)] {
+            let (mut yh, mut yph) = (y.to_vec(), yp.to_vec());
+            yh[col] += sign * h;
+            yph[col] += sign * c_j * h;
+            model.residual(0.0, &yh, &yph, &mut r[out]).unwrap();
+        }
+        *d = (r[0][row] - r[1][row]) / (2.0 * h);
+    }
+    let analytic = |col: usize| pattern.position(row, col).map_or(0.0, |k| values[k]);
+    let scale = (0..n)
+        .filter(|&c| c != row)
+        .fold(0.0f64, |a, c| a.max(fd[c].abs()));
+    assert!(scale > 0.0, "the row depends on the state ({what})");
+    for (col, &d) in fd.iter().enumerate() {
+        // The diagonal's own part beside c_j is held to the same scale.
+        let err = (analytic(col) - d).abs() / scale;
+        assert!(
+            err < 1e-5,
+            "J[{row},{col}]: analytic {:e}, finite difference {d:e} ({what})",
+            analytic(col)
+        );
+    }
+}
+
+/// The small mesh of the entry-by-entry checks.
+const ROW_CHECK_MESH: MeshSettings = MeshSettings {
+    positive_x_cells: 4,
+    separator_x_cells: 3,
+    particle_r_cells: 4,
+    particle_surface_refinement: 1,
+};
+
 #[test]
 fn the_isolated_lithium_row_matches_finite_differences_entry_by_entry() {
-    // The row's entries are tiny beside its c_j diagonal, which scales the full check, so each
-    // off-diagonal entry is compared here against the largest of them.
     for binary in [false, true] {
         let p = lro_fixture(binary);
-        let mesh = MeshSettings {
-            positive_x_cells: 4,
-            separator_x_cells: 3,
-            particle_r_cells: 4,
-            particle_surface_refinement: 1,
-        };
-        let mut model = P2dModel::new(&p, &mesh).unwrap();
+        let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
         model.set_control(Control::Current { i_a_m2: -9.5 });
         let (y, mut yp) = perturbed_state(&model);
-        let l = *model.layout();
-        let row = l.isolated_lithium.expect("the fixture isolates fragments");
+        let row = model
+            .layout()
+            .isolated_lithium
+            .expect("the fixture isolates fragments");
         yp[row] = 0.0;
-        let c_j = 37.0;
-        let pattern = model.jacobian_pattern();
-        let mut values = vec![0.0; pattern.nnz()];
-        model.jacobian(0.0, c_j, &y, &yp, &mut values).unwrap();
-        let mut fd = vec![0.0; l.n];
-        for (col, d) in fd.iter_mut().enumerate() {
-            let h = 1e-6 * y[col].abs().max(1e-3);
-            let mut r = [vec![0.0; l.n], vec![0.0; l.n]];
-            for (sign, out) in [(1.0, 0), (-1.0, 1)] {
-                let (mut yh, mut yph) = (y.clone(), yp.clone());
-                yh[col] += sign * h;
-                yph[col] += sign * c_j * h;
-                model.residual(0.0, &yh, &yph, &mut r[out]).unwrap();
-            }
-            *d = (r[0][row] - r[1][row]) / (2.0 * h);
-        }
-        let analytic = |col: usize| pattern.position(row, col).map_or(0.0, |k| values[k]);
-        let scale = (0..l.n)
-            .filter(|&c| c != row)
-            .fold(0.0f64, |a, c| a.max(fd[c].abs()));
-        assert!(scale > 0.0, "the row depends on the state");
-        for (col, &d) in fd.iter().enumerate() {
-            let err = if col == row {
-                (analytic(col) - d).abs() / c_j
-            } else {
-                (analytic(col) - d).abs() / scale
-            };
-            assert!(
-                err < 1e-5,
-                "J[{row},{col}]: analytic {:e}, finite difference {d:e} (binary = {binary})",
-                analytic(col)
+        check_row_entry_by_entry(&mut model, &y, &yp, row, &format!("binary = {binary}"));
+    }
+}
+
+/// The fixture with oxygen loss and migration moving capacity into a lower couple, at rates
+/// far above the cell's so that the slow rows' entries stand out.
+fn lower_couple_fixture(binary: bool, migration: MigrationLaw) -> CellParameters {
+    let mut p = lro_fixture(binary);
+    if let Some(a) = p.anion_redox.as_mut() {
+        a.instability = OxygenInstability::OxidisedOxygen;
+        a.fade_v_per_li = 0.3;
+        a.migration_rate_v_s = 0.0;
+        a.migration = migration;
+        a.fade_law = FadeLaw::LowerCouple(LowerCouple {
+            standard_potential_v: 3.3,
+            omega: 1.1,
+            reduced_metal_per_oxygen: 0.6,
+            migration_rate_1_s: 0.08,
+        });
+    }
+    p
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_the_lower_couple() {
+    let rearranged = MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+        rate_1_s: 0.2,
+        reversal_rate_1_s: 0.7,
+        vacancy_capacity: 0.03,
+    });
+    for binary in [false, true] {
+        for migration in [MigrationLaw::WhileOxidised, rearranged] {
+            let p = lower_couple_fixture(binary, migration);
+            check_jacobian_of(&p, Control::Current { i_a_m2: -9.5 });
+            check_jacobian_of(&p, Control::Voltage { v: 3.9 });
+            // The migration row, entry by entry (its (1 − m) and drive terms are small beside
+            // c_j).
+            let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+            model.set_control(Control::Current { i_a_m2: -9.5 });
+            let (y, yp) = perturbed_state(&model);
+            let row = model.layout().slow(super::Slow::Migration);
+            check_row_entry_by_entry(
+                &mut model,
+                &y,
+                &yp,
+                row,
+                &format!("migration row, binary = {binary}, {migration:?}"),
             );
         }
     }
+}
+
+#[test]
+fn the_lower_couple_moves_capacity_without_adding_any_and_takes_up_the_lost_oxygen() {
+    // At a potential far below every gallery all sites are filled: the filled capacity is the
+    // window's capacity, whatever the migrated fraction, and γ X_O adds to it.
+    let p = lower_couple_fixture(false, MigrationLaw::WhileOxidised);
+    let model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+    let OcpModel::Msmr(msmr) = &model.ocp else {
+        panic!("the LRO fixture has MSMR galleries")
+    };
+    let state = |m: f64, x_o: f64| AnionState {
+        h: 0.0,
+        x_a: 0.3,
+        x_l: 0.4,
+        x_o,
+        m,
+    };
+    let f = model.f;
+    let fresh = msmr.fill(-1.0, &state(0.0, 0.0), f);
+    let migrated = msmr.fill(-1.0, &state(0.4, 0.0), f);
+    assert!((fresh.filled - migrated.filled).abs() < 1e-12);
+    assert!((fresh.capacity - migrated.capacity).abs() < 1e-15);
+    let lost = msmr.fill(-1.0, &state(0.4, 0.1), f);
+    assert!((lost.capacity - fresh.capacity - 0.06).abs() < 1e-12);
+    // Above the couple (3.3 V) the migrated capacity holds less lithium than it did in the
+    // cationic galleries (3.45 and 3.7 V): the same lithium sits at a lower potential.
+    let u = 3.45;
+    assert!(msmr.fill(u, &state(0.4, 0.0), f).filled < msmr.fill(u, &state(0.0, 0.0), f).filled);
+    // The window grows by γ X_O, and the rigid shift is β X_O only.
+    let (lo, hi) = msmr.window(&state(0.4, 0.1));
+    let (lo0, hi0) = msmr.window(&state(0.0, 0.0));
+    assert!((lo - lo0).abs() < 1e-15);
+    assert!(((hi - hi0) * msmr.x_max - 0.06).abs() < 1e-12);
+    let a = p.anion_redox.unwrap();
+    assert!((a.fade(0.1, 0.4) - 0.03).abs() < 1e-15);
 }
 
 #[test]
