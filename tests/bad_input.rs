@@ -1457,8 +1457,14 @@ fn fade_law_keys_follow_the_law() {
     // The lower couple with its four keys, and without the rigid law's rate, is valid.
     let law = anion_redox_with(LAW).fade_law;
     assert!(
-        matches!(law, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.reduced_metal_per_oxygen == 0.5 && c.migration_rate_1_s == 1e-6),
+        matches!(law, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.reduced_metal_per_oxygen == 0.5 && c.migration_rate_1_s == 1e-6 && c.reduced_metal_potential_v == 2.9),
         "{law:?}"
+    );
+    // The reduced metal's sites may sit at a potential of their own.
+    let own = anion_redox_with(&format!("{LAW}\nreduced_metal_potential_V = 2.3")).fade_law;
+    assert!(
+        matches!(own, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.reduced_metal_potential_v == 2.3 && c.standard_potential_v == 2.9),
+        "{own:?}"
     );
     each_key_of_the_law_is_required(
         LAW,

@@ -155,7 +155,8 @@ pub enum FadeLaw {
 /// The lower-voltage couple that oxygen loss and transition-metal migration create (`fade_law =
 /// "lower_couple"`): an MSMR gallery at `U0_L` of width ω_L and capacity
 ///
-/// `X_L = m X_mig + γ X_O`,
+/// `X_L = m X_mig + γ X_O` (the reduced metal's part γ X_O at a potential of its own U0_R if
+/// one is given),
 ///
 /// with the capacities of the cationic galleries above the couple (X_mig their sum; a
 /// deep-discharge gallery below it keeps its own) scaled by `(1 − m)` and the migrated fraction
@@ -186,6 +187,10 @@ pub struct LowerCouple {
     /// Lithium sites γ the reduced metal offers per lithium of anionic capacity lost with
     /// the oxygen \[-\]. Accepted range: 0 to 1 (the lost oxygen's own capacity at most).
     pub reduced_metal_per_oxygen: f64,
+    /// Standard potential U0_R of the reduced metal's sites \[V vs Li/Li+\], the couple's own
+    /// potential unless given (`reduced_metal_potential_V`): the metal reduced next to oxygen
+    /// vacancies need not sit where the migrated metal does. Accepted range: −5 to 10 V.
+    pub reduced_metal_potential_v: f64,
     /// Migration rate r_m of the cationic capacity at full drive \[1/s\]. Accepted range: 0 to
     /// 0.1 1/s.
     pub migration_rate_1_s: f64,
@@ -343,6 +348,7 @@ impl AnionRedox {
         }
         if let FadeLaw::LowerCouple(c) = &self.fade_law {
             range::POTENTIAL_V.check("lower_couple_potential_V", c.standard_potential_v)?;
+            range::POTENTIAL_V.check("reduced_metal_potential_V", c.reduced_metal_potential_v)?;
             range::GALLERY_OMEGA.check("lower_couple_omega", c.omega)?;
             unit_interval(
                 "reduced_metal_per_oxygen",

@@ -766,6 +766,11 @@ pub const ACCEPTED: &[Accepted] = &[
         "with fade_law = \"lower_couple\"",
     ),
     real(
+        "anion_redox.reduced_metal_potential_V",
+        POTENTIAL_V,
+        "optional, with fade_law = \"lower_couple\"",
+    ),
+    real(
         "anion_redox.reduced_metal_per_oxygen",
         FRACTION,
         "with fade_law = \"lower_couple\"",

@@ -427,6 +427,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
                 "- (sites per Li of anionic capacity lost)",
             );
             out.num(
+                "reduced_metal_potential_V",
+                c.reduced_metal_potential_v,
+                "V vs Li/Li+ (the reduced metal's sites)",
+            );
+            out.num(
                 "migration_rate_per_s",
                 c.migration_rate_1_s,
                 "1/s (of the cationic capacity, at full drive)",

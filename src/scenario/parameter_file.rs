@@ -511,7 +511,8 @@ impl Ctx<'_> {
         ];
         match a.fade_law {
             None | Some(RawFadeLaw::RigidShift) => {
-                if let Some((key, _)) = keys.iter().find(|(_, v)| v.is_some()) {
+                let optional = [("reduced_metal_potential_V", a.reduced_metal_potential_v)];
+                if let Some((key, _)) = keys.iter().chain(&optional).find(|(_, v)| v.is_some()) {
                     return Err(self.err(
                         &format!("anion_redox.{key}"),
                         "not a key of fade_law = \"rigid_shift\" (the default: every gallery shifts by β X_O + M); remove it, or set fade_law = \"lower_couple\"".to_string(),
@@ -548,6 +549,7 @@ impl Ctx<'_> {
                         standard_potential_v: values[0],
                         omega: values[1],
                         reduced_metal_per_oxygen: values[2],
+                        reduced_metal_potential_v: a.reduced_metal_potential_v.unwrap_or(values[0]),
                         migration_rate_1_s: values[3],
                     }),
                     0.0,

@@ -164,6 +164,9 @@ pub(crate) struct RawAnionRedox {
     pub lower_couple_omega: Option<f64>,
     /// Only with `fade_law = "lower_couple"`.
     pub reduced_metal_per_oxygen: Option<f64>,
+    /// Only with `fade_law = "lower_couple"`, optional (default `lower_couple_potential_V`).
+    #[serde(rename = "reduced_metal_potential_V")]
+    pub reduced_metal_potential_v: Option<f64>,
     /// Only with `fade_law = "lower_couple"`.
     pub migration_rate_per_s: Option<f64>,
 }

@@ -140,24 +140,29 @@ impl MsmrModel {
             out.kin_d_shift += x * dk;
         }
         if let Some(c) = lower {
-            // X_L = m X_mig + γ X_O at U0_L − ΔU.
-            let x = s.m * x_mig + c.reduced_metal_per_oxygen * s.x_o;
-            let (occ, vac, d_u, d_u0) =
-                occupancy_pair(u, c.standard_potential_v + shift, c.omega, f);
-            out.filled += x * occ;
-            out.empty += x * vac;
-            out.d_u += x * d_u;
-            out.d_shift -= x * d_u0;
-            out.capacity += x;
-            let (k, dk) = kinetic_weight(occ, vac, c.omega, f);
-            out.kin += x * k;
-            out.kin_d_u += x * dk;
-            out.kin_d_shift += x * dk;
-            out.d_m = x_mig * occ - cat_filled;
-            out.kin_d_m = x_mig * k - cat_kin;
-            out.capacity_d_xo = c.reduced_metal_per_oxygen;
-            out.d_xo = c.reduced_metal_per_oxygen * occ;
-            out.kin_d_xo = c.reduced_metal_per_oxygen * k;
+            // The migrated capacity m X_mig at U0_L − ΔU and the reduced metal's sites γ X_O at
+            // U0_R − ΔU (one gallery when the two potentials are equal).
+            let gamma = c.reduced_metal_per_oxygen;
+            let mut gallery = |x: f64, u0: f64| {
+                let (occ, vac, d_u, d_u0) = occupancy_pair(u, u0 + shift, c.omega, f);
+                out.filled += x * occ;
+                out.empty += x * vac;
+                out.d_u += x * d_u;
+                out.d_shift -= x * d_u0;
+                out.capacity += x;
+                let (k, dk) = kinetic_weight(occ, vac, c.omega, f);
+                out.kin += x * k;
+                out.kin_d_u += x * dk;
+                out.kin_d_shift += x * dk;
+                (occ, k)
+            };
+            let (occ_m, k_m) = gallery(s.m * x_mig, c.standard_potential_v);
+            let (occ_r, k_r) = gallery(gamma * s.x_o, c.reduced_metal_potential_v);
+            out.d_m = x_mig * occ_m - cat_filled;
+            out.kin_d_m = x_mig * k_m - cat_kin;
+            out.capacity_d_xo = gamma;
+            out.d_xo = gamma * occ_r;
+            out.kin_d_xo = gamma * k_r;
         }
         if let Some(a) = &self.anion {
             let u0 = a.gallery_potential(s.h, fade);

@@ -450,6 +450,7 @@ fn lower_couple_fixture(binary: bool, migration: MigrationLaw) -> CellParameters
             standard_potential_v: 3.3,
             omega: 1.1,
             reduced_metal_per_oxygen: 0.6,
+            reduced_metal_potential_v: 3.1,
             migration_rate_1_s: 0.08,
         });
     }
