@@ -1466,6 +1466,16 @@ fn fade_law_keys_follow_the_law() {
         matches!(own, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.reduced_metal_potential_v == 2.3 && c.standard_potential_v == 2.9),
         "{own:?}"
     );
+    // Its potentials may spread into a band (0, one gallery, by default).
+    let band = anion_redox_with(&format!("{LAW}\nlower_couple_spread_V = 0.6")).fade_law;
+    assert!(
+        matches!(band, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.spread_v == 0.6),
+        "{band:?}"
+    );
+    assert!(
+        matches!(law, asslb::physics::anion_redox::FadeLaw::LowerCouple(c) if c.spread_v == 0.0),
+        "{law:?}"
+    );
     each_key_of_the_law_is_required(
         LAW,
         &[
@@ -1528,6 +1538,33 @@ fn fade_law_keys_follow_the_law() {
     });
     let e = case.error(&file_scenario(""));
     assert_contains_all(&e, &["anion_redox.reduced_metal_per_oxygen", "1.5"]);
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "migration_rate_V_per_s = 1e-8",
+            &format!("{LAW}\nlower_couple_spread_V = -0.1"),
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(&e, &["anion_redox.lower_couple_spread_V", "-0.1"]);
+    // The spread is a key of the lower couple only.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            t,
+            "migration_rate_V_per_s = 1e-8",
+            "migration_rate_V_per_s = 1e-8\nlower_couple_spread_V = 0.6",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "anion_redox.lower_couple_spread_V",
+            "not a key of fade_law = \"rigid_shift\"",
+        ],
+    );
 }
 
 #[test]

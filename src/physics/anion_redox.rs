@@ -191,6 +191,16 @@ pub struct LowerCouple {
     /// potential unless given (`reduced_metal_potential_V`): the metal reduced next to oxygen
     /// vacancies need not sit where the migrated metal does. Accepted range: −5 to 10 V.
     pub reduced_metal_potential_v: f64,
+    /// Spread Δ_L of the couple's standard potentials \[V\] (`lower_couple_spread_V`, default
+    /// 0): each part's sites spread uniformly over `[U0, U0 + Δ_L]` rather than sitting at one
+    /// potential ([`crate::physics::msmr::band_occupancy`]). The migrated and reduced metal
+    /// sit in many environments (distances to the vacancies and to each other, tetrahedral and
+    /// octahedral sites of the lithium layer), so the low-voltage capacity of a faded
+    /// lithium-rich oxide is a broad hump in dQ/dV that fills the range up to the upper
+    /// couples rather than a peak of its own (Sathiya et al. 2015 and Gent et al. 2017 above;
+    /// Hu et al. 2018: the discharge dQ/dV of a faded Li-rich oxide spreads from about 3.3 V
+    /// down to 2.5 V). Accepted range: 0 to 3 V.
+    pub spread_v: f64,
     /// Migration rate r_m of the cationic capacity at full drive \[1/s\]. Accepted range: 0 to
     /// 0.1 1/s.
     pub migration_rate_1_s: f64,
@@ -350,6 +360,7 @@ impl AnionRedox {
             range::POTENTIAL_V.check("lower_couple_potential_V", c.standard_potential_v)?;
             range::POTENTIAL_V.check("reduced_metal_potential_V", c.reduced_metal_potential_v)?;
             range::GALLERY_OMEGA.check("lower_couple_omega", c.omega)?;
+            range::COUPLE_SPREAD_V.check("lower_couple_spread_V", c.spread_v)?;
             unit_interval(
                 "reduced_metal_per_oxygen",
                 c.reduced_metal_per_oxygen,

@@ -298,6 +298,8 @@ pub const ACTIVATION_ENERGY_J_MOL: Range = Range::closed(0.0, 3e5, "J/mol");
 pub const LITHIUM_PER_FORMULA: Range = Range::closed(1e-3, 100.0, "");
 /// Widths ω of MSMR galleries \[-\].
 pub const GALLERY_OMEGA: Range = Range::closed(1e-2, 100.0, "");
+/// Spread of a band of gallery potentials \[V\] (0: one gallery).
+pub const COUPLE_SPREAD_V: Range = Range::closed(0.0, 3.0, "V");
 /// Smooth-onset widths of the degradation laws \[V\].
 pub const ONSET_WIDTH_V: Range = Range::closed(1e-4, 10.0, "V");
 /// The anionic gallery's hysteresis \[V\].
@@ -768,6 +770,11 @@ pub const ACCEPTED: &[Accepted] = &[
     real(
         "anion_redox.reduced_metal_potential_V",
         POTENTIAL_V,
+        "optional, with fade_law = \"lower_couple\"",
+    ),
+    real(
+        "anion_redox.lower_couple_spread_V",
+        COUPLE_SPREAD_V,
         "optional, with fade_law = \"lower_couple\"",
     ),
     real(

@@ -422,6 +422,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
             );
             out.num("lower_couple_omega", c.omega, "- (gallery width)");
             out.num(
+                "lower_couple_spread_V",
+                c.spread_v,
+                "V (standard potentials spread over [U0, U0 + spread])",
+            );
+            out.num(
                 "reduced_metal_per_oxygen",
                 c.reduced_metal_per_oxygen,
                 "- (sites per Li of anionic capacity lost)",

@@ -511,7 +511,10 @@ impl Ctx<'_> {
         ];
         match a.fade_law {
             None | Some(RawFadeLaw::RigidShift) => {
-                let optional = [("reduced_metal_potential_V", a.reduced_metal_potential_v)];
+                let optional = [
+                    ("reduced_metal_potential_V", a.reduced_metal_potential_v),
+                    ("lower_couple_spread_V", a.lower_couple_spread_v),
+                ];
                 if let Some((key, _)) = keys.iter().chain(&optional).find(|(_, v)| v.is_some()) {
                     return Err(self.err(
                         &format!("anion_redox.{key}"),
@@ -550,6 +553,7 @@ impl Ctx<'_> {
                         omega: values[1],
                         reduced_metal_per_oxygen: values[2],
                         reduced_metal_potential_v: a.reduced_metal_potential_v.unwrap_or(values[0]),
+                        spread_v: a.lower_couple_spread_v.unwrap_or(0.0),
                         migration_rate_1_s: values[3],
                     }),
                     0.0,

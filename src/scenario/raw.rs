@@ -167,6 +167,9 @@ pub(crate) struct RawAnionRedox {
     /// Only with `fade_law = "lower_couple"`, optional (default `lower_couple_potential_V`).
     #[serde(rename = "reduced_metal_potential_V")]
     pub reduced_metal_potential_v: Option<f64>,
+    /// Only with `fade_law = "lower_couple"`, optional (default 0: one gallery per part).
+    #[serde(rename = "lower_couple_spread_V")]
+    pub lower_couple_spread_v: Option<f64>,
     /// Only with `fade_law = "lower_couple"`.
     pub migration_rate_per_s: Option<f64>,
 }

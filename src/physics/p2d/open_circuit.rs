@@ -11,7 +11,8 @@
 //! With the rigid-shift fade law `ΔU = β X_O + M`; with the lower couple
 //! ([`crate::physics::anion_redox::LowerCouple`]) `ΔU = β X_O`, the cationic galleries above
 //! the couple keep `(1 − m)` of their capacity and a gallery of capacity `m X_mig + γ X_O`
-//! (X_mig their summed capacity) sits at `U0_L − ΔU`:
+//! (X_mig their summed capacity) sits at `U0_L − ΔU` (a band of width Δ_L above it with a
+//! spread, [`crate::physics::msmr::band_occupancy`]):
 //! the window's capacity grows by γ X_O (the lost oxygen's sites that the reduced metal
 //! offers), while migration moves capacity without adding any.
 //!
@@ -25,7 +26,7 @@ use super::layout::Slow;
 use super::P2dModel;
 use crate::physics::anion_redox::AnionRedox;
 use crate::physics::material::MaterialFunction;
-use crate::physics::msmr::{occupancy_pair, Gallery};
+use crate::physics::msmr::{band_occupancy, occupancy_pair, Gallery};
 
 /// The open-circuit model of the discretised cathode.
 #[derive(Debug, Clone)]
@@ -144,13 +145,12 @@ impl MsmrModel {
             // U0_R − ΔU (one gallery when the two potentials are equal).
             let gamma = c.reduced_metal_per_oxygen;
             let mut gallery = |x: f64, u0: f64| {
-                let (occ, vac, d_u, d_u0) = occupancy_pair(u, u0 + shift, c.omega, f);
+                let [occ, vac, d_u, k, dk] = band_occupancy(u, u0 + shift, c.spread_v, c.omega, f);
                 out.filled += x * occ;
                 out.empty += x * vac;
                 out.d_u += x * d_u;
-                out.d_shift -= x * d_u0;
+                out.d_shift += x * d_u;
                 out.capacity += x;
-                let (k, dk) = kinetic_weight(occ, vac, c.omega, f);
                 out.kin += x * k;
                 out.kin_d_u += x * dk;
                 out.kin_d_shift += x * dk;

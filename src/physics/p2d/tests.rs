@@ -438,8 +438,9 @@ fn the_isolated_lithium_row_matches_finite_differences_entry_by_entry() {
 }
 
 /// The fixture with oxygen loss and migration moving capacity into a lower couple, at rates
-/// far above the cell's so that the slow rows' entries stand out.
-fn lower_couple_fixture(binary: bool, migration: MigrationLaw) -> CellParameters {
+/// far above the cell's so that the slow rows' entries stand out; `spread_v` spreads the
+/// couple's potentials into a band.
+fn lower_couple_fixture(binary: bool, migration: MigrationLaw, spread_v: f64) -> CellParameters {
     let mut p = lro_fixture(binary);
     if let Some(a) = p.anion_redox.as_mut() {
         a.instability = OxygenInstability::OxidisedOxygen;
@@ -451,6 +452,7 @@ fn lower_couple_fixture(binary: bool, migration: MigrationLaw) -> CellParameters
             omega: 1.1,
             reduced_metal_per_oxygen: 0.6,
             reduced_metal_potential_v: 3.1,
+            spread_v,
             migration_rate_1_s: 0.08,
         });
     }
@@ -465,8 +467,9 @@ fn jacobian_matches_finite_differences_with_the_lower_couple() {
         vacancy_capacity: 0.03,
     });
     for binary in [false, true] {
-        for migration in [MigrationLaw::WhileOxidised, rearranged] {
-            let p = lower_couple_fixture(binary, migration);
+        // One gallery with the first law, a band with the second.
+        for (migration, spread) in [(MigrationLaw::WhileOxidised, 0.0), (rearranged, 0.45)] {
+            let p = lower_couple_fixture(binary, migration, spread);
             check_jacobian_of(&p, Control::Current { i_a_m2: -9.5 });
             check_jacobian_of(&p, Control::Voltage { v: 3.9 });
             // The migration row, entry by entry (its (1 − m) and drive terms are small beside
@@ -480,7 +483,7 @@ fn jacobian_matches_finite_differences_with_the_lower_couple() {
                 &y,
                 &yp,
                 row,
-                &format!("migration row, binary = {binary}, {migration:?}"),
+                &format!("migration row, binary = {binary}, {migration:?}, spread {spread} V"),
             );
         }
     }
@@ -490,36 +493,40 @@ fn jacobian_matches_finite_differences_with_the_lower_couple() {
 fn the_lower_couple_moves_capacity_without_adding_any_and_takes_up_the_lost_oxygen() {
     // At a potential far below every gallery all sites are filled: the filled capacity is the
     // window's capacity, whatever the migrated fraction, and γ X_O adds to it.
-    let p = lower_couple_fixture(false, MigrationLaw::WhileOxidised);
-    let model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
-    let OcpModel::Msmr(msmr) = &model.ocp else {
-        panic!("the LRO fixture has MSMR galleries")
-    };
-    let state = |m: f64, x_o: f64| AnionState {
-        h: 0.0,
-        x_a: 0.3,
-        x_l: 0.4,
-        x_o,
-        m,
-    };
-    let f = model.f;
-    let fresh = msmr.fill(-1.0, &state(0.0, 0.0), f);
-    let migrated = msmr.fill(-1.0, &state(0.4, 0.0), f);
-    assert!((fresh.filled - migrated.filled).abs() < 1e-12);
-    assert!((fresh.capacity - migrated.capacity).abs() < 1e-15);
-    let lost = msmr.fill(-1.0, &state(0.4, 0.1), f);
-    assert!((lost.capacity - fresh.capacity - 0.06).abs() < 1e-12);
-    // Above the couple (3.3 V) the migrated capacity holds less lithium than it did in the
-    // cationic galleries (3.45 and 3.7 V): the same lithium sits at a lower potential.
-    let u = 3.45;
-    assert!(msmr.fill(u, &state(0.4, 0.0), f).filled < msmr.fill(u, &state(0.0, 0.0), f).filled);
-    // The window grows by γ X_O, and the rigid shift is β X_O only.
-    let (lo, hi) = msmr.window(&state(0.4, 0.1));
-    let (lo0, hi0) = msmr.window(&state(0.0, 0.0));
-    assert!((lo - lo0).abs() < 1e-15);
-    assert!(((hi - hi0) * msmr.x_max - 0.06).abs() < 1e-12);
-    let a = p.anion_redox.unwrap();
-    assert!((a.fade(0.1, 0.4) - 0.03).abs() < 1e-15);
+    for spread in [0.0, 0.45] {
+        let p = lower_couple_fixture(false, MigrationLaw::WhileOxidised, spread);
+        let model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+        let OcpModel::Msmr(msmr) = &model.ocp else {
+            panic!("the LRO fixture has MSMR galleries")
+        };
+        let state = |m: f64, x_o: f64| AnionState {
+            h: 0.0,
+            x_a: 0.3,
+            x_l: 0.4,
+            x_o,
+            m,
+        };
+        let f = model.f;
+        let fresh = msmr.fill(-1.0, &state(0.0, 0.0), f);
+        let migrated = msmr.fill(-1.0, &state(0.4, 0.0), f);
+        assert!((fresh.filled - migrated.filled).abs() < 1e-12);
+        assert!((fresh.capacity - migrated.capacity).abs() < 1e-15);
+        let lost = msmr.fill(-1.0, &state(0.4, 0.1), f);
+        assert!((lost.capacity - fresh.capacity - 0.06).abs() < 1e-12);
+        // Above the couple (3.3 V) the migrated capacity holds less lithium than it did in the
+        // cationic galleries (3.45 and 3.7 V): the same lithium sits at a lower potential.
+        let u = 3.45;
+        assert!(
+            msmr.fill(u, &state(0.4, 0.0), f).filled < msmr.fill(u, &state(0.0, 0.0), f).filled
+        );
+        // The window grows by γ X_O, and the rigid shift is β X_O only.
+        let (lo, hi) = msmr.window(&state(0.4, 0.1));
+        let (lo0, hi0) = msmr.window(&state(0.0, 0.0));
+        assert!((lo - lo0).abs() < 1e-15);
+        assert!(((hi - hi0) * msmr.x_max - 0.06).abs() < 1e-12);
+        let a = p.anion_redox.unwrap();
+        assert!((a.fade(0.1, 0.4) - 0.03).abs() < 1e-15);
+    }
 }
 
 #[test]
