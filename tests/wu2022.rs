@@ -209,6 +209,49 @@ fn the_liquid_cell_loses_half_its_capacity_with_a_rising_interface_resistance() 
     );
 }
 
+/// The decay of the mean discharge voltage from cycle `from` to cycle `to` of `run` \[mV\].
+fn voltage_decay_mv(run: &SimulatedRun, from: usize, to: usize) -> f64 {
+    1e3 * (column(run, from, "mean_discharge_voltage_V")
+        - column(run, to, "mean_discharge_voltage_V"))
+}
+
+#[test]
+fn the_liquid_cell_fades_much_more_than_the_solid_one_and_slow_cycles_more_than_fast_ones() {
+    // CELL.md §2.7, issue 14's predictions: from mechanisms only (both cells share every
+    // cathode parameter), the liquid cell's mean discharge voltage decays by a factor more
+    // over 200 slow cycles than the solid cell's (Q2, 300 mV), and 1000 cycles at 1C cost the
+    // solid cell well below what 200 slow cycles cost.
+    let v = wu2022();
+    let slow_solid = voltage_decay_mv(v.run("solid_0p1c"), 11, 210);
+    let fast_solid = voltage_decay_mv(v.run("solid_1c"), 11, 1010);
+    let s = scenario("wu2022_0p1c_200.toml", &["parameter_set=wu2022_lro_liquid"]);
+    let wanted = validation::Wanted::default();
+    let liquid =
+        validation::simulate("liquid_0p1c", &s, &wanted, None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(liquid.error.is_none(), "{:?}", liquid.error);
+    let slow_liquid = voltage_decay_mv(&liquid, 11, 210);
+    println!(
+        "mean discharge voltage decay: solid 0.1C {slow_solid:.0} mV, liquid 0.1C {slow_liquid:.0} mV, solid 1C {fast_solid:.0} mV"
+    );
+    // The paper: "much more". The calibrated laws give about 1.26 (docs/wu2022_cell.md §4,
+    // with what is left); the rigid-shift law gave 0.8, the reverse.
+    assert!(
+        slow_liquid > 1.2 * slow_solid,
+        "liquid {slow_liquid:.0} mV against solid {slow_solid:.0} mV"
+    );
+    assert!(
+        fast_solid < 0.6 * slow_solid,
+        "1C {fast_solid:.0} mV against 0.1C {slow_solid:.0} mV"
+    );
+    // The fade is capacity moved into the lower couple, more of it in the liquid cell.
+    let migrated = |run: &SimulatedRun| column(run, 210, "migrated_fraction");
+    assert!(migrated(&liquid) > migrated(v.run("solid_0p1c")));
+    assert!(
+        column(&liquid, 210, "oxygen_loss_mAh_g")
+            > 2.0 * column(v.run("solid_0p1c"), 210, "oxygen_loss_mAh_g")
+    );
+}
+
 #[test]
 fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
     // LRO/LPSCl (0 % conducting products) against the NCM/LPSCl value 33.6 % (Wu 2022's DFT
@@ -453,7 +496,8 @@ fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
 
 #[test]
 fn a_charge_whose_restart_lands_past_its_cutoff_ends_there() {
-    // A parameter set met in a fit (tests/fit.rs's benchmark, a finite-difference point): in
+    // A parameter set met in a fit (tests/fit.rs's benchmark, a finite-difference point, in
+    // the rigid-shift law of `wu2022_lro_lpscl_rigid_shift`): in
     // cycle 342 the solver restarts near the top of charge and the re-initialised voltage is
     // already past 3.68 V, where the cut-off's root function never changes sign again. The
     // charge then ran on to 74 V and the discharge after it failed; it must end at the first
@@ -461,6 +505,7 @@ fn a_charge_whose_restart_lands_past_its_cutoff_ends_there() {
     let s = scenario(
         "wu2022_1c_1000.toml",
         &[
+            "parameter_set=wu2022_lro_lpscl_rigid_shift",
             "solver.cycle_jumping={tolerance=1e-4}",
             "save_cycles=[1]",
             "anion_redox.oxygen_loss_bulk_per_Li=0.004019787619211159",

@@ -34,7 +34,7 @@ impl BuiltinParameterSet {
     }
 }
 
-static SETS: [BuiltinParameterSet; 4] = [
+static SETS: [BuiltinParameterSet; 5] = [
     BuiltinParameterSet {
         name: "solid_halfcell_single_ion",
         description: "LRO-like composite cathode | single-ion solid electrolyte (750 µm) | Li-In at 0.62 V vs Li/Li+, 60 °C; the solid verification cell",
@@ -78,6 +78,14 @@ static SETS: [BuiltinParameterSet; 4] = [
         tables: &[],
     },
     BuiltinParameterSet {
+        name: "wu2022_lro_lpscl_rigid_shift",
+        description: "the paper cell as calibrated before the oxygen-state laws: potential-switched oxygen loss and migration, rigid voltage fade (for comparison)",
+        parameter_file: include_str!(
+            "../physics/parameter_sets/wu2022_lro_lpscl_rigid_shift/parameters.toml"
+        ),
+        tables: &[],
+    },
+    BuiltinParameterSet {
         name: "wu2022_lro_liquid",
         description: "the same Li2RuO3 cathode | 1 M LiPF6 in EC:DMC | Li metal, 60 °C: the paper's liquid-electrolyte comparison",
         parameter_file: include_str!("../physics/parameter_sets/wu2022_lro_liquid/parameters.toml"),
@@ -98,10 +106,11 @@ static SETS: [BuiltinParameterSet; 4] = [
     },
 ];
 
-static NAMES: [&str; 4] = [
+static NAMES: [&str; 5] = [
     "solid_halfcell_single_ion",
     "xu2019_liquid_halfcell",
     "wu2022_lro_lpscl",
+    "wu2022_lro_lpscl_rigid_shift",
     "wu2022_lro_liquid",
 ];
 
