@@ -313,6 +313,35 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
     assert!(r(&insulating, 160) < r(&insulating, 60));
     let cap = |c: &Cycles| c.figures[159].discharge_capacity_ah;
     assert!(cap(&mixed) < cap(&insulating));
+    // The fully lithiated LCO/LPSCl value, 16.4 % (Wu 2022), lies between: the conducting
+    // fraction orders the capacity and the resistance growth (issue 14's predictions).
+    let lco = run(&scenario(
+        "wu2022_1c_1000.toml",
+        &[
+            protocol,
+            "save_cycles=[1]",
+            "interphase.electronic_conductor_fraction=0.164",
+        ],
+    ));
+    // (In this half-cell the side current costs no cathode capacity, the Li-In reservoir
+    // being large: capacity follows the film's resistance. The mixed film grown over the 400 h
+    // of formation already costs capacity by cycle 11 and then thickens as √t, so its
+    // retention against cycle 11 is not the lowest; docs/wu2022_cell.md §4.)
+    let growth = |c: &Cycles| r(c, 160) - r(c, 60);
+    println!(
+        "capacity at cycle 160: {:.4e} / {:.4e} / {:.4e} Ah; against cycle 11: {:.4} / {:.4} / {:.4}; resistance growth 60 → 160: {:.2} / {:.2} / {:.2} Ω (0, 0.164, 0.336 conducting)",
+        cap(&insulating),
+        cap(&lco),
+        cap(&mixed),
+        cap(&insulating) / insulating.figures[10].discharge_capacity_ah,
+        cap(&lco) / lco.figures[10].discharge_capacity_ah,
+        cap(&mixed) / mixed.figures[10].discharge_capacity_ah,
+        growth(&insulating),
+        growth(&lco),
+        growth(&mixed)
+    );
+    assert!(cap(&insulating) > cap(&lco) && cap(&lco) > cap(&mixed));
+    assert!(growth(&insulating) < growth(&lco) && growth(&lco) < growth(&mixed));
 }
 
 #[test]
