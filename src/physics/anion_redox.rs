@@ -197,9 +197,10 @@ pub struct LowerCouple {
     /// sit in many environments (distances to the vacancies and to each other, tetrahedral and
     /// octahedral sites of the lithium layer), so the low-voltage capacity of a faded
     /// lithium-rich oxide is a broad hump in dQ/dV that fills the range up to the upper
-    /// couples rather than a peak of its own (Sathiya et al. 2015 and Gent et al. 2017 above;
-    /// Hu et al. 2018: the discharge dQ/dV of a faded Li-rich oxide spreads from about 3.3 V
-    /// down to 2.5 V). Accepted range: 0 to 3 V.
+    /// couples rather than a peak of its own (Sathiya et al. 2015, Gent et al. 2017 and Hu et
+    /// al. 2018 above, who show the low-voltage dQ/dV of faded lithium-rich oxides as broad
+    /// features; the band's width for Li2RuO3 is assumed, docs/wu2022_cell.md §4). Accepted
+    /// range: 0 to 3 V.
     pub spread_v: f64,
     /// Migration rate r_m of the cationic capacity at full drive \[1/s\]. Accepted range: 0 to
     /// 0.1 1/s.

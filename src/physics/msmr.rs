@@ -53,6 +53,15 @@ pub fn occupancy_pair(u: f64, u0: f64, omega: f64, f: f64) -> (f64, f64, f64, f6
     (s, one_minus_s, ds_du, -ds_du)
 }
 
+/// `g = (s (1 − s))^½`, the kinetic weight of one gallery in the symmetric mass-action
+/// exchange current, and dg/dU, from its occupancy `s` and vacancy `1 − s` (as
+/// [`occupancy_pair`] gives them): `dg/dU = −(1 − 2s) g f/(2ω)` (no division by a vanishing g).
+#[inline]
+pub fn kinetic_weight(s: f64, vac: f64, omega: f64, f: f64) -> (f64, f64) {
+    let g = (s * vac).sqrt();
+    (g, -(vac - s) * g * f / (2.0 * omega))
+}
+
 /// A band of galleries: standard potentials spread uniformly over `[u_lo, u_lo + spread]`
 /// (each of width ω), the continuum limit of many equal galleries side by side. Used where a
 /// host's sites have a distribution of environments rather than one (the migrated and reduced
@@ -74,8 +83,8 @@ pub fn occupancy_pair(u: f64, u0: f64, omega: f64, f: f64) -> (f64, f64, f64, f6
 pub fn band_occupancy(u: f64, u_lo: f64, spread: f64, omega: f64, f: f64) -> [f64; 5] {
     let point = |u0: f64| {
         let (s, v, d_u, _) = occupancy_pair(u, u0, omega, f);
-        let g = (s * v).sqrt();
-        (s, v, d_u, g, -(v - s) * g * f / (2.0 * omega))
+        let (g, d_g) = kinetic_weight(s, v, omega, f);
+        (s, v, d_u, g, d_g)
     };
     let width = f * spread / omega;
     if width < 1e-6 {

@@ -26,7 +26,7 @@ use super::layout::Slow;
 use super::P2dModel;
 use crate::physics::anion_redox::AnionRedox;
 use crate::physics::material::MaterialFunction;
-use crate::physics::msmr::{band_occupancy, occupancy_pair, Gallery};
+use crate::physics::msmr::{band_occupancy, kinetic_weight, occupancy_pair, Gallery};
 
 /// The open-circuit model of the discretised cathode.
 #[derive(Debug, Clone)]
@@ -95,14 +95,6 @@ pub(crate) struct AnionState {
     pub m: f64,
 }
 
-/// `g = (s (1 − s))^½` of one gallery and dg/dU, from its occupancy `s` and vacancy `1 − s`:
-/// `dg/dU = −(1 − 2s) g f/(2ω)` (no division by a vanishing g).
-#[inline]
-fn kinetic_weight(s: f64, vac: f64, omega: f64, f: f64) -> (f64, f64) {
-    let g = (s * vac).sqrt();
-    (g, -(vac - s) * g * f / (2.0 * omega))
-}
-
 impl MsmrModel {
     /// Gallery filling at potential `u` \[V\] for the anion state `s`, `f = F/RT`.
     #[inline]
@@ -144,8 +136,8 @@ impl MsmrModel {
             // The migrated capacity m X_mig at U0_L − ΔU and the reduced metal's sites γ X_O at
             // U0_R − ΔU (one gallery when the two potentials are equal).
             let gamma = c.reduced_metal_per_oxygen;
-            let mut gallery = |x: f64, u0: f64| {
-                let [occ, vac, d_u, k, dk] = band_occupancy(u, u0 + shift, c.spread_v, c.omega, f);
+            let band = |u0: f64| band_occupancy(u, u0 + shift, c.spread_v, c.omega, f);
+            let mut gallery = |x: f64, [occ, vac, d_u, k, dk]: [f64; 5]| {
                 out.filled += x * occ;
                 out.empty += x * vac;
                 out.d_u += x * d_u;
@@ -156,8 +148,15 @@ impl MsmrModel {
                 out.kin_d_shift += x * dk;
                 (occ, k)
             };
-            let (occ_m, k_m) = gallery(s.m * x_mig, c.standard_potential_v);
-            let (occ_r, k_r) = gallery(gamma * s.x_o, c.reduced_metal_potential_v);
+            let migrated = band(c.standard_potential_v);
+            // The same band unless the reduced metal has a potential of its own.
+            let reduced = if c.reduced_metal_potential_v == c.standard_potential_v {
+                migrated
+            } else {
+                band(c.reduced_metal_potential_v)
+            };
+            let (occ_m, k_m) = gallery(s.m * x_mig, migrated);
+            let (occ_r, k_r) = gallery(gamma * s.x_o, reduced);
             out.d_m = x_mig * occ_m - cat_filled;
             out.kin_d_m = x_mig * k_m - cat_kin;
             out.capacity_d_xo = gamma;
