@@ -174,6 +174,77 @@ fn a_fit_recovers_known_parameters_within_their_uncertainty() {
     }
     let residuals = std::fs::read_to_string(out.join("fit_residuals.csv")).expect("residuals");
     assert_eq!(residuals.lines().count(), 1 + 80);
+
+    // Prediction bands: one uncertainty per residual, whose squares sum to s² times the
+    // number of parameters (the leverages of a least-squares fit sum to p) ...
+    assert_eq!(f.residual_std_errors.len(), 80);
+    let leverage: f64 = f.residual_std_errors.iter().map(|v| v * v).sum::<f64>() / f.reduced_chi2;
+    assert!((leverage - 2.0).abs() < 1e-6, "sum of leverages {leverage}");
+    // ... each curve's band the RMS of its points' in volts, far inside the noise (80 points
+    // pin two parameters) ...
+    let comparisons = &files.validation.comparisons;
+    assert_eq!(comparisons.len(), 2);
+    let mut k = 0;
+    for c in comparisons {
+        let n = c.residuals.len();
+        let ms: f64 = f.residual_std_errors[k..k + n]
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            / n as f64;
+        k += n;
+        let band = c.prediction_std.expect("a band at the fitted values");
+        assert!((band - 2.0 * NOISE_V * ms.sqrt()).abs() < 1e-12 * band.max(1e-30));
+        assert!(band > 0.0 && band < NOISE_V, "band {band} V");
+    }
+    let report = std::fs::read_to_string(out.join("fit_report.md")).expect("report");
+    assert!(report.contains("± 1σ (fit)"), "{report}");
+    // ... and written for `asslb validate`: a validation file naming them shows them when its
+    // runs carry the fitted values, and says why not when they do not.
+    assert!(out.join("prediction_bands.toml").is_file());
+    let base = std::fs::read_to_string(dir.path().join("validation.toml")).expect("validation");
+    let with_bands = |sets: &str| {
+        let text = base.replacen(
+            "[runs.cell]",
+            &format!("bands = \"out/prediction_bands.toml\"\n\n[runs.cell]\nset = [{sets}]"),
+            1,
+        );
+        let path = dir.path().join("validation_bands.toml");
+        std::fs::write(&path, text).expect("write");
+        let spec = asslb::validation::load_validation(&path).unwrap_or_else(|e| panic!("{e}"));
+        asslb::validation::run_validation(
+            &spec,
+            &asslb::validation::ValidateOptions {
+                out: dir.path().join("validate_bands"),
+                jobs: Some(2),
+                residual_std_errors: None,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let sets = format!(
+        "\"positive.solid_diffusivity_m2_s={:e}\", \"electrolyte.separator_conductivity_S_m={:e}\"",
+        f.values[0], f.values[1]
+    );
+    let at_fit = with_bands(&sets);
+    assert!(at_fit.bands_note.is_none(), "{:?}", at_fit.bands_note);
+    for (a, b) in at_fit.comparisons.iter().zip(comparisons) {
+        assert_eq!(a.prediction_std, b.prediction_std);
+    }
+    let table = asslb::validation::comparison_table(&at_fit.comparisons);
+    assert!(
+        table.contains("± 1σ (fit)") && table.contains("± 0."),
+        "{table}"
+    );
+    // The true values are within 2σ of the fit, but not within the tenth of σ the bands
+    // allow: no bands, and the note names the parameter.
+    let at_truth = with_bands("");
+    let note = at_truth.bands_note.expect("a note");
+    assert!(note.contains("positive.solid_diffusivity_m2_s"), "{note}");
+    assert!(at_truth
+        .comparisons
+        .iter()
+        .all(|c| c.prediction_std.is_none()));
 }
 
 #[test]

@@ -737,6 +737,34 @@ fn a_measured_file_with_a_nan_names_file_line_and_column() {
 }
 
 #[test]
+fn a_bands_file_that_is_missing_or_not_a_fits_is_an_error_naming_both_files() {
+    let toml = format!("bands = \"nothing.toml\"\n{}\n{POINTS_OK}", runs_table());
+    rejects(
+        &toml,
+        "bands",
+        Some("bands = "),
+        &["cannot read ", "nothing.toml: No such file"],
+    );
+    let dir = bad_input_folder();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "fit = \"f.toml\"\nparameters = []\nbands = []\nsigma = 1\n",
+    )
+    .unwrap();
+    let toml = format!("bands = \"b.toml\"\n{}\n{POINTS_OK}", runs_table());
+    let out = validate(dir.path(), &toml);
+    expect_error(
+        &out,
+        &[
+            "key `bands`",
+            "b.toml is not the prediction_bands.toml of an `asslb fit`",
+            "sigma",
+            "line 4",
+        ],
+    );
+}
+
+#[test]
 fn a_validation_without_runs_or_data_is_an_error() {
     let dir = bad_input_folder();
     rejects(

@@ -646,6 +646,7 @@ fn validate(file: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> anyhow::R
     let options = asslb::validation::ValidateOptions {
         out: out.clone(),
         jobs,
+        residual_std_errors: None,
     };
     let report = asslb::validation::run_validation_observed(&spec, &options, &|run| {
         let cycles = run.cycles.len();
@@ -669,6 +670,9 @@ fn validate(file: &Path, out: Option<PathBuf>, jobs: Option<usize>) -> anyhow::R
         "{}",
         asslb::validation::comparison_table(&report.comparisons)
     );
+    if let Some(note) = &report.bands_note {
+        println!("note: {note}");
+    }
     for run in &report.runs {
         if let Some(e) = &run.error {
             eprintln!("run `{}` failed: {}", run.label, e.replace('\n', "; "));

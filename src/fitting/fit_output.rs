@@ -13,7 +13,11 @@
 //! - `validation/`: the validation at the fitted values (`comparison.csv`, `report.md`, the
 //!   figures, each run's `summary.csv`);
 //! - `fit_residuals.csv`: every residual at the optimum (comparison, run, x = cycle or
-//!   capacity, measured, simulated, residual in tolerances);
+//!   capacity, measured, simulated, residual in tolerances, and the residual's prediction
+//!   uncertainty in tolerances);
+//! - `prediction_bands.toml`: the fitted parameters and the standard uncertainty of every
+//!   simulated value of the validation, propagated from their covariance
+//!   ([`crate::validation::bands`]); a validation file names it with `bands = "<file>"`;
 //! - `fit_report.md`: all of it in one page.
 
 use std::fmt::Write as _;
@@ -22,7 +26,8 @@ use std::path::{Path, PathBuf};
 use crate::scenario::parameter_tree::{scenario_with_parameter_file, write_parameter_file};
 use crate::validation::report::{format_value, markdown_table, write_atomically};
 use crate::validation::{
-    comparison_table, run_validation, ValidateOptions, ValidationError, ValidationReport,
+    comparison_table, run_validation, BandParameter, PredictionBands, ValidateOptions,
+    ValidationError, ValidationReport, BANDS_FILE,
 };
 
 use super::cell_fit::{CellFitReport, FitProgress};
@@ -343,6 +348,7 @@ pub fn write_fit_outputs(
     write_atomically(&out.join("fit_correlation.csv"), &csv)?;
 
     // The validation at the fitted values.
+    // The validation at the fitted values, with the prediction bands of the fit.
     let mut fitted = spec.validation.clone();
     for (run, scenario) in fitted.runs.iter_mut().zip(&report.fitted_scenarios) {
         run.scenario = scenario.clone();
@@ -352,12 +358,40 @@ pub fn write_fit_outputs(
         &ValidateOptions {
             out: out.join("validation"),
             jobs,
+            residual_std_errors: Some(f.residual_std_errors.clone()),
         },
     )?;
-    let mut csv = String::from("id,quantity,run,x,measured,simulated,residual\n");
+    let bands = PredictionBands::from_comparisons(
+        &spec.path.display().to_string(),
+        report
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(k, p)| BandParameter {
+                path: p.path.clone(),
+                value: f.values[k],
+                std_error: f.std_errors[k],
+            })
+            .collect(),
+        &validation.comparisons,
+    );
+    let bands_path = out.join(BANDS_FILE);
+    let text = bands.to_toml().map_err(|e| ValidationError::Output {
+        path: bands_path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    write_atomically(&bands_path, &text)?;
+    let mut csv =
+        String::from("id,quantity,run,x,measured,simulated,residual,residual_std_error\n");
+    let mut std = f.residual_std_errors.iter();
     for c in &validation.comparisons {
         for (&(x, m, s), r) in c.series.iter().zip(&c.residuals) {
-            let _ = writeln!(csv, "{},{},{},{x},{m},{s},{r}", c.id, c.quantity, c.run);
+            let sigma = std.next().copied().unwrap_or(f64::NAN);
+            let _ = writeln!(
+                csv,
+                "{},{},{},{x},{m},{s},{r},{sigma}",
+                c.id, c.quantity, c.run
+            );
         }
     }
     write_atomically(&out.join("fit_residuals.csv"), &csv)?;

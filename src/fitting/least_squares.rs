@@ -65,6 +65,13 @@
 //! for this calculation: its uncertainty is not meaningful and is reported as NaN, with the
 //! flag set. When JᵀJ is singular (a parameter has no effect on the residuals, or two have
 //! the same effect) the uncertainties are reported as +∞.
+//!
+//! The uncertainty of the model's prediction of each residual, propagated linearly from the
+//! covariance (the delta method), is σ_i = √(J_i cov J_iᵀ), J_i the row of residual i over the
+//! free parameters: for a straight-line fit it is the textbook standard error of the fitted
+//! mean response, s √(1/n + (x_i − x̄)²/Σ(x − x̄)²). Since a residual is the model minus a fixed
+//! measurement (divided by a fixed weight), σ_i is the uncertainty of the prediction in the
+//! residual's units.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -325,6 +332,10 @@ pub struct FitReport {
     pub correlation: Vec<Vec<f64>>,
     /// The residual vector at the optimum.
     pub residuals: Vec<f64>,
+    /// The standard uncertainty of the model's prediction of each residual, √(J_i cov J_iᵀ)
+    /// over the free parameters (see the module docs), in the residual's units: 0 when nothing
+    /// is free, +∞ when the Jacobian is singular.
+    pub residual_std_errors: Vec<f64>,
     /// The sum of squared residuals Σ rᵢ².
     pub ssr: f64,
     /// SSR/(m − p), m residuals and p varied parameters (NaN when m = p): the reduced
@@ -993,6 +1004,7 @@ where
         let jac = self.physical_jacobian(&free, &values, &r)?;
         let mut std_errors = vec![0.0; n];
         let mut correlation = vec![vec![f64::NAN; n]; n];
+        let mut residual_std_errors = vec![0.0; m];
         for &j in varied {
             if at_bound[j] {
                 std_errors[j] = f64::NAN;
@@ -1023,11 +1035,17 @@ where
                             correlation[ja][jb] = cov[(a, b)] / (cov[(a, a)] * cov[(b, b)]).sqrt();
                         }
                     }
+                    let propagated = &jac * &cov;
+                    for (i, s) in residual_std_errors.iter_mut().enumerate() {
+                        let variance = propagated.row(i).dot(&jac.row(i));
+                        *s = variance.max(0.0).sqrt();
+                    }
                 }
                 None => {
                     for &j in &free {
                         std_errors[j] = f64::INFINITY;
                     }
+                    residual_std_errors.fill(f64::INFINITY);
                 }
             }
         }
@@ -1039,6 +1057,7 @@ where
             varied: params.iter().map(|p| p.vary).collect(),
             correlation,
             residuals: r,
+            residual_std_errors,
             ssr,
             reduced_chi2,
             degrees_of_freedom: dof,
@@ -1110,6 +1129,62 @@ mod tests {
         assert_eq!(fit.residuals.len(), 40);
         // A and τ are correlated through the decay.
         assert!(fit.correlation[0][1].abs() > 0.1 && fit.correlation[0][1].abs() < 1.0);
+    }
+
+    /// A straight line y = a + b x: the prediction's uncertainty at every x is the textbook
+    /// standard error of the fitted mean response, s √(1/n + (x − x̄)²/Sxx), with the fitted
+    /// a and b and s² = SSR/(n − 2) (closed-form regression; e.g. Montgomery & Runger, Applied
+    /// Statistics and Probability for Engineers, §11-3).
+    #[test]
+    fn prediction_uncertainties_are_those_of_linear_regression() {
+        let x: Vec<f64> = (0..12).map(|k| 0.5 * k as f64).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| 1.5 - 0.7 * x + 0.05 * ((k * 37 % 11) as f64 - 5.0) / 5.0)
+            .collect();
+        let residual = |p: &[f64], r: &mut [f64]| -> Result<(), String> {
+            for i in 0..x.len() {
+                r[i] = p[0] + p[1] * x[i] - y[i];
+            }
+            Ok(())
+        };
+        let params = [
+            Parameter::new("a", 0.0, -10.0, 10.0),
+            Parameter::new("b", 0.0, -10.0, 10.0),
+        ];
+        let fit = least_squares(&params, x.len(), residual, &FitOptions::default()).unwrap();
+        assert!(fit.converged, "{}", fit.termination);
+        let n = x.len() as f64;
+        let x_mean = x.iter().sum::<f64>() / n;
+        let y_mean = y.iter().sum::<f64>() / n;
+        let sxx: f64 = x.iter().map(|v| (v - x_mean).powi(2)).sum();
+        let sxy: f64 = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - x_mean) * (b - y_mean))
+            .sum();
+        let b = sxy / sxx;
+        let a = y_mean - b * x_mean;
+        assert!((fit.values[0] - a).abs() < 1e-8 && (fit.values[1] - b).abs() < 1e-8);
+        let ssr: f64 = x.iter().zip(&y).map(|(u, v)| (a + b * u - v).powi(2)).sum();
+        let s = (ssr / (n - 2.0)).sqrt();
+        assert_eq!(fit.residual_std_errors.len(), x.len());
+        for (i, &xi) in x.iter().enumerate() {
+            let expected = s * (1.0 / n + (xi - x_mean).powi(2) / sxx).sqrt();
+            let got = fit.residual_std_errors[i];
+            assert!(
+                (got - expected).abs() < 1e-6 * expected,
+                "x = {xi}: {got} against {expected}"
+            );
+        }
+        // The leverages sum to the number of parameters: Σ σ_i² = s² p.
+        let leverage: f64 = fit.residual_std_errors.iter().map(|v| v * v).sum::<f64>() / (s * s);
+        assert!((leverage - 2.0).abs() < 1e-9, "{leverage}");
+        // Narrowest at the mean of x, widest at the ends.
+        let narrowest = fit.residual_std_errors[5].min(fit.residual_std_errors[6]);
+        assert!(narrowest < fit.residual_std_errors[0]);
+        assert!(narrowest < fit.residual_std_errors[11]);
     }
 
     /// ∂r/∂(A, τ, c) of [`decay_residual`], by columns.

@@ -80,6 +80,10 @@ pub struct Comparison {
     /// The measured and simulated series (x, measured, simulated) for a per-cycle column
     /// (x the run's cycle) or a curve (x the capacity \[mA·h/g\]); the point for a target.
     pub series: Vec<(f64, f64, f64)>,
+    /// The standard uncertainty of the simulated value propagated from a fit's covariance, in
+    /// the error's terms (for a series: the root mean square over its points); `None` when no
+    /// fit's prediction bands apply ([`crate::validation::bands`]).
+    pub prediction_std: Option<f64>,
 }
 
 impl Comparison {
@@ -161,6 +165,7 @@ fn point(p: &PointCheck, run: &SimulatedRun) -> Comparison {
         pass: false,
         residuals: vec![error / tolerance.value],
         series: vec![(p.cycle.unwrap_or(0) as f64, t.value, simulated)],
+        prediction_std: None,
     }
     .judge()
 }
@@ -228,6 +233,7 @@ fn cycles(c: &CyclesCheck, run: &SimulatedRun) -> Vec<Comparison> {
                 pass: false,
                 residuals: deviations.iter().map(|d| d / tolerance.value).collect(),
                 series,
+                prediction_std: None,
             }
             .judge(),
         );
@@ -289,6 +295,7 @@ fn curves(c: &CurvesCheck, run: &SimulatedRun) -> Vec<Comparison> {
                     pass: false,
                     residuals: deviations.iter().map(|d| d / c.tolerance.value).collect(),
                     series,
+                    prediction_std: None,
                 }
                 .judge(),
             );

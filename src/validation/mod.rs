@@ -10,6 +10,7 @@
 //! same files, runs and comparisons: its residuals are the deviations divided by their
 //! tolerances.
 
+pub mod bands;
 pub mod compare;
 pub mod report;
 pub mod run;
@@ -19,6 +20,7 @@ pub mod synthetic;
 
 use std::path::PathBuf;
 
+pub use bands::{assign_bands, BandParameter, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
 pub use run::{
@@ -93,6 +95,14 @@ pub enum ValidationError {
     /// The figures could not be drawn.
     #[error("the comparisons are written, but the figures could not be drawn")]
     Plots(#[source] crate::output::PlotError),
+    /// A fit's prediction uncertainties do not match the comparisons.
+    #[error("{}: the prediction bands do not match the comparisons: {why}", .file.display())]
+    Bands {
+        /// The validation file.
+        file: PathBuf,
+        /// What differs.
+        why: String,
+    },
     /// The worker pool could not be set up.
     #[error("cannot start {jobs} worker threads: {message}")]
     Pool {

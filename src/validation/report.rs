@@ -60,6 +60,32 @@ fn format_signed(v: f64, t: &Tolerance, unit: &str) -> String {
     }
 }
 
+/// The prediction band of `c` in the error's terms (`± 1.3 %`), or `—` without one.
+pub fn format_band(c: &Comparison) -> String {
+    match c.prediction_std {
+        Some(v) if v.is_finite() => {
+            let number = if v >= 10.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.2}")
+            };
+            let unit = match c.tolerance.kind {
+                ToleranceKind::Percent => "%",
+                ToleranceKind::Points => "pt",
+                ToleranceKind::Absolute => c.unit.as_str(),
+            };
+            format!("± {number} {unit}")
+        }
+        Some(_) => "± ∞".into(),
+        None => "—".into(),
+    }
+}
+
+/// Whether any comparison has a prediction band (the tables then show a column of them).
+fn has_bands(comparisons: &[Comparison]) -> bool {
+    comparisons.iter().any(|c| c.prediction_std.is_some())
+}
+
 fn verdict(c: &Comparison) -> &'static str {
     if c.pass {
         "pass"
@@ -71,7 +97,8 @@ fn verdict(c: &Comparison) -> &'static str {
 /// The table of `comparisons` for a terminal: id, quantity, run, cycles, measured, simulated,
 /// error, tolerance, verdict and conditions, one line each, columns aligned.
 pub fn comparison_table(comparisons: &[Comparison]) -> String {
-    let header = [
+    let bands = has_bands(comparisons);
+    let mut header = vec![
         "id",
         "quantity",
         "run",
@@ -79,14 +106,18 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
         "measured",
         "simulated",
         "error",
-        "tolerance",
-        "result",
-        "conditions",
     ];
-    let rows: Vec<[String; 10]> = comparisons
+    let mut numeric = vec![false, false, false, false, true, true, true];
+    if bands {
+        header.push("± 1σ (fit)");
+        numeric.push(true);
+    }
+    header.extend(["tolerance", "result", "conditions"]);
+    numeric.extend([true, false, false]);
+    let rows: Vec<Vec<String>> = comparisons
         .iter()
         .map(|c| {
-            [
+            let mut row = vec![
                 c.id.clone(),
                 format!("{} [{}]", c.quantity, c.unit),
                 c.run.clone(),
@@ -94,10 +125,16 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
                 format_value(c.measured),
                 format_value(c.simulated),
                 format_error(c),
+            ];
+            if bands {
+                row.push(format_band(c));
+            }
+            row.extend([
                 c.tolerance.describe(&c.unit),
                 verdict(c).into(),
                 c.conditions.clone(),
-            ]
+            ]);
+            row
         })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -106,9 +143,6 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let numeric = [
-        false, false, false, false, true, true, true, true, false, false,
-    ];
     let line = |cells: &[String]| -> String {
         let mut s = String::new();
         for (k, cell) in cells.iter().enumerate() {
@@ -123,7 +157,8 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
         }
         s.trim_end().to_string()
     };
-    let mut out = line(&header.map(String::from));
+    let header: Vec<String> = header.into_iter().map(String::from).collect();
+    let mut out = line(&header);
     out.push('\n');
     for r in &rows {
         out.push_str(&line(r));
@@ -163,13 +198,14 @@ fn number(v: f64) -> String {
 
 /// Writes `<dir>/comparison.csv` (atomically: a temporary file renamed): one row per
 /// comparison with `id, kind, quantity, unit, run, cycles, measured, simulated, error,
-/// error_kind, tolerance, tolerance_kind, criterion, pass, points, conditions, source`.
+/// error_kind, tolerance, tolerance_kind, criterion, pass, points, conditions, source,
+/// prediction_std` (the band of a fit in the error's terms, empty without one).
 pub fn write_comparisons_csv(
     dir: &Path,
     comparisons: &[Comparison],
 ) -> Result<PathBuf, ValidationError> {
     let mut text = String::from(
-        "id,kind,quantity,unit,run,cycles,measured,simulated,error,tolerance,tolerance_kind,criterion,pass,points,conditions,source\n",
+        "id,kind,quantity,unit,run,cycles,measured,simulated,error,tolerance,tolerance_kind,criterion,pass,points,conditions,source,prediction_std\n",
     );
     for c in comparisons {
         let kind = match c.kind {
@@ -179,7 +215,7 @@ pub fn write_comparisons_csv(
         };
         let _ = writeln!(
             text,
-            "{},{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             field(&c.id),
             field(&c.quantity),
             field(&c.unit),
@@ -195,6 +231,7 @@ pub fn write_comparisons_csv(
             c.residuals.len(),
             field(&c.conditions),
             field(&c.source),
+            c.prediction_std.map(number).unwrap_or_default(),
         );
     }
     let path = dir.join(COMPARISON_FILE);
@@ -219,13 +256,25 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), ValidationError> 
 
 /// The comparisons as a Markdown table (the README shows this one).
 pub fn markdown_table(comparisons: &[Comparison]) -> String {
-    let mut out = String::from(
-        "| id | quantity | run | cycles | measured | simulated | error | tolerance | result | conditions |\n|---|---|---|---|---:|---:|---:|---:|---|---|\n",
-    );
+    let bands = has_bands(comparisons);
+    let mut out = if bands {
+        String::from(
+            "| id | quantity | run | cycles | measured | simulated | error | ± 1σ (fit) | tolerance | result | conditions |\n|---|---|---|---|---:|---:|---:|---:|---:|---|---|\n",
+        )
+    } else {
+        String::from(
+            "| id | quantity | run | cycles | measured | simulated | error | tolerance | result | conditions |\n|---|---|---|---|---:|---:|---:|---:|---|---|\n",
+        )
+    };
     for c in comparisons {
+        let band = if bands {
+            format!(" {} |", format_band(c))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "| {} | {} [{}] | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} [{}] | {} | {} | {} | {} | {} |{band} {} | {} | {} |",
             c.id,
             c.quantity,
             c.unit,
@@ -251,6 +300,7 @@ pub fn write_report(
     comparisons: &[Comparison],
     figures: &[PathBuf],
     wall_time_s: f64,
+    bands_note: Option<&str>,
 ) -> Result<PathBuf, ValidationError> {
     let mut md = String::new();
     let failed = comparisons.iter().filter(|c| !c.pass).count();
@@ -274,6 +324,12 @@ pub fn write_report(
     md.push_str(
         "Error: the simulated minus the measured value, in percent of the measured value (`%`), in percentage points (`pt`) or in the quantity's unit, as its tolerance is given. A series (per-cycle column, voltage curve) is judged by the root-mean-square (`rms`) or the largest (`max`) deviation of its points; its measured and simulated columns show the point of the largest deviation. Retentions and voltage decays are relative to the reference cycle shown in brackets.\n\n",
     );
+    if has_bands(comparisons) {
+        md.push_str("± 1σ (fit): the standard uncertainty of the simulated value propagated from the covariance of the fitted parameters (linearised), in the error's terms; for a series, the root mean square over its points.\n\n");
+    }
+    if let Some(note) = bands_note {
+        let _ = writeln!(md, "Note: {note}.\n");
+    }
     md.push_str(&markdown_table(comparisons));
     md.push_str("\n## Runs\n\n| run | scenario | cycles | resolved | solver steps | wall time | status |\n|---|---|---:|---:|---:|---:|---|\n");
     for (r, run) in spec.runs.iter().zip(runs) {

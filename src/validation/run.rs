@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 
+use super::bands::assign_bands;
 use super::compare::{compare, Comparison};
 use super::report::{write_comparisons_csv, write_report};
 use super::simulated::{simulate, OutputFailure, SimulatedRun, Wanted};
@@ -29,6 +30,10 @@ pub struct ValidateOptions {
     pub out: PathBuf,
     /// Worker threads for the runs (`None`: one per core).
     pub jobs: Option<usize>,
+    /// The prediction uncertainties of a fit made at exactly the runs' parameters, one per
+    /// residual in the fit's order ([`super::bands::assign_bands`]); they take the place of the
+    /// validation file's `bands`. `None`: the file's bands, if any.
+    pub residual_std_errors: Option<Vec<f64>>,
 }
 
 /// What a validation found and wrote.
@@ -46,6 +51,9 @@ pub struct ValidationReport {
     pub figures: Vec<PathBuf>,
     /// Wall time of the runs \[s\].
     pub wall_time_s: f64,
+    /// Why the validation file's prediction bands are not shown (they were made at other
+    /// parameter values), when it names some.
+    pub bands_note: Option<String>,
 }
 
 impl ValidationReport {
@@ -135,11 +143,38 @@ pub fn run_validation_observed(
         simulate_runs_observed(spec, &scenarios, true, Some(&out.join("runs")), on_run)
     })?;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let comparisons = compare(spec, &runs);
+    let mut comparisons = compare(spec, &runs);
+    let mut bands_note = None;
+    match (&options.residual_std_errors, &spec.bands) {
+        (Some(std), _) => {
+            assign_bands(&mut comparisons, std).map_err(|why| ValidationError::Bands {
+                file: spec.path.clone(),
+                why,
+            })?
+        }
+        (None, Some(file)) => match file.bands.mismatch(&spec.runs) {
+            None => file.bands.apply(&mut comparisons),
+            Some(why) => {
+                bands_note = Some(format!(
+                    "the prediction bands of {} are not shown: {why}",
+                    file.path.display()
+                ))
+            }
+        },
+        (None, None) => {}
+    }
     let csv = write_comparisons_csv(out, &comparisons)?;
     let figures = crate::output::write_validation_figures(out, spec, &runs, &comparisons)
         .map_err(ValidationError::Plots)?;
-    let report = write_report(out, spec, &runs, &comparisons, &figures, wall_time_s)?;
+    let report = write_report(
+        out,
+        spec,
+        &runs,
+        &comparisons,
+        &figures,
+        wall_time_s,
+        bands_note.as_deref(),
+    )?;
     Ok(ValidationReport {
         comparisons,
         runs,
@@ -147,5 +182,6 @@ pub fn run_validation_observed(
         report,
         figures,
         wall_time_s,
+        bands_note,
     })
 }

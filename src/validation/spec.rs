@@ -149,6 +149,9 @@ pub struct ValidationSpec {
     pub cycles: Vec<CyclesCheck>,
     /// Voltage curves.
     pub curves: Vec<CurvesCheck>,
+    /// The prediction bands of a fit (`bands = "<file>"`), shown beside the comparisons when
+    /// the runs carry the fit's parameters ([`super::bands`]).
+    pub bands: Option<super::bands::BandsFile>,
 }
 
 impl ValidationSpec {
@@ -229,6 +232,7 @@ struct RawSpec {
     cycles: Vec<RawCycles>,
     #[serde(default)]
     curves: Vec<RawCurves>,
+    bands: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +560,15 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "validation".into())
     });
+    let bands = match &raw.bands {
+        Some(file) => {
+            let file = dir.join(file);
+            let bands = super::bands::PredictionBands::load(&file)
+                .map_err(|why| key_err("bands".into(), why))?;
+            Some(super::bands::BandsFile { path: file, bands })
+        }
+        None => None,
+    };
     Ok(ValidationSpec {
         path: path.to_path_buf(),
         name,
@@ -564,6 +577,7 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
         points,
         cycles,
         curves,
+        bands,
     })
 }
 
