@@ -10,6 +10,7 @@ use std::process::Command;
 use asslb::physics::anion_redox::{AnionRedox, FadeLaw, MigrationLaw};
 use asslb::physics::cracking::Cracking;
 use asslb::physics::interphase::Interphase;
+use asslb::physics::material::Arrhenius;
 use asslb::physics::msmr::Gallery;
 use asslb::physics::parameters::{CathodeOcp, MsmrOcp};
 use asslb::scenario::{load_parameter_file, parse_scenario_with, Scenario, SetOverride};
@@ -41,6 +42,10 @@ fn expected_anion_redox() -> AnionRedox {
         migration_rate_v_s: 1e-8,
         migration: MigrationLaw::WhileOxidised,
         fade_law: FadeLaw::RigidShift,
+        kinetics_arrhenius: Arrhenius {
+            activation_energy_j_mol: 45000.0,
+            reference_temperature_k: 333.15,
+        },
     }
 }
 
@@ -60,6 +65,14 @@ fn expected_interphase() -> Interphase {
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.1,
         native_conversion_throughput: 150.0,
+        growth_arrhenius: Arrhenius {
+            activation_energy_j_mol: 38000.0,
+            reference_temperature_k: 333.15,
+        },
+        conduction_arrhenius: Arrhenius {
+            activation_energy_j_mol: 52100.0,
+            reference_temperature_k: 298.15,
+        },
     }
 }
 
@@ -201,7 +214,13 @@ fn an_override_can_add_a_whole_section() {
         text.push('\n');
     }
     let s = scenario(builtin, &text, &[]);
-    assert_eq!(s.parameters.interphase, Some(expected_interphase()));
+    // Without the optional Arrhenius keys: no temperature dependence.
+    let no_arrhenius = Interphase {
+        growth_arrhenius: Arrhenius::NONE,
+        conduction_arrhenius: Arrhenius::NONE,
+        ..expected_interphase()
+    };
+    assert_eq!(s.parameters.interphase, Some(no_arrhenius));
     // The scenario as recorded (`run.toml`) reads back to the same parameters.
     let again = scenario(
         builtin,

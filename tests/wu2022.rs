@@ -129,6 +129,15 @@ fn the_solid_cell_meets_its_calibration_targets() {
     let v = wu2022();
     let (long, slow) = (v.run("solid_1c"), v.run("solid_0p1c"));
     assert_eq!((long.cycles.len(), slow.cycles.len()), (1010, 210));
+    // The prediction bands of the calibration describe the shipped sets (their fitted values
+    // within a tenth of σ of the fit's): a set changed without a new fit fails here.
+    let bands = v
+        .spec
+        .bands
+        .as_ref()
+        .expect("validation/wu2022.toml names its bands");
+    assert_eq!(bands.bands.mismatch(&v.spec.runs), None);
+    assert_eq!(bands.bands.bands.len(), v.comparisons.len());
     // Every target of the file has its comparison, the liquid cell's Q1 included (its
     // mechanisms: the test below).
     let targets = read_points(&root().join("validation/wu2022_targets.csv"))
@@ -555,4 +564,57 @@ fn a_charge_whose_restart_lands_past_its_cutoff_ends_there() {
         .map(|r| r.voltage_v)
         .fold(f64::NEG_INFINITY, f64::max);
     assert!(top < 3.69, "cycle 342 charged to {top} V");
+}
+
+#[test]
+fn at_room_temperature_the_same_cell_is_resistive_at_1c_and_degrades_slowly() {
+    // The paper cell at 25 °C instead of 60 °C, nothing else changed: every rate follows its
+    // Arrhenius law from 60 °C, where it is calibrated (the electrolyte's from 25 °C, where it
+    // is measured). Formation, then 100 cycles at 1C.
+    let protocol = r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=100, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
+    let warm = run(&scenario(
+        "wu2022_1c_1000.toml",
+        &[protocol, "save_cycles=[1]"],
+    ));
+    let cold = run(&scenario(
+        "wu2022_1c_1000.toml",
+        &[protocol, "save_cycles=[1]", "cell.temperature_K=298.15"],
+    ));
+    let cap = |c: &Cycles, n: usize| c.figures[n - 1].discharge_capacity_ah;
+    let state = |c: &Cycles, n: usize| c.figures[n - 1].degradation.expect("state");
+    // Formation at 0.05C is slow enough at either temperature: the same capacity.
+    assert!(
+        (cap(&cold, 10) / cap(&warm, 10) - 1.0).abs() < 0.03,
+        "{} against {}",
+        cap(&cold, 10),
+        cap(&warm, 10)
+    );
+    // At 1C the cold cell is limited by its interface (film conduction 0.54 eV: about 9 times
+    // the resistance) and its slower transport: well under two thirds of the capacity.
+    assert!(cap(&cold, 11) < 0.6 * cap(&warm, 11));
+    let conduction =
+        (-52100.0 / asslb::constants::GAS_CONSTANT * (1.0 / 298.15 - 1.0 / 333.15)).exp();
+    let ratio =
+        state(&cold, 11).interface_resistance_ohm / state(&warm, 11).interface_resistance_ohm;
+    assert!(
+        ratio > 0.8 / conduction && ratio < 1.1 / conduction,
+        "interface resistance ×{ratio} against 1/{conduction}"
+    );
+    // Oxygen loss and migration over the 100 cycles at 1C slow down far more than the capacity
+    // exchanged: their rates carry 50 kJ/mol (×0.12 at 25 °C).
+    let lost = |c: &Cycles| state(c, 110).oxygen_loss_ah - state(c, 11).oxygen_loss_ah;
+    let migrated = |c: &Cycles| state(c, 110).migrated_fraction - state(c, 11).migrated_fraction;
+    println!(
+        "25 °C against 60 °C: capacity at cycle 10 {:.4e} / {:.4e} Ah, at cycle 11 {:.4e} / {:.4e} Ah; R_int ×{ratio:.2}; oxygen lost over cycles 11-110 {:.3e} / {:.3e} Ah; migrated {:.2e} / {:.2e}",
+        cap(&cold, 10),
+        cap(&warm, 10),
+        cap(&cold, 11),
+        cap(&warm, 11),
+        lost(&cold),
+        lost(&warm),
+        migrated(&cold),
+        migrated(&warm)
+    );
+    assert!(lost(&cold) < 0.2 * lost(&warm));
+    assert!(migrated(&cold) < 0.2 * migrated(&warm));
 }

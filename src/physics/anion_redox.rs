@@ -48,6 +48,7 @@
 //!   `U0_a = U_mid + h ΔU_h/2 − ΔU` and every cationic gallery shifts by `−ΔU` (the lattice
 //!   after oxygen loss and migration).
 
+use crate::physics::material::Arrhenius;
 use crate::physics::msmr::{logistic, occupancy_pair};
 use crate::physics::range::{self, non_negative, unit_interval, RangeError};
 
@@ -135,6 +136,16 @@ pub struct AnionRedox {
     /// What oxygen loss and migration do to the open-circuit potential: shift every gallery,
     /// or move capacity into a lower-voltage couple.
     pub fade_law: FadeLaw,
+    /// Temperature dependence of every degradation rate of the lattice oxygen (the release
+    /// coefficients k_b and k_s, migration r_M or r_m, rearrangement k_r and its reversal
+    /// k_v), one Arrhenius factor for all: each is a thermally activated rearrangement of the
+    /// oxygen sublattice and its metal neighbours (`kinetics_activation_energy_J_mol`,
+    /// `kinetics_reference_temperature_K`; absent: none). Activation k_act is not among them:
+    /// it is the electrochemical oxidation of the oxygen on the first charges' plateau, driven
+    /// by the potential, and Li-rich oxides activate within their first charge at room
+    /// temperature as at 60 °C. The rates above hold at the reference temperature;
+    /// [`AnionRedox::at_temperature`] gives them at the cell's.
+    pub kinetics_arrhenius: Arrhenius,
 }
 
 /// What oxygen loss and transition-metal migration do to the host's open-circuit potential.
@@ -299,6 +310,39 @@ impl OxygenRearrangement {
 }
 
 impl AnionRedox {
+    /// The law at temperature `t_k` \[K\]: every degradation rate of the lattice oxygen (see
+    /// [`AnionRedox::kinetics_arrhenius`]) times its Arrhenius factor, which is then set to
+    /// none. Potentials, capacities and the hysteresis (per lithium passed) do not change.
+    pub fn at_temperature(&self, t_k: f64) -> AnionRedox {
+        let f = self.kinetics_arrhenius.factor(t_k);
+        let migration = match self.migration {
+            MigrationLaw::RearrangedOxygen(r) => {
+                MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+                    rate_1_s: f * r.rate_1_s,
+                    reversal_rate_1_s: f * r.reversal_rate_1_s,
+                    ..r
+                })
+            }
+            law => law,
+        };
+        let fade_law = match self.fade_law {
+            FadeLaw::LowerCouple(c) => FadeLaw::LowerCouple(LowerCouple {
+                migration_rate_1_s: f * c.migration_rate_1_s,
+                ..c
+            }),
+            law => law,
+        };
+        AnionRedox {
+            oxygen_loss_bulk_per_li: f * self.oxygen_loss_bulk_per_li,
+            oxygen_loss_surface_m2_c: f * self.oxygen_loss_surface_m2_c,
+            migration_rate_v_s: f * self.migration_rate_v_s,
+            migration,
+            fade_law,
+            kinetics_arrhenius: Arrhenius::NONE,
+            ..*self
+        }
+    }
+
     /// Checks ranges. `cationic_capacity` is the summed capacity of the cationic galleries and
     /// `lithium_max` the host's lithium per formula unit at c_max; the anionic capacity cannot
     /// exceed what the lattice has left after the cations. Returns (key, message).
@@ -450,6 +494,7 @@ impl AnionRedox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::GAS_CONSTANT;
 
     fn lro() -> AnionRedox {
         AnionRedox {
@@ -473,7 +518,72 @@ mod tests {
             migration_rate_v_s: 1e-8,
             migration: MigrationLaw::WhileOxidised,
             fade_law: FadeLaw::RigidShift,
+            kinetics_arrhenius: Arrhenius::NONE,
         }
+    }
+
+    #[test]
+    fn temperature_scales_every_degradation_rate_and_nothing_else() {
+        let rearrangement = OxygenRearrangement {
+            rate_1_s: 9.3e-5,
+            reversal_rate_1_s: 5.6e-4,
+            vacancy_capacity: 0.05,
+        };
+        let couple = LowerCouple {
+            standard_potential_v: 2.3,
+            omega: 1.5,
+            reduced_metal_per_oxygen: 0.5,
+            reduced_metal_potential_v: 2.3,
+            spread_v: 0.6,
+            migration_rate_1_s: 7e-8,
+        };
+        let a = AnionRedox {
+            migration: MigrationLaw::RearrangedOxygen(rearrangement),
+            fade_law: FadeLaw::LowerCouple(couple),
+            kinetics_arrhenius: Arrhenius {
+                activation_energy_j_mol: 50e3,
+                reference_temperature_k: 333.15,
+            },
+            ..lro()
+        };
+        assert_eq!(
+            a.at_temperature(333.15).oxygen_loss_bulk_per_li,
+            a.oxygen_loss_bulk_per_li
+        );
+        let t = 298.15;
+        let f = (-50e3 / GAS_CONSTANT * (1.0 / t - 1.0 / 333.15)).exp();
+        assert!((f - 0.120).abs() < 0.002, "{f}");
+        let cold = a.at_temperature(t);
+        let close = |x: f64, y: f64| (x / y - 1.0).abs() < 1e-12;
+        assert!(close(
+            cold.oxygen_loss_bulk_per_li,
+            f * a.oxygen_loss_bulk_per_li
+        ));
+        assert!(close(
+            cold.oxygen_loss_surface_m2_c,
+            f * a.oxygen_loss_surface_m2_c
+        ));
+        assert!(close(cold.migration_rate_v_s, f * a.migration_rate_v_s));
+        let MigrationLaw::RearrangedOxygen(r) = cold.migration else {
+            panic!("law changed")
+        };
+        assert!(close(r.rate_1_s, f * rearrangement.rate_1_s));
+        assert!(close(
+            r.reversal_rate_1_s,
+            f * rearrangement.reversal_rate_1_s
+        ));
+        assert_eq!(r.vacancy_capacity, rearrangement.vacancy_capacity);
+        let FadeLaw::LowerCouple(c) = cold.fade_law else {
+            panic!("law changed")
+        };
+        assert!(close(c.migration_rate_1_s, f * couple.migration_rate_1_s));
+        assert_eq!(c.standard_potential_v, couple.standard_potential_v);
+        // Activation (electrochemical, on the plateau), potentials, capacities, hysteresis:
+        // unchanged; the law is spent.
+        assert_eq!(cold.activation_rate_1_s, a.activation_rate_1_s);
+        assert_eq!(cold.hysteresis_rate, a.hysteresis_rate);
+        assert_eq!(cold.standard_potential_v, a.standard_potential_v);
+        assert_eq!(cold.kinetics_arrhenius, Arrhenius::NONE);
     }
 
     #[test]

@@ -39,6 +39,7 @@
 //! cycles, then stays flat; Wu 2022). A film that keeps growing adds δ/κ_f without bound
 //! instead.
 
+use crate::physics::material::Arrhenius;
 use crate::physics::range::{self, unit_interval, RangeError};
 
 /// Parameters of the interphase submodel.
@@ -76,6 +77,14 @@ pub struct Interphase {
     /// Lithium throughput that relaxes the native layer by a factor e, Θ_conv \[Li per formula
     /// unit exchanged\]. Accepted range: 1e-3 to 1e7.
     pub native_conversion_throughput: f64,
+    /// Temperature dependence of the growth: one Arrhenius factor on the side reaction's
+    /// prefactors j_t, k_s (solvent diffusion) and σ_0 (`growth_activation_energy_J_mol`,
+    /// `growth_reference_temperature_K`; absent: none).
+    pub growth_arrhenius: Arrhenius,
+    /// Temperature dependence of the film's ionic conduction: κ_f times, and R_nat divided by,
+    /// its factor (`conduction_activation_energy_J_mol`, `conduction_reference_temperature_K`;
+    /// absent: none).
+    pub conduction_arrhenius: Arrhenius,
 }
 
 /// Side-reaction current density with its partial derivatives.
@@ -90,6 +99,24 @@ pub struct SideCurrent {
 }
 
 impl Interphase {
+    /// The film at temperature `t_k` \[K\]: its growth prefactors times the growth factor, its
+    /// ionic conductivity times and its native resistance divided by the conduction factor
+    /// (the Arrhenius laws then apply no further: both are set to none).
+    pub fn at_temperature(&self, t_k: f64) -> Interphase {
+        let g = self.growth_arrhenius.factor(t_k);
+        let c = self.conduction_arrhenius.factor(t_k);
+        Interphase {
+            tunnelling_current_a_m2: g * self.tunnelling_current_a_m2,
+            solvent_diffusion_a_m: g * self.solvent_diffusion_a_m,
+            conductor_conductivity_s_m: g * self.conductor_conductivity_s_m,
+            ionic_conductivity_s_m: c * self.ionic_conductivity_s_m,
+            native_resistance_ohm_m2: self.native_resistance_ohm_m2 / c,
+            growth_arrhenius: Arrhenius::NONE,
+            conduction_arrhenius: Arrhenius::NONE,
+            ..*self
+        }
+    }
+
     /// Electronic conductivity of the film σ_e \[S/m\] from the percolation law.
     pub fn electronic_conductivity_s_m(&self) -> f64 {
         let (x, xc) = (
@@ -185,6 +212,7 @@ impl Interphase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::constants::GAS_CONSTANT;
 
     fn film(x_e: f64) -> Interphase {
         Interphase {
@@ -202,7 +230,74 @@ mod tests {
             ionic_conductivity_s_m: 1e-7,
             native_resistance_ohm_m2: 0.1,
             native_conversion_throughput: 150.0,
+            growth_arrhenius: Arrhenius::NONE,
+            conduction_arrhenius: Arrhenius::NONE,
         }
+    }
+
+    #[test]
+    fn temperature_scales_the_growth_and_the_conduction_by_their_own_laws() {
+        let f = Interphase {
+            solvent_diffusion_a_m: 1e-11,
+            growth_arrhenius: Arrhenius {
+                activation_energy_j_mol: 38e3,
+                reference_temperature_k: 333.15,
+            },
+            conduction_arrhenius: Arrhenius {
+                activation_energy_j_mol: 52.1e3,
+                reference_temperature_k: 333.15,
+            },
+            ..film(0.336)
+        };
+        // At the reference temperature nothing changes (bit for bit), but the laws are spent.
+        let same = f.at_temperature(333.15);
+        assert_eq!(same.tunnelling_current_a_m2, f.tunnelling_current_a_m2);
+        assert_eq!(same.native_resistance_ohm_m2, f.native_resistance_ohm_m2);
+        assert_eq!(same.growth_arrhenius, Arrhenius::NONE);
+        // At 25 °C: exp(−E_a/R (1/T − 1/T_ref)).
+        let t = 298.15;
+        let arrhenius = |ea: f64| (-ea / GAS_CONSTANT * (1.0 / t - 1.0 / 333.15)).exp();
+        let (g, c) = (arrhenius(38e3), arrhenius(52.1e3));
+        assert!(
+            (g - 0.2000).abs() < 0.002 && (c - 0.110).abs() < 0.002,
+            "{g} {c}"
+        );
+        let cold = f.at_temperature(t);
+        let close = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-12;
+        assert!(close(
+            cold.tunnelling_current_a_m2,
+            g * f.tunnelling_current_a_m2
+        ));
+        assert!(close(
+            cold.solvent_diffusion_a_m,
+            g * f.solvent_diffusion_a_m
+        ));
+        assert!(close(
+            cold.conductor_conductivity_s_m,
+            g * f.conductor_conductivity_s_m
+        ));
+        assert!(close(
+            cold.ionic_conductivity_s_m,
+            c * f.ionic_conductivity_s_m
+        ));
+        assert!(close(
+            cold.native_resistance_ohm_m2,
+            f.native_resistance_ohm_m2 / c
+        ));
+        // Geometry, potentials and the percolation law do not change.
+        assert_eq!(
+            Interphase {
+                tunnelling_current_a_m2: f.tunnelling_current_a_m2,
+                solvent_diffusion_a_m: f.solvent_diffusion_a_m,
+                conductor_conductivity_s_m: f.conductor_conductivity_s_m,
+                ionic_conductivity_s_m: f.ionic_conductivity_s_m,
+                native_resistance_ohm_m2: f.native_resistance_ohm_m2,
+                growth_arrhenius: f.growth_arrhenius,
+                conduction_arrhenius: f.conduction_arrhenius,
+                ..cold
+            },
+            f
+        );
     }
 
     #[test]

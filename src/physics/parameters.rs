@@ -406,6 +406,7 @@ impl CellParameters {
                             path: format!("anion_redox.{key}"),
                             message,
                         })?;
+                    arrhenius("anion_redox.kinetics", &a.kinetics_arrhenius)?;
                     a.initial_active_capacity
                 }
                 None => 0.0,
@@ -426,6 +427,8 @@ impl CellParameters {
                 path: format!("interphase.{key}"),
                 message,
             })?;
+            arrhenius("interphase.growth", &i.growth_arrhenius)?;
+            arrhenius("interphase.conduction", &i.conduction_arrhenius)?;
         }
         if let Some(c) = &self.cracking {
             c.validate().map_err(|(key, message)| ParameterError {

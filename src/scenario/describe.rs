@@ -472,6 +472,7 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
             );
         }
     }
+    out.arrhenius("kinetics", &a.kinetics_arrhenius);
 }
 
 /// `[interphase]`: every key with its unit.
@@ -519,6 +520,8 @@ fn interphase(out: &mut Listing, i: &Interphase) {
         i.native_conversion_throughput,
         "Li per formula unit exchanged",
     );
+    out.arrhenius("growth", &i.growth_arrhenius);
+    out.arrhenius("conduction", &i.conduction_arrhenius);
 }
 
 /// `[cracking]`: every key with its unit.

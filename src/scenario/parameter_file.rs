@@ -169,7 +169,7 @@ impl Ctx<'_> {
             electrolyte: self.electrolyte(raw.electrolyte)?,
             negative: self.negative(raw.negative)?,
             anion_redox: raw.anion_redox.map(|a| self.anion_redox(a)).transpose()?,
-            interphase: raw.interphase.map(interphase),
+            interphase: raw.interphase.map(|i| self.interphase(i)).transpose()?,
             cracking: raw.cracking.map(cracking),
         })
     }
@@ -491,13 +491,34 @@ impl Ctx<'_> {
         };
         let migration = self.migration_law(&a)?;
         let (fade_law, migration_rate_v_s) = self.fade_law(&a)?;
+        let kinetics_arrhenius = self.arrhenius(
+            "anion_redox.kinetics",
+            a.kinetics_activation_energy_j_mol,
+            a.kinetics_reference_temperature_k,
+        )?;
         Ok(anion_redox(
             a,
             instability,
             migration,
             fade_law,
             migration_rate_v_s,
+            kinetics_arrhenius,
         ))
+    }
+
+    /// `[interphase]`, with its optional Arrhenius laws.
+    fn interphase(&self, i: RawInterphase) -> Result<Interphase, ScenarioError> {
+        let growth_arrhenius = self.arrhenius(
+            "interphase.growth",
+            i.growth_activation_energy_j_mol,
+            i.growth_reference_temperature_k,
+        )?;
+        let conduction_arrhenius = self.arrhenius(
+            "interphase.conduction",
+            i.conduction_activation_energy_j_mol,
+            i.conduction_reference_temperature_k,
+        )?;
+        Ok(interphase(i, growth_arrhenius, conduction_arrhenius))
     }
 
     /// `anion_redox.fade_law` and its keys, required or forbidden, with the rigid law's
@@ -815,6 +836,7 @@ fn anion_redox(
     migration: MigrationLaw,
     fade_law: FadeLaw,
     migration_rate_v_s: f64,
+    kinetics_arrhenius: Arrhenius,
 ) -> AnionRedox {
     AnionRedox {
         standard_potential_v: a.standard_potential_v,
@@ -834,11 +856,16 @@ fn anion_redox(
         migration_rate_v_s,
         migration,
         fade_law,
+        kinetics_arrhenius,
     }
 }
 
 /// `[interphase]` as read (ranges are checked by [`CellParameters::validate`]).
-fn interphase(i: RawInterphase) -> Interphase {
+fn interphase(
+    i: RawInterphase,
+    growth_arrhenius: Arrhenius,
+    conduction_arrhenius: Arrhenius,
+) -> Interphase {
     Interphase {
         electronic_conductor_fraction: i.electronic_conductor_fraction,
         percolation_threshold: i.percolation_threshold,
@@ -854,6 +881,8 @@ fn interphase(i: RawInterphase) -> Interphase {
         ionic_conductivity_s_m: i.ionic_conductivity_s_m,
         native_resistance_ohm_m2: i.native_resistance_ohm_m2,
         native_conversion_throughput: i.native_conversion_throughput,
+        growth_arrhenius,
+        conduction_arrhenius,
     }
 }
 

@@ -172,6 +172,11 @@ pub(crate) struct RawAnionRedox {
     pub lower_couple_spread_v: Option<f64>,
     /// Only with `fade_law = "lower_couple"`.
     pub migration_rate_per_s: Option<f64>,
+    /// Optional, with `kinetics_reference_temperature_K`.
+    #[serde(rename = "kinetics_activation_energy_J_mol")]
+    pub kinetics_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "kinetics_reference_temperature_K")]
+    pub kinetics_reference_temperature_k: Option<f64>,
 }
 
 /// `[interphase]`: every key required (meanings in [`crate::physics::interphase`]).
@@ -198,6 +203,14 @@ pub(crate) struct RawInterphase {
     pub ionic_conductivity_s_m: f64,
     pub native_resistance_ohm_m2: f64,
     pub native_conversion_throughput: f64,
+    #[serde(rename = "growth_activation_energy_J_mol")]
+    pub growth_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "growth_reference_temperature_K")]
+    pub growth_reference_temperature_k: Option<f64>,
+    #[serde(rename = "conduction_activation_energy_J_mol")]
+    pub conduction_activation_energy_j_mol: Option<f64>,
+    #[serde(rename = "conduction_reference_temperature_K")]
+    pub conduction_reference_temperature_k: Option<f64>,
 }
 
 /// `[cracking]`: every key required (meanings in [`crate::physics::cracking`]).

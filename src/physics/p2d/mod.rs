@@ -236,6 +236,9 @@ impl P2dModel {
             ));
         }
         let t = p.temperature_k;
+        // The degradation laws at the cell's temperature (their Arrhenius factors applied).
+        let anion_redox = p.anion_redox.map(|a| a.at_temperature(t));
+        let interphase = p.interphase.map(|f| f.at_temperature(t));
         let pos = &p.positive;
         let sep = &p.separator;
         let binary = matches!(p.electrolyte, Electrolyte::Binary { .. });
@@ -393,7 +396,7 @@ impl P2dModel {
                     x_max: m.lithium_per_formula_max,
                     cationic: m.cationic.clone(),
                     x_cat: m.cationic_capacity(),
-                    anion: p.anion_redox,
+                    anion: anion_redox,
                 }),
             },
             slow: has_slow.then(|| {
@@ -401,12 +404,10 @@ impl P2dModel {
                     CathodeOcp::Msmr(m) => m.lithium_per_formula_max,
                     CathodeOcp::Function(_) => 1.0,
                 };
-                let sigma_e = p
-                    .interphase
-                    .map_or(0.0, |f| f.electronic_conductivity_s_m());
+                let sigma_e = interphase.map_or(0.0, |f| f.electronic_conductivity_s_m());
                 SlowModel {
-                    anion: p.anion_redox,
-                    interphase: p.interphase,
+                    anion: anion_redox,
+                    interphase,
                     sigma_e,
                     cracking: p.cracking,
                     q1: FARADAY * pos.max_concentration_mol_m3 / x_max

@@ -154,6 +154,10 @@ fn lro_fixture(binary: bool) -> CellParameters {
         migration_rate_v_s: 1e-6,
         migration: MigrationLaw::WhileOxidised,
         fade_law: FadeLaw::RigidShift,
+        kinetics_arrhenius: Arrhenius {
+            activation_energy_j_mol: 40e3,
+            reference_temperature_k: 298.15,
+        },
     });
     p.interphase = Some(Interphase {
         electronic_conductor_fraction: 0.336,
@@ -170,6 +174,14 @@ fn lro_fixture(binary: bool) -> CellParameters {
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.05,
         native_conversion_throughput: 300.0,
+        growth_arrhenius: Arrhenius {
+            activation_energy_j_mol: 30e3,
+            reference_temperature_k: 298.15,
+        },
+        conduction_arrhenius: Arrhenius {
+            activation_energy_j_mol: 50e3,
+            reference_temperature_k: 298.15,
+        },
     });
     if !binary {
         p.separator.grain_boundary = Some(GrainBoundary {
