@@ -384,9 +384,11 @@ fn a_discharge_right_after_a_fast_cold_charge_starts() {
         ],
     );
     assert_physical_cycles(&out, 3);
+    // Every discharge runs (about 7 mA·h/g: at 265 K the cathode's diffusion and exchange
+    // follow their Arrhenius laws from 60 °C).
     let summary = rows(&out.join("summary.csv"));
     for r in &summary {
-        assert!(num(r, "discharge_capacity_mAh_g") > 10.0, "{r:?}");
+        assert!(num(r, "discharge_capacity_mAh_g") > 1.0, "{r:?}");
     }
 }
 
@@ -578,6 +580,10 @@ fn a_fast_cold_discharge_follows_its_collapse_to_the_cut_off() {
             "positive.thickness_m=5.9383e-5",
             "positive.solid_diffusivity_m2_s=3.1766e-17",
             "interphase.electronic_conductor_fraction=0.391",
+            // The case as drawn: its diffusivity at 265 K itself. With the set's Arrhenius law
+            // (18.55 kJ/mol from 60 °C, added later) it would be 0.29 times this, and the
+            // discharges would end at once without the collapse this case is about.
+            "positive.solid_diffusivity_activation_energy_J_mol=0",
         ],
     );
     assert_physical_cycles(&out, 4);
