@@ -384,7 +384,7 @@ fn a_discharge_right_after_a_fast_cold_charge_starts() {
         ],
     );
     assert_physical_cycles(&out, 3);
-    // Every discharge runs (about 7 mA·h/g: at 265 K the cathode's diffusion and exchange
+    // Every discharge runs (a few mA·h/g: at 265 K the cathode's diffusion and degradation
     // follow their Arrhenius laws from 60 °C).
     let summary = rows(&out.join("summary.csv"));
     for r in &summary {

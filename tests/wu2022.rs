@@ -568,9 +568,9 @@ fn a_charge_whose_restart_lands_past_its_cutoff_ends_there() {
 
 #[test]
 fn at_room_temperature_the_same_cell_is_resistive_at_1c_and_degrades_slowly() {
-    // The paper cell at 25 °C instead of 60 °C, nothing else changed: every rate follows its
-    // Arrhenius law from 60 °C, where it is calibrated (the electrolyte's from 25 °C, where it
-    // is measured), the film's conduction with LiPON's 0.54 eV. Formation, then 100 cycles at
+    // The paper cell at 25 °C instead of 60 °C, nothing else changed: the rates follow the
+    // sets' Arrhenius laws from 60 °C, where they are calibrated (the electrolyte's from 25 °C,
+    // where it is measured), and the film's conduction LiPON's 0.54 eV. Formation, then 100 cycles at
     // 1C.
     let protocol = r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=100, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
     let warm = run(&scenario(
