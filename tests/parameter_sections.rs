@@ -116,6 +116,7 @@ fn a_file_with_every_section_loads_to_the_expected_parameters() {
             onset_cycles: 300.0,
             width_cycles: 40.0,
             max_area_ratio: 1.5,
+            area_growth_per_cycle: 0.0,
             wetting: 0.0,
             isolation_per_area: 0.0,
         })
@@ -181,6 +182,7 @@ fn an_override_can_add_a_whole_section() {
         onset_cycles: 300.0,
         width_cycles: 40.0,
         max_area_ratio: 1.0,
+        area_growth_per_cycle: 0.0,
         wetting: 1.0,
         isolation_per_area: 0.0,
     };

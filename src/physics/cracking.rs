@@ -11,8 +11,20 @@
 //!
 //! `a_c(N) = a_max (σ((N − N_on)/N_w) − σ(−N_on/N_w)) / (1 − σ(−N_on/N_w))`,
 //!
-//! zero at N = 0 and a_max after the onset. A fraction `wetting` of that surface touches the
-//! electrolyte (1 for a liquid, 0 for a solid electrolyte).
+//! zero at N = 0 and a_max after the onset: cracks that nucleate and stop. Cracks that keep
+//! propagating add surface at every cycle after the onset, at a rate r_c per equivalent cycle
+//! (`area_growth_per_cycle`),
+//!
+//! `a_c += r_c N_w (softplus((N − N_on)/N_w) − softplus(−N_on/N_w))`,
+//!
+//! zero before the onset and `r_c (N − N_on)` after it: the form of fatigue crack growth by a
+//! fixed increment per cycle (Paris' law at a constant stress-intensity amplitude; Deshpande,
+//! Verbrugge, Cheng, Wang & Liu, J. Electrochem. Soc. 159 (2012) A1730, who couple it to film
+//! growth on the fresh crack faces as here), and of the early, nearly linear part of a broad
+//! distribution of the particles' fatigue lives. Steady growth keeps exposing fresh surface, so
+//! the side current on flooded cracks, and with it the coulombic inefficiency, keeps rising
+//! instead of dying away once a saturating crack population is covered. A fraction `wetting` of
+//! the crack surface touches the electrolyte (1 for a liquid, 0 for a solid electrolyte).
 //!
 //! Fragments whose crack faces are flooded lose their electronic contact as the interphase
 //! grows between them (the insulating film wedges the fragments apart; the liquid carries no
@@ -25,7 +37,7 @@
 //! wet the cracks (w = 0) keeps every fragment in contact (Wu 2022: cracks without capacity
 //! loss in the solid cell).
 
-use crate::physics::msmr::logistic;
+use crate::physics::msmr::{logistic, softplus};
 use crate::physics::range::{self, unit_interval, RangeError};
 
 /// Parameters of the cracking submodel.
@@ -39,6 +51,9 @@ pub struct Cracking {
     /// Crack surface per unit original particle surface after the onset a_max \[-\].
     /// Accepted range: 0 to 1000.
     pub max_area_ratio: f64,
+    /// Crack surface added per equivalent full cycle after the onset by propagating cracks r_c
+    /// \[-\] (`area_growth_per_cycle`; absent: 0). Accepted range: 0 to 10.
+    pub area_growth_per_cycle: f64,
     /// Fraction of crack surface wetted by the electrolyte \[-\]. Accepted range: 0 to 1.
     pub wetting: f64,
     /// Isolation κ_iso: active material lost per unit of wetted crack surface ratio \[-\].
@@ -50,19 +65,29 @@ impl Cracking {
     /// Crack surface ratio a_c and da_c/dN at `n` equivalent full cycles.
     #[inline]
     pub fn area_ratio(&self, n: f64) -> (f64, f64) {
-        let (s0, _) = logistic(-self.onset_cycles / self.width_cycles);
-        let (s, ds) = logistic((n - self.onset_cycles) / self.width_cycles);
+        let w = self.width_cycles;
+        let (s0, _) = logistic(-self.onset_cycles / w);
+        let (s, ds) = logistic((n - self.onset_cycles) / w);
         let scale = self.max_area_ratio / (1.0 - s0);
-        (scale * (s - s0), scale * ds / self.width_cycles)
+        let mut a = scale * (s - s0);
+        let mut da = scale * ds / w;
+        if self.area_growth_per_cycle > 0.0 {
+            let (p, _) = softplus((n - self.onset_cycles) / w);
+            let (p0, _) = softplus(-self.onset_cycles / w);
+            a += self.area_growth_per_cycle * w * (p - p0);
+            da += self.area_growth_per_cycle * s;
+        }
+        (a, da)
     }
 
     /// d²a_c/dN² at `n` equivalent full cycles (σ'' = σ' (1 − 2σ)).
     #[inline]
     pub fn area_ratio_curvature(&self, n: f64) -> f64 {
-        let (s0, _) = logistic(-self.onset_cycles / self.width_cycles);
-        let (s, ds) = logistic((n - self.onset_cycles) / self.width_cycles);
+        let w = self.width_cycles;
+        let (s0, _) = logistic(-self.onset_cycles / w);
+        let (s, ds) = logistic((n - self.onset_cycles) / w);
         let scale = self.max_area_ratio / (1.0 - s0);
-        scale * ds * (1.0 - 2.0 * s) / (self.width_cycles * self.width_cycles)
+        scale * ds * (1.0 - 2.0 * s) / (w * w) + self.area_growth_per_cycle * ds / w
     }
 
     /// Checks ranges; returns (key, message) of the first violation.
@@ -70,6 +95,7 @@ impl Cracking {
         range::CRACKING_ONSET_CYCLES.check("onset_cycles", self.onset_cycles)?;
         range::CRACKING_WIDTH_CYCLES.check("width_cycles", self.width_cycles)?;
         range::CRACK_AREA_RATIO.check("max_area_ratio", self.max_area_ratio)?;
+        range::CRACK_GROWTH_PER_CYCLE.check("area_growth_per_cycle", self.area_growth_per_cycle)?;
         range::ISOLATION_PER_AREA.check("isolation_per_area", self.isolation_per_area)?;
         unit_interval("wetting", self.wetting, "fraction")
     }
@@ -85,6 +111,7 @@ mod tests {
             onset_cycles: 300.0,
             width_cycles: 40.0,
             max_area_ratio: 1.5,
+            area_growth_per_cycle: 0.0,
             wetting: 1.0,
             isolation_per_area: 0.05,
         };
@@ -106,6 +133,48 @@ mod tests {
         assert_eq!(
             Cracking { wetting: 2.0, ..c }.validate().unwrap_err().0,
             "wetting"
+        );
+    }
+
+    #[test]
+    fn propagating_cracks_add_surface_at_a_steady_rate_after_the_onset() {
+        let c = Cracking {
+            onset_cycles: 300.0,
+            width_cycles: 40.0,
+            max_area_ratio: 0.0,
+            area_growth_per_cycle: 0.01,
+            wetting: 1.0,
+            isolation_per_area: 0.05,
+        };
+        assert!(c.area_ratio(0.0).0.abs() < 1e-15);
+        // Little before the onset, then 0.01 per cycle.
+        assert!(c.area_ratio(100.0).0 < 0.01);
+        let (a, da) = c.area_ratio(1000.0);
+        assert!((a - 0.01 * 700.0).abs() < 0.01, "{a}");
+        assert!((da - 0.01).abs() < 1e-9);
+        for n in [100.0, 290.0, 300.0, 340.0, 800.0] {
+            let h = 1e-3;
+            let fd = (c.area_ratio(n + h).0 - c.area_ratio(n - h).0) / (2.0 * h);
+            assert!(
+                (fd - c.area_ratio(n).1).abs() < 1e-8 * fd.abs().max(1e-6),
+                "{n}"
+            );
+            let fd2 = (c.area_ratio(n + h).1 - c.area_ratio(n - h).1) / (2.0 * h);
+            let exact = c.area_ratio_curvature(n);
+            assert!(
+                (fd2 - exact).abs() < 1e-6 * exact.abs().max(1e-8),
+                "{n}: {fd2} {exact}"
+            );
+        }
+        assert_eq!(
+            Cracking {
+                area_growth_per_cycle: -1.0,
+                ..c
+            }
+            .validate()
+            .unwrap_err()
+            .0,
+            "area_growth_per_cycle"
         );
     }
 }

@@ -40,6 +40,7 @@
 //! instead.
 
 use crate::physics::material::Arrhenius;
+use crate::physics::percolation::percolation_conductivity;
 use crate::physics::range::{self, unit_interval, RangeError};
 
 /// Parameters of the interphase submodel.
@@ -119,16 +120,12 @@ impl Interphase {
 
     /// Electronic conductivity of the film σ_e \[S/m\] from the percolation law.
     pub fn electronic_conductivity_s_m(&self) -> f64 {
-        let (x, xc) = (
+        percolation_conductivity(
+            self.conductor_conductivity_s_m,
             self.electronic_conductor_fraction,
             self.percolation_threshold,
-        );
-        if x <= xc {
-            0.0
-        } else {
-            self.conductor_conductivity_s_m
-                * ((x - xc) / (1.0 - xc)).powf(self.percolation_exponent)
-        }
+            self.percolation_exponent,
+        )
     }
 
     /// Side-reaction current density at film thickness `delta` \[m\] and interface potential

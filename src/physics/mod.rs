@@ -9,4 +9,5 @@ pub mod material;
 pub mod msmr;
 pub mod p2d;
 pub mod parameters;
+pub mod percolation;
 pub mod range;

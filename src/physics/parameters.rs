@@ -11,6 +11,7 @@ use super::cracking::Cracking;
 use super::interphase::Interphase;
 use super::material::{Arrhenius, MaterialFunction};
 use super::msmr::Gallery;
+use super::percolation::CarbonNetwork;
 use super::range::{self, Range};
 
 /// Open-circuit potential of the cathode's active material.
@@ -111,13 +112,18 @@ pub struct PositiveElectrode {
     pub electrolyte_volume_fraction: f64,
     /// Effective-property relation for ionic transport in the electrolyte phase.
     pub electrolyte_transport: TransportEfficiency,
-    /// Effective-property relation for electronic conduction, applied to (1 − ε_e).
+    /// Effective-property relation for electronic conduction: applied to the whole solid
+    /// fraction (1 − ε_e) without a carbon network, to the active fraction ε_s with one.
     pub electronic_transport: TransportEfficiency,
-    /// Bulk electronic conductivity of the solid (carbon network + active) σ \[S/m\].
+    /// Bulk electronic conductivity σ \[S/m\]: of the whole solid (carbon and active lumped)
+    /// without a carbon network; of the active oxide alone with one.
     /// Accepted range: 1e-10 to 1e8 S/m.
     pub electronic_conductivity_s_m: f64,
     /// Temperature dependence of σ.
     pub electronic_conductivity_arrhenius: Arrhenius,
+    /// The conductive carbon as a network of its own, conducting by percolation in parallel
+    /// with the oxide ([`crate::physics::percolation`]); `None`: the solid conducts as one.
+    pub carbon_network: Option<CarbonNetwork>,
     /// Active particle radius R_p \[m\]. Accepted range: 1e-9 to 1e-3 m.
     pub particle_radius_m: f64,
     /// Solid diffusivity D_s(θ) \[m²/s\] as a function of stoichiometry θ = c_s/c_s,max.
@@ -150,6 +156,31 @@ pub struct PositiveElectrode {
 }
 
 impl PositiveElectrode {
+    /// Effective electronic conductivity of the electrode σ_eff \[S/m\] at temperature `t_k`
+    /// \[K\]: `σ τ(1 − ε_e)` without a carbon network; with one, the network's percolation
+    /// conductivity in parallel with the oxide's own, `σ_C,eff + σ_ox τ(ε_s)`
+    /// ([`crate::physics::percolation`]). The Arrhenius law applies to σ (the oxide's own with
+    /// a network: carbon's conduction is nearly athermal).
+    pub fn effective_electronic_conductivity_s_m(&self, t_k: f64) -> f64 {
+        let sigma =
+            self.electronic_conductivity_s_m * self.electronic_conductivity_arrhenius.factor(t_k);
+        match &self.carbon_network {
+            None => {
+                sigma
+                    * self
+                        .electronic_transport
+                        .factor(1.0 - self.electrolyte_volume_fraction)
+            }
+            Some(c) => {
+                c.conductivity_s_m()
+                    + sigma
+                        * self
+                            .electronic_transport
+                            .factor(self.active_material_volume_fraction)
+            }
+        }
+    }
+
     /// Specific interfacial area `a = 3 ε_s / R_p` \[1/m\].
     pub fn specific_surface_area_m(&self) -> f64 {
         3.0 * self.active_material_volume_fraction / self.particle_radius_m
@@ -543,6 +574,23 @@ impl CellParameters {
             "positive.electronic_conductivity",
             &p.electronic_conductivity_arrhenius,
         )?;
+        if let Some(c) = &p.carbon_network {
+            c.validate().map_err(|(key, message)| ParameterError {
+                path: format!("positive.carbon_network.{key}"),
+                message,
+            })?;
+            let sum = p.active_material_volume_fraction
+                + p.electrolyte_volume_fraction
+                + c.volume_fraction;
+            if sum > 1.0 + 1e-12 {
+                return err(
+                    "positive.carbon_network.volume_fraction",
+                    format!(
+                        "expected active_material_volume_fraction + electrolyte_volume_fraction + carbon_network.volume_fraction ≤ 1, found {sum}"
+                    ),
+                );
+            }
+        }
         in_range(
             "positive.particle_radius_m",
             &range::PARTICLE_RADIUS_M,

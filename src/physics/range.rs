@@ -350,6 +350,8 @@ pub const CRACKING_ONSET_CYCLES: Range = Range::closed(0.0, 1e7, "cycles");
 pub const CRACKING_WIDTH_CYCLES: Range = Range::closed(1e-3, 1e7, "cycles");
 /// Fresh surface per original surface after cracking \[-\].
 pub const CRACK_AREA_RATIO: Range = Range::closed(0.0, 1e3, "");
+/// Crack surface added per equivalent cycle by propagating cracks \[-\].
+pub const CRACK_GROWTH_PER_CYCLE: Range = Range::closed(0.0, 10.0, "");
 /// Fragments isolated per crack area \[-\].
 pub const ISOLATION_PER_AREA: Range = Range::closed(0.0, 100.0, "");
 /// Fractions in \[0, 1\] (mole fractions, wetting, irreversible fraction) \[-\].
@@ -563,6 +565,22 @@ pub const ACCEPTED: &[Accepted] = &[
     real(
         "positive.electronic_conductivity_S_m",
         ELECTRONIC_CONDUCTIVITY_S_M,
+        "of the whole solid; with a carbon network, of the active oxide alone",
+    ),
+    real("positive.carbon_network.volume_fraction", FRACTION, ""),
+    real(
+        "positive.carbon_network.conductivity_S_m",
+        ELECTRONIC_CONDUCTIVITY_S_M,
+        "the carbon phase itself",
+    ),
+    real(
+        "positive.carbon_network.percolation_threshold",
+        PERCOLATION_THRESHOLD,
+        "",
+    ),
+    real(
+        "positive.carbon_network.percolation_exponent",
+        PERCOLATION_EXPONENT,
         "",
     ),
     real("positive.particle_radius_m", PARTICLE_RADIUS_M, ""),
@@ -836,6 +854,7 @@ pub const ACCEPTED: &[Accepted] = &[
     real("cracking.onset_cycles", CRACKING_ONSET_CYCLES, ""),
     real("cracking.width_cycles", CRACKING_WIDTH_CYCLES, ""),
     real("cracking.max_area_ratio", CRACK_AREA_RATIO, ""),
+    real("cracking.area_growth_per_cycle", CRACK_GROWTH_PER_CYCLE, ""),
     real("cracking.isolation_per_area", ISOLATION_PER_AREA, ""),
     real("cracking.wetting", FRACTION, ""),
     count("mesh.positive_x_cells", X_CELLS, ""),

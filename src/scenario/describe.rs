@@ -59,16 +59,48 @@ pub fn describe_parameters(p: &CellParameters) -> String {
     out.value(
         "electronic_transport",
         transport(&c.electronic_transport),
-        "- (applied to 1 − ε_e)",
+        if c.carbon_network.is_some() {
+            "- (applied to ε_s: the oxide's own conduction)"
+        } else {
+            "- (applied to 1 − ε_e)"
+        },
     );
     out.num(
         "electronic_conductivity_S_m",
         c.electronic_conductivity_s_m,
-        "S/m",
+        if c.carbon_network.is_some() {
+            "S/m, of the active oxide"
+        } else {
+            "S/m, of the solid"
+        },
     );
     out.arrhenius(
         "electronic_conductivity",
         &c.electronic_conductivity_arrhenius,
+    );
+    if let Some(n) = &c.carbon_network {
+        out.num("carbon_network.volume_fraction", n.volume_fraction, "-");
+        out.num("carbon_network.conductivity_S_m", n.conductivity_s_m, "S/m");
+        out.num(
+            "carbon_network.percolation_threshold",
+            n.percolation_threshold,
+            "-",
+        );
+        out.num(
+            "carbon_network.percolation_exponent",
+            n.percolation_exponent,
+            "-",
+        );
+        out.num(
+            "(carbon network's conductivity in the electrode)",
+            n.conductivity_s_m(),
+            "S/m",
+        );
+    }
+    out.num(
+        "(effective electronic conductivity σ_eff)",
+        c.effective_electronic_conductivity_s_m(p.temperature_k),
+        "S/m, at the cell's temperature",
     );
     out.num("particle_radius_m", c.particle_radius_m, "m");
     out.value(
@@ -537,6 +569,11 @@ fn cracking(out: &mut Listing, c: &Cracking) {
         "max_area_ratio",
         c.max_area_ratio,
         "- (crack surface per original particle surface)",
+    );
+    out.num(
+        "area_growth_per_cycle",
+        c.area_growth_per_cycle,
+        "- per equivalent full cycle after the onset (propagating cracks)",
     );
     out.num(
         "wetting",

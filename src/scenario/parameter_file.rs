@@ -20,6 +20,7 @@ use crate::physics::parameters::{
     CathodeExchangeCurrent, CathodeOcp, CellParameters, CounterElectrode, CounterExchangeCurrent,
     Electrolyte, GrainBoundary, MsmrOcp, PositiveElectrode, Separator, TransportEfficiency,
 };
+use crate::physics::percolation::CarbonNetwork;
 
 use super::builtin::BuiltinParameterSet;
 use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
@@ -279,6 +280,12 @@ impl Ctx<'_> {
             film_resistance_ohm_m2: p.film_resistance_ohm_m2.unwrap_or(0.0),
             double_layer_capacitance_f_m2: p.double_layer_capacitance_f_m2.unwrap_or(0.0),
             active_material_density_kg_m3: p.active_material_density_kg_m3,
+            carbon_network: p.carbon_network.map(|c| CarbonNetwork {
+                volume_fraction: c.volume_fraction,
+                conductivity_s_m: c.conductivity_s_m,
+                percolation_threshold: c.percolation_threshold,
+                percolation_exponent: c.percolation_exponent,
+            }),
         })
     }
 
@@ -892,6 +899,7 @@ fn cracking(c: RawCracking) -> Cracking {
         onset_cycles: c.onset_cycles,
         width_cycles: c.width_cycles,
         max_area_ratio: c.max_area_ratio,
+        area_growth_per_cycle: c.area_growth_per_cycle.unwrap_or(0.0),
         wetting: c.wetting,
         isolation_per_area: c.isolation_per_area,
     }
@@ -941,6 +949,7 @@ pub(crate) fn file_key(path: &str) -> String {
         "lower_cutoff_v" => "cell.lower_cutoff_V",
         "upper_cutoff_v" => "cell.upper_cutoff_V",
         "positive.electronic_conductivity_s_m" => "positive.electronic_conductivity_S_m",
+        "positive.carbon_network.conductivity_s_m" => "positive.carbon_network.conductivity_S_m",
         "positive.exchange_current.k" => "positive.exchange_current_k",
         "positive.ocp_v" => "positive.ocp_V",
         "positive.double_layer_capacitance_f_m2" => "positive.double_layer_capacitance_F_m2",

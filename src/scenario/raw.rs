@@ -87,6 +87,20 @@ pub(crate) struct RawPositive {
     #[serde(rename = "double_layer_capacitance_F_m2")]
     pub double_layer_capacitance_f_m2: Option<f64>,
     pub active_material_density_kg_m3: Option<f64>,
+    /// `[positive.carbon_network]`: the carbon as a percolating network of its own.
+    pub carbon_network: Option<RawCarbonNetwork>,
+}
+
+/// `[positive.carbon_network]`: every key required (meanings in
+/// [`crate::physics::percolation::CarbonNetwork`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCarbonNetwork {
+    pub volume_fraction: f64,
+    #[serde(rename = "conductivity_S_m")]
+    pub conductivity_s_m: f64,
+    pub percolation_threshold: f64,
+    pub percolation_exponent: f64,
 }
 
 /// `[positive.msmr]`: the MSMR open-circuit potential. The galleries stay TOML values here and
@@ -213,13 +227,14 @@ pub(crate) struct RawInterphase {
     pub conduction_reference_temperature_k: Option<f64>,
 }
 
-/// `[cracking]`: every key required (meanings in [`crate::physics::cracking`]).
+/// `[cracking]`: every key required but `area_growth_per_cycle` (meanings in [`crate::physics::cracking`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCracking {
     pub onset_cycles: f64,
     pub width_cycles: f64,
     pub max_area_ratio: f64,
+    pub area_growth_per_cycle: Option<f64>,
     pub wetting: f64,
     pub isolation_per_area: f64,
 }

@@ -381,11 +381,7 @@ impl P2dModel {
             jacobian_outdated: false,
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
-            sigma_eff: pos.electronic_conductivity_s_m
-                * pos.electronic_conductivity_arrhenius.factor(t)
-                * pos
-                    .electronic_transport
-                    .factor(1.0 - pos.electrolyte_volume_fraction),
+            sigma_eff: pos.effective_electronic_conductivity_s_m(t),
             c_max: pos.max_concentration_mol_m3,
             theta0: pos.initial_concentration_mol_m3 / pos.max_concentration_mol_m3,
             d_s: pos.solid_diffusivity_m2_s.clone(),

@@ -78,6 +78,7 @@ fn fixture(binary: bool) -> CellParameters {
             film_resistance_ohm_m2: 0.01,
             double_layer_capacitance_f_m2: 0.2,
             active_material_density_kg_m3: Some(5200.0),
+            carbon_network: None,
         },
         separator: Separator {
             thickness_m: 100e-6,
@@ -193,6 +194,8 @@ fn lro_fixture(binary: bool) -> CellParameters {
         onset_cycles: 300.0,
         width_cycles: 40.0,
         max_area_ratio: 1.5,
+        // Propagating cracks too, so that the Jacobian checks cover both terms.
+        area_growth_per_cycle: 0.01,
         wetting: 1.0,
         isolation_per_area: 0.05,
     });
