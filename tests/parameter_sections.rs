@@ -34,6 +34,7 @@ fn expected_anion_redox() -> AnionRedox {
         irreversible_fraction: 0.4,
         oxygen_loss_bulk_per_li: 1e-3,
         oxygen_loss_surface_m2_c: 1e-3,
+        oxygen_loss_contact_m_s: 2e-13,
         instability: asslb::physics::anion_redox::OxygenInstability::Potential {
             potential_v: 4.2,
             width_v: 0.05,
@@ -65,6 +66,8 @@ fn expected_interphase() -> Interphase {
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.1,
         native_conversion_throughput: 150.0,
+        open_fraction: 0.25,
+        sealing_thickness_m: 2e-9,
         growth_arrhenius: Arrhenius {
             activation_energy_j_mol: 38000.0,
             reference_temperature_k: 333.15,
@@ -216,8 +219,11 @@ fn an_override_can_add_a_whole_section() {
         text.push('\n');
     }
     let s = scenario(builtin, &text, &[]);
-    // Without the optional Arrhenius keys: no temperature dependence.
+    // Without the optional Arrhenius keys: no temperature dependence; without the open
+    // fraction and the sealing thickness: a dense film sealing over 1 nm.
     let no_arrhenius = Interphase {
+        open_fraction: 0.0,
+        sealing_thickness_m: 1e-9,
         growth_arrhenius: Arrhenius::NONE,
         conduction_arrhenius: Arrhenius::NONE,
         ..expected_interphase()

@@ -18,13 +18,15 @@
 //!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
 //!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
 //!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
-//! - oxygen release `r_O = X_a ⟨o(U) (k_b |i|/Q_1 + k_s j_side)⟩`,
+//! - oxygen release `r_O = X_a ⟨o(U) (k_b |i|/Q_1 + k_s j_side + k_c (3/R_p) A_open)⟩`,
 //!   `dX_O/dt = r_O`: a bulk part k_b per lithium exchanged while the lattice oxygen is
 //!   oxidised (irreversible O–O dimerisation in every deep cycle, independent of the
 //!   interface) and a surface part proportional to the local side-reaction current density
 //!   j_side of the interphase model (oxygen released where the electrolyte is oxidised: it falls
 //!   as a passivating film stops the side reaction and is sustained against an electrolyte that
-//!   keeps reacting, or on flooded crack surface);
+//!   keeps reacting, or on flooded crack surface) and a part by contact k_c, the oxidised
+//!   surface oxygen reacting with, or leaving into, the electrolyte that touches it over the
+//!   surface A_open that the film leaves open (see [`AnionRedox::oxygen_loss_contact_m_s`]);
 //! - transition-metal migration `dM/dt = r_M ⟨o(U)⟩`: cations move into the lithium layer
 //!   while the oxygen is oxidised, so it accrues with the time the lattice oxygen is held
 //!   oxidised (voltage decay of Li-rich oxides depends on time at high voltage and temperature,
@@ -125,6 +127,22 @@ pub struct AnionRedox {
     /// Surface oxygen release per side-reaction current density k_s \[1/s per A/m² = m²/C\].
     /// Accepted range: 0 to 1000 m²/C.
     pub oxygen_loss_surface_m2_c: f64,
+    /// Release of oxidised surface oxygen into the electrolyte in contact, k_c \[m/s\]: the depth
+    /// of lattice per second whose oxidised oxygen leaves where the electrolyte touches it
+    /// (`oxygen_loss_contact_m_s`, absent: 0). The rate of the anionic capacity is
+    /// `X_a ⟨o⟩ k_c (3/R_p) A_open`, A_open the surface open to the electrolyte per original
+    /// particle surface (the film's pores or the surface it has not yet sealed, plus flooded
+    /// crack faces; [`crate::physics::interphase::Interphase::open_surface`]) and 3/R_p the
+    /// surface per volume of a sphere, so smaller particles lose more. Physics: oxidised
+    /// lattice oxygen at the surface is unstable; where an electrolyte touches it, it leaves
+    /// (as O2 or singlet oxygen that the liquid dissolves and that oxidises the carbonates;
+    /// Wandt et al., Mater. Today 21 (2018) 825; Jung et al., J. Electrochem. Soc. 164 (2017)
+    /// A1361) or is taken into the sulfate and phosphate of a sulfide's interphase (Wu 2022
+    /// XPS). It is a chemical reaction with the electrolyte in contact, at a rate set by the
+    /// oxidised oxygen and the contact, not by the side current: behind a dense, sealed film
+    /// it stops; in a liquid's porous film and on flooded cracks it continues for as long as
+    /// the oxygen is held oxidised. Accepted range: 0 to 1e-6 m/s.
+    pub oxygen_loss_contact_m_s: f64,
     /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
     /// released \[V per Li/f.u.\]. Accepted range: 0 to 100 V.
     pub fade_v_per_li: f64,
@@ -335,6 +353,7 @@ impl AnionRedox {
         AnionRedox {
             oxygen_loss_bulk_per_li: f * self.oxygen_loss_bulk_per_li,
             oxygen_loss_surface_m2_c: f * self.oxygen_loss_surface_m2_c,
+            oxygen_loss_contact_m_s: f * self.oxygen_loss_contact_m_s,
             migration_rate_v_s: f * self.migration_rate_v_s,
             migration,
             fade_law,
@@ -384,6 +403,8 @@ impl AnionRedox {
             .check("oxygen_loss_bulk_per_Li", self.oxygen_loss_bulk_per_li)?;
         range::OXYGEN_LOSS_SURFACE_M2_C
             .check("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
+        range::OXYGEN_LOSS_CONTACT_M_S
+            .check("oxygen_loss_contact_m_s", self.oxygen_loss_contact_m_s)?;
         if let OxygenInstability::Potential {
             potential_v,
             width_v,
@@ -510,6 +531,7 @@ mod tests {
             irreversible_fraction: 0.4,
             oxygen_loss_bulk_per_li: 1e-3,
             oxygen_loss_surface_m2_c: 1e-3,
+            oxygen_loss_contact_m_s: 1e-13,
             instability: OxygenInstability::Potential {
                 potential_v: 4.2,
                 width_v: 0.05,
@@ -562,6 +584,10 @@ mod tests {
         assert!(close(
             cold.oxygen_loss_surface_m2_c,
             f * a.oxygen_loss_surface_m2_c
+        ));
+        assert!(close(
+            cold.oxygen_loss_contact_m_s,
+            f * a.oxygen_loss_contact_m_s
         ));
         assert!(close(cold.migration_rate_v_s, f * a.migration_rate_v_s));
         let MigrationLaw::RearrangedOxygen(r) = cold.migration else {

@@ -38,6 +38,19 @@
 //! resistance δ/κ_f, flat once the film stops growing (the measured R_SE/LRO falls for ~250
 //! cycles, then stays flat; Wu 2022). A film that keeps growing adds δ/κ_f without bound
 //! instead.
+//!
+//! Surface left open to the electrolyte, per unit particle surface
+//! ([`Interphase::open_surface`]):
+//!
+//! `s_open(δ) = ε_o + (1 − ε_o) e^{−(δ − δ_0)/λ_s}`,
+//!
+//! the part of the oxide that the electrolyte still touches, where oxidised lattice oxygen can
+//! react with it or leave into it ([`crate::physics::anion_redox`], the release by contact).
+//! A dense film (ε_o = 0: the Li2SO4, Li3PO4, LiCl products of a sulfide, Wu 2022 XPS) closes
+//! over the surface within its first nanometres (sealing thickness λ_s) and seals it; a porous
+//! film (the organic and inorganic carbonate products of a liquid, swollen by the solvent that
+//! its own growth law lets through; Single et al., ChemSusChem 11 (2018) 1950) keeps the
+//! fraction ε_o of the surface in contact with the liquid in its pores whatever its thickness.
 
 use crate::physics::material::Arrhenius;
 use crate::physics::percolation::percolation_conductivity;
@@ -78,6 +91,13 @@ pub struct Interphase {
     /// Lithium throughput that relaxes the native layer by a factor e, Θ_conv \[Li per formula
     /// unit exchanged\]. Accepted range: 1e-3 to 1e7.
     pub native_conversion_throughput: f64,
+    /// Fraction ε_o of the particle surface that the film leaves open to the electrolyte, its
+    /// pores \[-\] (`open_fraction`, absent: 0, a dense film). Accepted range: 0 to 1.
+    pub open_fraction: f64,
+    /// Sealing thickness λ_s: the growth beyond δ_0 over which a dense film closes over the
+    /// surface by a factor e \[m\] (`sealing_thickness_m`, absent: 1 nm, a few monolayers of
+    /// product). Accepted range: 1e-12 to 1e-6 m.
+    pub sealing_thickness_m: f64,
     /// Temperature dependence of the growth: one Arrhenius factor on the side reaction's
     /// prefactors j_t, k_s (solvent diffusion) and σ_0 (`growth_activation_energy_J_mol`,
     /// `growth_reference_temperature_K`; absent: none).
@@ -154,6 +174,19 @@ impl Interphase {
         }
     }
 
+    /// The surface left open to the electrolyte per unit particle surface,
+    /// `s_open(δ) = ε_o + (1 − ε_o) e^{−(δ − δ_0)/λ_s}` \[-\], and ds_open/dδ \[1/m\], at film
+    /// thickness `delta` \[m\] (see the module doc).
+    #[inline]
+    pub fn open_surface(&self, delta: f64) -> (f64, f64) {
+        let closing = (-(delta - self.initial_thickness_m) / self.sealing_thickness_m).exp();
+        let dense = 1.0 - self.open_fraction;
+        (
+            self.open_fraction + dense * closing,
+            -dense * closing / self.sealing_thickness_m,
+        )
+    }
+
     /// Interface resistance R_int(δ, Θ) \[Ω m²\], dR/dδ \[Ω m\] and dR/dΘ \[Ω m²\], at film
     /// thickness `delta` \[m\] and lithium throughput `throughput` \[Li per formula unit\].
     #[inline]
@@ -202,6 +235,12 @@ impl Interphase {
             "native_conversion_throughput",
             self.native_conversion_throughput,
         )?;
+        unit_interval(
+            "open_fraction",
+            self.open_fraction,
+            "fraction of the surface",
+        )?;
+        range::TUNNELLING_LENGTH_M.check("sealing_thickness_m", self.sealing_thickness_m)?;
         Ok(())
     }
 }
@@ -227,6 +266,8 @@ mod tests {
             ionic_conductivity_s_m: 1e-7,
             native_resistance_ohm_m2: 0.1,
             native_conversion_throughput: 150.0,
+            open_fraction: 0.0,
+            sealing_thickness_m: 1e-9,
             growth_arrhenius: Arrhenius::NONE,
             conduction_arrhenius: Arrhenius::NONE,
         }
@@ -342,6 +383,32 @@ mod tests {
             r1 < 0.5 * r0,
             "the resistance falls while the native layer relaxes"
         );
+    }
+
+    #[test]
+    fn a_dense_film_seals_the_surface_and_a_porous_one_keeps_its_pores_open() {
+        let dense = film(0.0);
+        let d0 = dense.initial_thickness_m;
+        assert_eq!(dense.open_surface(d0).0, 1.0);
+        // Three sealing thicknesses of growth leave e^-3 of the surface open.
+        let (open, _) = dense.open_surface(d0 + 3e-9);
+        assert!((open - (-3.0f64).exp()).abs() < 1e-12, "{open}");
+        let porous = Interphase {
+            open_fraction: 0.3,
+            ..film(0.0)
+        };
+        assert!((porous.open_surface(d0 + 1e-6).0 - 0.3).abs() < 1e-12);
+        for f in [dense, porous] {
+            let (delta, e) = (d0 + 0.7e-9, 1e-13);
+            let fd = (f.open_surface(delta + e).0 - f.open_surface(delta - e).0) / (2.0 * e);
+            let d = f.open_surface(delta).1;
+            assert!((d - fd).abs() < 1e-6 * d.abs(), "{d} {fd}");
+        }
+        let bad = Interphase {
+            open_fraction: 1.5,
+            ..film(0.0)
+        };
+        assert_eq!(bad.validate().unwrap_err().0, "open_fraction");
     }
 
     #[test]

@@ -312,6 +312,8 @@ pub const ACTIVATION_RATE_1_S: Range = Range::closed(0.0, 1e3, "1/s");
 pub const OXYGEN_LOSS_BULK_PER_LI: Range = Range::closed(0.0, 10.0, "");
 /// Surface oxygen loss per side-reaction charge \[m²/C\].
 pub const OXYGEN_LOSS_SURFACE_M2_C: Range = Range::closed(0.0, 1e3, "m²/C");
+/// Surface oxygen release by contact with the electrolyte \[m/s\].
+pub const OXYGEN_LOSS_CONTACT_M_S: Range = Range::closed(0.0, 1e-6, "m/s");
 /// Voltage fade per lithium of oxygen lost \[V/Li\].
 pub const FADE_V_PER_LI: Range = Range::closed(0.0, 100.0, "V");
 /// Transition-metal migration rate \[V/s\].
@@ -763,6 +765,11 @@ pub const ACCEPTED: &[Accepted] = &[
         OXYGEN_LOSS_SURFACE_M2_C,
         "",
     ),
+    real(
+        "anion_redox.oxygen_loss_contact_m_s",
+        OXYGEN_LOSS_CONTACT_M_S,
+        "optional",
+    ),
     real("anion_redox.fade_V_per_Li", FADE_V_PER_LI, ""),
     real("anion_redox.migration_rate_V_per_s", MIGRATION_RATE_V_S, ""),
     real(
@@ -850,6 +857,12 @@ pub const ACCEPTED: &[Accepted] = &[
         "interphase.native_conversion_throughput",
         CONVERSION_THROUGHPUT,
         "",
+    ),
+    real("interphase.open_fraction", FRACTION, "optional"),
+    real(
+        "interphase.sealing_thickness_m",
+        TUNNELLING_LENGTH_M,
+        "optional",
     ),
     real("cracking.onset_cycles", CRACKING_ONSET_CYCLES, ""),
     real("cracking.width_cycles", CRACKING_WIDTH_CYCLES, ""),

@@ -404,6 +404,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.oxygen_loss_surface_m2_c,
         "m²/C (1/s per A/m² of side-reaction current)",
     );
+    out.num(
+        "oxygen_loss_contact_m_s",
+        a.oxygen_loss_contact_m_s,
+        "m/s (release by contact with the electrolyte over the open surface)",
+    );
     match a.instability {
         OxygenInstability::OxidisedOxygen => out.value(
             "oxygen_instability",
@@ -552,6 +557,12 @@ fn interphase(out: &mut Listing, i: &Interphase) {
         i.native_conversion_throughput,
         "Li per formula unit exchanged",
     );
+    out.num(
+        "open_fraction",
+        i.open_fraction,
+        "- (surface left open to the electrolyte: the film's pores)",
+    );
+    out.num("sealing_thickness_m", i.sealing_thickness_m, "m");
     out.arrhenius("growth", &i.growth_arrhenius);
     out.arrhenius("conduction", &i.conduction_arrhenius);
 }

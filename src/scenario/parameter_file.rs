@@ -858,6 +858,7 @@ fn anion_redox(
         irreversible_fraction: a.irreversible_fraction,
         oxygen_loss_bulk_per_li: a.oxygen_loss_bulk_per_li,
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
+        oxygen_loss_contact_m_s: a.oxygen_loss_contact_m_s.unwrap_or(0.0),
         instability,
         fade_v_per_li: a.fade_v_per_li,
         migration_rate_v_s,
@@ -866,6 +867,10 @@ fn anion_redox(
         kinetics_arrhenius,
     }
 }
+
+/// The sealing thickness of a film when `sealing_thickness_m` is absent \[m\]: a dense
+/// film closes over the surface within a few monolayers of product (about 1 nm).
+const DEFAULT_SEALING_THICKNESS_M: f64 = 1e-9;
 
 /// `[interphase]` as read (ranges are checked by [`CellParameters::validate`]).
 fn interphase(
@@ -888,6 +893,8 @@ fn interphase(
         ionic_conductivity_s_m: i.ionic_conductivity_s_m,
         native_resistance_ohm_m2: i.native_resistance_ohm_m2,
         native_conversion_throughput: i.native_conversion_throughput,
+        open_fraction: i.open_fraction.unwrap_or(0.0),
+        sealing_thickness_m: i.sealing_thickness_m.unwrap_or(DEFAULT_SEALING_THICKNESS_M),
         growth_arrhenius,
         conduction_arrhenius,
     }

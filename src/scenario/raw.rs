@@ -144,6 +144,9 @@ pub(crate) struct RawAnionRedox {
     pub oxygen_loss_bulk_per_li: f64,
     #[serde(rename = "oxygen_loss_surface_m2_C")]
     pub oxygen_loss_surface_m2_c: f64,
+    /// Optional (default 0: no release by contact).
+    #[serde(rename = "oxygen_loss_contact_m_s")]
+    pub oxygen_loss_contact_m_s: Option<f64>,
     /// `"oxidised_oxygen"` or `"potential"` (absent: `"potential"`, as parameter files written
     /// before the oxidised-oxygen law).
     pub oxygen_instability: Option<RawOxygenInstability>,
@@ -217,6 +220,10 @@ pub(crate) struct RawInterphase {
     pub ionic_conductivity_s_m: f64,
     pub native_resistance_ohm_m2: f64,
     pub native_conversion_throughput: f64,
+    /// Optional (default 0: a dense film).
+    pub open_fraction: Option<f64>,
+    /// Optional (default 1 nm).
+    pub sealing_thickness_m: Option<f64>,
     #[serde(rename = "growth_activation_energy_J_mol")]
     pub growth_activation_energy_j_mol: Option<f64>,
     #[serde(rename = "growth_reference_temperature_K")]

@@ -14,8 +14,12 @@
 //!
 //! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
 //! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
-//!   `X_O' = r_O`, `r_O = X_a ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total)⟩` (bulk release
-//!   per lithium exchanged, surface release following the local side-reaction current),
+//!   `X_O' = r_O`, `r_O = X_a ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total + k_c (3/R_p)
+//!   A_open)⟩` (bulk release per lithium exchanged, surface release following the local
+//!   side-reaction current, and release by contact with the electrolyte over the open surface
+//!   `A_open = s_open(δ) + w a_c s_open(δ_c)` of
+//!   [`crate::physics::interphase::Interphase::open_surface`]: sealed behind a dense film,
+//!   the pores of a porous one, flooded crack faces),
 //!   `M' = r_M ⟨o(U, h, ΔU)⟩` (transition-metal migration), with o the instability factor of
 //!   [`crate::physics::anion_redox::OxygenInstability`] and `ΔU = β X_O + M` the fade; or,
 //!   with the rearranged-oxygen law, `ζ' = k_r ⟨o⟩ (1 − ζ) − k_v (1 − ⟨o⟩) ζ` and
@@ -30,9 +34,8 @@
 //! - with isolation behind flooded cracks, `θ_iso' = −(df/dΘ) (|i|_ε/Q_1) ⟨θ̄⟩`: the lithium
 //!   of the fragments isolated at the contacted particles' mean stoichiometry ⟨θ̄⟩;
 //!
-//! with the reactivity of the exposed surface `ρ = (T(δ) + w a_c T(δ_c))/T(δ_0)` (T the
-//! film's transport conductance, 1 without an interphase model), so oxygen release slows
-//! behind a passivating film and speeds up with flooded cracks.
+//! so oxygen release slows behind a passivating film (its side current and its open surface
+//! fall) and speeds up with flooded cracks.
 
 use super::layout::{Slow, SLOW_STATES};
 use super::P2dModel;
@@ -64,6 +67,9 @@ pub(crate) struct SlowModel {
     pub q1: f64,
     /// a L: particle surface per electrode area \[-\].
     pub surface_per_area: f64,
+    /// The release by contact per unit open surface, k_c · 3/R_p \[1/s\]
+    /// ([`AnionRedox::oxygen_loss_contact_m_s`]; 0 without anion redox).
+    pub contact_release_1_s: f64,
 }
 
 /// Smooth |i| − ε-offset: `sqrt(i² + ε²) − ε`, and its derivative.
@@ -89,6 +95,13 @@ pub(crate) struct SlowContext {
     pub delta_c: f64,
     pub d_delta_c_dvc: f64,
     pub d_delta_c_dthroughput: f64,
+    /// Surface open to the electrolyte per original particle surface,
+    /// `A_open = s_open(δ) + w a_c s_open(δ_c)` \[-\] (1 + w a_c without an interphase model),
+    /// and its derivatives in the film state (per nm), the crack-film state (per nm) and Θ.
+    pub open_area: f64,
+    pub d_open_area_dfilm: f64,
+    pub d_open_area_dvc: f64,
+    pub d_open_area_dthroughput: f64,
 }
 
 /// The side-reaction current of one cell (main film plus wetted cracks, per original particle
@@ -146,6 +159,15 @@ impl P2dModel {
         ctx.delta_c = delta0 + vc / denominator;
         ctx.d_delta_c_dvc = NM / denominator;
         ctx.d_delta_c_dthroughput = -vc / (denominator * denominator) * ctx.d_wet_area_dthroughput;
+        let ((main, d_main), (crack, d_crack)) = match &m.interphase {
+            Some(f) => (f.open_surface(ctx.delta), f.open_surface(ctx.delta_c)),
+            None => ((1.0, 0.0), (1.0, 0.0)),
+        };
+        ctx.open_area = main + ctx.wet_area * crack;
+        ctx.d_open_area_dfilm = d_main * NM;
+        ctx.d_open_area_dvc = ctx.wet_area * d_crack * ctx.d_delta_c_dvc;
+        ctx.d_open_area_dthroughput =
+            ctx.d_wet_area_dthroughput * crack + ctx.wet_area * d_crack * ctx.d_delta_c_dthroughput;
         ctx
     }
 
@@ -270,7 +292,9 @@ impl P2dModel {
                 r[idx(Slow::Hysteresis)] =
                     yp[idx(Slow::Hysteresis)] - a.hysteresis_rate * (-i_app - abs_i * h) / m.q1;
                 let (mut s_act, mut s_o, mut s_m) = (0.0, 0.0, 0.0);
-                let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
+                // Per lithium exchanged (bulk) and by contact with the electrolyte.
+                let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1
+                    + m.contact_release_1_s * ctx.open_area;
                 let fade = a.fade(y[idx(Slow::OxygenLost)], y[idx(Slow::Migration)]);
                 let terms = a.fade_terms(y[idx(Slow::Migration)]);
                 for i in 0..l.np {
@@ -423,7 +447,8 @@ impl P2dModel {
             let keep = 1.0 - a.irreversible_fraction;
             // Release partials in the film, crack-film and throughput states, summed over cells.
             let mut d_slow = [0.0; 3];
-            let bulk = a.oxygen_loss_bulk_per_li * abs_i / m.q1;
+            let bulk =
+                a.oxygen_loss_bulk_per_li * abs_i / m.q1 + m.contact_release_1_s * ctx.open_area;
             let mut onset_sum = 0.0;
             let rm = idx(Slow::Migration);
             let fade = a.fade(y[ro], y[rm]);
@@ -470,9 +495,11 @@ impl P2dModel {
                     sink.add(ra, col, ks * p.d_dphi);
                     sink.add(ro, col, -ks * p.d_dphi);
                 }
-                d_slow[0] += ks * p.d_film;
-                d_slow[1] += ks * p.d_crack_film;
-                d_slow[2] += ks * p.d_throughput;
+                // The release by contact through the open surface A_open(δ, v_c, Θ).
+                let kc = x_a * o.value * m.contact_release_1_s / np;
+                d_slow[0] += ks * p.d_film + kc * ctx.d_open_area_dfilm;
+                d_slow[1] += ks * p.d_crack_film + kc * ctx.d_open_area_dvc;
+                d_slow[2] += ks * p.d_throughput + kc * ctx.d_open_area_dthroughput;
             }
             // Through the gallery's potential (oxidised-oxygen instability only; zero sums
             // otherwise, but the entries are kept so the pattern does not depend on the law).
@@ -517,6 +544,13 @@ impl P2dModel {
             let d_bulk_di = x_a * a.oxygen_loss_bulk_per_li * d_abs_i / m.q1 * onset_sum / np;
             sink.add(ra, l.i_app, d_bulk_di);
             sink.add(ro, l.i_app, -d_bulk_di);
+            // (Without an interphase model the open surface depends on Θ alone, through the
+            // flooded cracks.)
+            if m.interphase.is_none() {
+                let col = idx(Slow::Throughput);
+                sink.add(ra, col, d_slow[2]);
+                sink.add(ro, col, -d_slow[2]);
+            }
             if m.interphase.is_some() {
                 for (col, d) in [
                     (idx(Slow::Film), d_slow[0]),

@@ -410,6 +410,9 @@ impl P2dModel {
                         * pos.active_material_volume_fraction
                         * pos.thickness_m,
                     surface_per_area: pos.specific_surface_area_m() * pos.thickness_m,
+                    contact_release_1_s: anion_redox.map_or(0.0, |a| {
+                        3.0 * a.oxygen_loss_contact_m_s / pos.particle_radius_m
+                    }),
                 }
             }),
             k_p: pos.exchange_current.k * pos.exchange_current.arrhenius.factor(t),

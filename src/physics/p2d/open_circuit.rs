@@ -29,6 +29,11 @@ use crate::physics::material::MaterialFunction;
 use crate::physics::msmr::{band_occupancy, kinetic_weight, occupancy_pair, Gallery};
 
 /// The open-circuit model of the discretised cathode.
+///
+/// One value per model, built once and never moved on a hot path: the size difference of the
+/// variants costs nothing, while boxing the MSMR galleries would add a pointer chase to every
+/// residual and Jacobian evaluation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub(crate) enum OcpModel {
     /// U(θ_surf).

@@ -147,6 +147,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         irreversible_fraction: 0.3,
         oxygen_loss_bulk_per_li: 2e-2,
         oxygen_loss_surface_m2_c: 2e-3,
+        oxygen_loss_contact_m_s: 1e-9,
         instability: OxygenInstability::Potential {
             potential_v: 3.6,
             width_v: 0.08,
@@ -175,6 +176,8 @@ fn lro_fixture(binary: bool) -> CellParameters {
         ionic_conductivity_s_m: 1e-7,
         native_resistance_ohm_m2: 0.05,
         native_conversion_throughput: 300.0,
+        open_fraction: 0.2,
+        sealing_thickness_m: 0.7e-9,
         growth_arrhenius: Arrhenius {
             activation_energy_j_mol: 30e3,
             reference_temperature_k: 298.15,
@@ -449,6 +452,60 @@ fn the_isolated_lithium_row_matches_finite_differences_entry_by_entry() {
             .expect("the fixture isolates fragments");
         yp[row] = 0.0;
         check_row_entry_by_entry(&mut model, &y, &yp, row, &format!("binary = {binary}"));
+    }
+}
+
+#[test]
+fn the_release_by_contact_rows_match_finite_differences_entry_by_entry() {
+    use crate::physics::p2d::Slow;
+    // A dense film (sealing), a porous one, an open one (the flooded cracks alone move the
+    // open surface), and no interphase model (bare surface and flooded
+    // cracks only); the release by contact far above the cell's so that it dominates the rows.
+    for (open_fraction, with_film) in [(0.0, true), (0.4, true), (1.0, true), (0.0, false)] {
+        for binary in [false, true] {
+            let mut p = lro_fixture(binary);
+            if let Some(a) = p.anion_redox.as_mut() {
+                // An instability that hardly depends on the potential (o ≈ 1/2), so that the
+                // entries of the open surface are not hidden behind those of the potential.
+                a.instability = OxygenInstability::Potential {
+                    potential_v: 3.6,
+                    width_v: 100.0,
+                };
+                a.oxygen_loss_bulk_per_li = 0.0;
+                a.oxygen_loss_surface_m2_c = 0.0;
+                a.oxygen_loss_contact_m_s = 1e-6;
+            }
+            match p.interphase.as_mut() {
+                Some(f) if with_film => f.open_fraction = open_fraction,
+                _ => p.interphase = None,
+            }
+            // Cracks that open fast from a sharp onset, so that the entries in Θ stand out
+            // while the crack surface is still of the order of the particle surface.
+            if let Some(c) = p.cracking.as_mut() {
+                c.width_cycles = 1.0;
+                c.area_growth_per_cycle = 5.0;
+            }
+            let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+            model.set_control(Control::Current { i_a_m2: -9.5 });
+            let (mut y, mut yp) = perturbed_state(&model);
+            let l = *model.layout();
+            // At the crack onset (Θ/2 = 300 equivalent cycles), with a film grown beyond δ_0
+            // and on the cracks.
+            y[l.slow(Slow::Throughput)] = 600.0;
+            y[l.slow(Slow::Film)] = 1.8;
+            y[l.slow(Slow::CrackFilm)] = 0.6;
+            for s in [Slow::ActiveAnionic, Slow::OxygenLost] {
+                let row = l.slow(s);
+                yp[row] = 0.0;
+                check_row_entry_by_entry(
+                    &mut model,
+                    &y,
+                    &yp,
+                    row,
+                    &format!("{s:?}, open {open_fraction}, film {with_film}, binary {binary}"),
+                );
+            }
+        }
     }
 }
 
