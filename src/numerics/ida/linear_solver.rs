@@ -13,7 +13,8 @@ use std::ptr;
 use sundials_sys as sys;
 use sys::{N_Vector, SUNLinearSolver, SUNMatrix};
 
-use super::{CallbackFailure, FailureDetail, Shared};
+use super::callbacks::{CallbackFailure, FailureDetail};
+use super::Shared;
 use crate::numerics::dae::DaeSystem;
 use crate::numerics::sparse_lu::LuError;
 
