@@ -1,7 +1,19 @@
 //! Safe wrapper around the SUNDIALS IDA solver (variable-order BDF for implicit DAEs).
 //!
-//! This is the only module of the crate that uses `unsafe`: it owns the SUNDIALS handles and
-//! exposes a safe [`Ida`] type driving a [`DaeSystem`].
+//! This is the only module of the crate that uses `unsafe` (in the files listed below): it owns
+//! the SUNDIALS handles and exposes a safe [`Ida`] type driving a [`DaeSystem`].
+//!
+//! # Files
+//! - `mod.rs`: the safe API ([`Ida`], [`IdaOptions`], [`StepOutcome`], [`SolverStats`],
+//!   [`SolverError`]), the allocation shared with the callbacks, and the freeing of every
+//!   handle;
+//! - `callbacks.rs`: the `extern "C"` residual, Jacobian, error-weight and root callbacks, the
+//!   turning of their failures and panics into IDA return codes, and the SUNDIALS error
+//!   handler;
+//! - `linear_solver.rs`: the custom `SUNLinearSolver` and the Jacobian matrix's `zero`
+//!   operation;
+//! - `vector_ops.rs`: the Rust serial `N_Vector` operations (plain and AVX2);
+//! - `flags.rs`: names and explanations of the IDA and IDALS return flags.
 //!
 //! # Design
 //! - **Linear solver.** IDA is given a `SUNSparseMatrix` (CSC) and a *custom* `SUNLinearSolver`
@@ -32,7 +44,7 @@
 //!   and the fused linear combinations of IDA's predictor and divided-difference updates) are
 //!   replaced in the vectors' operation tables by Rust kernels, compiled for AVX2 when the
 //!   processor has it (run-time detection); they compute bit for bit what SUNDIALS' serial
-//!   code computes, except the norms (see `use_fast_vector_ops`).
+//!   code computes, except the norms (see `use_fast_vector_ops` in `vector_ops.rs`).
 //! - **Hot paths** (residual, Jacobian, LU setup/solve) do not allocate.
 //!
 //! [`EvalError::NonPhysical`]: crate::numerics::dae::EvalError::NonPhysical
@@ -240,9 +252,8 @@ struct Shared<S> {
     /// `IDACalcIC`.
     may_refresh: bool,
     /// Linear solves since the last factorisation: a matrix that has served more than one
-    /// Newton solve's worth ([`NEWTON_ITERS`]) was set up at an earlier step.
-    ///
-    /// [`NEWTON_ITERS`]: linear_solver::NEWTON_ITERS
+    /// Newton solve's worth (`NEWTON_ITERS` in `linear_solver.rs`) was set up at an earlier
+    /// step.
     solves_since_setup: u64,
     /// Set while `IDACalcIC` runs.
     in_calc_ic: bool,
