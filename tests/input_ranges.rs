@@ -370,6 +370,7 @@ const CASES: &[RangeCase] = &[
     ("anion_redox.omega", PAPER, &["anion_redox.omega=1e-3"], &["anion_redox.omega"]),
     ("anion_redox.hysteresis_V", PAPER, &["anion_redox.hysteresis_V=6"], &["anion_redox.hysteresis_V"]),
     ("anion_redox.hysteresis_rate", PAPER, &["anion_redox.hysteresis_rate=1e5"], &["anion_redox.hysteresis_rate"]),
+    ("anion_redox.hysteresis_growth_V", PAPER, &["anion_redox.hysteresis_growth_V=6"], &["anion_redox.hysteresis_growth_V"]),
     ("anion_redox.lattice_capacity", PAPER, &["anion_redox.lattice_capacity=5"], &["anion_redox.lattice_capacity", "expected at most"]),
     ("anion_redox.initial_active_capacity", PAPER, &["anion_redox.initial_active_capacity=2"], &["anion_redox.initial_active_capacity", "expected at most lattice_capacity"]),
     ("anion_redox.activation_rate_per_s", PAPER, &["anion_redox.activation_rate_per_s=1e4"], &["anion_redox.activation_rate_per_s"]),

@@ -88,6 +88,8 @@ pub struct Instability {
     pub d_h: f64,
     /// ∂o/∂ΔU, ΔU the voltage fade \[1/V\].
     pub d_fade: f64,
+    /// ∂o/∂M, M the migration state (through the hysteresis growth).
+    pub d_m: f64,
 }
 
 /// Parameters of the anion-redox submodel. Potentials in V vs Li/Li+, capacities in lithium
@@ -105,6 +107,19 @@ pub struct AnionRedox {
     /// Hysteresis rate κ_h \[-\]: h relaxes over 1/κ_h lithium per formula unit passed.
     /// Accepted range: 0 to 1e4.
     pub hysteresis_rate: f64,
+    /// Growth κ_M of the hysteresis with transition-metal migration \[V per unit of M\]
+    /// (`hysteresis_growth_V`, absent: 0): the discharge branch of the anionic gallery moves
+    /// down by κ_M M while the charge branch stays, `U0_a = U_mid + h ΔU_h/2 − κ_M M (1 − h)/2
+    /// − ΔU` (M the migrated fraction m with the lower couple, volts with the rigid shift).
+    /// Physics: the voltage hysteresis of oxygen redox comes from the transition metal that
+    /// migrates into the lithium layer when the oxygen is oxidised and returns, or not, on
+    /// reduction (Gent et al., Nat. Commun. 8 (2017) 2091), and from molecular O2 trapped in
+    /// the voids the migration leaves, reduced only at low potential (House et al., Nature 577
+    /// (2020) 502): the more metal has migrated for good, the lower the potential at which the
+    /// oxidised oxygen is reduced on discharge, while its oxidation on charge is unchanged.
+    /// Voltage decay of lithium-rich oxides is mostly such a lowering of the discharge curve.
+    /// Accepted range: 0 to 5 V.
+    pub hysteresis_growth_v: f64,
     /// Capacity the lattice oxygen can give, X_O,max = X_a + X_l at the start \[Li/f.u.\].
     /// Accepted range: 0 to what the cationic galleries leave.
     pub lattice_capacity: f64,
@@ -370,6 +385,7 @@ impl AnionRedox {
         range::GALLERY_OMEGA.check("omega", self.omega)?;
         range::HYSTERESIS_V.check("hysteresis_V", self.hysteresis_v)?;
         range::HYSTERESIS_RATE.check("hysteresis_rate", self.hysteresis_rate)?;
+        range::HYSTERESIS_V.check("hysteresis_growth_V", self.hysteresis_growth_v)?;
         non_negative("lattice_capacity", self.lattice_capacity)?;
         let room = lithium_max - cationic_capacity;
         if self.lattice_capacity > room + 1e-12 {
@@ -473,27 +489,42 @@ impl AnionRedox {
         }
     }
 
-    /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − ΔU \[V\], with the
-    /// rigid shift `fade` = ΔU of [`Self::fade`].
+    /// Standard potential of the anionic gallery U0_a = U_mid + h ΔU_h/2 − κ_M M (1 − h)/2 − ΔU
+    /// \[V\], with the rigid shift `fade` = ΔU of [`Self::fade`] and the migration state `m`.
     #[inline]
-    pub fn gallery_potential(&self, h: f64, fade: f64) -> f64 {
-        self.standard_potential_v + 0.5 * self.hysteresis_v * h - fade
+    pub fn gallery_potential(&self, h: f64, fade: f64, m: f64) -> f64 {
+        self.standard_potential_v + 0.5 * self.hysteresis_v * h
+            - 0.5 * self.hysteresis_growth_v * m * (1.0 - h)
+            - fade
+    }
+
+    /// ∂U0_a/∂h and ∂U0_a/∂M of [`Self::gallery_potential`] at hysteresis `h` and migration
+    /// `m`.
+    #[inline]
+    pub fn gallery_potential_partials(&self, h: f64, m: f64) -> (f64, f64) {
+        (
+            0.5 * (self.hysteresis_v + self.hysteresis_growth_v * m),
+            -0.5 * self.hysteresis_growth_v * (1.0 - h),
+        )
     }
 
     /// The instability factor o of oxygen release and migration at surface potential `u` \[V\],
-    /// hysteresis state `h` and voltage fade `fade` \[V\], `f = F/RT` \[1/V\].
+    /// hysteresis state `h`, voltage fade `fade` \[V\] and migration state `m`, `f = F/RT`
+    /// \[1/V\].
     #[inline]
-    pub fn instability(&self, u: f64, h: f64, fade: f64, f: f64) -> Instability {
+    pub fn instability(&self, u: f64, h: f64, fade: f64, m: f64, f: f64) -> Instability {
         match self.instability {
             OxygenInstability::OxidisedOxygen => {
-                let u0 = self.gallery_potential(h, fade);
+                let u0 = self.gallery_potential(h, fade, m);
+                let (du0_dh, du0_dm) = self.gallery_potential_partials(h, m);
                 let (_, vacancy, ds_du, _) = occupancy_pair(u, u0, self.omega, f);
-                // o = 1 − s: ∂o/∂U = −∂s/∂U, ∂o/∂U0 = ∂s/∂U; U0 = … + h ΔU_h/2 − ΔU.
+                // o = 1 − s: ∂o/∂U = −∂s/∂U, ∂o/∂U0 = ∂s/∂U; ∂U0/∂ΔU = −1.
                 Instability {
                     value: vacancy,
                     d_u: -ds_du,
-                    d_h: ds_du * 0.5 * self.hysteresis_v,
+                    d_h: ds_du * du0_dh,
                     d_fade: -ds_du,
+                    d_m: ds_du * du0_dm,
                 }
             }
             OxygenInstability::Potential {
@@ -506,6 +537,7 @@ impl AnionRedox {
                     d_u: d / width_v,
                     d_h: 0.0,
                     d_fade: 0.0,
+                    d_m: 0.0,
                 }
             }
         }
@@ -523,6 +555,7 @@ mod tests {
             omega: 2.0,
             hysteresis_v: 0.6,
             hysteresis_rate: 8.0,
+            hysteresis_growth_v: 0.0,
             lattice_capacity: 0.9,
             initial_active_capacity: 0.05,
             activation_rate_1_s: 1e-4,
@@ -673,46 +706,57 @@ mod tests {
     fn the_oxidised_oxygen_moves_with_the_gallery_and_its_partials_are_exact() {
         let a = AnionRedox {
             instability: OxygenInstability::OxidisedOxygen,
+            hysteresis_growth_v: 0.8,
             ..lro()
         };
         let f = 96485.33212 / (8.314462618 * 333.15);
-        // Half oxidised at the gallery's potential, on either branch and after any fade.
-        for (h, fade) in [(1.0, 0.0), (-1.0, 0.0), (0.3, 0.2)] {
-            let u0 = a.gallery_potential(h, fade);
-            assert!((a.instability(u0, h, fade, f).value - 0.5).abs() < 1e-12);
+        // Half oxidised at the gallery's potential, on either branch, after any fade and any
+        // migration.
+        for (h, fade, m) in [(1.0, 0.0, 0.0), (-1.0, 0.0, 0.3), (0.3, 0.2, 0.5)] {
+            let u0 = a.gallery_potential(h, fade, m);
+            assert!((a.instability(u0, h, fade, m, f).value - 0.5).abs() < 1e-12);
         }
         // A fade of 0.1 V gives at U − 0.1 V what the fresh gallery gives at U.
-        let fresh = a.instability(3.95, 1.0, 0.0, f).value;
-        assert!((a.instability(3.85, 1.0, 0.1, f).value - fresh).abs() < 1e-12);
-        let (u, h, fade) = (3.8, 0.4, 0.05);
-        let o = a.instability(u, h, fade, f);
+        let fresh = a.instability(3.95, 1.0, 0.0, 0.0, f).value;
+        assert!((a.instability(3.85, 1.0, 0.1, 0.0, f).value - fresh).abs() < 1e-12);
+        let (u, h, fade, m) = (3.8, 0.4, 0.05, 0.3);
+        let o = a.instability(u, h, fade, m, f);
         let e = 1e-6;
         let fd = |g: &dyn Fn(f64) -> f64, x: f64| (g(x + e) - g(x - e)) / (2.0 * e);
-        let du = fd(&|x| a.instability(x, h, fade, f).value, u);
-        let dh = fd(&|x| a.instability(u, x, fade, f).value, h);
-        let dfade = fd(&|x| a.instability(u, h, x, f).value, fade);
-        assert!(
-            (o.d_u - du).abs() < 1e-6 * du.abs().max(1.0),
-            "{} {du}",
-            o.d_u
-        );
-        assert!(
-            (o.d_h - dh).abs() < 1e-6 * dh.abs().max(1.0),
-            "{} {dh}",
-            o.d_h
-        );
-        assert!((o.d_fade - dfade).abs() < 1e-6, "{} {dfade}", o.d_fade);
+        let du = fd(&|x| a.instability(x, h, fade, m, f).value, u);
+        let dh = fd(&|x| a.instability(u, x, fade, m, f).value, h);
+        let dfade = fd(&|x| a.instability(u, h, x, m, f).value, fade);
+        let dm = fd(&|x| a.instability(u, h, fade, x, f).value, m);
+        for (what, analytic, numeric) in [
+            ("U", o.d_u, du),
+            ("h", o.d_h, dh),
+            ("fade", o.d_fade, dfade),
+            ("m", o.d_m, dm),
+        ] {
+            assert!(
+                (analytic - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                "∂o/∂{what}: {analytic} {numeric}"
+            );
+        }
+        assert!(o.d_m.abs() > 1e-3, "the migration moves the gallery");
         // The potential onset ignores the gallery.
-        let p = lro().instability(4.2, 1.0, 0.3, f);
+        let p = lro().instability(4.2, 1.0, 0.3, 0.2, f);
         assert!((p.value - 0.5).abs() < 1e-12);
-        assert_eq!((p.d_h, p.d_fade), (0.0, 0.0));
+        assert_eq!((p.d_h, p.d_fade, p.d_m), (0.0, 0.0, 0.0));
     }
 
     #[test]
-    fn hysteresis_and_fade_shift_the_gallery() {
+    fn hysteresis_fade_and_migration_shift_the_gallery() {
         let a = lro();
-        assert!((a.gallery_potential(1.0, 0.0) - 3.9).abs() < 1e-12);
-        assert!((a.gallery_potential(-1.0, 0.0) - 3.3).abs() < 1e-12);
-        assert!((a.gallery_potential(0.0, 0.1) - 3.5).abs() < 1e-12);
+        assert!((a.gallery_potential(1.0, 0.0, 0.0) - 3.9).abs() < 1e-12);
+        assert!((a.gallery_potential(-1.0, 0.0, 0.0) - 3.3).abs() < 1e-12);
+        assert!((a.gallery_potential(0.0, 0.1, 0.0) - 3.5).abs() < 1e-12);
+        // The hysteresis grows with migration on the discharge branch only.
+        let grown = AnionRedox {
+            hysteresis_growth_v: 0.5,
+            ..lro()
+        };
+        assert!((grown.gallery_potential(1.0, 0.0, 0.4) - 3.9).abs() < 1e-12);
+        assert!((grown.gallery_potential(-1.0, 0.0, 0.4) - 3.1).abs() < 1e-12);
     }
 }

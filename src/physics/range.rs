@@ -738,6 +738,7 @@ pub const ACCEPTED: &[Accepted] = &[
     real("anion_redox.omega", GALLERY_OMEGA, ""),
     real("anion_redox.hysteresis_V", HYSTERESIS_V, ""),
     real("anion_redox.hysteresis_rate", HYSTERESIS_RATE, ""),
+    real("anion_redox.hysteresis_growth_V", HYSTERESIS_V, "optional"),
     relative(
         "anion_redox.lattice_capacity",
         "[0, lithium_per_formula_max − the cationic galleries]",

@@ -373,6 +373,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         "- (h relaxes over 1/rate Li per formula unit passed)",
     );
     out.num(
+        "hysteresis_growth_V",
+        a.hysteresis_growth_v,
+        "V per unit of migration (the discharge branch moves down with it)",
+    );
+    out.num(
         "lattice_capacity",
         a.lattice_capacity,
         "Li per formula unit",

@@ -132,6 +132,9 @@ pub(crate) struct RawAnionRedox {
     #[serde(rename = "hysteresis_V")]
     pub hysteresis_v: f64,
     pub hysteresis_rate: f64,
+    /// Optional (default 0: no growth of the hysteresis with migration).
+    #[serde(rename = "hysteresis_growth_V")]
+    pub hysteresis_growth_v: Option<f64>,
     pub lattice_capacity: f64,
     pub initial_active_capacity: f64,
     pub activation_rate_per_s: f64,

@@ -300,7 +300,9 @@ impl P2dModel {
                 for i in 0..l.np {
                     let u = self.onset_potential(y, i);
                     s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
-                    let onset = a.instability(u, h, fade, self.f).value;
+                    let onset = a
+                        .instability(u, h, fade, y[idx(Slow::Migration)], self.f)
+                        .value;
                     // No list without an interphase model: no side current then.
                     let side = cells.get(i).map_or(0.0, |c| c.total(ctx));
                     s_o += onset * (bulk + a.oxygen_loss_surface_m2_c * side);
@@ -467,10 +469,12 @@ impl P2dModel {
             };
             // Partials of the release sum Σ o k and of the migration sum Σ o in h and the fade.
             let (mut rel_h, mut rel_fade, mut mig_h, mut mig_fade) = (0.0, 0.0, 0.0, 0.0);
+            // … and in M through the hysteresis growth.
+            let (mut rel_m, mut mig_m) = (0.0, 0.0);
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
                 let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
-                let o = a.instability(u, h, fade, self.f);
+                let o = a.instability(u, h, fade, y[rm], self.f);
                 // No list without an interphase model: no side current then.
                 let side = cells.get(i).copied().unwrap_or_default();
                 let p = Self::side_partials(&side, ctx);
@@ -480,8 +484,10 @@ impl P2dModel {
                 s_o += o.value * k;
                 rel_h += o.d_h * k;
                 rel_fade += o.d_fade * k;
+                rel_m += o.d_m * k;
                 mig_h += o.d_h;
                 mig_fade += o.d_fade;
+                mig_m += o.d_m;
                 let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
                 let d_rel = x_a * o.d_u * k / np;
                 let col = l.u(i);
@@ -508,7 +514,7 @@ impl P2dModel {
             for (col, rel, mig) in [
                 (rh, rel_h, mig_h),
                 (ro, rel_fade * beta, mig_fade * beta),
-                (rm, rel_fade * sp, mig_fade * sp),
+                (rm, rel_fade * sp + rel_m, mig_fade * sp + mig_m),
             ] {
                 sink.add(ra, col, x_a * rel / np);
                 sink.add(ro, col, -x_a * rel / np);

@@ -169,20 +169,24 @@ impl MsmrModel {
             out.kin_d_xo = gamma * k_r;
         }
         if let Some(a) = &self.anion {
-            let u0 = a.gallery_potential(s.h, fade);
+            let u0 = a.gallery_potential(s.h, fade, s.m);
+            // The gallery's potential in h and, through the hysteresis growth, in M.
+            let (du0_dh, du0_dm) = a.gallery_potential_partials(s.h, s.m);
             let (occ, vac, d_u, d_u0) = occupancy_pair(u, u0, a.omega, f);
             out.filled += s.x_a * occ;
             out.empty += s.x_a * vac;
             out.d_u += s.x_a * d_u;
             out.d_xa = occ;
-            out.d_h = s.x_a * d_u0 * 0.5 * a.hysteresis_v;
+            out.d_h = s.x_a * d_u0 * du0_dh;
+            out.d_m += s.x_a * d_u0 * du0_dm;
             out.d_shift -= s.x_a * d_u0;
             out.capacity += s.x_a;
             let (k, dk) = kinetic_weight(occ, vac, a.omega, f);
             out.kin += s.x_a * k;
             out.kin_d_u += s.x_a * dk;
             out.kin_d_shift += s.x_a * dk;
-            out.kin_d_h -= s.x_a * dk * 0.5 * a.hysteresis_v;
+            out.kin_d_h -= s.x_a * dk * du0_dh;
+            out.kin_d_m -= s.x_a * dk * du0_dm;
             out.kin_d_xa = k;
         }
         out

@@ -139,6 +139,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         omega: 2.0,
         hysteresis_v: 0.5,
         hysteresis_rate: 6.0,
+        hysteresis_growth_v: 0.0,
         lattice_capacity: 0.8,
         initial_active_capacity: 0.3,
         activation_rate_1_s: 2e-4,
@@ -295,7 +296,7 @@ fn check_jacobian_at(model: &mut P2dModel, y: &[f64], yp: &[f64], binary: bool) 
     model.residual(0.0, &y, &yp, &mut r0).unwrap();
     let mut dense = vec![vec![0.0; n]; n]; // dense[row][col]
     for col in 0..n {
-        let h = 1e-7 * y[col].abs().max(1e-3);
+        let h = 1e-6 * y[col].abs().max(1e-3);
         let (mut yh, mut yph) = (y.clone(), yp.clone());
         yh[col] += h;
         yph[col] += c_j * h;
@@ -556,6 +557,55 @@ fn jacobian_matches_finite_differences_with_the_lower_couple() {
                 &yp,
                 row,
                 &format!("migration row, binary = {binary}, {migration:?}, spread {spread} V"),
+            );
+        }
+    }
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_the_hysteresis_growth() {
+    let rearranged = MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+        rate_1_s: 0.2,
+        reversal_rate_1_s: 0.7,
+        vacancy_capacity: 0.03,
+    });
+    for binary in [false, true] {
+        let mut p = lower_couple_fixture(binary, rearranged, 0.45);
+        if let Some(a) = p.anion_redox.as_mut() {
+            // Far more than a cell's, so that the entries in M stand out.
+            a.hysteresis_growth_v = 2.0;
+        }
+        check_jacobian_of(&p, Control::Current { i_a_m2: -9.5 });
+        check_jacobian_of(&p, Control::Voltage { v: 3.9 });
+        let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+        model.set_control(Control::Current { i_a_m2: 9.5 });
+        let (mut y, mut yp) = perturbed_state(&model);
+        let l = *model.layout();
+        // A third migrated, on the discharge branch, where the growth moves the gallery, with
+        // the surfaces near the gallery's potential (3.6 − 0.05 − 0.36 − 0.015 V), where the
+        // oxidised fraction is neither 0 nor 1 and the entries are not lost in rounding.
+        y[l.slow(super::Slow::Migration)] = 0.3;
+        y[l.slow(super::Slow::Hysteresis)] = -0.2;
+        for i in 0..l.np {
+            y[l.u(i)] = 3.2 + 0.01 * i as f64;
+        }
+        let rz = l.rearranged_oxygen.expect("the rearranged-oxygen law");
+        // The rows that see the gallery through M: the surface potential of a cell (the
+        // gallery's filling), the oxygen release and the rearranged oxygen (its instability).
+        for (row, what) in [
+            (l.u(0), "surface potential"),
+            (l.slow(super::Slow::OxygenLost), "oxygen lost"),
+            (rz, "rearranged oxygen"),
+        ] {
+            // (y' of the row at 0: the row's small entries are then not lost in the rounding
+            // of a residual of order one.)
+            yp[row] = 0.0;
+            check_row_entry_by_entry(
+                &mut model,
+                &y,
+                &yp,
+                row,
+                &format!("{what}, binary = {binary}"),
             );
         }
     }
