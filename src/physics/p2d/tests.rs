@@ -532,13 +532,16 @@ fn lower_couple_fixture(binary: bool, migration: MigrationLaw, spread_v: f64) ->
     p
 }
 
+/// Migration through rearranged oxygen at rates far above the cell's (the lower-couple checks).
+const FAST_REARRANGEMENT: MigrationLaw = MigrationLaw::RearrangedOxygen(OxygenRearrangement {
+    rate_1_s: 0.2,
+    reversal_rate_1_s: 0.7,
+    vacancy_capacity: 0.03,
+});
+
 #[test]
 fn jacobian_matches_finite_differences_with_the_lower_couple() {
-    let rearranged = MigrationLaw::RearrangedOxygen(OxygenRearrangement {
-        rate_1_s: 0.2,
-        reversal_rate_1_s: 0.7,
-        vacancy_capacity: 0.03,
-    });
+    let rearranged = FAST_REARRANGEMENT;
     for binary in [false, true] {
         // One gallery with the first law, a band with the second.
         for (migration, spread) in [(MigrationLaw::WhileOxidised, 0.0), (rearranged, 0.45)] {
@@ -564,11 +567,7 @@ fn jacobian_matches_finite_differences_with_the_lower_couple() {
 
 #[test]
 fn jacobian_matches_finite_differences_with_the_hysteresis_growth() {
-    let rearranged = MigrationLaw::RearrangedOxygen(OxygenRearrangement {
-        rate_1_s: 0.2,
-        reversal_rate_1_s: 0.7,
-        vacancy_capacity: 0.03,
-    });
+    let rearranged = FAST_REARRANGEMENT;
     for binary in [false, true] {
         let mut p = lower_couple_fixture(binary, rearranged, 0.45);
         if let Some(a) = p.anion_redox.as_mut() {
