@@ -371,6 +371,7 @@ const CASES: &[RangeCase] = &[
     ("anion_redox.hysteresis_V", PAPER, &["anion_redox.hysteresis_V=6"], &["anion_redox.hysteresis_V"]),
     ("anion_redox.hysteresis_rate", PAPER, &["anion_redox.hysteresis_rate=1e5"], &["anion_redox.hysteresis_rate"]),
     ("anion_redox.hysteresis_growth_V", PAPER, &["anion_redox.hysteresis_growth_V=6"], &["anion_redox.hysteresis_growth_V"]),
+    ("anion_redox.exchange_current_ratio", PAPER, &["anion_redox.exchange_current_ratio=0"], &["anion_redox.exchange_current_ratio"]),
     ("anion_redox.lattice_capacity", PAPER, &["anion_redox.lattice_capacity=5"], &["anion_redox.lattice_capacity", "expected at most"]),
     ("anion_redox.initial_active_capacity", PAPER, &["anion_redox.initial_active_capacity=2"], &["anion_redox.initial_active_capacity", "expected at most lattice_capacity"]),
     ("anion_redox.activation_rate_per_s", PAPER, &["anion_redox.activation_rate_per_s=1e4"], &["anion_redox.activation_rate_per_s"]),

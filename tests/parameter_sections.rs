@@ -27,6 +27,7 @@ fn expected_anion_redox() -> AnionRedox {
         hysteresis_v: 0.6,
         hysteresis_rate: 8.0,
         hysteresis_growth_v: 0.25,
+        exchange_current_ratio: 0.05,
         lattice_capacity: 0.9,
         initial_active_capacity: 0.05,
         activation_rate_1_s: 1e-4,

@@ -120,6 +120,16 @@ pub struct AnionRedox {
     /// Voltage decay of lithium-rich oxides is mostly such a lowering of the discharge curve.
     /// Accepted range: 0 to 5 V.
     pub hysteresis_growth_v: f64,
+    /// Exchange-current ratio ρ_a of the anionic gallery \[-\] (`exchange_current_ratio`,
+    /// absent: 1): its part of the exchange current, `ρ_a X_a (s_a (1 − s_a))^½`, against a
+    /// cationic gallery's `X_j (s_j (1 − s_j))^½` (MSMR kinetics, each gallery with an exchange
+    /// current of its own: Baker & Verbrugge, J. Electrochem. Soc. 165 (2018) A3952). Lithium
+    /// exchange coupled to oxygen redox is slow: it needs the metal–oxygen bonds to rearrange
+    /// (the rearrangement and hysteresis of [`OxygenRearrangement`]), and oxygen-redox
+    /// capacity is known to fall with rate faster than the cationic (Assat et al., Nat.
+    /// Commun. 8 (2017) 2219), so ρ_a < 1 makes the accessible anionic capacity fall with the
+    /// current. Accepted range: 1e-6 to 1e3.
+    pub exchange_current_ratio: f64,
     /// Capacity the lattice oxygen can give, X_O,max = X_a + X_l at the start \[Li/f.u.\].
     /// Accepted range: 0 to what the cationic galleries leave.
     pub lattice_capacity: f64,
@@ -386,6 +396,8 @@ impl AnionRedox {
         range::HYSTERESIS_V.check("hysteresis_V", self.hysteresis_v)?;
         range::HYSTERESIS_RATE.check("hysteresis_rate", self.hysteresis_rate)?;
         range::HYSTERESIS_V.check("hysteresis_growth_V", self.hysteresis_growth_v)?;
+        range::EXCHANGE_CURRENT_RATIO
+            .check("exchange_current_ratio", self.exchange_current_ratio)?;
         non_negative("lattice_capacity", self.lattice_capacity)?;
         let room = lithium_max - cationic_capacity;
         if self.lattice_capacity > room + 1e-12 {
@@ -556,6 +568,7 @@ mod tests {
             hysteresis_v: 0.6,
             hysteresis_rate: 8.0,
             hysteresis_growth_v: 0.0,
+            exchange_current_ratio: 1.0,
             lattice_capacity: 0.9,
             initial_active_capacity: 0.05,
             activation_rate_1_s: 1e-4,

@@ -312,6 +312,8 @@ pub const ACTIVATION_RATE_1_S: Range = Range::closed(0.0, 1e3, "1/s");
 pub const OXYGEN_LOSS_BULK_PER_LI: Range = Range::closed(0.0, 10.0, "");
 /// Surface oxygen loss per side-reaction charge \[m²/C\].
 pub const OXYGEN_LOSS_SURFACE_M2_C: Range = Range::closed(0.0, 1e3, "m²/C");
+/// Exchange-current ratio of the anionic gallery to a cationic one \[-\].
+pub const EXCHANGE_CURRENT_RATIO: Range = Range::closed(1e-6, 1e3, "");
 /// Surface oxygen release by contact with the electrolyte \[m/s\].
 pub const OXYGEN_LOSS_CONTACT_M_S: Range = Range::closed(0.0, 1e-6, "m/s");
 /// Voltage fade per lithium of oxygen lost \[V/Li\].
@@ -739,6 +741,11 @@ pub const ACCEPTED: &[Accepted] = &[
     real("anion_redox.hysteresis_V", HYSTERESIS_V, ""),
     real("anion_redox.hysteresis_rate", HYSTERESIS_RATE, ""),
     real("anion_redox.hysteresis_growth_V", HYSTERESIS_V, "optional"),
+    real(
+        "anion_redox.exchange_current_ratio",
+        EXCHANGE_CURRENT_RATIO,
+        "optional",
+    ),
     relative(
         "anion_redox.lattice_capacity",
         "[0, lithium_per_formula_max − the cationic galleries]",

@@ -378,6 +378,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         "V per unit of migration (the discharge branch moves down with it)",
     );
     out.num(
+        "exchange_current_ratio",
+        a.exchange_current_ratio,
+        "- (the anionic gallery's exchange current against a cationic one's)",
+    );
+    out.num(
         "lattice_capacity",
         a.lattice_capacity,
         "Li per formula unit",

@@ -851,6 +851,7 @@ fn anion_redox(
         hysteresis_v: a.hysteresis_v,
         hysteresis_rate: a.hysteresis_rate,
         hysteresis_growth_v: a.hysteresis_growth_v.unwrap_or(0.0),
+        exchange_current_ratio: a.exchange_current_ratio.unwrap_or(1.0),
         lattice_capacity: a.lattice_capacity,
         initial_active_capacity: a.initial_active_capacity,
         activation_rate_1_s: a.activation_rate_per_s,

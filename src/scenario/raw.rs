@@ -135,6 +135,8 @@ pub(crate) struct RawAnionRedox {
     /// Optional (default 0: no growth of the hysteresis with migration).
     #[serde(rename = "hysteresis_growth_V")]
     pub hysteresis_growth_v: Option<f64>,
+    /// Optional (default 1: the anionic gallery exchanges like a cationic one).
+    pub exchange_current_ratio: Option<f64>,
     pub lattice_capacity: f64,
     pub initial_active_capacity: f64,
     pub activation_rate_per_s: f64,

@@ -181,7 +181,9 @@ impl MsmrModel {
             out.d_m += s.x_a * d_u0 * du0_dm;
             out.d_shift -= s.x_a * d_u0;
             out.capacity += s.x_a;
+            // The anionic gallery's part of the exchange current, ρ_a times a cationic one's.
             let (k, dk) = kinetic_weight(occ, vac, a.omega, f);
+            let (k, dk) = (a.exchange_current_ratio * k, a.exchange_current_ratio * dk);
             out.kin += s.x_a * k;
             out.kin_d_u += s.x_a * dk;
             out.kin_d_shift += s.x_a * dk;

@@ -140,6 +140,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         hysteresis_v: 0.5,
         hysteresis_rate: 6.0,
         hysteresis_growth_v: 0.0,
+        exchange_current_ratio: 0.3,
         lattice_capacity: 0.8,
         initial_active_capacity: 0.3,
         activation_rate_1_s: 2e-4,
