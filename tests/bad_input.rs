@@ -1386,9 +1386,19 @@ fn anion_redox_with(law: &str) -> asslb::physics::anion_redox::AnionRedox {
 /// any one of its `keys` (each as written in `law`) is an error naming the file, the key and
 /// the law (`label`).
 fn each_key_of_the_law_is_required(law: &str, keys: &[&str], label: &str) {
+    each_key_is_required(
+        &|t| replace(t, "migration_rate_V_per_s = 1e-8", law),
+        keys,
+        label,
+    );
+}
+
+/// With the parameter file edited by `edit`, removing any one of `keys` (each as written in
+/// the edited file) is an error naming the file, the key and the law (`label`).
+fn each_key_is_required(edit: &dyn Fn(String) -> String, keys: &[&str], label: &str) {
     for key in keys {
         let case = Case::new();
-        case.sections_file(|t| replace(replace(t, "migration_rate_V_per_s = 1e-8", law), key, ""));
+        case.sections_file(|t| replace(edit(t), key, ""));
         let e = case.error(&file_scenario(""));
         let name = key.trim().split(' ').next().unwrap_or_default();
         assert_contains_all(
@@ -1449,6 +1459,48 @@ fn migration_law_keys_follow_the_law() {
     });
     let e = case.error(&file_scenario(""));
     assert_contains_all(&e, &["anion_redox.migration_vacancy_capacity", "1e-6"]);
+}
+
+#[test]
+fn activation_law_keys_follow_the_law() {
+    const ONSET: &str = "activation_potential_V = 4.1\nactivation_width_V = 0.03";
+    let on_charge = |t: String| replace(t, ONSET, "activation_law = \"oxidised_on_charge\"");
+    // The law without the onset's keys is a valid parameter file.
+    let case = Case::new();
+    case.sections_file(on_charge);
+    let path = case.write("scenario.toml", &file_scenario(""));
+    let scenario = load_scenario_with(&path, &[]).expect("valid scenario");
+    assert_eq!(
+        scenario.parameters.anion_redox.map(|a| a.activation),
+        Some(asslb::physics::anion_redox::Activation::OxidisedOnCharge)
+    );
+    // With it, an onset key is not a key.
+    let case = Case::new();
+    case.sections_file(|t| {
+        replace(
+            on_charge(t),
+            "irreversible_fraction",
+            "activation_width_V = 0.03\nirreversible_fraction",
+        )
+    });
+    let e = case.error(&file_scenario(""));
+    assert_contains_all(
+        &e,
+        &[
+            "cell.toml",
+            "anion_redox.activation_width_V",
+            "not a key of activation_law = \"oxidised_on_charge\"",
+        ],
+    );
+    // Without it (the default onset law), each onset key is required.
+    each_key_is_required(
+        &|t| t,
+        &[
+            "activation_potential_V = 4.1\n",
+            "\nactivation_width_V = 0.03",
+        ],
+        "activation_law = \"potential\"",
+    );
 }
 
 #[test]

@@ -31,8 +31,10 @@ fn expected_anion_redox() -> AnionRedox {
         lattice_capacity: 0.9,
         initial_active_capacity: 0.05,
         activation_rate_1_s: 1e-4,
-        activation_potential_v: 4.1,
-        activation_width_v: 0.03,
+        activation: asslb::physics::anion_redox::Activation::Potential {
+            potential_v: 4.1,
+            width_v: 0.03,
+        },
         irreversible_fraction: 0.4,
         oxygen_loss_bulk_per_li: 1e-3,
         oxygen_loss_surface_m2_c: 1e-3,

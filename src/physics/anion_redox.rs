@@ -14,10 +14,12 @@
 //! Laws (f = F/RT, σ the logistic function, U the local open-circuit potential at the particle
 //! surface averaged over the electrode):
 //!
-//! - activation `dX_l/dt = −k_act X_l σ((U − U_act)/w_act)`; of the activated capacity the
+//! - activation `dX_l/dt = −k_act X_l a`, with a = σ((U − U_act)/w_act) at an absolute
+//!   onset or a = o (1 + h)/2 while the oxygen is oxidised on charge ([`Activation`]); of
+//!   the activated capacity the
 //!   fraction φ_irr is lost at once (oxygen that leaves the lattice or forms species not
 //!   reduced inside the window: the first-cycle loss of Li-rich oxides), the rest joins X_a:
-//!   `dX_a/dt = (1 − φ_irr) k_act X_l σ(…) − r_O`;
+//!   `dX_a/dt = (1 − φ_irr) k_act X_l a − r_O`;
 //! - oxygen release `r_O = X_a ⟨o(U) (k_b |i|/Q_1 + k_s j_side + k_c (3/R_p) A_open)⟩`,
 //!   `dX_O/dt = r_O`: a bulk part k_b per lithium exchanged while the lattice oxygen is
 //!   oxidised (irreversible O–O dimerisation in every deep cycle, independent of the
@@ -75,6 +77,33 @@ pub enum OxygenInstability {
         /// Width w_O of the onset \[V\]. Accepted range: 1e-4 to 10 V.
         width_v: f64,
     },
+}
+
+/// What drives the activation of the latent anionic capacity, the factor a of
+/// `dX_l/dt = −k_act X_l ⟨a⟩`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// A logistic onset at an absolute surface potential, `a = σ((U − U_act)/w_act)`
+    /// (`activation_law = "potential"`, the default): the first charge's activation plateau.
+    /// The more anionic capacity is active, the longer its own plateau holds the charge below
+    /// U_act, so activation slows cycle after cycle and some latent capacity outlives a
+    /// formation of a few cycles.
+    Potential {
+        /// Onset potential U_act \[V\]. Accepted range: −5 to 10 V.
+        potential_v: f64,
+        /// Width w_act of the onset \[V\]. Accepted range: 1e-4 to 10 V.
+        width_v: f64,
+    },
+    /// While the lattice oxygen is oxidised on charge, `a = o (1 + h)/2`
+    /// (`activation_law = "oxidised_on_charge"`), o the oxidised fraction of the anionic
+    /// gallery (as [`OxygenInstability::OxidisedOxygen`]) and (1 + h)/2 the charge branch of
+    /// the hysteresis. Physics: latent lattice oxygen (the Li2MnO3-like, C2/c domains of the
+    /// as-made oxide) becomes redox-active as the oxide around it is taken to the oxidised,
+    /// R-3 state on charge (Wu 2022: C2/c → R-3 near 4.05 V, the oxygen-redox signature from
+    /// the 11th charge on), a fraction per charge set by the time the oxygen is held
+    /// oxidised, not by an absolute potential: activation builds over the formation cycles
+    /// and is complete by their end, and it stops on discharge, where nothing is oxidised.
+    OxidisedOnCharge,
 }
 
 /// The instability factor o at one surface and its partials.
@@ -138,10 +167,8 @@ pub struct AnionRedox {
     pub initial_active_capacity: f64,
     /// Activation rate k_act \[1/s\] at full onset. Accepted range: 0 to 1000 1/s.
     pub activation_rate_1_s: f64,
-    /// Onset potential U_act of activation \[V\]. Accepted range: −5 to 10 V.
-    pub activation_potential_v: f64,
-    /// Width w_act of the activation onset \[V\]. Accepted range: 1e-4 to 10 V.
-    pub activation_width_v: f64,
+    /// What drives the activation of the latent capacity.
+    pub activation: Activation,
     /// Fraction φ_irr of activated capacity lost at activation \[-\]. Accepted range: 0 to 1.
     pub irreversible_fraction: f64,
     /// What drives oxygen release and migration (the factor o of both).
@@ -189,6 +216,28 @@ pub struct AnionRedox {
     /// temperature as at 60 °C. The rates above hold at the reference temperature;
     /// [`AnionRedox::at_temperature`] gives them at the cell's.
     pub kinetics_arrhenius: Arrhenius,
+}
+
+/// The ranges of a logistic onset's keys (potential, width).
+fn check_onset(
+    (potential_key, width_key): (&'static str, &'static str),
+    potential_v: f64,
+    width_v: f64,
+) -> Result<(), RangeError> {
+    range::POTENTIAL_V.check(potential_key, potential_v)?;
+    range::ONSET_WIDTH_V.check(width_key, width_v)
+}
+
+/// A logistic onset σ((U − U_0)/w) at surface potential `u` \[V\] and its partial in U (none in
+/// the gallery's state).
+#[inline]
+fn onset(u: f64, potential_v: f64, width_v: f64) -> Instability {
+    let (value, d) = logistic((u - potential_v) / width_v);
+    Instability {
+        value,
+        d_u: d / width_v,
+        ..Instability::default()
+    }
 }
 
 /// What oxygen loss and transition-metal migration do to the host's open-circuit potential.
@@ -420,8 +469,17 @@ impl AnionRedox {
             ));
         }
         range::ACTIVATION_RATE_1_S.check("activation_rate_per_s", self.activation_rate_1_s)?;
-        range::POTENTIAL_V.check("activation_potential_V", self.activation_potential_v)?;
-        range::ONSET_WIDTH_V.check("activation_width_V", self.activation_width_v)?;
+        if let Activation::Potential {
+            potential_v,
+            width_v,
+        } = self.activation
+        {
+            check_onset(
+                ("activation_potential_V", "activation_width_V"),
+                potential_v,
+                width_v,
+            )?;
+        }
         unit_interval(
             "irreversible_fraction",
             self.irreversible_fraction,
@@ -438,8 +496,11 @@ impl AnionRedox {
             width_v,
         } = self.instability
         {
-            range::POTENTIAL_V.check("oxygen_loss_potential_V", potential_v)?;
-            range::ONSET_WIDTH_V.check("oxygen_loss_width_V", width_v)?;
+            check_onset(
+                ("oxygen_loss_potential_V", "oxygen_loss_width_V"),
+                potential_v,
+                width_v,
+            )?;
         }
         range::FADE_V_PER_LI.check("fade_V_per_Li", self.fade_v_per_li)?;
         range::MIGRATION_RATE_V_S.check("migration_rate_V_per_s", self.migration_rate_v_s)?;
@@ -520,38 +581,58 @@ impl AnionRedox {
         )
     }
 
+    /// The activation factor a at surface potential `u` \[V\], hysteresis `h`, voltage fade
+    /// `fade` \[V\] and migration `m`: its value and its partials in U, h, ΔU and M (the
+    /// last two zero for the potential onset).
+    #[inline]
+    pub fn activation_factor(&self, u: f64, h: f64, fade: f64, m: f64, f: f64) -> Instability {
+        match self.activation {
+            Activation::Potential {
+                potential_v,
+                width_v,
+            } => onset(u, potential_v, width_v),
+            Activation::OxidisedOnCharge => {
+                let o = self.oxidised_fraction(u, h, fade, m, f);
+                let charge = 0.5 * (1.0 + h);
+                Instability {
+                    value: o.value * charge,
+                    d_u: o.d_u * charge,
+                    d_h: o.d_h * charge + 0.5 * o.value,
+                    d_fade: o.d_fade * charge,
+                    d_m: o.d_m * charge,
+                }
+            }
+        }
+    }
+
+    /// The oxidised fraction of the anionic gallery at the surface, `1 − s_a(U)`, and its
+    /// partials (the gallery at [`Self::gallery_potential`]).
+    #[inline]
+    fn oxidised_fraction(&self, u: f64, h: f64, fade: f64, m: f64, f: f64) -> Instability {
+        let u0 = self.gallery_potential(h, fade, m);
+        let (du0_dh, du0_dm) = self.gallery_potential_partials(h, m);
+        let (_, vacancy, ds_du, _) = occupancy_pair(u, u0, self.omega, f);
+        // o = 1 − s: ∂o/∂U = −∂s/∂U, ∂o/∂U0 = ∂s/∂U; ∂U0/∂ΔU = −1.
+        Instability {
+            value: vacancy,
+            d_u: -ds_du,
+            d_h: ds_du * du0_dh,
+            d_fade: -ds_du,
+            d_m: ds_du * du0_dm,
+        }
+    }
+
     /// The instability factor o of oxygen release and migration at surface potential `u` \[V\],
     /// hysteresis state `h`, voltage fade `fade` \[V\] and migration state `m`, `f = F/RT`
     /// \[1/V\].
     #[inline]
     pub fn instability(&self, u: f64, h: f64, fade: f64, m: f64, f: f64) -> Instability {
         match self.instability {
-            OxygenInstability::OxidisedOxygen => {
-                let u0 = self.gallery_potential(h, fade, m);
-                let (du0_dh, du0_dm) = self.gallery_potential_partials(h, m);
-                let (_, vacancy, ds_du, _) = occupancy_pair(u, u0, self.omega, f);
-                // o = 1 − s: ∂o/∂U = −∂s/∂U, ∂o/∂U0 = ∂s/∂U; ∂U0/∂ΔU = −1.
-                Instability {
-                    value: vacancy,
-                    d_u: -ds_du,
-                    d_h: ds_du * du0_dh,
-                    d_fade: -ds_du,
-                    d_m: ds_du * du0_dm,
-                }
-            }
+            OxygenInstability::OxidisedOxygen => self.oxidised_fraction(u, h, fade, m, f),
             OxygenInstability::Potential {
                 potential_v,
                 width_v,
-            } => {
-                let (value, d) = logistic((u - potential_v) / width_v);
-                Instability {
-                    value,
-                    d_u: d / width_v,
-                    d_h: 0.0,
-                    d_fade: 0.0,
-                    d_m: 0.0,
-                }
-            }
+            } => onset(u, potential_v, width_v),
         }
     }
 }
@@ -572,8 +653,10 @@ mod tests {
             lattice_capacity: 0.9,
             initial_active_capacity: 0.05,
             activation_rate_1_s: 1e-4,
-            activation_potential_v: 4.1,
-            activation_width_v: 0.03,
+            activation: Activation::Potential {
+                potential_v: 4.1,
+                width_v: 0.03,
+            },
             irreversible_fraction: 0.4,
             oxygen_loss_bulk_per_li: 1e-3,
             oxygen_loss_surface_m2_c: 1e-3,
@@ -715,6 +798,32 @@ mod tests {
         );
     }
 
+    /// The partials of a factor `g(U, h, ΔU, M)` at `x` against central differences.
+    fn assert_partials(
+        name: &str,
+        g: &dyn Fn(f64, f64, f64, f64) -> Instability,
+        (u, h, fade, m): (f64, f64, f64, f64),
+    ) {
+        let p = g(u, h, fade, m);
+        let e = 1e-6;
+        let fd = |d: [f64; 4]| {
+            let at = |s: f64| g(u + s * d[0], h + s * d[1], fade + s * d[2], m + s * d[3]).value;
+            (at(e) - at(-e)) / (2.0 * e)
+        };
+        for (what, analytic, direction) in [
+            ("U", p.d_u, [1.0, 0.0, 0.0, 0.0]),
+            ("h", p.d_h, [0.0, 1.0, 0.0, 0.0]),
+            ("fade", p.d_fade, [0.0, 0.0, 1.0, 0.0]),
+            ("m", p.d_m, [0.0, 0.0, 0.0, 1.0]),
+        ] {
+            let numeric = fd(direction);
+            assert!(
+                (analytic - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                "∂{name}/∂{what}: {analytic} {numeric}"
+            );
+        }
+    }
+
     #[test]
     fn the_oxidised_oxygen_moves_with_the_gallery_and_its_partials_are_exact() {
         let a = AnionRedox {
@@ -734,28 +843,42 @@ mod tests {
         assert!((a.instability(3.85, 1.0, 0.1, 0.0, f).value - fresh).abs() < 1e-12);
         let (u, h, fade, m) = (3.8, 0.4, 0.05, 0.3);
         let o = a.instability(u, h, fade, m, f);
-        let e = 1e-6;
-        let fd = |g: &dyn Fn(f64) -> f64, x: f64| (g(x + e) - g(x - e)) / (2.0 * e);
-        let du = fd(&|x| a.instability(x, h, fade, m, f).value, u);
-        let dh = fd(&|x| a.instability(u, x, fade, m, f).value, h);
-        let dfade = fd(&|x| a.instability(u, h, x, m, f).value, fade);
-        let dm = fd(&|x| a.instability(u, h, fade, x, f).value, m);
-        for (what, analytic, numeric) in [
-            ("U", o.d_u, du),
-            ("h", o.d_h, dh),
-            ("fade", o.d_fade, dfade),
-            ("m", o.d_m, dm),
-        ] {
-            assert!(
-                (analytic - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
-                "∂o/∂{what}: {analytic} {numeric}"
-            );
-        }
+        assert_partials(
+            "o",
+            &|u, h, fade, m| a.instability(u, h, fade, m, f),
+            (u, h, fade, m),
+        );
         assert!(o.d_m.abs() > 1e-3, "the migration moves the gallery");
         // The potential onset ignores the gallery.
         let p = lro().instability(4.2, 1.0, 0.3, 0.2, f);
         assert!((p.value - 0.5).abs() < 1e-12);
         assert_eq!((p.d_h, p.d_fade, p.d_m), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn activation_on_charge_follows_the_oxidised_oxygen_and_stops_on_discharge() {
+        let a = AnionRedox {
+            activation: Activation::OxidisedOnCharge,
+            hysteresis_growth_v: 0.5,
+            ..lro()
+        };
+        let f = 96485.33212 / (8.314462618 * 333.15);
+        // Fully oxidised on charge: full rate; on the discharge branch: none, at any potential.
+        assert!((a.activation_factor(4.9, 1.0, 0.0, 0.0, f).value - 1.0).abs() < 1e-6);
+        assert_eq!(a.activation_factor(4.5, -1.0, 0.0, 0.0, f).value, 0.0);
+        // No absolute threshold: half oxidised at the charge branch's potential.
+        let u0 = a.gallery_potential(1.0, 0.1, 0.2);
+        assert!((a.activation_factor(u0, 1.0, 0.1, 0.2, f).value - 0.5).abs() < 1e-12);
+        let (u, h, fade, m) = (3.8, 0.3, 0.05, 0.2);
+        assert_partials(
+            "a",
+            &|u, h, fade, m| a.activation_factor(u, h, fade, m, f),
+            (u, h, fade, m),
+        );
+        // The potential onset: σ((U − U_act)/w_act), nothing else.
+        let onset = lro().activation_factor(4.1, -1.0, 0.3, 0.2, f);
+        assert!((onset.value - 0.5).abs() < 1e-12);
+        assert_eq!((onset.d_h, onset.d_fade, onset.d_m), (0.0, 0.0, 0.0));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::fmt::Write;
 
 use crate::constants::FARADAY;
-use crate::physics::anion_redox::{AnionRedox, FadeLaw, MigrationLaw, OxygenInstability};
+use crate::physics::anion_redox::{
+    Activation, AnionRedox, FadeLaw, MigrationLaw, OxygenInstability,
+};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
@@ -393,12 +395,21 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         "Li per formula unit",
     );
     out.num("activation_rate_per_s", a.activation_rate_1_s, "1/s");
-    out.num(
-        "activation_potential_V",
-        a.activation_potential_v,
-        "V vs Li/Li+",
-    );
-    out.num("activation_width_V", a.activation_width_v, "V");
+    match a.activation {
+        Activation::Potential {
+            potential_v,
+            width_v,
+        } => {
+            out.value("activation_law", "\"potential\"".into(), "-");
+            out.num("activation_potential_V", potential_v, "V vs Li/Li+");
+            out.num("activation_width_V", width_v, "V");
+        }
+        Activation::OxidisedOnCharge => out.value(
+            "activation_law",
+            "\"oxidised_on_charge\"".into(),
+            "- (while the oxygen is oxidised on charge)",
+        ),
+    }
     out.num(
         "irreversible_fraction",
         a.irreversible_fraction,

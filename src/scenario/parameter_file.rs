@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::physics::anion_redox::{
-    AnionRedox, FadeLaw, LowerCouple, MigrationLaw, OxygenInstability, OxygenRearrangement,
+    Activation, AnionRedox, FadeLaw, LowerCouple, MigrationLaw, OxygenInstability,
+    OxygenRearrangement,
 };
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
@@ -26,8 +27,8 @@ use super::builtin::BuiltinParameterSet;
 use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
-    RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind, RawFadeLaw,
-    RawFunction, RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative,
+    RawActivationLaw, RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind,
+    RawFadeLaw, RawFunction, RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative,
     RawOxygenInstability, RawParameterFile, RawPositive, RawSeparator, RawTransport,
 };
 use super::table_csv::parse_table;
@@ -461,6 +462,40 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// `[anion_redox]`: the keys of its `activation_law`, required or forbidden.
+    fn activation_law(&self, a: &RawAnionRedox) -> Result<Activation, ScenarioError> {
+        match a.activation_law {
+            Some(RawActivationLaw::OxidisedOnCharge) => {
+                for (key, given) in [
+                    ("activation_potential_V", a.activation_potential_v.is_some()),
+                    ("activation_width_V", a.activation_width_v.is_some()),
+                ] {
+                    if given {
+                        return Err(self.err(
+                            &format!("anion_redox.{key}"),
+                            "not a key of activation_law = \"oxidised_on_charge\" (activation follows the oxidised oxygen on charge, not a potential); remove it, or set activation_law = \"potential\"".to_string(),
+                        ));
+                    }
+                }
+                Ok(Activation::OxidisedOnCharge)
+            }
+            None | Some(RawActivationLaw::Potential) => {
+                let required = |key: &str, value: Option<f64>| {
+                    value.ok_or_else(|| {
+                        self.err(
+                            &format!("anion_redox.{key}"),
+                            "missing required key (for activation_law = \"potential\", the default; or set activation_law = \"oxidised_on_charge\")".to_string(),
+                        )
+                    })
+                };
+                Ok(Activation::Potential {
+                    potential_v: required("activation_potential_V", a.activation_potential_v)?,
+                    width_v: required("activation_width_V", a.activation_width_v)?,
+                })
+            }
+        }
+    }
+
     /// `[anion_redox]`: the keys of its `oxygen_instability` law, required or forbidden.
     fn anion_redox(&self, a: RawAnionRedox) -> Result<AnionRedox, ScenarioError> {
         let instability = match a.oxygen_instability {
@@ -496,6 +531,7 @@ impl Ctx<'_> {
                 }
             }
         };
+        let activation = self.activation_law(&a)?;
         let migration = self.migration_law(&a)?;
         let (fade_law, migration_rate_v_s) = self.fade_law(&a)?;
         let kinetics_arrhenius = self.arrhenius(
@@ -505,6 +541,7 @@ impl Ctx<'_> {
         )?;
         Ok(anion_redox(
             a,
+            activation,
             instability,
             migration,
             fade_law,
@@ -837,8 +874,10 @@ const BINARY_KEYS: &[&str] = &[
 
 /// `[anion_redox]` as read, with the instability law's keys (ranges are checked by
 /// [`CellParameters::validate`]).
+#[allow(clippy::too_many_arguments)]
 fn anion_redox(
     a: RawAnionRedox,
+    activation: Activation,
     instability: OxygenInstability,
     migration: MigrationLaw,
     fade_law: FadeLaw,
@@ -855,8 +894,7 @@ fn anion_redox(
         lattice_capacity: a.lattice_capacity,
         initial_active_capacity: a.initial_active_capacity,
         activation_rate_1_s: a.activation_rate_per_s,
-        activation_potential_v: a.activation_potential_v,
-        activation_width_v: a.activation_width_v,
+        activation,
         irreversible_fraction: a.irreversible_fraction,
         oxygen_loss_bulk_per_li: a.oxygen_loss_bulk_per_li,
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,

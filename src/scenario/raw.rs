@@ -140,10 +140,15 @@ pub(crate) struct RawAnionRedox {
     pub lattice_capacity: f64,
     pub initial_active_capacity: f64,
     pub activation_rate_per_s: f64,
+    /// `"potential"` or `"oxidised_on_charge"` (absent: `"potential"`, as parameter files
+    /// written before the oxidised-on-charge law).
+    pub activation_law: Option<RawActivationLaw>,
+    /// Only with `activation_law = "potential"`.
     #[serde(rename = "activation_potential_V")]
-    pub activation_potential_v: f64,
+    pub activation_potential_v: Option<f64>,
+    /// Only with `activation_law = "potential"`.
     #[serde(rename = "activation_width_V")]
-    pub activation_width_v: f64,
+    pub activation_width_v: Option<f64>,
     pub irreversible_fraction: f64,
     #[serde(rename = "oxygen_loss_bulk_per_Li")]
     pub oxygen_loss_bulk_per_li: f64,
@@ -295,6 +300,14 @@ pub(crate) struct RawElectrolyte {
     pub separator_conductivity_activation_energy_j_mol: Option<f64>,
     #[serde(rename = "separator_conductivity_reference_temperature_K")]
     pub separator_conductivity_reference_temperature_k: Option<f64>,
+}
+
+/// `anion_redox.activation_law`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawActivationLaw {
+    Potential,
+    OxidisedOnCharge,
 }
 
 /// `anion_redox.oxygen_instability`.

@@ -41,7 +41,7 @@ use super::layout::{Slow, SLOW_STATES};
 use super::P2dModel;
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::assembly::JacobianSink;
-use crate::physics::anion_redox::{AnionRedox, MigrationLaw};
+use crate::physics::anion_redox::{Activation, AnionRedox, MigrationLaw};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::msmr::logistic;
@@ -299,10 +299,9 @@ impl P2dModel {
                 let terms = a.fade_terms(y[idx(Slow::Migration)]);
                 for i in 0..l.np {
                     let u = self.onset_potential(y, i);
-                    s_act += logistic((u - a.activation_potential_v) / a.activation_width_v).0;
-                    let onset = a
-                        .instability(u, h, fade, y[idx(Slow::Migration)], self.f)
-                        .value;
+                    let mig = y[idx(Slow::Migration)];
+                    s_act += a.activation_factor(u, h, fade, mig, self.f).value;
+                    let onset = a.instability(u, h, fade, mig, self.f).value;
                     // No list without an interphase model: no side current then.
                     let side = cells.get(i).map_or(0.0, |c| c.total(ctx));
                     s_o += onset * (bulk + a.oxygen_loss_surface_m2_c * side);
@@ -471,9 +470,15 @@ impl P2dModel {
             let (mut rel_h, mut rel_fade, mut mig_h, mut mig_fade) = (0.0, 0.0, 0.0, 0.0);
             // … and in M through the hysteresis growth.
             let (mut rel_m, mut mig_m) = (0.0, 0.0);
+            // … and the activation sum Σ a in h, the fade and M.
+            let (mut act_h, mut act_fade, mut act_m) = (0.0, 0.0, 0.0);
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
-                let (sa, dsa) = logistic((u - a.activation_potential_v) / a.activation_width_v);
+                let act = a.activation_factor(u, h, fade, y[rm], self.f);
+                let sa = act.value;
+                act_h += act.d_h;
+                act_fade += act.d_fade;
+                act_m += act.d_m;
                 let o = a.instability(u, h, fade, y[rm], self.f);
                 // No list without an interphase model: no side current then.
                 let side = cells.get(i).copied().unwrap_or_default();
@@ -488,7 +493,17 @@ impl P2dModel {
                 mig_h += o.d_h;
                 mig_fade += o.d_fade;
                 mig_m += o.d_m;
-                let d_act = a.activation_rate_1_s * x_l * dsa / a.activation_width_v / np;
+                let d_act = match a.activation {
+                    // (In the onset's own order of operations: the shipped runs unchanged.)
+                    Activation::Potential {
+                        potential_v,
+                        width_v,
+                    } => {
+                        let (_, dsa) = logistic((u - potential_v) / width_v);
+                        a.activation_rate_1_s * x_l * dsa / width_v / np
+                    }
+                    Activation::OxidisedOnCharge => a.activation_rate_1_s * x_l * act.d_u / np,
+                };
                 let d_rel = x_a * o.d_u * k / np;
                 let col = l.u(i);
                 sink.add(rl, col, d_act);
@@ -507,16 +522,28 @@ impl P2dModel {
                 d_slow[1] += ks * p.d_crack_film + kc * ctx.d_open_area_dvc;
                 d_slow[2] += ks * p.d_throughput + kc * ctx.d_open_area_dthroughput;
             }
-            // Through the gallery's potential (oxidised-oxygen instability only; zero sums
-            // otherwise, but the entries are kept so the pattern does not depend on the law).
+            // Through the gallery's potential (the oxidised-oxygen instability and activation
+            // only; zero sums otherwise, but the entries are kept so the pattern does not depend
+            // on the law).
             let beta = a.fade_v_per_li;
             let sp = terms.shift_per_migration;
-            for (col, rel, mig) in [
-                (rh, rel_h, mig_h),
-                (ro, rel_fade * beta, mig_fade * beta),
-                (rm, rel_fade * sp + rel_m, mig_fade * sp + mig_m),
+            let act_rate = a.activation_rate_1_s * x_l / np;
+            let follows_gallery = matches!(a.activation, Activation::OxidisedOnCharge);
+            for (col, rel, mig, act) in [
+                (rh, rel_h, mig_h, act_h),
+                (ro, rel_fade * beta, mig_fade * beta, act_fade * beta),
+                (
+                    rm,
+                    rel_fade * sp + rel_m,
+                    mig_fade * sp + mig_m,
+                    act_fade * sp + act_m,
+                ),
             ] {
-                sink.add(ra, col, x_a * rel / np);
+                // (Only a law that follows the gallery has these entries in the latent row.)
+                if follows_gallery {
+                    sink.add(rl, col, act_rate * act);
+                }
+                sink.add(ra, col, x_a * rel / np - keep * act_rate * act);
                 sink.add(ro, col, -x_a * rel / np);
                 sink.add(o_row, col, -o_coeff * mig / np);
             }

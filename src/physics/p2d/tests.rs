@@ -6,7 +6,7 @@ use super::{Control, P2dModel};
 use crate::numerics::dae::DaeSystem;
 use crate::numerics::mesh::MeshSettings;
 use crate::physics::anion_redox::{
-    FadeLaw, LowerCouple, MigrationLaw, OxygenInstability, OxygenRearrangement,
+    Activation, FadeLaw, LowerCouple, MigrationLaw, OxygenInstability, OxygenRearrangement,
 };
 use crate::physics::material::{Arrhenius, MaterialFunction, Table1D};
 use crate::physics::parameters::*;
@@ -144,8 +144,10 @@ fn lro_fixture(binary: bool) -> CellParameters {
         lattice_capacity: 0.8,
         initial_active_capacity: 0.3,
         activation_rate_1_s: 2e-4,
-        activation_potential_v: 3.55,
-        activation_width_v: 0.05,
+        activation: Activation::Potential {
+            potential_v: 3.55,
+            width_v: 0.05,
+        },
         irreversible_fraction: 0.3,
         oxygen_loss_bulk_per_li: 2e-2,
         oxygen_loss_surface_m2_c: 2e-3,
@@ -433,6 +435,21 @@ fn check_row_entry_by_entry(model: &mut P2dModel, y: &[f64], yp: &[f64], row: us
     }
 }
 
+/// [`check_row_entry_by_entry`] for each of `rows` (row, name), each with its y' at 0 (the
+/// row's small entries are then not lost in the rounding of a residual of order one).
+fn check_rows_entry_by_entry(
+    model: &mut P2dModel,
+    y: &[f64],
+    yp: &mut [f64],
+    rows: &[(usize, &str)],
+    binary: bool,
+) {
+    for &(row, what) in rows {
+        yp[row] = 0.0;
+        check_row_entry_by_entry(model, y, yp, row, &format!("{what}, binary = {binary}"));
+    }
+}
+
 /// The small mesh of the entry-by-entry checks.
 const ROW_CHECK_MESH: MeshSettings = MeshSettings {
     positive_x_cells: 4,
@@ -592,22 +609,52 @@ fn jacobian_matches_finite_differences_with_the_hysteresis_growth() {
         let rz = l.rearranged_oxygen.expect("the rearranged-oxygen law");
         // The rows that see the gallery through M: the surface potential of a cell (the
         // gallery's filling), the oxygen release and the rearranged oxygen (its instability).
-        for (row, what) in [
-            (l.u(0), "surface potential"),
-            (l.slow(super::Slow::OxygenLost), "oxygen lost"),
-            (rz, "rearranged oxygen"),
-        ] {
-            // (y' of the row at 0: the row's small entries are then not lost in the rounding
-            // of a residual of order one.)
-            yp[row] = 0.0;
-            check_row_entry_by_entry(
-                &mut model,
-                &y,
-                &yp,
-                row,
-                &format!("{what}, binary = {binary}"),
-            );
+        check_rows_entry_by_entry(
+            &mut model,
+            &y,
+            &mut yp,
+            &[
+                (l.u(0), "surface potential"),
+                (l.slow(super::Slow::OxygenLost), "oxygen lost"),
+                (rz, "rearranged oxygen"),
+            ],
+            binary,
+        );
+    }
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_activation_on_charge() {
+    for binary in [false, true] {
+        let mut p = lower_couple_fixture(binary, FAST_REARRANGEMENT, 0.45);
+        if let Some(a) = p.anion_redox.as_mut() {
+            a.activation = Activation::OxidisedOnCharge;
+            a.hysteresis_growth_v = 1.0;
+            // Far above the cell's, so that the latent rows stand out against c_j.
+            a.activation_rate_1_s = 5.0;
         }
+        check_jacobian_of(&p, Control::Current { i_a_m2: -9.5 });
+        check_jacobian_of(&p, Control::Voltage { v: 3.9 });
+        let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+        model.set_control(Control::Current { i_a_m2: -9.5 });
+        let (mut y, mut yp) = perturbed_state(&model);
+        let l = *model.layout();
+        // Partly migrated, between the branches, the surfaces near the gallery's potential.
+        y[l.slow(super::Slow::Migration)] = 0.3;
+        y[l.slow(super::Slow::Hysteresis)] = 0.2;
+        for i in 0..l.np {
+            y[l.u(i)] = 3.55 + 0.01 * i as f64;
+        }
+        check_rows_entry_by_entry(
+            &mut model,
+            &y,
+            &mut yp,
+            &[
+                (l.slow(super::Slow::LatentAnionic), "latent"),
+                (l.slow(super::Slow::ActiveAnionic), "active"),
+            ],
+            binary,
+        );
     }
 }
 
