@@ -86,23 +86,13 @@ tolerance_V = {}
     let fit = dir.join("fit.toml");
     std::fs::write(
         &fit,
-        r#"name = "synthetic_fit"
-validation = "validation.toml"
-
-[[parameters]]
-path = "positive.solid_diffusivity_m2_s"
-initial = 1.5e-15
-lower = 1e-17
-upper = 1e-13
-scale = "log"
-
-[[parameters]]
-path = "electrolyte.separator_conductivity_S_m"
-initial = 0.15
-lower = 0.01
-upper = 10.0
-scale = "log"
-"#,
+        common::log_fit_toml(
+            "synthetic_fit",
+            &[
+                ("positive.solid_diffusivity_m2_s", 1.5e-15, 1e-17, 1e-13),
+                ("electrolyte.separator_conductivity_S_m", 0.15, 0.01, 10.0),
+            ],
+        ),
     )
     .expect("write fit");
     fit

@@ -797,6 +797,7 @@ fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
         cationic_capacity_mah_g: None,
         cycles: vec![summary(1, 1e-3), summary(5, 0.6e-3)],
         rows: Default::default(),
+        step_directions: Default::default(),
         impedance_fits: Default::default(),
         summary: None,
         error: None,

@@ -3,7 +3,12 @@
 //! - `cycle` (required): the cycle number, a whole number ≥ 1, not decreasing from row to row;
 //! - `capacity_mAh_g` (required) \[mA·h/g\]: capacity passed since the start of the step, ≥ 0;
 //! - `voltage_V` (required) \[V\]: cell voltage;
-//! - `step` (optional): `charge` or `discharge`, the direction of the step.
+//! - `step` (optional): `charge` or `discharge`, the direction of the step; or `rest`: the row
+//!   belongs to no curve and is skipped (its capacity and voltage are not read).
+//!
+//! A point's direction is its `step`; in a file without `step`, every point has the direction
+//! the validation file gives (`curves[].step`). Nothing is inferred from the voltage or from
+//! the sign of a current.
 //!
 //! The rows of one curve (a cycle, and a step when the file has `step`) are contiguous: a curve
 //! that starts again after another one is an error. Every field is required (no empty fields);
@@ -136,6 +141,23 @@ pub fn parse_curves(text: &str, path: &Path) -> Result<MeasuredCurves, MeasuredE
     let mut finished: Vec<(u32, Option<Direction>)> = Vec::new();
     for row in &table.rows {
         let cycle = table.cycle(row, cycle_k)?;
+        cycles.push(cycle);
+        let step = match step_k {
+            None => None,
+            Some(k) => match row.fields[k].trim() {
+                "charge" => Some(Direction::Charge),
+                "discharge" => Some(Direction::Discharge),
+                "rest" => continue,
+                other => {
+                    return Err(table.field_error(
+                        row,
+                        k,
+                        Problem::Value,
+                        format!("expected `charge`, `discharge` or `rest`, found `{other}`"),
+                    ))
+                }
+            },
+        };
         let capacity = table.required_number(row, capacity_k, false)?;
         if capacity < 0.0 {
             return Err(table.field_error(
@@ -146,21 +168,6 @@ pub fn parse_curves(text: &str, path: &Path) -> Result<MeasuredCurves, MeasuredE
             ));
         }
         let voltage = table.required_number(row, voltage_k, false)?;
-        let step = match step_k {
-            None => None,
-            Some(k) => match row.fields[k].trim() {
-                "charge" => Some(Direction::Charge),
-                "discharge" => Some(Direction::Discharge),
-                other => {
-                    return Err(table.field_error(
-                        row,
-                        k,
-                        Problem::Value,
-                        format!("expected `charge` or `discharge`, found `{other}`"),
-                    ))
-                }
-            },
-        };
         let segment = (cycle, step);
         if finished.last() != Some(&segment) {
             if finished.contains(&segment) {
@@ -177,7 +184,6 @@ pub fn parse_curves(text: &str, path: &Path) -> Result<MeasuredCurves, MeasuredE
             }
             finished.push(segment);
         }
-        cycles.push(cycle);
         points.push(CurvePoint {
             cycle,
             step,
@@ -217,6 +223,17 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(c.points[1].step, None);
+        // Rest rows are in no curve, and do not interrupt one.
+        let c = parse(&format!(
+            "{PROVENANCE}cycle,step,capacity_mAh_g,voltage_V\n1,discharge,0,4.2\n1,rest,,4.0\n1,discharge,0,3.9\n1,discharge,5,3.5\n1,rest,0,3.6\n2,charge,0,3.6\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.curve(1, Some(Direction::Discharge)),
+            vec![(0.0, 4.2), (0.0, 3.9), (5.0, 3.5)]
+        );
+        assert_eq!(c.points.len(), 4);
+        assert_eq!(c.cycles(), vec![1, 2]);
     }
 
     #[test]
@@ -238,7 +255,13 @@ mod tests {
             ("1,charge,0,nan\n", Problem::Value, 5, "voltage_V"),
             ("1,charge,,4\n", Problem::Value, 5, "capacity_mAh_g"),
             ("1,charge,-1,4\n", Problem::Value, 5, "capacity_mAh_g"),
-            ("1,rest,0,4\n", Problem::Value, 5, "step"),
+            ("1,hold,0,4\n", Problem::Value, 5, "step"),
+            (
+                "2,charge,0,4\n1,rest,0,4\n",
+                Problem::CycleOrder,
+                6,
+                "cycle",
+            ),
         ];
         for (rows, problem, line, column) in cases {
             let e = parse(&format!("{h}{rows}")).unwrap_err();

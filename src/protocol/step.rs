@@ -130,4 +130,48 @@ impl Experiment {
     pub fn cycles(&self) -> usize {
         self.blocks.iter().map(|b| b.cycles).sum()
     }
+
+    /// The steps of cycle `cycle` (from 1 across blocks; a time-series row's `step` is the
+    /// 1-based index into them); `None` outside the experiment.
+    pub fn cycle_steps(&self, cycle: usize) -> Option<&[Step]> {
+        let mut first = 1;
+        for block in &self.blocks {
+            if (first..first + block.cycles).contains(&cycle) {
+                return Some(&block.steps);
+            }
+            first += block.cycles;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_steps_of_a_cycle_are_those_of_its_block() {
+        let rest = Step::Rest {
+            limit: StepLimit {
+                duration_s: Some(60.0),
+                ..StepLimit::default()
+            },
+        };
+        let e = Experiment {
+            blocks: vec![
+                Block {
+                    cycles: 2,
+                    steps: vec![Step::discharge_to(1e-3, 2.0)],
+                },
+                Block {
+                    cycles: 1,
+                    steps: vec![Step::charge_to(1e-3, 4.0), rest.clone()],
+                },
+            ],
+        };
+        assert_eq!(e.cycle_steps(0), None);
+        assert_eq!(e.cycle_steps(2), Some(&e.blocks[0].steps[..]));
+        assert_eq!(e.cycle_steps(3), Some(&e.blocks[1].steps[..]));
+        assert_eq!(e.cycle_steps(4), None);
+    }
 }

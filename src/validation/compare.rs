@@ -18,9 +18,24 @@
 //! - a per-cycle column: the column at measured cycle n + the file's offset; a
 //!   `capacity_retention` column is relative to the first measured cycle (shifted);
 //! - a voltage curve: the simulated voltage at each measured capacity, interpolated linearly
-//!   on the simulated curve of the same cycle and direction; a measured point beyond the end of
-//!   the simulated curve is compared with the simulated curve's last voltage (a capacity that
-//!   falls short shows as a voltage error at the cut-off).
+//!   on the simulated curve of the same cycle and direction (rows sorted into curves by their
+//!   step, [`super::simulated`]); a measured point beyond the end of the simulated curve is
+//!   compared with the simulated curve's last voltage.
+//!
+//! A curve point's deviation is weighted for the slope of the curve (the effective-variance
+//! method for errors in both variables: Orear, Am. J. Phys. 50 (1982) 912): with σ_V the
+//! voltage tolerance, σ_Q a capacity uncertainty and s the slope dV/dQ of the simulated curve
+//! around the point (a secant over ±σ_Q),
+//!
+//! d = (V_sim(Q) − V_meas) / √(1 + (s σ_Q / σ_V)²).
+//!
+//! Where the curve is flat, d is the voltage difference; near a cut-off, where a tiny
+//! difference in capacity is a large one in voltage, d tends to σ_V ΔQ/σ_Q, the capacity
+//! difference in units of its uncertainty. A fit then sees residuals of the size of the
+//! noise, smooth in the parameters, instead of tens of tolerances at the knee. For a measured
+//! point beyond the end of the simulated curve, V_sim is the curve continued at that slope
+//! (the series shown keeps its last voltage), so that d keeps growing with the capacity the
+//! simulation falls short by instead of stalling at the cut-off voltage.
 
 use crate::measured::Direction;
 
@@ -245,6 +260,10 @@ fn cycles(c: &CyclesCheck, run: &SimulatedRun) -> Vec<Comparison> {
 /// densely sampled curve does not outweigh every other comparison in a fit.
 const CURVE_POINTS: usize = 200;
 
+/// The capacity uncertainty σ_Q of a curve's points when the file gives none
+/// (`tolerance_mAh_g`): this fraction of the curve's last measured capacity.
+pub const CAPACITY_TOLERANCE_FRACTION: f64 = 0.0005;
+
 fn curves(c: &CurvesCheck, run: &SimulatedRun) -> Vec<Comparison> {
     let name = file_name(&c.file);
     let p = &c.data.provenance;
@@ -270,9 +289,17 @@ fn curves(c: &CurvesCheck, run: &SimulatedRun) -> Vec<Comparison> {
                 .step_by(stride.max(1))
                 .map(|&(q, v)| (q, v, voltage_at(&simulated, q)))
                 .collect();
+            let sigma_q = c.capacity_tolerance.unwrap_or_else(|| {
+                let end = measured.iter().fold(0.0f64, |m, p| m.max(p.0));
+                CAPACITY_TOLERANCE_FRACTION * end
+            });
             let deviations: Vec<f64> = series
                 .iter()
-                .map(|&(_, m, s)| c.tolerance.deviation(m, s))
+                .map(|&(q, m, s)| {
+                    let slope = secant_slope(&simulated, q, sigma_q);
+                    let weight = (1.0 + (slope * sigma_q / c.tolerance.value).powi(2)).sqrt();
+                    c.tolerance.deviation(m, s + slope * beyond(&simulated, q)) / weight
+                })
                 .collect();
             let (error, worst) = series_error(&deviations, c.criterion);
             let (m, s) = worst.map_or((f64::NAN, f64::NAN), |k| (series[k].1, series[k].2));
@@ -325,6 +352,34 @@ fn voltage_at(curve: &[(f64, f64)], q: f64) -> f64 {
     a.1 + (b.1 - a.1) * (q - a.0) / (b.0 - a.0)
 }
 
+/// How far capacity `q` lies outside the capacities of `curve`: q − its last beyond its end,
+/// q − its first before its start, 0 within it (or for an empty curve).
+fn beyond(curve: &[(f64, f64)], q: f64) -> f64 {
+    match (curve.first(), curve.last()) {
+        (Some(first), _) if q < first.0 => q - first.0,
+        (_, Some(last)) if q > last.0 => q - last.0,
+        _ => 0.0,
+    }
+}
+
+/// The slope dV/dQ of the simulated curve `curve` around capacity `q`: the secant over
+/// [q − h, q + h], the interval moved inside the curve where it would reach past an end (the
+/// whole curve when shorter than 2h); 0 for h ≤ 0 or a curve of fewer than two capacities.
+fn secant_slope(curve: &[(f64, f64)], q: f64, h: f64) -> f64 {
+    let (Some(first), Some(last)) = (curve.first(), curve.last()) else {
+        return 0.0;
+    };
+    let (lo, hi) = (first.0, last.0);
+    if !(h > 0.0 && hi > lo) {
+        return 0.0;
+    }
+    if hi - lo <= 2.0 * h {
+        return (last.1 - first.1) / (hi - lo);
+    }
+    let c = q.clamp(lo + h, hi - h);
+    (voltage_at(curve, c + h) - voltage_at(curve, c - h)) / (2.0 * h)
+}
+
 fn file_name(path: &std::path::Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -343,6 +398,30 @@ mod tests {
         assert_eq!(voltage_at(&c, 25.0), 2.0);
         assert_eq!(voltage_at(&c, -1.0), 4.0);
         assert!(voltage_at(&[], 1.0).is_nan());
+    }
+
+    #[test]
+    fn points_outside_a_curve_are_measured_from_its_ends() {
+        let c = [(1.0, 4.0), (10.0, 3.0)];
+        assert_eq!(beyond(&c, 12.5), 2.5);
+        assert_eq!(beyond(&c, 0.5), -0.5);
+        assert_eq!(beyond(&c, 5.0), 0.0);
+        assert_eq!(beyond(&[], 5.0), 0.0);
+    }
+
+    #[test]
+    fn the_slope_is_a_secant_kept_inside_the_curve() {
+        // Flat to 10, then 1 V per unit down to 12.
+        let c = [(0.0, 4.0), (10.0, 4.0), (12.0, 2.0)];
+        assert_eq!(secant_slope(&c, 5.0, 1.0), 0.0);
+        assert_eq!(secant_slope(&c, 11.0, 1.0), -1.0);
+        // Past the end: the last 2h of the curve.
+        assert_eq!(secant_slope(&c, 20.0, 1.0), -1.0);
+        assert_eq!(secant_slope(&c, 10.0, 0.5), -0.5);
+        // A curve shorter than 2h, a zero width, too few points.
+        assert_eq!(secant_slope(&c, 1.0, 10.0), -2.0 / 12.0);
+        assert_eq!(secant_slope(&c, 11.0, 0.0), 0.0);
+        assert_eq!(secant_slope(&c[..1], 0.0, 1.0), 0.0);
     }
 
     #[test]

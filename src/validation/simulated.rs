@@ -7,6 +7,11 @@
 //! parameters. With cycle jumping the compared cycles are resolved
 //! ([`crate::protocol::Simulation::resolve_cycles`]); any other cycle jumped over is
 //! interpolated linearly between the resolved cycles around it.
+//!
+//! A simulated row belongs to a voltage curve by its step, as the experiment says: a
+//! constant-current step is a charge or a discharge, a rest is neither, and a constant-voltage
+//! hold continues the current step before it in the cycle (the CV part of CC-CV). The sign of
+//! the current is not used: during a rest or at the end of a hold it is zero or solver noise.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +21,7 @@ use crate::measured::Direction;
 use crate::output::{summary_column, summary_values, SummaryCsv};
 use crate::protocol::impedance::ImpedanceCycles;
 use crate::protocol::{
-    Checkpoint, CycleSummary, ImpedanceSettings, ImpedanceSpectrum, RunSummary, Simulation,
+    Checkpoint, CycleSummary, ImpedanceSettings, ImpedanceSpectrum, RunSummary, Simulation, Step,
     TimeseriesRecord, TimeseriesSink,
 };
 use crate::scenario::run::error_chain;
@@ -36,6 +41,9 @@ pub struct SimulatedRun {
     pub cycles: Vec<CycleSummary>,
     /// The time-series rows of the cycles whose curves were asked for, by cycle.
     pub rows: BTreeMap<usize, Vec<TimeseriesRecord>>,
+    /// The direction of every step of the cycles in `rows`, by cycle (entry `step − 1` for a
+    /// row's `step`): from the experiment ([`step_directions`]), `None` for a rest.
+    pub step_directions: BTreeMap<usize, Vec<Option<Direction>>>,
     /// The equivalent-circuit fits of the spectra asked for, by cycle: the scenario's circuit
     /// (`[impedance] circuit`) fitted to the spectrum taken at that cycle (parameter names and
     /// values; NaN where the fit failed).
@@ -99,12 +107,23 @@ impl SimulatedRun {
 
     /// The voltage curve of the `direction` steps of cycle `cycle`, as (capacity passed in
     /// those steps since the cycle's first of them \[mA·h/g\], voltage \[V\]) in time order; empty
-    /// when the cycle's rows were not recorded or it has no such step. Rests are left out, and
-    /// successive steps of the same direction (constant current then constant voltage) continue
-    /// one curve.
+    /// when the cycle's rows were not recorded or it has no such step. A row's direction is its
+    /// step's ([`SimulatedRun::step_directions`]), never the sign of its current: rests are
+    /// left out, and successive steps of the same direction (constant current then constant
+    /// voltage) continue one curve.
     pub fn curve(&self, cycle: usize, direction: Direction) -> Vec<(f64, f64)> {
-        let (Some(rows), Some(mass)) = (self.rows.get(&cycle), self.active_mass_kg) else {
+        let (Some(rows), Some(mass), Some(directions)) = (
+            self.rows.get(&cycle),
+            self.active_mass_kg,
+            self.step_directions.get(&cycle),
+        ) else {
             return Vec::new();
+        };
+        let of_direction = |row: &TimeseriesRecord| {
+            row.step
+                .checked_sub(1)
+                .and_then(|k| directions.get(k).copied().flatten())
+                == Some(direction)
         };
         let mut out = Vec::new();
         let mut passed_ah = 0.0;
@@ -112,12 +131,11 @@ impl SimulatedRun {
         for row in rows {
             if let Some(p) = previous {
                 let dq = row.discharge_capacity_ah - p.discharge_capacity_ah;
-                let same_step = p.step == row.step;
-                if same_step && step_direction(row.current_a) == Some(direction) {
+                if p.step == row.step && of_direction(row) {
                     passed_ah += dq.abs();
                 }
             }
-            if step_direction(row.current_a) == Some(direction) {
+            if of_direction(row) {
                 // The first row of a step continues from the last one of the previous step
                 // of this direction (no charge passes between them).
                 out.push((passed_ah / mass, row.voltage_v));
@@ -128,11 +146,45 @@ impl SimulatedRun {
     }
 }
 
-/// The direction of a step from its current (positive on discharge); `None` at rest.
-fn step_direction(current_a: f64) -> Option<Direction> {
-    if current_a > 0.0 {
+/// The direction of each step of a cycle, `steps` being its steps and `rows` its recorded rows:
+/// a constant-current step's own; `None` for a rest; a constant-voltage hold continues the last
+/// constant-current step before it in the cycle (the CV part of CC-CV), and a hold without one
+/// takes the direction of the net charge it passes (from its rows; `None` when it passes none).
+pub fn step_directions(steps: &[Step], rows: &[TimeseriesRecord]) -> Vec<Option<Direction>> {
+    let mut last_current: Option<Direction> = None;
+    let mut out = Vec::with_capacity(steps.len());
+    for (k, step) in steps.iter().enumerate() {
+        let direction = match step {
+            Step::ConstantCurrent { direction, .. } => {
+                last_current = Some(curve_direction(*direction));
+                last_current
+            }
+            Step::Rest { .. } => None,
+            Step::ConstantVoltage { .. } => last_current.or_else(|| passed_direction(rows, k + 1)),
+        };
+        out.push(direction);
+    }
+    out
+}
+
+/// The direction of a protocol step as a curve's.
+fn curve_direction(direction: crate::protocol::Direction) -> Direction {
+    match direction {
+        crate::protocol::Direction::Charge => Direction::Charge,
+        crate::protocol::Direction::Discharge => Direction::Discharge,
+    }
+}
+
+/// The direction of the net charge passed in step `step` of `rows` (first row to last);
+/// `None` when it passes none or has no rows.
+fn passed_direction(rows: &[TimeseriesRecord], step: usize) -> Option<Direction> {
+    let mut of_step = rows.iter().filter(|r| r.step == step);
+    let first = of_step.next()?;
+    let last = of_step.next_back().unwrap_or(first);
+    let passed = last.discharge_capacity_ah - first.discharge_capacity_ah;
+    if passed > 0.0 {
         Some(Direction::Discharge)
-    } else if current_a < 0.0 {
+    } else if passed < 0.0 {
         Some(Direction::Charge)
     } else {
         None
@@ -265,12 +317,21 @@ pub fn simulate(
             source,
         })?;
     }
+    let step_directions = sink
+        .rows
+        .iter()
+        .filter_map(|(&cycle, rows)| {
+            let steps = scenario.experiment.cycle_steps(cycle)?;
+            Some((cycle, step_directions(steps, rows)))
+        })
+        .collect();
     Ok(SimulatedRun {
         label: label.to_string(),
         active_mass_kg: p.active_mass_kg(),
         cationic_capacity_mah_g: p.cationic_capacity_mah_g(),
         cycles: sink.cycles,
         rows: sink.rows,
+        step_directions,
         impedance_fits: fit_spectra(scenario, &sink.spectra),
         summary,
         error,
@@ -320,4 +381,95 @@ fn fit_spectra(
             (s.cycle, names.iter().cloned().zip(values).collect())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::StepLimit;
+
+    fn row(step: usize, current_a: f64, voltage_v: f64, q_ah: f64) -> TimeseriesRecord {
+        TimeseriesRecord {
+            time_s: 0.0,
+            cycle: 1,
+            step,
+            current_a,
+            voltage_v,
+            discharge_capacity_ah: q_ah,
+        }
+    }
+
+    #[test]
+    fn rows_belong_to_their_steps_direction_not_to_their_currents_sign() {
+        let limit = StepLimit::default();
+        let steps = vec![
+            Step::charge_to(1e-3, 4.3),
+            Step::ConstantVoltage {
+                voltage_v: 4.3,
+                limit,
+            },
+            Step::Rest { limit },
+            Step::discharge_to(1e-3, 2.0),
+        ];
+        // The hold's current ends in noise of either sign, the rest's is noise: the step
+        // says where each row belongs.
+        let rows = vec![
+            row(1, -1e-3, 3.5, 0.0),
+            row(1, -1e-3, 4.3, -1e-3),
+            row(2, -1e-4, 4.3, -1e-3),
+            row(2, 3e-19, 4.3, -1.1e-3),
+            row(3, 6e-17, 4.3, -1.1e-3),
+            row(3, -8e-24, 4.2, -1.1e-3),
+            row(4, 1e-3, 4.1, -1.1e-3),
+            row(4, 1e-3, 2.0, -0.1e-3),
+        ];
+        let directions = step_directions(&steps, &rows);
+        assert_eq!(
+            directions,
+            vec![
+                Some(Direction::Charge),
+                Some(Direction::Charge),
+                None,
+                Some(Direction::Discharge)
+            ]
+        );
+        // A hold that opens a cycle: the direction of the charge it passes.
+        let hold = &steps[1..2];
+        let lone = [row(1, 1e-4, 3.0, 0.0), row(1, -1e-20, 3.0, 1e-4)];
+        assert_eq!(
+            step_directions(hold, &lone),
+            vec![Some(Direction::Discharge)]
+        );
+        assert_eq!(step_directions(hold, &lone[..1]), vec![None]);
+
+        let run = SimulatedRun {
+            label: "hand".into(),
+            active_mass_kg: Some(1e-3),
+            cationic_capacity_mah_g: None,
+            cycles: Vec::new(),
+            rows: BTreeMap::from([(1, rows)]),
+            step_directions: BTreeMap::from([(1, directions)]),
+            impedance_fits: BTreeMap::new(),
+            summary: None,
+            error: None,
+        };
+        let close = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x.0 - y.0).abs() < 1e-9 && x.1 == y.1)
+        };
+        let discharge = run.curve(1, Direction::Discharge);
+        assert!(
+            close(&discharge, &[(0.0, 4.1), (1.0, 2.0)]),
+            "{discharge:?}"
+        );
+        let charge = run.curve(1, Direction::Charge);
+        assert!(
+            close(&charge, &[(0.0, 3.5), (1.0, 4.3), (1.0, 4.3), (1.1, 4.3)]),
+            "{charge:?}"
+        );
+        // A cycle without recorded rows has no curve.
+        assert!(run.curve(2, Direction::Charge).is_empty());
+    }
 }

@@ -128,6 +128,10 @@ pub struct CurvesCheck {
     pub step: Direction,
     /// The accepted voltage deviation \[V\] (absolute).
     pub tolerance: Tolerance,
+    /// The uncertainty of a measured capacity \[mA·h/g\] (`tolerance_mAh_g`), which weighs
+    /// the voltage deviations where the curve is steep; `None`: a fraction
+    /// ([`super::compare::CAPACITY_TOLERANCE_FRACTION`]) of each curve's last capacity.
+    pub capacity_tolerance: Option<f64>,
     /// How a curve's deviations are judged.
     pub criterion: Criterion,
 }
@@ -281,6 +285,8 @@ struct RawCurves {
     criterion: Option<String>,
     #[serde(rename = "tolerance_V")]
     tolerance_v: f64,
+    #[serde(rename = "tolerance_mAh_g")]
+    tolerance_mah_g: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -536,6 +542,15 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
                 format!("expected a positive voltage, found {}", block.tolerance_v),
             ));
         }
+        if let Some(q) = block
+            .tolerance_mah_g
+            .filter(|q| !(q.is_finite() && *q > 0.0))
+        {
+            return Err(key_err(
+                format!("{key}.tolerance_mAh_g"),
+                format!("expected a positive capacity, found {q}"),
+            ));
+        }
         curves.push(CurvesCheck {
             file,
             data,
@@ -546,6 +561,7 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
                 value: block.tolerance_v,
                 kind: ToleranceKind::Absolute,
             },
+            capacity_tolerance: block.tolerance_mah_g,
             criterion: criterion(block.criterion.as_deref(), &key, &key_err)?,
         });
     }

@@ -140,3 +140,15 @@ impl TimeseriesSink for Recorder {
         Ok(())
     }
 }
+
+/// A fit file (docs/fitting.md) named `name` reading `validation.toml` beside it, fitting on a
+/// log scale each `(path, initial, lower, upper)` of `parameters`.
+pub fn log_fit_toml(name: &str, parameters: &[(&str, f64, f64, f64)]) -> String {
+    let mut s = format!("name = \"{name}\"\nvalidation = \"validation.toml\"\n");
+    for (path, initial, lower, upper) in parameters {
+        s.push_str(&format!(
+            "\n[[parameters]]\npath = \"{path}\"\ninitial = {initial:e}\nlower = {lower:e}\nupper = {upper:e}\nscale = \"log\"\n"
+        ));
+    }
+    s
+}
