@@ -141,6 +141,14 @@ pub trait DaeSystem {
         }
     }
 
+    /// The largest change a Newton correction of consistent initialisation may make to each
+    /// algebraic unknown in one iteration, written into `bound` (one entry per unknown, set to
+    /// infinity by the caller: no bound). Used only where the undamped iteration fails
+    /// ([`crate::numerics::consistent_init`]): its first corrections can be far out of the
+    /// region where the linearisation holds (an exponential tail), and a bounded step then
+    /// walks toward the solution instead. The default bounds nothing.
+    fn newton_step_bounds(&self, _bound: &mut [f64]) {}
+
     /// Number of root (event) functions. Must stay constant for the life of a solver.
     fn num_roots(&self) -> usize {
         0

@@ -602,6 +602,11 @@ impl P2dModel {
     }
 }
 
+/// The largest change of a surface open-circuit potential in one bounded Newton iteration of
+/// consistent initialisation \[V\]: a few gallery widths' worth of f = F/RT (ω/f ≈ 30–70 mV
+/// at 60 °C), small enough that the galleries' slopes hold over the step.
+const SURFACE_POTENTIAL_STEP_V: f64 = 0.05;
+
 impl DaeSystem for P2dModel {
     fn len(&self) -> usize {
         self.layout.n
@@ -704,6 +709,20 @@ impl DaeSystem for P2dModel {
 
     fn jacobian_outdated(&self) -> bool {
         self.jacobian_outdated
+    }
+
+    /// The surface open-circuit potentials (MSMR) move by at most
+    /// [`SURFACE_POTENTIAL_STEP_V`] per bounded Newton iteration of consistent initialisation:
+    /// they sit in the exponential tails of the galleries, where a correction taken from the
+    /// starting state's slopes overshoots past every gallery (a surface with no lithium or no
+    /// vacancy left).
+    fn newton_step_bounds(&self, bound: &mut [f64]) {
+        let l = &self.layout;
+        if l.msmr {
+            for i in 0..l.np {
+                bound[l.u(i)] = SURFACE_POTENTIAL_STEP_V;
+            }
+        }
     }
 
     /// `y'` enters the residual linearly: θ', ε ĉ', q', w' and the slow states' derivatives
