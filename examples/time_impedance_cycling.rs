@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use asslb::scenario::{load_scenario, run_scenario};
+use asslb::scenario::{load_scenario, run_scenario, ExistingFiles};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -37,10 +37,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let (mut plain, mut with, mut probes) = (Vec::new(), Vec::new(), Vec::new());
     let mut spectra = 0;
+    // Each repetition replaces the files of the one before.
+    let run = |scenario, folder| {
+        run_scenario(
+            scenario,
+            &dir.path().join(folder),
+            ExistingFiles::Replace,
+            &mut (),
+        )
+    };
     for _ in 0..runs {
-        let report = run_scenario(&plain_scenario, &dir.path().join("plain"), &mut ())?;
+        let report = run(&plain_scenario, "plain")?;
         plain.push(report.summary.wall_time_s);
-        let report = run_scenario(&with_impedance, &dir.path().join("with"), &mut ())?;
+        let report = run(&with_impedance, "with")?;
         with.push(report.summary.wall_time_s);
         probes.push(report.summary.impedance_time_s);
         spectra = report.summary.impedance_spectra;

@@ -12,8 +12,8 @@ use asslb::protocol::{
     ImpedanceCycles, ImpedanceSpectrum, MeasureAfter, Simulation, TimeseriesRecord, TimeseriesSink,
 };
 use asslb::scenario::{
-    load_interrupted_run, parse_scenario, parse_scenario_with, resume_run, run_scenario, Scenario,
-    ScenarioError, SetOverride,
+    load_interrupted_run, parse_scenario, parse_scenario_with, resume_run, run_scenario,
+    ExistingFiles, Scenario, ScenarioError, SetOverride,
 };
 
 /// A fast cell (a few ms per cycle) cycled `cycles` times, with `extra` appended (sections).
@@ -303,8 +303,8 @@ fn measurements_leave_the_cycling_unchanged() {
     .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("plain"), tmp.path().join("measured"));
-    let ra = run_scenario(&plain, &a, &mut ()).unwrap();
-    let rb = run_scenario(&measured, &b, &mut ()).unwrap();
+    let ra = run_scenario(&plain, &a, ExistingFiles::Refuse, &mut ()).unwrap();
+    let rb = run_scenario(&measured, &b, ExistingFiles::Refuse, &mut ()).unwrap();
     assert!(ra.impedance.is_none() && !a.join("impedance.csv").exists());
     assert!(!a.join("nyquist.png").exists());
     for file in ["summary.csv", "timeseries.csv"] {
@@ -332,7 +332,7 @@ fn measurements_leave_the_cycling_unchanged() {
     assert!(record.contains("impedance_spectra = 2"), "{record}");
     assert!(record.contains("impedance_time_s = "), "{record}");
     // A later run without measurements in the same folder leaves no stale spectra.
-    run_scenario(&plain, &b, &mut ()).unwrap();
+    run_scenario(&plain, &b, ExistingFiles::Replace, &mut ()).unwrap();
     assert!(!b.join("impedance.csv").exists() && !b.join("nyquist.png").exists());
 }
 
@@ -347,8 +347,8 @@ fn a_resumed_run_writes_the_same_spectra() {
     .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let (whole, resumed) = (tmp.path().join("whole"), tmp.path().join("resumed"));
-    run_scenario(&s, &whole, &mut ()).unwrap();
-    run_scenario(&s, &resumed, &mut ()).unwrap();
+    run_scenario(&s, &whole, ExistingFiles::Refuse, &mut ()).unwrap();
+    run_scenario(&s, &resumed, ExistingFiles::Refuse, &mut ()).unwrap();
     // Make `resumed` look killed after cycle 120's spectrum, mid-way through a later row.
     let record = resumed.join("run.toml");
     let text = std::fs::read_to_string(&record).unwrap();
@@ -396,7 +396,13 @@ fn cycle_jumping_lands_on_requested_cycles() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let plain = parse(&scenario_text(200, jumping)).unwrap();
-    run_scenario(&plain, &tmp.path().join("plain"), &mut ()).unwrap();
+    run_scenario(
+        &plain,
+        &tmp.path().join("plain"),
+        ExistingFiles::Refuse,
+        &mut (),
+    )
+    .unwrap();
     let plain_cycles = resolved(&tmp.path().join("plain"));
     // Two cycles that the jumps pass over without measurements.
     let skipped: Vec<usize> = (1..=200).filter(|c| !plain_cycles.contains(c)).collect();
@@ -414,7 +420,7 @@ fn cycle_jumping_lands_on_requested_cycles() {
     ))
     .unwrap();
     let dir = tmp.path().join("measured");
-    let report = run_scenario(&measured, &dir, &mut ()).unwrap();
+    let report = run_scenario(&measured, &dir, ExistingFiles::Refuse, &mut ()).unwrap();
     assert!(report.summary.jumps > 0);
     let cycles = resolved(&dir);
     for c in wanted {

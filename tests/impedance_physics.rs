@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use asslb::scenario::{load_scenario, run_scenario};
+use asslb::scenario::{load_scenario, run_scenario, ExistingFiles};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +20,8 @@ fn root() -> PathBuf {
 fn fitted(file: &str, columns: &[&str]) -> Vec<(usize, Vec<f64>)> {
     let scenario = load_scenario(&root().join("scenarios").join(file)).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let report = run_scenario(&scenario, out.path(), &mut ()).unwrap_or_else(|e| panic!("{e}"));
+    let report = run_scenario(&scenario, out.path(), ExistingFiles::Refuse, &mut ())
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = report.impedance_fit.expect("the scenario fits its spectra");
     read(&path, columns)
 }

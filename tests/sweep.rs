@@ -394,3 +394,27 @@ fn bad_shards_and_merges_of_different_sweeps_are_refused() {
     );
     assert_eq!(std::fs::read(b.join("sweep.toml")).unwrap(), before);
 }
+
+/// Issue 15: a sweep owns its output folder while it runs; a second sweep into it is refused at
+/// once, naming the holder, and writes nothing.
+#[test]
+fn a_sweep_into_a_folder_in_use_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = sweep_file(dir.path(), "held", GRID);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("output folder");
+    let lock = asslb::output::FolderLock::acquire(&out).expect("lock");
+    let o = sweep(&[file.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains("in use by another asslb run")
+            && stderr.contains(&format!("held by process {}", std::process::id())),
+        "{}",
+        describe(&o)
+    );
+    assert!(!out.join("sweep.toml").exists() && !out.join("cases").exists());
+    drop(lock);
+    run_ok(&file, &out, &["--quiet"]);
+    assert!(!out.join("asslb.lock").exists());
+}

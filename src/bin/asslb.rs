@@ -15,7 +15,7 @@ use asslb::protocol::CycleSummary;
 use asslb::scenario::{
     builtin_parameter_set, builtin_parameter_set_names, describe_parameters, describe_step,
     load_interrupted_run, load_parameter_set, load_scenario_with, resume_run, run_scenario,
-    RunReport, Scenario, SetOverride,
+    ExistingFiles, RunReport, Scenario, SetOverride,
 };
 use asslb::sweep::{load_sweep, merge_sweeps, run_sweep, CaseRecord, Shard, SweepOptions};
 
@@ -42,9 +42,14 @@ enum Command {
         /// The scenario file (TOML).
         #[arg(required_unless_present = "resume")]
         scenario: Option<PathBuf>,
-        /// Output folder [default: out/<scenario name>].
+        /// Output folder [default: out/<scenario name>]. A folder that holds an earlier run
+        /// (finished, failed or interrupted) is refused unless --overwrite is given; a folder
+        /// another run is writing into is always refused.
         #[arg(long, value_name = "DIR", conflicts_with = "resume")]
         out: Option<PathBuf>,
+        /// Replace the files of an earlier run in the output folder.
+        #[arg(long, conflicts_with = "resume")]
+        overwrite: bool,
         /// Continue the interrupted run in DIR from its last checkpoint (written every 50
         /// cycles), with the scenario recorded in DIR/run.toml. The results are those of an
         /// uninterrupted run.
@@ -332,6 +337,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run {
             scenario,
             out,
+            overwrite,
             resume,
             quiet,
             sets,
@@ -379,7 +385,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     progress = progress.continuing(&earlier);
                     resume_run(&scenario, cp, &out, &mut progress)
                 }
-                None => run_scenario(&scenario, &out, &mut progress),
+                None => {
+                    let existing = if overwrite {
+                        ExistingFiles::Replace
+                    } else {
+                        ExistingFiles::Refuse
+                    };
+                    run_scenario(&scenario, &out, existing, &mut progress)
+                }
             };
             // The progress line goes before anything else is printed, errors included.
             progress.finish();

@@ -6,6 +6,7 @@
 //! - [`summary_csv`]: `summary.csv`, one row per cycle, written as each cycle ends;
 //! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
 //! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
+//! - [`run_folder`]: the lock of a run's folder, and what an earlier run left there;
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
 //! - [`impedance_csv`]: `impedance.csv`, impedance spectra, streamed as a run takes them;
 //! - [`impedance_fit_csv`]: `impedance_fit.csv`, equivalent-circuit fits one row per spectrum,
@@ -22,6 +23,8 @@ pub mod impedance_plots;
 pub mod plots;
 pub mod progress;
 mod resume;
+pub use resume::RowsError;
+pub mod run_folder;
 pub mod run_record;
 pub mod run_sink;
 pub mod spectrum_fits;
@@ -41,11 +44,12 @@ pub use impedance_plots::{
 };
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
-pub use run_record::{write_run_record, RunStatus, RUN_RECORD_FILE};
+pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
+pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
 pub use summary_csv::{
-    read_summary, summary_column, summary_values, SummaryCsv, SUMMARY_FILE, SUMMARY_HEADER,
-    SUMMARY_VALUES,
+    check_summary, read_summary, summary_column, summary_values, SummaryCsv, SUMMARY_FILE,
+    SUMMARY_HEADER, SUMMARY_VALUES,
 };
 pub use sweep_plots::{
     plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,

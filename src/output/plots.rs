@@ -842,12 +842,18 @@ pub(super) fn write_figure<F: Figure>(
         let path = path.to_path_buf();
         move |message| PlotError::Draw { path, message }
     };
+    // Drawn under a temporary name (ending in .png, which picks the encoder) and renamed, so
+    // that a figure is never seen half-written.
+    let png_tmp = dir.join(format!("{stem}.partial.png"));
     {
-        let root = GlyphText(BitMapBackend::new(&png, size)).into_drawing_area();
+        let root = GlyphText(BitMapBackend::new(&png_tmp, size)).into_drawing_area();
         root.fill(&WHITE).map_err(msg).map_err(draw_err(&png))?;
         figure.draw(&root).map_err(draw_err(&png))?;
         root.present().map_err(msg).map_err(draw_err(&png))?;
     }
+    std::fs::rename(&png_tmp, &png)
+        .map_err(msg)
+        .map_err(draw_err(&png))?;
     let svg = dir.join(format!("{stem}.svg"));
     let mut text = String::new();
     let mut paths = Vec::new();
@@ -1387,6 +1393,7 @@ mod tests {
                 "{stem}.svg has glyph paths"
             );
             assert!(!dir.join(format!("{stem}.svg.partial")).exists());
+            assert!(!dir.join(format!("{stem}.partial.png")).exists());
         }
     }
 

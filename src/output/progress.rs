@@ -15,7 +15,10 @@
 //!   so a cycle costs it one clock reading.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use super::run_folder::LockHolder;
 
 use crate::protocol::{
     Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
@@ -25,6 +28,12 @@ use crate::protocol::{
 pub trait RunObserver {
     /// Cycle `summary.cycle` has ended, and its figures are on disk.
     fn cycle_finished(&mut self, summary: &CycleSummary);
+
+    /// The run took over the lock of its folder `dir` from `holder`, a process no longer
+    /// alive (a run that was killed). Nothing by default.
+    fn lock_taken_over(&mut self, dir: &Path, holder: &LockHolder) {
+        let _ = (dir, holder);
+    }
 }
 
 /// No observer.
@@ -364,6 +373,14 @@ impl Progress {
 }
 
 impl RunObserver for Progress {
+    /// A note on standard error, `--quiet` or not: the folder's earlier holder was killed.
+    fn lock_taken_over(&mut self, dir: &Path, holder: &LockHolder) {
+        eprintln!(
+            "note: {} was locked by {holder}, which is no longer running; lock taken over",
+            dir.display()
+        );
+    }
+
     fn cycle_finished(&mut self, summary: &CycleSummary) {
         self.tally.add(summary);
         let due = match &self.display {

@@ -3,7 +3,7 @@
 //! mid-line by a kill) are dropped, because the continued run computes them again.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The header and the whole data rows of the CSV text at `path` whose cycle (the integer in
 /// column `cycle_column`, 0-based) is at most `cycles_done`, and how many rows that is.
@@ -47,9 +47,178 @@ pub(crate) fn rows_up_to_cycle(
     Ok((kept, rows))
 }
 
+/// Why the per-cycle rows of an interrupted run cannot be taken up.
+#[derive(Debug, thiserror::Error)]
+pub enum RowsError {
+    /// The file is not there.
+    #[error("{} is missing: the finished cycles of the run are lost", .path.display())]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file cannot be read.
+    #[error("cannot read {}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: io::Error,
+    },
+    /// A line is not a row of the file's format.
+    #[error("{}, line {line}: {reason}", .path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1 (the header is line 1).
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A cycle is missing between two rows.
+    #[error("{}, line {line}: cycle {found} follows cycle {previous}: cycles {} to {} are missing", .path.display(), .previous + 1, .found.saturating_sub(1))]
+    Gap {
+        /// The file.
+        path: PathBuf,
+        /// The line of the row after the gap.
+        line: usize,
+        /// The cycle of the row before.
+        previous: usize,
+        /// The cycle of the row after.
+        found: usize,
+    },
+    /// The rows end before the checkpoint's cycle.
+    #[error("{} holds cycles up to {last} only, but the checkpoint is after cycle {cycles_done}: the file was cut short", .path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// The last cycle it holds (0 for none).
+        last: usize,
+        /// The checkpoint's cycles.
+        cycles_done: usize,
+    },
+}
+
+/// Checks that the CSV file at `path` (cycle in column 0, `header` its header row) holds one
+/// row of `header`'s width for each of the cycles 1, 2, … in order without gaps, at least up
+/// to `cycles_done`: the per-cycle file of a run interrupted after its checkpoint at
+/// `cycles_done`. Rows of later cycles may follow (they are recomputed); a last line without
+/// its newline (a row cut off by a kill) is allowed.
+pub(crate) fn check_cycle_rows(
+    path: &Path,
+    header: &str,
+    cycles_done: usize,
+) -> Result<(), RowsError> {
+    let text = std::fs::read(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => RowsError::Missing {
+            path: path.to_path_buf(),
+        },
+        _ => RowsError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    let malformed = |line: usize, reason: String| RowsError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let text = String::from_utf8(text).map_err(|e| {
+        malformed(
+            0,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })?;
+    let columns = header.split(',').count();
+    let mut last = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = index + 1;
+        let Some(row) = line.strip_suffix('\n') else {
+            break; // cut off mid-line by a kill
+        };
+        if index == 0 {
+            if row != header {
+                return Err(malformed(number, format!("expected the header `{header}`")));
+            }
+            continue;
+        }
+        let fields = row.split(',').count();
+        if fields != columns {
+            return Err(malformed(
+                number,
+                format!("{fields} fields where the header has {columns}"),
+            ));
+        }
+        let cycle: usize = row
+            .split(',')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| malformed(number, "no cycle number in the first field".into()))?;
+        if cycle != last + 1 {
+            if cycle <= last {
+                return Err(malformed(
+                    number,
+                    format!("cycle {cycle} after cycle {last}: cycles out of order"),
+                ));
+            }
+            return Err(RowsError::Gap {
+                path: path.to_path_buf(),
+                line: number,
+                previous: last,
+                found: cycle,
+            });
+        }
+        last = cycle;
+    }
+    if !text.contains('\n') {
+        return Err(malformed(1, format!("no header row (expected `{header}`)")));
+    }
+    if last < cycles_done {
+        return Err(RowsError::Truncated {
+            path: path.to_path_buf(),
+            last,
+            cycles_done,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cycle_rows_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        let check = |text: &str, done: usize| {
+            std::fs::write(&path, text).unwrap();
+            check_cycle_rows(&path, "cycle,v", done).map_err(|e| e.to_string())
+        };
+        assert_eq!(check("cycle,v\n1,3\n2,3\n3,3\n3,", 2), Ok(()));
+        assert_eq!(check("cycle,v\n1,3\n2,3\n", 2), Ok(()));
+        let err = check("cycle,v\n1,3\n", 2).unwrap_err();
+        assert!(
+            err.contains("up to 1 only") && err.contains("cycle 2"),
+            "{err}"
+        );
+        let err = check("cycle,v\n1,3\n4,3\n", 2).unwrap_err();
+        assert!(
+            err.contains("line 3") && err.contains("cycles 2 to 3 are missing"),
+            "{err}"
+        );
+        let err = check("cycle,v\n1,3\n2\0\0,3\n", 2).unwrap_err();
+        assert!(err.contains("line 3: no cycle number"), "{err}");
+        let err = check("cycle,v\n1,3,4\n", 1).unwrap_err();
+        assert!(err.contains("line 2: 3 fields"), "{err}");
+        let err = check("", 1).unwrap_err();
+        assert!(err.contains("no header"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+        let err = check_cycle_rows(&path, "cycle,v", 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s.csv is missing"), "{err}");
+    }
 
     #[test]
     fn keeps_whole_rows_of_finished_cycles() {

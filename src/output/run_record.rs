@@ -8,6 +8,7 @@
 //! written_at = 2025-01-31T12:00:00Z
 //! status = "finished"         # "running", "finished" or "failed"
 //! error = "…"                 # only when failed
+//! scenario_digest = "fnv1a64:…"  # of [scenario], checked by `--resume` (scenario_digest)
 //!
 //! [scenario]                  # the fully resolved scenario, every default filled in
 //! # …
@@ -89,6 +90,10 @@ fn run_record_toml(
     if let Some(e) = error {
         asslb.insert("error".into(), Value::String(e.into()));
     }
+    asslb.insert(
+        "scenario_digest".into(),
+        Value::String(scenario_digest(scenario)?),
+    );
 
     let mut stats = Table::new();
     for (name, v) in solver_stats {
@@ -111,8 +116,21 @@ fn run_record_toml(
     ))
 }
 
+/// The digest of a scenario table, recorded as `scenario_digest` in `run.toml` so that
+/// `--resume` can tell an edited `[scenario]` from the one the run started with: FNV-1a
+/// (64 bits) of the table's TOML text, `fnv1a64:` and 16 hex digits. It guards against
+/// accidental edits, not against forgery.
+pub fn scenario_digest(scenario: &Table) -> io::Result<String> {
+    let text =
+        toml::to_string(scenario).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    Ok(format!("fnv1a64:{hash:016x}"))
+}
+
 /// `t` as a UTC date-time, to the second.
-fn utc_datetime(t: SystemTime) -> Datetime {
+pub(crate) fn utc_datetime(t: SystemTime) -> Datetime {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
@@ -194,6 +212,14 @@ mod tests {
         assert_eq!(record["asslb"]["status"].as_str(), Some("finished"));
         assert!(record["asslb"].get("error").is_none());
         assert!(record["asslb"]["written_at"].as_datetime().is_some());
+        let digest = scenario_digest(&scenario()).unwrap();
+        assert_eq!(record["asslb"]["scenario_digest"].as_str(), Some(&*digest));
+        // The digest survives the round trip through the file, and sees any edit.
+        let read_back = record["scenario"].as_table().unwrap();
+        assert_eq!(scenario_digest(read_back).unwrap(), digest);
+        let mut edited = read_back.clone();
+        edited.insert("temperature_K".into(), Value::Float(298.16));
+        assert_ne!(scenario_digest(&edited).unwrap(), digest);
         assert_eq!(record["solver_stats"]["steps"].as_integer(), Some(1234));
         assert_eq!(record["solver_stats"]["wall_time_s"].as_float(), Some(2.5));
     }

@@ -292,6 +292,13 @@ pub fn read_summary(
     Ok(kept_cycles(&dir.join(SUMMARY_FILE), host_capacity_ah, cycles_done)?.2)
 }
 
+/// Checks that `<dir>/summary.csv` of a run interrupted after `cycles_done` cycles (its
+/// checkpoint) is there, has this asslb's header, and holds a whole row for each of the cycles
+/// 1 to `cycles_done`, in order and without gaps (rows of later cycles may follow).
+pub fn check_summary(dir: &Path, cycles_done: usize) -> Result<(), super::resume::RowsError> {
+    super::resume::check_cycle_rows(&dir.join(SUMMARY_FILE), SUMMARY_HEADER, cycles_done)
+}
+
 /// The header and whole rows of cycles up to `cycles_done`, their count, and their figures.
 fn kept_cycles(
     path: &Path,

@@ -39,8 +39,8 @@ pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinPar
 pub use describe::describe_parameters;
 pub use error::{Origin, ScenarioError};
 pub use run::{
-    load_interrupted_run, resume_run, run_scenario, ResumeError, RunError, RunReport,
-    CHECKPOINT_EVERY_CYCLES,
+    load_interrupted_run, resume_run, run_scenario, ExistingFiles, ResumeError, RunError,
+    RunReport, CHECKPOINT_EVERY_CYCLES,
 };
 pub use set::SetOverride;
 

@@ -1,18 +1,22 @@
 //! Running a validated scenario into an output folder: the library side of `asslb run`.
 //!
-//! The folder gets `run.toml` first (status "running", the resolved scenario), then, as the run
-//! goes, `timeseries.csv` (the cycles `save_cycles` selects), `summary.csv` (one row per
-//! cycle) and, with an `[impedance]` section, `impedance.csv` (one spectrum per requested
-//! cycle); at the end the figures (PNG and SVG) and `run.toml` again with the final status and
-//! the solver's statistics. A run that fails keeps every row and cycle computed, and records the
-//! error in `run_error.txt` and `run.toml`.
+//! The run owns its folder: it holds the folder's lock ([`FolderLock`]) from before the first
+//! file is written until it ends, and a new run does not replace an earlier run's files unless
+//! asked ([`ExistingFiles::Replace`]). The folder gets `run.toml` first (status "running", the
+//! resolved scenario and its digest), then, as the run goes, `timeseries.csv` (the cycles
+//! `save_cycles` selects), `summary.csv` (one row per cycle) and, with an `[impedance]`
+//! section, `impedance.csv` (one spectrum per requested cycle); at the end the figures (PNG and
+//! SVG, each written under a temporary name and renamed) and only then `run.toml` again with
+//! status "finished" and the solver's statistics. A run that fails keeps every row and cycle
+//! computed, and records the error in `run_error.txt` and `run.toml`.
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use crate::output::{
-    plot_resistances_vs_cycle, write_nyquist, write_plots, write_run_record, ObservedSink,
-    PlotError, RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
+    check_summary, plot_resistances_vs_cycle, scenario_digest, write_nyquist, write_plots,
+    write_run_record, EarlierRun, FolderError, FolderLock, ObservedSink, PlotError, RowsError,
+    RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
 };
 use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
 
@@ -40,9 +44,23 @@ pub struct RunReport {
     pub record: PathBuf,
 }
 
+/// What a new run does with the files of an earlier run in its output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingFiles {
+    /// Refuse to start ([`FolderError::Occupied`]), writing nothing: `asslb run` without
+    /// `--overwrite`.
+    Refuse,
+    /// Replace them: `asslb run --overwrite`, and a sweep's cases, whose folders the sweep owns.
+    Replace,
+}
+
 /// Why a run did not produce a complete result.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The output folder is held by another run, or holds an earlier run that is not to be
+    /// replaced. Nothing was written.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
     /// The output folder could not be created or written to before the run started.
     #[error("cannot write to the output folder {}", .path.display())]
     OutputFolder {
@@ -85,18 +103,20 @@ pub enum RunError {
     },
 }
 
-/// Runs `scenario` into `out_dir` (created if needed; the files of an earlier run there are
-/// replaced). The scenario is already validated, so nothing is written for bad input: call this
-/// only after [`super::load_scenario`] succeeded.
+/// Runs `scenario` into `out_dir` (created if needed), holding the folder's lock while it
+/// runs. Files of an earlier run there are replaced or refused as `existing` says. The scenario
+/// is already validated, so nothing is written for bad input: call this only after
+/// [`super::load_scenario`] succeeded.
 ///
 /// `observer` hears of each cycle once its row is in `summary.csv` (a
 /// [`crate::output::Progress`] draws the progress line from it); `&mut ()` for none.
 pub fn run_scenario(
     scenario: &Scenario,
     out_dir: &Path,
+    existing: ExistingFiles,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, None)
+    execute(scenario, out_dir, observer, Start::New(existing))
 }
 
 /// Cycles between checkpoints (`checkpoint.toml` in the output folder): a run that stops
@@ -114,6 +134,20 @@ pub enum ResumeError {
         /// What is missing.
         reason: String,
     },
+    /// Another run holds the folder.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    /// `run.toml` does not describe the run its files and checkpoint belong to.
+    #[error("{}: {reason}; start the run again in a new folder (or with --overwrite)", .record.display())]
+    Edited {
+        /// The run record.
+        record: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
+    /// The per-cycle summary is missing, malformed, cut short or has gaps.
+    #[error(transparent)]
+    Summary(#[from] RowsError),
     /// The run has already finished.
     #[error("{}: the run has already finished; start it again with `asslb run <scenario>`", .dir.display())]
     Finished {
@@ -143,7 +177,12 @@ pub enum ResumeError {
 /// The scenario and checkpoint of an interrupted run in `dir`, for [`resume_run`]: the
 /// scenario as recorded in `run.toml` (every `--set` and default included) and the last
 /// checkpoint.
+///
+/// The folder is verified, not trusted: it must not be held by a running process, its
+/// `[scenario]` must match the digest recorded when the run started, and `summary.csv` must
+/// hold whole rows of cycles 1 to the checkpoint's, without gaps. Nothing is written.
 pub fn load_interrupted_run(dir: &Path) -> Result<(Scenario, Checkpoint), ResumeError> {
+    FolderLock::check_free(dir)?;
     let record = dir.join(RUN_RECORD_FILE);
     let not_a_run = |reason: String| ResumeError::NotARun {
         dir: dir.to_path_buf(),
@@ -167,6 +206,29 @@ pub fn load_interrupted_run(dir: &Path) -> Result<(Scenario, Checkpoint), Resume
         .get("scenario")
         .and_then(|s| s.as_table())
         .ok_or_else(|| not_a_run(format!("{} has no [scenario] table", record.display())))?;
+    let edited = |reason: String| ResumeError::Edited {
+        record: record.clone(),
+        reason,
+    };
+    let recorded_digest = table
+        .get("asslb")
+        .and_then(|a| a.get("scenario_digest"))
+        .and_then(|s| s.as_str())
+        .ok_or_else(|| {
+            edited(
+                "no `scenario_digest` in [asslb] to check its [scenario] against (the line was \
+                 removed, or the run was started by an older asslb)"
+                    .into(),
+            )
+        })?;
+    let digest = scenario_digest(scenario_table)
+        .map_err(|e| not_a_run(format!("{}: {e}", record.display())))?;
+    if digest != recorded_digest {
+        return Err(edited(format!(
+            "its [scenario] was changed after the run started (digest {digest}, recorded \
+             {recorded_digest}): the checkpoint and the files belong to the scenario as it was"
+        )));
+    }
     let scenario_text = toml::to_string(scenario_table)
         .map_err(|e| not_a_run(format!("{}: {e}", record.display())))?;
     let scenario = super::parse_scenario(&scenario_text, &record, dir).map_err(|source| {
@@ -182,6 +244,14 @@ pub fn load_interrupted_run(dir: &Path) -> Result<(Scenario, Checkpoint), Resume
         });
     }
     let checkpoint = Checkpoint::read(&checkpoint_path)?;
+    let cycles = scenario.experiment.cycles();
+    if checkpoint.cycles_done > cycles {
+        return Err(edited(format!(
+            "its experiment has {cycles} cycles, but the checkpoint is after cycle {}",
+            checkpoint.cycles_done
+        )));
+    }
+    check_summary(dir, checkpoint.cycles_done)?;
     Ok((scenario, checkpoint))
 }
 
@@ -194,14 +264,21 @@ pub fn resume_run(
     out_dir: &Path,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, Some(checkpoint))
+    execute(scenario, out_dir, observer, Start::Resume(checkpoint))
+}
+
+/// How a run starts: anew, or from a checkpoint of the run in its folder.
+#[derive(Clone, Copy)]
+enum Start<'a> {
+    New(ExistingFiles),
+    Resume(&'a Checkpoint),
 }
 
 fn execute(
     scenario: &Scenario,
     out_dir: &Path,
     observer: &mut dyn RunObserver,
-    checkpoint: Option<&Checkpoint>,
+    start: Start<'_>,
 ) -> Result<RunReport, RunError> {
     let folder_error = |source| RunError::OutputFolder {
         path: out_dir.to_path_buf(),
@@ -212,6 +289,21 @@ fn execute(
         source,
     };
     std::fs::create_dir_all(out_dir).map_err(folder_error)?;
+    // Held until this function returns, whatever it returns.
+    let lock = FolderLock::acquire(out_dir)?;
+    if let Some(holder) = lock.taken_over() {
+        observer.lock_taken_over(out_dir, holder);
+    }
+    let checkpoint = match start {
+        Start::New(ExistingFiles::Refuse) => {
+            if let Some(earlier) = EarlierRun::find(out_dir) {
+                return Err(FolderError::Occupied { earlier }.into());
+            }
+            None
+        }
+        Start::New(ExistingFiles::Replace) => None,
+        Start::Resume(cp) => Some(cp),
+    };
     write_run_record(out_dir, &scenario.document, &[], RunStatus::Running).map_err(folder_error)?;
     let mut sink = match checkpoint {
         None => RunSink::create(
@@ -256,6 +348,21 @@ fn execute(
     match result {
         Ok(summary) => {
             let files = sink.finish().map_err(output_error)?;
+            // run.toml says "finished" only once every file, figures included, is complete.
+            let plots = write_run_figures(out_dir, &files).map_err(|source| {
+                let reason = format!("the figures could not be drawn: {}", error_chain(&source));
+                // Best effort: the error returned says what went wrong either way.
+                let _ = write_run_record(
+                    out_dir,
+                    &scenario.document,
+                    &solver_stats(&summary),
+                    RunStatus::Failed(&reason),
+                );
+                RunError::Plots {
+                    path: out_dir.to_path_buf(),
+                    source,
+                }
+            })?;
             let record = write_run_record(
                 out_dir,
                 &scenario.document,
@@ -263,23 +370,6 @@ fn execute(
                 RunStatus::Finished,
             )
             .map_err(output_error)?;
-            let plot_error = |source| RunError::Plots {
-                path: out_dir.to_path_buf(),
-                source,
-            };
-            let mut plots = write_plots(out_dir, &files.plot_data).map_err(plot_error)?;
-            if !files.spectra.is_empty() {
-                plots.extend(write_nyquist(out_dir, &files.spectra).map_err(plot_error)?);
-            }
-            if files
-                .resistances
-                .iter()
-                .any(|(_, points)| !points.is_empty())
-            {
-                plots.extend(
-                    plot_resistances_vs_cycle(out_dir, &files.resistances).map_err(plot_error)?,
-                );
-            }
             Ok(RunReport {
                 summary,
                 timeseries: files.timeseries,
@@ -342,6 +432,26 @@ fn execute(
             })
         }
     }
+}
+
+/// The figures of a finished run: the three run figures, the Nyquist figure with spectra, the
+/// resistances with circuit fits.
+fn write_run_figures(
+    out_dir: &Path,
+    files: &crate::output::RunFiles,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let mut plots = write_plots(out_dir, &files.plot_data)?;
+    if !files.spectra.is_empty() {
+        plots.extend(write_nyquist(out_dir, &files.spectra)?);
+    }
+    if files
+        .resistances
+        .iter()
+        .any(|(_, points)| !points.is_empty())
+    {
+        plots.extend(plot_resistances_vs_cycle(out_dir, &files.resistances)?);
+    }
+    Ok(plots)
 }
 
 /// The solver's statistics for `run.toml`, names carrying their units.

@@ -63,6 +63,21 @@ pub(crate) fn parse(
     read(tree, &origin, path_for_messages, base_dir, &parameter_sets).map_err(blame)
 }
 
+/// Why `name` cannot be the name of an output folder (`out/<name>`), in the words of an
+/// error: empty, `.` or `..`, a path separator, or a character no file name may hold. A
+/// scenario name is a name, never a path.
+fn folder_name_problem(name: &str) -> Option<String> {
+    let expected = "expected a non-empty name usable as a folder name (the default output \
+                    folder is out/<name>), without `/`, `\\`, `..` or an absolute path";
+    let bad = name.trim().is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control)
+        || Path::new(name).is_absolute();
+    bad.then(|| format!("{expected}, found {name:?}"))
+}
+
 /// Reads the scenario's tree (with the scenario-key `--set`s already in it).
 fn read(
     tree: toml::Table,
@@ -77,19 +92,15 @@ fn read(
         .map_err(|e| from_toml_de(origin, "", &e))?;
 
     let name = match raw.name {
-        Some(n) if n.trim().is_empty() => {
-            return Err(ScenarioError::key_error(
-                origin,
-                "name",
-                "expected a non-empty name",
-            ))
-        }
         Some(n) => n,
         None => path_for_messages
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".to_string()),
     };
+    if let Some(expected) = folder_name_problem(&name) {
+        return Err(ScenarioError::key_error(origin, "name", &expected));
+    }
     let mesh = mesh(origin, raw.mesh.unwrap_or_default())?;
     let solver = solver(origin, raw.solver.unwrap_or_default())?;
 

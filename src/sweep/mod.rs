@@ -78,6 +78,9 @@ pub enum SweepError {
     /// The thread pool could not be started, or a record could not be formatted as TOML.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Another sweep is writing into the output folder.
+    #[error(transparent)]
+    Folder(#[from] crate::output::FolderError),
     /// The output folder already holds a sweep and `--resume` was not given.
     #[error("{} already holds a sweep (sweep.toml); continue it with --resume, or choose another --out", .dir.display())]
     OutputExists {

@@ -8,8 +8,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::output::FolderLock;
 use crate::scenario::run::error_chain;
-use crate::scenario::run_scenario;
+use crate::scenario::{run_scenario, ExistingFiles};
 
 use super::figures::{
     case_curves, csv_field, key_figures, number, read_cycles, CaseCurves, KeyFigures,
@@ -245,6 +246,9 @@ pub fn run_sweep(
         .num_threads(options.jobs.unwrap_or(0))
         .build()
         .map_err(|e| SweepError::Internal(e.to_string()))?;
+    // The sweep owns its folder while it runs: a second sweep into it is refused at once.
+    std::fs::create_dir_all(out).map_err(io_error(out))?;
+    let _lock = FolderLock::acquire(out)?;
     let cases_dir = out.join(CASES_DIR);
     std::fs::create_dir_all(&cases_dir).map_err(io_error(&cases_dir))?;
     let record = record_of(sweep, options.shard);
@@ -274,7 +278,9 @@ pub fn run_sweep(
                 let _ = std::fs::remove_file(dir.join(CASE_RECORD_FILE));
                 let started = Instant::now();
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run_scenario(&case.scenario, &dir, &mut ())
+                    // The sweep owns its cases' folders (it refuses an existing output folder
+                    // unless resuming), so a case rerun replaces the case's earlier files.
+                    run_scenario(&case.scenario, &dir, ExistingFiles::Replace, &mut ())
                 }));
                 let error = match result {
                     Ok(Ok(_)) => None,
