@@ -111,29 +111,18 @@ fn write_case(dir: &Path) -> PathBuf {
         },
         points,
     };
-    std::fs::write(dir.join("curves.csv"), curves.to_csv()).expect("write curves");
-    std::fs::write(
-        dir.join("validation.toml"),
-        format!(
-            "name = \"after_rest\"\n[runs.cell]\nscenario = '{}'\nset = ['{EXPERIMENT}', '{SAVE}']\n\n[[curves]]\nfile = \"curves.csv\"\nrun = \"cell\"\ntolerance_V = {}\n",
-            scenario_path().display(),
-            2.0 * NOISE_V
-        ),
+    common::write_curve_fit_case(
+        dir,
+        ("after_rest", "after_rest_fit"),
+        &scenario_path(),
+        &[EXPERIMENT, SAVE],
+        &curves,
+        2.0 * NOISE_V,
+        &[
+            ("positive.solid_diffusivity_m2_s", 3e-16, 1e-18, 1e-14),
+            ("electrolyte.separator_conductivity_S_m", 0.1, 0.001, 10.0),
+        ],
     )
-    .expect("write validation");
-    let fit = dir.join("fit.toml");
-    std::fs::write(
-        &fit,
-        common::log_fit_toml(
-            "after_rest_fit",
-            &[
-                ("positive.solid_diffusivity_m2_s", 3e-16, 1e-18, 1e-14),
-                ("electrolyte.separator_conductivity_S_m", 0.1, 0.001, 10.0),
-            ],
-        ),
-    )
-    .expect("write fit");
-    fit
 }
 
 #[test]

@@ -65,37 +65,18 @@ fn write_case(dir: &Path, distortion: &dyn Fn(f64) -> f64) -> PathBuf {
             p.voltage_v += distortion(p.capacity_mah_g / end);
         }
     }
-    std::fs::write(dir.join("curves.csv"), curves.to_csv()).expect("write curves");
-    std::fs::write(
-        dir.join("validation.toml"),
-        format!(
-            r#"name = "synthetic_halfcell"
-[runs.cell]
-scenario = "{}"
-
-[[curves]]
-file = "curves.csv"
-run = "cell"
-tolerance_V = {}
-"#,
-            scenario_path().display(),
-            2.0 * NOISE_V
-        ),
+    common::write_curve_fit_case(
+        dir,
+        ("synthetic_halfcell", "synthetic_fit"),
+        &scenario_path(),
+        &[],
+        &curves,
+        2.0 * NOISE_V,
+        &[
+            ("positive.solid_diffusivity_m2_s", 1.5e-15, 1e-17, 1e-13),
+            ("electrolyte.separator_conductivity_S_m", 0.15, 0.01, 10.0),
+        ],
     )
-    .expect("write validation");
-    let fit = dir.join("fit.toml");
-    std::fs::write(
-        &fit,
-        common::log_fit_toml(
-            "synthetic_fit",
-            &[
-                ("positive.solid_diffusivity_m2_s", 1.5e-15, 1e-17, 1e-13),
-                ("electrolyte.separator_conductivity_S_m", 0.15, 0.01, 10.0),
-            ],
-        ),
-    )
-    .expect("write fit");
-    fit
 }
 
 #[test]

@@ -152,3 +152,37 @@ pub fn log_fit_toml(name: &str, parameters: &[(&str, f64, f64, f64)]) -> String 
     }
     s
 }
+
+/// A curve-fitting case in `dir`: `curves` as `curves.csv`, a `validation.toml` named
+/// `validation_name` comparing them (at `tolerance_v` \[V\]) with run `cell` of `scenario`
+/// under the overrides `sets`, and a fit file named `fit_name` fitting `parameters` on a log
+/// scale ([`log_fit_toml`]). Returns the fit file's path.
+pub fn write_curve_fit_case(
+    dir: &Path,
+    (validation_name, fit_name): (&str, &str),
+    scenario: &Path,
+    sets: &[&str],
+    curves: &asslb::measured::MeasuredCurves,
+    tolerance_v: f64,
+    parameters: &[(&str, f64, f64, f64)],
+) -> PathBuf {
+    std::fs::write(dir.join("curves.csv"), curves.to_csv()).expect("write curves");
+    // (No `set` key without overrides: a test may add its own to the run.)
+    let sets = if sets.is_empty() {
+        String::new()
+    } else {
+        let quoted: Vec<String> = sets.iter().map(|s| format!("'{s}'")).collect();
+        format!("set = [{}]\n", quoted.join(", "))
+    };
+    std::fs::write(
+        dir.join("validation.toml"),
+        format!(
+            "name = \"{validation_name}\"\n[runs.cell]\nscenario = '{}'\n{sets}\n[[curves]]\nfile = \"curves.csv\"\nrun = \"cell\"\ntolerance_V = {tolerance_v}\n",
+            scenario.display()
+        ),
+    )
+    .expect("write validation");
+    let fit = dir.join("fit.toml");
+    std::fs::write(&fit, log_fit_toml(fit_name, parameters)).expect("write fit");
+    fit
+}
