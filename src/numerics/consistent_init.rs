@@ -115,6 +115,9 @@ pub struct ConsistentInit {
     j1: Vec<f64>,
     matrix: Vec<f64>,
     residual: Vec<f64>,
+    /// The starting state (y, y') of a solve, for the bounded retry.
+    start_y: Vec<f64>,
+    start_yp: Vec<f64>,
 }
 
 impl std::fmt::Debug for ConsistentInit {
@@ -138,6 +141,8 @@ impl ConsistentInit {
             j1: vec![0.0; nnz],
             matrix: vec![0.0; nnz],
             residual: vec![0.0; n],
+            start_y: vec![0.0; n],
+            start_yp: vec![0.0; n],
         })
     }
 
@@ -161,7 +166,8 @@ impl ConsistentInit {
         differential: &[bool],
         options: &ConsistentInitOptions,
     ) -> Result<usize, ConsistentInitError> {
-        let start = (y.to_vec(), yp.to_vec());
+        self.start_y.copy_from_slice(y);
+        self.start_yp.copy_from_slice(yp);
         let first = self.iterate(system, t, y, yp, differential, options, None);
         let failed = matches!(
             first,
@@ -177,8 +183,8 @@ impl ConsistentInit {
         if bounds.iter().all(|b| b.is_infinite()) {
             return first;
         }
-        y.copy_from_slice(&start.0);
-        yp.copy_from_slice(&start.1);
+        y.copy_from_slice(&self.start_y);
+        yp.copy_from_slice(&self.start_yp);
         let bounded = ConsistentInitOptions {
             max_iterations: BOUNDED_ITERATIONS_PER_ITERATION * options.max_iterations,
             ..options.clone()
@@ -186,8 +192,8 @@ impl ConsistentInit {
         match self.iterate(system, t, y, yp, differential, &bounded, Some(&bounds)) {
             Ok(iterations) => Ok(iterations),
             Err(_) => {
-                y.copy_from_slice(&start.0);
-                yp.copy_from_slice(&start.1);
+                y.copy_from_slice(&self.start_y);
+                yp.copy_from_slice(&self.start_yp);
                 first
             }
         }

@@ -41,7 +41,7 @@ use super::layout::{Slow, SLOW_STATES};
 use super::P2dModel;
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::assembly::JacobianSink;
-use crate::physics::anion_redox::{Activation, AnionRedox, MigrationLaw};
+use crate::physics::anion_redox::{Activation, AnionRedox, Instability, MigrationLaw};
 use crate::physics::cracking::Cracking;
 use crate::physics::interphase::Interphase;
 use crate::physics::msmr::logistic;
@@ -96,8 +96,8 @@ pub(crate) struct SlowContext {
     pub d_delta_c_dvc: f64,
     pub d_delta_c_dthroughput: f64,
     /// Surface open to the electrolyte per original particle surface,
-    /// `A_open = s_open(δ) + w a_c s_open(δ_c)` \[-\] (1 + w a_c without an interphase model),
-    /// and its derivatives in the film state (per nm), the crack-film state (per nm) and Θ.
+    /// `A_open = s_open(δ) + w a_c s_open(δ_c)` \[-\] (1 + w a_c without an interphase model;
+    /// 0, not computed, without a release by contact), and its derivatives in the film state (per nm), the crack-film state (per nm) and Θ.
     pub open_area: f64,
     pub d_open_area_dfilm: f64,
     pub d_open_area_dvc: f64,
@@ -159,6 +159,11 @@ impl P2dModel {
         ctx.delta_c = delta0 + vc / denominator;
         ctx.d_delta_c_dvc = NM / denominator;
         ctx.d_delta_c_dthroughput = -vc / (denominator * denominator) * ctx.d_wet_area_dthroughput;
+        // The open surface only where a release by contact needs it (two exponentials per
+        // evaluation otherwise spent for nothing).
+        if m.contact_release_1_s == 0.0 {
+            return ctx;
+        }
         let ((main, d_main), (crack, d_crack)) = match &m.interphase {
             Some(f) => (f.open_surface(ctx.delta), f.open_surface(ctx.delta_c)),
             None => ((1.0, 0.0), (1.0, 0.0)),
@@ -474,8 +479,21 @@ impl P2dModel {
             let (mut act_h, mut act_fade, mut act_m) = (0.0, 0.0, 0.0);
             for i in 0..l.np {
                 let u = self.onset_potential(y, i);
-                let act = a.activation_factor(u, h, fade, y[rm], self.f);
-                let sa = act.value;
+                let (sa, d_act, act) = match a.activation {
+                    // (In the onset's own order of operations: the shipped runs unchanged.)
+                    Activation::Potential {
+                        potential_v,
+                        width_v,
+                    } => {
+                        let (sa, dsa) = logistic((u - potential_v) / width_v);
+                        let d_act = a.activation_rate_1_s * x_l * dsa / width_v / np;
+                        (sa, d_act, Instability::default())
+                    }
+                    Activation::OxidisedOnCharge => {
+                        let act = a.activation_factor(u, h, fade, y[rm], self.f);
+                        (act.value, a.activation_rate_1_s * x_l * act.d_u / np, act)
+                    }
+                };
                 act_h += act.d_h;
                 act_fade += act.d_fade;
                 act_m += act.d_m;
@@ -493,17 +511,6 @@ impl P2dModel {
                 mig_h += o.d_h;
                 mig_fade += o.d_fade;
                 mig_m += o.d_m;
-                let d_act = match a.activation {
-                    // (In the onset's own order of operations: the shipped runs unchanged.)
-                    Activation::Potential {
-                        potential_v,
-                        width_v,
-                    } => {
-                        let (_, dsa) = logistic((u - potential_v) / width_v);
-                        a.activation_rate_1_s * x_l * dsa / width_v / np
-                    }
-                    Activation::OxidisedOnCharge => a.activation_rate_1_s * x_l * act.d_u / np,
-                };
                 let d_rel = x_a * o.d_u * k / np;
                 let col = l.u(i);
                 sink.add(rl, col, d_act);
