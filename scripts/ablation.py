@@ -47,13 +47,16 @@ from pathlib import Path
 # The rows of the table: (label, `--set` overrides applied to all four runs).
 ABLATIONS = [
     ("all mechanisms on", []),
-    ("no surface oxygen release (k_s = 0)", ["anion_redox.oxygen_loss_surface_m2_C=0"]),
-    ("no bulk oxygen release (k_b = 0)", ["anion_redox.oxygen_loss_bulk_per_Li=0"]),
+    ("no release by contact with the electrolyte (k_c = 0)", ["anion_redox.oxygen_loss_contact_m_s=0"]),
+    ("the liquid's film seals like the sulfide's (ε_o = 0)", ["interphase.open_fraction=0"]),
+    ("bulk oxygen release of the earlier calibration (k_b = 1.09e-3, against RIXS)", ["anion_redox.oxygen_loss_bulk_per_Li=1.09e-3"]),
+    ("no contact loss (κ_v = 0)", ["cracking.contact_loss_per_cycle=0"]),
     ("no reduced-metal sites (γ = 0)", ["anion_redox.reduced_metal_per_oxygen=0"]),
     ("no migration (r_m = 0)", ["anion_redox.migration_rate_per_s=0"]),
+    ("no hysteresis growth with migration (κ_M = 0)", ["anion_redox.hysteresis_growth_V=0"]),
     ("migration without vacancy speed-up (X_v = 10)", ["anion_redox.migration_vacancy_capacity=10"]),
     ("no isolation behind flooded cracks (κ_iso = 0)", ["cracking.isolation_per_area=0"]),
-    ("cracks not flooded (wetting = 0)", ["cracking.wetting=0"]),
+    ("an electrolyte that flows nowhere in both (wetting = 0)", ["cracking.wetting=0"]),
     ("a mixed-conducting interphase in both (x_e = 0.336)", ["interphase.electronic_conductor_fraction=0.336"]),
     ("no oxygen rearrangement memory (k_v = 1/s: reverts at once)", ["anion_redox.rearrangement_reversal_rate_per_s=1"]),
 ]

@@ -126,6 +126,7 @@ fn a_file_with_every_section_loads_to_the_expected_parameters() {
             area_growth_per_cycle: 0.0,
             wetting: 0.0,
             isolation_per_area: 0.0,
+            contact_loss_per_cycle: 0.0,
         })
     );
     // The rest of the file is read as before.
@@ -192,6 +193,7 @@ fn an_override_can_add_a_whole_section() {
         area_growth_per_cycle: 0.0,
         wetting: 1.0,
         isolation_per_area: 0.0,
+        contact_loss_per_cycle: 0.0,
     };
     // On the command line, as one inline table …
     let s = scenario(

@@ -263,14 +263,15 @@ fn the_liquid_cell_fades_much_more_than_the_solid_one_and_slow_cycles_more_than_
     println!(
         "mean discharge voltage decay: solid 0.1C {slow_solid:.0} mV, liquid 0.1C {slow_liquid:.0} mV, solid 1C {fast_solid:.0} mV"
     );
-    // The paper: "much more". The calibrated laws give about 1.25 (docs/wu2022_cell.md §4,
-    // with what is left); the rigid-shift law gave 0.8, the reverse.
+    // The paper: "much more": a factor (docs/wu2022_cell.md §4); the rigid-shift law gave
+    // 0.8, the reverse.
     assert!(
-        slow_liquid > 1.2 * slow_solid,
+        slow_liquid > 1.8 * slow_solid,
         "liquid {slow_liquid:.0} mV against solid {slow_solid:.0} mV"
     );
+    // "Only a slight voltage fade" at 1C.
     assert!(
-        fast_solid < 0.6 * slow_solid,
+        fast_solid < 0.3 * slow_solid,
         "1C {fast_solid:.0} mV against 0.1C {slow_solid:.0} mV"
     );
     // The fade is capacity moved into the lower couple, more of it in the liquid cell.
@@ -370,7 +371,17 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
         growth(&lco),
         growth(&mixed)
     );
-    assert!(cap(&insulating) > cap(&lco) && cap(&lco) > cap(&mixed));
+    // The 16.4 % film sits just above the percolation threshold (0.16): at 150 cycles it is
+    // nearly an insulator, its capacity the insulating film's within 0.1 % (its film, a little
+    // thicker, seals a little more of the oxidised surface oxygen from the electrolyte), and
+    // both far above the mixed conductor's; the resistance growth is strictly ordered.
+    assert!(
+        (cap(&lco) / cap(&insulating) - 1.0).abs() < 1e-3,
+        "{} {}",
+        cap(&lco),
+        cap(&insulating)
+    );
+    assert!(cap(&lco) > cap(&mixed) && cap(&insulating) > cap(&mixed));
     assert!(growth(&insulating) < growth(&lco) && growth(&lco) < growth(&mixed));
 }
 
@@ -379,28 +390,37 @@ fn lithium_and_charge_balance_with_the_side_reaction() {
     // Formation and a few 1C cycles of both cells; the cathode's lithium changes only by the
     // intercalation charge, which is the external charge less the side-reaction charge (that
     // oxidises the electrolyte, not the cathode). Activation, oxygen release and migration
-    // change sites, not lithium. Fragments isolated behind flooded cracks take their lithium
-    // with them (the inventory counts it): the liquid cell's cracks are moved to the first
-    // cycles (a saturating population beside the propagating ones) so that a tenth of its material is isolated within the protocol. The contacted
+    // change sites, not lithium. Fragments isolated behind flooded cracks or by contact loss
+    // take their lithium with them (the inventory counts it): the liquid cell's cracks are
+    // moved to the first cycles (a saturating population beside the propagating ones) and the
+    // solid cell's contact loss raised, so that both isolate material within the protocol. The contacted
     // lithium f Σθ is a product of states, so the integrator keeps that balance only to its
     // tolerance (linear balances it keeps exactly): 2.4e-9 of 2.4e-5 mol at rtol 1e-4, 2.5e-12
-    // at 1e-6; the liquid case runs at 1e-8.
+    // at 1e-6; both cases run at 1e-8.
     let protocol = r#"experiment=[{cycles=3, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=3, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}, "Charge at 1C until 4.0 V vs Li/Li+"]"#;
     for (file, extra) in [
-        ("wu2022_1c_1000.toml", None),
+        (
+            "wu2022_1c_1000.toml",
+            // Contact loss a hundred times the calibrated one: 8 % of the material cut off.
+            &[
+                "cracking.contact_loss_per_cycle=0.01",
+                "solver.rtol=1e-8",
+                "solver.atol=1e-10",
+            ][..],
+        ),
         (
             "wu2022_liquid_1c_1000.toml",
-            Some([
+            &[
                 "cracking.onset_cycles=4.0",
                 "cracking.width_cycles=2.0",
                 "cracking.max_area_ratio=10.0",
                 "solver.rtol=1e-8",
                 "solver.atol=1e-10",
-            ]),
+            ][..],
         ),
     ] {
         let mut sets = vec![protocol];
-        sets.extend(extra.iter().flatten().copied());
+        sets.extend_from_slice(extra);
         let s = scenario(file, &sets);
         let out = run(&s);
         let end = out.last_state.expect("state after the last cycle");
@@ -420,7 +440,7 @@ fn lithium_and_charge_balance_with_the_side_reaction() {
             side > 0.0,
             "{file}: the side reaction passed charge: {side} C"
         );
-        if extra.is_some() {
+        {
             let contact = model
                 .degradation_state(&end.y)
                 .expect("slow states")
@@ -529,16 +549,19 @@ fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
             cs.onset_cycles,
             cs.width_cycles,
             cs.max_area_ratio,
-            cs.isolation_per_area
+            cs.isolation_per_area,
+            cs.contact_loss_per_cycle
         ),
         (
             cl.onset_cycles,
             cl.width_cycles,
             cl.max_area_ratio,
-            cl.isolation_per_area
+            cl.isolation_per_area,
+            cl.contact_loss_per_cycle
         )
     );
-    // What differs: the electrolyte wets the cracks or not.
+    // What differs: the electrolyte flows (into the cracks, after the breathing particle) or
+    // not.
     assert_eq!((cs.wetting, cl.wetting), (0.0, 1.0));
     assert_eq!(
         (
@@ -554,93 +577,106 @@ fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
     );
 }
 
-/// The built-in set `name` with activation while the oxygen is oxidised on charge
-/// (`activation_law = "oxidised_on_charge"`, issue 14 item 4) in place of the potential onset,
-/// calibrated by hand on F1 and F10 (docs/wu2022_cell.md §4, "The new laws together"),
-/// written into `dir`; returns the `parameter_file` override that selects it.
-fn with_activation_on_charge(name: &str, dir: &std::path::Path) -> String {
-    let sets = root().join("src/physics/parameter_sets").join(name);
-    let text = std::fs::read_to_string(sets.join("parameters.toml")).expect("built-in set");
-    let mut out = String::new();
-    for line in text.lines() {
-        let key = line.split('=').next().unwrap_or_default().trim();
-        let line = match key {
-            "activation_potential_V" => "activation_law = \"oxidised_on_charge\"",
-            "activation_width_V" => continue,
-            "activation_rate_per_s" => "activation_rate_per_s = 3.6e-5",
-            "irreversible_fraction" => "irreversible_fraction = 0.37",
-            "lattice_capacity" => "lattice_capacity = 0.93",
-            _ => line,
-        };
-        out.push_str(line);
-        out.push('\n');
-    }
-    // The set's tables (the liquid's electrolyte) beside it.
-    for entry in std::fs::read_dir(&sets).expect("set folder").flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "csv") {
-            std::fs::copy(&path, dir.join(entry.file_name())).expect("copy table");
-        }
-    }
-    let file = dir.join(format!("{name}.toml"));
-    std::fs::write(&file, out).expect("write parameter file");
-    format!("parameter_file={:?}", file.display().to_string())
-}
-
 /// Discharge capacities \[A·h\] of the ten formation cycles at 0.05C and 30 cycles at `rate`
 /// after them, with the overrides `sets`.
 fn capacities_after_formation(sets: &[&str], rate: &str) -> Vec<f64> {
-    let protocol = format!(
-        r#"experiment=[{{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}}, {{cycles=30, steps=["Charge at {rate} until 4.3 V vs Li/Li+", "Discharge at {rate} until 2.0 V vs Li/Li+"]}}]"#
-    );
-    let mut all = vec![protocol.as_str(), "save_cycles=[1]"];
-    all.extend_from_slice(sets);
-    run(&scenario("wu2022_0p1c_200.toml", &all))
-        .figures
+    run_after_formation(sets, rate)
         .iter()
         .map(|c| c.discharge_capacity_ah)
         .collect()
 }
 
+/// The cycles of [`capacities_after_formation`].
+fn run_after_formation(sets: &[&str], rate: &str) -> Vec<CycleSummary> {
+    let protocol = format!(
+        r#"experiment=[{{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}}, {{cycles=30, steps=["Charge at {rate} until 4.3 V vs Li/Li+", "Discharge at {rate} until 2.0 V vs Li/Li+"]}}]"#
+    );
+    let mut all = vec![protocol.as_str(), "save_cycles=[1]"];
+    all.extend_from_slice(sets);
+    run(&scenario("wu2022_0p1c_200.toml", &all)).figures
+}
+
+/// Largest rise of `q[from..]` above `q[from]`, relative.
+fn rise_after(q: &[f64], from: usize) -> f64 {
+    q[from..].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) / q[from] - 1.0
+}
+
 #[test]
-fn activation_while_oxidised_on_charge_completes_in_formation() {
-    // Issue 14 item 4 (CELL.md §2.8: activation completes in formation): with activation
-    // following the oxidised oxygen on charge, calibrated on F1 and F10 alone, the capacity
-    // after formation does not rise at any rate from 0.05C to 1C, in either cell, where the
-    // shipped potential onset leaves latent capacity that keeps activating at 0.05C and 0.1C.
-    let dir = tempfile::tempdir().expect("temporary folder");
+fn activation_completes_in_formation_and_the_capacity_does_not_rise_after_it() {
+    // Issue 14 item 4 (CELL.md §2.2, §2.8: activation completes in formation): activation
+    // builds while the oxygen is oxidised on charge (`activation_law = "oxidised_on_charge"`,
+    // calibrated on F1 and F10), so after the ten formation cycles the discharge capacity at
+    // a constant rate does not rise, in either cell.
     for name in ["wu2022_lro_lpscl", "wu2022_lro_liquid"] {
-        let file = with_activation_on_charge(name, dir.path());
+        let set = format!("parameter_set={name}");
         for rate in ["0.05C", "0.1C", "1C"] {
-            let q = capacities_after_formation(&[&file], rate);
-            let after = &q[10..];
-            let rise = after.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) / after[0] - 1.0;
+            let q = capacities_after_formation(&[&set], rate);
+            let rise = rise_after(&q, 10);
             println!(
                 "{name}, {rate}: rise after formation {:+.3} %",
                 100.0 * rise
             );
             assert!(rise < 1e-3, "{name} at {rate}: {:+.3} %", 100.0 * rise);
-            if name == "wu2022_lro_lpscl" && rate == "0.05C" {
-                // F1 and F10 (CELL.md §3) at 3.12 mg of LRO: 220 and 257 mA·h/g within 3 %.
-                let per_gram = |k: usize| q[k] * 1e3 / 3.12e-3;
-                assert!(
-                    (per_gram(0) / 220.0 - 1.0).abs() < 0.03,
-                    "F1 {}",
-                    per_gram(0)
-                );
-                assert!(
-                    (per_gram(9) / 257.0 - 1.0).abs() < 0.03,
-                    "F10 {}",
-                    per_gram(9)
-                );
-            }
         }
     }
-    // The shipped onset law, for contrast: the solid cell's capacity rises at 0.05C.
-    let q = capacities_after_formation(&["parameter_set=wu2022_lro_lpscl"], "0.05C");
-    let after = &q[10..];
-    let rise = after.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)) / after[0] - 1.0;
-    assert!(rise > 5e-3, "the onset law's rise {:+.3} %", 100.0 * rise);
+    // At 5C the first cycles after the slow formation's fully discharged state reach the
+    // periodic state (the first 5C charge finds the whole particle lithiated), and then the
+    // capacity follows R_SE/LRO, which falls over ~250 cycles as the native contact layer
+    // converts (Z0, observed): with that layer held (no conversion) the capacity does not
+    // rise once the periodic state is reached, five cycles in.
+    let held = "interphase.native_conversion_throughput=1e7";
+    let cycles = run_after_formation(&["parameter_set=wu2022_lro_lpscl", held], "5C");
+    // The periodic state: charge in equals charge out within 0.1 %.
+    let periodic = (10..cycles.len())
+        .find(|&k| {
+            let c = &cycles[k];
+            (c.charge_capacity_ah - c.discharge_capacity_ah).abs() < 1e-3 * c.discharge_capacity_ah
+        })
+        .expect("a periodic state at 5C");
+    let q: Vec<f64> = cycles.iter().map(|c| c.discharge_capacity_ah).collect();
+    let rise = rise_after(&q, periodic);
+    println!(
+        "5C, native layer held: periodic from cycle {}, rise after it {:+.3} %",
+        periodic + 1,
+        100.0 * rise
+    );
+    assert!(periodic < 20, "periodic from cycle {}", periodic + 1);
+    // (The capacity at the 5C cut-off carries ±0.05 % of solver noise.)
+    assert!(rise < 2e-3, "5C: {:+.3} %", 100.0 * rise);
+    let q = capacities_after_formation(&["parameter_set=wu2022_lro_lpscl"], "5C");
+    assert!(
+        rise_after(&q, periodic) > 2e-3,
+        "5C with the layer converting: the capacity follows the falling resistance"
+    );
+}
+
+#[test]
+fn the_solid_cell_keeps_its_oxygen_redox_and_the_liquid_cell_loses_it() {
+    // CELL.md §2.2 and §2.8 (RIXS): the oxidised-oxygen signature of the solid cell is present
+    // from the 11th charge and unchanged up to 600 cycles. Its 1C capacity loss (L1000) is
+    // therefore not lost oxygen: the model's bulk release is zero, its surface release is
+    // sealed by the dense sulfide interphase after formation, and the loss is contact the
+    // rigid electrolyte does not keep. A liquid keeps its contact but takes the oxidised
+    // surface oxygen (Zhuo et al., ACS Energy Lett. 6 (2021) 3417: about 77 % of the oxygen
+    // redox left after 50 cycles in a liquid cell; the model keeps 78 % over the 0.1C
+    // protocol's first 50 cycles and about 63 % from cycle 11 to 610 at 1C).
+    let v = wu2022();
+    let (solid, liquid) = (v.run("solid_1c"), v.run("liquid_1c"));
+    let anionic = |run: &SimulatedRun, n: usize| column(run, n, "anionic_capacity_mAh_g");
+    let kept = |run: &SimulatedRun| anionic(run, 610) / anionic(run, 11);
+    println!(
+        "anionic capacity kept from cycle 11 to 610: solid {:.3}, liquid {:.3}",
+        kept(solid),
+        kept(liquid)
+    );
+    assert!(kept(solid) > 0.9, "solid {}", kept(solid));
+    assert!(kept(liquid) < 0.75, "liquid {}", kept(liquid));
+    // The solid cell's loss at 1C is material cut off from its contacts, not oxygen.
+    let contact = column(solid, 1010, "active_material_fraction");
+    assert!(
+        (0.85..0.97).contains(&contact),
+        "contacted fraction {contact}"
+    );
 }
 
 #[test]

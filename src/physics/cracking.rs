@@ -36,6 +36,21 @@
 //! the contacted particles plus θ_iso changes only by the intercalation charge. A solid electrolyte that does not
 //! wet the cracks (w = 0) keeps every fragment in contact (Wu 2022: cracks without capacity
 //! loss in the solid cell).
+//!
+//! An electrolyte that does not flow does not follow the particles' volume change either: at
+//! every cycle the particle breathes against a rigid solid electrolyte and some of its points
+//! of contact open and stay open (chemo-mechanical contact loss: Koerver et al., Chem. Mater.
+//! 29 (2017) 5574, NCM811 with β-Li3PS4; Zhang et al., ACS Appl. Mater. Interfaces 9 (2017)
+//! 17835). A particle whose last contact opens is cut off from the ionic network. With a loss
+//! κ_v per equivalent cycle (`contact_loss_per_cycle`) on the part of the surface the
+//! electrolyte cannot follow, 1 − w, the active fraction is
+//!
+//! `f = exp(−κ_iso w a_c(N) − κ_v (1 − w) N)`,
+//!
+//! so a liquid (w = 1), which flows back into every opening, keeps its contact, and a solid
+//! electrolyte loses it steadily, from the first cycle, in proportion to the lithium cycled
+//! (the volume change follows the lithium content). The fragments so lost leave with the same
+//! lithium balance as those isolated behind flooded cracks.
 
 use crate::physics::msmr::{logistic, softplus};
 use crate::physics::range::{self, unit_interval, RangeError};
@@ -59,6 +74,10 @@ pub struct Cracking {
     /// Isolation κ_iso: active material lost per unit of wetted crack surface ratio \[-\].
     /// Accepted range: 0 to 100.
     pub isolation_per_area: f64,
+    /// Contact loss κ_v: fraction of the active material cut off per equivalent full cycle on
+    /// the surface the electrolyte does not follow (1 − w) \[1/cycle\]
+    /// (`contact_loss_per_cycle`; absent: 0). Accepted range: 0 to 0.1.
+    pub contact_loss_per_cycle: f64,
 }
 
 impl Cracking {
@@ -80,6 +99,20 @@ impl Cracking {
         (a, da)
     }
 
+    /// Whether fragments can leave the reaction: behind flooded cracks or by contact loss.
+    #[inline]
+    pub fn isolates(&self) -> bool {
+        (self.isolation_per_area > 0.0 && self.wetting > 0.0)
+            || (self.contact_loss_per_cycle > 0.0 && self.wetting < 1.0)
+    }
+
+    /// Contact loss per equivalent full cycle on the surface the electrolyte does not follow,
+    /// κ_v (1 − w) \[1/cycle\].
+    #[inline]
+    pub fn contact_loss_rate(&self) -> f64 {
+        self.contact_loss_per_cycle * (1.0 - self.wetting)
+    }
+
     /// d²a_c/dN² at `n` equivalent full cycles (σ'' = σ' (1 − 2σ)).
     #[inline]
     pub fn area_ratio_curvature(&self, n: f64) -> f64 {
@@ -97,6 +130,8 @@ impl Cracking {
         range::CRACK_AREA_RATIO.check("max_area_ratio", self.max_area_ratio)?;
         range::CRACK_GROWTH_PER_CYCLE.check("area_growth_per_cycle", self.area_growth_per_cycle)?;
         range::ISOLATION_PER_AREA.check("isolation_per_area", self.isolation_per_area)?;
+        range::CONTACT_LOSS_PER_CYCLE
+            .check("contact_loss_per_cycle", self.contact_loss_per_cycle)?;
         unit_interval("wetting", self.wetting, "fraction")
     }
 }
@@ -114,6 +149,7 @@ mod tests {
             area_growth_per_cycle: 0.0,
             wetting: 1.0,
             isolation_per_area: 0.05,
+            contact_loss_per_cycle: 0.0,
         };
         assert!(c.area_ratio(0.0).0.abs() < 1e-15);
         assert!(c.area_ratio(100.0).0 < 0.01);
@@ -145,6 +181,7 @@ mod tests {
             area_growth_per_cycle: 0.01,
             wetting: 1.0,
             isolation_per_area: 0.05,
+            contact_loss_per_cycle: 0.0,
         };
         assert!(c.area_ratio(0.0).0.abs() < 1e-15);
         // Little before the onset, then 0.01 per cycle.

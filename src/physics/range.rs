@@ -358,6 +358,8 @@ pub const CRACK_AREA_RATIO: Range = Range::closed(0.0, 1e3, "");
 pub const CRACK_GROWTH_PER_CYCLE: Range = Range::closed(0.0, 10.0, "");
 /// Fragments isolated per crack area \[-\].
 pub const ISOLATION_PER_AREA: Range = Range::closed(0.0, 100.0, "");
+/// Contact lost per equivalent full cycle \[1/cycle\]: at 0.1 a tenth of the material per cycle.
+pub const CONTACT_LOSS_PER_CYCLE: Range = Range::closed(0.0, 0.1, "");
 /// Fractions in \[0, 1\] (mole fractions, wetting, irreversible fraction) \[-\].
 pub const FRACTION: Range = Range::closed(0.0, 1.0, "");
 
@@ -877,6 +879,11 @@ pub const ACCEPTED: &[Accepted] = &[
     real("cracking.max_area_ratio", CRACK_AREA_RATIO, ""),
     real("cracking.area_growth_per_cycle", CRACK_GROWTH_PER_CYCLE, ""),
     real("cracking.isolation_per_area", ISOLATION_PER_AREA, ""),
+    real(
+        "cracking.contact_loss_per_cycle",
+        CONTACT_LOSS_PER_CYCLE,
+        "",
+    ),
     real("cracking.wetting", FRACTION, ""),
     count("mesh.positive_x_cells", X_CELLS, ""),
     count("mesh.separator_x_cells", X_CELLS, ""),

@@ -24,7 +24,8 @@
 //! misplaces, `J (J + 1)/2 · |D₂(q)|`, is held to `tol` of the last cycle's capacity, after
 //! discounting the counter's solver noise (see [`StateControl::Absolute`]). Jumps never leave fewer than
 //! the resolved cycles before the end of the block, never exceed `max_jump` cycles, never
-//! carry a controlled state across zero, and never take a state with a physical range (a
+//! carry a controlled state across zero (one already within its absolute tolerance of zero,
+//! a latent capacity activated away, stops at zero instead of stopping the jump), and never take a state with a physical range (a
 //! particle stoichiometry) more than half of the way to its bound.
 //!
 //! Cycles jumped over have no rows in `summary.csv` (their figures were not computed); the
@@ -164,7 +165,10 @@ impl CycleJumping {
         } else {
             limit
         };
-        // No degradation state may cross zero.
+        // No degradation state may cross zero, unless it is already negligible, within its
+        // absolute tolerance `tol · s_floor` of zero (a latent capacity decayed away, a state
+        // at its solver noise): that one is extrapolated to zero at most (below).
+        let negligible = self.tolerance * STATE_FLOOR;
         for ((&b, &c), _) in s[1]
             .iter()
             .zip(s[2])
@@ -172,7 +176,7 @@ impl CycleJumping {
             .filter(|(_, &control)| control == StateControl::Relative)
         {
             let slope = c - b;
-            if c != 0.0 && slope != 0.0 && slope.signum() != c.signum() {
+            if c.abs() > negligible && slope != 0.0 && slope.signum() != c.signum() {
                 let cross = (c.abs() / slope.abs()).floor() as usize;
                 jump = jump.min(cross.saturating_sub(1));
             }
@@ -200,7 +204,15 @@ impl CycleJumping {
             states: s[1]
                 .iter()
                 .zip(s[2])
-                .map(|(&b, &c)| c + j * (c - b))
+                .zip(controls)
+                .map(|((&b, &c), &control)| {
+                    let next = c + j * (c - b);
+                    if control == StateControl::Relative && next * c < 0.0 {
+                        0.0
+                    } else {
+                        next
+                    }
+                })
                 .collect(),
             time_s: t[2] + j * (t[2] - t[1]),
         })
@@ -285,6 +297,25 @@ mod tests {
         assert!(relative_jump(&cj, [&a, &b, &c], 1000).is_none());
         let (a, b, c) = ([0.3], [0.29], [0.28]);
         assert_eq!(relative_jump(&cj, [&a, &b, &c], 1000).unwrap(), 27);
+    }
+
+    #[test]
+    fn a_state_decayed_to_its_noise_does_not_stop_the_jump_and_stops_at_zero() {
+        // A latent capacity activated away (1e-9 and falling by half each cycle) beside a
+        // straight state: the straight one sets the jump, the decayed one ends at zero, not
+        // below it. Above its absolute tolerance (1e-3 · 1e-2) the crossing still stops it.
+        let cj = CycleJumping::default();
+        let (a, b, c) = ([4e-9, 1.0], [2e-9, 1.1], [1e-9, 1.2]);
+        let controls = [StateControl::Relative, StateControl::Relative];
+        let jump = cj
+            .plan([&a, &b, &c], [0.0, 1.0, 2.0], 1000, &controls)
+            .expect("a jump");
+        assert_eq!(jump.cycles, 100);
+        assert_eq!(jump.states[0], 0.0);
+        let (a, b, c) = ([6e-5, 1.0], [4e-5, 1.1], [2e-5, 1.2]);
+        assert!(cj
+            .plan([&a, &b, &c], [0.0, 1.0, 2.0], 1000, &controls)
+            .is_none());
     }
 
     #[test]

@@ -110,13 +110,16 @@ pub enum Feature {
     SolidDiffusivity,
     /// The interphase's electronic-conductor fraction changed.
     ConductorFraction,
+    /// The oxygen-state laws of the paper cells changed: the anionic exchange ratio, the
+    /// contact loss, the release by contact, the hysteresis growth.
+    OxygenLaws,
     /// The temperature away from the set's own (every case: the temperature is sampled).
     Temperature,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 15] = [
+    pub const ALL: [Feature; 16] = [
         Feature::ConstantCurrent,
         Feature::Hold,
         Feature::Rest,
@@ -131,6 +134,7 @@ impl Feature {
         Feature::ParticleRadius,
         Feature::SolidDiffusivity,
         Feature::ConductorFraction,
+        Feature::OxygenLaws,
         Feature::Temperature,
     ];
 
@@ -151,6 +155,7 @@ impl Feature {
             Feature::ParticleRadius => "particle_radius",
             Feature::SolidDiffusivity => "solid_diffusivity",
             Feature::ConductorFraction => "conductor_fraction",
+            Feature::OxygenLaws => "oxygen_laws",
             Feature::Temperature => "temperature",
         }
     }

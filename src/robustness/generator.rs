@@ -21,7 +21,11 @@
 //! - multipliers ×0.5–3 on `positive.thickness_m` and `positive.particle_radius_m`, ×0.1–10 on
 //!   `positive.solid_diffusivity_m2_s` (log-uniform), and for sets with an interphase
 //!   `interphase.electronic_conductor_fraction` uniform in 0–0.4; the base values come from the
-//!   set, so the `--set` values are absolute.
+//!   set, so the `--set` values are absolute;
+//! - for the paper cells, half of the time, the oxygen-state laws away from their calibration,
+//!   each with probability ½: `anion_redox.exchange_current_ratio` log-uniform in 0.01–1,
+//!   `cracking.contact_loss_per_cycle` in 1e-6–1e-3, `anion_redox.oxygen_loss_contact_m_s` in
+//!   1e-14–1e-12 m/s, `anion_redox.hysteresis_growth_V` uniform in 0–2 V.
 //!
 //! Every case writes the whole time series (`save_cycles="all"`), so that every voltage is
 //! checked against the window.
@@ -402,6 +406,27 @@ impl Generator {
             features.push(Feature::ConductorFraction);
             let x = rng.range(0.0, 0.4);
             sets.push(format!("interphase.electronic_conductor_fraction={x:.3}"));
+        }
+        // The paper cells' oxygen-state laws away from their calibration (drawn last, so that
+        // the cases drawn before these laws existed keep their other draws).
+        if info.paper_cell && rng.chance(0.5) {
+            features.push(Feature::OxygenLaws);
+            if rng.chance(0.5) {
+                let x = rng.log_uniform(0.01, 1.0);
+                sets.push(format!("anion_redox.exchange_current_ratio={x:.3e}"));
+            }
+            if rng.chance(0.5) {
+                let x = rng.log_uniform(1e-6, 1e-3);
+                sets.push(format!("cracking.contact_loss_per_cycle={x:.3e}"));
+            }
+            if rng.chance(0.5) {
+                let x = rng.log_uniform(1e-14, 1e-12);
+                sets.push(format!("anion_redox.oxygen_loss_contact_m_s={x:.3e}"));
+            }
+            if rng.chance(0.5) {
+                let x = rng.range(0.0, 2.0);
+                sets.push(format!("anion_redox.hysteresis_growth_V={x:.3}"));
+            }
         }
 
         features.sort();

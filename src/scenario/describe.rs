@@ -617,6 +617,11 @@ fn cracking(out: &mut Listing, c: &Cracking) {
         c.isolation_per_area,
         "- (active material isolated per unit wetted crack surface ratio)",
     );
+    out.num(
+        "contact_loss_per_cycle",
+        c.contact_loss_per_cycle,
+        "1/cycle (active material cut off per equivalent cycle where the electrolyte does not follow)",
+    );
 }
 
 /// Lines of `key = value  [unit]`.

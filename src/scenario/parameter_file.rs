@@ -949,6 +949,7 @@ fn cracking(c: RawCracking) -> Cracking {
         area_growth_per_cycle: c.area_growth_per_cycle.unwrap_or(0.0),
         wetting: c.wetting,
         isolation_per_area: c.isolation_per_area,
+        contact_loss_per_cycle: c.contact_loss_per_cycle.unwrap_or(0.0),
     }
 }
 

@@ -244,7 +244,7 @@ pub(crate) struct RawInterphase {
     pub conduction_reference_temperature_k: Option<f64>,
 }
 
-/// `[cracking]`: every key required but `area_growth_per_cycle` (meanings in [`crate::physics::cracking`]).
+/// `[cracking]`: every key required but `area_growth_per_cycle` and `contact_loss_per_cycle` (meanings in [`crate::physics::cracking`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCracking {
@@ -254,6 +254,7 @@ pub(crate) struct RawCracking {
     pub area_growth_per_cycle: Option<f64>,
     pub wetting: f64,
     pub isolation_per_area: f64,
+    pub contact_loss_per_cycle: Option<f64>,
 }
 
 /// `[separator]`.

@@ -31,8 +31,9 @@
 //! - `Θ' = |i|_ε/Q_1`;
 //! - `v_c' = w a_c(Θ/2) V_e ⟨j_side(δ_c, Δφ)⟩/F`, `δ_c = δ_0 + v_c/(w a_c + a_ε)`;
 //! - `q_side' = a L ⟨j_side,total⟩/3600`;
-//! - with isolation behind flooded cracks, `θ_iso' = −(df/dΘ) (|i|_ε/Q_1) ⟨θ̄⟩`: the lithium
-//!   of the fragments isolated at the contacted particles' mean stoichiometry ⟨θ̄⟩;
+//! - with isolation behind flooded cracks or by contact loss (active fraction
+//!   `f = exp(−κ_iso w a_c − κ_v (1 − w) Θ/2)`), `θ_iso' = −(df/dΘ) (|i|_ε/Q_1) ⟨θ̄⟩`: the
+//!   lithium of the fragments isolated at the contacted particles' mean stoichiometry ⟨θ̄⟩;
 //!
 //! so oxygen release slows behind a passivating film (its side current and its open surface
 //! fall) and speeds up with flooded cracks.
@@ -212,28 +213,34 @@ impl P2dModel {
         }
     }
 
-    /// Active fraction of the electrode f = exp(−κ_iso w a_c) (fragments isolated behind
-    /// flooded cracks, see [`crate::physics::cracking`]) and df/dΘ.
+    /// Active fraction of the electrode `f = exp(−κ_iso w a_c − κ_v (1 − w) Θ/2)` (fragments
+    /// isolated behind flooded cracks and by contact loss where the electrolyte does not
+    /// follow the particles, see [`crate::physics::cracking`]) and df/dΘ.
     #[inline]
     pub(crate) fn active_fraction(&self, ctx: &SlowContext) -> (f64, f64) {
         match self.slow.as_ref().and_then(|m| m.cracking) {
-            Some(c) if c.isolation_per_area > 0.0 => {
-                let f = (-c.isolation_per_area * ctx.wet_area).exp();
-                (f, -c.isolation_per_area * f * ctx.d_wet_area_dthroughput)
+            Some(c) if c.isolates() => {
+                let v = 0.5 * c.contact_loss_rate();
+                let f = (-c.isolation_per_area * ctx.wet_area - v * ctx.throughput).exp();
+                (
+                    f,
+                    -f * (c.isolation_per_area * ctx.d_wet_area_dthroughput + v),
+                )
             }
             _ => (1.0, 0.0),
         }
     }
 
-    /// d²f/dΘ² of [`Self::active_fraction`]: with f = exp(−κ W), W = w a_c,
-    /// `f'' = −κ (f' W' + f W'')`.
+    /// d²f/dΘ² of [`Self::active_fraction`]: with f = exp(−E), E = κ_iso W + v Θ, W = w a_c,
+    /// `f'' = −(f' E' + f κ_iso W'')`.
     #[inline]
     fn active_fraction_curvature(&self, ctx: &SlowContext) -> f64 {
         match self.slow.as_ref().and_then(|m| m.cracking) {
-            Some(c) if c.isolation_per_area > 0.0 => {
+            Some(c) if c.isolates() => {
                 let (f, df) = self.active_fraction(ctx);
-                -c.isolation_per_area
-                    * (df * ctx.d_wet_area_dthroughput + f * ctx.d2_wet_area_dthroughput2)
+                let de =
+                    c.isolation_per_area * ctx.d_wet_area_dthroughput + 0.5 * c.contact_loss_rate();
+                -(df * de + f * c.isolation_per_area * ctx.d2_wet_area_dthroughput2)
             }
             _ => 0.0,
         }
@@ -615,7 +622,8 @@ pub struct DegradationState {
     pub interface_resistance_ohm: f64,
     /// Active anionic capacity X_a as a charge \[A·h\].
     pub anionic_capacity_ah: f64,
-    /// Latent (not yet activated) anionic capacity X_l \[A·h\].
+    /// Latent (not yet activated) anionic capacity X_l \[A·h\] (its integration noise about
+    /// zero, once activated away, reported as zero: `LATENT_NOISE`).
     pub latent_anionic_capacity_ah: f64,
     /// Capacity lost by oxygen release after activation X_O \[A·h\].
     pub oxygen_loss_ah: f64,
@@ -645,6 +653,22 @@ fn one() -> f64 {
     1.0
 }
 
+/// Noise about zero of the latent anionic capacity \[Li per formula unit\]: once activation
+/// has taken it all (it decays as `exp(−k_act t)` while the oxygen is oxidised on charge), the
+/// integrator leaves it within its error of zero, on either side (−3e-13 Li per formula unit
+/// in the liquid cell's 0.1C run, against absolute tolerances of 1e-6 and more).
+const LATENT_NOISE: f64 = 1e-9;
+
+/// The latent capacity X_l as reported: values within [`LATENT_NOISE`] below zero are zero.
+#[inline]
+fn activated_away(x_l: f64) -> f64 {
+    if x_l < 0.0 && x_l > -LATENT_NOISE {
+        0.0
+    } else {
+        x_l
+    }
+}
+
 impl P2dModel {
     /// The slow state of `y` in cell-level units, if the model carries slow states.
     pub fn degradation_state(&self, y: &[f64]) -> Option<DegradationState> {
@@ -658,7 +682,7 @@ impl P2dModel {
             interphase_thickness_nm: y[l.slow(Slow::Film)],
             interface_resistance_ohm: r_int / (m.surface_per_area * self.area),
             anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)] * per_li_ah,
-            latent_anionic_capacity_ah: y[l.slow(Slow::LatentAnionic)] * per_li_ah,
+            latent_anionic_capacity_ah: activated_away(y[l.slow(Slow::LatentAnionic)]) * per_li_ah,
             oxygen_loss_ah: y[l.slow(Slow::OxygenLost)] * per_li_ah,
             voltage_fade_v: m.anion.map_or(0.0, |a| a.fade(x_o, mig)),
             migrated_fraction: m
@@ -695,3 +719,16 @@ const SLOW_ORDER: [Slow; SLOW_STATES] = [
     Slow::SideCharge,
     Slow::Migration,
 ];
+
+#[cfg(test)]
+mod latent_noise_tests {
+    use super::activated_away;
+
+    #[test]
+    fn only_the_noise_about_zero_is_reported_as_zero() {
+        assert_eq!(activated_away(-3e-13), 0.0);
+        assert_eq!(activated_away(2e-13), 2e-13);
+        // A real negative latent capacity stays visible (the robustness suite flags it).
+        assert_eq!(activated_away(-1e-6), -1e-6);
+    }
+}

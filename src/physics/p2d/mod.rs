@@ -254,8 +254,7 @@ impl P2dModel {
             sep.grain_boundary.is_some(),
             p.anion_redox
                 .is_some_and(|a| matches!(a.migration, MigrationLaw::RearrangedOxygen(_))),
-            p.cracking
-                .is_some_and(|c| c.isolation_per_area > 0.0 && c.wetting > 0.0),
+            p.cracking.is_some_and(|c| c.isolates()),
         );
         let dx_p = pos.thickness_m / np as f64;
         let dx_s = sep.thickness_m / ns as f64;

@@ -203,8 +203,10 @@ fn lro_fixture(binary: bool) -> CellParameters {
         max_area_ratio: 1.5,
         // Propagating cracks too, so that the Jacobian checks cover both terms.
         area_growth_per_cycle: 0.01,
-        wetting: 1.0,
+        // Part-wetted, so that both the flooded cracks and the contact loss isolate.
+        wetting: 0.7,
         isolation_per_area: 0.05,
+        contact_loss_per_cycle: 0.02,
     });
     p
 }
