@@ -95,6 +95,7 @@ fn checkpoint_for_another_model_is_refused() {
         first_cycle: None,
         y: vec![0.0; 10],
         yp: vec![0.0; 10],
+        counters: None,
     };
     let mut sink: Vec<TimeseriesRecord> = Vec::new();
     let err = Simulation::new(&p, &MeshSettings::default(), &SolverSettings::default())

@@ -129,6 +129,42 @@ fn killed_run_resumes_to_the_uninterrupted_result() {
     }
     let record = std::fs::read_to_string(killed.join("run.toml")).unwrap();
     assert!(record.contains("status = \"finished\""));
+
+    // The figures are those of the whole run (the saved cycles before the checkpoint
+    // included), byte for byte.
+    let figures: Vec<String> = std::fs::read_dir(&whole)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png") || n.ends_with(".svg"))
+        .collect();
+    assert!(
+        figures.iter().any(|n| n == "voltage_capacity.png"),
+        "{figures:?}"
+    );
+    for name in &figures {
+        let a = std::fs::read(killed.join(name)).unwrap();
+        let b = std::fs::read(whole.join(name)).unwrap();
+        assert!(a == b, "{name}: the resumed run's figure differs");
+    }
+    // run.toml counts the whole run: every solver statistic but the wall times is the
+    // uninterrupted run's.
+    let stats = |dir: &Path| -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(dir.join("run.toml")).unwrap();
+        let table: toml::Table = text.parse().unwrap();
+        let stats = table["solver_stats"].as_table().unwrap();
+        stats
+            .iter()
+            .filter(|(k, _)| !k.contains("time_s"))
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect()
+    };
+    let (resumed, uninterrupted) = (stats(&killed), stats(&whole));
+    assert!(
+        uninterrupted.iter().any(|(k, _)| k == "solver_steps"),
+        "{uninterrupted:?}"
+    );
+    assert_eq!(resumed, uninterrupted);
 }
 
 #[test]

@@ -134,9 +134,15 @@ impl RunSink {
     ) -> io::Result<Self> {
         let (summary, kept) =
             SummaryCsv::resume(dir, active_mass_kg, host_capacity_ah, cycles_done)?;
-        let timeseries = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
+        let (timeseries, rows) = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
+        // The figures show the whole run: each kept cycle's rows, then its summary, in the
+        // order an uninterrupted run adds them.
         let mut plot = PlotData::new(active_mass_kg);
+        let mut rows = rows.iter().peekable();
         for c in &kept {
+            while let Some(row) = rows.next_if(|r| r.cycle <= c.cycle) {
+                plot.add_row(row);
+            }
             plot.add_cycle(c);
         }
         let (impedance, spectra) = if dir.join(IMPEDANCE_FILE).exists() {

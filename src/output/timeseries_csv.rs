@@ -247,22 +247,35 @@ impl TimeseriesCsv {
     /// rows are appended. The file is `timeseries.csv.partial` if the run was killed, or
     /// `timeseries.csv` if it failed and was closed; either way it continues as the partial
     /// file until the run ends.
-    pub fn resume(dir: &Path, save_cycles: SaveCycles, cycles_done: usize) -> io::Result<Self> {
+    ///
+    /// Returns the rows kept too, read back exactly (the numbers are written in their shortest
+    /// round-trip form), so that the run's figures show the whole run.
+    pub fn resume(
+        dir: &Path,
+        save_cycles: SaveCycles,
+        cycles_done: usize,
+    ) -> io::Result<(Self, Vec<TimeseriesRecord>)> {
         let partial = dir.join(TIMESERIES_PARTIAL_FILE);
         let closed = dir.join(TIMESERIES_FILE);
         let source = if partial.exists() { &partial } else { &closed };
         let (kept, rows) = super::resume::rows_up_to_cycle(source, 1, cycles_done)?;
+        let records = parse_records(&kept).map_err(|line| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: line {line} is not a row of {TIMESERIES_HEADER}",
+                    source.display()
+                ),
+            )
+        })?;
         let tmp = dir.join(format!("{TIMESERIES_PARTIAL_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
         std::fs::rename(&tmp, &partial)?;
         remove_closed_files(dir)?;
         let file = std::fs::OpenOptions::new().append(true).open(&partial)?;
-        Ok(Self::continuing(
-            dir,
-            save_cycles,
-            file,
-            kept.len() as u64,
-            rows,
+        Ok((
+            Self::continuing(dir, save_cycles, file, kept.len() as u64, rows),
+            records,
         ))
     }
 
@@ -348,6 +361,27 @@ impl TimeseriesCsv {
 
 /// Appends `v` in its shortest round-trip form: plain decimals for magnitudes in
 /// [1e-4, 1e15), scientific notation outside (`6.59e-11` rather than `0.0000000000659`).
+/// The rows of time-series text written by [`TimeseriesCsv`] (its header first); on a line
+/// that is not such a row, its 1-based line number.
+fn parse_records(text: &str) -> Result<Vec<TimeseriesRecord>, usize> {
+    let mut records = Vec::new();
+    for (index, line) in text.lines().enumerate().skip(1) {
+        let mut fields = line.split(',');
+        let mut next = || fields.next().ok_or(index + 1);
+        let number = |f: &str| f.parse::<f64>().map_err(|_| index + 1);
+        let count = |f: &str| f.parse::<usize>().map_err(|_| index + 1);
+        records.push(TimeseriesRecord {
+            time_s: number(next()?)?,
+            cycle: count(next()?)?,
+            step: count(next()?)?,
+            current_a: number(next()?)?,
+            voltage_v: number(next()?)?,
+            discharge_capacity_ah: number(next()?)?,
+        });
+    }
+    Ok(records)
+}
+
 pub(super) fn push_number(buffer: &mut String, v: f64) {
     use std::fmt::Write as _;
     let magnitude = v.abs();

@@ -27,6 +27,28 @@ pub struct Checkpoint {
     pub y: Vec<f64>,
     /// Its time derivative y' \[1/s\].
     pub yp: Vec<f64>,
+    /// The run's counters up to the checkpoint, so that a resumed run reports those of the
+    /// whole run (absent in checkpoints written before they were kept: the resumed run then
+    /// counts its own segment only).
+    #[serde(default)]
+    pub counters: Option<RunCounters>,
+}
+
+/// Counters of a run up to a checkpoint (see [`crate::protocol::RunSummary`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunCounters {
+    /// Steps skipped because the cell was already past their cut-off.
+    pub skipped_steps: usize,
+    /// Steps ended near their voltage cut-off.
+    pub ended_near_cutoff: usize,
+    /// Cycles jumped over by cycle jumping.
+    pub jumped_cycles: usize,
+    /// Number of jumps.
+    pub jumps: usize,
+    /// Impedance spectra taken.
+    pub impedance_spectra: usize,
+    /// Internal solver steps.
+    pub solver_steps: u64,
 }
 
 /// Why a checkpoint could not be read or written.
@@ -125,6 +147,14 @@ mod tests {
             }),
             y: (0..50).map(|k| (k as f64 * 0.731).sin() / 3.0).collect(),
             yp: (0..50).map(|k| 1e-17 * (k as f64).exp()).collect(),
+            counters: Some(RunCounters {
+                skipped_steps: 1,
+                ended_near_cutoff: 2,
+                jumped_cycles: 30,
+                jumps: 3,
+                impedance_spectra: 4,
+                solver_steps: 123_456,
+            }),
         };
         cp.write(&path).unwrap();
         assert_eq!(Checkpoint::read(&path).unwrap(), cp);

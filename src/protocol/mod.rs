@@ -9,7 +9,7 @@ pub mod impedance;
 pub mod simulate;
 pub mod step;
 
-pub use checkpoint::Checkpoint;
+pub use checkpoint::{Checkpoint, RunCounters};
 pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
 pub use cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
 pub use impedance::{

@@ -9,7 +9,7 @@ use crate::numerics::mesh::MeshSettings;
 use crate::physics::p2d::{Control, P2dModel};
 use crate::physics::parameters::CellParameters;
 
-use super::checkpoint::{Checkpoint, CHECKPOINT_VERSION};
+use super::checkpoint::{Checkpoint, RunCounters, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
 use super::cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
 use super::impedance::{ImpedanceSettings, ImpedanceSpectrum, MIN_REST_S};
@@ -449,17 +449,19 @@ impl Simulation {
         let ida = &mut self.ida;
         ida.reinit(t0, &y, &yp)
             .map_err(|error| SimulationError::SolverSetup { error })?;
+        // A resumed run counts from the checkpoint's counters: its summary is the whole run's.
+        let before = checkpoint.and_then(|cp| cp.counters).unwrap_or_default();
         let mut summary = RunSummary {
             cycles: done,
             first_cycle: checkpoint.and_then(|cp| cp.first_cycle),
             last_cycle: None,
             last_cycle_steps: Vec::new(),
-            skipped_steps: 0,
-            ended_near_cutoff: 0,
-            jumped_cycles: 0,
-            jumps: 0,
+            skipped_steps: before.skipped_steps,
+            ended_near_cutoff: before.ended_near_cutoff,
+            jumped_cycles: before.jumped_cycles,
+            jumps: before.jumps,
             unknowns: self.rest.len(),
-            impedance_spectra: 0,
+            impedance_spectra: before.impedance_spectra,
             impedance_time_s: 0.0,
             solver_steps: 0,
             wall_time_s: 0.0,
@@ -628,11 +630,19 @@ impl Simulation {
                         first_cycle: summary.first_cycle,
                         y: y.clone(),
                         yp: yp.clone(),
+                        counters: Some(RunCounters {
+                            skipped_steps: summary.skipped_steps,
+                            ended_near_cutoff: summary.ended_near_cutoff,
+                            jumped_cycles: summary.jumped_cycles,
+                            jumps: summary.jumps,
+                            impedance_spectra: summary.impedance_spectra,
+                            solver_steps: before.solver_steps + ida.stats().steps - steps_before,
+                        }),
                     })?;
                 }
             }
         }
-        summary.solver_steps = ida.stats().steps - steps_before;
+        summary.solver_steps = before.solver_steps + ida.stats().steps - steps_before;
         summary.wall_time_s = started.elapsed().as_secs_f64();
         Ok(summary)
     }
