@@ -815,14 +815,17 @@ struct Position {
 /// noise (±1e-20 A) with a random sign that would otherwise make a rest row look like a
 /// charge or a discharge to whatever sorts rows by the current's sign.
 fn row(ida: &Ida<P2dModel>, at: Position) -> TimeseriesRecord {
-    let model = ida.system();
-    let y = ida.y();
+    row_at(ida.system(), ida.y(), ida.t(), at)
+}
+
+/// The row of state `y` of `model` at time `t` \[s\] (see [`row`]).
+fn row_at(model: &P2dModel, y: &[f64], t: f64, at: Position) -> TimeseriesRecord {
     let current_a = match model.control {
         Control::Current { i_a_m2: 0.0 } => 0.0,
         _ => model.current_a(y),
     };
     TimeseriesRecord {
-        time_s: ida.t(),
+        time_s: t,
         cycle: at.cycle,
         step: at.step,
         current_a,
@@ -975,17 +978,27 @@ fn run_step(
         // Without a duration limit, the target of a one-step call only sets the scale of
         // IDA's first step (it goes on past it); an hour is the natural scale of a step.
         let mut one_step_target = t_end.unwrap_or(t_start + 3600.0);
-        let mut next_output = solver.output_interval_s.map(|dt| t_start + dt);
-        let steps_at_start = ida.stats().steps;
-        // Internal steps taken in this step: one per call in one-step mode (counted here, as
-        // reading IDA's statistics costs a dozen calls), several per call in output mode.
+        // The solver takes its own steps whatever the output: with an output interval, the
+        // rows of a saved cycle are the solution interpolated at the output times within each
+        // internal step (IDA's dense output), so output costs no solver stop, a cycle's numbers
+        // do not depend on whether it is saved, and an unsaved cycle computes no rows at all
+        // (issue 15 item 7).
+        let output_interval = solver.output_interval_s.filter(|_| at.record_rows);
+        let mut next_output = output_interval.map(|dt| t_start + dt);
+        let mut interpolated = vec![
+            0.0;
+            if output_interval.is_some() {
+                y.len()
+            } else {
+                0
+            }
+        ];
+        // Internal steps taken in this step: one per call (counted here, as reading IDA's
+        // statistics costs a dozen calls).
         let mut one_step_calls = 0usize;
         let mut restarts = 0usize;
         loop {
-            let attempt = match next_output {
-                Some(t_out) => ida.advance_to(t_end.map_or(t_out, |te| t_out.min(te))),
-                None => ida.step(one_step_target),
-            };
+            let attempt = ida.step(one_step_target);
             let outcome = match attempt {
                 Ok(outcome) => outcome,
                 Err(error) => {
@@ -1070,45 +1083,59 @@ fn run_step(
             };
             previous = last;
             last = row(ida, at);
-            if at.record_rows {
-                sink.record(&last)?;
+            // The rows: every internal step's state, or with an output interval the output
+            // times this step passed (interpolated; one at the step's end is the end's row).
+            match (output_interval, next_output) {
+                (Some(dt), Some(mut t_out)) => {
+                    while t_out < last.time_s {
+                        ida.interpolate(t_out, &mut interpolated)?;
+                        let output = row_at(ida.system(), &interpolated, t_out, at);
+                        // (A cut-off crossed without a root, below, ends the step at this
+                        // step's state: no row past the cut-off before it.)
+                        if !past_cutoff(step, limit.voltage_v, output.voltage_v) {
+                            sink.record(&output)?;
+                        }
+                        t_out += dt;
+                    }
+                    next_output = Some(t_out);
+                }
+                _ if at.record_rows => sink.record(&last)?,
+                _ => {}
             }
-            match outcome {
+            let ended = match outcome {
                 StepOutcome::Root { roots, .. } => {
-                    end = if roots.first().is_some_and(|&r| r != 0) {
+                    Some(if roots.first().is_some_and(|&r| r != 0) {
                         StepEnd::VoltageLimit
                     } else {
                         StepEnd::CurrentLimit
-                    };
-                    break;
+                    })
                 }
-                StepOutcome::Reached { .. } | StepOutcome::Step { .. } => {
-                    // A cut-off passed without a root: after a restart the re-initialised
-                    // algebraic variables can put the voltage on the far side of the cut-off
-                    // already, where the root function never changes sign again and the step
-                    // would run on into nonsense. The step ends at the first state past it.
-                    if past_cutoff(step, limit.voltage_v, last.voltage_v) {
-                        end = StepEnd::VoltageLimit;
-                        break;
-                    }
-                    if t_end.is_some_and(|te| ida.t() >= te) {
-                        end = StepEnd::Duration;
-                        break;
-                    }
+                // A cut-off passed without a root: after a restart the re-initialised
+                // algebraic variables can put the voltage on the far side of the cut-off
+                // already, where the root function never changes sign again and the step
+                // would run on into nonsense. The step ends at the first state past it.
+                StepOutcome::Reached { .. } | StepOutcome::Step { .. }
+                    if past_cutoff(step, limit.voltage_v, last.voltage_v) =>
+                {
+                    Some(StepEnd::VoltageLimit)
                 }
-            }
-            if let (Some(t_out), Some(dt)) = (next_output, solver.output_interval_s) {
-                if ida.t() >= t_out {
-                    next_output = Some(t_out + dt);
+                StepOutcome::Reached { .. } | StepOutcome::Step { .. }
+                    if t_end.is_some_and(|te| ida.t() >= te) =>
+                {
+                    Some(StepEnd::Duration)
                 }
-            }
-            let taken = match next_output {
-                None => {
-                    one_step_calls += 1;
-                    one_step_calls as u64
-                }
-                Some(_) => ida.stats().steps - steps_at_start,
+                StepOutcome::Reached { .. } | StepOutcome::Step { .. } => None,
             };
+            if let Some(ended) = ended {
+                // With an output interval the step's end has a row of its own.
+                if output_interval.is_some() {
+                    sink.record(&last)?;
+                }
+                end = ended;
+                break;
+            }
+            one_step_calls += 1;
+            let taken = one_step_calls as u64;
             if taken > solver.max_steps as u64 {
                 return Err(StepError::Solver(SolverError {
                     time: ida.t(),

@@ -664,6 +664,42 @@ impl<S: DaeSystem> Ida<S> {
         }
     }
 
+    /// The solution interpolated at `t` (`IDAGetDky`, k = 0: IDA's own interpolating
+    /// polynomial of the last internal step), written into `out` (length n). `t` must lie
+    /// within the last internal step, `[t_n − h_u, t_n]`; the solver's state is unchanged, so
+    /// output at any times costs no solver stop.
+    pub fn interpolate(&mut self, t: f64, out: &mut [f64]) -> Result<(), SolverError> {
+        self.clear_messages();
+        if out.len() != self.n {
+            return Err(input_error(
+                self.t,
+                format!(
+                    "interpolation into {} values, the system has {}",
+                    out.len(),
+                    self.n
+                ),
+            ));
+        }
+        let n_c = sunindextype::try_from(self.n)
+            .map_err(|_| input_error(self.t, "system too large".to_string()))?;
+        // SAFETY: `ctx` and `mem` are valid; the vector wraps `out` (length n, borrowed
+        // mutably for the call) without owning it, and is destroyed before `out` is released
+        // (a vector made with `N_VMake_Serial` does not free its data).
+        let flag = unsafe {
+            let v = sys::N_VMake_Serial(n_c, out.as_mut_ptr(), self.ctx);
+            if v.is_null() {
+                return Err(input_error(
+                    self.t,
+                    "could not wrap the interpolation vector".to_string(),
+                ));
+            }
+            let flag = sys::IDAGetDky(self.mem, t, 0, v);
+            sys::N_VDestroy(v);
+            flag
+        };
+        self.check(flag)
+    }
+
     /// Current time of the returned solution.
     pub fn t(&self) -> f64 {
         self.t
@@ -1089,6 +1125,43 @@ mod tests {
         assert!(s.steps > 0 && s.jacobian_evals > 0 && s.linear_solves > 0);
         assert!(s.last_order >= 1 && s.last_step > 0.0);
         assert!(format!("{ida:?}").contains("Ida"));
+    }
+
+    #[test]
+    fn the_solution_is_interpolated_within_a_step() {
+        let options = IdaOptions {
+            rtol: 1e-8,
+            atol: 1e-10,
+            ..IdaOptions::default()
+        };
+        let mut ida = Ida::new(Decay, 0.0, &[1.0, 2.0], &[-1.0, -2.0], &options).unwrap();
+        let mut out = [0.0; 2];
+        let mut checked = 0;
+        let mut t_before = 0.0;
+        while ida.t() < 3.0 {
+            ida.step(10.0).unwrap();
+            let t_after = ida.t();
+            // Interior points of the step just taken, against the exact solution.
+            for w in [0.25, 0.5, 0.75] {
+                let t = t_before + w * (t_after - t_before);
+                ida.interpolate(t, &mut out).unwrap();
+                let exact = (-t).exp();
+                assert!((out[0] - exact).abs() < 1e-6 * exact, "t {t}: {out:?}");
+                assert!(
+                    (out[1] - 2.0 * exact).abs() < 2e-6 * exact,
+                    "t {t}: {out:?}"
+                );
+                checked += 1;
+            }
+            // The state is untouched.
+            assert_eq!(ida.t(), t_after);
+            t_before = t_after;
+        }
+        assert!(checked > 10);
+        // Outside the last step: IDA's error, no panic.
+        let e = ida.interpolate(-1.0, &mut out).unwrap_err();
+        assert!(e.flag.starts_with("IDA_"), "{e}");
+        assert!(ida.interpolate(1.0, &mut [0.0; 3]).is_err());
     }
 
     /// [`Decay`] whose every residual reports the iteration matrix outdated.
