@@ -119,7 +119,7 @@ fn shards_merge_into_the_unsharded_sweep_case_for_case() {
     let results = asslb::sweep::sweep_results(&merged).expect("results");
     assert_eq!(results.len(), 4);
     for (summary, curves) in &results {
-        assert_eq!(summary.status, "ok");
+        assert_eq!(summary.status, asslb::sweep::CaseStatus::Ok);
         assert_eq!(curves.cycles, [1, 2]);
         assert_eq!(curves.retention_pct[0], 100.0);
         assert!(curves

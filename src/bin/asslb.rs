@@ -449,8 +449,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             let frequencies = settings.frequencies_hz();
             let z =
-                asslb::protocol::spectrum_at_rest(&scenario.parameters, &scenario.mesh, &settings)
-                    .map_err(anyhow::Error::msg)?;
+                asslb::protocol::spectrum_at_rest(&scenario.parameters, &scenario.mesh, &settings)?;
             let circuit = match circuit.as_deref().or(settings.circuit.as_deref()) {
                 Some(text) => Some(
                     asslb::impedance::Circuit::parse(text)
@@ -865,7 +864,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         jobs: args.jobs,
     };
     let report = run_sweep(&sweep, &options, &|case: &CaseRecord| {
-        if case.status != "ok" {
+        if case.status != asslb::sweep::CaseStatus::Ok {
             eprintln!(
                 "case {} `{}` failed after {:.2} s: {}",
                 case.index,

@@ -255,11 +255,13 @@ pub struct Circuit {
 }
 
 /// Why a circuit string does not parse. Columns are 1-based character positions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CircuitError {
     /// The string is empty or blank.
+    #[error("the circuit string is empty: expected elements such as `R0-p(R1,CPE1)`")]
     Empty,
     /// Something other than what the grammar allows at `column`.
+    #[error("column {column}: expected {expected}, found {found}")]
     Syntax {
         /// Where.
         column: usize,
@@ -269,6 +271,9 @@ pub enum CircuitError {
         found: String,
     },
     /// A name that is not an element kind.
+    #[error(
+        "column {column}: unknown element `{name}`: expected R, C, L, CPE, W, Wo or Ws followed by an index, or p(...)"
+    )]
     UnknownElement {
         /// Where the name starts.
         column: usize,
@@ -276,6 +281,7 @@ pub enum CircuitError {
         name: String,
     },
     /// An element kind without its index (`R` instead of `R0`).
+    #[error("column {column}: element `{element}` needs an index, e.g. `{element}1`")]
     MissingIndex {
         /// Where the element starts.
         column: usize,
@@ -283,11 +289,15 @@ pub enum CircuitError {
         element: String,
     },
     /// A `(` without its `)`.
+    #[error("column {column}: this `(` is never closed: expected `)`")]
     Unclosed {
         /// The column of the `(`.
         column: usize,
     },
     /// The same element name twice.
+    #[error(
+        "column {column}: element `{name}` appears twice (first at column {first_column}); element names must be unique"
+    )]
     Duplicate {
         /// The name.
         name: String,
@@ -297,44 +307,6 @@ pub enum CircuitError {
         first_column: usize,
     },
 }
-
-impl fmt::Display for CircuitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CircuitError::Empty => write!(
-                f,
-                "the circuit string is empty: expected elements such as `R0-p(R1,CPE1)`"
-            ),
-            CircuitError::Syntax {
-                column,
-                expected,
-                found,
-            } => write!(f, "column {column}: expected {expected}, found {found}"),
-            CircuitError::UnknownElement { column, name } => write!(
-                f,
-                "column {column}: unknown element `{name}`: expected R, C, L, CPE, W, Wo or Ws followed by an index, or p(...)"
-            ),
-            CircuitError::MissingIndex { column, element } => write!(
-                f,
-                "column {column}: element `{element}` needs an index, e.g. `{element}1`"
-            ),
-            CircuitError::Unclosed { column } => write!(
-                f,
-                "column {column}: this `(` is never closed: expected `)`"
-            ),
-            CircuitError::Duplicate {
-                name,
-                column,
-                first_column,
-            } => write!(
-                f,
-                "column {column}: element `{name}` appears twice (first at column {first_column}); element names must be unique"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CircuitError {}
 
 struct Parser<'a> {
     chars: Vec<char>,

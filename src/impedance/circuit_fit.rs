@@ -36,8 +36,6 @@
 //! (or `p(R,C)`) blocks in the order of the string hold the arcs from the highest to the lowest
 //! characteristic frequency ω₀ = (RQ)^(−1/n) (1/(RC)).
 
-use std::fmt;
-
 use faer::c64;
 
 use super::circuit::{Circuit, ElementKind, Node};
@@ -226,9 +224,10 @@ impl CircuitFit {
 }
 
 /// Why a circuit cannot be fitted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CircuitFitError {
     /// The start does not have one value per parameter.
+    #[error("the start has {found} values but the circuit has {expected} parameters")]
     StartLength {
         /// The number of parameters of the circuit.
         expected: usize,
@@ -236,6 +235,7 @@ pub enum CircuitFitError {
         found: usize,
     },
     /// A fixed parameter's name is not one of the circuit.
+    #[error("`{name}` is not a parameter of the circuit (its parameters: {})", known.join(", "))]
     UnknownParameter {
         /// The name given.
         name: String,
@@ -243,39 +243,18 @@ pub enum CircuitFitError {
         known: Vec<String>,
     },
     /// A point with Z = 0, which modulus weighting cannot weigh.
+    #[error("the impedance at {frequency_hz} Hz is 0: modulus-weighted fitting needs Z ≠ 0")]
     ZeroImpedance {
         /// Its frequency \[Hz\].
         frequency_hz: f64,
     },
     /// The spectrum is not valid (possible only for one built without [`Spectrum::new`]).
+    #[error("invalid spectrum: {0}")]
     InvalidSpectrum(String),
     /// The least-squares problem failed.
+    #[error("{0}")]
     Fit(FitError),
 }
-
-impl fmt::Display for CircuitFitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CircuitFitError::StartLength { expected, found } => write!(
-                f,
-                "the start has {found} values but the circuit has {expected} parameters"
-            ),
-            CircuitFitError::UnknownParameter { name, known } => write!(
-                f,
-                "`{name}` is not a parameter of the circuit (its parameters: {})",
-                known.join(", ")
-            ),
-            CircuitFitError::ZeroImpedance { frequency_hz } => write!(
-                f,
-                "the impedance at {frequency_hz} Hz is 0: modulus-weighted fitting needs Z ≠ 0"
-            ),
-            CircuitFitError::InvalidSpectrum(e) => write!(f, "invalid spectrum: {e}"),
-            CircuitFitError::Fit(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for CircuitFitError {}
 
 impl From<FitError> for CircuitFitError {
     fn from(e: FitError) -> Self {

@@ -8,7 +8,6 @@
 //! one is chosen by its number. Blank lines and lines starting with `#` are skipped. Errors
 //! name the file, the 1-based line and the column.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use faer::c64;
@@ -33,21 +32,32 @@ pub struct Spectrum {
 }
 
 /// Why a spectrum is not valid or a spectrum file cannot be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SpectrumError {
     /// The file cannot be read.
+    #[error("{}: cannot read the file: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The error of the system.
+        #[source]
         source: std::io::Error,
     },
     /// The file has no header row.
+    #[error(
+        "{}: no header row: expected the columns frequency_Hz, z_re_ohm, z_im_ohm",
+        path.display()
+    )]
     NoHeader {
         /// The file.
         path: PathBuf,
     },
     /// A required column is missing from the header row.
+    #[error(
+        "{}, line {line}: missing column `{column}` in the header (found {})",
+        path.display(),
+        quoted(found)
+    )]
     MissingColumn {
         /// The file.
         path: PathBuf,
@@ -59,6 +69,7 @@ pub enum SpectrumError {
         found: Vec<String>,
     },
     /// A column name appears twice in the header row.
+    #[error("{}, line {line}: column `{column}` appears twice in the header", path.display())]
     DuplicateColumn {
         /// The file.
         path: PathBuf,
@@ -68,6 +79,11 @@ pub enum SpectrumError {
         column: String,
     },
     /// A field is missing, not a number or not finite.
+    #[error(
+        "{}, line {line}, column `{column}`: expected {expected}, found {}",
+        path.display(),
+        if found.is_empty() { "nothing".to_string() } else { format!("`{found}`") }
+    )]
     Value {
         /// The file.
         path: PathBuf,
@@ -81,6 +97,7 @@ pub enum SpectrumError {
         expected: String,
     },
     /// The frequencies are not positive, finite and strictly monotone.
+    #[error("{}{location}{}: {problem}", file_prefix(path), if path.is_some() { ", column `frequency_Hz`" } else { "" })]
     Frequency {
         /// The file, if the spectrum came from one.
         path: Option<PathBuf>,
@@ -90,6 +107,7 @@ pub enum SpectrumError {
         problem: String,
     },
     /// An impedance is not finite (spectra built in memory).
+    #[error("point {point}: the impedance {value} is not finite")]
     Impedance {
         /// The 1-based point.
         point: usize,
@@ -97,6 +115,9 @@ pub enum SpectrumError {
         value: c64,
     },
     /// Different numbers of frequencies and impedances (spectra built in memory).
+    #[error(
+        "{frequencies} frequencies but {impedances} impedances: expected one impedance per frequency"
+    )]
     LengthMismatch {
         /// The number of frequencies.
         frequencies: usize,
@@ -104,11 +125,17 @@ pub enum SpectrumError {
         impedances: usize,
     },
     /// No data (or no data for the chosen cycle).
+    #[error("{}", match path { Some(p) => format!("{}: no data rows", p.display()), None => "the spectrum has no points".to_string() })]
     Empty {
         /// The file, if any.
         path: Option<PathBuf>,
     },
     /// The file holds the spectra of several cycles and none was chosen.
+    #[error(
+        "{}: the file holds the spectra of cycles {}: choose one",
+        path.display(),
+        cycle_list(cycles)
+    )]
     SeveralCycles {
         /// The file.
         path: PathBuf,
@@ -116,6 +143,7 @@ pub enum SpectrumError {
         cycles: Vec<usize>,
     },
     /// The chosen cycle is not in the file (or the file has no `cycle` column).
+    #[error("{}", no_such_cycle(path, *cycle, cycles))]
     NoSuchCycle {
         /// The file.
         path: PathBuf,
@@ -134,116 +162,35 @@ fn cycle_list(cycles: &[usize]) -> String {
         .join(", ")
 }
 
-impl fmt::Display for SpectrumError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpectrumError::Io { path, source } => {
-                write!(f, "{}: cannot read the file: {source}", path.display())
-            }
-            SpectrumError::NoHeader { path } => write!(
-                f,
-                "{}: no header row: expected the columns frequency_Hz, z_re_ohm, z_im_ohm",
-                path.display()
-            ),
-            SpectrumError::MissingColumn {
-                path,
-                line,
-                column,
-                found,
-            } => write!(
-                f,
-                "{}, line {line}: missing column `{column}` in the header (found {})",
-                path.display(),
-                found
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            SpectrumError::DuplicateColumn { path, line, column } => write!(
-                f,
-                "{}, line {line}: column `{column}` appears twice in the header",
-                path.display()
-            ),
-            SpectrumError::Value {
-                path,
-                line,
-                column,
-                found,
-                expected,
-            } => {
-                if found.is_empty() {
-                    write!(
-                        f,
-                        "{}, line {line}, column `{column}`: expected {expected}, found nothing",
-                        path.display()
-                    )
-                } else {
-                    write!(
-                        f,
-                        "{}, line {line}, column `{column}`: expected {expected}, found `{found}`",
-                        path.display()
-                    )
-                }
-            }
-            SpectrumError::Frequency {
-                path,
-                location,
-                problem,
-            } => match path {
-                Some(p) => write!(f, "{}, {location}, column `frequency_Hz`: {problem}", p.display()),
-                None => write!(f, "{location}: {problem}"),
-            },
-            SpectrumError::Impedance { point, value } => {
-                write!(f, "point {point}: the impedance {value} is not finite")
-            }
-            SpectrumError::LengthMismatch {
-                frequencies,
-                impedances,
-            } => write!(
-                f,
-                "{frequencies} frequencies but {impedances} impedances: expected one impedance per frequency"
-            ),
-            SpectrumError::Empty { path } => match path {
-                Some(p) => write!(f, "{}: no data rows", p.display()),
-                None => write!(f, "the spectrum has no points"),
-            },
-            SpectrumError::SeveralCycles { path, cycles } => write!(
-                f,
-                "{}: the file holds the spectra of cycles {}: choose one",
-                path.display(),
-                cycle_list(cycles)
-            ),
-            SpectrumError::NoSuchCycle {
-                path,
-                cycle,
-                cycles,
-            } => {
-                if cycles.is_empty() {
-                    write!(
-                        f,
-                        "{}: cycle {cycle} was asked for but the file has no `cycle` column",
-                        path.display()
-                    )
-                } else {
-                    write!(
-                        f,
-                        "{}: no spectrum of cycle {cycle} (the file holds cycles {})",
-                        path.display(),
-                        cycle_list(cycles)
-                    )
-                }
-            }
-        }
-    }
+/// `` `a`, `b` `` for the columns found.
+fn quoted(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-impl std::error::Error for SpectrumError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SpectrumError::Io { source, .. } => Some(source),
-            _ => None,
-        }
+/// `<file>, ` before a location in a file, nothing for a spectrum built in memory.
+fn file_prefix(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!("{}, ", p.display()))
+        .unwrap_or_default()
+}
+
+/// The message of [`SpectrumError::NoSuchCycle`].
+fn no_such_cycle(path: &std::path::Path, cycle: usize, cycles: &[usize]) -> String {
+    if cycles.is_empty() {
+        format!(
+            "{}: cycle {cycle} was asked for but the file has no `cycle` column",
+            path.display()
+        )
+    } else {
+        format!(
+            "{}: no spectrum of cycle {cycle} (the file holds cycles {})",
+            path.display(),
+            cycle_list(cycles)
+        )
     }
 }
 

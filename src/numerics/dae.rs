@@ -4,28 +4,17 @@
 //! sparsity pattern (compressed sparse column) and the values of the iteration matrix
 //! `J = ∂F/∂y + c_j ∂F/∂y'` on that pattern, in the style of diffsol's problem traits.
 
-use std::fmt;
-
 /// Why a residual, Jacobian or root evaluation did not produce a value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
     /// The state is outside the model's domain (for example a negative concentration). The
     /// solver treats this as recoverable and retries with a smaller step.
+    #[error("non-physical state: {0}")]
     NonPhysical(String),
     /// Something the solver cannot recover from.
+    #[error("{0}")]
     Fatal(String),
 }
-
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EvalError::NonPhysical(m) => write!(f, "non-physical state: {m}"),
-            EvalError::Fatal(m) => write!(f, "{m}"),
-        }
-    }
-}
-
-impl std::error::Error for EvalError {}
 
 /// A square sparsity pattern in compressed sparse column form: the row indices of column `j`
 /// are `row_idx[col_ptr[j]..col_ptr[j + 1]]`, strictly increasing.

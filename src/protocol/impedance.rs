@@ -11,8 +11,8 @@
 use faer::c64;
 
 use crate::numerics::mesh::MeshSettings;
-use crate::numerics::small_signal::log_frequencies;
-use crate::physics::p2d::{DegradationState, P2dModel};
+use crate::numerics::small_signal::{log_frequencies, FrequencyResponseError};
+use crate::physics::p2d::{DegradationState, ModelError, P2dModel};
 use crate::physics::parameters::CellParameters;
 
 use super::step::{Direction, Experiment, Step};
@@ -182,22 +182,32 @@ pub fn spectrum_at_rest(
     params: &CellParameters,
     mesh: &MeshSettings,
     settings: &ImpedanceSettings,
-) -> Result<Vec<c64>, String> {
-    settings
-        .validate()
-        .map_err(|e| format!("impedance.{}: {}", e.key, e.message))?;
-    let mut model = P2dModel::new(params, &settings.measuring_mesh(mesh))
-        .map_err(|e| format!("cannot build the model: {e}"))?;
+) -> Result<Vec<c64>, SpectrumAtRestError> {
+    settings.validate()?;
+    let mut model = P2dModel::new(params, &settings.measuring_mesh(mesh))?;
     let y = model.rest_state();
     let yp = vec![0.0; y.len()];
-    model
-        .impedance(&y, &yp, &settings.frequencies_hz())
-        .map_err(|e| format!("cannot compute the impedance: {e}"))
+    Ok(model.impedance(&y, &yp, &settings.frequencies_hz())?)
+}
+
+/// Why [`spectrum_at_rest`] has no spectrum.
+#[derive(Debug, thiserror::Error)]
+pub enum SpectrumAtRestError {
+    /// The settings are out of their ranges.
+    #[error(transparent)]
+    Settings(#[from] ImpedanceSettingsError),
+    /// The measuring model cannot be built.
+    #[error("cannot build the model: {0}")]
+    Model(#[from] ModelError),
+    /// The frequency response failed.
+    #[error("cannot compute the impedance: {0}")]
+    Response(#[from] FrequencyResponseError),
 }
 
 /// Why impedance settings do not fit an experiment: the key at fault (within `[impedance]`)
 /// and what was wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("impedance settings, `{key}`: {message}")]
 pub struct ImpedanceSettingsError {
     /// The key within `[impedance]` (`every_cycles`, `cycles`, `after`, `f_max_Hz`, …).
     pub key: &'static str,

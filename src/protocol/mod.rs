@@ -14,7 +14,7 @@ pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
 pub use cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
 pub use impedance::{
     spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,
-    ImpedanceSpectrum, MeasureAfter,
+    ImpedanceSpectrum, MeasureAfter, SpectrumAtRestError,
 };
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,

@@ -6,13 +6,13 @@ use crate::numerics::consistent_init::{ConsistentInit, ConsistentInitOptions};
 use crate::numerics::dae::DaeSystem;
 use crate::numerics::ida::{Ida, IdaOptions, SolverError, StepOutcome};
 use crate::numerics::mesh::MeshSettings;
-use crate::physics::p2d::{Control, P2dModel};
+use crate::physics::p2d::{Control, ModelError, P2dModel};
 use crate::physics::parameters::CellParameters;
 
 use super::checkpoint::{Checkpoint, RunCounters, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
 use super::cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
-use super::impedance::{ImpedanceSettings, ImpedanceSpectrum, MIN_REST_S};
+use super::impedance::{ImpedanceSettings, ImpedanceSettingsError, ImpedanceSpectrum, MIN_REST_S};
 use super::step::{Direction, Experiment, Step};
 
 /// Solver settings of a run.
@@ -234,9 +234,25 @@ pub struct RunSummary {
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulationError {
-    /// The model could not be set up (bad mesh, inconsistent parameters).
+    /// The model could not be set up (bad mesh, a model that cannot be evaluated at rest).
     #[error("setting up the model: {0}")]
-    Setup(String),
+    Model(#[from] ModelError),
+    /// Impedance settings that do not fit the experiment.
+    #[error("setting up the model: {0}")]
+    ImpedanceSettings(#[from] ImpedanceSettingsError),
+    /// A checkpoint written for another mesh or model.
+    #[error(
+        "setting up the model: the checkpoint holds {held} unknowns, the model has {model}: it was written for another mesh or model"
+    )]
+    CheckpointMismatch {
+        /// Unknowns in the checkpoint.
+        held: usize,
+        /// Unknowns of the model.
+        model: usize,
+    },
+    /// The consistent initialisation could not be set up on the model's Jacobian pattern.
+    #[error("setting up the model: the Jacobian pattern: {0}")]
+    Pattern(String),
     /// The solver could not be set up or re-initialised for a run.
     #[error("setting up the solver: {error}")]
     SolverSetup {
@@ -324,7 +340,7 @@ impl Simulation {
         mesh: &MeshSettings,
         settings: &SolverSettings,
     ) -> Result<Self, SimulationError> {
-        let mut model = P2dModel::new(params, mesh).map_err(SimulationError::Setup)?;
+        let mut model = P2dModel::new(params, mesh)?;
         model.set_capacitive_charging(settings.capacitive_charging);
         let rest = model.rest_state();
         let yp0 = vec![0.0; rest.len()];
@@ -373,11 +389,8 @@ impl Simulation {
             self.probe = None;
             return Ok(());
         };
-        settings.validate().map_err(|e| {
-            SimulationError::Setup(format!("impedance settings, `{}`: {}", e.key, e.message))
-        })?;
-        let mut model = P2dModel::new(&self.params, &settings.measuring_mesh(&self.mesh))
-            .map_err(SimulationError::Setup)?;
+        settings.validate()?;
+        let mut model = P2dModel::new(&self.params, &settings.measuring_mesh(&self.mesh))?;
         model.set_capacitive_charging(self.settings.capacitive_charging);
         let rest = model.rest_state();
         let yp0 = vec![0.0; rest.len()];
@@ -428,19 +441,16 @@ impl Simulation {
     ) -> Result<RunSummary, SimulationError> {
         let started = Instant::now();
         if let Some(probe) = &self.probe {
-            probe.settings.validate_against(experiment).map_err(|e| {
-                SimulationError::Setup(format!("impedance settings, `{}`: {}", e.key, e.message))
-            })?;
+            probe.settings.validate_against(experiment)?;
         }
         let steps_before = self.ida.stats().steps;
         let (mut y, mut yp, t0, done) = match checkpoint {
             Some(cp) => {
                 if cp.y.len() != self.rest.len() || cp.yp.len() != self.rest.len() {
-                    return Err(SimulationError::Setup(format!(
-                        "the checkpoint holds {} unknowns, the model has {}: it was written for another mesh or model",
-                        cp.y.len(),
-                        self.rest.len()
-                    )));
+                    return Err(SimulationError::CheckpointMismatch {
+                        held: cp.y.len(),
+                        model: self.rest.len(),
+                    });
                 }
                 (cp.y.clone(), cp.yp.clone(), cp.time_s, cp.cycles_done)
             }
@@ -1187,7 +1197,7 @@ struct StepStart {
 impl StepStart {
     fn new(model: &P2dModel, settings: &SolverSettings) -> Result<Self, SimulationError> {
         let newton = ConsistentInit::new(model.jacobian_pattern())
-            .map_err(|e| SimulationError::Setup(format!("the Jacobian pattern: {e}")))?;
+            .map_err(|e| SimulationError::Pattern(e.to_string()))?;
         Ok(StepStart {
             newton,
             options: ConsistentInitOptions::new(settings.rtol, vec![settings.atol; model.len()]),

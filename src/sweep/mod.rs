@@ -18,8 +18,8 @@ use std::path::PathBuf;
 pub use figures::{case_curves, key_figures, read_cycles, CaseCurves, CycleFigures, KeyFigures};
 pub use plots::write_sweep_figures;
 pub use run::{
-    merge_sweeps, run_sweep, sweep_results, CaseRecord, CaseSummary, Shard, SweepOptions,
-    SweepReport, CASES_DIR, CASE_RECORD_FILE, SWEEP_CSV_FILE, SWEEP_RECORD_FILE,
+    merge_sweeps, run_sweep, sweep_results, CaseRecord, CaseStatus, CaseSummary, Shard,
+    SweepOptions, SweepReport, CASES_DIR, CASE_RECORD_FILE, SWEEP_CSV_FILE, SWEEP_RECORD_FILE,
 };
 pub use spec::{load_sweep, Axis, AxisPoint, Case, Sweep, SweepMode};
 

@@ -89,6 +89,28 @@ pub struct SweepOptions {
     pub jobs: Option<usize>,
 }
 
+/// How a case stands in a sweep (`case.toml` and `sweep.csv` write it in lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseStatus {
+    /// Ran to the end.
+    Ok,
+    /// Stopped by an error.
+    Failed,
+    /// Never run, or killed while running (no record): `sweep.csv` only.
+    Missing,
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CaseStatus::Ok => "ok",
+            CaseStatus::Failed => "failed",
+            CaseStatus::Missing => "missing",
+        })
+    }
+}
+
 /// How a case ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseRecord {
@@ -99,7 +121,7 @@ pub struct CaseRecord {
     /// The sweep's identity.
     pub identity: String,
     /// `ok` or `failed`.
-    pub status: String,
+    pub status: CaseStatus,
     /// The error and its causes, one per line (failed cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -266,7 +288,7 @@ pub fn run_sweep(
         .filter(|c| {
             !options.resume
                 || read_case_record(&cases_dir.join(&c.folder))
-                    .is_none_or(|r| r.status != "ok" || r.identity != sweep.identity)
+                    .is_none_or(|r| r.status != CaseStatus::Ok || r.identity != sweep.identity)
         })
         .collect();
     let skipped = selected.len() - todo.len();
@@ -298,7 +320,11 @@ pub fn run_sweep(
                     index: case.index,
                     id: case.id.clone(),
                     identity: sweep.identity.clone(),
-                    status: if error.is_some() { "failed" } else { "ok" }.into(),
+                    status: if error.is_some() {
+                        CaseStatus::Failed
+                    } else {
+                        CaseStatus::Ok
+                    },
                     error,
                     wall_time_s: started.elapsed().as_secs_f64(),
                 };
@@ -339,7 +365,7 @@ pub struct CaseSummary {
     /// The label on each axis.
     pub labels: Vec<String>,
     /// `ok`, `failed`, or `missing` (never run, or killed while running).
-    pub status: String,
+    pub status: CaseStatus,
     /// The last line of the error chain, its root cause (failed cases).
     pub error: Option<String>,
     /// The key figures (from whatever cycles were written).
@@ -361,9 +387,7 @@ fn summarise(
             index: case.index,
             id: case.id.clone(),
             labels: case.labels.clone(),
-            status: record
-                .as_ref()
-                .map_or("missing".to_string(), |r| r.status.clone()),
+            status: record.as_ref().map_or(CaseStatus::Missing, |r| r.status),
             error: record
                 .as_ref()
                 .and_then(|r| r.error.as_ref())
@@ -394,11 +418,11 @@ fn write_table(
     let mut failed = 0;
     for (case, dir) in rows {
         let (s, _) = summarise(header, case, dir)?;
-        failed += usize::from(s.status == "failed");
+        failed += usize::from(s.status == CaseStatus::Failed);
         let f = &s.figures;
         let mut fields = vec![s.index.to_string(), csv_field(&s.id)];
         fields.extend(s.labels.iter().map(|l| csv_field(l)));
-        fields.push(s.status.clone());
+        fields.push(s.status.to_string());
         fields.push(csv_field(s.error.as_deref().unwrap_or("")));
         fields.push(f.reference_cycle.to_string());
         fields.push(number(f.initial_capacity_mah_g));
@@ -493,8 +517,8 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
             let status = read_case_record(&dir)
                 .filter(|c| c.identity == merged.sweep.identity)
                 .map(|c| c.status);
-            match status.as_deref() {
-                Some("ok") => {
+            match status {
+                Some(CaseStatus::Ok) => {
                     chosen = Some(dir);
                     break;
                 }

@@ -27,6 +27,7 @@
 //! The residual and the analytic Jacobian are in `residual.rs` and `jacobian.rs`.
 
 mod degradation;
+mod error;
 mod impedance;
 mod initial;
 mod jacobian;
@@ -48,6 +49,7 @@ use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurr
 
 pub use degradation::DegradationState;
 use degradation::SlowModel;
+pub use error::ModelError;
 pub use layout::{Layout, Slow};
 pub use limits::{SurfaceCurrentLimits, SurfaceState};
 use open_circuit::{MsmrModel, OcpModel};
@@ -224,16 +226,18 @@ impl P2dModel {
 
     /// Discretises the cell on `mesh`. The parameters must have passed
     /// [`CellParameters::validate`]; an invalid mesh is an error.
-    pub fn new(p: &CellParameters, mesh: &MeshSettings) -> Result<Self, String> {
+    pub fn new(p: &CellParameters, mesh: &MeshSettings) -> Result<Self, ModelError> {
         let (np, ns, nr) = (
             mesh.positive_x_cells,
             mesh.separator_x_cells,
             mesh.particle_r_cells,
         );
         if np == 0 || ns == 0 || nr < 2 {
-            return Err(format!(
-                "mesh needs at least 1 cathode cell, 1 separator cell and 2 particle shells, got {np}/{ns}/{nr}"
-            ));
+            return Err(ModelError::Mesh {
+                positive: np,
+                separator: ns,
+                particle: nr,
+            });
         }
         let t = p.temperature_k;
         // The degradation laws at the cell's temperature (their Arrhenius factors applied).
@@ -440,7 +444,9 @@ impl P2dModel {
         let mut recorder = PatternRecorder::default();
         let y = model.rest_state();
         let yp = vec![0.0; layout.n];
-        model.assemble_jacobian(1.0, &y, &yp, &mut recorder, None)?;
+        model
+            .assemble_jacobian(1.0, &y, &yp, &mut recorder, None)
+            .map_err(|reason| ModelError::RestState { reason })?;
         model.tape = AssemblyTape::from_recording(layout.n, recorder);
         Ok(model)
     }
