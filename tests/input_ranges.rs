@@ -1,5 +1,5 @@
 //! Bad input never reaches the solver (issue 13, item 6): every numeric parameter and setting
-//! has an accepted range (`asslb::physics::range`), and `check` and `run` reject a value
+//! has an accepted range (`asslb::range`), and `check` and `run` reject a value
 //! outside it before any file or folder is written, naming the key, the value and the range.
 //! Sizes (mesh cells, frequencies, sweep cases, time-series rows) are bounded by what a machine
 //! can hold. NaN and ±∞ are in no range.
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use asslb::physics::range::{self, Limit, ACCEPTED};
+use asslb::range::{self, Limit, ACCEPTED};
 use asslb::scenario::{load_scenario_with, SetOverride};
 
 mod common;
@@ -630,7 +630,7 @@ fn the_documented_table_is_the_code() {
     let expected = table_rows();
     assert!(
         documented == expected,
-        "docs/robustness.md is not the list in src/physics/range.rs; the rows should read:\n{}",
+        "docs/robustness.md is not the list in src/range.rs; the rows should read:\n{}",
         expected.join("\n")
     );
 }

@@ -5,7 +5,7 @@
 //! simulated value divided by its tolerance, so that a residual of 1 is a deviation of one
 //! tolerance and the sum of squares weighs every kind of data by how well it is known. They
 //! are minimised over the chosen parameters by the bounded Levenberg–Marquardt method of
-//! [`super::least_squares`].
+//! [`crate::numerics::least_squares`].
 //!
 //! The Jacobian is taken by finite differences of whole simulations (central by default, with
 //! a step of 0.1 in ln x for a log-scaled parameter, 10 % of x for a linear one; why so large:
@@ -21,7 +21,7 @@
 //! point or in a finite difference such a failure stops the fit with the error.
 //!
 //! Uncertainties, correlations and the reduced χ² are those of
-//! [`super::least_squares`]: cov = s²(JᵀJ)⁻¹ with s² = SSR/(m − p), the Jacobian at the
+//! [`crate::numerics::least_squares`]: cov = s²(JᵀJ)⁻¹ with s² = SSR/(m − p), the Jacobian at the
 //! optimum. Because the residuals are in tolerance units, a reduced χ² well above 1 says the
 //! model cannot follow the data within their tolerances, whatever the parameters.
 
@@ -32,7 +32,9 @@ use crate::scenario::{parse_scenario_with, Scenario, ScenarioError, SetOverride}
 use crate::validation::{compare, simulate_runs};
 
 use super::fit_spec::{Differences, FitParameter, FitSpec};
-use super::least_squares::{least_squares_with_jacobian, FitOptions, FitReport, Parameter};
+use crate::numerics::least_squares::{
+    least_squares_with_jacobian, FitOptions, FitReport, Parameter,
+};
 
 /// The residual given to a measured value the simulation did not reach at a trial point, in
 /// tolerances: far worse than any reachable point, so the optimiser rejects the step.
@@ -76,7 +78,7 @@ pub enum CellFitError {
     Start(String),
     /// The optimiser stopped with an error (a failed finite difference, …).
     #[error("the fit failed: {0}")]
-    Fit(#[from] super::least_squares::FitError),
+    Fit(#[from] crate::numerics::least_squares::FitError),
     /// The worker pool could not be set up.
     #[error("cannot start the worker threads: {0}")]
     Pool(String),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::least_squares::ParameterScale;
+use crate::numerics::least_squares::ParameterScale;
 use crate::scenario::parameter_tree::parameter_value;
 use crate::validation::spec::line_of_key;
 use crate::validation::{load_validation, ValidationError, ValidationSpec};

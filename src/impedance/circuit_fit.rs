@@ -1,6 +1,6 @@
 //! Fitting an equivalent circuit to an impedance spectrum.
 //!
-//! The parameters are found by bounded non-linear least squares ([`crate::fitting`]) on the
+//! The parameters are found by bounded non-linear least squares ([`crate::numerics::least_squares`]) on the
 //! residuals, for each frequency fₖ,
 //!
 //! rₖ' = Re(Z_model(fₖ) − Zₖ)/|Zₖ|,  rₖ'' = Im(Z_model(fₖ) − Zₖ)/|Zₖ|,
@@ -10,7 +10,7 @@
 //! by its relative error, so the small high-frequency impedances weigh as much as the large
 //! low-frequency ones. With these weights the reduced χ² = SSR/(2N − p) is the variance of the
 //! relative misfit: √χ² is the RMS relative error of the fit (0.005 for a 0.5 % misfit), and
-//! the standard uncertainties are scaled by it (see [`crate::fitting::least_squares`](mod@crate::fitting::least_squares)).
+//! the standard uncertainties are scaled by it (see [`crate::numerics::least_squares`](mod@crate::numerics::least_squares)).
 //!
 //! The Jacobian of the residuals is analytic: with ∂Z_model/∂pⱼ from
 //! [`Circuit::impedance_and_gradient`],
@@ -18,7 +18,7 @@
 //! ∂rₖ'/∂pⱼ = Re(∂Z_model(fₖ)/∂pⱼ)/|Zₖ|,  ∂rₖ''/∂pⱼ = Im(∂Z_model(fₖ)/∂pⱼ)/|Zₖ|,
 //!
 //! so an iteration costs one residual and one Jacobian evaluation instead of 2p + 1 residual
-//! evaluations ([`crate::fitting::least_squares_with_jacobian`]);
+//! evaluations ([`crate::numerics::least_squares::least_squares_with_jacobian`]);
 //! [`CircuitFitOptions::finite_differences`] selects the finite differences instead.
 //!
 //! Default bounds: resistances (R, and R of Wo/Ws) in [10⁻⁶, 10⁹] Ω, capacitances C and CPE
@@ -40,7 +40,7 @@ use faer::c64;
 
 use super::circuit::{Circuit, ElementKind, Node};
 use super::spectrum::Spectrum;
-use crate::fitting::{
+use crate::numerics::least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
 };
 
@@ -53,7 +53,7 @@ pub struct CircuitFitOptions {
     pub fixed: Vec<(String, f64)>,
     /// The optimiser's stopping criteria.
     pub fit: FitOptions,
-    /// Take the Jacobian by finite differences ([`crate::fitting::least_squares()`]) instead of
+    /// Take the Jacobian by finite differences ([`crate::numerics::least_squares::least_squares()`]) instead of
     /// analytically (default false; for checks and comparisons: slower, same optimum).
     pub finite_differences: bool,
     /// With a start: fit from it alone, without the variations with halved and doubled
@@ -75,7 +75,7 @@ pub struct CircuitFit {
     /// Fitted values.
     pub values: Vec<f64>,
     /// Standard uncertainties (NaN at a bound, 0 for fixed parameters, +∞ when not
-    /// identifiable); see [`crate::fitting::least_squares`](mod@crate::fitting::least_squares).
+    /// identifiable); see [`crate::numerics::least_squares`](mod@crate::numerics::least_squares).
     pub std_errors: Vec<f64>,
     /// Whether each parameter ended on a bound (its uncertainty is then not meaningful).
     pub at_bound: Vec<bool>,
@@ -487,12 +487,12 @@ fn guess(circuit: &Circuit, spectrum: &Spectrum, v: Variation) -> Vec<f64> {
             p.lower.max(1e-3)
         };
         *xj = match p.scale {
-            crate::fitting::ParameterScale::Log => {
+            crate::numerics::least_squares::ParameterScale::Log => {
                 let (lo, hi) = (p.lower.ln(), p.upper.ln());
                 let m = 1e-3 * (hi - lo);
                 v.max(p.lower).ln().clamp(lo + m, hi - m).exp()
             }
-            crate::fitting::ParameterScale::Linear => {
+            crate::numerics::least_squares::ParameterScale::Linear => {
                 let m = 1e-3 * (p.upper - p.lower);
                 v.clamp(p.lower + m, p.upper - m)
             }

@@ -2,7 +2,7 @@
 //! r (spherical particles).
 
 /// Numbers of finite-volume cells in each domain. The accepted ranges
-/// ([`MeshSettings::validate`], `crate::physics::range`) bound the model's size by what a
+/// ([`MeshSettings::validate`], `crate::range`) bound the model's size by what a
 /// machine can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MeshSettings {
@@ -34,11 +34,11 @@ impl MeshSettings {
             .saturating_add(14)
     }
 
-    /// Checks every count against its accepted range (`crate::physics::range`: 1 to 1000 cells
+    /// Checks every count against its accepted range (`crate::range`: 1 to 1000 cells
     /// in x, 2 to 1000 in r, a refinement of 1 to 1000) and the model's size against
-    /// [`crate::physics::range::UNKNOWNS`]; returns (key, message) of the first violation.
+    /// [`crate::range::UNKNOWNS`]; returns (key, message) of the first violation.
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        use crate::physics::range::{R_CELLS, SURFACE_REFINEMENT, UNKNOWNS, X_CELLS};
+        use crate::range::{R_CELLS, SURFACE_REFINEMENT, UNKNOWNS, X_CELLS};
         for (key, n, range) in [
             ("positive_x_cells", self.positive_x_cells, &X_CELLS),
             ("separator_x_cells", self.separator_x_cells, &X_CELLS),

@@ -6,6 +6,7 @@ pub mod consistent_init;
 pub mod dae;
 #[allow(unsafe_code)]
 pub mod ida;
+pub mod least_squares;
 pub mod mesh;
 pub mod small_signal;
 pub mod sparse_lu;

@@ -31,7 +31,6 @@ pub mod spectrum_fits;
 pub mod summary_csv;
 pub mod sweep_plots;
 pub mod timeseries_csv;
-pub mod validation_plots;
 
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use impedance_fit_csv::{
@@ -59,4 +58,3 @@ pub use timeseries_csv::{
     AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,
     TIMESERIES_HEADER, TIMESERIES_PARTIAL_FILE,
 };
-pub use validation_plots::{write_validation_figures, VALIDATION_PLOTS};

@@ -61,7 +61,7 @@ const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// The family name the font is registered under with plotters.
 const FONT_FAMILY: &str = "DejaVu Sans, sans-serif";
 
-pub(super) const TITLE_SIZE: f64 = 34.0;
+pub(crate) const TITLE_SIZE: f64 = 34.0;
 pub(super) const DESC_SIZE: f64 = 28.0;
 pub(super) const LABEL_SIZE: f64 = 24.0;
 
@@ -334,7 +334,7 @@ impl TimeseriesSink for PlotData {
 }
 
 /// Registers the embedded font with plotters, once per process.
-pub(super) fn ensure_font() -> Result<(), PlotError> {
+pub(crate) fn ensure_font() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         // Also under plotters' default family, so that no text can fall back to a missing font.
@@ -797,7 +797,7 @@ fn replace_glyph_placeholders(svg: &str, paths: &[String]) -> Result<String, Str
     Ok(out)
 }
 
-pub(super) fn font(size: f64) -> TextStyle<'static> {
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 
@@ -821,17 +821,17 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>, PlotErro
 }
 
 /// A figure that can be drawn on any plotters backend.
-pub(super) trait Figure {
+pub(crate) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
 /// Turns a plotters error into its message.
-pub(super) fn msg<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn msg<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
 /// Draws `figure` into `<dir>/<stem>.png` and `<dir>/<stem>.svg`.
-pub(super) fn write_figure<F: Figure>(
+pub(crate) fn write_figure<F: Figure>(
     dir: &Path,
     stem: &str,
     figure: &F,
@@ -878,7 +878,7 @@ pub(super) fn write_figure<F: Figure>(
 }
 
 /// The smallest and largest finite values, if any.
-pub(super) fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(crate) fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values
         .filter(|v| v.is_finite())
         .fold(None, |acc, v| match acc {
@@ -889,7 +889,7 @@ pub(super) fn finite_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f
 
 /// An axis range around `bounds` with a margin of `pad` of its span; a default span when
 /// empty or single-valued, so that every range drawn is finite and not empty.
-pub(super) fn axis_range(bounds: Option<(f64, f64)>, pad: f64, default: Range<f64>) -> Range<f64> {
+pub(crate) fn axis_range(bounds: Option<(f64, f64)>, pad: f64, default: Range<f64>) -> Range<f64> {
     let Some((lo, hi)) = bounds else {
         return default;
     };
@@ -920,7 +920,7 @@ fn cycle_range(summaries: &[CycleSummary]) -> Range<f64> {
 
 /// Tick labels with as many decimals as the tick spacing needs, for about `labels` ticks over
 /// `range` (spaced by 1, 2 or 5 times a power of ten, as plotters places them).
-pub(super) fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
+pub(crate) fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
     let rough = (range.end - range.start) / labels.max(1) as f64;
     let decimals = if rough > 0.0 && rough.is_finite() {
         let power = 10f64.powf(rough.log10().floor());
@@ -937,7 +937,7 @@ pub(super) fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64)
 }
 
 /// Cycle tick labels: whole cycle numbers only.
-pub(super) fn cycle_formatter(v: &f64) -> String {
+pub(crate) fn cycle_formatter(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
         format!("{}", v.round())
     } else {
@@ -974,7 +974,7 @@ pub(super) fn cycle_chart<'a, DB: DrawingBackend>(
 
 /// The mesh of the run figures on `chart`: the axis titles, `x_labels` ticks on x written by
 /// `x_format`, `y_labels` ticks on y with the decimals `y_range` needs, faint grid lines.
-pub(super) fn draw_mesh<DB: DrawingBackend>(
+pub(crate) fn draw_mesh<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     (x_desc, y_desc): (&str, &str),
     x_labels: usize,
@@ -1149,7 +1149,7 @@ pub(super) fn draw_side_legend<DB: DrawingBackend>(
 
 /// A legend in its own area beside a chart: per entry a coloured line, or (third field true)
 /// a filled marker as measured points are drawn, and a label.
-pub(super) fn draw_marked_legend<DB: DrawingBackend>(
+pub(crate) fn draw_marked_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor, bool)],
 ) -> Result<(), String> {

@@ -203,7 +203,7 @@ fn plot_cycle_comparison(
 
 /// The qualitative palette of the series (matplotlib's tab10, the first two as in
 /// [`super::plots`]).
-pub(super) const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     BLUE,
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),

@@ -54,7 +54,7 @@
 
 use crate::physics::material::Arrhenius;
 use crate::physics::msmr::{logistic, occupancy_pair};
-use crate::physics::range::{self, non_negative, unit_interval, RangeError};
+use crate::range::{self, non_negative, unit_interval, RangeError};
 
 /// What makes the oxidised lattice oxygen unstable: the factor o ∈ [0, 1] of oxygen release and
 /// transition-metal migration.

@@ -53,7 +53,7 @@
 //! lithium balance as those isolated behind flooded cracks.
 
 use crate::physics::msmr::{logistic, softplus};
-use crate::physics::range::{self, unit_interval, RangeError};
+use crate::range::{self, unit_interval, RangeError};
 
 /// Parameters of the cracking submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -54,7 +54,7 @@
 
 use crate::physics::material::Arrhenius;
 use crate::physics::percolation::percolation_conductivity;
-use crate::physics::range::{self, unit_interval, RangeError};
+use crate::range::{self, unit_interval, RangeError};
 
 /// Parameters of the interphase submodel.
 #[derive(Debug, Clone, Copy, PartialEq)]

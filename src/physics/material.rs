@@ -3,7 +3,7 @@
 //! argument, so the model's Jacobian is analytic.
 
 use crate::constants::GAS_CONSTANT;
-use crate::physics::range::Range;
+use crate::range::Range;
 
 /// A tabulated function `y(x)` with strictly increasing abscissae, linearly interpolated and
 /// clamped (constant) outside the table.

@@ -10,4 +10,3 @@ pub mod msmr;
 pub mod p2d;
 pub mod parameters;
 pub mod percolation;
-pub mod range;

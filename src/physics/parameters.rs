@@ -12,7 +12,7 @@ use super::interphase::Interphase;
 use super::material::{Arrhenius, MaterialFunction};
 use super::msmr::Gallery;
 use super::percolation::CarbonNetwork;
-use super::range::{self, Range};
+use crate::range::{self, Range};
 
 /// Open-circuit potential of the cathode's active material.
 #[derive(Debug, Clone, PartialEq)]
@@ -470,7 +470,7 @@ impl CellParameters {
         Ok(())
     }
 
-    /// Checks the parameters: every value inside its accepted range ([`crate::physics::range`]:
+    /// Checks the parameters: every value inside its accepted range ([`crate::range`]:
     /// lengths, conductivities, diffusivities, potentials, rates, the values of material
     /// functions over their argument's domain, …), volume fractions in (0, 1] that sum to at
     /// most 1, initial concentrations inside (0, c_max), cut-offs in order, and so on. NaN and

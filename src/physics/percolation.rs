@@ -20,7 +20,7 @@
 //! falls below its threshold. Without a carbon network the solid phase conducts as one, with
 //! τ applied to 1 − ε_e (the earlier, lumped description).
 
-use crate::physics::range::{self, RangeError};
+use crate::range::{self, RangeError};
 
 /// The scaling law `σ_0 ((φ − φ_c)/(1 − φ_c))^t` above φ_c, 0 at and below it \[S/m\].
 pub fn percolation_conductivity(sigma_0: f64, phi: f64, phi_c: f64, exponent: f64) -> f64 {

@@ -47,14 +47,14 @@
 //! - A hold (constant voltage, current solved for) ends when |I| falls to its `until` current,
 //!   or after its duration, whichever comes first; it needs at least one of them.
 //! - A rest (zero current) needs a duration.
-//! - Accepted ranges (`crate::physics::range`): every current (of a charge, a discharge or the
+//! - Accepted ranges (`crate::range`): every current (of a charge, a discharge or the
 //!   end of a hold) from 1e-6C to 1000C of the cell's 1C current, whatever its unit; every
 //!   duration from 1 ms to 1e9 s.
 
 use std::fmt;
 
 use crate::physics::parameters::CellParameters;
-use crate::physics::range;
+use crate::range;
 
 use super::step::{Direction, Step, StepLimit};
 

@@ -231,11 +231,11 @@ impl ImpedanceSettings {
     }
 
     /// Checks the frequency range and the rest on their own (not against an experiment),
-    /// against the accepted ranges of `crate::physics::range`: frequencies from 1 µHz to 1 GHz,
+    /// against the accepted ranges of `crate::range`: frequencies from 1 µHz to 1 GHz,
     /// 1 to 1000 per decade and at most 10 000 in all, a refinement of 1 to 1000, a rest of 0
     /// to 1e6 minutes.
     pub fn validate(&self) -> Result<(), ImpedanceSettingsError> {
-        use crate::physics::range;
+        use crate::range;
         let err = |key, message: String| Err(ImpedanceSettingsError { key, message });
         if !(self.f_min_hz.is_finite() && self.f_min_hz > 0.0) {
             return err(

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use crate::numerics::mesh::MeshSettings;
 use crate::output::SaveCycles;
-use crate::physics::range::{self, Count, Range};
 use crate::protocol::experiment::{self, BlockSpec, CellContext};
 use crate::protocol::simulate::SolverSettings;
 use crate::protocol::{Block, Experiment};
+use crate::range::{self, Count, Range};
 
 use super::builtin::{builtin_parameter_set, builtin_parameter_set_names};
 use super::error::{from_toml_de, toml_table, Origin, ScenarioError};

@@ -289,29 +289,27 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
             .max()
             .unwrap_or(0),
     };
-    crate::physics::range::SWEEP_CASES
-        .check_value(count)
-        .map_err(|m| {
-            let lengths = axes
-                .iter()
-                .map(|a| a.points.len().to_string())
-                .collect::<Vec<_>>()
-                .join(" × ");
-            let shown = if count == u64::MAX {
-                "more than 18446744073709551615".to_string()
-            } else {
-                count.to_string()
-            };
-            key_error(
-                "sweep",
-                match mode {
-                    SweepMode::Grid => {
-                        format!("the grid has {lengths} = {shown} cases; {m}")
-                    }
-                    SweepMode::Zip => format!("the zipped axes have {shown} cases; {m}"),
-                },
-            )
-        })?;
+    crate::range::SWEEP_CASES.check_value(count).map_err(|m| {
+        let lengths = axes
+            .iter()
+            .map(|a| a.points.len().to_string())
+            .collect::<Vec<_>>()
+            .join(" × ");
+        let shown = if count == u64::MAX {
+            "more than 18446744073709551615".to_string()
+        } else {
+            count.to_string()
+        };
+        key_error(
+            "sweep",
+            match mode {
+                SweepMode::Grid => {
+                    format!("the grid has {lengths} = {shown} cases; {m}")
+                }
+                SweepMode::Zip => format!("the zipped axes have {shown} cases; {m}"),
+            },
+        )
+    })?;
     let combos = combinations(&axes, mode, &key_error)?;
 
     let width = combos.len().to_string().len().max(3);

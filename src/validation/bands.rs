@@ -4,7 +4,7 @@
 //! A fit ([`crate::fitting::cell_fit`]) knows, at its optimum, the covariance of the fitted
 //! parameters and the Jacobian of every residual; the uncertainty of the model's prediction of
 //! residual i is σ_i = √(J_i cov J_iᵀ) (the delta method,
-//! [`crate::fitting::least_squares::FitReport::residual_std_errors`]). A residual is the
+//! [`crate::numerics::least_squares::FitReport::residual_std_errors`]). A residual is the
 //! deviation in its tolerance's terms divided by the tolerance, so σ_i times the tolerance is
 //! the band of the simulated value in the error's terms (percent, points or the quantity's
 //! unit); a series (a per-cycle column, a voltage curve) gets the root mean square of its

@@ -12,6 +12,7 @@
 
 pub mod bands;
 pub mod compare;
+pub mod figures;
 pub mod report;
 pub mod run;
 pub mod simulated;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 
 pub use bands::{assign_bands, BandParameter, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
+pub use figures::{write_validation_figures, VALIDATION_PLOTS};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
 pub use run::{
     run_validation, run_validation_observed, simulate_runs, simulate_runs_observed,

@@ -164,7 +164,7 @@ pub fn run_validation_observed(
         (None, None) => {}
     }
     let csv = write_comparisons_csv(out, &comparisons)?;
-    let figures = crate::output::write_validation_figures(out, spec, &runs, &comparisons)
+    let figures = super::figures::write_validation_figures(out, spec, &runs, &comparisons)
         .map_err(ValidationError::Plots)?;
     let report = write_report(
         out,

@@ -16,13 +16,13 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{
+use super::{Comparison, ComparisonKind, SimulatedRun, ValidationSpec};
+use crate::measured::Direction;
+use crate::output::plots::{
     axis_range, cycle_formatter, draw_marked_legend, draw_mesh, ensure_font, finite_bounds, font,
     msg, write_figure, Figure, PlotError, TITLE_SIZE,
 };
-use super::sweep_plots::PALETTE;
-use crate::measured::Direction;
-use crate::validation::{Comparison, ComparisonKind, SimulatedRun, ValidationSpec};
+use crate::output::sweep_plots::PALETTE;
 
 /// File stems of the four figures.
 pub const VALIDATION_PLOTS: [&str; 4] = [
@@ -82,7 +82,7 @@ impl Figure for Overlay {
             .y_label_area_size(110)
             .build_cartesian_2d(x_range.clone(), y_range.clone())
             .map_err(msg)?;
-        let x_format = super::plots::tick_formatter(&x_range, 8);
+        let x_format = crate::output::plots::tick_formatter(&x_range, 8);
         let x_format: &dyn Fn(&f64) -> String = if self.cycles_on_x {
             &cycle_formatter
         } else {
