@@ -56,15 +56,8 @@ use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
 /// File name of the per-cycle summary.
 pub const SUMMARY_FILE: &str = "summary.csv";
 
-/// The header row.
-pub const SUMMARY_HEADER: &str = "cycle,charge_capacity_mAh_g,discharge_capacity_mAh_g,\
-coulombic_efficiency,mean_charge_voltage_V,mean_discharge_voltage_V,discharge_energy_Wh_kg,\
-capacity_retention,charge_capacity_Ah,discharge_capacity_Ah,charge_energy_Wh,\
-discharge_energy_Wh,end_time_s,interphase_thickness_nm,interface_resistance_ohm,\
-anionic_capacity_mAh_g,latent_anionic_capacity_mAh_g,oxygen_loss_mAh_g,voltage_fade_V,\
-crack_area_ratio,side_reaction_charge_mAh_g,anionic_capacity_Ah,latent_anionic_capacity_Ah,\
-oxygen_loss_Ah,side_reaction_charge_Ah,active_material_fraction,isolated_lithium_mAh_g,\
-isolated_lithium_Ah,migrated_fraction";
+/// The header row, from the one table of per-cycle quantities ([`crate::measured::QUANTITIES`]).
+pub use crate::measured::SUMMARY_HEADER;
 
 /// Number of columns before the degradation columns.
 const CORE_COLUMNS: usize = 13;
