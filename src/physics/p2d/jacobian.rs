@@ -3,6 +3,7 @@
 //! recording gives the sparsity pattern (see [`crate::numerics::assembly`]).
 
 use super::degradation::{CellSide, SideTotalPartials};
+use super::error::NonPhysicalState;
 use super::jacobian_reference::JacobianReference;
 use super::layout::Slow;
 use super::open_circuit::OcpModel;
@@ -32,7 +33,7 @@ impl P2dModel {
         yp: &[f64],
         sink: &mut S,
         mut reference: Option<&mut Vec<JacobianReference>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), NonPhysicalState> {
         let l = &self.layout;
         let (np, ns, nr) = (l.np, l.ns, l.nr);
         let ne = l.ne();

@@ -2,6 +2,7 @@
 //! cell, the electrolyte current and salt flux through one face, and the counter electrode.
 
 use super::degradation::{SlowContext, NM};
+use super::error::NonPhysicalState;
 use super::open_circuit::{AnionState, GalleryFill, MsmrModel, OcpModel};
 use crate::physics::material::MaterialFunction;
 use crate::physics::msmr::{ln_softplus, softplus};
@@ -36,6 +37,12 @@ pub(super) struct SurfaceStoichiometry {
     pub d_prev: f64,
     /// ∂θ_surf/∂j.
     pub d_j: f64,
+    /// ∂θ_surf/∂θ_min, the lower end of the window (non-zero only when the surface points
+    /// at it).
+    pub d_lower: f64,
+    /// ∂θ_surf/∂θ_max, the upper end of the window (non-zero only when the surface points at
+    /// it).
+    pub d_upper: f64,
 }
 
 /// Partials of the kinetics row with respect to the MSMR unknowns (and of j0 on the way).
@@ -223,9 +230,14 @@ impl P2dModel {
     /// infinite), and Newton iterates and accepted steps could leave the algebraic rows
     /// violated by many orders of magnitude (docs/robustness.md, "The empty end of the
     /// window"); with the limiter the surface empties only as the outermost shell does, a
-    /// bound the shell's own balance keeps. The window's dependence on the slow states is left
-    /// out of the partials: it enters through `L − x L' = x⁹ (1 + x⁸)^(−9/8)`, below 2e-3 for
-    /// x < 0.5.
+    /// bound the shell's own balance keeps. The surface moves with the end of the window it
+    /// points at by `∂θ_surf/∂θ_end = L − x L' = x⁹ (1 + x⁸)^(−9/8)` (`d_lower`, `d_upper`): below
+    /// 2e-3 for x < 0.5, but close to 1 at an exhausted surface (x ≫ 1), where the surface
+    /// sits at the window's end and follows it as the slow states move it. Leaving that
+    /// partial out there gave the MSMR row a derivative −1 in the latent anionic capacity
+    /// where the true one is about 0, and the consistent initialisation at a discharge start
+    /// from an exhausted surface (and then IDA) failed to converge (robustness seed 12,
+    /// case 86; docs/robustness.md, root cause 13).
     #[inline]
     pub(super) fn surface_stoichiometry(
         &self,
@@ -279,6 +291,8 @@ impl P2dModel {
                 d_last: 1.0 + d_delta_last,
                 d_prev: -alpha,
                 d_j: d_delta_j,
+                d_lower: 0.0,
+                d_upper: 0.0,
             };
         }
         let x = delta.abs() / room;
@@ -306,11 +320,18 @@ impl P2dModel {
         } else {
             theta_last + delta.signum() * room * lim
         };
+        let (d_lower, d_upper) = if delta < 0.0 {
+            (through_room, 0.0)
+        } else {
+            (0.0, through_room)
+        };
         SurfaceStoichiometry {
             value,
             d_last: 1.0 + d_lim * d_delta_last - through_room,
             d_prev: -alpha * d_lim,
             d_j: d_delta_j * d_lim,
+            d_lower,
+            d_upper,
         }
     }
 
@@ -348,7 +369,7 @@ impl P2dModel {
         i: usize,
         ocp: &MaterialFunction,
         ctx: &SlowContext,
-    ) -> Result<f64, String> {
+    ) -> Result<f64, NonPhysicalState> {
         let l = &self.layout;
         let j = y[l.j(i)];
         let theta_surf = self.surface_stoichiometry_value(y, i, (0.0, 1.0));
@@ -370,7 +391,7 @@ impl P2dModel {
         y: &[f64],
         i: usize,
         ctx: &SlowContext,
-    ) -> Result<CellKinetics, String> {
+    ) -> Result<CellKinetics, NonPhysicalState> {
         let l = &self.layout;
         let j = y[l.j(i)];
         let dphi = y[l.dphi(i)];
@@ -386,10 +407,12 @@ impl P2dModel {
             let theta_last = y[l.theta(i, l.nr - 1)];
             let slack = WINDOW_SLACK * (window.1 - window.0);
             if !(theta_last >= window.0 - slack && theta_last <= window.1 + slack) {
-                return Err(format!(
-                    "cathode cell {i}: outermost shell stoichiometry {theta_last:.9} outside the host's window ({:.9}, {:.9})",
-                    window.0, window.1
-                ));
+                return Err(NonPhysicalState::ShellOutsideWindow {
+                    cell: i,
+                    theta: theta_last,
+                    lower: window.0,
+                    upper: window.1,
+                });
             }
         }
         let ts = self.surface_stoichiometry(y, i, window);
@@ -413,10 +436,12 @@ impl P2dModel {
                 out.surface = Some((fill, ts));
                 // j0 = k c_e^½ c_max K/A, K = Σ X_j (s_j (1 − s_j))^½, A = Σ X_j.
                 if !(fill.kin > 0.0 && c_scale > 0.0) {
-                    return Err(format!(
-                        "cathode cell {i}: no gallery can react at {u:.4} V (kinetic weight {:.3e}) or electrolyte concentration {c_scale:.6} not positive",
-                        fill.kin
-                    ));
+                    return Err(NonPhysicalState::NoReactingGallery {
+                        cell: i,
+                        potential_v: u,
+                        kinetic_weight: fill.kin,
+                        c_scale,
+                    });
                 }
                 let inv = 1.0 / fill.capacity;
                 let ce = (c_e_ref * c_scale).sqrt();
@@ -501,14 +526,16 @@ impl P2dModel {
         fill: &GalleryFill,
         ts: &SurfaceStoichiometry,
         i: usize,
-    ) -> Result<MsmrRow, String> {
+    ) -> Result<MsmrRow, NonPhysicalState> {
         let c = fill.capacity;
         let f_s = msmr.x_max * ts.value - msmr.fixed_lithium(anion);
         let v_s = c - f_s;
         if !(fill.filled > 0.0 && fill.empty > 0.0 && c > 0.0) {
-            return Err(format!(
-                "cathode cell {i}: the galleries hold no lithium or no vacancy at the surface potential (surface lithium {f_s:.6e} of {c:.6} Li per formula unit)",
-            ));
+            return Err(NonPhysicalState::GalleriesExhausted {
+                cell: i,
+                surface_lithium: f_s,
+                capacity: c,
+            });
         }
         let (sf, dsf) = softplus(f_s / SURFACE_FLOOR);
         let (sv, dsv) = softplus(v_s / SURFACE_FLOOR);
@@ -524,11 +551,14 @@ impl P2dModel {
             d_theta_last: d_fs * msmr.x_max * ts.d_last,
             d_theta_prev: d_fs * msmr.x_max * ts.d_prev,
             d_j: d_fs * msmr.x_max * ts.d_j,
-            // x_fixed grows with X_l.
-            d_xl: -d_fs,
-            // X_a adds capacity (C and v_s by 1, F by its occupancy, E by the rest).
+            // x_fixed grows with X_l, and both ends of the window with it (by 1/x_max each),
+            // which an exhausted surface follows (f_s = x_max θ_surf − x_fixed).
+            d_xl: d_fs * (ts.d_lower + ts.d_upper - 1.0),
+            // X_a adds capacity (C and v_s by 1, F by its occupancy, E by the rest) and moves
+            // the window's upper end by 1/x_max.
             d_xa: (ft * (1.0 - fill.d_xa) - vt * fill.d_xa - dsv * fill.filled) * inv_c
-                - residual * inv_c,
+                - residual * inv_c
+                + d_fs * ts.d_upper,
             d_h: d_filled * fill.d_h,
             // The shift β X_O, and with a lower couple its capacity γ X_O, filled by γ s_L
             // (as X_a's, scaled by γ).
@@ -537,7 +567,9 @@ impl P2dModel {
                     - vt * fill.d_xo
                     - dsv * fill.filled * fill.capacity_d_xo)
                     * inv_c
-                - residual * inv_c * fill.capacity_d_xo,
+                - residual * inv_c * fill.capacity_d_xo
+                // The window's upper end moves with the capacity γ X_O (by γ/x_max).
+                + d_fs * ts.d_upper * fill.capacity_d_xo,
             // M shifts (rigid law) or moves capacity at constant C (lower couple).
             d_m: d_filled * (fill.d_shift * msmr.shift_per_migration() + fill.d_m),
         })
@@ -606,7 +638,7 @@ impl P2dModel {
     }
 
     /// The counter-electrode face: electrolyte current into cell 0 and the faradaic current.
-    pub(super) fn counter_face(&self, y: &[f64]) -> Result<CounterFace, String> {
+    pub(super) fn counter_face(&self, y: &[f64]) -> Result<CounterFace, NonPhysicalState> {
         let l = &self.layout;
         let dphi_n = y[l.dphi_n];
         let i_app = y[l.i_app];
@@ -631,9 +663,7 @@ impl P2dModel {
                     d_diffusion: ddg,
                 } = b.face(c0h, g);
                 if !(dg > 0.0 && c0h > 0.0) {
-                    return Err(format!(
-                        "electrolyte concentration {c0h:.6} (scaled) at the counter electrode is not positive"
-                    ));
+                    return Err(NonPhysicalState::CounterConcentration { c_scale: c0h });
                 }
                 // T = B κ δ / ĉ_0 with δ = P i_app / D_g.
                 let delta = b.p * i_app / dg;
@@ -654,20 +684,16 @@ impl P2dModel {
             (self.j0_n, 0.0)
         } else {
             if c_b.0 <= 0.0 {
-                return Err(format!(
-                    "electrolyte at the counter electrode depleted (scaled concentration {:.6})",
-                    c_b.0
-                ));
+                return Err(NonPhysicalState::CounterDepleted { c_scale: c_b.0 });
             }
             let j0 = self.j0_n * c_b.0.powf(self.j0_n_exponent);
             (j0, self.j0_n_exponent * j0 / c_b.0)
         };
         let (jn, djn_dj0, djn_deta) = butler_volmer(j0, dphi_n - self.u_n, self.f);
         if !jn.is_finite() || !djn_deta.is_finite() {
-            return Err(format!(
-                "counter-electrode overpotential {:.4} V overflows Butler–Volmer",
-                dphi_n - self.u_n
-            ));
+            return Err(NonPhysicalState::CounterOverflow {
+                eta_v: dphi_n - self.u_n,
+            });
         }
         out.j_n = jn;
         out.dj_n_ddphi = djn_deta;
@@ -679,10 +705,12 @@ impl P2dModel {
 
 /// The error of a surface stoichiometry or electrolyte concentration outside the exchange
 /// current's domain in cathode cell `i`.
-fn surface_out_of_range(i: usize, theta_surf: f64, c_scale: f64) -> String {
-    format!(
-        "cathode cell {i}: surface stoichiometry {theta_surf:.6} or electrolyte concentration {c_scale:.6} outside (0, 1) / (0, ∞)"
-    )
+fn surface_out_of_range(cell: usize, theta_surf: f64, c_scale: f64) -> NonPhysicalState {
+    NonPhysicalState::SurfaceOutOfRange {
+        cell,
+        theta_surf,
+        c_scale,
+    }
 }
 
 /// `(1 + u)^(−1/8)` for the surface limiter, u = x⁸ ≥ 0 \[-\].
@@ -704,8 +732,8 @@ fn limiter_root(u: f64) -> f64 {
 }
 
 /// The error of an overpotential that overflows Butler–Volmer in cathode cell `i`.
-fn overpotential_overflow(i: usize, eta: f64) -> String {
-    format!("cathode cell {i}: overpotential {eta:.4} V overflows Butler–Volmer")
+fn overpotential_overflow(cell: usize, eta_v: f64) -> NonPhysicalState {
+    NonPhysicalState::OverpotentialOverflow { cell, eta_v }
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ use crate::physics::parameters::{CathodeOcp, CellParameters, CounterExchangeCurr
 
 pub use degradation::DegradationState;
 use degradation::SlowModel;
-pub use error::ModelError;
+pub use error::{ModelError, NonPhysicalState};
 pub use layout::{Layout, Slow};
 pub use limits::{SurfaceCurrentLimits, SurfaceState};
 use open_circuit::{MsmrModel, OcpModel};
@@ -461,6 +461,11 @@ impl P2dModel {
         self.control = control;
     }
 
+    /// What the cell is held at.
+    pub fn control(&self) -> Control {
+        self.control
+    }
+
     /// Sets the voltage at which the solver's first root function fires (`None` = no voltage
     /// event).
     pub fn set_voltage_event(&mut self, v: Option<f64>) {
@@ -707,7 +712,7 @@ impl DaeSystem for P2dModel {
         let assembled = self.assemble_jacobian(c_j, y, yp, &mut writer, Some(&mut reference));
         self.jacobian_reference = reference;
         self.jacobian_outdated = false;
-        assembled.map_err(EvalError::NonPhysical)?;
+        assembled.map_err(EvalError::from)?;
         debug_assert!(writer.is_complete());
         Ok(())
     }

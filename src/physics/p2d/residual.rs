@@ -1,6 +1,7 @@
 //! The residual F(t, y, y') of the discretised P2D model. Row i holds the equation that
 //! "belongs" to unknown i of the [`super::Layout`].
 
+use super::error::NonPhysicalState;
 use super::{Control, ElectrolyteCoefficients, P2dModel};
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::dae::EvalError;
@@ -65,16 +66,14 @@ impl P2dModel {
                 super::open_circuit::OcpModel::Function(ocp) => {
                     r[l.j(i)] = self
                         .cell_kinetics_value(y, i, ocp, &ctx)
-                        .map_err(EvalError::NonPhysical)?;
+                        .map_err(EvalError::from)?;
                 }
                 super::open_circuit::OcpModel::Msmr(msmr) => {
-                    let kin = self
-                        .cell_kinetics(y, i, &ctx)
-                        .map_err(EvalError::NonPhysical)?;
+                    let kin = self.cell_kinetics(y, i, &ctx).map_err(EvalError::from)?;
                     r[l.j(i)] = kin.residual;
                     if let Some((fill, ts)) = &kin.surface {
-                        let row = Self::msmr_row(msmr, &anion, fill, ts, i)
-                            .map_err(EvalError::NonPhysical)?;
+                        let row =
+                            Self::msmr_row(msmr, &anion, fill, ts, i).map_err(EvalError::from)?;
                         r[l.u(i)] = row.residual;
                         outdated |= self
                             .jacobian_reference
@@ -98,7 +97,7 @@ impl P2dModel {
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.
-        let counter = self.counter_face(y).map_err(EvalError::NonPhysical)?;
+        let counter = self.counter_face(y).map_err(EvalError::from)?;
         let i_app = y[l.i_app];
         let mut ie_left = counter.i_e;
         let mut n_left = match &self.electrolyte {
@@ -170,7 +169,7 @@ impl P2dModel {
         self.side_scratch = cells;
 
         if r.iter().any(|v| !v.is_finite()) {
-            return Err(EvalError::NonPhysical("residual is not finite".into()));
+            return Err(NonPhysicalState::NotFinite.into());
         }
         Ok(())
     }

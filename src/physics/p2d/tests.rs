@@ -844,3 +844,44 @@ fn the_lowest_electrolyte_concentration_and_where_it_is() {
     assert_eq!((m, ne), (l.ne() - 1, l.ne()));
     assert!((c - (0.5 + 1.0 / l.ne() as f64)).abs() < 1e-12);
 }
+
+/// At an exhausted surface (the outermost shell close to an end of the host's window and the
+/// quadratic pointing past it, x = |δ|/ρ ≫ 1) the surface stoichiometry sits at the window's
+/// end and follows it as the slow states move it (X_l both ends, X_a and γ X_O the upper one):
+/// the MSMR rows' derivatives in those states include it. Without, the row's derivative in X_l
+/// was −1 times its scale where the true one is about 0 (robustness seed 12, case 86).
+#[test]
+fn jacobian_matches_finite_differences_at_an_exhausted_surface() {
+    for binary in [false, true] {
+        for p in [
+            lro_fixture(binary),
+            lower_couple_fixture(binary, FAST_REARRANGEMENT, 0.45),
+        ] {
+            for upper in [false, true] {
+                let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+                model.set_control(Control::Current {
+                    i_a_m2: if upper { 9.5 } else { -9.5 },
+                });
+                let (mut y, yp) = perturbed_state(&model);
+                let l = *model.layout();
+                let (lo, hi) = model.host_window(&y);
+                for i in 0..l.np {
+                    // The outermost shell 1e-3 from the end, the one below 0.2 from it: the
+                    // quadratic's offset is about 30 times the room left.
+                    let (last, prev) = if upper {
+                        (hi - 1e-3, hi - 0.2)
+                    } else {
+                        (lo + 1e-3, lo + 0.2)
+                    };
+                    y[l.theta(i, l.nr - 1)] = last;
+                    y[l.theta(i, l.nr - 2)] = prev;
+                    y[l.j(i)] = 0.0;
+                    let ts = model.surface_stoichiometry(&y, i, (lo, hi));
+                    let gap = if upper { hi - ts.value } else { ts.value - lo };
+                    assert!(gap > 0.0 && gap < 1e-4, "cell {i}: not exhausted ({gap:e})");
+                }
+                check_jacobian_at(&mut model, &y, &yp, binary);
+            }
+        }
+    }
+}
