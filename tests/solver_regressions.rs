@@ -14,6 +14,13 @@ const PAPER: &str = "scenarios/wu2022_1c_1000.toml";
 const VERIFICATION: &str = "scenarios/verification/solid_halfcell_single_ion_discharge_1C.toml";
 const CC_CV_1C: &str = r#"experiment=[{cycles=100, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Hold at 4.3 V vs Li/Li+ until C/50", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
 
+/// The interphase film's ionic conduction held at its 60 °C value (its Arrhenius law off).
+/// The cold cases below were found with it so: the states they reproduce (exhausted surfaces
+/// at fast rates) need the cell to carry current. With the law on (0.54 eV, the film ×30 to
+/// ×150 more resistive at 265–287 K), those cells deliver nothing at their rates, which is the
+/// cell's answer and is checked by `cold_fast_cycles_with_the_films_conduction_law_complete`.
+const FILM_AT_60C: &str = "interphase.conduction_activation_energy_J_mol=0";
+
 /// Runs `scenario` with `--set` overrides into `out` and asserts it finished (exit 0).
 fn run_ok(scenario: &str, out: &Path, sets: &[&str]) {
     let mut cmd = asslb();
@@ -53,15 +60,28 @@ fn num(row: &BTreeMap<String, String>, key: &str) -> f64 {
 /// Every finished cycle of `out`'s summary.csv has a coulombic efficiency in (0, 1.1] or none
 /// at all, and non-negative capacities.
 fn assert_physical_cycles(out: &Path, cycles: usize) {
+    assert_cycles(out, cycles, false);
+}
+
+/// [`assert_physical_cycles`], with an efficiency of 0 (a discharge that delivers nothing)
+/// accepted when `nothing_delivered_allowed`.
+fn assert_cycles(out: &Path, cycles: usize, nothing_delivered_allowed: bool) {
     let summary = rows(&out.join("summary.csv"));
-    assert_eq!(summary.len(), cycles, "cycles in summary.csv");
+    assert_eq!(
+        summary.len(),
+        cycles,
+        "cycles in summary.csv of {}",
+        out.display()
+    );
     for r in &summary {
         let ce = &r["coulombic_efficiency"];
         if !ce.is_empty() {
             let ce: f64 = ce.parse().expect("efficiency");
+            let lowest_ok = ce > 0.0 || (nothing_delivered_allowed && ce == 0.0);
             assert!(
-                ce > 0.0 && ce <= 1.1,
-                "cycle {}: efficiency {ce}",
+                lowest_ok && ce <= 1.1,
+                "{}, cycle {}: efficiency {ce}",
+                out.display(),
                 r["cycle"]
             );
         }
@@ -275,6 +295,7 @@ fn holds_after_fast_charges_that_empty_the_surfaces_complete() {
             "parameter_set=wu2022_lro_lpscl",
             r#"experiment=[{cycles=254, steps=["Charge at 7.1C until 3.68 V", "Hold at 3.68 V until C/10 or 2 hours", "Discharge at 7.1C for 4 minutes", "Rest for 1 minute", "Discharge at 7.1C until 1.38 V"]}]"#,
             "cell.temperature_K=286.9",
+            FILM_AT_60C,
             "positive.thickness_m=4.5247e-5",
             "positive.particle_radius_m=1.0919e-6",
             "interphase.electronic_conductor_fraction=0.113",
@@ -290,6 +311,7 @@ fn holds_after_fast_charges_that_empty_the_surfaces_complete() {
             "parameter_set=wu2022_lro_lpscl",
             r#"experiment=[{cycles=2, steps=["Charge at 0.05C until 3.68 V", "Discharge at 0.05C until 1.38 V"]}, {cycles=183, steps=["Charge at 2.7C until 3.68 V", "Hold at 3.68 V until C/50", "Rest for 10 minutes", "Discharge at 2.7C until 1.38 V", "Rest for 30 minutes"]}]"#,
             "cell.temperature_K=274.3",
+            FILM_AT_60C,
             "positive.thickness_m=5.2273e-5",
             "positive.solid_diffusivity_m2_s=1.4330e-16",
             "interphase.electronic_conductor_fraction=0.222",
@@ -311,6 +333,7 @@ fn a_rest_after_a_charge_that_exhausted_the_surfaces_starts() {
             "parameter_set=wu2022_lro_liquid",
             r#"experiment=[{cycles=94, steps=["Charge at 0.59C until 4.3 V", "Hold at 4.3 V until C/50", "Charge at 0.67C for 30 seconds", "Rest for 5 minutes", "Discharge at 2.9C until 2.0 V"]}]"#,
             "cell.temperature_K=277.1",
+            FILM_AT_60C,
             "positive.solid_diffusivity_m2_s=2.8593e-16",
         ],
     );
@@ -384,6 +407,7 @@ fn a_discharge_right_after_a_fast_cold_charge_starts() {
             "parameter_set=wu2022_lro_liquid",
             r#"experiment=[{cycles=3, steps=["Charge at 7.7C until 4.3 V", "Discharge at 7.7C until 2.0 V"]}]"#,
             "cell.temperature_K=265.0",
+            FILM_AT_60C,
         ],
     );
     assert_physical_cycles(&out, 3);
@@ -580,6 +604,7 @@ fn a_fast_cold_discharge_follows_its_collapse_to_the_cut_off() {
             r#"experiment=[{cycles=4, steps=["Charge at 4C until 4.3 V vs Li/Li+", "Rest for 30 minutes", "Discharge at 4C until 2.0 V vs Li/Li+", "Rest for 60 minutes"]}]"#,
             r#"save_cycles="all""#,
             "cell.temperature_K=265.0",
+            FILM_AT_60C,
             "positive.thickness_m=5.9383e-5",
             "positive.solid_diffusivity_m2_s=3.1766e-17",
             "interphase.electronic_conductor_fraction=0.391",
@@ -661,10 +686,41 @@ fn a_fast_cold_discharge_after_a_rest_starts_from_its_exhausted_surfaces() {
     // `jacobian_matches_finite_differences_at_an_exhausted_surface` checks it.)
     let dir = tempfile::tempdir().expect("temporary folder");
     let out = dir.path().join("case86");
-    run_ok(PAPER, &out, &CASE_86);
+    let mut sets = CASE_86.to_vec();
+    sets.push(FILM_AT_60C);
+    run_ok(PAPER, &out, &sets);
     let summary = rows(&out.join("summary.csv"));
     assert_eq!(summary.len(), 48, "cycles in summary.csv");
     let last = &summary[47];
     assert!(num(last, "discharge_capacity_Ah") > 0.0);
     assert!(num(last, "charge_capacity_Ah") > 0.0);
+}
+
+#[test]
+fn cold_fast_cycles_with_the_films_conduction_law_complete() {
+    // The cases above whose states need the film at its 60 °C conduction, with the film's
+    // Arrhenius law on as the paper sets ship it: seed 12 case 86 (liquid, 285.7 K, 5.8C) and
+    // seed 2 case 120 (solid, 286.9 K, 7.1C). The film's resistance there is 20–30 times that
+    // at 60 °C; each case completes, and where a fast discharge delivers nothing its
+    // efficiency is 0, not a failure.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, sets, cycles) in [
+        ("case86", CASE_86.to_vec(), 48),
+        (
+            "case120",
+            vec![
+                "parameter_set=wu2022_lro_lpscl",
+                r#"experiment=[{cycles=60, steps=["Charge at 7.1C until 3.68 V", "Hold at 3.68 V until C/10 or 2 hours", "Discharge at 7.1C for 4 minutes", "Rest for 1 minute", "Discharge at 7.1C until 1.38 V"]}]"#,
+                "cell.temperature_K=286.9",
+                "positive.thickness_m=4.5247e-5",
+                "positive.particle_radius_m=1.0919e-6",
+                "interphase.electronic_conductor_fraction=0.113",
+            ],
+            60,
+        ),
+    ] {
+        let out = dir.path().join(name);
+        run_ok(PAPER, &out, &sets);
+        assert_cycles(&out, cycles, true);
+    }
 }

@@ -729,10 +729,8 @@ fn at_room_temperature_the_same_cell_is_resistive_at_1c_and_degrades_slowly() {
         &[
             protocol,
             "save_cycles=[1]",
+            // The film's conduction law (LiPON's 0.54 eV) is on in the shipped set.
             "cell.temperature_K=298.15",
-            // The film's conduction law (LiPON's 0.54 eV), not yet on in the shipped sets.
-            "interphase.conduction_activation_energy_J_mol=52100.0",
-            "interphase.conduction_reference_temperature_K=333.15",
         ],
     ));
     let cap = |c: &Cycles, n: usize| c.figures[n - 1].discharge_capacity_ah;
