@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use asslb::protocol::{ImpedanceSettings, ImpedanceSettingsError};
+
 use crate::common::{load, Sets};
 use crate::fit_impedance::write_fit;
 
@@ -44,37 +46,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } = args;
     let scenario = load(&scenario, &sets.set)?;
     let defaults = scenario.impedance.clone().unwrap_or_default();
-    let f_min = f_min.unwrap_or(defaults.f_min_hz);
-    let f_max = f_max.unwrap_or(defaults.f_max_hz);
-    let per_decade = per_decade.unwrap_or(defaults.points_per_decade);
-    if !(f_min.is_finite() && f_min > 0.0) {
-        anyhow::bail!("--f-min: expected a positive frequency in Hz, found {f_min}");
-    }
-    if !(f_max.is_finite() && f_max > f_min) {
-        anyhow::bail!(
-            "--f-min and --f-max: expected f_min < f_max (the frequencies must increase), found {f_min} and {f_max} Hz"
-        );
-    }
-    if per_decade == 0 {
-        anyhow::bail!("--per-decade: expected at least 1 frequency per decade, found 0");
-    }
-    let settings = asslb::protocol::ImpedanceSettings {
-        f_min_hz: f_min,
-        f_max_hz: f_max,
-        points_per_decade: per_decade,
+    let settings = ImpedanceSettings {
+        f_min_hz: f_min.unwrap_or(defaults.f_min_hz),
+        f_max_hz: f_max.unwrap_or(defaults.f_max_hz),
+        points_per_decade: per_decade.unwrap_or(defaults.points_per_decade),
         ..defaults
     };
-    // The accepted ranges (at most 1000 per decade, 10 000 frequencies) before any
-    // frequency is made.
-    settings.validate().map_err(|e| {
-        let flag = match e.key {
-            "f_min_Hz" => "--f-min",
-            "f_max_Hz" => "--f-max",
-            "points_per_decade" => "--per-decade",
-            other => other,
-        };
-        anyhow::anyhow!("{flag} (impedance.{}): {}", e.key, e.message)
-    })?;
+    // Every check (positive, increasing, the accepted ranges: at most 1000 per decade and
+    // 10 000 frequencies) before any frequency is made, in the words of the flags given.
+    let given = [f_min.is_some(), f_max.is_some(), per_decade.is_some()];
+    settings
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {}", flags_at_fault(&e, given), e.message))?;
     let frequencies = settings.frequencies_hz();
     let z = asslb::protocol::spectrum_at_rest(&scenario.parameters, &scenario.mesh, &settings)?;
     let circuit = match circuit.as_deref().or(settings.circuit.as_deref()) {
@@ -99,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("{:>14} {:>14} {:>14}", "frequency_Hz", "Z'_ohm", "-Z''_ohm");
     for (k, (f, zf)) in frequencies.iter().zip(&z).enumerate() {
-        if k % per_decade == 0 {
+        if k % settings.points_per_decade == 0 {
             println!("{f:>14.4e} {:>14.4} {:>14.4}", zf.re, -zf.im);
         }
     }
@@ -117,4 +100,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         write_fit(&out, &circuit, 0, &spectrum, &fit)?;
     }
     Ok(())
+}
+
+/// The flags that stand for keys of the scenario's `[impedance]` section.
+const FLAGS: [(&str, &str); 3] = [
+    ("f_min_Hz", "--f-min"),
+    ("f_max_Hz", "--f-max"),
+    ("points_per_decade", "--per-decade"),
+];
+
+/// Who is at fault for `e`, with `given` telling which of [`FLAGS`] were given: the flags given
+/// whose values took part, and the key at fault as `impedance.<key>` when no flag set it
+/// (`--f-min and impedance.f_max_Hz`).
+fn flags_at_fault(e: &ImpedanceSettingsError, given: [bool; 3]) -> String {
+    let mut names: Vec<String> = FLAGS
+        .iter()
+        .zip(given)
+        .filter_map(
+            |(&(key, flag), given)| match (given && e.concerns(key), key == e.key) {
+                (true, _) => Some(flag.to_string()),
+                (false, true) => Some(format!("impedance.{key}")),
+                (false, false) => None,
+            },
+        )
+        .collect();
+    if names.is_empty() {
+        names.push(format!("impedance.{}", e.key));
+    }
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
