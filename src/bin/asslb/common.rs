@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
-use asslb::scenario::{load_scenario_with, Scenario, SetOverride};
+use asslb::scenario::{load_scenario_with, Scenario, ScenarioError, SetOverride};
 
 /// The `--set` flags of the commands that read a scenario.
 #[derive(Debug, clap::Args)]
@@ -21,28 +19,17 @@ pub struct Sets {
 fn parse_set(arg: &str) -> Result<SetOverride, String> {
     // The argument is already in clap's message; say only what is wrong with it.
     SetOverride::parse(arg).map_err(|e| match e {
-        asslb::scenario::ScenarioError::Set { expected, .. } => expected,
+        ScenarioError::Set { expected, .. } => expected,
         other => other.to_string(),
     })
 }
 
 /// The scenario at `path` with the `--set` overrides applied, validated.
 pub fn load(path: &Path, sets: &[SetOverride]) -> anyhow::Result<Scenario> {
-    load_scenario_with(path, sets).with_context(|| {
-        // A sweep file given to `run` or `check`: say so.
-        let is_sweep = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .is_some_and(|t| t.contains_key("sweep"));
-        if is_sweep {
-            format!(
-                "invalid scenario {}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {}`",
-                path.display(),
-                path.display()
-            )
-        } else {
-            format!("invalid scenario {}", path.display())
-        }
+    load_scenario_with(path, sets).map_err(|e| match e {
+        // It says what the file is and what to run instead.
+        ScenarioError::SweepFile { .. } => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context(format!("invalid scenario {}", path.display())),
     })
 }
 
