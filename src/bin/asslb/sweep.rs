@@ -109,25 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if quiet {
         println!("{}", out.display());
     } else {
-        println!(
-            "{} case{} run, {} already finished, {} failed; table: {}",
-            report.ran.len(),
-            plural(report.ran.len() as u64),
-            report.skipped,
-            report.failed,
-            report.table.display()
-        );
-        if !report.figures.is_empty() {
-            println!(
-                "figures: {}",
-                report
-                    .figures
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        print!("{}", report.summary_text());
     }
     if report.failed > 0 {
         anyhow::bail!(
