@@ -4,6 +4,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use asslb::impedance::{
+    fit_circuit, read_spectra_csv, read_spectrum_csv, Circuit, CircuitFit, FrequencyOrder,
+    Spectrum, SpectrumError,
+};
+use asslb::output::{
+    write_fitted_spectrum, ImpedanceFitCsv, IMPEDANCE_FITTED_FILE, IMPEDANCE_FIT_FILE,
+};
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The spectrum file (CSV).
@@ -20,28 +28,19 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
+/// Everything is read and checked before the output folder is touched.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    fit_impedance(
-        &args.spectrum,
-        &args.circuit,
-        args.cycle,
-        args.out.as_deref(),
-    )
-}
-
-/// `asslb fit-impedance`: everything is read and checked before the output folder is touched.
-fn fit_impedance(
-    path: &Path,
-    circuit: &str,
-    cycle: Option<usize>,
-    out: Option<&Path>,
-) -> anyhow::Result<()> {
-    use asslb::impedance::{fit_circuit, read_spectra_csv, read_spectrum_csv, Circuit};
+    let Args {
+        spectrum: path,
+        circuit,
+        cycle,
+        out,
+    } = args;
     let circuit =
-        Circuit::parse(circuit).with_context(|| format!("invalid --circuit \"{circuit}\""))?;
-    let spectrum = read_spectrum_csv(path, cycle)
+        Circuit::parse(&circuit).with_context(|| format!("invalid --circuit \"{circuit}\""))?;
+    let spectrum = read_spectrum_csv(&path, cycle)
         .map_err(|e| match e {
-            asslb::impedance::SpectrumError::SeveralCycles { .. } => {
+            SpectrumError::SeveralCycles { .. } => {
                 anyhow::anyhow!("{e} with --cycle N")
             }
             other => anyhow::Error::new(other),
@@ -50,7 +49,7 @@ fn fit_impedance(
     // The cycle of the row: the chosen one, or the file's only one, or 0.
     let cycle = match cycle {
         Some(c) => c,
-        None => read_spectra_csv(path)?
+        None => read_spectra_csv(&path)?
             .first()
             .and_then(|s| s.cycle)
             .unwrap_or(0),
@@ -67,12 +66,12 @@ fn fit_impedance(
         spectrum.len(),
         path.display(),
         match spectrum.order() {
-            asslb::impedance::FrequencyOrder::Increasing => "increasing",
-            asslb::impedance::FrequencyOrder::Decreasing => "decreasing",
+            FrequencyOrder::Increasing => "increasing",
+            FrequencyOrder::Decreasing => "decreasing",
         }
     );
     print!("{}", fit.table());
-    if let Some(dir) = out {
+    if let Some(dir) = &out {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
         write_fit(dir, &circuit, cycle, &spectrum, &fit)?;
@@ -83,27 +82,19 @@ fn fit_impedance(
 /// Writes `<dir>/impedance_fit.csv` (one row) and `<dir>/impedance_fitted.csv`.
 pub fn write_fit(
     dir: &Path,
-    circuit: &asslb::impedance::Circuit,
+    circuit: &Circuit,
     cycle: usize,
-    spectrum: &asslb::impedance::Spectrum,
-    fit: &asslb::impedance::CircuitFit,
+    spectrum: &Spectrum,
+    fit: &CircuitFit,
 ) -> anyhow::Result<()> {
     {
-        let mut csv = asslb::output::ImpedanceFitCsv::create(dir, circuit).with_context(|| {
-            format!(
-                "cannot write {}",
-                dir.join(asslb::output::IMPEDANCE_FIT_FILE).display()
-            )
-        })?;
+        let mut csv = ImpedanceFitCsv::create(dir, circuit)
+            .with_context(|| format!("cannot write {}", dir.join(IMPEDANCE_FIT_FILE).display()))?;
         csv.append(cycle, fit)
             .with_context(|| format!("cannot write {}", csv.path().display()))?;
-        let fitted =
-            asslb::output::write_fitted_spectrum(dir, spectrum, fit).with_context(|| {
-                format!(
-                    "cannot write {}",
-                    dir.join(asslb::output::IMPEDANCE_FITTED_FILE).display()
-                )
-            })?;
+        let fitted = write_fitted_spectrum(dir, spectrum, fit).with_context(|| {
+            format!("cannot write {}", dir.join(IMPEDANCE_FITTED_FILE).display())
+        })?;
         println!("written: {} and {}", csv.path().display(), fitted.display());
     }
     Ok(())
