@@ -14,7 +14,8 @@
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;
 //!   [`measured`]: measured results as data and the import of cycler exports;
 //! - [`output`]: the run's files and figures;
-//! - [`scenario`]: TOML scenario and parameter files, parsed and validated, and the run driver;
+//! - [`scenario`]: TOML scenario and parameter files, parsed and validated, the run driver and
+//!   the run's summary;
 //! - [`validation`]: scenarios run against measured data, with the verdicts as a table, a
 //!   report and figures (`asslb validate`);
 //! - [`fitting`]: cell fits to validation targets (`asslb fit`);

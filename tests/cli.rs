@@ -646,6 +646,71 @@ fn run_draws_no_progress_off_a_terminal_and_ends_with_a_one_screen_summary() {
     );
 }
 
+/// Needs the solver: the summary `asslb run` prints is the library's
+/// (`RunReport::summary_text`), line for line but for the wall times, so that any other front
+/// end prints the same.
+#[test]
+fn the_run_summary_comes_from_the_library() {
+    use asslb::output::Progress;
+    use asslb::scenario::{load_scenario_with, run_scenario, ExistingFiles, SetOverride};
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let scenario_path = root().join("scenarios/solid_halfcell_discharge_1C.toml");
+    let sets = cycling_sets(3);
+    let cli_dir = dir.path().join("cli");
+    let out = asslb()
+        .arg("run")
+        .arg(&scenario_path)
+        .arg("--out")
+        .arg(&cli_dir)
+        .args(&sets)
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+
+    let overrides: Vec<SetOverride> = sets
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|s| SetOverride::parse(s).expect("--set"))
+        .collect();
+    let scenario = load_scenario_with(&scenario_path, &overrides).expect("scenario");
+    let mut progress = Progress::new(
+        scenario.experiment.cycles(),
+        scenario.parameters.active_mass_kg(),
+        true,
+    );
+    let lib_dir = dir.path().join("library");
+    let report = run_scenario(&scenario, &lib_dir, ExistingFiles::Refuse, &mut progress)
+        .expect("library run");
+    let summary = report.summary_text(&scenario, progress.tally(), &cli_dir, 0.5);
+
+    // The wall times differ from run to run: only their digits are masked.
+    let mask = |line: &str| {
+        if line.contains(" finished in ") || line.starts_with("solver: ") {
+            let mut masked = String::new();
+            for c in line.chars() {
+                let c = if c.is_ascii_digit() || c == '.' {
+                    '#'
+                } else {
+                    c
+                };
+                if !(c == '#' && masked.ends_with('#')) {
+                    masked.push(c);
+                }
+            }
+            masked
+        } else {
+            line.to_string()
+        }
+    };
+    let stdout = text(&out.stdout);
+    let printed: Vec<String> = stdout.lines().skip(1).map(mask).collect();
+    let library: Vec<String> = summary.lines().map(mask).collect();
+    assert!(summary.ends_with('\n'), "{summary}");
+    assert!(library.len() > 10, "{summary}");
+    assert_eq!(printed, library, "{}", describe(&out));
+}
+
 /// Needs the solver: `--quiet` and `-q` print only the output folder, and nothing on standard
 /// error; the files are written as usual.
 #[test]

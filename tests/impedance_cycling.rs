@@ -476,4 +476,17 @@ fn the_impedance_command_reads_the_section_and_checks_its_flags() {
     assert!(e.contains("--f-max") && e.contains("must increase"), "{e}");
     let e = rows(&["--per-decade", "0"]).unwrap_err();
     assert!(e.contains("--per-decade"), "{e}");
+    // The library's checks, named by the flags given and the section's keys they meet.
+    let e = rows(&["--f-min", "10", "--f-max", "5"]).unwrap_err();
+    assert!(
+        e.contains("error: --f-min and --f-max: expected a frequency above f_min_Hz = 10 Hz"),
+        "{e}"
+    );
+    let e = rows(&["--f-min", "1e4"]).unwrap_err();
+    assert!(
+        e.contains(
+            "error: --f-min and impedance.f_max_Hz: expected a frequency above f_min_Hz = 10000 Hz"
+        ),
+        "{e}"
+    );
 }

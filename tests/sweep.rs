@@ -418,3 +418,34 @@ fn a_sweep_into_a_folder_in_use_is_refused() {
     run_ok(&file, &out, &["--quiet"]);
     assert!(!out.join("asslb.lock").exists());
 }
+
+/// A sweep file given where a scenario is expected is named as one, by the library's error
+/// (`ScenarioError::SweepFile`, from the one parse of the file) and on the command line.
+#[test]
+fn a_sweep_file_read_as_a_scenario_says_what_it_is() {
+    use asslb::scenario::{load_scenario, ScenarioError};
+    let file = common::root().join("scenarios/sweep_sulfide_vs_liquid.toml");
+    let e = load_scenario(&file).expect_err("a sweep file is no scenario");
+    let ScenarioError::SweepFile { source, .. } = &e else {
+        panic!("expected ScenarioError::SweepFile, found {e:?}");
+    };
+    assert_eq!(source.key(), Some("mode"), "{source}");
+    assert_eq!(e.key(), Some("mode"));
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("out");
+    let shown = file.display();
+    let expected = format!(
+        "error: invalid scenario {shown}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {shown}`\ncaused by: {shown}: key `mode`: unknown key"
+    );
+    for args in [&["run", "--out"][..], &["check"][..]] {
+        let mut command = asslb();
+        command.arg(args[0]).arg(&file);
+        if args.len() > 1 {
+            command.arg(args[1]).arg(&out);
+        }
+        let o = command.output().expect("run asslb");
+        assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+        assert!(text(&o.stderr).starts_with(&expected), "{}", describe(&o));
+    }
+    assert!(!out.exists(), "{} was written", out.display());
+}

@@ -211,8 +211,19 @@ pub enum SpectrumAtRestError {
 pub struct ImpedanceSettingsError {
     /// The key within `[impedance]` (`every_cycles`, `cycles`, `after`, `f_max_Hz`, …).
     pub key: &'static str,
+    /// The other keys whose values the check of `key` took in: `f_min_Hz` for an `f_max_Hz`
+    /// not above it, both frequencies for too many frequencies; empty for a value wrong on its
+    /// own. A front end that sets these keys from its own options names those options.
+    pub checked_with: &'static [&'static str],
     /// What was expected and found.
     pub message: String,
+}
+
+impl ImpedanceSettingsError {
+    /// Whether the value of `key` is at fault or took part in the check.
+    pub fn concerns(&self, key: &str) -> bool {
+        self.key == key || self.checked_with.contains(&key)
+    }
 }
 
 impl ImpedanceSettings {
@@ -236,7 +247,13 @@ impl ImpedanceSettings {
     /// to 1e6 minutes.
     pub fn validate(&self) -> Result<(), ImpedanceSettingsError> {
         use crate::range;
-        let err = |key, message: String| Err(ImpedanceSettingsError { key, message });
+        let err = |key, message: String| {
+            Err(ImpedanceSettingsError {
+                key,
+                checked_with: &[],
+                message,
+            })
+        };
         if !(self.f_min_hz.is_finite() && self.f_min_hz > 0.0) {
             return err(
                 "f_min_Hz",
@@ -251,14 +268,15 @@ impl ImpedanceSettings {
             return err("f_min_Hz", m);
         }
         if !(self.f_max_hz.is_finite() && self.f_max_hz > self.f_min_hz) {
-            return err(
-                "f_max_Hz",
-                format!(
+            return Err(ImpedanceSettingsError {
+                key: "f_max_Hz",
+                checked_with: &["f_min_Hz"],
+                message: format!(
                     "expected a frequency above f_min_Hz = {} Hz (frequencies must increase), found {}",
                     self.f_min_hz,
                     range::shown(self.f_max_hz)
                 ),
-            );
+            });
         }
         if let Err(m) = range::FREQUENCY_HZ.check_value(self.f_max_hz) {
             return err("f_max_Hz", m);
@@ -285,13 +303,14 @@ impl ImpedanceSettings {
         let decades = (self.f_max_hz / self.f_min_hz).log10();
         let count = (decades * self.points_per_decade as f64).round() + 1.0;
         if let Err(m) = range::FREQUENCIES.check_value(count as u64) {
-            return err(
-                "points_per_decade",
-                format!(
+            return Err(ImpedanceSettingsError {
+                key: "points_per_decade",
+                checked_with: &["f_min_Hz", "f_max_Hz"],
+                message: format!(
                     "{:.3} decades at {} per decade are {count} frequencies; {m}",
                     decades, self.points_per_decade
                 ),
-            );
+            });
         }
         if !(self.rest_s.is_finite() && self.rest_s >= 0.0) {
             return err(
@@ -379,6 +398,7 @@ impl ImpedanceSettings {
                 if let Some(&beyond) = list.iter().find(|&&c| c > total) {
                     return Err(ImpedanceSettingsError {
                         key,
+                        checked_with: &[],
                         message: format!(
                             "cycle {beyond} is never reached: the experiment has {total} cycle{}",
                             if total == 1 { "" } else { "s" }
@@ -396,6 +416,11 @@ impl ImpedanceSettings {
                 let cycle = self.cycles.next_after(first - 1).unwrap_or(first);
                 return Err(ImpedanceSettingsError {
                     key: "after",
+                    checked_with: match self.cycles {
+                        ImpedanceCycles::Every(_) => &["every_cycles"],
+                        ImpedanceCycles::EveryFrom { .. } => &["every_cycles", "first_cycle"],
+                        ImpedanceCycles::List(_) => &["cycles"],
+                    },
                     message: format!(
                         "\"{}\": cycle {cycle} (experiment block {}) has no {} step, so that state is never reached; measure after \"{}\" or choose other cycles",
                         self.after.as_str(),

@@ -82,6 +82,16 @@ pub enum ScenarioError {
         /// What was expected.
         expected: String,
     },
+    /// A sweep file (it has a `[sweep]` table) read as a scenario, with the error reading it as
+    /// one.
+    #[error("invalid scenario {origin}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {origin}`")]
+    SweepFile {
+        /// The file.
+        origin: Origin,
+        /// What is wrong with it as a scenario.
+        #[source]
+        source: Box<ScenarioError>,
+    },
     /// A table file is not a two-column numeric CSV with a strictly increasing first column.
     #[error("{origin}: key `{key}`: table file {}{}: {expected}", .table.display(), line_suffix(.line))]
     Table {
@@ -112,6 +122,7 @@ impl ScenarioError {
             ScenarioError::Key { key, .. }
             | ScenarioError::TableRead { key, .. }
             | ScenarioError::Table { key, .. } => Some(key),
+            ScenarioError::SweepFile { source, .. } => source.key(),
             ScenarioError::Read { .. }
             | ScenarioError::Syntax { .. }
             | ScenarioError::Set { .. } => None,

@@ -22,6 +22,7 @@ mod parameter_file;
 pub mod parameter_tree;
 mod raw;
 pub(crate) mod run;
+mod run_summary;
 mod scenario_file;
 mod set;
 mod table_csv;
@@ -269,9 +270,9 @@ impl Scenario {
         let cycles = self.experiment.cycles();
         text.push_str(&format!(
             "  experiment: {cycles} cycle{} in {} block{}\n",
-            plural(cycles),
+            plural(cycles as u64),
             self.experiment.blocks.len(),
-            plural(self.experiment.blocks.len())
+            plural(self.experiment.blocks.len() as u64)
         ));
         let mut first_cycle = 1;
         for (block, spec) in self.experiment.blocks.iter().zip(&self.experiment_spec) {
@@ -305,7 +306,7 @@ fn significant(x: f64, digits: usize) -> f64 {
         .unwrap_or(x)
 }
 
-fn plural(n: usize) -> &'static str {
+fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -27,7 +27,29 @@ pub(crate) fn parse(
     sets: &[SetOverride],
 ) -> Result<Scenario, ScenarioError> {
     let origin = Origin::File(path_for_messages.to_path_buf());
-    let mut tree: toml::Table = toml_table(text, &origin)?;
+    let tree: toml::Table = toml_table(text, &origin)?;
+    // A sweep file read as a scenario: whatever is wrong, say first what it is.
+    let sweep_file = tree.contains_key("sweep");
+    parse_tree(tree, &origin, path_for_messages, base_dir, sets).map_err(|e| {
+        if sweep_file {
+            ScenarioError::SweepFile {
+                origin: origin.clone(),
+                source: Box::new(e),
+            }
+        } else {
+            e
+        }
+    })
+}
+
+/// [`parse`] from the file's TOML tree.
+fn parse_tree(
+    mut tree: toml::Table,
+    origin: &Origin,
+    path_for_messages: &Path,
+    base_dir: &Path,
+    sets: &[SetOverride],
+) -> Result<Scenario, ScenarioError> {
     let mut scenario_sets = Vec::new();
     let mut parameter_sets = Vec::new();
     for set in sets {
@@ -45,7 +67,7 @@ pub(crate) fn parse(
             origin: o,
             key,
             expected,
-        } if o == origin => {
+        } if o == *origin => {
             let origin = scenario_sets
                 .iter()
                 .rev()
@@ -60,7 +82,7 @@ pub(crate) fn parse(
         }
         other => other,
     };
-    read(tree, &origin, path_for_messages, base_dir, &parameter_sets).map_err(blame)
+    read(tree, origin, path_for_messages, base_dir, &parameter_sets).map_err(blame)
 }
 
 /// Why `name` cannot be the name of an output folder (`out/<name>`), in the words of an

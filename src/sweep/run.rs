@@ -144,6 +144,30 @@ pub struct SweepReport {
     pub figures: Vec<PathBuf>,
 }
 
+impl SweepReport {
+    /// The summary `asslb sweep` ends with: the cases run, already finished and failed, the
+    /// table, and the figures by name. Every line ends with a newline.
+    pub fn summary_text(&self) -> String {
+        let mut text = format!(
+            "{} case{} run, {} already finished, {} failed; table: {}\n",
+            self.ran.len(),
+            if self.ran.len() == 1 { "" } else { "s" },
+            self.skipped,
+            self.failed,
+            self.table.display()
+        );
+        if !self.figures.is_empty() {
+            let names: Vec<String> = self
+                .figures
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            text.push_str(&format!("figures: {}\n", names.join(", ")));
+        }
+        text
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(super) struct RecordHeader {
     name: String,
