@@ -27,6 +27,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How the text is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,16 @@ pub enum CsvProblem {
         "unexpected `{0}` after a closing quote (a quote inside a quoted field is written twice)"
     )]
     AfterQuote(char),
+    /// A field that is not what its column holds (1-based column).
+    #[error("column {column}: expected {expected}, found {}", if .found.is_empty() { "nothing".to_string() } else { format!("`{}`", .found) })]
+    Value {
+        /// The 1-based column.
+        column: usize,
+        /// The field (empty for none).
+        found: String,
+        /// What the column holds.
+        expected: &'static str,
+    },
     /// The delimiter cannot delimit (a quote, a line break or not ASCII).
     #[error("the delimiter {0:?} is not an ASCII character other than a quote or a line break")]
     Delimiter(char),
@@ -90,6 +101,13 @@ pub struct CsvError {
     pub problem: CsvProblem,
 }
 
+impl From<CsvError> for std::io::Error {
+    /// An `InvalidData` error holding the CSV error, for readers that report I/O errors.
+    fn from(e: CsvError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+}
+
 /// One data row.
 #[derive(Debug, Clone)]
 pub struct CsvRow {
@@ -97,6 +115,8 @@ pub struct CsvRow {
     pub line: usize,
     /// The byte of the text where the row's line starts.
     pub start: usize,
+    /// The file, for errors.
+    path: Arc<Path>,
     fields: csv::StringRecord,
 }
 
@@ -116,6 +136,30 @@ impl CsvRow {
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.fields.iter()
     }
+
+    /// The field in column `k` parsed as a `T`, or an error naming the line, the column and
+    /// `expected`.
+    fn value<T: std::str::FromStr>(&self, k: usize, expected: &'static str) -> Result<T, CsvError> {
+        self.parse(k).ok_or_else(|| CsvError {
+            path: self.path.to_path_buf(),
+            line: Some(self.line),
+            problem: CsvProblem::Value {
+                column: k + 1,
+                found: self.get(k).unwrap_or_default().to_string(),
+                expected,
+            },
+        })
+    }
+
+    /// The number in column `k` (NaN and infinities included, as `f64` reads them).
+    pub fn number(&self, k: usize) -> Result<f64, CsvError> {
+        self.value(k, "a number")
+    }
+
+    /// The whole number ≥ 0 in column `k`.
+    pub fn count(&self, k: usize) -> Result<usize, CsvError> {
+        self.value(k, "a whole number ≥ 0")
+    }
 }
 
 /// Whether `key` is a key of a `# key: value` line: a letter or `_`, then letters, digits and
@@ -130,7 +174,7 @@ pub fn is_key(key: &str) -> bool {
 /// is made, the data rows as it is iterated (an error ends the iteration).
 #[derive(Debug)]
 pub struct CsvReader<'t> {
-    path: PathBuf,
+    path: Arc<Path>,
     /// The text without its byte order mark.
     text: &'t str,
     /// The length of the byte order mark dropped (0 or 3), added to [`CsvRow::start`].
@@ -256,7 +300,7 @@ impl<'t> CsvReader<'t> {
             return Err(error(None, CsvProblem::NoHeader));
         };
         let mut reader = CsvReader {
-            path: path.to_path_buf(),
+            path: Arc::from(path),
             text,
             bom,
             delimiter: format.delimiter,
@@ -306,7 +350,7 @@ impl<'t> CsvReader<'t> {
 
     fn error(&self, line: usize, problem: CsvProblem) -> CsvError {
         CsvError {
-            path: self.path.clone(),
+            path: self.path.to_path_buf(),
             line: Some(line),
             problem,
         }
@@ -398,6 +442,7 @@ impl<'t> CsvReader<'t> {
         Ok(Some(CsvRow {
             line,
             start: self.bom + start,
+            path: Arc::clone(&self.path),
             fields,
         }))
     }
@@ -544,6 +589,24 @@ mod tests {
             let e = CsvReader::new("a\n", Path::new("f.csv"), format).unwrap_err();
             assert!(matches!(e.problem, CsvProblem::Delimiter(_)), "{e}");
         }
+    }
+
+    #[test]
+    fn numbers_name_line_and_column() {
+        let (_, rows) = read("# a\nt,n\n1.5,NaN\n2,x\n,3\n").unwrap();
+        assert_eq!(rows[0].number(0).unwrap(), 1.5);
+        assert!(rows[0].number(1).unwrap().is_nan());
+        assert!(rows[0].count(0).is_err());
+        assert_eq!(
+            rows[1].number(1).unwrap_err().to_string(),
+            "f.csv, line 4: column 2: expected a number, found `x`"
+        );
+        assert_eq!(
+            rows[2].count(0).unwrap_err().to_string(),
+            "f.csv, line 5: column 1: expected a whole number ≥ 0, found nothing"
+        );
+        let e = std::io::Error::from(rows[1].count(1).unwrap_err());
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
     }
 
     #[test]
