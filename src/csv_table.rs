@@ -15,7 +15,8 @@
 //!   and after the closing one, nothing else. A quoted field ends on its line: a quote left
 //!   open, or text after a closing quote, is an error. A `"` inside an unquoted field is an
 //!   ordinary character.
-//! - **Trimming.** Blanks around every field and column name are dropped.
+//! - **Trimming.** Blanks (any Unicode white space) around every field and column name are
+//!   dropped, inside quotes too.
 //! - **Byte order mark.** A UTF-8 byte order mark at the start of the text is dropped.
 //! - **Field count.** Every row has as many fields as the header row has columns, else it is
 //!   an error. A delimiter at the end of every line (an empty last field, as some testers
@@ -187,6 +188,8 @@ pub struct CsvReader<'t> {
     reader: csv::Reader<&'t [u8]>,
     base: usize,
     base_line: usize,
+    /// The bytes and fields of the last record read.
+    sizes: (usize, usize),
     done: bool,
 }
 
@@ -197,7 +200,8 @@ fn crate_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
         .has_headers(false)
         // The field count is checked here, after a trailing delimiter is dropped.
         .flexible(true)
-        .trim(csv::Trim::All)
+        // Trimmed here, Unicode blanks included, and only the records that need it.
+        .trim(csv::Trim::None)
         .comment(Some(b'#'))
         .from_reader(text.as_bytes())
 }
@@ -310,6 +314,7 @@ impl<'t> CsvReader<'t> {
             reader: crate_reader(&text[base..], format.delimiter),
             base,
             base_line,
+            sizes: (0, 0),
             done: false,
         };
         let Some((line, _, mut names)) = reader.next_record()? else {
@@ -360,7 +365,8 @@ impl<'t> CsvReader<'t> {
     /// starts, and its fields.
     fn next_record(&mut self) -> Result<Option<(usize, usize, csv::StringRecord)>, CsvError> {
         loop {
-            let mut record = csv::StringRecord::new();
+            // Sized as the last record, so that reading does not grow it step by step.
+            let mut record = csv::StringRecord::with_capacity(self.sizes.0, self.sizes.1);
             let found = self.reader.read_record(&mut record).map_err(|e| {
                 let line = self.base_line + self.reader.position().line() as usize - 1;
                 self.error(line, CsvProblem::Reader(e))
@@ -417,6 +423,10 @@ impl<'t> CsvReader<'t> {
                         .map_err(|e| self.error(line, CsvProblem::Reader(e)))?;
                 }
             }
+            if record.iter().any(|f| f.trim().len() != f.len()) {
+                record = record.iter().map(str::trim).collect();
+            }
+            self.sizes = (record.as_slice().len(), record.len());
             return Ok(Some((line, start, record)));
         }
     }
@@ -490,6 +500,9 @@ mod tests {
         // A quote inside an unquoted field is a character.
         let (_, rows) = read("a,b\n5\",x\"y\n").unwrap();
         assert_eq!(fields(&rows[0]), ["5\"", "x\"y"]);
+        // Blanks are trimmed, no-break spaces too, inside quotes as well.
+        let (_, rows) = read("a,b\n\u{a0}1\u{a0}, \" 2 \"\n").unwrap();
+        assert_eq!(fields(&rows[0]), ["1", "2"]);
         let format = CsvFormat {
             delimiter: b'\t',
             ..CsvFormat::default()
