@@ -6,7 +6,8 @@
 //!
 //! Layers, bottom first; each uses only lower ones (`docs/architecture.md`, checked by
 //! `tests/layers.rs`):
-//! - [`constants`], [`range`]: physical constants; the accepted input ranges;
+//! - [`constants`], [`range`], [`csv_table`]: physical constants; the accepted input ranges;
+//!   the one reader of CSV tables;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
 //!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
@@ -25,6 +26,7 @@
 #![deny(unsafe_code)]
 
 pub mod constants;
+pub mod csv_table;
 pub mod fitting;
 pub mod impedance;
 pub mod measured;

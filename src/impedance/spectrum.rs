@@ -2,15 +2,19 @@
 //!
 //! A spectrum file has a header row naming its columns, then one row per frequency. The
 //! columns `frequency_Hz`, `z_re_ohm` and `z_im_ohm` (Z = Z' + iZ'', capacitive arcs with
-//! Z'' < 0) are required, in any order; names are matched ignoring case and surrounding blanks
-//! or quotes. Other columns are ignored, except `cycle`: when present, the file may hold one
-//! spectrum per cycle (as `impedance.csv` written by [`crate::output::impedance_csv`]), and
-//! one is chosen by its number. Blank lines and lines starting with `#` are skipped. Errors
-//! name the file, the 1-based line and the column.
+//! Z'' < 0) are required, in any order; names are matched ignoring case. Other columns are
+//! ignored, except `cycle`: when present, the file may hold one spectrum per cycle (as
+//! `impedance.csv` written by [`crate::output::impedance_csv`]), and one is chosen by its
+//! number. The file is read by [`crate::csv_table`]: blank lines and lines starting with `#`
+//! are skipped, fields may be quoted (and then hold commas), blanks around fields are dropped,
+//! and every row has as many fields as the header. Errors name the file, the 1-based line of
+//! the file and the column.
 
 use std::path::{Path, PathBuf};
 
 use faer::c64;
+
+use crate::csv_table::{CsvError, CsvFormat, CsvProblem, CsvReader};
 
 /// The direction of a spectrum's frequencies, in the order the points are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,9 @@ pub enum SpectrumError {
         /// The file.
         path: PathBuf,
     },
+    /// The file is not CSV as [`crate::csv_table`] reads it (quotes, field counts).
+    #[error(transparent)]
+    Csv(#[from] CsvError),
     /// A required column is missing from the header row.
     #[error(
         "{}, line {line}: missing column `{column}` in the header (found {})",
@@ -298,10 +305,6 @@ pub struct FileSpectrum {
     pub spectrum: Spectrum,
 }
 
-fn column_key(name: &str) -> String {
-    name.trim().trim_matches('"').trim().to_ascii_lowercase()
-}
-
 /// Reads every spectrum of a CSV file (module documentation for the format): one per value of
 /// the `cycle` column, in the order of their first row, or one if there is no such column.
 pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError> {
@@ -309,53 +312,47 @@ pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError>
         path: path.to_path_buf(),
         source,
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let mut header: Option<(usize, Vec<String>)> = None;
-    let mut columns = [0usize; 3];
-    let mut cycle_column: Option<usize> = None;
+    let mut reader =
+        CsvReader::new(&text, path, CsvFormat::default()).map_err(|e| match e.problem {
+            CsvProblem::NoHeader => SpectrumError::NoHeader {
+                path: path.to_path_buf(),
+            },
+            _ => SpectrumError::Csv(e),
+        })?;
+    let line = reader.header_line();
+    let names = reader.header().to_vec();
+    let keys: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    for (k, key) in keys.iter().enumerate() {
+        if !key.is_empty() && keys[..k].contains(key) {
+            return Err(SpectrumError::DuplicateColumn {
+                path: path.to_path_buf(),
+                line,
+                column: names[k].clone(),
+            });
+        }
+    }
     const REQUIRED: [&str; 3] = ["frequency_Hz", "z_re_ohm", "z_im_ohm"];
+    let mut columns = [0usize; 3];
+    for (slot, name) in columns.iter_mut().zip(REQUIRED) {
+        *slot = keys
+            .iter()
+            .position(|k| *k == name.to_ascii_lowercase())
+            .ok_or_else(|| SpectrumError::MissingColumn {
+                path: path.to_path_buf(),
+                line,
+                column: name.to_string(),
+                found: names.clone(),
+            })?;
+    }
+    let cycle_column = keys.iter().position(|k| k == "cycle");
     // (cycle, frequencies, impedances, lines)
     type Group = (Option<usize>, Vec<f64>, Vec<c64>, Vec<usize>);
     let mut groups: Vec<Group> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = trimmed.split(',').map(str::trim).collect();
-        let Some((_, names)) = &header else {
-            let names: Vec<String> = fields
-                .iter()
-                .map(|f| f.trim_matches('"').trim().to_string())
-                .collect();
-            let keys: Vec<String> = names.iter().map(|n| column_key(n)).collect();
-            for (k, key) in keys.iter().enumerate() {
-                if !key.is_empty() && keys[..k].contains(key) {
-                    return Err(SpectrumError::DuplicateColumn {
-                        path: path.to_path_buf(),
-                        line,
-                        column: names[k].clone(),
-                    });
-                }
-            }
-            for (slot, name) in columns.iter_mut().zip(REQUIRED) {
-                *slot = keys
-                    .iter()
-                    .position(|k| *k == column_key(name))
-                    .ok_or_else(|| SpectrumError::MissingColumn {
-                        path: path.to_path_buf(),
-                        line,
-                        column: name.to_string(),
-                        found: names.clone(),
-                    })?;
-            }
-            cycle_column = keys.iter().position(|k| k == "cycle");
-            header = Some((line, names));
-            continue;
-        };
+    for row in reader.by_ref() {
+        let row = row?;
+        let line = row.line;
         let field = |k: usize, expected: &str| -> Result<&str, SpectrumError> {
-            match fields.get(k) {
+            match row.get(k) {
                 Some(f) if !f.is_empty() => Ok(f),
                 _ => Err(SpectrumError::Value {
                     path: path.to_path_buf(),
@@ -406,11 +403,6 @@ pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError>
         g.1.push(values[0]);
         g.2.push(c64::new(values[1], values[2]));
         g.3.push(line);
-    }
-    if header.is_none() {
-        return Err(SpectrumError::NoHeader {
-            path: path.to_path_buf(),
-        });
     }
     if groups.is_empty() {
         return Err(SpectrumError::Empty {
@@ -464,16 +456,22 @@ mod tests {
     #[test]
     fn reads_any_column_order_with_extra_columns_and_comments() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(
-            dir.path(),
+        let texts = [
             "# measured\nZ_IM_OHM, note ,\"frequency_Hz\",z_re_ohm\n-1.5,a,1000,10\n\n-2.5,b,100,12\r\n",
-        );
-        let s = read_spectrum_csv(&path, None).unwrap();
-        assert_eq!(s.frequency_hz, vec![1000.0, 100.0]);
-        assert_eq!(s.z, vec![c64::new(10.0, -1.5), c64::new(12.0, -2.5)]);
-        assert_eq!(s.order(), FrequencyOrder::Decreasing);
-        let e = read_spectrum_csv(&path, Some(1)).unwrap_err().to_string();
-        assert!(e.contains("no `cycle` column"), "{e}");
+            // Quoted fields and names, one holding a comma (part of the field, not a
+            // delimiter: split at every comma, the note shifted each number one column on),
+            // and a byte order mark.
+            "\u{feff}# instrument: potentiostat, channel 3\n\"note, if any\",\"frequency_Hz\",z_re_ohm,\"z_im_ohm\"\n\"fresh, 25 °C\",1000,\"10\",-1.5\n\"\",100, 12 ,\"-2.5\"\n",
+        ];
+        for text in texts {
+            let path = write(dir.path(), text);
+            let s = read_spectrum_csv(&path, None).unwrap();
+            assert_eq!(s.frequency_hz, vec![1000.0, 100.0]);
+            assert_eq!(s.z, vec![c64::new(10.0, -1.5), c64::new(12.0, -2.5)]);
+            assert_eq!(s.order(), FrequencyOrder::Decreasing);
+            let e = read_spectrum_csv(&path, Some(1)).unwrap_err().to_string();
+            assert!(e.contains("no `cycle` column"), "{e}");
+        }
     }
 
     #[test]
@@ -489,8 +487,16 @@ mod tests {
                 "line 3, column `z_re_ohm`: expected a finite number, found `x`",
             ),
             (
-                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,2\n",
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,2,\n",
                 "line 3, column `z_im_ohm`: expected a finite number, found nothing",
+            ),
+            (
+                "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,2\n",
+                "line 3: expected 3 fields as in the header row, found 2",
+            ),
+            (
+                "# cell: 7\n\n# free comment\nfrequency_Hz,z_re_ohm,z_im_ohm\n1,2,3\n2,\"2,3\n",
+                "line 6: a quoted field is not closed on its line",
             ),
             (
                 "frequency_Hz,z_re_ohm,z_im_ohm\n1,2,inf\n",

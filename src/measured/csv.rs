@@ -1,11 +1,11 @@
-//! The delimited-text reader shared by the measured-data schemas and the import of cycler
-//! exports: `# key: value` comment lines before the header row (provenance), a header row of
-//! column names, then data rows. Fields may be quoted with `"` (a quote inside a quoted field is
-//! doubled, RFC 4180); a quoted field cannot span lines. Blank lines, and lines starting with
-//! `#` after the header, are ignored. A trailing delimiter on every line (an empty last field,
-//! as some testers write) is dropped.
+//! Measured-data tables: the files of the measured-data schemas and cycler exports, read by
+//! [`crate::csv_table`] (comments and provenance, quoting, trimming, field counts), with the
+//! rules of a schema added: no empty or repeated column name, at least one data row, and
+//! errors as [`MeasuredError`]s.
 
 use std::path::{Path, PathBuf};
+
+use crate::csv_table::{CsvError, CsvFormat, CsvProblem, CsvReader};
 
 use super::{invalid, MeasuredError, Problem};
 
@@ -33,56 +33,14 @@ pub(crate) struct Row {
     pub fields: Vec<String>,
 }
 
-/// Splits one line at `delimiter`, honouring `"` quotes. `Err` says what is wrong.
-fn split_fields(line: &str, delimiter: char) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut in_quotes = false;
-    let mut was_quoted = false;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && field.trim().is_empty() && !was_quoted {
-            field.clear();
-            in_quotes = true;
-            was_quoted = true;
-        } else if c == delimiter {
-            fields.push(std::mem::take(&mut field).trim().to_string());
-            was_quoted = false;
-        } else if was_quoted && !c.is_whitespace() {
-            return Err(format!(
-                "unexpected `{c}` after a closing quote (a quote inside a quoted field is written twice)"
-            ));
-        } else {
-            field.push(c);
-        }
-    }
-    if in_quotes {
-        return Err("a quoted field is not closed on its line".to_string());
-    }
-    fields.push(if was_quoted {
-        field
-    } else {
-        field.trim().to_string()
-    });
-    Ok(fields)
-}
-
-/// Whether `key` is a provenance key: a letter or `_`, then letters, digits and `_`.
-pub(crate) fn is_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+/// A CSV error as a measured-data error.
+fn measured_error(e: CsvError) -> MeasuredError {
+    let problem = match e.problem {
+        CsvProblem::NoHeader => Problem::Empty,
+        CsvProblem::Delimiter(_) => Problem::Mapping,
+        _ => Problem::FieldCount,
+    };
+    invalid(&e.path, e.line, None, problem, e.problem.to_string())
 }
 
 /// Parses `text` (the content of `path`). The first `skip_lines` lines are ignored whatever
@@ -93,89 +51,52 @@ pub(crate) fn parse(
     delimiter: char,
     skip_lines: usize,
 ) -> Result<Table, MeasuredError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut comments = Vec::new();
-    let mut header: Option<(usize, Vec<String>)> = None;
-    let mut rows = Vec::new();
-    for (i, raw) in text.lines().enumerate().skip(skip_lines) {
-        let line_no = i + 1;
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
+    // A delimiter that is no ASCII character is refused by the reader too.
+    let delimiter = u8::try_from(delimiter)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| {
+            let problem = CsvProblem::Delimiter(delimiter).to_string();
+            invalid(path, None, None, Problem::Mapping, problem)
+        })?;
+    let format = CsvFormat {
+        delimiter,
+        skip_lines,
+    };
+    let mut reader = CsvReader::new(text, path, format).map_err(measured_error)?;
+    let header_line = reader.header_line();
+    let header = reader.header().to_vec();
+    for (k, name) in header.iter().enumerate() {
+        if name.is_empty() {
+            return Err(invalid(
+                path,
+                Some(header_line),
+                None,
+                Problem::MissingColumn,
+                format!("the header row has an empty column name (column {})", k + 1),
+            ));
         }
-        if line.trim_start().starts_with('#') {
-            if header.is_none() {
-                let body = line.trim_start().trim_start_matches('#').trim();
-                if let Some((key, value)) = body.split_once(':') {
-                    if is_key(key.trim()) {
-                        comments.push((key.trim().to_string(), value.trim().to_string()));
-                    }
-                }
-            }
-            continue;
-        }
-        let mut fields = split_fields(line, delimiter)
-            .map_err(|m| invalid(path, Some(line_no), None, Problem::FieldCount, m))?;
-        match &header {
-            None => {
-                if fields.len() > 1 && fields.last().is_some_and(|f| f.is_empty()) {
-                    fields.pop();
-                }
-                for (k, name) in fields.iter().enumerate() {
-                    if name.is_empty() {
-                        return Err(invalid(
-                            path,
-                            Some(line_no),
-                            None,
-                            Problem::MissingColumn,
-                            format!("the header row has an empty column name (column {})", k + 1),
-                        ));
-                    }
-                    if fields[..k].contains(name) {
-                        return Err(invalid(
-                            path,
-                            Some(line_no),
-                            Some(name),
-                            Problem::DuplicateColumn,
-                            "the column appears twice in the header row",
-                        ));
-                    }
-                }
-                header = Some((line_no, fields));
-            }
-            Some((_, names)) => {
-                if fields.len() == names.len() + 1 && fields.last().is_some_and(|f| f.is_empty()) {
-                    fields.pop();
-                }
-                if fields.len() != names.len() {
-                    return Err(invalid(
-                        path,
-                        Some(line_no),
-                        None,
-                        Problem::FieldCount,
-                        format!(
-                            "expected {} fields as in the header row, found {}",
-                            names.len(),
-                            fields.len()
-                        ),
-                    ));
-                }
-                rows.push(Row {
-                    line: line_no,
-                    fields,
-                });
-            }
+        if header[..k].contains(name) {
+            return Err(invalid(
+                path,
+                Some(header_line),
+                Some(name),
+                Problem::DuplicateColumn,
+                "the column appears twice in the header row",
+            ));
         }
     }
-    let Some((header_line, header)) = header else {
-        return Err(invalid(
-            path,
-            None,
-            None,
-            Problem::Empty,
-            "expected a header row of column names, found none",
-        ));
-    };
+    let comments = reader.comments().to_vec();
+    let rows = reader
+        .by_ref()
+        .map(|row| {
+            row.map(|row| Row {
+                line: row.line,
+                fields: row.fields().map(str::to_string).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(measured_error)?;
     if rows.is_empty() {
         return Err(invalid(
             path,
@@ -295,17 +216,6 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_quoted_fields() {
-        assert_eq!(
-            split_fields(r#"a, "b, c" ,"d ""e""",,f"#, ',').unwrap(),
-            vec!["a", "b, c", "d \"e\"", "", "f"]
-        );
-        assert_eq!(split_fields("x\ty", '\t').unwrap(), vec!["x", "y"]);
-        assert!(split_fields(r#"a,"b"#, ',').is_err());
-        assert!(split_fields(r#"a,"b"c"#, ',').is_err());
-    }
 
     #[test]
     fn reads_comments_header_and_rows() {

@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! format = "arbin"            # informational
-//! delimiter = ","             # one character; "\t" for tab [default ","]
+//! delimiter = ","             # one ASCII character; "\t" for tab [default ","]
 //! skip_lines = 0              # lines before the header row to ignore [default 0]
 //! decimal_comma = false       # numbers written as 1,5 [default false]
 //! active_mass_g = 0.0042      # active-material mass [g], for per_gram (or --active-mass-g)
@@ -32,6 +32,7 @@ use super::{
     invalid, per_cycle_quantity, read_text, unknown_per_cycle_column, MeasuredError, Problem,
     Provenance, FRACTION_COLUMNS, FRACTION_LIMIT, QUANTITIES,
 };
+use crate::csv_table::is_key;
 
 /// How the rows of one cycle combine into its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,10 +173,10 @@ pub fn parse_mapping(text: &str, path: &Path) -> Result<Mapping, MeasuredError> 
                     .ok_or_else(|| err("`delimiter` must be a string".into()))?;
                 let mut chars = text.chars();
                 delimiter = match (chars.next(), chars.next()) {
-                    (Some(c), None) if c != '"' && c != '\n' && c != '\r' => c,
+                    (Some(c), None) if c.is_ascii() && c != '"' && c != '\n' && c != '\r' => c,
                     _ => {
                         return Err(err(format!(
-                            "`delimiter` must be one character other than a quote or line break (\"\\t\" for tab), found {text:?}"
+                            "`delimiter` must be one ASCII character other than a quote or line break (\"\\t\" for tab), found {text:?}"
                         )))
                     }
                 };
@@ -262,7 +263,7 @@ pub fn parse_mapping(text: &str, path: &Path) -> Result<Mapping, MeasuredError> 
     columns.sort_by_key(|c| position(&c.target));
     let mut provenance = Vec::new();
     for (key, value) in provenance_table.into_iter().flatten() {
-        if !csv::is_key(key) {
+        if !is_key(key) {
             return Err(err(format!(
                 "`provenance.\"{key}\"`: a provenance key is a letter or `_` followed by letters, digits and `_` (it becomes a `# {key}: …` line)"
             )));

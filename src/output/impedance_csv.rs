@@ -71,8 +71,16 @@ impl ImpedanceCsv {
         if !path.exists() {
             return Ok((Self::create(dir)?, Vec::new()));
         }
-        let (kept, _) = super::resume::rows_up_to_cycle(&path, 0, cycles_done)?;
-        let spectra = parse_spectra(&kept, &path)?;
+        let mut spectra: Vec<SpectrumRows> = Vec::new();
+        let (kept, _) = super::resume::rows_up_to_cycle(&path, 0, cycles_done, |row| {
+            let cycle = row.count(0)?;
+            let point = (row.number(1)?, row.number(2)?, row.number(3)?);
+            match spectra.last_mut() {
+                Some((c, points)) if *c == cycle => points.push(point),
+                _ => spectra.push((cycle, vec![point])),
+            }
+            Ok(())
+        })?;
         let tmp = dir.join(format!("{IMPEDANCE_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
         std::fs::rename(&tmp, &path)?;
@@ -147,29 +155,6 @@ impl ImpedanceCsv {
         self.file.sync_all()?;
         Ok(self.path)
     }
-}
-
-/// The spectra in the text of an `impedance.csv` (header first), grouped by consecutive cycle.
-fn parse_spectra(text: &str, path: &Path) -> io::Result<Vec<SpectrumRows>> {
-    let mut spectra: Vec<SpectrumRows> = Vec::new();
-    for line in text.lines().skip(1) {
-        let bad = || {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: malformed row `{line}`", path.display()),
-            )
-        };
-        let mut fields = line.split(',');
-        let cycle: usize = fields.next().and_then(|c| c.parse().ok()).ok_or_else(bad)?;
-        let mut number =
-            || -> io::Result<f64> { fields.next().and_then(|v| v.parse().ok()).ok_or_else(bad) };
-        let row = (number()?, number()?, number()?);
-        match spectra.last_mut() {
-            Some((c, rows)) if *c == cycle => rows.push(row),
-            _ => spectra.push((cycle, vec![row])),
-        }
-    }
-    Ok(spectra)
 }
 
 /// Writes `<dir>/impedance.csv` with the single spectrum `z` \[Ω\] at `frequencies_hz`

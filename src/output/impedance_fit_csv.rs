@@ -87,46 +87,40 @@ impl ImpedanceFitCsv {
         if !path.exists() {
             return Ok((Self::create(dir, circuit)?, Vec::new()));
         }
-        let bad = |what: String| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: {what}", path.display()),
-            )
-        };
-        let (kept, _) = super::resume::rows_up_to_cycle(&path, 0, cycles_done)?;
-        let mut lines = kept.lines();
         let header = impedance_fit_header(circuit);
-        if lines.next() != Some(header.as_str()) {
-            return Err(bad(format!(
-                "the header is not that of the circuit {} ({header})",
-                circuit.text()
-            )));
-        }
         let p = circuit.parameter_count();
         let mut rows = Vec::new();
-        for (k, line) in lines.enumerate() {
-            let fields: Vec<&str> = line.split(',').collect();
-            let number = |i: usize| -> io::Result<f64> {
-                fields
-                    .get(i)
-                    .and_then(|f| f.trim().parse::<f64>().ok())
-                    .ok_or_else(|| bad(format!("line {}: column {} is not a number", k + 2, i + 1)))
-            };
-            let cycle = number(0)? as usize;
-            let values = (0..p)
-                .map(|j| number(1 + 2 * j))
-                .collect::<io::Result<Vec<_>>>()?;
-            let errors = (0..p)
-                .map(|j| number(2 + 2 * j))
-                .collect::<io::Result<Vec<_>>>()?;
-            let converged = fields.get(1 + 2 * p + 2).map(|f| f.trim()) == Some("true");
-            rows.push(FitRow {
-                cycle,
-                values,
-                std_errors: errors,
-                converged,
-            });
-        }
+        let (kept, _) = super::resume::checked_rows_up_to_cycle(
+            &path,
+            0,
+            cycles_done,
+            |names| {
+                if names.join(",") == header {
+                    return Ok(());
+                }
+                Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: the header is not that of the circuit {} ({header})",
+                        path.display(),
+                        circuit.text()
+                    ),
+                ))
+            },
+            |row| {
+                rows.push(FitRow {
+                    cycle: row.count(0)?,
+                    values: (0..p)
+                        .map(|j| row.number(1 + 2 * j))
+                        .collect::<Result<_, _>>()?,
+                    std_errors: (0..p)
+                        .map(|j| row.number(2 + 2 * j))
+                        .collect::<Result<_, _>>()?,
+                    converged: row.get(1 + 2 * p + 2) == Some("true"),
+                });
+                Ok(())
+            },
+        )?;
         let tmp = dir.join(format!("{IMPEDANCE_FIT_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
         std::fs::rename(&tmp, &path)?;

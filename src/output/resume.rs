@@ -5,46 +5,55 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The header and the whole data rows of the CSV text at `path` whose cycle (the integer in
-/// column `cycle_column`, 0-based) is at most `cycles_done`, and how many rows that is.
-/// A missing file is an error; a line without a trailing newline is dropped.
+use crate::csv_table::{CsvError, CsvFormat, CsvProblem, CsvReader, CsvRow};
+
+/// The header and the whole data rows of the CSV file at `path` whose cycle (the whole number
+/// in column `cycle_column`, 0-based) is at most `cycles_done`, as the text of the file, and
+/// how many rows that is. `row` is shown each row kept, in order; an error of its ends the
+/// reading. A missing file is an error; a line without a trailing newline (cut off by a kill)
+/// is dropped.
 pub(crate) fn rows_up_to_cycle(
     path: &Path,
     cycle_column: usize,
     cycles_done: usize,
+    row: impl FnMut(&CsvRow) -> io::Result<()>,
 ) -> io::Result<(String, u64)> {
-    let text = std::fs::read_to_string(path)?;
-    let bad = |what: String| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {what}", path.display()),
-        )
-    };
-    let mut kept = String::with_capacity(text.len());
+    checked_rows_up_to_cycle(path, cycle_column, cycles_done, |_| Ok(()), row)
+}
+
+/// [`rows_up_to_cycle`], with `header` shown the header row first (an error of its ends the
+/// reading before any row).
+pub(crate) fn checked_rows_up_to_cycle(
+    path: &Path,
+    cycle_column: usize,
+    cycles_done: usize,
+    header: impl FnOnce(&[String]) -> io::Result<()>,
+    mut row: impl FnMut(&CsvRow) -> io::Result<()>,
+) -> io::Result<(String, u64)> {
+    let mut text = std::fs::read_to_string(path)?;
+    text.truncate(text.rfind('\n').map_or(0, |k| k + 1));
+    let mut reader =
+        CsvReader::new(&text, path, CsvFormat::default()).map_err(|e| match e.problem {
+            CsvProblem::NoHeader => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: no header row", path.display()),
+            ),
+            _ => e.into(),
+        })?;
+    header(reader.header())?;
+    let mut kept = text.len();
     let mut rows = 0u64;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        if !line.ends_with('\n') {
-            break; // cut off mid-line
+    for r in reader.by_ref() {
+        let r = r?;
+        if r.count(cycle_column)? > cycles_done {
+            kept = r.start; // rows are in cycle order
+            break;
         }
-        if index == 0 {
-            kept.push_str(line);
-            continue;
-        }
-        let cycle: usize = line
-            .split(',')
-            .nth(cycle_column)
-            .and_then(|c| c.trim().parse().ok())
-            .ok_or_else(|| bad(format!("line {} has no cycle number", index + 1)))?;
-        if cycle > cycles_done {
-            break; // rows are in cycle order
-        }
-        kept.push_str(line);
+        row(&r)?;
         rows += 1;
     }
-    if kept.is_empty() {
-        return Err(bad("no header row".into()));
-    }
-    Ok((kept, rows))
+    text.truncate(kept);
+    Ok((text, rows))
 }
 
 /// Why the per-cycle rows of an interrupted run cannot be taken up.
@@ -129,31 +138,36 @@ pub(crate) fn check_cycle_rows(
             format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
         )
     })?;
-    let columns = header.split(',').count();
+    // A last line without its newline was cut off by a kill.
+    let Some(end) = text.rfind('\n') else {
+        return Err(malformed(1, format!("no header row (expected `{header}`)")));
+    };
+    let csv_error = |e: CsvError| {
+        let line = e.line.unwrap_or(1);
+        match e.problem {
+            CsvProblem::FieldCount { expected, found } => malformed(
+                line,
+                format!("{found} fields where the header has {expected}"),
+            ),
+            CsvProblem::NoHeader => malformed(line, format!("no header row (expected `{header}`)")),
+            problem => malformed(line, problem.to_string()),
+        }
+    };
+    let mut reader =
+        CsvReader::new(&text[..=end], path, CsvFormat::default()).map_err(csv_error)?;
+    if reader.header().join(",") != header {
+        return Err(malformed(
+            reader.header_line(),
+            format!("expected the header `{header}`"),
+        ));
+    }
     let mut last = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let number = index + 1;
-        let Some(row) = line.strip_suffix('\n') else {
-            break; // cut off mid-line by a kill
-        };
-        if index == 0 {
-            if row != header {
-                return Err(malformed(number, format!("expected the header `{header}`")));
-            }
-            continue;
-        }
-        let fields = row.split(',').count();
-        if fields != columns {
-            return Err(malformed(
-                number,
-                format!("{fields} fields where the header has {columns}"),
-            ));
-        }
-        let cycle: usize = row
-            .split(',')
-            .next()
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| malformed(number, "no cycle number in the first field".into()))?;
+    for row in reader.by_ref() {
+        let row = row.map_err(csv_error)?;
+        let number = row.line;
+        let cycle = row
+            .count(0)
+            .map_err(|_| malformed(number, "no cycle number in the first field".into()))?;
         if cycle != last + 1 {
             if cycle <= last {
                 return Err(malformed(
@@ -169,9 +183,6 @@ pub(crate) fn check_cycle_rows(
             });
         }
         last = cycle;
-    }
-    if !text.contains('\n') {
-        return Err(malformed(1, format!("no header row (expected `{header}`)")));
     }
     if last < cycles_done {
         return Err(RowsError::Truncated {
@@ -229,10 +240,25 @@ mod tests {
             "t,cycle,v\n0,1,3.4\n1,1,3.3\n2,2,3.2\n3,3,3.1\n4,3,3.",
         )
         .unwrap();
-        let (kept, rows) = rows_up_to_cycle(&path, 1, 2).unwrap();
+        let mut seen = Vec::new();
+        let (kept, rows) = checked_rows_up_to_cycle(
+            &path,
+            1,
+            2,
+            |h| {
+                assert_eq!(h, ["t", "cycle", "v"]);
+                Ok(())
+            },
+            |r| {
+                seen.push(r.number(2)?);
+                Ok(())
+            },
+        )
+        .unwrap();
         assert_eq!(kept, "t,cycle,v\n0,1,3.4\n1,1,3.3\n2,2,3.2\n");
         assert_eq!(rows, 3);
-        let (kept, rows) = rows_up_to_cycle(&path, 1, 9).unwrap();
+        assert_eq!(seen, [3.4, 3.3, 3.2]);
+        let (kept, rows) = rows_up_to_cycle(&path, 1, 9, |_| Ok(())).unwrap();
         assert_eq!(rows, 4, "the cut-off last line is dropped: {kept}");
     }
 }

@@ -298,20 +298,10 @@ fn kept_cycles(
     host_capacity_ah: f64,
     cycles_done: usize,
 ) -> io::Result<(String, u64, Vec<CycleSummary>)> {
-    let (kept, rows) = super::resume::rows_up_to_cycle(path, 0, cycles_done)?;
-    let mut summaries = Vec::with_capacity(rows as usize);
-    for line in kept.lines().skip(1) {
-        let field: Vec<&str> = line.split(',').collect();
-        let number = |k: usize| -> io::Result<f64> {
-            field.get(k).and_then(|v| v.parse().ok()).ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}: malformed row `{line}`", path.display()),
-                )
-            })
-        };
+    let mut summaries = Vec::new();
+    let (kept, rows) = super::resume::rows_up_to_cycle(path, 0, cycles_done, |row| {
         // The degradation state, when its columns are filled (Ah columns for exactness).
-        let optional = |k: usize| field.get(k).and_then(|v| v.parse::<f64>().ok());
+        let optional = |k: usize| row.parse::<f64>(k);
         let c = CORE_COLUMNS;
         let degradation = (|| {
             Some(DegradationState {
@@ -329,16 +319,17 @@ fn kept_cycles(
             })
         })();
         summaries.push(CycleSummary {
-            cycle: number(0)? as usize,
-            charge_capacity_ah: number(8)?,
-            discharge_capacity_ah: number(9)?,
-            charge_energy_wh: number(10)?,
-            discharge_energy_wh: number(11)?,
-            end_time_s: number(12)?,
+            cycle: row.count(0)?,
+            charge_capacity_ah: row.number(8)?,
+            discharge_capacity_ah: row.number(9)?,
+            charge_energy_wh: row.number(10)?,
+            discharge_energy_wh: row.number(11)?,
+            end_time_s: row.number(12)?,
             degradation,
             host_capacity_ah,
         });
-    }
+        Ok(())
+    })?;
     Ok((kept, rows, summaries))
 }
 

@@ -258,15 +258,17 @@ impl TimeseriesCsv {
         let partial = dir.join(TIMESERIES_PARTIAL_FILE);
         let closed = dir.join(TIMESERIES_FILE);
         let source = if partial.exists() { &partial } else { &closed };
-        let (kept, rows) = super::resume::rows_up_to_cycle(source, 1, cycles_done)?;
-        let records = parse_records(&kept).map_err(|line| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{}: line {line} is not a row of {TIMESERIES_HEADER}",
-                    source.display()
-                ),
-            )
+        let mut records = Vec::new();
+        let (kept, rows) = super::resume::rows_up_to_cycle(source, 1, cycles_done, |row| {
+            records.push(TimeseriesRecord {
+                time_s: row.number(0)?,
+                cycle: row.count(1)?,
+                step: row.count(2)?,
+                current_a: row.number(3)?,
+                voltage_v: row.number(4)?,
+                discharge_capacity_ah: row.number(5)?,
+            });
+            Ok(())
         })?;
         let tmp = dir.join(format!("{TIMESERIES_PARTIAL_FILE}.resume"));
         std::fs::write(&tmp, &kept)?;
@@ -361,27 +363,6 @@ impl TimeseriesCsv {
 
 /// Appends `v` in its shortest round-trip form: plain decimals for magnitudes in
 /// [1e-4, 1e15), scientific notation outside (`6.59e-11` rather than `0.0000000000659`).
-/// The rows of time-series text written by [`TimeseriesCsv`] (its header first); on a line
-/// that is not such a row, its 1-based line number.
-fn parse_records(text: &str) -> Result<Vec<TimeseriesRecord>, usize> {
-    let mut records = Vec::new();
-    for (index, line) in text.lines().enumerate().skip(1) {
-        let mut fields = line.split(',');
-        let mut next = || fields.next().ok_or(index + 1);
-        let number = |f: &str| f.parse::<f64>().map_err(|_| index + 1);
-        let count = |f: &str| f.parse::<usize>().map_err(|_| index + 1);
-        records.push(TimeseriesRecord {
-            time_s: number(next()?)?,
-            cycle: count(next()?)?,
-            step: count(next()?)?,
-            current_a: number(next()?)?,
-            voltage_v: number(next()?)?,
-            discharge_capacity_ah: number(next()?)?,
-        });
-    }
-    Ok(records)
-}
-
 pub(super) fn push_number(buffer: &mut String, v: f64) {
     use std::fmt::Write as _;
     let magnitude = v.abs();

@@ -20,6 +20,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::case::VoltageWindow;
+use crate::csv_table::{CsvFormat, CsvReader, CsvRow};
 
 /// How far a time-series voltage under current may lie beyond the cell's cut-off window before
 /// it counts as non-physical \[V\]: a step ends at its cut-off, so any larger excursion is a
@@ -360,6 +361,11 @@ pub const LITHIUM_BALANCE_MARGIN: f64 = 1.05;
 /// cycle whose charge moved nothing has no coulombic efficiency.
 pub const NO_CHARGE_FRACTION: f64 = 1e-6;
 
+/// The text of the file at `path`, or why it cannot be read.
+fn read_text(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
 /// Checks the files of a finished run in `dir`: `Ok(None)` when every value is plausible,
 /// `Ok(Some(problem))` with the first non-physical value found, `Err` when `summary.csv`
 /// cannot be read or has no cycle.
@@ -378,18 +384,14 @@ pub const NO_CHARGE_FRACTION: f64 = 1e-6;
 pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String>, String> {
     let window = &expect.window;
     let summary = dir.join(crate::output::SUMMARY_FILE);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&summary)
-        .map_err(|e| format!("{}: cannot read: {e}", summary.display()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| format!("{}: cannot read the header: {e}", summary.display()))?
-        .clone();
+    let text = read_text(&summary)?;
+    let mut reader =
+        CsvReader::new(&text, &summary, CsvFormat::default()).map_err(|e| e.to_string())?;
+    let header = reader.header().to_vec();
     let records = reader
-        .records()
+        .by_ref()
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", summary.display()))?;
+        .map_err(|e| e.to_string())?;
     if records.is_empty() {
         return Err(format!("{}: no cycle in a finished run", summary.display()));
     }
@@ -400,10 +402,7 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
         column("charge_capacity_Ah"),
         column("discharge_capacity_Ah"),
     );
-    let number = |record: &csv::StringRecord, k: Option<usize>| {
-        k.and_then(|k| record.get(k))
-            .and_then(|f| f.parse::<f64>().ok())
-    };
+    let number = |record: &CsvRow, k: Option<usize>| k.and_then(|k| record.parse::<f64>(k));
     let largest_charge = records
         .iter()
         .filter_map(|r| number(r, charge_col))
@@ -411,11 +410,11 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
         .fold(0.0f64, f64::max);
     for record in &records {
         let cycle = cycle_col.and_then(|k| record.get(k)).unwrap_or("?");
-        for (k, field) in record.iter().enumerate() {
+        for (k, field) in record.fields().enumerate() {
             if field.is_empty() {
                 continue;
             }
-            let name = header.get(k).unwrap_or("?");
+            let name = header.get(k).map_or("?", String::as_str);
             let Ok(x) = field.parse::<f64>() else {
                 return Ok(Some(format!(
                     "summary.csv cycle {cycle}: {name} = `{field}` is not a number"
@@ -481,14 +480,10 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
     if !series.exists() {
         return Ok(None);
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&series)
-        .map_err(|e| format!("{}: cannot read: {e}", series.display()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| format!("{}: cannot read the header: {e}", series.display()))?
-        .clone();
+    let text = read_text(&series)?;
+    let mut reader =
+        CsvReader::new(&text, &series, CsvFormat::default()).map_err(|e| e.to_string())?;
+    let header = reader.header().to_vec();
     let column = |name: &str| header.iter().position(|h| h == name);
     let (voltage, cycle_col, step_col, time_col, current_col) = (
         column("voltage_V"),
@@ -499,18 +494,9 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
     );
     let lo = window.lower_v - VOLTAGE_MARGIN_V;
     let hi = window.upper_v + VOLTAGE_MARGIN_V;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(format!("{}: {e}", series.display())),
-        }
-        let field = |k: Option<usize>| {
-            k.and_then(|k| record.get(k))
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_else(|| "?".to_string())
-        };
+    for record in reader.by_ref() {
+        let record = record.map_err(|e| e.to_string())?;
+        let field = |k: Option<usize>| k.and_then(|k| record.get(k)).unwrap_or("?").to_string();
         let place = || {
             let t = field(time_col);
             let t = t.parse::<f64>().map(|x| format!("{x:.1}")).unwrap_or(t);
@@ -520,8 +506,7 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
                 field(step_col),
             )
         };
-        for (k, bytes) in record.iter().enumerate() {
-            let text = std::str::from_utf8(bytes).unwrap_or("");
+        for (k, text) in record.fields().enumerate() {
             if text.is_empty() {
                 continue;
             }
@@ -529,21 +514,17 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
                 return Ok(Some(format!(
                     "{}: {} = `{text}` is not a number",
                     place(),
-                    header.get(k).unwrap_or("?")
+                    header.get(k).map_or("?", String::as_str)
                 )));
             };
             if !x.is_finite() {
                 return Ok(Some(format!(
                     "{}: {} = {text}",
                     place(),
-                    header.get(k).unwrap_or("?")
+                    header.get(k).map_or("?", String::as_str)
                 )));
             }
-            let rest = current_col
-                .and_then(|c| record.get(c))
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .and_then(|t| t.parse::<f64>().ok())
-                == Some(0.0);
+            let rest = current_col.and_then(|c| record.parse::<f64>(c)) == Some(0.0);
             if Some(k) == voltage && rest && x <= 0.0 {
                 return Ok(Some(format!(
                     "{}: rest voltage {x:.4} V, not a positive open-circuit voltage",

@@ -1,8 +1,12 @@
 //! Two-column CSV tables for material functions: a header row with two column names, then rows
-//! `x,y` of finite numbers with `x` strictly increasing. Blank lines and lines starting with `#`
-//! are ignored. Errors name the 1-based line of the file (the header is line 1 when the file
-//! has no leading comments).
+//! `x,y` of finite numbers with `x` strictly increasing. The text is read by
+//! [`crate::csv_table`]: blank lines and lines starting with `#` are ignored, fields may be
+//! quoted, blanks around them are dropped. Errors name the 1-based line of the file (the
+//! header is line 1 when the file has no leading comments).
 
+use std::path::Path;
+
+use crate::csv_table::{CsvError, CsvFormat, CsvProblem, CsvReader};
 use crate::physics::material::Table1D;
 
 /// Why a CSV text is not a valid table: the 1-based line (if the problem has one) and what was
@@ -20,50 +24,57 @@ fn fail<T>(line: Option<usize>, expected: impl Into<String>) -> Result<T, TableC
     })
 }
 
+/// What a CSV error of `text` means for a table.
+fn table_error(text: &str, e: CsvError) -> TableCsvError {
+    let expected = match e.problem {
+        CsvProblem::NoHeader => {
+            "expected a header row and at least 2 data rows, found an empty file".to_string()
+        }
+        CsvProblem::FieldCount { found, .. } => {
+            let line = e
+                .line
+                .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+                .unwrap_or_default();
+            format!(
+                "expected 2 comma-separated numbers, found {found} fields: `{}`",
+                line.trim()
+            )
+        }
+        ref problem => problem.to_string(),
+    };
+    TableCsvError {
+        line: e.line,
+        expected,
+    }
+}
+
 /// Parses `text` into a table; `source` is recorded in the table for provenance.
 pub(crate) fn parse_table(text: &str, source: &str) -> Result<Table1D, TableCsvError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut header_seen = false;
+    let mut reader = CsvReader::new(text, Path::new(source), CsvFormat::default())
+        .map_err(|e| table_error(text, e))?;
+    let header = reader.header();
+    if header.len() != 2 {
+        return fail(
+            Some(reader.header_line()),
+            format!(
+                "expected a header row with 2 column names, found {} fields",
+                header.len()
+            ),
+        );
+    }
+    if header.iter().all(|f| f.parse::<f64>().is_ok()) {
+        return fail(
+            Some(reader.header_line()),
+            "expected a header row with 2 column names (for example `stoichiometry,ocp_V`), found numbers",
+        );
+    }
     let mut x = Vec::new();
     let mut y = Vec::new();
-    let mut lines = Vec::new();
-    for (i, raw_line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = raw_line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if !header_seen {
-            header_seen = true;
-            if fields.len() != 2 {
-                return fail(
-                    Some(line_no),
-                    format!(
-                        "expected a header row with 2 column names, found {} fields",
-                        fields.len()
-                    ),
-                );
-            }
-            if fields.iter().all(|f| f.parse::<f64>().is_ok()) {
-                return fail(
-                    Some(line_no),
-                    "expected a header row with 2 column names (for example `stoichiometry,ocp_V`), found numbers",
-                );
-            }
-            continue;
-        }
-        if fields.len() != 2 {
-            return fail(
-                Some(line_no),
-                format!(
-                    "expected 2 comma-separated numbers, found {} fields: `{line}`",
-                    fields.len()
-                ),
-            );
-        }
+    for row in reader.by_ref() {
+        let row = row.map_err(|e| table_error(text, e))?;
+        let line_no = row.line;
         let mut values = [0.0; 2];
-        for (v, field) in values.iter_mut().zip(&fields) {
+        for (v, field) in values.iter_mut().zip(row.fields()) {
             match field.parse::<f64>() {
                 Ok(n) if n.is_finite() => *v = n,
                 _ => {
@@ -87,13 +98,6 @@ pub(crate) fn parse_table(text: &str, source: &str) -> Result<Table1D, TableCsvE
         }
         x.push(values[0]);
         y.push(values[1]);
-        lines.push(line_no);
-    }
-    if !header_seen {
-        return fail(
-            None,
-            "expected a header row and at least 2 data rows, found an empty file",
-        );
     }
     if x.len() < 2 {
         return fail(
@@ -122,6 +126,17 @@ mod tests {
     }
 
     #[test]
+    fn reads_quoted_fields() {
+        let t = parse_table(
+            "\u{feff}# source: Wu, 2022\n\"stoichiometry\",\"ocp, V\"\n\"0\", 1\n0.5,\"2\"\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(t.x(), &[0.0, 0.5]);
+        assert_eq!(t.y(), &[1.0, 2.0]);
+    }
+
+    #[test]
     fn names_the_offending_line() {
         let e = parse_table("x,y\n0,1\n0.5,2\n0.5,3\n", "t").unwrap_err();
         assert_eq!(e.line, Some(4));
@@ -139,5 +154,8 @@ mod tests {
         assert!(e.expected.contains("at least 2 data rows"));
         let e = parse_table("", "t").unwrap_err();
         assert!(e.expected.contains("empty"));
+        let e = parse_table("# a: b\n\n# c\nx,y\n0,1\n0.5,\"2\n", "t").unwrap_err();
+        assert_eq!(e.line, Some(6));
+        assert!(e.expected.contains("not closed"), "{}", e.expected);
     }
 }

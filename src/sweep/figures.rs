@@ -3,6 +3,7 @@
 use std::io;
 use std::path::Path;
 
+use crate::csv_table::{CsvFormat, CsvReader};
 use crate::output::SUMMARY_FILE;
 
 /// One cycle of a case's `summary.csv`, the columns a sweep uses.
@@ -28,19 +29,14 @@ pub fn read_cycles(dir: &Path) -> io::Result<Vec<CycleFigures>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-    let bad = |what: String| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: {what}", path.display()),
-        )
-    };
+    let mut reader = CsvReader::new(&text, &path, CsvFormat::default())?;
     let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| bad(format!("no column `{name}`")))
+        reader.column(name).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: no column `{name}`", path.display()),
+            )
+        })
     };
     let (c_cycle, c_ah, c_mah, c_v, c_r) = (
         column("cycle")?,
@@ -50,21 +46,14 @@ pub fn read_cycles(dir: &Path) -> io::Result<Vec<CycleFigures>> {
         column("interface_resistance_ohm")?,
     );
     let mut cycles = Vec::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let field: Vec<&str> = line.split(',').collect();
-        let optional = |k: usize| field.get(k).and_then(|v| v.parse::<f64>().ok());
-        let cycle = field
-            .get(c_cycle)
-            .and_then(|v| v.parse::<usize>().ok())
-            .ok_or_else(|| bad(format!("malformed row `{line}`")))?;
-        let discharge_capacity_ah =
-            optional(c_ah).ok_or_else(|| bad(format!("malformed row `{line}`")))?;
+    for row in reader.by_ref() {
+        let row = row?;
         cycles.push(CycleFigures {
-            cycle,
-            discharge_capacity_ah,
-            discharge_capacity_mah_g: optional(c_mah),
-            mean_discharge_voltage_v: optional(c_v),
-            interface_resistance_ohm: optional(c_r),
+            cycle: row.count(c_cycle)?,
+            discharge_capacity_ah: row.number(c_ah)?,
+            discharge_capacity_mah_g: row.parse(c_mah),
+            mean_discharge_voltage_v: row.parse(c_v),
+            interface_resistance_ohm: row.parse(c_r),
         });
     }
     Ok(cycles)
@@ -239,6 +228,32 @@ mod tests {
         assert_eq!(f.mean_voltage_decay_v, None);
         assert_eq!(f.cycles_run, 1);
         assert!(case_curves("x", &[], 1).cycles.is_empty());
+    }
+
+    #[test]
+    fn cycles_are_read_by_column_name() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_cycles(dir.path()).unwrap().is_empty());
+        // As a spreadsheet saves it: a byte order mark, quoted names, CRLF line ends.
+        let text = "\u{feff}\"cycle\",\"discharge_capacity_Ah\",\"discharge_capacity_mAh_g\",\"mean_discharge_voltage_V\",\"interface_resistance_ohm\"\r\n1,0.3,300,3.7,\r\n2,0.2,200,3.6,11\r\n";
+        std::fs::write(dir.path().join(SUMMARY_FILE), text).unwrap();
+        let cycles = read_cycles(dir.path()).unwrap();
+        assert_eq!(cycles[1], cycle(2, 0.2, 3.6, 11.0));
+        assert_eq!(cycles[0].interface_resistance_ohm, None);
+        std::fs::write(
+            dir.path().join(SUMMARY_FILE),
+            "cycle,discharge_capacity_Ah\n",
+        )
+        .unwrap();
+        let e = read_cycles(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("no column `discharge_capacity_mAh_g`"), "{e}");
+        let text = "# note\ncycle,discharge_capacity_Ah,discharge_capacity_mAh_g,mean_discharge_voltage_V,interface_resistance_ohm\n1,0.3,,,\n2,x,,,\n";
+        std::fs::write(dir.path().join(SUMMARY_FILE), text).unwrap();
+        let e = read_cycles(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("summary.csv, line 4: column 2: expected a number, found `x`"),
+            "{e}"
+        );
     }
 
     #[test]
