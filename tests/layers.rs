@@ -137,3 +137,139 @@ fn an_upward_import_is_seen() {
         vec![(2, "output".to_string()), (3, "numerics".to_string())]
     );
 }
+
+/// The files of one folder of `src/` (a module's submodules) that `text` names as
+/// `super::<file>` or `crate::<path>::<file>` (`path` the folder's module path, as
+/// `physics::p2d`), outside comments and its unit tests; grouped `super::{a, b}` included.
+fn sibling_uses(text: &str, module_path: &str, siblings: &[String]) -> Vec<String> {
+    let code = match text.find("#[cfg(test)]\nmod ") {
+        Some(end) => &text[..end],
+        None => text,
+    };
+    let mut found = Vec::new();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let prefixes = ["super::".to_string(), format!("crate::{module_path}::")];
+    for line in code.lines() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        for prefix in &prefixes {
+            let mut rest = line;
+            while let Some(at) = rest.find(prefix.as_str()) {
+                let after = &rest[at + prefix.len()..];
+                let names: Vec<String> = match after.strip_prefix('{') {
+                    Some(group) => group
+                        .split(['}', ';'])
+                        .next()
+                        .unwrap_or("")
+                        .split(',')
+                        .map(|n| ident(n.trim()))
+                        .collect(),
+                    None => vec![ident(after)],
+                };
+                for name in names {
+                    if siblings.contains(&name) && !found.contains(&name) {
+                        found.push(name);
+                    }
+                }
+                rest = after;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_two_files_of_a_module_use_each_other() {
+    // Inside a layer the files of one module form layers of their own: a cycle between two
+    // of them (a file reading a built-in set that uses the reader back) makes neither
+    // understandable alone. Each folder of src/ is checked for cycles among its files.
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut folders = vec![src.clone()];
+    let mut cycles = Vec::new();
+    let mut edges_seen = 0;
+    while let Some(folder) = folders.pop() {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&folder).expect("source folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+        if folder == src {
+            continue; // the top level's modules are the layers above
+        }
+        let module_path = folder
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('/', "::");
+        let names: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.file_stem().and_then(|s| s.to_str()).map(String::from))
+            .filter(|n| n != "mod" && n != "main")
+            .collect();
+        let uses: Vec<(String, Vec<String>)> = names
+            .iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(folder.join(format!("{n}.rs")))
+                    .expect("readable source");
+                (n.clone(), sibling_uses(&text, &module_path, &names))
+            })
+            .collect();
+        let used_by = |n: &str| -> &[String] {
+            uses.iter()
+                .find(|(m, _)| m == n)
+                .map_or(&[], |(_, u)| u.as_slice())
+        };
+        for (a, used) in &uses {
+            edges_seen += used.len();
+            // A path back to `a` from any file it uses (depth-first, each file once).
+            for b in used {
+                let mut stack = vec![vec![b.clone()]];
+                let mut visited = vec![b.clone()];
+                while let Some(path) = stack.pop() {
+                    let last = path.last().expect("non-empty path");
+                    for next in used_by(last) {
+                        if next == a {
+                            let mut cycle = vec![a.clone()];
+                            cycle.extend(path.iter().cloned());
+                            cycle.push(a.clone());
+                            cycles.push(format!("src/{module_path}: {}", cycle.join(" → ")));
+                        } else if !visited.contains(next) {
+                            visited.push(next.clone());
+                            let mut longer = path.clone();
+                            longer.push(next.clone());
+                            stack.push(longer);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(edges_seen > 50, "only {edges_seen} uses between files seen");
+    assert!(
+        cycles.is_empty(),
+        "files of one module that use each other:\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn a_cycle_between_two_files_is_seen() {
+    let siblings = vec!["builtin".to_string(), "parameter_file".to_string()];
+    assert_eq!(
+        sibling_uses(
+            "use super::{builtin::Set, error::E};\n// super::parameter_file\nfn f() { crate::scenario::parameter_file::load(); }\n",
+            "scenario",
+            &siblings
+        ),
+        vec!["builtin".to_string(), "parameter_file".to_string()]
+    );
+}

@@ -179,6 +179,28 @@ pub struct VoltageWindow {
     pub upper_v: f64,
 }
 
+/// What the files of a finished case are checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectations {
+    /// The cell-voltage window of the time series.
+    pub window: VoltageWindow,
+    /// For a cell that starts charged, the charge it may hold at the start \[A·h\] (its host's,
+    /// [`crate::physics::parameters::CellParameters::host_capacity_ah`]): over the run it may
+    /// deliver that much more net charge (see [`super::classify::check_physical`]). 0 for a cell that starts
+    /// discharged.
+    pub initial_charge_ah: f64,
+}
+
+impl Expectations {
+    /// The checks of a cell that starts discharged, with this window.
+    pub fn with_window(window: VoltageWindow) -> Self {
+        Expectations {
+            window,
+            initial_charge_ah: 0.0,
+        }
+    }
+}
+
 /// One generated case. Everything the child runs is in [`Case::base`] and [`Case::sets`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
@@ -252,7 +274,7 @@ impl Case {
 
     /// What its files are checked against: its cell-voltage window and, if it starts charged,
     /// the charge its cell holds at the start.
-    pub fn expectations(&self) -> super::classify::Expectations {
+    pub fn expectations(&self) -> Expectations {
         // The host's charge of the case's own cell (its overrides change thickness and
         // loading); a case whose scenario does not load is rejected by the run anyway.
         let initial_charge_ah = if self.base.starts_charged() {
@@ -269,7 +291,7 @@ impl Case {
         } else {
             0.0
         };
-        super::classify::Expectations {
+        Expectations {
             window: self.window,
             initial_charge_ah,
         }

@@ -19,7 +19,7 @@
 use std::fmt;
 use std::path::Path;
 
-use super::case::VoltageWindow;
+use super::case::Expectations;
 use crate::csv_table::{CsvFormat, CsvReader, CsvRow};
 
 /// How far a time-series voltage under current may lie beyond the cell's cut-off window before
@@ -328,28 +328,6 @@ fn signal_name(s: i32) -> &'static str {
         4 => "SIGILL",
         15 => "SIGTERM",
         _ => "signal",
-    }
-}
-
-/// What the files of a finished case are checked against.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectations {
-    /// The cell-voltage window of the time series.
-    pub window: VoltageWindow,
-    /// For a cell that starts charged, the charge it may hold at the start \[A·h\] (its host's,
-    /// [`crate::physics::parameters::CellParameters::host_capacity_ah`]): over the run it may
-    /// deliver that much more net charge (see [`check_physical`]). 0 for a cell that starts
-    /// discharged.
-    pub initial_charge_ah: f64,
-}
-
-impl Expectations {
-    /// The checks of a cell that starts discharged, with this window.
-    pub fn with_window(window: VoltageWindow) -> Self {
-        Expectations {
-            window,
-            initial_charge_ah: 0.0,
-        }
     }
 }
 

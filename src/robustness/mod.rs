@@ -17,10 +17,12 @@ pub mod runner;
 
 use std::path::PathBuf;
 
-pub use case::{shell_quote, shell_words, BaseScenario, Case, Feature, VoltageWindow};
+pub use case::{
+    shell_quote, shell_words, BaseScenario, Case, Expectations, Feature, VoltageWindow,
+};
 pub use classify::{
-    check_physical, classify, parse_solver_error, ChildExit, ChildRun, Class, Expectations,
-    Outcome, SolverFailure, VOLTAGE_MARGIN_V,
+    check_physical, classify, parse_solver_error, ChildExit, ChildRun, Class, Outcome,
+    SolverFailure, VOLTAGE_MARGIN_V,
 };
 pub use generator::{Generator, SplitMix64, SET_NAMES};
 pub use report::{

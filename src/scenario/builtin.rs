@@ -2,10 +2,6 @@
 //! with its CSV tables, kept in `src/physics/parameter_sets/<name>/` and embedded with
 //! `include_str!`; a table named in a built-in set resolves among that set's embedded files.
 
-use crate::physics::parameters::CellParameters;
-
-use super::error::ScenarioError;
-
 /// A built-in parameter set: its parameter file and tables, as embedded text.
 #[derive(Debug)]
 pub struct BuiltinParameterSet {
@@ -26,11 +22,6 @@ impl BuiltinParameterSet {
             .iter()
             .find(|(name, _)| *name == file_name)
             .map(|(_, text)| *text)
-    }
-
-    /// Reads and validates the set.
-    pub fn load(&'static self) -> Result<CellParameters, ScenarioError> {
-        super::parameter_file::load_builtin(self, &super::overrides::Overrides::none())
     }
 }
 

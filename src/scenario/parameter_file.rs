@@ -59,6 +59,14 @@ pub(crate) fn load_file(
     ctx.load(&text)
 }
 
+impl BuiltinParameterSet {
+    /// Reads and validates the set (here, not beside the set's data in `builtin`, so that the
+    /// embedded sets depend on nothing and the reader on them).
+    pub fn load(&'static self) -> Result<CellParameters, ScenarioError> {
+        load_builtin(self, &Overrides::none())
+    }
+}
+
 /// Reads a built-in set with `overrides` applied.
 pub(crate) fn load_builtin(
     set: &'static BuiltinParameterSet,

@@ -11,7 +11,7 @@
 //! points' bands.
 //!
 //! `asslb fit` writes the bands of the validation at the fitted values to
-//! `prediction_bands.toml` ([`PredictionBands`]): the fitted parameters (path, value, σ) and
+//! `prediction_bands.toml` ([`PredictionBands`], the file in [`super::bands_file`]): the fitted parameters (path, value, σ) and
 //! one band per comparison. A validation file that names such a file (`bands = "<file>"`)
 //! shows every comparison with its band when its runs carry the fit's parameters: each fitted
 //! parameter in every run within a tenth of its σ of the fitted value (a built-in set carries
@@ -21,60 +21,11 @@
 //! close to linear over ± 1σ of the parameters, which the wide σ of weakly identified
 //! parameters may not satisfy (docs/validation.md).
 
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
-
 use crate::scenario::parameter_tree::parameter_value;
 
+use super::bands_file::{Band, BandParameter, PredictionBands};
 use super::compare::Comparison;
 use super::spec::RunSpec;
-
-/// File name of the bands a fit writes.
-pub const BANDS_FILE: &str = "prediction_bands.toml";
-
-/// A fitted parameter behind the bands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BandParameter {
-    /// Its path, as in `--set`.
-    pub path: String,
-    /// The fitted value.
-    pub value: f64,
-    /// Its standard uncertainty.
-    pub std_error: f64,
-}
-
-/// The band of one comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Band {
-    /// The comparison's id (target id or data file name).
-    pub id: String,
-    /// Its quantity.
-    pub quantity: String,
-    /// Its run.
-    pub run: String,
-    /// Its cycles, as the comparison shows them.
-    pub cycles: String,
-    /// The simulated value at the fitted parameters.
-    pub simulated: f64,
-    /// The standard uncertainty of the simulated value, in the error's terms (see the module
-    /// docs).
-    pub std_error: f64,
-}
-
-/// The prediction bands of a fit (`prediction_bands.toml`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PredictionBands {
-    /// The fit file they come from.
-    pub fit: String,
-    /// The fitted parameters.
-    pub parameters: Vec<BandParameter>,
-    /// One band per comparison.
-    pub bands: Vec<Band>,
-}
 
 /// Sets the band of every comparison from `residual_std_errors`, the prediction uncertainties
 /// of a fit's residuals in the fit's order (every comparison's residuals in turn). Errors when
@@ -126,30 +77,6 @@ impl PredictionBands {
                 })
                 .collect(),
         }
-    }
-
-    /// Reads a bands file; the error names the file (and the line of a bad key or value).
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| {
-            format!(
-                "{} is not the prediction_bands.toml of an `asslb fit`: {}",
-                path.display(),
-                e.to_string().trim_end()
-            )
-        })
-    }
-
-    /// The file's text, with a comment header saying what it is.
-    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
-        Ok(format!(
-            "# Prediction bands of `asslb fit {}`: the standard uncertainty of each simulated value\n\
-             # (in the error's terms: %, pt or the quantity's unit), propagated from the fitted\n\
-             # covariance. A validation file names it with `bands = \"<file>\"`.\n\n{}",
-            self.fit,
-            toml::to_string(self)?
-        ))
     }
 
     /// Why the bands do not describe `runs`: the first fitted parameter whose value in a run is
@@ -209,15 +136,6 @@ impl PredictionBands {
                 .map(|b| b.std_error);
         }
     }
-}
-
-/// The bands a validation file names, read: the file and its contents.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BandsFile {
-    /// The file.
-    pub path: PathBuf,
-    /// Its bands.
-    pub bands: PredictionBands,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! tolerances.
 
 pub mod bands;
+pub mod bands_file;
 pub mod compare;
 pub mod figures;
 pub mod report;
@@ -21,7 +22,8 @@ pub mod synthetic;
 
 use std::path::PathBuf;
 
-pub use bands::{assign_bands, BandParameter, PredictionBands, BANDS_FILE};
+pub use bands::assign_bands;
+pub use bands_file::{BandParameter, BandsFile, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
 pub use figures::{write_validation_figures, VALIDATION_PLOTS};
 pub use report::{comparison_table, write_comparisons_csv, write_report};

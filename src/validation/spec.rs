@@ -154,8 +154,8 @@ pub struct ValidationSpec {
     /// Voltage curves.
     pub curves: Vec<CurvesCheck>,
     /// The prediction bands of a fit (`bands = "<file>"`), shown beside the comparisons when
-    /// the runs carry the fit's parameters ([`super::bands`]).
-    pub bands: Option<super::bands::BandsFile>,
+    /// the runs carry the fit's parameters ([`super::bands_file`]).
+    pub bands: Option<super::bands_file::BandsFile>,
 }
 
 impl ValidationSpec {
@@ -579,9 +579,9 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
     let bands = match &raw.bands {
         Some(file) => {
             let file = dir.join(file);
-            let bands = super::bands::PredictionBands::load(&file)
+            let bands = super::bands_file::PredictionBands::load(&file)
                 .map_err(|why| key_err("bands".into(), why))?;
-            Some(super::bands::BandsFile { path: file, bands })
+            Some(super::bands_file::BandsFile { path: file, bands })
         }
         None => None,
     };

@@ -1,0 +1,88 @@
+//! The prediction-bands file (`prediction_bands.toml`) that `asslb fit` writes and a
+//! validation file names: its format, reading and writing. How bands are computed from a fit
+//! and applied to comparisons is in [`super::bands`].
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// File name of the bands a fit writes.
+pub const BANDS_FILE: &str = "prediction_bands.toml";
+
+/// A fitted parameter behind the bands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandParameter {
+    /// Its path, as in `--set`.
+    pub path: String,
+    /// The fitted value.
+    pub value: f64,
+    /// Its standard uncertainty.
+    pub std_error: f64,
+}
+
+/// The band of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    /// The comparison's id (target id or data file name).
+    pub id: String,
+    /// Its quantity.
+    pub quantity: String,
+    /// Its run.
+    pub run: String,
+    /// Its cycles, as the comparison shows them.
+    pub cycles: String,
+    /// The simulated value at the fitted parameters.
+    pub simulated: f64,
+    /// The standard uncertainty of the simulated value, in the error's terms (see the module
+    /// docs).
+    pub std_error: f64,
+}
+
+/// The prediction bands of a fit (`prediction_bands.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionBands {
+    /// The fit file they come from.
+    pub fit: String,
+    /// The fitted parameters.
+    pub parameters: Vec<BandParameter>,
+    /// One band per comparison.
+    pub bands: Vec<Band>,
+}
+
+impl PredictionBands {
+    /// Reads a bands file; the error names the file (and the line of a bad key or value).
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not the prediction_bands.toml of an `asslb fit`: {}",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })
+    }
+
+    /// The file's text, with a comment header saying what it is.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        Ok(format!(
+            "# Prediction bands of `asslb fit {}`: the standard uncertainty of each simulated value\n\
+             # (in the error's terms: %, pt or the quantity's unit), propagated from the fitted\n\
+             # covariance. A validation file names it with `bands = \"<file>\"`.\n\n{}",
+            self.fit,
+            toml::to_string(self)?
+        ))
+    }
+}
+
+/// The bands a validation file names, read: the file and its contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandsFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its bands.
+    pub bands: PredictionBands,
+}
