@@ -1671,3 +1671,36 @@ fn oxygen_instability_keys_follow_the_law() {
         ],
     );
 }
+
+#[test]
+fn a_top_level_key_written_after_a_table_header() {
+    // Issue 16 item 9: `experiment` after `[parameters]` is, for TOML, `parameters.experiment`.
+    let e = Case::new().error(
+        "parameter_set = \"solid_halfcell_single_ion\"\n\n[parameters]\ncell.temperature_K = 300.0\n\nexperiment = [\"Discharge at 1C until 1.38 V\"]\n",
+    );
+    assert_contains_all(
+        &e,
+        &[
+            "scenario.toml, line 6: key `parameters.\"experiment\"`: unknown key",
+            "move `experiment` above the first `[…]` header",
+        ],
+    );
+}
+
+#[test]
+fn a_key_error_in_a_parameter_file_names_its_line() {
+    let case = Case::new();
+    case.parameter_file(|t| replace(t, "area_m2 = 7.853981634e-05", "area_m2 = -1.0"));
+    let e = case.error(&file_scenario(""));
+    let line = builtin_parameter_set("solid_halfcell_single_ion")
+        .expect("built-in set")
+        .parameter_file
+        .lines()
+        .position(|l| l.starts_with("area_m2"))
+        .expect("area_m2 in the set")
+        + 1;
+    assert_contains_all(
+        &e,
+        &[&format!("cell.toml, line {line}: key `cell.area_m2`")],
+    );
+}

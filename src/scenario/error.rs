@@ -52,10 +52,13 @@ pub enum ScenarioError {
         message: String,
     },
     /// A key is missing, unknown, of the wrong type, or has a value that is not allowed.
-    #[error("{origin}: key `{key}`: {expected}")]
+    #[error("{origin}{}: key `{key}`: {expected}", line_suffix(.line))]
     Key {
         /// The file that has to change.
         origin: Origin,
+        /// 1-based line of the key in that file, where it is known
+        /// ([`ScenarioError::located`]).
+        line: Option<usize>,
         /// Dotted path of the key.
         key: String,
         /// What was expected (and what was found).
@@ -137,8 +140,46 @@ impl ScenarioError {
     ) -> Self {
         ScenarioError::Key {
             origin: origin.clone(),
+            line: None,
             key: key.into(),
             expected: expected.into(),
+        }
+    }
+
+    /// The error with the line of its key in `text`, the file `origin` was read from
+    /// ([`super::key_line`]), and for an unknown key that is a top-level scenario key written
+    /// under a table's header, the hint to move it. Errors about other files or without a key
+    /// are returned as they are.
+    pub(crate) fn located(self, origin: &Origin, text: &str) -> Self {
+        match self {
+            ScenarioError::Key {
+                origin: own,
+                line: None,
+                key,
+                expected,
+            } if &own == origin => {
+                let line = super::key_line::key_line(text, &key);
+                let expected = match super::key_line::misplaced_top_level_key(&key) {
+                    Some(hint) if expected.starts_with("unknown key") => {
+                        format!("{expected}. {hint}")
+                    }
+                    _ => expected,
+                };
+                ScenarioError::Key {
+                    origin: own,
+                    line,
+                    key,
+                    expected,
+                }
+            }
+            ScenarioError::SweepFile {
+                origin: own,
+                source,
+            } => ScenarioError::SweepFile {
+                origin: own,
+                source: Box::new(source.located(origin, text)),
+            },
+            other => other,
         }
     }
 }

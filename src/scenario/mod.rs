@@ -17,6 +17,7 @@ mod builtin;
 mod describe;
 mod error;
 mod impedance_request;
+mod key_line;
 mod overrides;
 mod parameter_file;
 pub mod parameter_tree;
@@ -419,7 +420,7 @@ experiment = [
         .to_string();
         assert_eq!(
             e,
-            "dir/test.toml: key `experiment[2]`: \"Dischrge at 1C until 2 V\": expected a step starting with Charge, Discharge, Hold or Rest, found `Dischrge`"
+            "dir/test.toml, line 2: key `experiment[2]`: \"Dischrge at 1C until 2 V\": expected a step starting with Charge, Discharge, Hold or Rest, found `Dischrge`"
         );
         for (experiment, key, part) in [
             ("\"Rest for 1 h\"", "experiment", "expected a list"),
@@ -549,7 +550,10 @@ experiment = [
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("dir/test.toml: key `experiment[1]`"), "{e}");
+        assert!(
+            e.starts_with("dir/test.toml, line 2: key `experiment[1]`"),
+            "{e}"
+        );
     }
 
     #[test]

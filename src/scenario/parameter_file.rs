@@ -51,12 +51,14 @@ pub(crate) fn load_file(
         source,
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let origin = Origin::File(path.to_path_buf());
     let ctx = Ctx {
-        origin: Origin::File(path.to_path_buf()),
+        origin: origin.clone(),
         tables: TableBase::Dir(dir),
         overrides,
     };
-    ctx.load(&text)
+    // An error about a key of this file names its line.
+    ctx.load(&text).map_err(|e| e.located(&origin, &text))
 }
 
 impl BuiltinParameterSet {
@@ -115,6 +117,7 @@ impl Ctx<'_> {
         let (origin, key) = blamed.unwrap_or_else(|| (self.origin.clone(), key.to_string()));
         ScenarioError::Key {
             origin,
+            line: None,
             key,
             expected: expected.into(),
         }
@@ -144,6 +147,7 @@ impl Ctx<'_> {
         match self.overrides.blame(&created) {
             Some((origin, _)) => ScenarioError::Key {
                 origin,
+                line: None,
                 key: override_key(key),
                 expected: format!(
                     "missing required key: the parameter file has no `[{created}]`, so the overrides that add it have to give every key of it"
@@ -820,6 +824,7 @@ impl Ctx<'_> {
                         set.tables.iter().map(|(n, _)| format!("`{n}`")).collect();
                     return Err(ScenarioError::Key {
                         origin,
+                        line: None,
                         key: shown_key,
                         expected: format!(
                             "expected one of the set's tables {}, found \"{name}\"",
