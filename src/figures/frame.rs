@@ -1,5 +1,5 @@
-//! The common frame of the figures: their size, text sizes and colours, the [`Figure`] trait
-//! and [`write_figure`] (a figure drawn as PNG and SVG under temporary names, then renamed),
+//! The common frame of the figures: their size, text sizes and colours, the `Figure` trait
+//! and `write_figure` (a figure drawn as PNG and SVG under temporary names, then renamed),
 //! axis ranges and ticks that stay finite for odd data, the mesh, the notes and the legends.
 
 use std::ops::Range;

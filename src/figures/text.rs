@@ -2,10 +2,10 @@
 //! licence and compiled into the binary) and the two backend wrappers that draw text with it.
 //!
 //! plotters' `ab_glyph` font backend is used, which never looks for system fonts, so the PNGs
-//! are the same on every machine. The PNG backend is wrapped ([`GlyphText`]) to rasterise text
+//! are the same on every machine. The PNG backend is wrapped (`GlyphText`) to rasterise text
 //! itself with `ab_glyph`, placing each glyph by its side bearing and centring capitals in the
 //! text box: plotters 0.3.7 ignores side bearings, which opens gaps such as "m Ah", and draws
-//! text partly above its box. The SVGs need no font either ([`GlyphSvg`]): each text is
+//! text partly above its box. The SVGs need no font either (`GlyphSvg`): each text is
 //! written as one filled `<path>` of the glyph outlines (quadratic curves from `ab_glyph`),
 //! laid out as in the PNGs and labelled with the text (`aria-label`), so they look the same in
 //! every viewer.
