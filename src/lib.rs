@@ -6,15 +6,15 @@
 //!
 //! Layers, bottom first; each uses only lower ones (`docs/architecture.md`, checked by
 //! `tests/layers.rs`):
-//! - [`constants`], [`range`], [`csv_table`]: physical constants; the accepted input ranges;
-//!   the one reader of CSV tables;
+//! - [`constants`], [`range`], [`csv_table`], [`figures`]: physical constants; the accepted
+//!   input ranges; the one reader of CSV tables; every figure, drawn from plain data;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
 //!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
 //! - [`protocol`]: experiment steps and the driver that runs them on the solver;
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;
 //!   [`measured`]: measured results as data and the import of cycler exports;
-//! - [`output`]: the run's files and figures;
+//! - [`output`]: the run's files and the data of its figures;
 //! - [`scenario`]: TOML scenario and parameter files, parsed and validated, the run driver and
 //!   the run's summary;
 //! - [`validation`]: scenarios run against measured data, with the verdicts as a table, a
@@ -27,6 +27,7 @@
 
 pub mod constants;
 pub mod csv_table;
+pub mod figures;
 pub mod fitting;
 pub mod impedance;
 pub mod measured;

@@ -5,22 +5,22 @@
 //!   [`SaveCycles`] selection keeps, with `run_error.txt` beside it when a run fails part-way;
 //! - [`summary_csv`]: `summary.csv`, one row per cycle, written as each cycle ends;
 //! - [`run_sink`]: [`RunSink`], the sink of a run that feeds both files and the plot data;
-//! - [`plots`]: the figures (PNG and SVG) drawn from the [`PlotData`] a run collected;
+//! - [`plot_data`]: the [`PlotData`] a run collects for its figures, and [`write_plots`], which
+//!   hands them to [`crate::figures::run`] as plain data;
 //! - [`run_folder`]: the lock of a run's folder, and what an earlier run left there;
 //! - [`run_record`]: `run.toml`, the resolved scenario, the asslb version and solver statistics;
 //! - [`impedance_csv`]: `impedance.csv`, impedance spectra, streamed as a run takes them;
 //! - [`impedance_fit_csv`]: `impedance_fit.csv`, equivalent-circuit fits one row per spectrum,
 //!   and `impedance_fitted.csv`, a spectrum beside its fit;
 //! - [`spectrum_fits`]: the equivalent-circuit fits of a run's spectra, as they come;
-//! - [`impedance_plots`]: the Nyquist figure of a run's spectra and the fitted resistances
-//!   against cycle;
-//! - [`sweep_plots`]: the comparison figures of a parameter sweep (curves of all cases against
-//!   cycle, a figure of merit against a swept parameter).
+//!
+//! The figures themselves are drawn by [`crate::figures`]; the names of its impedance figures
+//! and [`PlotError`] (its [`crate::figures::FigureError`]) are re-exported here for the run
+//! driver.
 
 pub mod impedance_csv;
 pub mod impedance_fit_csv;
-pub mod impedance_plots;
-pub mod plots;
+pub mod plot_data;
 pub mod progress;
 mod resume;
 pub use resume::RowsError;
@@ -29,19 +29,18 @@ pub mod run_record;
 pub mod run_sink;
 pub mod spectrum_fits;
 pub mod summary_csv;
-pub mod sweep_plots;
 pub mod timeseries_csv;
 
+pub use crate::figures::{
+    plot_resistances_vs_cycle, write_nyquist, CycleCurve, FigureError as PlotError,
+    NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT, RESISTANCE_PLOT,
+};
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use impedance_fit_csv::{
     impedance_fit_header, write_fitted_spectrum, ImpedanceFitCsv, IMPEDANCE_FITTED_FILE,
     IMPEDANCE_FITTED_HEADER, IMPEDANCE_FIT_FILE,
 };
-pub use impedance_plots::{
-    plot_resistances_vs_cycle, write_nyquist, NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT,
-    RESISTANCE_PLOT,
-};
-pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
+pub use plot_data::{write_plots, PlotData};
 pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
 pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
 pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
@@ -49,10 +48,6 @@ pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
 pub use summary_csv::{
     check_summary, read_summary, summary_column, summary_values, SummaryCsv, SUMMARY_FILE,
     SUMMARY_HEADER, SUMMARY_VALUES,
-};
-pub use sweep_plots::{
-    plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,
-    SweepCurve, SWEEP_MEAN_VOLTAGE_PLOT, SWEEP_RETENTION_PLOT,
 };
 pub use timeseries_csv::{
     AbandonedTimeseries, SaveCycles, TimeseriesCsv, RUN_ERROR_FILE, TIMESERIES_FILE,

@@ -11,11 +11,14 @@ use std::path::{Path, PathBuf};
 
 use super::impedance_csv::{ImpedanceCsv, IMPEDANCE_FILE};
 use super::impedance_fit_csv::IMPEDANCE_FIT_FILE;
-use super::impedance_plots::{NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT, RESISTANCE_PLOT};
-use super::plots::{PlotData, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT};
+use super::plot_data::PlotData;
 use super::spectrum_fits::SpectrumFits;
 use super::summary_csv::SummaryCsv;
 use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
+use crate::figures::{
+    NyquistSpectrum, ResistanceSeries, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, NYQUIST_PLOT,
+    RESISTANCE_PLOT, VOLTAGE_CAPACITY_PLOT,
+};
 use crate::impedance::Circuit;
 use crate::protocol::{
     Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
@@ -56,17 +59,17 @@ pub struct RunFiles {
     pub timeseries_rows: u64,
     /// Rows of the summary: the cycles finished.
     pub cycles: u64,
-    /// The data for [`super::plots::write_plots`].
+    /// The data for [`super::plot_data::write_plots`].
     pub plot_data: PlotData,
     /// `<dir>/impedance.csv`, when the run took impedance spectra.
     pub impedance: Option<PathBuf>,
     /// The impedance spectra of the run (resumed ones included), for
-    /// [`super::impedance_plots::write_nyquist`].
+    /// [`crate::figures::write_nyquist`].
     pub spectra: Vec<NyquistSpectrum>,
     /// `<dir>/impedance_fit.csv`, when the spectra were fitted.
     pub impedance_fit: Option<PathBuf>,
     /// The fitted resistances against cycle, for
-    /// [`super::impedance_plots::plot_resistances_vs_cycle`] (empty without fits).
+    /// [`crate::figures::plot_resistances_vs_cycle`] (empty without fits).
     pub resistances: Vec<ResistanceSeries>,
 }
 

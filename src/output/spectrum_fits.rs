@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use faer::c64;
 
 use super::impedance_fit_csv::{FitRow, ImpedanceFitCsv};
-use super::impedance_plots::ResistanceSeries;
+use crate::figures::ResistanceSeries;
 use crate::impedance::{
     fit_circuit, fit_circuit_with, Circuit, CircuitFit, CircuitFitOptions, Spectrum,
 };
@@ -117,7 +117,7 @@ impl SpectrumFits {
     }
 
     /// The fitted resistances against cycle, one series per resistance of the circuit (the
-    /// failed fits left out), for [`super::impedance_plots::plot_resistances_vs_cycle`].
+    /// failed fits left out), for [`crate::figures::plot_resistances_vs_cycle`].
     pub fn resistance_series(&self) -> Vec<ResistanceSeries> {
         let names = self.circuit.parameter_names();
         self.circuit

@@ -1,6 +1,6 @@
 //! The comparison figures of a sweep's output folder (run, sharded or merged): retention and
 //! mean discharge voltage against cycle for every case, and for each swept axis a figure of
-//! merit against that axis's points ([`crate::output::sweep_plots`]): the retention
+//! merit against that axis's points ([`crate::figures::sweep`]): the retention
 //! (`sweep_merit_<axis>`) and the final interface resistance (`sweep_resistance_<axis>`).
 //!
 //! The retention is the capacity retention at the last cycle of `outputs.retention_at`
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use super::run::{read_record, sweep_results};
 use super::SweepError;
-use crate::output::{
-    plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, PlotError,
+use crate::figures::{
+    plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, FigureError, MeritFigure,
     SweepAxis, SweepCurve,
 };
 
@@ -31,7 +31,7 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
         return Ok(Vec::new());
     }
     let failed =
-        |e: PlotError| SweepError::Internal(format!("sweep figures in {}: {e}", dir.display()));
+        |e: FigureError| SweepError::Internal(format!("sweep figures in {}: {e}", dir.display()));
     let curves: Vec<SweepCurve> = plotted
         .iter()
         .map(|(summary, c)| SweepCurve {
@@ -128,7 +128,7 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
             match plot_figure_of_merit(dir, &stem, &figure) {
                 Ok(p) => paths.extend(p),
                 // No finite value on this axis (every case short of the cycle): no figure.
-                Err(PlotError::NoData { .. }) => {}
+                Err(FigureError::NoData { .. }) => {}
                 Err(e) => return Err(failed(e)),
             }
         }

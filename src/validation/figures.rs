@@ -10,19 +10,18 @@
 //! Each run has its colour; measured data take the colour of the run they are compared with.
 //! Targets given as a retention or a voltage decay are drawn relative to the simulated value
 //! at their reference cycle (the figure says so). A figure with no data is not written.
+//!
+//! This module turns runs and comparisons into the plain [`Overlay`]s that
+//! [`crate::figures::validation`] draws.
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
 use super::{Comparison, ComparisonKind, SimulatedRun, ValidationSpec};
-use crate::measured::Direction;
-use crate::output::plots::{
-    axis_range, cycle_formatter, draw_marked_legend, draw_mesh, ensure_font, finite_bounds, font,
-    msg, write_figure, Figure, PlotError, TITLE_SIZE,
+use crate::figures::validation::{
+    run_colour as colour_of, shade_of, write_overlays, Overlay, Series,
 };
-use crate::output::sweep_plots::PALETTE;
+use crate::figures::FigureError;
+use crate::measured::Direction;
 
 /// File stems of the four figures.
 pub const VALIDATION_PLOTS: [&str; 4] = [
@@ -32,141 +31,8 @@ pub const VALIDATION_PLOTS: [&str; 4] = [
     "validation_voltage_capacity",
 ];
 
-/// A series of a figure: its legend label, colour and (x, y) points.
-type Series = (String, RGBColor, Vec<(f64, f64)>);
-
 /// How the measured points of a comparison go on a figure (None: not on this one).
 type MarkerMap<'a> = &'a dyn Fn(&Comparison, &SimulatedRun) -> Option<Vec<(f64, f64)>>;
-
-/// One figure: simulated lines and measured markers.
-struct Overlay {
-    title: String,
-    x_desc: &'static str,
-    y_desc: &'static str,
-    cycles_on_x: bool,
-    /// (label, colour, points) drawn as lines; NaN breaks a line.
-    lines: Vec<Series>,
-    /// (label, colour, points) drawn as markers.
-    markers: Vec<Series>,
-    note: Option<String>,
-}
-
-impl Overlay {
-    fn has_data(&self) -> bool {
-        self.lines
-            .iter()
-            .chain(&self.markers)
-            .flat_map(|(_, _, p)| p)
-            .any(|p| p.0.is_finite() && p.1.is_finite())
-    }
-}
-
-impl Figure for Overlay {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&self.title, font(TITLE_SIZE))
-            .map_err(msg)?;
-        let (chart_area, legend_area) = root.split_horizontally(root.dim_in_pixel().0 * 72 / 100);
-        let all = || {
-            self.lines
-                .iter()
-                .chain(&self.markers)
-                .flat_map(|(_, _, p)| p.iter().copied())
-        };
-        let x_range = axis_range(finite_bounds(all().map(|p| p.0)), 0.02, 0.0..1.0);
-        let y_range = axis_range(finite_bounds(all().map(|p| p.1)), 0.06, 0.0..1.0);
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(20)
-            .x_label_area_size(70)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x_range.clone(), y_range.clone())
-            .map_err(msg)?;
-        let x_format = crate::output::plots::tick_formatter(&x_range, 8);
-        let x_format: &dyn Fn(&f64) -> String = if self.cycles_on_x {
-            &cycle_formatter
-        } else {
-            &x_format
-        };
-        draw_mesh(
-            &mut chart,
-            (self.x_desc, self.y_desc),
-            8,
-            x_format,
-            &y_range,
-            8,
-        )?;
-        let mut legend: Vec<(String, RGBColor, bool)> = Vec::new();
-        for (label, colour, points) in &self.lines {
-            for piece in points.split(|p| !(p.0.is_finite() && p.1.is_finite())) {
-                if piece.len() > 1 {
-                    // Width 2, as the other figures: plotters' bitmap backend draws a nearly
-                    // vertical segment of a 3 px line across the whole image.
-                    chart
-                        .draw_series(LineSeries::new(
-                            piece.iter().copied(),
-                            ShapeStyle::from(colour).stroke_width(2),
-                        ))
-                        .map_err(msg)?;
-                }
-            }
-            legend.push((label.clone(), *colour, false));
-        }
-        for (label, colour, points) in &self.markers {
-            let finite = points
-                .iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite());
-            let size = if points.len() > 200 { 3 } else { 7 };
-            chart
-                .draw_series(finite.map(|p| {
-                    EmptyElement::at(p)
-                        + Circle::new((0, 0), size, ShapeStyle::from(BLACK).stroke_width(2))
-                        + Circle::new((0, 0), size - 1, colour.mix(0.6).filled())
-                }))
-                .map_err(msg)?;
-            legend.push((label.clone(), *colour, true));
-        }
-        draw_marked_legend(&legend_area, &legend)?;
-        if let Some(note) = &self.note {
-            let (w, h) = legend_area.dim_in_pixel();
-            let y0 = 60 + 34 * legend.len() as i32;
-            let style = font(20.0);
-            for (k, line) in wrap(note, (w as usize).saturating_sub(20) / 10)
-                .iter()
-                .enumerate()
-            {
-                let y = y0 + 26 * k as i32;
-                if y < h as i32 {
-                    legend_area
-                        .draw(&Text::new(line.clone(), (10, y), style.clone()))
-                        .map_err(msg)?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `text` cut into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(l) if l.chars().count() + 1 + word.chars().count() <= width.max(10) => {
-                l.push(' ');
-                l.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines
-}
-
-/// The colour of run `run`: the qualitative palette of the sweep figures, in turn.
-fn colour_of(run: usize) -> RGBColor {
-    PALETTE[run % PALETTE.len()]
-}
 
 /// The simulated per-cycle line of `column` for each run, scaled by `scale`.
 fn run_lines(runs: &[SimulatedRun], column: &str, scale: f64) -> Vec<Series> {
@@ -217,7 +83,7 @@ pub fn write_validation_figures(
     spec: &ValidationSpec,
     runs: &[SimulatedRun],
     comparisons: &[Comparison],
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     let capacity = Overlay {
         title: format!("Discharge capacity: {}", spec.name),
         x_desc: "Cycle",
@@ -271,18 +137,16 @@ pub fn write_validation_figures(
         note: Some("Voltage-decay targets are drawn below the simulated mean voltage of their reference cycle.".into()),
     };
     let curves = voltage_capacity(&spec.name, runs, comparisons);
-    ensure_font()?;
-    let mut written = Vec::new();
-    for (stem, figure) in
-        VALIDATION_PLOTS
-            .iter()
-            .zip([&capacity, &efficiency, &mean_voltage, &curves])
-    {
-        if figure.has_data() {
-            written.extend(write_figure(dir, stem, figure)?);
-        }
-    }
-    Ok(written)
+    let [a, b, c, d] = VALIDATION_PLOTS;
+    write_overlays(
+        dir,
+        &[
+            (a, &capacity),
+            (b, &efficiency),
+            (c, &mean_voltage),
+            (d, &curves),
+        ],
+    )
 }
 
 /// Figure 4: the measured curves over the simulated ones of the same cycles; without measured
@@ -341,12 +205,4 @@ fn voltage_capacity(name: &str, runs: &[SimulatedRun], comparisons: &[Comparison
         markers,
         note: None,
     }
-}
-
-/// `base` lightened a little for the n-th curve of the figure, so that curves of one run stay
-/// apart.
-fn shade_of(base: RGBColor, n: usize) -> RGBColor {
-    let t = (n % 4) as f64 * 0.18;
-    let mix = |c: u8| (c as f64 + (255.0 - c as f64) * t).round() as u8;
-    RGBColor(mix(base.0), mix(base.1), mix(base.2))
 }

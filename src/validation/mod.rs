@@ -98,7 +98,7 @@ pub enum ValidationError {
     },
     /// The figures could not be drawn.
     #[error("the comparisons are written, but the figures could not be drawn")]
-    Plots(#[source] crate::output::PlotError),
+    Plots(#[source] crate::figures::FigureError),
     /// A fit's prediction uncertainties do not match the comparisons.
     #[error("{}: the prediction bands do not match the comparisons: {why}", .file.display())]
     Bands {

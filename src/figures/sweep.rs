@@ -1,5 +1,6 @@
 //! The comparison figures of a parameter sweep, as PNG and SVG, with the fonts, backends and
-//! helpers of [`super::plots`]. Plain data in, files out; the sweep runner gathers the data.
+//! helpers of [`super::text`] and [`super::frame`]. Plain data in, files out; the sweep runner
+//! gathers the data.
 //!
 //! 1. `sweep_retention.{png,svg}` ([`plot_sweep_retention`]): capacity retention in % against
 //!    cycle number, every case overlaid, with a legend by case label;
@@ -21,7 +22,7 @@
 //! against cycle breaks there (a point standing alone gets a marker), a figure of merit's line
 //! joins the cases that have a value. Cases may have curves of different
 //! lengths; a curve whose `cycles` and values differ in length is read up to the shorter one.
-//! Input with no finite point at all is an error ([`PlotError::NoData`]), and no file is
+//! Input with no finite point at all is an error ([`FigureError::NoData`]), and no file is
 //! written.
 
 use std::ops::Range;
@@ -32,10 +33,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plots::{
-    axis_range, cycle_chart, draw_mesh, ensure_font, finite_bounds, font, msg, tick_formatter,
-    write_figure, Figure, PlotError, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
+use super::error::backend;
+use super::frame::{
+    axis_range, cycle_chart, draw_mesh, finite_bounds, tick_formatter, write_figure, Figure,
+    LABEL_SIZE, PALETTE, TITLE_SIZE,
 };
+use super::text::{ensure_font, font};
+use super::FigureError;
 
 /// File stem of the retention comparison (`.png` and `.svg` are written).
 pub const SWEEP_RETENTION_PLOT: &str = "sweep_retention";
@@ -103,8 +107,11 @@ pub struct MeritFigure {
 
 /// Writes `<dir>/sweep_retention.png` and `.svg` (`dir` must exist): each case's capacity
 /// retention \[%\] against cycle, overlaid, with a legend by label. Returns the paths;
-/// [`PlotError::NoData`] (no file written) when no curve has a finite point.
-pub fn plot_sweep_retention(dir: &Path, curves: &[SweepCurve]) -> Result<Vec<PathBuf>, PlotError> {
+/// [`FigureError::NoData`] (no file written) when no curve has a finite point.
+pub fn plot_sweep_retention(
+    dir: &Path,
+    curves: &[SweepCurve],
+) -> Result<Vec<PathBuf>, FigureError> {
     let series = cycle_series(curves, |c| &c.retention_percent);
     plot_cycle_comparison(
         dir,
@@ -118,11 +125,11 @@ pub fn plot_sweep_retention(dir: &Path, curves: &[SweepCurve]) -> Result<Vec<Pat
 
 /// Writes `<dir>/sweep_mean_voltage.png` and `.svg` (`dir` must exist): each case's mean
 /// discharge voltage \[V\] against cycle, overlaid, with a legend by label. Returns the paths;
-/// [`PlotError::NoData`] (no file written) when no curve has a finite point.
+/// [`FigureError::NoData`] (no file written) when no curve has a finite point.
 pub fn plot_sweep_mean_voltage(
     dir: &Path,
     curves: &[SweepCurve],
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     let series = cycle_series(curves, |c| &c.mean_discharge_voltage_v);
     plot_cycle_comparison(
         dir,
@@ -135,16 +142,16 @@ pub fn plot_sweep_mean_voltage(
 }
 
 /// Writes `<dir>/<stem>.png` and `.svg` (`dir` must exist): the figure of merit against the
-/// swept parameter, one series per group. Returns the paths; [`PlotError::NoData`] (no file
+/// swept parameter, one series per group. Returns the paths; [`FigureError::NoData`] (no file
 /// written) when no case has both a finite value and (numeric axis) a finite parameter.
 pub fn plot_figure_of_merit(
     dir: &Path,
     stem: &str,
     figure: &MeritFigure,
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     let merit = Merit::new(figure);
     if merit.series.iter().all(|s| s.points.is_empty()) {
-        return Err(PlotError::NoData {
+        return Err(FigureError::NoData {
             figure: stem.to_string(),
         });
     }
@@ -185,9 +192,9 @@ fn plot_cycle_comparison(
     y_desc: &str,
     series: Vec<Series>,
     default_y: Range<f64>,
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     if !series.iter().flat_map(|s| &s.points).any(finite) {
-        return Err(PlotError::NoData {
+        return Err(FigureError::NoData {
             figure: stem.to_string(),
         });
     }
@@ -200,21 +207,6 @@ fn plot_cycle_comparison(
     };
     Ok(write_figure(dir, stem, &figure)?.to_vec())
 }
-
-/// The qualitative palette of the series (matplotlib's tab10, the first two as in
-/// [`super::plots`]).
-pub(crate) const PALETTE: [RGBColor; 10] = [
-    BLUE,
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RED,
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 /// Marker shapes, one per pass through the palette.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -247,7 +239,7 @@ fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
     look: Look,
     at: CT::From,
     size: i32,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let style = ShapeStyle::from(&look.colour).stroke_width(2);
     let r = size / 2;
     let at = EmptyElement::at(at);
@@ -257,7 +249,7 @@ fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
         Shape::Square => area.draw(&(at + Rectangle::new([(-r, -r), (r, r)], style.filled()))),
         Shape::Cross => area.draw(&(at + Cross::new((0, 0), r, style))),
     }
-    .map_err(msg)
+    .map_err(backend)
 }
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -270,7 +262,7 @@ fn draw_series<DB: DrawingBackend>(
     look: Look,
     lines: bool,
     marker_every: usize,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let style = ShapeStyle::from(&look.colour).stroke_width(2);
     let runs: Vec<&[(f64, f64)]> = points
         .split(|p| !finite(p))
@@ -281,7 +273,7 @@ fn draw_series<DB: DrawingBackend>(
         if lines && run.len() >= 2 {
             chart
                 .draw_series(LineSeries::new(run.iter().copied(), style))
-                .map_err(msg)?;
+                .map_err(backend)?;
         }
         if !lines || run.len() == 1 {
             marked.extend_from_slice(run);
@@ -366,7 +358,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, Look)],
     lines: bool,
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let (w, h) = area.dim_in_pixel();
     let (size, shown, more) = legend_layout(entries.len(), h);
     let label = font(size).pos(Pos::new(HPos::Left, VPos::Center));
@@ -377,18 +369,18 @@ fn draw_legend<DB: DrawingBackend>(
         if more && i + 1 == shown {
             let rest = format!("… {} more", entries.len() - shown + 1);
             area.draw(&Text::new(rest, (65, y), label.clone()))
-                .map_err(msg)?;
+                .map_err(backend)?;
             break;
         }
         if lines {
             let style = ShapeStyle::from(&look.colour).stroke_width(3);
             area.draw(&PathElement::new(vec![(10, y), (55, y)], style))
-                .map_err(msg)?;
+                .map_err(backend)?;
         }
         draw_marker(area, *look, (32, y), 10)?;
         let text = fit_text(area, text, &label, text_w);
         area.draw(&Text::new(text, (65, y), label.clone()))
-            .map_err(msg)?;
+            .map_err(backend)?;
     }
     Ok(())
 }
@@ -398,13 +390,13 @@ fn build_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     x_range: Range<f64>,
     y_range: Range<f64>,
-) -> Result<Chart<'a, DB>, String> {
+) -> Result<Chart<'a, DB>, FigureError> {
     ChartBuilder::on(area)
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(110)
         .build_cartesian_2d(x_range, y_range)
-        .map_err(msg)
+        .map_err(backend)
 }
 
 struct CycleComparison<'a> {
@@ -415,7 +407,7 @@ struct CycleComparison<'a> {
 }
 
 impl Figure for CycleComparison<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let all = || {
             self.series
                 .iter()
@@ -434,7 +426,7 @@ impl Figure for CycleComparison<'_> {
         let root = root
             .margin(8, 0, 0, 0)
             .titled(self.title, font(TITLE_SIZE))
-            .map_err(msg)?;
+            .map_err(backend)?;
         let labels: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
         let (plot_area, legend_area) = split_for_legend(&root, &labels);
         let mut chart = cycle_chart(&plot_area, x_range, y_range, self.y_desc, 8)?;
@@ -569,7 +561,7 @@ fn log_formatter(v: &f64) -> String {
 }
 
 impl Figure for Merit {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let all = || self.series.iter().flat_map(|s| &s.points);
         let y_range = axis_range(finite_bounds(all().map(|p| p.1)), 0.08, 0.0..1.0);
         let (x_range, x_labels) = match &self.categories {
@@ -587,7 +579,7 @@ impl Figure for Merit {
         let root = root
             .margin(8, 0, 0, 0)
             .titled(&self.title, font(TITLE_SIZE))
-            .map_err(msg)?;
+            .map_err(backend)?;
         let labels: Vec<&str> = if self.legend {
             self.series.iter().map(|s| s.label.as_str()).collect()
         } else {
@@ -763,7 +755,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             plot_sweep_retention(dir.path(), &[]),
-            Err(PlotError::NoData { .. })
+            Err(FigureError::NoData { .. })
         ));
         let nan = SweepCurve {
             label: "nan".into(),

@@ -1,5 +1,5 @@
 //! The impedance figures, as PNG and SVG, with the fonts, backends and helpers of
-//! [`super::plots`]:
+//! [`super::text`] and [`super::frame`]:
 //!
 //! 1. `nyquist.{png,svg}` ([`write_nyquist`]): the spectra of a run in the Nyquist plane,
 //!    Z' against −Z'' in Ω on axes of equal scale (a semicircle looks round), one colour per
@@ -17,11 +17,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plots::{
-    axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, ensure_font, finite_bounds,
-    font, msg, note, tick_formatter, write_figure, Figure, PlotError, BLUE, LABEL_SIZE, RED,
-    TITLE_SIZE,
+use super::error::backend;
+use super::frame::{
+    axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds, note,
+    tick_formatter, write_figure, Figure, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
 };
+use super::text::{ensure_font, font};
+use super::FigureError;
 
 /// File stem of the Nyquist figure (`.png` and `.svg` are written).
 pub const NYQUIST_PLOT: &str = "nyquist";
@@ -43,7 +45,7 @@ pub struct NyquistSpectrum {
 
 /// Writes `<dir>/nyquist.png` and `.svg` (`dir` must exist) with `spectra`, coloured by cycle;
 /// returns the paths.
-pub fn write_nyquist(dir: &Path, spectra: &[NyquistSpectrum]) -> Result<Vec<PathBuf>, PlotError> {
+pub fn write_nyquist(dir: &Path, spectra: &[NyquistSpectrum]) -> Result<Vec<PathBuf>, FigureError> {
     ensure_font()?;
     Ok(write_figure(dir, NYQUIST_PLOT, &Nyquist(spectra))?.to_vec())
 }
@@ -54,7 +56,7 @@ pub fn write_nyquist(dir: &Path, spectra: &[NyquistSpectrum]) -> Result<Vec<Path
 pub fn plot_resistances_vs_cycle(
     dir: &Path,
     series: &[ResistanceSeries],
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     ensure_font()?;
     Ok(write_figure(dir, RESISTANCE_PLOT, &Resistances(series))?.to_vec())
 }
@@ -92,7 +94,7 @@ fn equal_scale_ranges(
 }
 
 impl Figure for Nyquist<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let spectra: Vec<(usize, Vec<(f64, f64)>)> = self
             .0
             .iter()
@@ -114,7 +116,7 @@ impl Figure for Nyquist<'_> {
         let root = root
             .margin(8, 0, 0, 0)
             .titled("Impedance spectra (Nyquist)", font(TITLE_SIZE))
-            .map_err(msg)?;
+            .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, bar_area) = root.split_horizontally(w.saturating_sub(170));
         let build = |x: Range<f64>, y: Range<f64>| {
@@ -123,7 +125,7 @@ impl Figure for Nyquist<'_> {
                 .x_label_area_size(70)
                 .y_label_area_size(110)
                 .build_cartesian_2d(x, y)
-                .map_err(msg)
+                .map_err(backend)
         };
         // The plotting area's size in pixels, for the equal scale.
         let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
@@ -154,10 +156,10 @@ impl Figure for Nyquist<'_> {
             let style = ShapeStyle::from(&colour).stroke_width(2);
             chart
                 .draw_series(LineSeries::new(points.iter().copied(), style))
-                .map_err(msg)?;
+                .map_err(backend)?;
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, style.filled())))
-                .map_err(msg)?;
+                .map_err(backend)?;
         }
         let mut cycles: Vec<usize> = spectra.iter().map(|(c, _)| *c).collect();
         cycles.sort_unstable();
@@ -174,7 +176,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
     lo: f64,
     hi: f64,
     cycles: &[usize],
-) -> Result<(), String> {
+) -> Result<(), FigureError> {
     let (_, h) = area.dim_in_pixel();
     let (top, bottom) = (70i32, (h as i32 - 110).max(90));
     let (left, right) = (20i32, 50i32);
@@ -183,7 +185,7 @@ fn draw_colour_bar<DB: DrawingBackend>(
         (left, top - 40),
         font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
     ))
-    .map_err(msg)?;
+    .map_err(backend)?;
     let segments = 100;
     let span = (bottom - top) as f64;
     for k in 0..segments {
@@ -194,13 +196,13 @@ fn draw_colour_bar<DB: DrawingBackend>(
             [(left, y0), (right, y1)],
             cycle_colour(if hi > lo { t } else { 0.0 }).filled(),
         ))
-        .map_err(msg)?;
+        .map_err(backend)?;
     }
     area.draw(&Rectangle::new(
         [(left, top), (right, bottom)],
         BLACK.mix(0.5),
     ))
-    .map_err(msg)?;
+    .map_err(backend)?;
     let label = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
     let mut ticks: Vec<usize> = match cycles.len() {
         0 => Vec::new(),
@@ -216,13 +218,13 @@ fn draw_colour_bar<DB: DrawingBackend>(
         };
         let y = bottom - (span * t).round() as i32;
         area.draw(&PathElement::new(vec![(right, y), (right + 6, y)], BLACK))
-            .map_err(msg)?;
+            .map_err(backend)?;
         area.draw(&Text::new(
             format!("{value}"),
             (right + 12, y),
             label.clone(),
         ))
-        .map_err(msg)?;
+        .map_err(backend)?;
     }
     Ok(())
 }
@@ -233,7 +235,7 @@ struct Resistances<'a>(&'a [ResistanceSeries]);
 type DrawnSeries<'a> = (&'a str, Vec<(f64, f64, f64)>);
 
 impl Figure for Resistances<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         // (cycle, value, error) with a finite value; a missing or bad error counts as 0.
         let series: Vec<DrawnSeries> = self
             .0
@@ -262,7 +264,7 @@ impl Figure for Resistances<'_> {
         let root = root
             .margin(8, 0, 0, 0)
             .titled("Fitted resistances", font(TITLE_SIZE))
-            .map_err(msg)?;
+            .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
         let mut chart = cycle_chart(&plot_area, x_range.clone(), y_range, "Resistance (Ω)", 8)?;
@@ -277,14 +279,14 @@ impl Figure for Resistances<'_> {
             let style = ShapeStyle::from(&colour).stroke_width(2);
             chart
                 .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), style))
-                .map_err(msg)?;
+                .map_err(backend)?;
             chart
                 .draw_series(
                     points
                         .iter()
                         .map(|p| Circle::new((p.0, p.1), 4, style.filled())),
                 )
-                .map_err(msg)?;
+                .map_err(backend)?;
             for &(x, v, e) in points.iter().filter(|p| p.2 > 0.0) {
                 let bar = vec![
                     vec![(x, v - e), (x, v + e)],
@@ -293,7 +295,7 @@ impl Figure for Resistances<'_> {
                 ];
                 chart
                     .draw_series(bar.into_iter().map(|p| PathElement::new(p, style)))
-                    .map_err(msg)?;
+                    .map_err(backend)?;
             }
             legend.push((name.to_string(), colour));
         }
