@@ -37,6 +37,20 @@ fn write_spectrum(path: &Path, cycles: &[usize]) {
     std::fs::write(path, csv).unwrap();
 }
 
+/// The fit table's R2 row shows the true 69 Ω.
+fn assert_r2_is_the_truth(stdout: &str) {
+    let r2 = stdout
+        .lines()
+        .find(|l| l.starts_with("R2 "))
+        .unwrap_or_else(|| panic!("no R2 row:\n{stdout}"));
+    let value: f64 = r2
+        .split_whitespace()
+        .nth(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no value in {r2}"));
+    assert!((value - 69.0).abs() < 1e-4, "{r2}");
+}
+
 #[test]
 fn fits_a_spectrum_prints_the_table_and_writes_both_files() {
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -70,12 +84,7 @@ fn fits_a_spectrum_prints_the_table_and_writes_both_files() {
         );
     }
     // R2's row shows the true value.
-    let r2 = stdout
-        .lines()
-        .find(|l| l.starts_with("R2 "))
-        .unwrap_or_else(|| panic!("no R2 row:\n{stdout}"));
-    let value: f64 = r2.split_whitespace().nth(2).unwrap().parse().unwrap();
-    assert!((value - 69.0).abs() < 1e-4, "{r2}");
+    assert_r2_is_the_truth(&stdout);
 
     let fit = std::fs::read_to_string(out_dir.join("impedance_fit.csv")).unwrap();
     let mut lines = fit.lines();
@@ -257,4 +266,52 @@ fn impedance_of_a_scenario_fits_its_circuit() {
     assert!(!bad.status.success());
     assert!(text(&bad.stderr).contains("column"), "{}", describe(&bad));
     assert!(!dir.path().join("bad").exists());
+}
+
+#[test]
+fn a_spectrum_stored_as_minus_z_im_is_refused_unless_said_so() {
+    // Issue 16 item 3: an EC-Lab-style export stores −Im(Z) in the column; fitted as Z'' it
+    // "converged" to nonsense with exit 0.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let plain = dir.path().join("plain.csv");
+    write_spectrum(&plain, &[]);
+    let negated = dir.path().join("negated.csv");
+    let mut lines = std::fs::read_to_string(&plain)
+        .expect("spectrum")
+        .lines()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    for line in lines.iter_mut().skip(1) {
+        let (im, rest) = line.split_once(',').expect("a field");
+        let im: f64 = im.parse().expect("a number");
+        *line = format!("{:e},{rest}", -im);
+    }
+    std::fs::write(&negated, lines.join("\n") + "\n").expect("write");
+    let out = asslb()
+        .arg("fit-impedance")
+        .arg(&negated)
+        .output()
+        .expect("run asslb");
+    assert!(!out.status.success(), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    for part in [
+        "negated.csv",
+        "looks like −Z''",
+        "--negated-imaginary",
+        "81 of 81 points",
+    ] {
+        assert!(
+            stderr.contains(part),
+            "`{part}` missing:\n{}",
+            describe(&out)
+        );
+    }
+    let out = asslb()
+        .arg("fit-impedance")
+        .arg(&negated)
+        .arg("--negated-imaginary")
+        .output()
+        .expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_r2_is_the_truth(&text(&out.stdout));
 }

@@ -137,6 +137,20 @@ pub enum SpectrumError {
         /// The file, if any.
         path: Option<PathBuf>,
     },
+    /// Most imaginary parts are positive: the column looks like −Z'' (as EC-Lab's `-Im(Z)`
+    /// and many exports store it), which a fit would read as an inductive cell.
+    #[error(
+        "{}: the imaginary part is positive at {positive} of {total} points: the column `z_im_ohm` looks like −Z'' (capacitive arcs have Z'' < 0). If the file stores −Z'' (EC-Lab's -Im(Z), ZView's −Z''), pass --negated-imaginary; if it is Z'', the cell is inductive at most frequencies, which no battery spectrum is",
+        path.display()
+    )]
+    LooksNegated {
+        /// The file.
+        path: PathBuf,
+        /// Points with Z'' > 0.
+        positive: usize,
+        /// Points.
+        total: usize,
+    },
     /// The file holds the spectra of several cycles and none was chosen.
     #[error(
         "{}: the file holds the spectra of cycles {}: choose one",
@@ -285,6 +299,35 @@ impl Spectrum {
     /// Whether there are no points (never true for a validated spectrum).
     pub fn is_empty(&self) -> bool {
         self.z.is_empty()
+    }
+
+    /// The number of points with a positive imaginary part (inductive).
+    pub fn inductive_points(&self) -> usize {
+        self.z.iter().filter(|z| z.im > 0.0).count()
+    }
+
+    /// `Ok` unless more than half the points have Z'' > 0, which in a battery's spectrum means
+    /// the file stores −Z'' ([`SpectrumError::LooksNegated`], naming `path`). A battery is
+    /// capacitive over its arcs and its diffusion tail; only cable and winding inductance
+    /// above some 10–100 kHz makes Z'' positive, a minority of a spectrum's points.
+    pub fn check_capacitive(&self, path: &Path) -> Result<(), SpectrumError> {
+        let positive = self.inductive_points();
+        if 2 * positive > self.len() {
+            return Err(SpectrumError::LooksNegated {
+                path: path.to_path_buf(),
+                positive,
+                total: self.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The spectrum with every imaginary part negated: from a file that stores −Z''.
+    pub fn negate_imaginary(mut self) -> Spectrum {
+        for z in &mut self.z {
+            z.im = -z.im;
+        }
+        self
     }
 
     /// The direction of the frequencies.

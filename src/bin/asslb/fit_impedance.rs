@@ -26,6 +26,11 @@ pub struct Args {
     /// Output folder for impedance_fit.csv and impedance_fitted.csv.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// The `z_im_ohm` column holds −Z'' (as EC-Lab's `-Im(Z)` and ZView's `−Z''` do): its
+    /// values are negated on reading. Without it, a spectrum whose imaginary part is positive
+    /// at most points is refused as one that looks like −Z''.
+    #[arg(long)]
+    negated_imaginary: bool,
 }
 
 /// Everything is read and checked before the output folder is touched.
@@ -35,6 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         circuit,
         cycle,
         out,
+        negated_imaginary,
     } = args;
     let circuit =
         Circuit::parse(&circuit).with_context(|| format!("invalid --circuit \"{circuit}\""))?;
@@ -46,6 +52,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             other => anyhow::Error::new(other),
         })
         .with_context(|| format!("cannot read the spectrum {}", path.display()))?;
+    let spectrum = if negated_imaginary {
+        spectrum.negate_imaginary()
+    } else {
+        spectrum
+    };
+    spectrum.check_capacitive(&path)?;
     // The cycle of the row: the chosen one, or the file's only one, or 0.
     let cycle = match cycle {
         Some(c) => c,
@@ -75,6 +87,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
         write_fit(dir, &circuit, cycle, &spectrum, &fit)?;
+    }
+    // The table and the files show where the optimiser stopped; the exit code says that it
+    // is not a fit to use.
+    if !fit.converged {
+        anyhow::bail!(
+            "the fit of {} to {} did not converge (see the table above): try other initial values, a simpler circuit, or check the spectrum",
+            circuit.text(),
+            path.display()
+        );
     }
     Ok(())
 }
