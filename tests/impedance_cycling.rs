@@ -178,7 +178,12 @@ fn bad_sections_name_the_file_and_the_key() {
         let e = parse(&scenario_text(12, &format!("[impedance]\n{section}"))).unwrap_err();
         assert_eq!(e.key(), Some(key), "{section}: {e}");
         let text = e.to_string();
-        assert!(text.starts_with("dir/z.toml: key `"), "{section}: {text}");
+        // The file, the key's line where the file writes it, the key.
+        assert!(text.starts_with("dir/z.toml"), "{section}: {text}");
+        assert!(
+            text.contains(&format!(": key `{key}`")),
+            "{section}: {text}"
+        );
         assert!(text.contains(part), "{section}: {text}");
     }
     // A state the run never reaches: a charge in a cycle that only discharges.

@@ -434,8 +434,15 @@ fn a_sweep_file_read_as_a_scenario_says_what_it_is() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let out = dir.path().join("out");
     let shown = file.display();
+    // The line of `mode`, which the error names.
+    let line = std::fs::read_to_string(&file)
+        .expect("the sweep file")
+        .lines()
+        .position(|l| l.starts_with("mode"))
+        .expect("a `mode` key")
+        + 1;
     let expected = format!(
-        "error: invalid scenario {shown}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {shown}`\ncaused by: {shown}: key `mode`: unknown key"
+        "error: invalid scenario {shown}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {shown}`\ncaused by: {shown}, line {line}: key `mode`: unknown key"
     );
     for args in [&["run", "--out"][..], &["check"][..]] {
         let mut command = asslb();
