@@ -6,7 +6,8 @@
 //!
 //! Layers, bottom first; each uses only lower ones (`docs/architecture.md`, checked by
 //! `tests/layers.rs`):
-//! - [`constants`], [`range`]: physical constants; the accepted input ranges;
+//! - [`constants`], [`range`], [`error_chain`]: physical constants; the accepted input ranges;
+//!   an error and its causes as text;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
 //!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
@@ -25,6 +26,7 @@
 #![deny(unsafe_code)]
 
 pub mod constants;
+pub mod error_chain;
 pub mod fitting;
 pub mod impedance;
 pub mod measured;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// The layers, bottom first (the table of `docs/architecture.md`). Modules of one layer do not
 /// use each other.
 const LAYERS: &[&[&str]] = &[
-    &["constants", "range"],
+    &["constants", "range", "error_chain"],
     &["numerics"],
     &["physics"],
     &["protocol"],

@@ -15,6 +15,7 @@
 
 mod builtin;
 mod describe;
+mod driver;
 mod error;
 mod impedance_request;
 mod overrides;
@@ -22,6 +23,7 @@ mod parameter_file;
 pub mod parameter_tree;
 mod raw;
 pub(crate) mod run;
+mod run_data;
 mod run_summary;
 mod scenario_file;
 mod set;
@@ -38,11 +40,13 @@ use crate::protocol::{Direction, Experiment, ImpedanceSettings, Step};
 
 pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinParameterSet};
 pub use describe::describe_parameters;
+pub use driver::{Driver, Spectra};
 pub use error::{Origin, ScenarioError};
 pub use run::{
     load_interrupted_run, resume_run, run_scenario, ExistingFiles, ResumeError, RunError,
     RunReport, CHECKPOINT_EVERY_CYCLES,
 };
+pub use run_data::{MemorySink, RunData};
 pub use set::SetOverride;
 
 /// A validated scenario: everything a run needs.

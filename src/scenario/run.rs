@@ -10,17 +10,17 @@
 //! status "finished" and the solver's statistics. A run that fails keeps every row and cycle
 //! computed, and records the error in `run_error.txt` and `run.toml`.
 
-use std::error::Error;
 use std::path::{Path, PathBuf};
 
+use crate::error_chain::error_chain;
 use crate::output::{
     check_summary, plot_resistances_vs_cycle, scenario_digest, write_nyquist, write_plots,
     write_run_record, EarlierRun, FolderError, FolderLock, ObservedSink, PlotError, RowsError,
     RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
 };
-use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
+use crate::protocol::{Checkpoint, RunSummary, SimulationError};
 
-use super::Scenario;
+use super::{Driver, Scenario};
 
 /// What a finished run produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -335,16 +335,8 @@ fn execute(
         })?;
         sink.fit_spectra_with(circuit).map_err(folder_error)?;
     }
-    let result = Simulation::new(&scenario.parameters, &scenario.mesh, &scenario.solver).and_then(
-        |mut simulation| {
-            simulation.measure_impedance(scenario.impedance.clone())?;
-            simulation.run_from(
-                &scenario.experiment,
-                checkpoint,
-                &mut ObservedSink::new(&mut sink, observer),
-            )
-        },
-    );
+    let result =
+        Driver::new(scenario).run_into(checkpoint, &mut ObservedSink::new(&mut sink, observer));
     match result {
         Ok(summary) => {
             let files = sink.finish().map_err(output_error)?;
@@ -468,15 +460,4 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
         ("impedance_time_s".to_string(), s.impedance_time_s),
         ("wall_time_s".to_string(), s.wall_time_s),
     ]
-}
-
-/// An error and its causes, one per line (`caused by: …`).
-pub(crate) fn error_chain(e: &dyn Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(&format!("\ncaused by: {c}"));
-        cause = c.source();
-    }
-    text
 }
