@@ -10,7 +10,7 @@
 //! resolve when the run jumps over cycles, and spectra at extra cycles (off-trajectory probes,
 //! fitted aside from the chain of the scenario's own spectra).
 
-use crate::output::SummaryCsv;
+use crate::output::{ObservedSink, RunObserver, SummaryCsv};
 use crate::protocol::impedance::ImpedanceCycles;
 use crate::protocol::{
     Checkpoint, ImpedanceSettings, RunSummary, Simulation, SimulationError, TimeseriesSink,
@@ -101,15 +101,18 @@ impl<'a> Driver<'a> {
 
     /// Runs the scenario in memory: every cycle's figures, the rows of `row_cycles`, the spectra
     /// and their circuit fits. With `summary_csv`, the per-cycle figures stream to it as the
-    /// run goes. A simulation that fails is not an error: [`RunData::outcome`] holds it, and
-    /// the data hold every cycle before it; writing `summary_csv` failing is.
+    /// run goes. `observer` hears of each cycle as it ends (a progress display), as in the run
+    /// folder's case; `&mut ()` for none. A simulation that fails is not an error:
+    /// [`RunData::outcome`] holds it, and the data hold every cycle before it; writing
+    /// `summary_csv` failing is.
     pub fn run_in_memory(
         &self,
         row_cycles: &[usize],
         summary_csv: Option<SummaryCsv>,
+        observer: &mut dyn RunObserver,
     ) -> std::io::Result<RunData> {
         let mut sink = MemorySink::new(self.scenario, row_cycles, summary_csv);
-        let outcome = self.run_into(None, &mut sink);
+        let outcome = self.run_into(None, &mut ObservedSink::new(&mut sink, observer));
         sink.finish(outcome)
     }
 }

@@ -20,7 +20,7 @@ use std::path::Path;
 use crate::error_chain::error_chain;
 use crate::impedance::ChainedFit;
 use crate::measured::Direction;
-use crate::output::{summary_column, summary_values, SummaryCsv};
+use crate::output::{summary_column, summary_values, RunObserver, SummaryCsv};
 use crate::protocol::{CycleSummary, RunSummary, Step, TimeseriesRecord};
 use crate::scenario::{Driver, Scenario, Spectra};
 
@@ -227,6 +227,17 @@ pub fn simulate(
     wanted: &Wanted,
     summary_dir: Option<&Path>,
 ) -> Result<SimulatedRun, OutputFailure> {
+    simulate_observed(label, scenario, wanted, summary_dir, &mut ())
+}
+
+/// [`simulate`], telling `observer` of each cycle as it ends (a progress display).
+pub fn simulate_observed(
+    label: &str,
+    scenario: &Scenario,
+    wanted: &Wanted,
+    summary_dir: Option<&Path>,
+    observer: &mut dyn RunObserver,
+) -> Result<SimulatedRun, OutputFailure> {
     let p = &scenario.parameters;
     let summary_csv = match summary_dir {
         Some(dir) => Some(
@@ -243,7 +254,7 @@ pub fn simulate(
     let data = Driver::new(scenario)
         .resolve_cycles(&wanted.resolve)
         .spectra(Spectra::AtCycles(wanted.spectra.clone()))
-        .run_in_memory(&wanted.curves, summary_csv)
+        .run_in_memory(&wanted.curves, summary_csv, observer)
         .map_err(|source| OutputFailure {
             label: label.to_string(),
             path: summary_dir.map(Path::to_path_buf).unwrap_or_default(),
