@@ -113,3 +113,40 @@ impl FitChain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The impedance of `R0-p(R1,C1)` with `p` at 1 Hz to 10 kHz.
+    fn spectrum(circuit: &Circuit, p: &[f64]) -> (Vec<f64>, Vec<c64>) {
+        let f: Vec<f64> = (0..=20).map(|k| 10f64.powf(k as f64 / 5.0)).collect();
+        let z = f.iter().map(|&f| circuit.impedance(p, f)).collect();
+        (f, z)
+    }
+
+    #[test]
+    fn the_chain_moves_on_past_its_own_spectra_only() {
+        let circuit = Circuit::parse("R0-p(R1,C1)").unwrap();
+        let mut chain = FitChain::new(circuit.clone());
+        let (f, z) = spectrum(&circuit, &[2.0, 10.0, 1e-4]);
+        let first = chain.fit(&f, &z).unwrap();
+        assert!(first.converged);
+        assert_eq!(chain.previous.as_deref(), Some(first.values.as_slice()));
+        // A spectrum fitted aside starts where the chain is and leaves it there.
+        let (f2, z2) = spectrum(&circuit, &[2.1, 11.0, 1e-4]);
+        let aside = chain.fit_aside(&f2, &z2).unwrap();
+        assert!(aside.converged);
+        assert_eq!(chain.previous.as_deref(), Some(first.values.as_slice()));
+        // A spectrum that cannot be fitted is a typed failure and does not move the chain.
+        let failed = chain.fit(&[1.0], &[c64::new(1.0, 0.0)]).unwrap_err();
+        assert!(matches!(failed, FitFailure::Fit(_)), "{failed}");
+        let failed = chain.fit(&[1.0, 2.0], &[c64::new(1.0, 0.0)]).unwrap_err();
+        assert!(matches!(failed, FitFailure::Spectrum(_)), "{failed}");
+        assert_eq!(chain.previous.as_deref(), Some(first.values.as_slice()));
+        // Taking the chain up from the fits made gives the chain that made them.
+        let mut resumed = FitChain::new(circuit);
+        resumed.take_up([(first.values.as_slice(), true), (&[f64::NAN; 3][..], false)]);
+        assert_eq!(resumed.fit(&f2, &z2), chain.fit(&f2, &z2));
+    }
+}
