@@ -204,3 +204,53 @@ fn run_validate_and_fit_give_the_same_numbers() {
         "a cold fit gives the chained R2: this test would not see a validation that fits cold"
     );
 }
+
+/// One run feeds its folder and memory at once (`run_scenario_keeping`), and its data in
+/// memory are those of a run in memory alone, with the fits of its `impedance_fit.csv`.
+#[test]
+fn one_run_feeds_its_folder_and_memory_alike() {
+    use asslb::scenario::{
+        load_scenario_with, run_scenario_keeping, Driver, ExistingFiles, MemorySink, SetOverride,
+    };
+    let sets: Vec<SetOverride> = SETS
+        .iter()
+        .map(|s| s.parse().unwrap_or_else(|e| panic!("{s}: {e}")))
+        .collect();
+    let scenario = load_scenario_with(&root().join("scenarios/wu2022_1c_1000.toml"), &sets)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let mut memory = MemorySink::new(&scenario, &[1], None);
+    let report = run_scenario_keeping(
+        &scenario,
+        tmp.path(),
+        ExistingFiles::Refuse,
+        &mut (),
+        &mut memory,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let both = memory
+        .finish(Ok(report.summary.clone()))
+        .expect("the data in memory");
+    let alone = Driver::new(&scenario)
+        .run_in_memory(&[1], None, &mut ())
+        .expect("a run in memory");
+    // Debug text: NaN figures (an undefined column, a bound's uncertainty) compare equal.
+    assert_eq!(format!("{:?}", both.cycles), format!("{:?}", alone.cycles));
+    assert_eq!(format!("{:?}", both.rows), format!("{:?}", alone.rows));
+    assert_eq!(format!("{:?}", both.fits), format!("{:?}", alone.fits));
+    assert_eq!(both.cycles.len(), 3);
+    assert_eq!(
+        both.rows.get(&1).map(Vec::len),
+        Some(report.rows as usize),
+        "the rows of cycle 1, as in timeseries.csv"
+    );
+    let (header, fits) = read_csv(&tmp.path().join("impedance_fit.csv"));
+    for row in &fits {
+        let cycle: usize = row[0].parse().expect("a cycle");
+        let fit = both.fits[&cycle].as_ref().expect("a fit");
+        for (k, name) in fit.names.iter().enumerate() {
+            let j = header.iter().position(|h| h == name).expect("a column");
+            assert_eq!(fit.values[k].to_bits(), number(&row[j]).to_bits(), "{name}");
+        }
+    }
+}

@@ -42,7 +42,7 @@ pub use impedance_plots::{
     RESISTANCE_PLOT,
 };
 pub use plots::{write_plots, CycleCurve, PlotData, PlotError};
-pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
+pub use progress::{CycleTally, Observing, Progress, RunObserver};
 pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
 pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};

@@ -10,10 +10,10 @@
 //! resolve when the run jumps over cycles, and spectra at extra cycles (off-trajectory probes,
 //! fitted aside from the chain of the scenario's own spectra).
 
-use crate::output::{ObservedSink, RunObserver, SummaryCsv};
+use crate::output::{Observing, RunObserver, SummaryCsv};
 use crate::protocol::impedance::ImpedanceCycles;
 use crate::protocol::{
-    Checkpoint, ImpedanceSettings, RunSummary, Simulation, SimulationError, TimeseriesSink,
+    Checkpoint, ImpedanceSettings, RunSummary, Simulation, SimulationError, Tee, TimeseriesSink,
 };
 
 use super::run_data::{MemorySink, RunData};
@@ -112,7 +112,7 @@ impl<'a> Driver<'a> {
         observer: &mut dyn RunObserver,
     ) -> std::io::Result<RunData> {
         let mut sink = MemorySink::new(self.scenario, row_cycles, summary_csv);
-        let outcome = self.run_into(None, &mut ObservedSink::new(&mut sink, observer));
+        let outcome = self.run_into(None, &mut Tee::new(&mut sink, &mut Observing(observer)));
         sink.finish(outcome)
     }
 }

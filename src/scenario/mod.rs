@@ -43,8 +43,8 @@ pub use describe::describe_parameters;
 pub use driver::{Driver, Spectra};
 pub use error::{Origin, ScenarioError};
 pub use run::{
-    load_interrupted_run, resume_run, run_scenario, ExistingFiles, ResumeError, RunError,
-    RunReport, CHECKPOINT_EVERY_CYCLES,
+    load_interrupted_run, resume_run, run_scenario, run_scenario_keeping, ExistingFiles,
+    ResumeError, RunError, RunReport, CHECKPOINT_EVERY_CYCLES,
 };
 pub use run_data::{MemorySink, RunData};
 pub use set::SetOverride;

@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use crate::error_chain::error_chain;
 use crate::output::{
     check_summary, plot_resistances_vs_cycle, scenario_digest, write_nyquist, write_plots,
-    write_run_record, EarlierRun, FolderError, FolderLock, ObservedSink, PlotError, RowsError,
+    write_run_record, EarlierRun, FolderError, FolderLock, Observing, PlotError, RowsError,
     RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
 };
-use crate::protocol::{Checkpoint, RunSummary, SimulationError};
+use crate::protocol::{Checkpoint, RunSummary, SimulationError, Tee, TimeseriesSink};
 
-use super::{Driver, Scenario};
+use super::{Driver, MemorySink, Scenario};
 
 /// What a finished run produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +116,26 @@ pub fn run_scenario(
     existing: ExistingFiles,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, Start::New(existing))
+    execute(scenario, out_dir, observer, Start::New(existing), None)
+}
+
+/// [`run_scenario`], feeding `memory` too: one run gives its folder and its data in memory
+/// (the figures of every cycle, rows, spectra and their fits), as validation and fitting read
+/// them. End `memory` with [`MemorySink::finish`] once this returns.
+pub fn run_scenario_keeping(
+    scenario: &Scenario,
+    out_dir: &Path,
+    existing: ExistingFiles,
+    observer: &mut dyn RunObserver,
+    memory: &mut MemorySink,
+) -> Result<RunReport, RunError> {
+    execute(
+        scenario,
+        out_dir,
+        observer,
+        Start::New(existing),
+        Some(memory),
+    )
 }
 
 /// Cycles between checkpoints (`checkpoint.toml` in the output folder): a run that stops
@@ -264,7 +283,7 @@ pub fn resume_run(
     out_dir: &Path,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, Start::Resume(checkpoint))
+    execute(scenario, out_dir, observer, Start::Resume(checkpoint), None)
 }
 
 /// How a run starts: anew, or from a checkpoint of the run in its folder.
@@ -279,6 +298,7 @@ fn execute(
     out_dir: &Path,
     observer: &mut dyn RunObserver,
     start: Start<'_>,
+    also: Option<&mut dyn TimeseriesSink>,
 ) -> Result<RunReport, RunError> {
     let folder_error = |source| RunError::OutputFolder {
         path: out_dir.to_path_buf(),
@@ -335,8 +355,15 @@ fn execute(
         })?;
         sink.fit_spectra_with(circuit).map_err(folder_error)?;
     }
-    let result =
-        Driver::new(scenario).run_into(checkpoint, &mut ObservedSink::new(&mut sink, observer));
+    let driver = Driver::new(scenario);
+    let mut observing = Observing(observer);
+    let result = match also {
+        Some(also) => driver.run_into(
+            checkpoint,
+            &mut Tee::new(&mut Tee::new(&mut sink, also), &mut observing),
+        ),
+        None => driver.run_into(checkpoint, &mut Tee::new(&mut sink, &mut observing)),
+    };
     match result {
         Ok(summary) => {
             let files = sink.finish().map_err(output_error)?;
