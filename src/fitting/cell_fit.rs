@@ -141,10 +141,10 @@ fn residuals_at(spec: &FitSpec, x: &[f64]) -> Evaluation {
     let scenarios = (0..spec.validation.runs.len())
         .map(|r| scenario_at(spec, r, x))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| crate::scenario::run::error_chain(&e))?;
+        .map_err(|e| crate::error_chain::error_chain(&e))?;
     let refs: Vec<&Scenario> = scenarios.iter().collect();
     let runs = simulate_runs(&spec.validation, &refs, false, None)
-        .map_err(|e| crate::scenario::run::error_chain(&e))?;
+        .map_err(|e| crate::error_chain::error_chain(&e))?;
     let comparisons = compare(&spec.validation, &runs);
     let mut r = Vec::new();
     let mut missing = runs.iter().find_map(|run| {
@@ -391,7 +391,7 @@ pub fn fit_cell(
     let fitted_scenarios = (0..runs)
         .map(|r| scenario_at(spec, r, &fit.values))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CellFitError::Start(crate::scenario::run::error_chain(&e)))?;
+        .map_err(|e| CellFitError::Start(crate::error_chain::error_chain(&e)))?;
     let cycle_jumping = spec
         .validation
         .runs

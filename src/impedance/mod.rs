@@ -5,10 +5,13 @@
 //! - [`spectrum`]: a validated [`Spectrum`] and the CSV reader for measured or simulated files
 //!   (`frequency_Hz, z_re_ohm, z_im_ohm`, optionally `cycle`);
 //! - [`circuit_fit`]: [`fit_circuit`], modulus-weighted bounded least squares of a circuit to a
-//!   spectrum with an automatic start, reporting each parameter with its uncertainty.
+//!   spectrum with an automatic start, reporting each parameter with its uncertainty;
+//! - [`fit_chain`]: the one policy by which the spectra of a run are fitted one after another,
+//!   each from the previous fit's optimum ([`FitChain`]), and a failed fit as a [`FitFailure`].
 
 pub mod circuit;
 pub mod circuit_fit;
+pub mod fit_chain;
 pub mod spectrum;
 
 pub use circuit::{
@@ -19,6 +22,7 @@ pub use circuit_fit::{
     default_parameters, fit_circuit, fit_circuit_with, initial_guess, CircuitFit, CircuitFitError,
     CircuitFitOptions,
 };
+pub use fit_chain::{ChainedFit, FitChain, FitFailure};
 pub use spectrum::{
     read_spectra_csv, read_spectrum_csv, FileSpectrum, FrequencyOrder, Spectrum, SpectrumError,
 };

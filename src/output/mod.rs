@@ -14,9 +14,7 @@
 //!   and `impedance_fitted.csv`, a spectrum beside its fit;
 //! - [`spectrum_fits`]: the equivalent-circuit fits of a run's spectra, as they come;
 //!
-//! The figures themselves are drawn by [`crate::figures`]; the names of its impedance figures
-//! and [`PlotError`] (its [`crate::figures::FigureError`]) are re-exported here for the run
-//! driver.
+//! The figures themselves are drawn by [`crate::figures`].
 
 pub mod impedance_csv;
 pub mod impedance_fit_csv;
@@ -31,17 +29,13 @@ pub mod spectrum_fits;
 pub mod summary_csv;
 pub mod timeseries_csv;
 
-pub use crate::figures::{
-    plot_resistances_vs_cycle, write_nyquist, CycleCurve, FigureError as PlotError,
-    NyquistSpectrum, ResistanceSeries, NYQUIST_PLOT, RESISTANCE_PLOT,
-};
 pub use impedance_csv::{write_impedance, ImpedanceCsv, IMPEDANCE_FILE, IMPEDANCE_HEADER};
 pub use impedance_fit_csv::{
     impedance_fit_header, write_fitted_spectrum, ImpedanceFitCsv, IMPEDANCE_FITTED_FILE,
     IMPEDANCE_FITTED_HEADER, IMPEDANCE_FIT_FILE,
 };
 pub use plot_data::{write_plots, PlotData};
-pub use progress::{CycleTally, ObservedSink, Progress, RunObserver};
+pub use progress::{CycleTally, Observing, Progress, RunObserver};
 pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
 pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};

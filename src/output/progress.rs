@@ -1,9 +1,9 @@
 //! Progress of a run: a one-line display on a terminal, and the tally of every cycle for the
 //! summary printed at the end.
 //!
-//! A [`RunObserver`] hears of each cycle as it ends; [`ObservedSink`] wraps the sink of a run
-//! (its files) so that the observer is told after the sink has written the cycle. Two observers
-//! are provided:
+//! A [`RunObserver`] hears of each cycle as it ends; [`Observing`] makes it a sink, fed after the
+//! sink of a run (its files) through a [`crate::protocol::Tee`] so that the observer is told
+//! after the sink has written the cycle. Two observers are provided:
 //!
 //! - [`CycleTally`]: the figures over the whole run that the run's own summary does not keep
 //!   (mean coulombic efficiency, the reference of the capacity retention), in constant memory;
@@ -20,9 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::run_folder::LockHolder;
 
-use crate::protocol::{
-    Checkpoint, CycleSummary, ImpedanceSpectrum, TimeseriesRecord, TimeseriesSink,
-};
+use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
 
 /// Something told of each cycle of a run as it ends.
 pub trait RunObserver {
@@ -41,49 +39,23 @@ impl RunObserver for () {
     fn cycle_finished(&mut self, _summary: &CycleSummary) {}
 }
 
-/// A sink that forwards everything to `sink` and tells `observer` of each cycle's end once
-/// `sink` has taken it.
-pub struct ObservedSink<'a> {
-    sink: &'a mut dyn TimeseriesSink,
-    observer: &'a mut dyn RunObserver,
-}
+/// An observer as a sink: it wants no rows and tells the observer of each cycle's end. Fed
+/// after the run's own sink through a [`crate::protocol::Tee`], the observer hears of a cycle
+/// once that sink has taken it.
+pub struct Observing<'a>(pub &'a mut dyn RunObserver);
 
-impl<'a> ObservedSink<'a> {
-    /// `sink`, watched by `observer`.
-    pub fn new(sink: &'a mut dyn TimeseriesSink, observer: &'a mut dyn RunObserver) -> Self {
-        ObservedSink { sink, observer }
-    }
-}
-
-impl TimeseriesSink for ObservedSink<'_> {
-    fn wants_cycle(&self, cycle: usize) -> bool {
-        self.sink.wants_cycle(cycle)
+impl TimeseriesSink for Observing<'_> {
+    fn wants_cycle(&self, _cycle: usize) -> bool {
+        false
     }
 
-    fn record(&mut self, row: &TimeseriesRecord) -> io::Result<()> {
-        self.sink.record(row)
-    }
-
-    fn step_finished(&mut self, cycle: usize, step: usize) -> io::Result<()> {
-        self.sink.step_finished(cycle, step)
-    }
-
-    fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
-        self.sink.cycle_finished(summary)?;
-        self.observer.cycle_finished(summary);
+    fn record(&mut self, _row: &TimeseriesRecord) -> io::Result<()> {
         Ok(())
     }
 
-    fn checkpoint_due(&self, cycle: usize) -> bool {
-        self.sink.checkpoint_due(cycle)
-    }
-
-    fn save_checkpoint(&mut self, checkpoint: &Checkpoint) -> io::Result<()> {
-        self.sink.save_checkpoint(checkpoint)
-    }
-
-    fn impedance_measured(&mut self, spectrum: &ImpedanceSpectrum) -> io::Result<()> {
-        self.sink.impedance_measured(spectrum)
+    fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
+        self.0.cycle_finished(summary);
+        Ok(())
     }
 }
 
@@ -582,11 +554,12 @@ mod tests {
     }
 
     #[test]
-    fn observed_sink_forwards_and_then_tells_the_observer() {
+    fn an_observer_fed_after_a_sink_hears_of_its_cycles() {
         let mut rows: Vec<TimeseriesRecord> = Vec::new();
         let mut tally = CycleTally::new();
         {
-            let mut sink = ObservedSink::new(&mut rows, &mut tally);
+            let mut observing = Observing(&mut tally);
+            let mut sink = crate::protocol::Tee::new(&mut rows, &mut observing);
             assert!(sink.wants_cycle(7));
             sink.record(&TimeseriesRecord {
                 time_s: 0.0,

@@ -1,14 +1,11 @@
-//! Equivalent-circuit fits of the impedance spectra a run takes: each spectrum is fitted as it
-//! arrives ([`crate::impedance::fit_circuit`]), its row streamed to `impedance_fit.csv`, and
-//! the fitted resistances kept for the figure of resistance against cycle (the paper's
-//! Figure 3d).
+//! Equivalent-circuit fits of the impedance spectra a run takes, in its folder: each spectrum is
+//! fitted as it arrives, by the run's one chaining policy ([`FitChain`]), its row streamed to
+//! `impedance_fit.csv`, and the fitted resistances kept for the figure of resistance against
+//! cycle (the paper's Figure 3d).
 //!
-//! A spectrum is fitted from the previous spectrum's optimum alone (the spectra of a run change
-//! little from one to the next), and from the automatic start (with its variations) as well
-//! when that fit does not converge; the first spectrum from the automatic start. The lower sum of squares is kept.
-//! The chain depends only on the spectra and the rows before, which a resumed run reads back
-//! from `impedance_fit.csv`, so a resumed run writes the same rows as an uninterrupted one.
-//! A fit that fails does not stop the run: its row holds NaN and `converged = false`.
+//! A resumed run takes the chain up from the rows of `impedance_fit.csv`, so it writes the same
+//! rows as an uninterrupted one. A fit that fails ([`crate::impedance::FitFailure`]) does not
+//! stop the run: its row holds NaN and `converged = false`.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -17,14 +14,12 @@ use faer::c64;
 
 use super::impedance_fit_csv::{FitRow, ImpedanceFitCsv};
 use crate::figures::ResistanceSeries;
-use crate::impedance::{
-    fit_circuit, fit_circuit_with, Circuit, CircuitFit, CircuitFitOptions, Spectrum,
-};
+use crate::impedance::{Circuit, FitChain};
 
 /// The fits of one run.
 #[derive(Debug)]
 pub struct SpectrumFits {
-    circuit: Circuit,
+    chain: FitChain,
     csv: ImpedanceFitCsv,
     /// The rows so far (resumed ones included).
     rows: Vec<FitRow>,
@@ -35,7 +30,7 @@ impl SpectrumFits {
     pub fn create(dir: &Path, circuit: Circuit) -> io::Result<Self> {
         let csv = ImpedanceFitCsv::create(dir, &circuit)?;
         Ok(SpectrumFits {
-            circuit,
+            chain: FitChain::new(circuit),
             csv,
             rows: Vec::new(),
         })
@@ -45,7 +40,9 @@ impl SpectrumFits {
     /// (see [`ImpedanceFitCsv::resume`]).
     pub fn resume(dir: &Path, circuit: Circuit, cycles_done: usize) -> io::Result<Self> {
         let (csv, rows) = ImpedanceFitCsv::resume(dir, &circuit, cycles_done)?;
-        Ok(SpectrumFits { circuit, csv, rows })
+        let mut chain = FitChain::new(circuit);
+        chain.take_up(rows.iter().map(|r| (r.values.as_slice(), r.converged)));
+        Ok(SpectrumFits { chain, csv, rows })
     }
 
     /// The file written to.
@@ -53,20 +50,13 @@ impl SpectrumFits {
         self.csv.path()
     }
 
-    /// Fits the spectrum (`frequencies_hz`, `z_ohm`) taken after `cycle` cycles and appends
-    /// its row. Returns the fit, or `None` when it failed (its row then holds NaN).
-    pub fn fit(
-        &mut self,
-        cycle: usize,
-        frequencies_hz: &[f64],
-        z_ohm: &[c64],
-    ) -> io::Result<Option<CircuitFit>> {
-        let fit = Spectrum::new(frequencies_hz.to_vec(), z_ohm.to_vec())
-            .ok()
-            .and_then(|spectrum| self.fit_chained(&spectrum));
-        match &fit {
-            Some(f) => {
-                self.csv.append(cycle, f)?;
+    /// Fits the spectrum (`frequencies_hz`, `z_ohm`) taken after `cycle` cycles, next in the
+    /// chain, and appends its row (NaN when the fit failed).
+    pub fn fit(&mut self, cycle: usize, frequencies_hz: &[f64], z_ohm: &[c64]) -> io::Result<()> {
+        let fit = self.chain.fit(frequencies_hz, z_ohm);
+        match fit {
+            Ok(f) => {
+                self.csv.append(cycle, &f)?;
                 self.rows.push(FitRow {
                     cycle,
                     values: f.values.clone(),
@@ -74,9 +64,9 @@ impl SpectrumFits {
                     converged: f.converged,
                 });
             }
-            None => {
+            Err(_) => {
                 self.csv.append_failed(cycle)?;
-                let nan = vec![f64::NAN; self.circuit.parameter_count()];
+                let nan = vec![f64::NAN; self.chain.circuit().parameter_count()];
                 self.rows.push(FitRow {
                     cycle,
                     values: nan.clone(),
@@ -85,42 +75,15 @@ impl SpectrumFits {
                 });
             }
         }
-        Ok(fit)
-    }
-
-    /// The fit from the last good row's optimum, and from the automatic start when that one
-    /// does not converge (or there is no good row); the lower sum of squares.
-    fn fit_chained(&self, spectrum: &Spectrum) -> Option<CircuitFit> {
-        let previous = self
-            .rows
-            .iter()
-            .rev()
-            .find(|r| r.converged && r.values.iter().all(|v| v.is_finite()));
-        let warm = previous.and_then(|r| {
-            let options = CircuitFitOptions {
-                start: Some(r.values.clone()),
-                start_only: true,
-                ..CircuitFitOptions::default()
-            };
-            fit_circuit_with(&self.circuit, spectrum, &options).ok()
-        });
-        match warm {
-            Some(f) if f.converged => Some(f),
-            warm => {
-                let cold = fit_circuit(&self.circuit, spectrum, None).ok();
-                match (warm, cold) {
-                    (Some(w), Some(c)) => Some(if w.ssr <= c.ssr { w } else { c }),
-                    (w, c) => w.or(c),
-                }
-            }
-        }
+        Ok(())
     }
 
     /// The fitted resistances against cycle, one series per resistance of the circuit (the
     /// failed fits left out), for [`crate::figures::plot_resistances_vs_cycle`].
     pub fn resistance_series(&self) -> Vec<ResistanceSeries> {
-        let names = self.circuit.parameter_names();
-        self.circuit
+        let circuit = self.chain.circuit();
+        let names = circuit.parameter_names();
+        circuit
             .resistance_parameters()
             .into_iter()
             .map(|j| {

@@ -8,6 +8,7 @@ pub mod experiment;
 pub mod impedance;
 pub mod simulate;
 pub mod step;
+pub mod tee;
 
 pub use checkpoint::{Checkpoint, RunCounters};
 pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
@@ -20,3 +21,4 @@ pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
 };
 pub use step::{Block, Direction, Experiment, Step, StepLimit};
+pub use tee::Tee;

@@ -15,6 +15,7 @@
 
 mod builtin;
 mod describe;
+mod driver;
 mod error;
 mod impedance_request;
 mod key_line;
@@ -23,6 +24,7 @@ mod parameter_file;
 pub mod parameter_tree;
 mod raw;
 pub(crate) mod run;
+mod run_data;
 mod run_summary;
 mod scenario_file;
 mod set;
@@ -39,11 +41,13 @@ use crate::protocol::{Direction, Experiment, ImpedanceSettings, Step};
 
 pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinParameterSet};
 pub use describe::describe_parameters;
+pub use driver::{Driver, Spectra};
 pub use error::{Origin, ScenarioError};
 pub use run::{
-    load_interrupted_run, resume_run, run_scenario, ExistingFiles, ResumeError, RunError,
-    RunReport, CHECKPOINT_EVERY_CYCLES,
+    load_interrupted_run, resume_run, run_scenario, run_scenario_keeping, ExistingFiles,
+    ResumeError, RunError, RunReport, CHECKPOINT_EVERY_CYCLES,
 };
+pub use run_data::{MemorySink, RunData};
 pub use set::SetOverride;
 
 /// A validated scenario: everything a run needs.

@@ -10,17 +10,18 @@
 //! status "finished" and the solver's statistics. A run that fails keeps every row and cycle
 //! computed, and records the error in `run_error.txt` and `run.toml`.
 
-use std::error::Error;
 use std::path::{Path, PathBuf};
 
+use crate::error_chain::error_chain;
+use crate::figures::{plot_resistances_vs_cycle, write_nyquist, FigureError};
 use crate::output::{
-    check_summary, plot_resistances_vs_cycle, scenario_digest, write_nyquist, write_plots,
-    write_run_record, EarlierRun, FolderError, FolderLock, ObservedSink, PlotError, RowsError,
-    RunObserver, RunSink, RunStatus, CHECKPOINT_FILE, RUN_RECORD_FILE,
+    check_summary, scenario_digest, write_plots, write_run_record, EarlierRun, FolderError,
+    FolderLock, Observing, RowsError, RunObserver, RunSink, RunStatus, CHECKPOINT_FILE,
+    RUN_RECORD_FILE,
 };
-use crate::protocol::{Checkpoint, RunSummary, Simulation, SimulationError};
+use crate::protocol::{Checkpoint, RunSummary, SimulationError, Tee, TimeseriesSink};
 
-use super::Scenario;
+use super::{Driver, MemorySink, Scenario};
 
 /// What a finished run produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +87,7 @@ pub enum RunError {
         path: PathBuf,
         /// What went wrong.
         #[source]
-        source: PlotError,
+        source: FigureError,
     },
     /// The simulation stopped with an error. The rows and cycles computed before it are kept in
     /// `timeseries.csv` and `summary.csv`, and the error is recorded in `run_error.txt` and
@@ -116,7 +117,26 @@ pub fn run_scenario(
     existing: ExistingFiles,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, Start::New(existing))
+    execute(scenario, out_dir, observer, Start::New(existing), None)
+}
+
+/// [`run_scenario`], feeding `memory` too: one run gives its folder and its data in memory
+/// (the figures of every cycle, rows, spectra and their fits), as validation and fitting read
+/// them. End `memory` with [`MemorySink::finish`] once this returns.
+pub fn run_scenario_keeping(
+    scenario: &Scenario,
+    out_dir: &Path,
+    existing: ExistingFiles,
+    observer: &mut dyn RunObserver,
+    memory: &mut MemorySink,
+) -> Result<RunReport, RunError> {
+    execute(
+        scenario,
+        out_dir,
+        observer,
+        Start::New(existing),
+        Some(memory),
+    )
 }
 
 /// Cycles between checkpoints (`checkpoint.toml` in the output folder): a run that stops
@@ -264,7 +284,7 @@ pub fn resume_run(
     out_dir: &Path,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
-    execute(scenario, out_dir, observer, Start::Resume(checkpoint))
+    execute(scenario, out_dir, observer, Start::Resume(checkpoint), None)
 }
 
 /// How a run starts: anew, or from a checkpoint of the run in its folder.
@@ -279,6 +299,7 @@ fn execute(
     out_dir: &Path,
     observer: &mut dyn RunObserver,
     start: Start<'_>,
+    also: Option<&mut dyn TimeseriesSink>,
 ) -> Result<RunReport, RunError> {
     let folder_error = |source| RunError::OutputFolder {
         path: out_dir.to_path_buf(),
@@ -335,16 +356,15 @@ fn execute(
         })?;
         sink.fit_spectra_with(circuit).map_err(folder_error)?;
     }
-    let result = Simulation::new(&scenario.parameters, &scenario.mesh, &scenario.solver).and_then(
-        |mut simulation| {
-            simulation.measure_impedance(scenario.impedance.clone())?;
-            simulation.run_from(
-                &scenario.experiment,
-                checkpoint,
-                &mut ObservedSink::new(&mut sink, observer),
-            )
-        },
-    );
+    let driver = Driver::new(scenario);
+    let mut observing = Observing(observer);
+    let result = match also {
+        Some(also) => driver.run_into(
+            checkpoint,
+            &mut Tee::new(&mut Tee::new(&mut sink, also), &mut observing),
+        ),
+        None => driver.run_into(checkpoint, &mut Tee::new(&mut sink, &mut observing)),
+    };
     match result {
         Ok(summary) => {
             let files = sink.finish().map_err(output_error)?;
@@ -439,7 +459,7 @@ fn execute(
 fn write_run_figures(
     out_dir: &Path,
     files: &crate::output::RunFiles,
-) -> Result<Vec<PathBuf>, PlotError> {
+) -> Result<Vec<PathBuf>, FigureError> {
     let mut plots = write_plots(out_dir, &files.plot_data)?;
     if !files.spectra.is_empty() {
         plots.extend(write_nyquist(out_dir, &files.spectra)?);
@@ -468,15 +488,4 @@ fn solver_stats(s: &RunSummary) -> Vec<(String, f64)> {
         ("impedance_time_s".to_string(), s.impedance_time_s),
         ("wall_time_s".to_string(), s.wall_time_s),
     ]
-}
-
-/// An error and its causes, one per line (`caused by: …`).
-pub(crate) fn error_chain(e: &dyn Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(&format!("\ncaused by: {c}"));
-        cause = c.source();
-    }
-    text
 }

@@ -8,8 +8,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error_chain::error_chain;
 use crate::output::FolderLock;
-use crate::scenario::run::error_chain;
 use crate::scenario::{run_scenario, ExistingFiles};
 
 use super::figures::{

@@ -28,10 +28,10 @@ pub use compare::{compare, Comparison, ComparisonKind};
 pub use figures::{write_validation_figures, VALIDATION_PLOTS};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
 pub use run::{
-    run_validation, run_validation_observed, simulate_runs, simulate_runs_observed,
+    run_validation, run_validation_observed, simulate_runs, simulate_runs_observed, RunsObserver,
     ValidateOptions, ValidationReport,
 };
-pub use simulated::{simulate, OutputFailure, SimulatedRun, Wanted};
+pub use simulated::{simulate, simulate_observed, OutputFailure, SimulatedRun, Wanted};
 pub use spec::{
     load_validation, parse_validation, Criterion, CurvesCheck, CyclesCheck, PointCheck, RunSpec,
     Tolerance, ValidationSpec,

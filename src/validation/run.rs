@@ -14,12 +14,14 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::output::RunObserver;
+use crate::protocol::CycleSummary;
 use crate::scenario::Scenario;
 
 use super::bands::assign_bands;
 use super::compare::{compare, Comparison};
 use super::report::{write_comparisons_csv, write_report};
-use super::simulated::{simulate, OutputFailure, SimulatedRun, Wanted};
+use super::simulated::{simulate_observed, OutputFailure, SimulatedRun, Wanted};
 use super::spec::ValidationSpec;
 use super::ValidationError;
 
@@ -74,16 +76,45 @@ pub fn simulate_runs(
     for_report: bool,
     summary_root: Option<&Path>,
 ) -> Result<Vec<SimulatedRun>, OutputFailure> {
-    simulate_runs_observed(spec, scenarios, for_report, summary_root, &|_| {})
+    simulate_runs_observed(spec, scenarios, for_report, summary_root, &())
 }
 
-/// [`simulate_runs`], telling `on_run` of each run as it ends (from the worker threads).
+/// Told of the runs of a validation as they go, from the worker threads: a progress display.
+pub trait RunsObserver: Sync {
+    /// Run `run` (its index in the validation file's order) finished cycle `summary.cycle`.
+    fn cycle_finished(&self, run: usize, summary: &CycleSummary) {
+        let _ = (run, summary);
+    }
+
+    /// A run ended.
+    fn run_finished(&self, run: &SimulatedRun) {
+        let _ = run;
+    }
+}
+
+/// No observer.
+impl RunsObserver for () {}
+
+/// The cycles of run `run`, told to a [`RunsObserver`].
+struct RunCycles<'a> {
+    run: usize,
+    observer: &'a dyn RunsObserver,
+}
+
+impl RunObserver for RunCycles<'_> {
+    fn cycle_finished(&mut self, summary: &CycleSummary) {
+        self.observer.cycle_finished(self.run, summary);
+    }
+}
+
+/// [`simulate_runs`], telling `observer` of each cycle and each run as it ends (from the
+/// worker threads).
 pub fn simulate_runs_observed(
     spec: &ValidationSpec,
     scenarios: &[&Scenario],
     for_report: bool,
     summary_root: Option<&Path>,
-    on_run: &(dyn Fn(&SimulatedRun) + Sync),
+    observer: &dyn RunsObserver,
 ) -> Result<Vec<SimulatedRun>, OutputFailure> {
     scenarios
         .par_iter()
@@ -100,8 +131,9 @@ pub fn simulate_runs_observed(
                 },
                 spectra: spec.spectrum_cycles(k),
             };
-            let run = simulate(label, scenario, &wanted, dir.as_deref())?;
-            on_run(&run);
+            let mut cycles = RunCycles { run: k, observer };
+            let run = simulate_observed(label, scenario, &wanted, dir.as_deref(), &mut cycles)?;
+            observer.run_finished(&run);
             Ok(run)
         })
         .collect()
@@ -114,15 +146,15 @@ pub fn run_validation(
     spec: &ValidationSpec,
     options: &ValidateOptions,
 ) -> Result<ValidationReport, ValidationError> {
-    run_validation_observed(spec, options, &|_| {})
+    run_validation_observed(spec, options, &())
 }
 
-/// [`run_validation`], telling `on_run` of each run as it ends (from the worker threads), for
-/// a progress line.
+/// [`run_validation`], telling `observer` of each cycle and each run as it ends (from the
+/// worker threads), for a progress display.
 pub fn run_validation_observed(
     spec: &ValidationSpec,
     options: &ValidateOptions,
-    on_run: &(dyn Fn(&SimulatedRun) + Sync),
+    observer: &dyn RunsObserver,
 ) -> Result<ValidationReport, ValidationError> {
     let out = &options.out;
     std::fs::create_dir_all(out).map_err(|source| ValidationError::Output {
@@ -140,7 +172,7 @@ pub fn run_validation_observed(
     let started = Instant::now();
     let scenarios: Vec<&Scenario> = spec.runs.iter().map(|r| &r.scenario).collect();
     let runs = pool.install(|| {
-        simulate_runs_observed(spec, &scenarios, true, Some(&out.join("runs")), on_run)
+        simulate_runs_observed(spec, &scenarios, true, Some(&out.join("runs")), observer)
     })?;
     let wall_time_s = started.elapsed().as_secs_f64();
     let mut comparisons = compare(spec, &runs);

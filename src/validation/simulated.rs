@@ -1,6 +1,7 @@
-//! A run of a validation (or of a fit): the scenario simulated in memory, every cycle's figures
-//! kept and the voltage curves of the compared cycles recorded; optionally the per-cycle
-//! summary streamed to `summary.csv` as the run goes.
+//! A run of a validation (or of a fit): the scenario run in memory by the one driver
+//! ([`crate::scenario::Driver`], as `asslb run` runs it), every cycle's figures kept and the
+//! voltage curves of the compared cycles recorded; optionally the per-cycle summary streamed to
+//! `summary.csv` as the run goes.
 //!
 //! The simulated value of a measured quantity comes from here: a `summary.csv` column of a
 //! cycle ([`SimulatedRun::column`]), a figure derived from two cycles, or a property of the
@@ -16,16 +17,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::impedance::{fit_circuit, Circuit, Spectrum};
+use crate::error_chain::error_chain;
+use crate::impedance::ChainedFit;
 use crate::measured::Direction;
-use crate::output::{summary_column, summary_values, SummaryCsv};
-use crate::protocol::impedance::ImpedanceCycles;
-use crate::protocol::{
-    Checkpoint, CycleSummary, ImpedanceSettings, ImpedanceSpectrum, RunSummary, Simulation, Step,
-    TimeseriesRecord, TimeseriesSink,
-};
-use crate::scenario::run::error_chain;
-use crate::scenario::Scenario;
+use crate::output::{summary_column, summary_values, RunObserver, SummaryCsv};
+use crate::protocol::{CycleSummary, RunSummary, Step, TimeseriesRecord};
+use crate::scenario::{Driver, Scenario, Spectra};
 
 /// A finished run: its cycles' figures and the voltage curves of the cycles asked for.
 #[derive(Debug, Clone)]
@@ -44,10 +41,10 @@ pub struct SimulatedRun {
     /// The direction of every step of the cycles in `rows`, by cycle (entry `step − 1` for a
     /// row's `step`): from the experiment ([`step_directions`]), `None` for a rest.
     pub step_directions: BTreeMap<usize, Vec<Option<Direction>>>,
-    /// The equivalent-circuit fits of the spectra asked for, by cycle: the scenario's circuit
-    /// (`[impedance] circuit`) fitted to the spectrum taken at that cycle (parameter names and
-    /// values; NaN where the fit failed).
-    pub impedance_fits: BTreeMap<usize, Vec<(String, f64)>>,
+    /// The equivalent-circuit fits of the spectra taken, by cycle: the scenario's circuit
+    /// (`[impedance] circuit`) fitted to the spectrum taken at that cycle, chained as in
+    /// `asslb run` ([`crate::impedance::FitChain`]), or why the fit failed.
+    pub impedance_fits: BTreeMap<usize, ChainedFit>,
     /// The solver's account of the run (`None` when it failed).
     pub summary: Option<RunSummary>,
     /// Why the run stopped before its end, with the cycle, step and time (`None` when it
@@ -83,13 +80,11 @@ impl SimulatedRun {
     }
 
     /// The fitted value of the circuit parameter `name` (`R2`, `CPE2_Q`, …) at cycle `cycle`, if
-    /// a spectrum was taken and fitted there.
+    /// a spectrum was taken there and its fit succeeded.
     pub fn impedance_value(&self, cycle: usize, name: &str) -> Option<f64> {
-        self.impedance_fits
-            .get(&cycle)?
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|&(_, v)| v)
+        let fit = self.impedance_fits.get(&cycle)?.as_ref().ok()?;
+        let k = fit.names.iter().position(|n| n == name)?;
+        fit.values.get(k).copied()
     }
 
     /// `f` of the figures of cycle `cycle`, interpolated linearly in the cycle number between
@@ -216,52 +211,11 @@ pub struct Wanted {
     pub spectra: Vec<usize>,
 }
 
-/// Keeps the figures of every cycle, the rows of the cycles asked for and the spectra; streams
-/// the figures to `summary.csv` when given one.
-struct Collector {
-    curve_cycles: Vec<usize>,
-    cycles: Vec<CycleSummary>,
-    rows: BTreeMap<usize, Vec<TimeseriesRecord>>,
-    spectra: Vec<ImpedanceSpectrum>,
-    summary_csv: Option<SummaryCsv>,
-}
-
-impl TimeseriesSink for Collector {
-    fn wants_cycle(&self, cycle: usize) -> bool {
-        self.curve_cycles.binary_search(&cycle).is_ok()
-    }
-
-    fn record(&mut self, row: &TimeseriesRecord) -> std::io::Result<()> {
-        self.rows.entry(row.cycle).or_default().push(*row);
-        Ok(())
-    }
-
-    fn cycle_finished(&mut self, summary: &CycleSummary) -> std::io::Result<()> {
-        self.cycles.push(*summary);
-        match &mut self.summary_csv {
-            Some(csv) => csv.write_cycle(summary),
-            None => Ok(()),
-        }
-    }
-
-    fn impedance_measured(&mut self, spectrum: &ImpedanceSpectrum) -> std::io::Result<()> {
-        self.spectra.push(spectrum.clone());
-        Ok(())
-    }
-
-    fn checkpoint_due(&self, _cycle: usize) -> bool {
-        false
-    }
-
-    fn save_checkpoint(&mut self, _checkpoint: &Checkpoint) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Simulates `scenario` as run `label`, with what `wanted` asks for: the cycles to resolve when
 /// it jumps over cycles, the rows of the curve cycles, and impedance spectra at the spectrum
-/// cycles only (not the scenario's own `[impedance]` cycles), fitted with the scenario's
-/// circuit. With `summary_dir`, the per-cycle figures stream to `<summary_dir>/summary.csv` as
+/// cycles (and at the scenario's own `[impedance]` cycles before the last of them, which the
+/// chain of circuit fits passes through, [`Spectra::AtCycles`]), fitted as `asslb run` fits
+/// them. With `summary_dir`, the per-cycle figures stream to `<summary_dir>/summary.csv` as
 /// the run goes (the folder is created), so that a long run that fails keeps its finished
 /// cycles.
 ///
@@ -272,6 +226,17 @@ pub fn simulate(
     scenario: &Scenario,
     wanted: &Wanted,
     summary_dir: Option<&Path>,
+) -> Result<SimulatedRun, OutputFailure> {
+    simulate_observed(label, scenario, wanted, summary_dir, &mut ())
+}
+
+/// [`simulate`], telling `observer` of each cycle as it ends (a progress display).
+pub fn simulate_observed(
+    label: &str,
+    scenario: &Scenario,
+    wanted: &Wanted,
+    summary_dir: Option<&Path>,
+    observer: &mut dyn RunObserver,
 ) -> Result<SimulatedRun, OutputFailure> {
     let p = &scenario.parameters;
     let summary_csv = match summary_dir {
@@ -286,38 +251,20 @@ pub fn simulate(
         ),
         None => None,
     };
-    let mut curve_cycles = wanted.curves.clone();
-    curve_cycles.sort_unstable();
-    let mut sink = Collector {
-        curve_cycles,
-        cycles: Vec::new(),
-        rows: BTreeMap::new(),
-        spectra: Vec::new(),
-        summary_csv,
-    };
-    let spectra = spectrum_settings(scenario, &wanted.spectra);
-    let outcome = Simulation::new(p, &scenario.mesh, &scenario.solver).and_then(|mut sim| {
-        sim.resolve_cycles(&wanted.resolve);
-        sim.measure_impedance(spectra)?;
-        sim.run(&scenario.experiment, &mut sink)
-    });
-    let (summary, error) = match outcome {
+    let data = Driver::new(scenario)
+        .resolve_cycles(&wanted.resolve)
+        .spectra(Spectra::AtCycles(wanted.spectra.clone()))
+        .run_in_memory(&wanted.curves, summary_csv, observer)
+        .map_err(|source| OutputFailure {
+            label: label.to_string(),
+            path: summary_dir.map(Path::to_path_buf).unwrap_or_default(),
+            source,
+        })?;
+    let (summary, error) = match data.outcome {
         Ok(summary) => (Some(summary), None),
         Err(e) => (None, Some(error_chain(&e))),
     };
-    if let Some(csv) = sink.summary_csv.take() {
-        let dir = csv
-            .path()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        csv.finish().map_err(|source| OutputFailure {
-            label: label.to_string(),
-            path: dir,
-            source,
-        })?;
-    }
-    let step_directions = sink
+    let step_directions = data
         .rows
         .iter()
         .filter_map(|(&cycle, rows)| {
@@ -329,58 +276,13 @@ pub fn simulate(
         label: label.to_string(),
         active_mass_kg: p.active_mass_kg(),
         cationic_capacity_mah_g: p.cationic_capacity_mah_g(),
-        cycles: sink.cycles,
-        rows: sink.rows,
+        cycles: data.cycles,
+        rows: data.rows,
         step_directions,
-        impedance_fits: fit_spectra(scenario, &sink.spectra),
+        impedance_fits: data.fits,
         summary,
         error,
     })
-}
-
-/// The scenario's impedance settings measuring at `cycles` only; `None` without cycles or
-/// without an `[impedance]` section (the validation file is checked for that).
-fn spectrum_settings(scenario: &Scenario, cycles: &[usize]) -> Option<ImpedanceSettings> {
-    if cycles.is_empty() {
-        return None;
-    }
-    let mut cycles = cycles.to_vec();
-    cycles.sort_unstable();
-    cycles.dedup();
-    scenario
-        .impedance
-        .clone()
-        .map(|settings| ImpedanceSettings {
-            cycles: ImpedanceCycles::List(cycles),
-            ..settings
-        })
-}
-
-/// Each spectrum fitted with the scenario's circuit from the automatic start (NaN values where
-/// the fit fails), by cycle.
-fn fit_spectra(
-    scenario: &Scenario,
-    spectra: &[ImpedanceSpectrum],
-) -> BTreeMap<usize, Vec<(String, f64)>> {
-    let Some(circuit) = scenario
-        .impedance
-        .as_ref()
-        .and_then(|s| s.circuit.as_deref())
-        .and_then(|c| Circuit::parse(c).ok())
-    else {
-        return BTreeMap::new();
-    };
-    let names = circuit.parameter_names();
-    spectra
-        .iter()
-        .map(|s| {
-            let values = Spectrum::new(s.frequencies_hz.clone(), s.z_ohm.clone())
-                .ok()
-                .and_then(|spectrum| fit_circuit(&circuit, &spectrum, None).ok())
-                .map_or_else(|| vec![f64::NAN; names.len()], |f| f.values);
-            (s.cycle, names.iter().cloned().zip(values).collect())
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod import;
 mod params;
 mod robustness;
 mod run;
+mod runs_progress;
 mod sweep;
 mod validate;
 

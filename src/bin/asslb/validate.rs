@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::common::plural;
+use crate::runs_progress::RunsProgress;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,24 +36,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         jobs,
         residual_std_errors: None,
     };
-    let report = asslb::validation::run_validation_observed(&spec, &options, &|run| {
-        let cycles = run.cycles.len();
-        match (&run.summary, &run.error) {
-            (Some(s), _) => println!(
-                "  run `{}`: {} cycle{} ({} resolved) in {:.2} s",
-                run.label,
-                s.cycles,
-                plural(s.cycles as u64),
-                cycles,
-                s.wall_time_s
-            ),
-            (None, _) => println!(
-                "  run `{}`: failed after {cycles} cycle{}",
-                run.label,
-                plural(cycles as u64)
-            ),
-        }
-    })?;
+    let progress = RunsProgress::new(&spec);
+    let report = asslb::validation::run_validation_observed(&spec, &options, &progress);
+    progress.finish();
+    let report = report?;
     print!(
         "{}",
         asslb::validation::comparison_table(&report.comparisons)
