@@ -248,3 +248,32 @@ fn errors_quote_the_step_and_say_what_was_expected() {
         .to_string();
     assert!(e.contains("positive.active_material_density_kg_m3"), "{e}");
 }
+
+#[test]
+fn a_c_rate_is_echoed_as_the_c_rate_it_was_resolved_with() {
+    // Issue 16 item 6: the paper cell defines 1C per gram (200 mA/g), which follows the
+    // loading; the echo divided by the set's fixed nominal capacity instead: "Charge at 1C"
+    // showed as (0.9996 C), and C/20 on a 50 µm cathode as (0.1024 C).
+    use asslb::scenario::{load_scenario_with, SetOverride};
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/wu2022_1c_1000.toml");
+    for thickness in ["2.5e-5", "5e-5"] {
+        let sets: Vec<SetOverride> = [
+            format!("positive.thickness_m={thickness}"),
+            r#"experiment=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at C/20 until 2.0 V vs Li/Li+"]"#.to_string(),
+        ]
+        .iter()
+        .map(|s| SetOverride::parse(s).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+        let scenario = load_scenario_with(&file, &sets).unwrap_or_else(|e| panic!("{e}"));
+        let text = scenario.describe();
+        assert!(
+            text.contains("(1.0000 C) until 3.68 V"),
+            "{thickness}: {text}"
+        );
+        assert!(
+            text.contains("(0.0500 C) until 1.38 V"),
+            "{thickness}: {text}"
+        );
+    }
+}

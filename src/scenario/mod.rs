@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use crate::numerics::mesh::MeshSettings;
 use crate::output::SaveCycles;
 use crate::physics::parameters::CellParameters;
-use crate::protocol::experiment::BlockSpec;
+use crate::protocol::experiment::{BlockSpec, CellContext};
 use crate::protocol::simulate::SolverSettings;
 use crate::protocol::{Direction, Experiment, ImpedanceSettings, Step};
 
@@ -133,14 +133,17 @@ pub fn load_parameter_file(path: &Path) -> Result<CellParameters, ScenarioError>
 }
 
 /// One line describing a resolved step, e.g.
-/// `discharge at 0.7202074427 mA (1.0000 C) until 1.38 V`. `nominal_capacity_ah` \[A·h\] gives
-/// the C-rate. Currents are shown in mA to 10 significant digits.
-pub fn describe_step(step: &Step, nominal_capacity_ah: f64) -> String {
+/// `discharge at 0.7202074427 mA (1.0000 C) until 1.38 V`. `one_c_current_a` \[A\] is the
+/// current of 1C the experiment's C-rates were resolved with
+/// ([`CellContext::one_c_current_a`]: per gram of active material where the
+/// cell defines it, so it follows the loading), so that "Charge at 1C" shows as 1C. Currents
+/// are shown in mA to 10 significant digits.
+pub fn describe_step(step: &Step, one_c_current_a: f64) -> String {
     let c_rate = |i: f64| {
         format!(
             "{} mA ({:.4} C)",
             significant(i * 1e3, 10),
-            i / nominal_capacity_ah
+            i / one_c_current_a
         )
     };
     let duration = |d: f64| format!("{d} s");
@@ -294,7 +297,7 @@ impl Scenario {
                 text.push_str(&format!(
                     "      {}. {}  (\"{}\")\n",
                     i + 1,
-                    describe_step(step, p.nominal_capacity_ah),
+                    describe_step(step, CellContext::from_parameters(p).one_c_current_a),
                     written.text
                 ));
             }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::output::progress::format_rate;
 use crate::output::CycleTally;
+use crate::protocol::experiment::CellContext;
 use crate::protocol::simulate::{StepEnd, NEAR_CUTOFF_V};
 use crate::protocol::CycleSummary;
 
@@ -177,7 +178,7 @@ impl fmt::Display for SummaryText<'_> {
             };
             let description = last_block
                 .and_then(|b| b.steps.get(step.step.wrapping_sub(1)))
-                .map(|st| describe_step(st, p.nominal_capacity_ah))
+                .map(|st| describe_step(st, CellContext::from_parameters(p).one_c_current_a))
                 .unwrap_or_default();
             writeln!(
                 f,
