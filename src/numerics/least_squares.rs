@@ -74,7 +74,6 @@
 //! residual's units.
 
 use std::cell::{Cell, RefCell};
-use std::fmt;
 
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
 use nalgebra::{storage::Owned, DMatrix, DVector, Dyn};
@@ -363,9 +362,10 @@ impl FitReport {
 }
 
 /// Why a fit could not be made.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitError {
     /// A parameter's initial value or bounds are unusable.
+    #[error("parameter `{name}`: {problem}")]
     BadParameter {
         /// The parameter's name.
         name: String,
@@ -373,6 +373,9 @@ pub enum FitError {
         problem: String,
     },
     /// Fewer residuals than varied parameters: the problem is under-determined.
+    #[error(
+        "{residuals} residuals cannot determine {parameters} parameters: at least as many residuals as fitted parameters are needed"
+    )]
     TooFewResiduals {
         /// The number of residuals m.
         residuals: usize,
@@ -380,8 +383,10 @@ pub enum FitError {
         parameters: usize,
     },
     /// No parameter is varied.
+    #[error("every parameter is fixed: nothing to fit")]
     NothingToFit,
     /// The residual function returned an error.
+    #[error("the residual function failed at {}: {message}", list(at))]
     Residual {
         /// Its message.
         message: String,
@@ -389,6 +394,7 @@ pub enum FitError {
         at: Vec<(String, f64)>,
     },
     /// The Jacobian function returned an error, or a NaN or infinite derivative.
+    #[error("the Jacobian function failed at {}: {message}", list(at))]
     Jacobian {
         /// Its message, or which derivative was not finite.
         message: String,
@@ -396,6 +402,10 @@ pub enum FitError {
         at: Vec<(String, f64)>,
     },
     /// The residual function returned a NaN or infinite residual.
+    #[error(
+        "residual {index} is {value} at {}: residuals must be finite",
+        list(at)
+    )]
     NonFiniteResidual {
         /// The index of the first non-finite residual.
         index: usize,
@@ -412,37 +422,6 @@ fn list(at: &[(String, f64)]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-impl fmt::Display for FitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FitError::BadParameter { name, problem } => {
-                write!(f, "parameter `{name}`: {problem}")
-            }
-            FitError::TooFewResiduals {
-                residuals,
-                parameters,
-            } => write!(
-                f,
-                "{residuals} residuals cannot determine {parameters} parameters: at least as many residuals as fitted parameters are needed"
-            ),
-            FitError::NothingToFit => write!(f, "every parameter is fixed: nothing to fit"),
-            FitError::Residual { message, at } => {
-                write!(f, "the residual function failed at {}: {message}", list(at))
-            }
-            FitError::Jacobian { message, at } => {
-                write!(f, "the Jacobian function failed at {}: {message}", list(at))
-            }
-            FitError::NonFiniteResidual { index, value, at } => write!(
-                f,
-                "residual {index} is {value} at {}: residuals must be finite",
-                list(at)
-            ),
-        }
-    }
-}
-
-impl std::error::Error for FitError {}
 
 /// The caller's Jacobian: `jacobian(x, j)` fills `j`, the m × n matrix ∂rᵢ/∂xⱼ stored by
 /// columns (entry (i, j) at `j[i + j·m]`), at the physical values `x` of all n parameters.
