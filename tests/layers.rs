@@ -34,18 +34,23 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level modules named as `crate::<module>` in `text`, with their 1-based lines,
-/// skipping comment lines and the unit tests at the end of a file.
-fn uses(text: &str) -> Vec<(usize, String)> {
+/// The code lines of `text` with their 0-based numbers: comment lines and the unit tests at
+/// the end of a file left out.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let code = match text.find("#[cfg(test)]\nmod ") {
         Some(end) => &text[..end],
         None => text,
     };
+    code.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+}
+
+/// The top-level modules named as `crate::<module>` in `text`, with their 1-based lines,
+/// skipping comment lines and the unit tests at the end of a file.
+fn uses(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
-    for (k, line) in code.lines().enumerate() {
-        if line.trim_start().starts_with("//") {
-            continue;
-        }
+    for (k, line) in code_lines(text) {
         let mut rest = line;
         while let Some(at) = rest.find("crate::") {
             let after = &rest[at + "crate::".len()..];
@@ -142,10 +147,6 @@ fn an_upward_import_is_seen() {
 /// `super::<file>` or `crate::<path>::<file>` (`path` the folder's module path, as
 /// `physics::p2d`), outside comments and its unit tests; grouped `super::{a, b}` included.
 fn sibling_uses(text: &str, module_path: &str, siblings: &[String]) -> Vec<String> {
-    let code = match text.find("#[cfg(test)]\nmod ") {
-        Some(end) => &text[..end],
-        None => text,
-    };
     let mut found = Vec::new();
     let ident = |s: &str| -> String {
         s.chars()
@@ -153,10 +154,7 @@ fn sibling_uses(text: &str, module_path: &str, siblings: &[String]) -> Vec<Strin
             .collect()
     };
     let prefixes = ["super::".to_string(), format!("crate::{module_path}::")];
-    for line in code.lines() {
-        if line.trim_start().starts_with("//") {
-            continue;
-        }
+    for (_, line) in code_lines(text) {
         for prefix in &prefixes {
             let mut rest = line;
             while let Some(at) = rest.find(prefix.as_str()) {

@@ -1225,22 +1225,16 @@ impl StepStart {
             &self.differential,
             &self.options,
         );
-        let solved = match solved {
-            Ok(_) => true,
-            Err(_) => self.by_continuation(ida.system_mut(), t, y, yp, &guess),
-        };
-        match solved {
-            true => ida.reinit(t, y, yp),
-            false => {
-                y.copy_from_slice(&guess.0);
-                yp.copy_from_slice(&guess.1);
-                ida.reinit(t, y, yp)?;
-                ida.calc_ic(first_output)?;
-                y.copy_from_slice(ida.y());
-                yp.copy_from_slice(ida.yp());
-                Ok(())
-            }
+        if solved.is_ok() || self.by_continuation(ida.system_mut(), t, y, yp, &guess) {
+            return ida.reinit(t, y, yp);
         }
+        y.copy_from_slice(&guess.0);
+        yp.copy_from_slice(&guess.1);
+        ida.reinit(t, y, yp)?;
+        ida.calc_ic(first_output)?;
+        y.copy_from_slice(ida.y());
+        yp.copy_from_slice(ida.yp());
+        Ok(())
     }
 }
 

@@ -282,6 +282,8 @@ impl Scenario {
             self.experiment.blocks.len(),
             plural(self.experiment.blocks.len() as u64)
         ));
+        // The current of 1C the C-rates were resolved with, for the echo.
+        let one_c_current_a = CellContext::from_parameters(p).one_c_current_a;
         let mut first_cycle = 1;
         for (block, spec) in self.experiment.blocks.iter().zip(&self.experiment_spec) {
             let last = first_cycle + block.cycles - 1;
@@ -297,7 +299,7 @@ impl Scenario {
                 text.push_str(&format!(
                     "      {}. {}  (\"{}\")\n",
                     i + 1,
-                    describe_step(step, CellContext::from_parameters(p).one_c_current_a),
+                    describe_step(step, one_c_current_a),
                     written.text
                 ));
             }
