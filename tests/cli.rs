@@ -677,6 +677,7 @@ fn the_run_summary_comes_from_the_library() {
     let mut progress = Progress::new(
         scenario.experiment.cycles(),
         scenario.parameters.active_mass_kg(),
+        scenario.reference_cycle,
         true,
     );
     let lib_dir = dir.path().join("library");

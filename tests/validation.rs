@@ -795,6 +795,7 @@ fn cycles_jumped_over_are_interpolated_and_compared_cycles_resolved() {
         label: "synthetic".into(),
         active_mass_kg: Some(5e-6),
         cationic_capacity_mah_g: None,
+        reference_cycle: 1,
         cycles: vec![summary(1, 1e-3), summary(5, 0.6e-3)],
         rows: Default::default(),
         step_directions: Default::default(),

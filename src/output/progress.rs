@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::run_folder::LockHolder;
 
-use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{CycleSummary, Retention, TimeseriesRecord, TimeseriesSink};
 
 /// Something told of each cycle of a run as it ends.
 pub trait RunObserver {
@@ -59,34 +59,40 @@ impl TimeseriesSink for Observing<'_> {
     }
 }
 
-/// Figures over all the cycles of a run, kept in constant memory.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Figures over all the cycles of a run, kept in constant memory: the retention and the
+/// coulombic-efficiency statistics count from the run's reference cycle
+/// ([`crate::protocol::retention`]), so formation cycles are in neither.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CycleTally {
     cycles: usize,
-    /// The first cycle that delivered a discharge: the reference of the capacity retention,
-    /// as in `summary.csv`.
-    first_discharge: Option<CycleSummary>,
+    /// The reference of the capacity retention, as in `summary.csv`.
+    retention: Retention,
     /// The last cycle.
     last: Option<CycleSummary>,
-    /// Sum and count of the coulombic efficiencies of the cycles with a charge.
+    /// Sum and count of the coulombic efficiencies of the cycles with a charge, from the
+    /// reference cycle on.
     efficiency_sum: f64,
     efficiency_cycles: usize,
 }
 
 impl CycleTally {
-    /// An empty tally.
-    pub fn new() -> Self {
-        CycleTally::default()
+    /// An empty tally whose figures count from `reference_cycle` (from 1).
+    pub fn new(reference_cycle: usize) -> Self {
+        CycleTally {
+            cycles: 0,
+            retention: Retention::from_cycle(reference_cycle),
+            last: None,
+            efficiency_sum: 0.0,
+            efficiency_cycles: 0,
+        }
     }
 
     /// Adds one cycle.
     pub fn add(&mut self, summary: &CycleSummary) {
         self.cycles += 1;
-        if self.first_discharge.is_none() && summary.discharge_capacity_ah > 0.0 {
-            self.first_discharge = Some(*summary);
-        }
+        self.retention.observe(summary);
         let ce = summary.coulombic_efficiency();
-        if ce.is_finite() {
+        if ce.is_finite() && self.retention.counts(summary) {
             self.efficiency_sum += ce;
             self.efficiency_cycles += 1;
         }
@@ -103,12 +109,18 @@ impl CycleTally {
         self.last.as_ref()
     }
 
-    /// The first cycle that delivered a discharge (the reference of the retention).
-    pub fn first_discharge(&self) -> Option<&CycleSummary> {
-        self.first_discharge.as_ref()
+    /// The reference cycle asked for (the first cycle the statistics count).
+    pub fn reference_cycle(&self) -> usize {
+        self.retention.reference_cycle()
     }
 
-    /// Mean coulombic efficiency of the cycles with a charge \[-\] (NaN if none had one).
+    /// The cycle whose discharge capacity is 100 % of the retention, once one delivered it.
+    pub fn retention_reference(&self) -> Option<usize> {
+        self.retention.reference()
+    }
+
+    /// Mean coulombic efficiency of the cycles with a charge from the reference cycle on \[-\]
+    /// (NaN if none had one).
     pub fn mean_coulombic_efficiency(&self) -> f64 {
         if self.efficiency_cycles > 0 {
             self.efficiency_sum / self.efficiency_cycles as f64
@@ -117,18 +129,15 @@ impl CycleTally {
         }
     }
 
-    /// Number of cycles with a charge, over which [`Self::mean_coulombic_efficiency`] is taken.
+    /// Number of cycles over which [`Self::mean_coulombic_efficiency`] is taken.
     pub fn efficiency_cycles(&self) -> usize {
         self.efficiency_cycles
     }
 
-    /// Capacity retention of `summary` \[-\]: its discharge capacity over that of the first
-    /// cycle that delivered one (NaN before any did), the definition of `summary.csv`.
+    /// Capacity retention of `summary` \[-\], the definition of `summary.csv`
+    /// ([`Retention::of`]).
     pub fn capacity_retention(&self, summary: &CycleSummary) -> f64 {
-        match self.first_discharge {
-            Some(first) => summary.discharge_capacity_ah / first.discharge_capacity_ah,
-            None => f64::NAN,
-        }
+        self.retention.of(summary)
     }
 }
 
@@ -172,8 +181,20 @@ impl Progress {
     /// The progress of a run of `total` cycles, with capacities per gram of `active_mass_kg`
     /// when it is known. It draws on standard error if that is a terminal and `quiet` is false;
     /// otherwise it only keeps the tally. The line fits the terminal's width (80 columns when
-    /// the width cannot be read).
-    pub fn new(total: usize, active_mass_kg: Option<f64>, quiet: bool) -> Self {
+    /// the width cannot be read). Its figures (retention, mean efficiency) count from
+    /// `reference_cycle` ([`CycleTally::new`]).
+    pub fn new(
+        total: usize,
+        active_mass_kg: Option<f64>,
+        reference_cycle: usize,
+        quiet: bool,
+    ) -> Self {
+        let mut progress = Progress::drawn_unless(total, active_mass_kg, quiet);
+        progress.tally = CycleTally::new(reference_cycle);
+        progress
+    }
+
+    fn drawn_unless(total: usize, active_mass_kg: Option<f64>, quiet: bool) -> Self {
         if quiet || !io::stderr().is_terminal() {
             return Progress::silent(total, active_mass_kg);
         }
@@ -190,12 +211,12 @@ impl Progress {
         progress
     }
 
-    /// A progress that never draws, only keeps the tally.
+    /// A progress that never draws, only keeps the tally (its figures count from cycle 1).
     pub fn silent(total: usize, active_mass_kg: Option<f64>) -> Self {
         Progress {
             total,
             active_mass_kg,
-            tally: CycleTally::new(),
+            tally: CycleTally::new(1),
             display: None,
             earlier: 0,
         }
@@ -214,7 +235,7 @@ impl Progress {
         Progress {
             total,
             active_mass_kg,
-            tally: CycleTally::new(),
+            tally: CycleTally::new(1),
             display: Some(Display {
                 out,
                 started: now,
@@ -435,11 +456,11 @@ mod tests {
 
     #[test]
     fn tally_keeps_the_mean_efficiency_and_the_retention_reference() {
-        let mut tally = CycleTally::new();
+        let mut tally = CycleTally::new(1);
         let mut only_charge = CycleSummary::new(1, 1.0);
         only_charge.add_step(-1e-3, -3.8e-3);
         tally.add(&only_charge);
-        assert!(tally.first_discharge().is_none());
+        assert!(tally.retention_reference().is_none());
         assert!(tally.capacity_retention(&only_charge).is_nan());
         tally.add(&cycle(2, 0.8, 1.0));
         tally.add(&cycle(3, 0.6, 0.6));
@@ -447,13 +468,33 @@ mod tests {
         only_discharge.add_step(0.4e-3, 1.4e-3);
         tally.add(&only_discharge);
         assert_eq!(tally.cycles(), 4);
-        assert_eq!(tally.first_discharge().map(|c| c.cycle), Some(2));
+        assert_eq!(tally.retention_reference(), Some(2));
         assert_eq!(tally.last().map(|c| c.cycle), Some(4));
         // Cycle 1 (charge only, CE 0) and 2, 3 have a charge; cycle 4 none.
         assert_eq!(tally.efficiency_cycles(), 3);
         assert!((tally.mean_coulombic_efficiency() - (0.0 + 0.8 + 1.0) / 3.0).abs() < 1e-12);
         assert!((tally.capacity_retention(&only_discharge) - 0.5).abs() < 1e-12);
-        assert!(CycleTally::new().mean_coulombic_efficiency().is_nan());
+        assert!(CycleTally::new(1).mean_coulombic_efficiency().is_nan());
+    }
+
+    #[test]
+    fn formation_cycles_count_in_neither_retention_nor_efficiency() {
+        // Two formation cycles with a low efficiency, then the reference block from cycle 3.
+        let mut tally = CycleTally::new(3);
+        let cycles = [
+            cycle(1, 0.5, 1.0),
+            cycle(2, 0.9, 1.0),
+            cycle(3, 0.8, 0.8),
+            cycle(4, 0.6, 0.6),
+        ];
+        for c in &cycles {
+            tally.add(c);
+        }
+        assert_eq!(tally.efficiency_cycles(), 2);
+        assert!((tally.mean_coulombic_efficiency() - 1.0).abs() < 1e-12);
+        assert_eq!(tally.retention_reference(), Some(3));
+        assert!(tally.capacity_retention(&cycles[1]).is_nan());
+        assert!((tally.capacity_retention(&cycles[3]) - 0.75).abs() < 1e-12);
     }
 
     #[test]
@@ -556,7 +597,7 @@ mod tests {
     #[test]
     fn an_observer_fed_after_a_sink_hears_of_its_cycles() {
         let mut rows: Vec<TimeseriesRecord> = Vec::new();
-        let mut tally = CycleTally::new();
+        let mut tally = CycleTally::new(1);
         {
             let mut observing = Observing(&mut tally);
             let mut sink = crate::protocol::Tee::new(&mut rows, &mut observing);

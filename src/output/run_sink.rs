@@ -81,13 +81,14 @@ impl RunSink {
     /// removed or replaced, so the folder never mixes two runs.
     ///
     /// A mass that is not finite and positive is an `InvalidInput` error, raised before any
-    /// file is touched.
+    /// file is touched. The retention counts from `reference_cycle` ([`SummaryCsv::create`]).
     pub fn create(
         dir: &Path,
         save_cycles: SaveCycles,
         active_mass_kg: Option<f64>,
+        reference_cycle: usize,
     ) -> io::Result<Self> {
-        let summary = SummaryCsv::create(dir, active_mass_kg)?;
+        let summary = SummaryCsv::create(dir, active_mass_kg, reference_cycle)?;
         for stem in [
             VOLTAGE_CAPACITY_PLOT,
             CAPACITY_EFFICIENCY_PLOT,
@@ -132,11 +133,17 @@ impl RunSink {
         dir: &Path,
         save_cycles: SaveCycles,
         active_mass_kg: Option<f64>,
+        reference_cycle: usize,
         host_capacity_ah: f64,
         cycles_done: usize,
     ) -> io::Result<Self> {
-        let (summary, kept) =
-            SummaryCsv::resume(dir, active_mass_kg, host_capacity_ah, cycles_done)?;
+        let (summary, kept) = SummaryCsv::resume(
+            dir,
+            active_mass_kg,
+            reference_cycle,
+            host_capacity_ah,
+            cycles_done,
+        )?;
         let (timeseries, rows) = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
         // The figures show the whole run: each kept cycle's rows, then its summary, in the
         // order an uninterrupted run adds them.
@@ -368,7 +375,7 @@ mod tests {
     fn fans_out_to_files_and_plot_data() {
         let dir = tempfile::tempdir().unwrap();
         let mut sink =
-            RunSink::create(dir.path(), SaveCycles::List(vec![1, 4]), Some(1e-5)).unwrap();
+            RunSink::create(dir.path(), SaveCycles::List(vec![1, 4]), Some(1e-5), 1).unwrap();
         assert_eq!(sink.dir(), dir.path());
         run_cycles(&mut sink, 5);
         assert_eq!(sink.summaries().len(), 5);
@@ -389,7 +396,7 @@ mod tests {
     #[test]
     fn abandon_keeps_finished_cycles() {
         let dir = tempfile::tempdir().unwrap();
-        let mut sink = RunSink::create(dir.path(), SaveCycles::Every(2), None).unwrap();
+        let mut sink = RunSink::create(dir.path(), SaveCycles::Every(2), None, 1).unwrap();
         run_cycles(&mut sink, 3);
         let files = sink
             .abandon("cycle 4, step 1: solver failed at t = 5 s")
@@ -407,10 +414,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join(format!("{VOLTAGE_CAPACITY_PLOT}.png"));
         std::fs::write(&old, b"old").unwrap();
-        let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0)).unwrap_err();
+        let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0), 1).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(old.exists());
-        let sink = RunSink::create(dir.path(), SaveCycles::All, None).unwrap();
+        let sink = RunSink::create(dir.path(), SaveCycles::All, None, 1).unwrap();
         assert!(!old.exists());
         sink.finish().unwrap();
     }

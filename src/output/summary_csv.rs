@@ -16,7 +16,7 @@
 //! | `mean_charge_voltage_V` | V | charge energy over charge capacity |
 //! | `mean_discharge_voltage_V` | V | discharge energy over discharge capacity |
 //! | `discharge_energy_Wh_kg` | W·h/kg | discharge energy per kilogram of active material |
-//! | `capacity_retention` | – | discharge capacity over that of the first cycle with a discharge |
+//! | `capacity_retention` | – | discharge capacity over that of the reference cycle (the scenario's `reference_cycle`: by default the first cycle after formation, [`crate::protocol::retention`]); empty before it |
 //! | `charge_capacity_Ah` | A·h | charge capacity |
 //! | `discharge_capacity_Ah` | A·h | discharge capacity |
 //! | `charge_energy_Wh` | W·h | energy taken on charge |
@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 
 use super::timeseries_csv::push_number;
 use crate::physics::p2d::DegradationState;
-use crate::protocol::{CycleSummary, TimeseriesRecord, TimeseriesSink};
+use crate::protocol::{CycleSummary, Retention, TimeseriesRecord, TimeseriesSink};
 
 /// File name of the per-cycle summary.
 pub const SUMMARY_FILE: &str = "summary.csv";
@@ -72,8 +72,8 @@ pub struct SummaryCsv {
     file: File,
     /// Mass of active material \[kg\], for the per-mass columns.
     active_mass_kg: Option<f64>,
-    /// Discharge capacity of the first cycle that had one \[A·h\]: the retention reference.
-    first_discharge_ah: Option<f64>,
+    /// The reference of the `capacity_retention` column.
+    retention: Retention,
     /// Bytes of whole lines in the file.
     written_bytes: u64,
     /// Data rows in the file.
@@ -88,8 +88,13 @@ impl SummaryCsv {
     ///
     /// `active_mass_kg` is the mass of active material of the cell \[kg\] that the per-mass
     /// columns (`*_mAh_g`, `*_Wh_kg`) refer to; with `None` those columns are left empty.
-    /// A mass that is not finite and positive is an `InvalidInput` error.
-    pub fn create(dir: &Path, active_mass_kg: Option<f64>) -> io::Result<Self> {
+    /// A mass that is not finite and positive is an `InvalidInput` error. `capacity_retention`
+    /// is relative to `reference_cycle` ([`Retention`]; the scenario's `reference_cycle`).
+    pub fn create(
+        dir: &Path,
+        active_mass_kg: Option<f64>,
+        reference_cycle: usize,
+    ) -> io::Result<Self> {
         if let Some(m) = active_mass_kg {
             if !(m.is_finite() && m > 0.0) {
                 return Err(io::Error::new(
@@ -107,7 +112,7 @@ impl SummaryCsv {
             path,
             file,
             active_mass_kg,
-            first_discharge_ah: None,
+            retention: Retention::from_cycle(reference_cycle),
             written_bytes: header.len() as u64,
             rows: 0,
             line: String::with_capacity(512),
@@ -122,6 +127,7 @@ impl SummaryCsv {
     pub fn resume(
         dir: &Path,
         active_mass_kg: Option<f64>,
+        reference_cycle: usize,
         host_capacity_ah: f64,
         cycles_done: usize,
     ) -> io::Result<(Self, Vec<CycleSummary>)> {
@@ -135,15 +141,14 @@ impl SummaryCsv {
             path,
             file,
             active_mass_kg,
-            first_discharge_ah: None,
+            retention: Retention::from_cycle(reference_cycle),
             written_bytes: kept.len() as u64,
             rows,
             line: String::with_capacity(512),
         };
-        summary.first_discharge_ah = summaries
-            .iter()
-            .map(|c| c.discharge_capacity_ah)
-            .find(|&q| q > 0.0);
+        for c in &summaries {
+            summary.retention.observe(c);
+        }
         Ok((summary, summaries))
     }
 
@@ -162,17 +167,13 @@ impl SummaryCsv {
         self.active_mass_kg
     }
 
-    /// Capacity retention of `summary` \[-\]: its discharge capacity over that of the first
-    /// cycle written that had a discharge (which includes `summary` itself when no earlier one
-    /// did). NaN while no cycle has delivered a discharge.
+    /// Capacity retention of `summary` \[-\] ([`Retention::of`], `summary` observed as the
+    /// next cycle): NaN before the reference cycle and while no cycle from it on has delivered
+    /// a discharge.
     pub fn capacity_retention(&self, summary: &CycleSummary) -> f64 {
-        let reference = self.first_discharge_ah.or_else(|| {
-            (summary.discharge_capacity_ah > 0.0).then_some(summary.discharge_capacity_ah)
-        });
-        match reference {
-            Some(q0) => summary.discharge_capacity_ah / q0,
-            None => f64::NAN,
-        }
+        let mut retention = self.retention;
+        retention.observe(summary);
+        retention.of(summary)
     }
 
     /// Appends the row of `summary` and hands it to the operating system. On a failed write
@@ -203,9 +204,7 @@ impl SummaryCsv {
         }
         self.written_bytes += self.line.len() as u64;
         self.rows += 1;
-        if self.first_discharge_ah.is_none() && summary.discharge_capacity_ah > 0.0 {
-            self.first_discharge_ah = Some(summary.discharge_capacity_ah);
-        }
+        self.retention.observe(summary);
         Ok(())
     }
 
@@ -420,7 +419,7 @@ mod tests {
     fn rows_are_on_disk_as_each_cycle_ends() {
         let dir = tempfile::tempdir().unwrap();
         // 10 mg of active material.
-        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5)).unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5), 1).unwrap();
         let path = csv.path().to_path_buf();
         assert_eq!(read(&path).len(), 1);
         csv.cycle_finished(&cycle(1, 2.0e-3, 1.8e-3)).unwrap();
@@ -459,7 +458,7 @@ mod tests {
     #[test]
     fn undefined_values_are_empty_fields() {
         let dir = tempfile::tempdir().unwrap();
-        let mut csv = SummaryCsv::create(dir.path(), None).unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), None, 1).unwrap();
         // A formation charge with no discharge, then a full cycle.
         csv.write_cycle(&cycle(1, 2.0e-3, 0.0)).unwrap();
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
@@ -488,7 +487,7 @@ mod tests {
     #[test]
     fn degradation_columns_round_trip_through_resume() {
         let dir = tempfile::tempdir().unwrap();
-        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5)).unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), Some(1e-5), 1).unwrap();
         let state = DegradationState {
             interphase_thickness_nm: 3.25,
             interface_resistance_ohm: 61.5,
@@ -518,13 +517,13 @@ mod tests {
     #[test]
     fn a_new_run_replaces_the_file_and_bad_masses_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let mut csv = SummaryCsv::create(dir.path(), None).unwrap();
+        let mut csv = SummaryCsv::create(dir.path(), None, 1).unwrap();
         csv.write_cycle(&cycle(1, 1.0, 1.0)).unwrap();
         drop(csv);
-        let csv = SummaryCsv::create(dir.path(), None).unwrap();
+        let csv = SummaryCsv::create(dir.path(), None, 1).unwrap();
         assert_eq!(read(csv.path()).len(), 1);
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let err = SummaryCsv::create(dir.path(), Some(bad)).unwrap_err();
+            let err = SummaryCsv::create(dir.path(), Some(bad), 1).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         }
     }
@@ -532,7 +531,7 @@ mod tests {
     #[test]
     fn it_wants_no_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let csv = SummaryCsv::create(dir.path(), None).unwrap();
+        let csv = SummaryCsv::create(dir.path(), None, 1).unwrap();
         assert!(!csv.wants_cycle(1));
     }
 }

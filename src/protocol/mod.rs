@@ -6,6 +6,7 @@ pub mod cycle;
 pub mod cycle_jumping;
 pub mod experiment;
 pub mod impedance;
+pub mod retention;
 pub mod simulate;
 pub mod step;
 pub mod tee;
@@ -17,6 +18,7 @@ pub use impedance::{
     spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,
     ImpedanceSpectrum, MeasureAfter, SpectrumAtRestError,
 };
+pub use retention::Retention;
 pub use simulate::{
     simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
 };

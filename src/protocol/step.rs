@@ -131,6 +131,31 @@ impl Experiment {
         self.blocks.iter().map(|b| b.cycles).sum()
     }
 
+    /// The first cycle (from 1) of block `block` (from 1); `None` past the last block.
+    pub fn block_first_cycle(&self, block: usize) -> Option<usize> {
+        (1..=self.blocks.len()).contains(&block).then(|| {
+            1 + self.blocks[..block - 1]
+                .iter()
+                .map(|b| b.cycles)
+                .sum::<usize>()
+        })
+    }
+
+    /// The default reference cycle of the capacity retention and of the cycle statistics: the
+    /// first cycle of the longest block (the first of equals). Blocks before it are formation
+    /// (or conditioning) and count in neither: the paper run's 10 cycles at 0.05C then 1000 at
+    /// 1C give cycle 11, an experiment of one block cycle 1. A scenario may name another
+    /// (`reference_cycle`), as a sweep may name a block.
+    pub fn reference_cycle(&self) -> usize {
+        let mut best = 0;
+        for (i, b) in self.blocks.iter().enumerate() {
+            if b.cycles > self.blocks[best].cycles {
+                best = i;
+            }
+        }
+        self.block_first_cycle(best + 1).unwrap_or(1)
+    }
+
     /// The steps of cycle `cycle` (from 1 across blocks; a time-series row's `step` is the
     /// 1-based index into them); `None` outside the experiment.
     pub fn cycle_steps(&self, cycle: usize) -> Option<&[Step]> {
@@ -173,5 +198,26 @@ mod tests {
         assert_eq!(e.cycle_steps(2), Some(&e.blocks[0].steps[..]));
         assert_eq!(e.cycle_steps(3), Some(&e.blocks[1].steps[..]));
         assert_eq!(e.cycle_steps(4), None);
+        assert_eq!(e.block_first_cycle(1), Some(1));
+        assert_eq!(e.block_first_cycle(2), Some(3));
+        assert_eq!(e.block_first_cycle(3), None);
+        assert_eq!(e.block_first_cycle(0), None);
+    }
+
+    #[test]
+    fn the_reference_cycle_is_the_first_of_the_longest_block() {
+        let block = |cycles| Block {
+            cycles,
+            steps: vec![Step::discharge_to(1e-3, 2.0)],
+        };
+        let e = |sizes: &[usize]| Experiment {
+            blocks: sizes.iter().map(|&n| block(n)).collect(),
+        };
+        // The paper run: 10 formation cycles, then 1000.
+        assert_eq!(e(&[10, 1000]).reference_cycle(), 11);
+        assert_eq!(e(&[5]).reference_cycle(), 1);
+        // The first of equals.
+        assert_eq!(e(&[2, 4, 4, 1]).reference_cycle(), 3);
+        assert_eq!(Experiment::default().reference_cycle(), 1);
     }
 }

@@ -79,6 +79,7 @@ pub(crate) const TOP_LEVEL_KEYS: &[&str] = &[
     "parameter_file",
     "experiment",
     "save_cycles",
+    "reference_cycle",
 ];
 
 /// For an unknown key `table.key` whose last segment is a top-level scenario key: the hint to

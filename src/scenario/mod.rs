@@ -72,6 +72,11 @@ pub struct Scenario {
     pub experiment_spec: Vec<BlockSpec>,
     /// Which cycles' rows go to the time series (`save_cycles`; default all).
     pub save_cycles: SaveCycles,
+    /// The cycle the capacity retention is relative to and from which the cycle statistics
+    /// (mean coulombic efficiency) count (`reference_cycle`; default
+    /// [`Experiment::reference_cycle`]: the first cycle after formation, that is of the longest
+    /// block). See [`crate::protocol::retention`].
+    pub reference_cycle: usize,
     /// Impedance spectra during the run (the `[impedance]` section; `None` without one).
     pub impedance: Option<ImpedanceSettings>,
     /// The scenario as TOML, every `--set` applied and every default filled in (`name`,

@@ -446,6 +446,7 @@ pub(crate) struct RawScenario {
     pub solver: Option<RawSolver>,
     pub experiment: Option<toml::Value>,
     pub save_cycles: Option<SaveCycles>,
+    pub reference_cycle: Option<i64>,
     pub impedance: Option<RawImpedance>,
 }
 
@@ -460,6 +461,7 @@ pub(crate) const SCENARIO_KEYS: &[&str] = &[
     "solver",
     "experiment",
     "save_cycles",
+    "reference_cycle",
     "impedance",
 ];
 

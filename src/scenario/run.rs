@@ -331,11 +331,13 @@ fn execute(
             out_dir,
             scenario.save_cycles.clone(),
             scenario.parameters.active_mass_kg(),
+            scenario.reference_cycle,
         ),
         Some(cp) => RunSink::resume(
             out_dir,
             scenario.save_cycles.clone(),
             scenario.parameters.active_mass_kg(),
+            scenario.reference_cycle,
             scenario.parameters.host_capacity_ah(),
             cp.cycles_done,
         ),

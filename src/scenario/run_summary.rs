@@ -131,27 +131,35 @@ impl fmt::Display for SummaryText<'_> {
                 writeln!(f, "{}", line.trim_end())?;
             }
         }
-        if let (Some(first), Some(last)) = (tally.first_discharge(), s.last_cycle.as_ref()) {
-            if last.cycle > first.cycle {
+        let formation = match tally.reference_cycle() {
+            1 => String::new(),
+            r => format!(", the first after formation (cycles 1-{})", r - 1),
+        };
+        if let (Some(reference), Some(last)) = (tally.retention_reference(), s.last_cycle.as_ref())
+        {
+            if last.cycle > reference {
+                let why = if reference == tally.reference_cycle() {
+                    formation.clone()
+                } else {
+                    String::new()
+                };
                 writeln!(
                     f,
-                    "capacity retention: {} at cycle {} (of cycle {}'s discharge capacity)",
+                    "capacity retention: {} at cycle {} (of cycle {reference}'s discharge capacity{why})",
                     percent(tally.capacity_retention(last), 2),
                     last.cycle,
-                    first.cycle
                 )?;
             }
         }
         let ce_cycles = tally.efficiency_cycles();
         if ce_cycles > 1 {
-            let of = if ce_cycles == s.cycles {
-                String::new()
-            } else {
-                format!(" of the {} with a charge", s.cycles)
+            let from = match tally.reference_cycle() {
+                1 => String::new(),
+                r => format!(" from cycle {r} (formation left out)"),
             };
             writeln!(
                 f,
-                "mean coulombic efficiency: {} over {ce_cycles} cycles{of}",
+                "mean coulombic efficiency: {} over {ce_cycles} cycles with a charge{from}",
                 percent(tally.mean_coulombic_efficiency(), 3)
             )?;
         }

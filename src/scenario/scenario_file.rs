@@ -223,11 +223,31 @@ fn read(
             ));
         }
     }
+    let reference_cycle = match raw.reference_cycle {
+        None => experiment.reference_cycle(),
+        Some(n) => match usize::try_from(n) {
+            Ok(n) if (1..=experiment.cycles()).contains(&n) => n,
+            _ => {
+                return Err(ScenarioError::key_error(
+                    origin,
+                    "reference_cycle",
+                    format!(
+                        "expected a cycle of the experiment (1 to {}) whose discharge capacity is 100 % of the retention, found {n}",
+                        experiment.cycles()
+                    ),
+                ))
+            }
+        },
+    };
     let impedance = raw
         .impedance
         .map(|raw| super::impedance_request::read(origin, raw, &experiment))
         .transpose()?;
     fill_defaults(&mut document, &name, &mesh, &solver, &save_cycles);
+    document.insert(
+        "reference_cycle".into(),
+        toml::Value::Integer(i64::try_from(reference_cycle).unwrap_or(i64::MAX)),
+    );
     if let Some(settings) = &impedance {
         document.insert(
             "impedance".into(),
@@ -245,6 +265,7 @@ fn read(
         experiment,
         experiment_spec,
         save_cycles,
+        reference_cycle,
         impedance,
         document,
     })

@@ -10,6 +10,7 @@
 //!   `parameter_set=xu2019_liquid_halfcell` needs no quotes.
 //! - A path starting with a scenario key (`name`, `description`, `parameter_set`,
 //!   `parameter_file`, `parameters`, `mesh`, `solver`, `experiment`, `save_cycles`,
+//!   `reference_cycle`,
 //!   `impedance`) sets that key of the scenario, replacing what the file has there. Setting
 //!   `parameter_set` removes the file's `parameter_file` and the other way round; likewise
 //!   `impedance.every_cycles` and `impedance.cycles`.

@@ -90,7 +90,8 @@ pub struct Sweep {
     /// reports the capacity retention (`outputs.retention_at`; default none).
     pub retention_at: Vec<usize>,
     /// The experiment block (from 1) whose first cycle is the reference of the retention
-    /// figures (`outputs.reference_block`); `None`: the longest block, the first of equals.
+    /// figures (`outputs.reference_block`); `None`: the scenario's `reference_cycle` (by default
+    /// the first cycle of the longest block, the first of equals).
     pub reference_block: Option<usize>,
     /// The cases, in order.
     pub cases: Vec<Case>,
@@ -496,29 +497,19 @@ fn combinations(
     }
 }
 
-/// The first cycle (from 1) of the reference block: `block` (from 1), or else the longest
-/// block, the first of equals.
+/// The first cycle (from 1) of the reference block `block` (from 1), or else the scenario's
+/// own reference cycle (its `reference_cycle`, by default the first of the longest block).
 fn reference_cycle(scenario: &Scenario, block: Option<usize>) -> Result<usize, String> {
-    let blocks = &scenario.experiment.blocks;
-    let chosen = match block {
-        Some(b) if b > blocks.len() => {
-            return Err(format!(
+    let experiment = &scenario.experiment;
+    match block {
+        None => Ok(scenario.reference_cycle),
+        Some(b) => experiment.block_first_cycle(b).ok_or_else(|| {
+            format!(
                 "the experiment has {} block(s), found block {b}",
-                blocks.len()
-            ))
-        }
-        Some(b) => b - 1,
-        None => {
-            let mut best = 0;
-            for (i, b) in blocks.iter().enumerate() {
-                if b.cycles > blocks[best].cycles {
-                    best = i;
-                }
-            }
-            best
-        }
-    };
-    Ok(1 + blocks[..chosen].iter().map(|b| b.cycles).sum::<usize>())
+                experiment.blocks.len()
+            )
+        }),
+    }
 }
 
 /// The id as a folder name (see [`Case::folder`]).

@@ -34,6 +34,9 @@ pub struct SimulatedRun {
     /// The cation-only capacity of the cell's parameters \[mA·h/g\], when defined
     /// ([`crate::physics::parameters::CellParameters::cationic_capacity_mah_g`]).
     pub cationic_capacity_mah_g: Option<f64>,
+    /// The scenario's reference cycle of the capacity retention
+    /// ([`crate::scenario::Scenario::reference_cycle`]).
+    pub reference_cycle: usize,
     /// The figures of every resolved cycle, in order.
     pub cycles: Vec<CycleSummary>,
     /// The time-series rows of the cycles whose curves were asked for, by cycle.
@@ -56,8 +59,9 @@ impl SimulatedRun {
     /// The value of the `summary.csv` column `name` in cycle `cycle` (NaN where the column is
     /// not defined, as an empty field of `summary.csv`). A cycle jumped over is interpolated
     /// linearly between the resolved cycles around it. `capacity_retention` is relative to
-    /// cycle `retention_reference` (default: the first cycle with a discharge). `None` when the
-    /// column is unknown or the cycle is outside the run.
+    /// cycle `retention_reference` (default: as in `summary.csv`, the run's reference cycle, or
+    /// the first cycle after it with a discharge). `None` when the column is unknown or the
+    /// cycle is outside the run.
     pub fn column(
         &self,
         cycle: usize,
@@ -70,7 +74,7 @@ impl SimulatedRun {
             None => self
                 .cycles
                 .iter()
-                .find(|c| c.discharge_capacity_ah > 0.0)
+                .find(|c| c.cycle >= self.reference_cycle && c.discharge_capacity_ah > 0.0)
                 .map_or(f64::NAN, |c| c.discharge_capacity_ah),
         };
         self.figures(cycle, |c| {
@@ -242,7 +246,9 @@ pub fn simulate_observed(
     let summary_csv = match summary_dir {
         Some(dir) => Some(
             std::fs::create_dir_all(dir)
-                .and_then(|()| SummaryCsv::create(dir, p.active_mass_kg()))
+                .and_then(|()| {
+                    SummaryCsv::create(dir, p.active_mass_kg(), scenario.reference_cycle)
+                })
                 .map_err(|source| OutputFailure {
                     label: label.to_string(),
                     path: dir.to_path_buf(),
@@ -276,6 +282,7 @@ pub fn simulate_observed(
         label: label.to_string(),
         active_mass_kg: p.active_mass_kg(),
         cationic_capacity_mah_g: p.cationic_capacity_mah_g(),
+        reference_cycle: scenario.reference_cycle,
         cycles: data.cycles,
         rows: data.rows,
         step_directions,
@@ -348,6 +355,7 @@ mod tests {
             label: "hand".into(),
             active_mass_kg: Some(1e-3),
             cationic_capacity_mah_g: None,
+            reference_cycle: 1,
             cycles: Vec::new(),
             rows: BTreeMap::from([(1, rows)]),
             step_directions: BTreeMap::from([(1, directions)]),

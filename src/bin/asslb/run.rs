@@ -77,7 +77,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let started = Instant::now();
-    let mut progress = Progress::new(n, scenario.parameters.active_mass_kg(), quiet);
+    let mut progress = Progress::new(
+        n,
+        scenario.parameters.active_mass_kg(),
+        scenario.reference_cycle,
+        quiet,
+    );
     let result = match &checkpoint {
         Some(cp) => {
             let earlier =
