@@ -26,16 +26,18 @@ const CURRENT: usize = 3;
 const VOLTAGE: usize = 4;
 const CAPACITY: usize = 5;
 
-/// Reads a time series and checks it is well-formed: the header, then whole rows of six
-/// numbers. Returns the rows.
+/// Reads a time series and checks it is well-formed: the header, then whole rows of seven
+/// numbers, the last (vs Li/Li+) the cell voltage shifted by one constant, the counter
+/// electrode's potential. Returns the first six columns of the rows.
 fn read_timeseries(path: &Path) -> Vec<[f64; 6]> {
     let csv = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(csv.ends_with('\n'), "the file must end with a whole line");
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah")
+        Some("time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah,voltage_vs_li_V")
     );
+    let mut offset: Option<f64> = None;
     lines
         .map(|line| {
             let v: Vec<f64> = line
@@ -45,7 +47,13 @@ fn read_timeseries(path: &Path) -> Vec<[f64; 6]> {
                         .unwrap_or_else(|_| panic!("not a number in `{line}`"))
                 })
                 .collect();
-            assert_eq!(v.len(), 6, "`{line}`");
+            assert_eq!(v.len(), 7, "`{line}`");
+            let shift = v[6] - v[4];
+            let first = *offset.get_or_insert(shift);
+            assert!(
+                (shift - first).abs() < 1e-12,
+                "`{line}`: vs Li/Li+ shift {shift} against {first}"
+            );
             [v[0], v[1], v[2], v[3], v[4], v[5]]
         })
         .collect()

@@ -157,10 +157,18 @@ pub(super) fn cycle_chart<'a, DB: DrawingBackend>(
     y_desc: &str,
     y_labels: usize,
 ) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, FigureError> {
+    // Room for the widest tick label (about 0.6 em a character) beside the axis title.
+    let format = tick_formatter(&y_range, y_labels);
+    let widest = [y_range.start, y_range.end]
+        .iter()
+        .map(|v| format(v).chars().count())
+        .max()
+        .unwrap_or(4);
+    let label_area = (50.0 + 0.62 * LABEL_SIZE * widest as f64).max(110.0) as u32;
     let mut chart = ChartBuilder::on(area)
         .margin(20)
         .x_label_area_size(70)
-        .y_label_area_size(110)
+        .y_label_area_size(label_area)
         .build_cartesian_2d(x_range, y_range.clone())
         .map_err(backend)?;
     draw_mesh(

@@ -22,7 +22,8 @@ use plotters::prelude::*;
 use super::error::backend;
 use super::frame::{
     axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds,
-    finite_points, note, tick_formatter, write_figure, Figure, BLUE, RED, TITLE_SIZE,
+    finite_points, note, tick_formatter, write_figure, Figure, BLUE, DESC_SIZE, LABEL_SIZE, RED,
+    TITLE_SIZE,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -68,8 +69,17 @@ pub struct RunFigureData {
     pub active_mass_kg: Option<f64>,
     /// One point per finished cycle, in order.
     pub cycles: Vec<CyclePoint>,
-    /// The saved cycles' curves, in order.
+    /// The saved cycles' curves, in order (at most a bounded number, spread over the run).
     pub curves: Vec<CycleCurve>,
+    /// Saved cycles in the run, of which `curves` holds some or all (0: as many as `curves`).
+    pub saved_cycles: usize,
+    /// The reference cycle of the retention and the cycle statistics (from 1; 0 counts as 1):
+    /// cycles before it are formation, drawn but left out of the efficiency axis's range.
+    pub reference_cycle: usize,
+    /// The counter electrode's open-circuit potential vs Li/Li+ \[V\]: where it is not 0 the
+    /// voltage figure has a second axis, the positive electrode vs Li/Li+ (cell voltage plus
+    /// it, the convention of the experiment's "V vs Li/Li+" limits).
+    pub counter_potential_v: f64,
 }
 
 /// Writes the three figures, PNG and SVG, into `dir` (which must exist), and returns the
@@ -130,26 +140,59 @@ impl Figure for VoltageCapacity<'_> {
         };
         let y_range = axis_range(finite_bounds(all_points().map(|p| p.1)), 0.05, 0.0..5.0);
 
+        let title = if data.saved_cycles > curves.len() {
+            format!(
+                "Voltage vs capacity, {} of {} saved cycles (spread over the run)",
+                curves.len(),
+                data.saved_cycles
+            )
+        } else {
+            "Voltage vs capacity, saved cycles".to_string()
+        };
         let root = root
             .margin(8, 0, 0, 0)
-            .titled("Voltage vs capacity, saved cycles", font(TITLE_SIZE))
+            .titled(&title, font(TITLE_SIZE))
             .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
+        let counter = data.counter_potential_v;
+        let second_axis = counter != 0.0 && counter.is_finite();
         let mut chart = ChartBuilder::on(&plot_area)
             .margin(20)
             .x_label_area_size(70)
             .y_label_area_size(100)
+            .right_y_label_area_size(if second_axis { 100 } else { 0 })
             .build_cartesian_2d(x_range.clone(), y_range.clone())
-            .map_err(backend)?;
+            .map_err(backend)?
+            .set_secondary_coord(
+                x_range.clone(),
+                (y_range.start + counter)..(y_range.end + counter),
+            );
+        let y_desc = if second_axis {
+            "Cell voltage (V)"
+        } else {
+            "Voltage vs Li/Li+ (V)"
+        };
         draw_mesh(
             &mut chart,
-            (x_desc, "Voltage (V)"),
+            (x_desc, y_desc),
             10,
             &tick_formatter(&x_range, 10),
             &y_range,
             8,
         )?;
+        if second_axis {
+            let secondary = (y_range.start + counter)..(y_range.end + counter);
+            chart
+                .configure_secondary_axes()
+                .y_desc("Positive electrode vs Li/Li+ (V)")
+                .axis_desc_style(font(DESC_SIZE))
+                .label_style(font(LABEL_SIZE))
+                .y_labels(8)
+                .y_label_formatter(&tick_formatter(&secondary, 8))
+                .draw()
+                .map_err(backend)?;
+        }
         if curves.is_empty() {
             return note(&plot_area, "no saved cycle");
         }
@@ -212,29 +255,39 @@ impl Figure for CapacityEfficiency<'_> {
             .map_err(backend)?;
         let panels = root.split_evenly((2, 1));
         let markers = summaries.len() <= 100;
-        let top = (
-            &panels[0],
-            capacity,
-            y_desc,
-            BLUE,
-            axis_range(
+        // The axes fit the cycles from the reference cycle on: formation (a slower rate, a
+        // first-cycle loss) would otherwise stretch them so far that the fade and the 99.9x %
+        // of the efficiency flatten out. Formation is still drawn, clipped, and said.
+        let reference = data.reference_cycle.max(1);
+        let counted = || summaries.iter().filter(|s| s.cycle >= reference);
+        let capacity_range = axis_range(
+            finite_bounds(counted().map(|s| s.discharge_capacity_ah * scale)).or_else(|| {
                 finite_bounds(summaries.iter().map(|s| s.discharge_capacity_ah * scale))
-                    .map(|(lo, hi)| (lo.min(0.0), hi)),
-                0.05,
-                0.0..1.0,
-            ),
+            }),
+            0.08,
+            0.0..1.0,
         );
-        let bottom_range = axis_range(
-            finite_bounds(efficiency.iter().map(|p| p.1)),
-            0.1,
+        let counted_efficiency: Vec<f64> = counted()
+            .map(|s| 100.0 * s.coulombic_efficiency)
+            .filter(|v| v.is_finite())
+            .collect();
+        let efficiency_range = axis_range(
+            quantile_bounds(&counted_efficiency)
+                .or_else(|| finite_bounds(efficiency.iter().map(|p| p.1))),
+            0.15,
             99.0..101.0,
         );
+        let off_scale = counted_efficiency
+            .iter()
+            .filter(|v| !efficiency_range.contains(v))
+            .count();
+        let top = (&panels[0], capacity, y_desc, BLUE, capacity_range);
         let bottom = (
             &panels[1],
             efficiency,
             "Coulombic efficiency (%)",
             RED,
-            bottom_range,
+            efficiency_range,
         );
         for (area, points, desc, colour, y_range) in [top, bottom] {
             draw_cycle_panel(
@@ -249,9 +302,75 @@ impl Figure for CapacityEfficiency<'_> {
         }
         if summaries.is_empty() {
             note(&panels[0], "no finished cycle")?;
+        } else if let Some(text) = reference_note(summaries, reference) {
+            corner_note(&panels[0], &text)?;
+        }
+        if off_scale > 0 {
+            corner_note(
+                &panels[1],
+                &format!(
+                    "{off_scale} cycle{} from cycle {reference} on outside the axis (range: 1st to 99th percentile)",
+                    if off_scale == 1 { "" } else { "s" }
+                ),
+            )?;
         }
         Ok(())
     }
+}
+
+/// The 1st and 99th percentiles of `values` (all finite) when there are at least 50, so that
+/// a few outliers (the first cycle at a new rate, a cycle after a long rest) do not set the
+/// axis; the full range for fewer.
+fn quantile_bounds(values: &[f64]) -> Option<(f64, f64)> {
+    if values.len() < 50 {
+        return finite_bounds(values.iter().copied());
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.01), at(0.99)))
+}
+
+/// What the capacity panel says of its reference: the retention of the last cycle against the
+/// reference cycle, and which cycles are formation (drawn, outside the axes' fitted range).
+fn reference_note(summaries: &[CyclePoint], reference: usize) -> Option<String> {
+    let last = summaries.last()?;
+    let base = summaries
+        .iter()
+        .find(|s| s.cycle >= reference && s.discharge_capacity_ah > 0.0)?;
+    let mut text = String::new();
+    if last.cycle > base.cycle {
+        text.push_str(&format!(
+            "retention {:.2} % at cycle {} vs cycle {}",
+            100.0 * last.discharge_capacity_ah / base.discharge_capacity_ah,
+            last.cycle,
+            base.cycle
+        ));
+    }
+    if reference > 1 {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(&format!(
+            "axes fitted from cycle {reference} (cycles 1-{} formation)",
+            reference - 1
+        ));
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+/// A line of text at the top right of a panel's plotting area.
+fn corner_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), FigureError> {
+    let (w, _) = area.dim_in_pixel();
+    let style = font(LABEL_SIZE - 4.0).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Right,
+        plotters::style::text_anchor::VPos::Top,
+    ));
+    area.draw(&Text::new(text.to_string(), (w as i32 - 30, 24), style))
+        .map_err(backend)
 }
 
 /// Figure 3: mean charge and discharge voltages against cycle.
@@ -334,5 +453,43 @@ fn cycle_range(summaries: &[CyclePoint]) -> Range<f64> {
     match bounds {
         Some((lo, hi)) => (lo - 0.5)..(hi + 0.5),
         None => 0.5..1.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(cycle: usize, discharge_ah: f64) -> CyclePoint {
+        CyclePoint {
+            cycle,
+            discharge_capacity_ah: discharge_ah,
+            coulombic_efficiency: 0.999,
+            mean_charge_voltage_v: 3.8,
+            mean_discharge_voltage_v: 3.5,
+        }
+    }
+
+    #[test]
+    fn outliers_do_not_set_the_efficiency_axis() {
+        let mut values: Vec<f64> = (0..200).map(|i| 99.99 + 1e-5 * i as f64).collect();
+        values[0] = 90.0;
+        let (lo, hi) = quantile_bounds(&values).unwrap();
+        assert!(lo > 99.99 && hi < 99.9921, "{lo} {hi}");
+        // Few cycles: the full range.
+        assert_eq!(quantile_bounds(&[90.0, 99.0]), Some((90.0, 99.0)));
+    }
+
+    #[test]
+    fn the_capacity_panel_names_its_reference_and_formation() {
+        let cycles = [point(1, 2.0), point(2, 2.0), point(3, 1.0), point(4, 0.9)];
+        assert_eq!(
+            reference_note(&cycles, 3).as_deref(),
+            Some("retention 90.00 % at cycle 4 vs cycle 3; axes fitted from cycle 3 (cycles 1-2 formation)")
+        );
+        assert_eq!(
+            reference_note(&cycles, 1).as_deref(),
+            Some("retention 45.00 % at cycle 4 vs cycle 1")
+        );
     }
 }

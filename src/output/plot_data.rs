@@ -141,11 +141,15 @@ pub struct PlotData {
     latest: Option<CycleCurve>,
     /// The curve of the cycle going on.
     current: Option<CurveBuilder>,
+    /// The reference cycle of the retention and the cycle statistics (from 1).
+    reference_cycle: usize,
+    /// The counter electrode's open-circuit potential vs Li/Li+ \[V\].
+    counter_potential_v: f64,
 }
 
 impl PlotData {
     /// Default largest number of cycle curves kept for the voltage–capacity figure.
-    pub const DEFAULT_MAX_CURVES: usize = 12;
+    pub const DEFAULT_MAX_CURVES: usize = 16;
 
     /// Empty data; `active_mass_kg` is the active-material mass \[kg\] (capacities are plotted
     /// in mA·h/g with it, in mA·h without; a mass that is not finite and positive counts as
@@ -166,7 +170,19 @@ impl PlotData {
             finished_curves: 0,
             latest: None,
             current: None,
+            reference_cycle: 1,
+            counter_potential_v: 0.0,
         }
+    }
+
+    /// For a cell whose retention counts from `reference_cycle` (the scenario's) and whose
+    /// counter electrode sits at `counter_potential_v` \[V\] vs Li/Li+: the figures print the
+    /// reference and draw a vs Li/Li+ axis beside the cell voltage. (Without it: cycle 1 and
+    /// a Li-metal counter electrode.)
+    pub fn for_cell(mut self, reference_cycle: usize, counter_potential_v: f64) -> Self {
+        self.reference_cycle = reference_cycle.max(1);
+        self.counter_potential_v = counter_potential_v;
+        self
     }
 
     /// The active-material mass \[kg\], if known.
@@ -247,6 +263,9 @@ impl PlotData {
                 })
                 .collect(),
             curves: self.curves(),
+            saved_cycles: self.finished_curves + usize::from(self.current.is_some()),
+            reference_cycle: self.reference_cycle,
+            counter_potential_v: self.counter_potential_v,
         }
     }
 }
@@ -369,7 +388,7 @@ mod tests {
         assert!(!svg.contains("glyph-outline-"));
         // One filled path per text, its outline made of moves, lines and quadratic curves
         // (DejaVu Sans is a TrueType font), closed contours.
-        let label = "<path aria-label=\"Voltage (V)\" fill=\"#000000\" d=\"M";
+        let label = "<path aria-label=\"Voltage vs Li/Li+ (V)\" fill=\"#000000\" d=\"M";
         let start = svg.find(label).expect("the voltage axis label as glyphs");
         let d = &svg[start + label.len() - 1..];
         let d = &d[..d.find('"').unwrap()];

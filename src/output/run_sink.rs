@@ -87,6 +87,7 @@ impl RunSink {
         save_cycles: SaveCycles,
         active_mass_kg: Option<f64>,
         reference_cycle: usize,
+        counter_potential_v: f64,
     ) -> io::Result<Self> {
         let summary = SummaryCsv::create(dir, active_mass_kg, reference_cycle)?;
         for stem in [
@@ -110,12 +111,13 @@ impl RunSink {
                 _ => {}
             }
         }
-        let timeseries = TimeseriesCsv::create_saving(dir, save_cycles)?;
+        let timeseries = TimeseriesCsv::create_saving(dir, save_cycles)?
+            .with_counter_potential(counter_potential_v);
         Ok(RunSink {
             dir: dir.to_path_buf(),
             timeseries,
             summary,
-            plot: PlotData::new(active_mass_kg),
+            plot: PlotData::new(active_mass_kg).for_cell(reference_cycle, counter_potential_v),
             impedance: None,
             spectra: Vec::new(),
             fits: None,
@@ -134,6 +136,7 @@ impl RunSink {
         save_cycles: SaveCycles,
         active_mass_kg: Option<f64>,
         reference_cycle: usize,
+        counter_potential_v: f64,
         host_capacity_ah: f64,
         cycles_done: usize,
     ) -> io::Result<Self> {
@@ -145,9 +148,10 @@ impl RunSink {
             cycles_done,
         )?;
         let (timeseries, rows) = TimeseriesCsv::resume(dir, save_cycles, cycles_done)?;
+        let timeseries = timeseries.with_counter_potential(counter_potential_v);
         // The figures show the whole run: each kept cycle's rows, then its summary, in the
         // order an uninterrupted run adds them.
-        let mut plot = PlotData::new(active_mass_kg);
+        let mut plot = PlotData::new(active_mass_kg).for_cell(reference_cycle, counter_potential_v);
         let mut rows = rows.iter().peekable();
         for c in &kept {
             while let Some(row) = rows.next_if(|r| r.cycle <= c.cycle) {
@@ -375,7 +379,7 @@ mod tests {
     fn fans_out_to_files_and_plot_data() {
         let dir = tempfile::tempdir().unwrap();
         let mut sink =
-            RunSink::create(dir.path(), SaveCycles::List(vec![1, 4]), Some(1e-5), 1).unwrap();
+            RunSink::create(dir.path(), SaveCycles::List(vec![1, 4]), Some(1e-5), 1, 0.0).unwrap();
         assert_eq!(sink.dir(), dir.path());
         run_cycles(&mut sink, 5);
         assert_eq!(sink.summaries().len(), 5);
@@ -396,7 +400,7 @@ mod tests {
     #[test]
     fn abandon_keeps_finished_cycles() {
         let dir = tempfile::tempdir().unwrap();
-        let mut sink = RunSink::create(dir.path(), SaveCycles::Every(2), None, 1).unwrap();
+        let mut sink = RunSink::create(dir.path(), SaveCycles::Every(2), None, 1, 0.0).unwrap();
         run_cycles(&mut sink, 3);
         let files = sink
             .abandon("cycle 4, step 1: solver failed at t = 5 s")
@@ -414,10 +418,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join(format!("{VOLTAGE_CAPACITY_PLOT}.png"));
         std::fs::write(&old, b"old").unwrap();
-        let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0), 1).unwrap_err();
+        let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0), 1, 0.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(old.exists());
-        let sink = RunSink::create(dir.path(), SaveCycles::All, None, 1).unwrap();
+        let sink = RunSink::create(dir.path(), SaveCycles::All, None, 1, 0.0).unwrap();
         assert!(!old.exists());
         sink.finish().unwrap();
     }

@@ -1,4 +1,10 @@
-//! The time series as CSV: `time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah`.
+//! The time series as CSV: `time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah,voltage_vs_li_V`.
+//!
+//! `voltage_V` is the cell voltage (positive against counter electrode); `voltage_vs_li_V` is
+//! the positive electrode's potential against Li/Li+ by the convention of the experiment's
+//! "V vs Li/Li+" limits: the cell voltage plus the counter electrode's open-circuit potential
+//! vs Li/Li+ (0 for Li metal, 0.62 V for Li-In), so that cells with different counter
+//! electrodes compare on one scale.
 //!
 //! Only the cycles chosen by a [`SaveCycles`] selection are written (all by default), so that a
 //! run of thousands of cycles keeps a small file; the selection reaches the driver through
@@ -33,7 +39,8 @@ pub const TIMESERIES_PARTIAL_FILE: &str = "timeseries.csv.partial";
 /// File name of the error record written when a run fails.
 pub const RUN_ERROR_FILE: &str = "run_error.txt";
 /// The header row.
-pub const TIMESERIES_HEADER: &str = "time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah";
+pub const TIMESERIES_HEADER: &str =
+    "time_s,cycle,step,current_A,voltage_V,discharge_capacity_Ah,voltage_vs_li_V";
 
 /// Which cycles' rows a run keeps in its time series (cycles are numbered from 1).
 ///
@@ -175,6 +182,9 @@ pub struct TimeseriesCsv {
     written_bytes: u64,
     /// Rows known to be in the file.
     written_rows: u64,
+    /// The counter electrode's open-circuit potential vs Li/Li+ \[V\], added to the cell
+    /// voltage for `voltage_vs_li_V`.
+    counter_potential_v: f64,
 }
 
 /// What [`TimeseriesCsv::abandon`] left on disk.
@@ -239,7 +249,16 @@ impl TimeseriesCsv {
             buffered_rows: 0,
             written_bytes,
             written_rows,
+            counter_potential_v: 0.0,
         }
+    }
+
+    /// With the counter electrode's open-circuit potential vs Li/Li+ `counter_potential_v`
+    /// \[V\] (`CellParameters::negative.ocp_v`; 0, a Li-metal counter electrode, unless set):
+    /// `voltage_vs_li_V` is the cell voltage plus it.
+    pub fn with_counter_potential(mut self, counter_potential_v: f64) -> Self {
+        self.counter_potential_v = counter_potential_v;
+        self
     }
 
     /// Takes up the time series of an interrupted run in `dir` after `cycles_done` cycles
@@ -394,6 +413,8 @@ impl TimeseriesSink for TimeseriesCsv {
         push_number(&mut self.buffer, row.voltage_v);
         self.buffer.push(',');
         push_number(&mut self.buffer, row.discharge_capacity_ah);
+        self.buffer.push(',');
+        push_number(&mut self.buffer, row.voltage_v + self.counter_potential_v);
         self.buffer.push('\n');
         self.buffered_rows += 1;
         if self.buffer.len() >= WRITE_THRESHOLD_BYTES {
@@ -454,13 +475,34 @@ mod tests {
         assert!(text.ends_with('\n'));
         let fields: Vec<f64> = lines[3].split(',').map(|f| f.parse().unwrap()).collect();
         let expected = row(0.2, 1);
-        assert_eq!(fields.len(), 6);
+        assert_eq!(fields.len(), 7);
         assert_eq!(fields[0], expected.time_s);
         assert_eq!(fields[1], 1.0);
         assert_eq!(fields[2], 1.0);
         assert_eq!(fields[3], expected.current_a);
         assert_eq!(fields[4], expected.voltage_v);
         assert_eq!(fields[5], expected.discharge_capacity_ah);
+        // Without a counter potential (Li metal) the two voltages are one.
+        assert_eq!(fields[6], expected.voltage_v);
+    }
+
+    #[test]
+    fn voltage_vs_lithium_adds_the_counter_electrode() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = TimeseriesCsv::create(dir.path())
+            .unwrap()
+            .with_counter_potential(0.62);
+        csv.record(&row(0.0, 1)).unwrap();
+        let path = csv.finish().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let fields: Vec<f64> = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .map(|f| f.parse().unwrap())
+            .collect();
+        assert!((fields[6] - (row(0.0, 1).voltage_v + 0.62)).abs() < 1e-15);
     }
 
     #[test]
