@@ -123,9 +123,9 @@ fn shards_merge_into_the_unsharded_sweep_case_for_case() {
         assert_eq!(curves.cycles, [1, 2]);
         assert_eq!(curves.retention_pct[0], 100.0);
         assert!(curves
-            .mean_discharge_voltage_v
+            .mean_discharge_voltage_vs_li_v
             .iter()
-            .all(|v| (1.5..3.7).contains(v)));
+            .all(|v| (1.5..4.4).contains(v)));
         assert_eq!(curves.label, summary.id);
     }
     // The comparison figures, of the whole sweep and of the merged shards: curves against

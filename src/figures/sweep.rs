@@ -61,8 +61,9 @@ pub struct SweepCurve {
     pub cycles: Vec<usize>,
     /// Discharge capacity retention at each cycle \[%\] (100 % at the reference cycle).
     pub retention_percent: Vec<f64>,
-    /// Capacity-weighted mean discharge voltage at each cycle \[V\].
-    pub mean_discharge_voltage_v: Vec<f64>,
+    /// Capacity-weighted mean discharge voltage of the positive electrode vs Li/Li+ at each
+    /// cycle \[V\] (cells with different counter electrodes compare by their chemistry).
+    pub mean_discharge_voltage_vs_li_v: Vec<f64>,
 }
 
 /// The values of one swept parameter, one per case.
@@ -124,18 +125,18 @@ pub fn plot_sweep_retention(
 }
 
 /// Writes `<dir>/sweep_mean_voltage.png` and `.svg` (`dir` must exist): each case's mean
-/// discharge voltage \[V\] against cycle, overlaid, with a legend by label. Returns the paths;
+/// discharge voltage vs Li/Li+ \[V\] against cycle, overlaid, with a legend by label. Returns the paths;
 /// [`FigureError::NoData`] (no file written) when no curve has a finite point.
 pub fn plot_sweep_mean_voltage(
     dir: &Path,
     curves: &[SweepCurve],
 ) -> Result<Vec<PathBuf>, FigureError> {
-    let series = cycle_series(curves, |c| &c.mean_discharge_voltage_v);
+    let series = cycle_series(curves, |c| &c.mean_discharge_voltage_vs_li_v);
     plot_cycle_comparison(
         dir,
         SWEEP_MEAN_VOLTAGE_PLOT,
         "Mean discharge voltage by case",
-        "Mean discharge voltage (V)",
+        "Mean discharge voltage vs Li/Li+ (V)",
         series,
         0.0..5.0,
     )
@@ -687,7 +688,7 @@ mod tests {
                     label: format!("case {k}: D = {:.1e} m²/s", 1e-14 * (k + 1) as f64),
                     cycles,
                     retention_percent: retention,
-                    mean_discharge_voltage_v: voltage,
+                    mean_discharge_voltage_vs_li_v: voltage,
                 }
             })
             .collect()
@@ -703,7 +704,7 @@ mod tests {
             label: "single".into(),
             cycles: vec![7],
             retention_percent: vec![95.0],
-            mean_discharge_voltage_v: vec![3.65],
+            mean_discharge_voltage_vs_li_v: vec![3.65],
         });
         let paths = plot_sweep_retention(dir.path(), &curves).unwrap();
         assert_figure(&paths, SWEEP_RETENTION_PLOT);
@@ -761,7 +762,7 @@ mod tests {
             label: "nan".into(),
             cycles: vec![1, 2],
             retention_percent: vec![f64::NAN; 2],
-            mean_discharge_voltage_v: vec![],
+            mean_discharge_voltage_vs_li_v: vec![],
         };
         assert!(plot_sweep_retention(dir.path(), std::slice::from_ref(&nan)).is_err());
         assert!(plot_sweep_mean_voltage(dir.path(), &[nan]).is_err());

@@ -136,12 +136,19 @@ pub struct CaseCurves {
     pub cycles: Vec<usize>,
     /// Capacity retention against the reference cycle \[%\] (NaN where undefined).
     pub retention_pct: Vec<f64>,
-    /// Mean discharge voltage \[V\] (NaN for a cycle without a discharge).
-    pub mean_discharge_voltage_v: Vec<f64>,
+    /// Mean discharge voltage of the positive electrode vs Li/Li+ \[V\]: the cell's plus the
+    /// counter electrode's open-circuit potential (NaN for a cycle without a discharge).
+    pub mean_discharge_voltage_vs_li_v: Vec<f64>,
 }
 
-/// The curves of a case from its cycles.
-pub fn case_curves(label: &str, cycles: &[CycleFigures], reference_cycle: usize) -> CaseCurves {
+/// The curves of a case from its cycles; `counter_potential_v` \[V\] is the case's counter
+/// electrode open-circuit potential vs Li/Li+.
+pub fn case_curves(
+    label: &str,
+    cycles: &[CycleFigures],
+    reference_cycle: usize,
+    counter_potential_v: f64,
+) -> CaseCurves {
     let curve = retention(cycles, reference_cycle);
     let kept: Vec<&CycleFigures> = cycles
         .iter()
@@ -159,9 +166,12 @@ pub fn case_curves(label: &str, cycles: &[CycleFigures], reference_cycle: usize)
                     .map_or(f64::NAN, |(_, r)| *r)
             })
             .collect(),
-        mean_discharge_voltage_v: kept
+        mean_discharge_voltage_vs_li_v: kept
             .iter()
-            .map(|c| c.mean_discharge_voltage_v.unwrap_or(f64::NAN))
+            .map(|c| {
+                c.mean_discharge_voltage_v
+                    .map_or(f64::NAN, |v| v + counter_potential_v)
+            })
             .collect(),
     }
 }
@@ -213,10 +223,12 @@ mod tests {
         assert!((f.mean_voltage_decay_v.unwrap() - 0.15).abs() < 1e-12);
         assert_eq!(f.final_interface_resistance_ohm, Some(14.0));
         assert_eq!(f.cycles_run, 5);
-        let c = case_curves("x", &cycles, 2);
+        let c = case_curves("x", &cycles, 2, 0.0);
         assert_eq!(c.cycles, [1, 2, 3, 4]);
         assert_eq!(c.retention_pct[0], 100.0);
-        assert_eq!(c.mean_discharge_voltage_v[3], 3.45);
+        assert_eq!(c.mean_discharge_voltage_vs_li_v[3], 3.45);
+        let li_in = case_curves("x", &cycles, 2, 0.62);
+        assert!((li_in.mean_discharge_voltage_vs_li_v[3] - 4.07).abs() < 1e-12);
     }
 
     #[test]
@@ -227,7 +239,7 @@ mod tests {
         assert_eq!(f.cycle_at_80pct, None);
         assert_eq!(f.mean_voltage_decay_v, None);
         assert_eq!(f.cycles_run, 1);
-        assert!(case_curves("x", &[], 1).cycles.is_empty());
+        assert!(case_curves("x", &[], 1, 0.0).cycles.is_empty());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
             label: summary.id.clone(),
             cycles: c.cycles.clone(),
             retention_percent: c.retention_pct.clone(),
-            mean_discharge_voltage_v: c.mean_discharge_voltage_v.clone(),
+            mean_discharge_voltage_vs_li_v: c.mean_discharge_voltage_vs_li_v.clone(),
         })
         .collect();
     let mut paths = plot_sweep_retention(dir, &curves).map_err(failed)?;

@@ -189,6 +189,12 @@ struct RecordCase {
     labels: Vec<String>,
     overrides: Vec<String>,
     reference_cycle: usize,
+    /// The case's counter electrode open-circuit potential vs Li/Li+ \[V\]
+    /// (`negative.ocp_v`): the comparison figures draw voltages vs Li/Li+, so that cells with
+    /// different counter electrodes compare by their chemistry (0 in records written before
+    /// it was kept: Li metal).
+    #[serde(default)]
+    counter_potential_v: f64,
     /// Where the case's folder is, when not `<this folder>/cases/<folder>` (merged sweeps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dir: Option<String>,
@@ -253,6 +259,7 @@ fn record_of(sweep: &Sweep, shard: Option<Shard>) -> SweepRecord {
                 labels: c.labels.clone(),
                 overrides: c.overrides.iter().map(|o| o.arg().to_string()).collect(),
                 reference_cycle: c.reference_cycle,
+                counter_potential_v: c.scenario.parameters.negative.ocp_v,
                 dir: None,
             })
             .collect(),
@@ -490,7 +497,12 @@ pub fn sweep_results(dir: &Path) -> Result<Vec<(CaseSummary, CaseCurves)>, Sweep
     let mut results = Vec::new();
     for (case, case_dir) in case_dirs(dir, &record) {
         let (summary, cycles) = summarise(&record.sweep, &case, &case_dir)?;
-        let curves = case_curves(&case.id, &cycles, case.reference_cycle);
+        let curves = case_curves(
+            &case.id,
+            &cycles,
+            case.reference_cycle,
+            case.counter_potential_v,
+        );
         results.push((summary, curves));
     }
     Ok(results)
