@@ -32,7 +32,19 @@ pub trait RunObserver {
     fn lock_taken_over(&mut self, dir: &Path, holder: &LockHolder) {
         let _ = (dir, holder);
     }
+
+    /// Whether the run goes on after the cycle it was just told of; asked once per cycle,
+    /// after [`RunObserver::cycle_finished`]. `true` by default. A caller that stops runs (the
+    /// Python package on Ctrl-C) answers `false`: the run then stops as if its sink had failed
+    /// ([`STOPPED_BY_OBSERVER`]), keeping every cycle finished.
+    fn keep_going(&mut self) -> bool {
+        true
+    }
 }
+
+/// The message of the error a run stops with when its observer asks it to
+/// ([`RunObserver::keep_going`]).
+pub const STOPPED_BY_OBSERVER: &str = "stopped at the caller's request";
 
 /// No observer.
 impl RunObserver for () {
@@ -55,7 +67,14 @@ impl TimeseriesSink for Observing<'_> {
 
     fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
         self.0.cycle_finished(summary);
-        Ok(())
+        if self.0.keep_going() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                STOPPED_BY_OBSERVER,
+            ))
+        }
     }
 }
 
