@@ -9,8 +9,8 @@ import pytest
 
 import asslb
 
-#: Lines of run.toml that hold wall-clock times, which differ between any two runs.
-WALL_TIME_KEYS = ("wall_time_s", "impedance_time_s")
+#: Lines of run.toml that hold wall-clock times and dates, which differ between any two runs.
+WALL_TIME_KEYS = ("wall_time_s", "impedance_time_s", "written_at")
 
 
 def run_toml_without_times(path):
@@ -38,6 +38,7 @@ def test_saved_files_are_those_of_asslb_run(both, tmp_path):
     cli, sol = both
     saved = sol.save(tmp_path / "py")
     cli_files = sorted(p.name for p in cli.iterdir())
+    assert len(run_toml_without_times(cli / "run.toml")) == len((cli / "run.toml").read_text().splitlines()) - 3
     assert sorted(p.name for p in saved.iterdir()) == cli_files
     assert "impedance_fit.csv" in cli_files and "nyquist.svg" in cli_files
     for name in cli_files:
