@@ -158,3 +158,16 @@ def test_pybamm_names_are_pybamm_parameters():
     assert missing == []
     converted = asslb.from_pybamm(chen)
     assert converted["positive.thickness_m"] == chen["Positive electrode thickness [m]"]
+
+
+def test_docs_table_is_the_converters_table(root):
+    text = (root / "docs" / "python.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        parts = [p.strip().strip("`") for p in line.strip().strip("|").split("|")]
+        if len(parts) == 2 and parts[0] in asslb.PYBAMM_NAMES:
+            rows[parts[0]] = parts[1]
+    assert rows == asslb.PYBAMM_NAMES
+    for call in ("asslb.parameter_sets()", "Simulation.from_scenario", "sol.spectrum(",
+                 "asslb.sweep(", "asslb.validate(", "asslb.fit(", "sol.save("):
+        assert call in text, call
