@@ -445,6 +445,42 @@ mod tests {
         }
     }
 
+    /// Stops the run once it has heard of `stop_after` cycles.
+    struct StopAfter {
+        heard: usize,
+        stop_after: usize,
+    }
+
+    impl RunObserver for StopAfter {
+        fn cycle_finished(&mut self, _summary: &CycleSummary) {
+            self.heard += 1;
+        }
+
+        fn keep_going(&mut self) -> bool {
+            self.heard < self.stop_after
+        }
+    }
+
+    #[test]
+    fn an_observer_that_stops_ends_the_run_with_an_error_after_its_cycle() {
+        let mut quiet = ();
+        assert!(Observing(&mut quiet)
+            .cycle_finished(&cycle(1, 200.0, 210.0))
+            .is_ok());
+        let mut stop = StopAfter {
+            heard: 0,
+            stop_after: 2,
+        };
+        let mut sink = Observing(&mut stop);
+        assert!(sink.cycle_finished(&cycle(1, 200.0, 210.0)).is_ok());
+        let err = sink
+            .cycle_finished(&cycle(2, 200.0, 210.0))
+            .expect_err("the second cycle stops the run");
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+        assert_eq!(err.to_string(), STOPPED_BY_OBSERVER);
+        assert_eq!(stop.heard, 2);
+    }
+
     fn cycle(n: usize, discharge_mah: f64, charge_mah: f64) -> CycleSummary {
         let mut c = CycleSummary::new(n, 1.0);
         c.add_step(-charge_mah * 1e-3, -charge_mah * 3.8e-3);
