@@ -83,3 +83,23 @@ def test_save_refuses_a_folder_with_files(both, tmp_path):
         sol.save(tmp_path)
     sol.save(tmp_path, overwrite=True)
     assert (tmp_path / "summary.csv").exists()
+
+
+def test_impedance_py_fits_our_spectrum_to_our_fit(both):
+    # impedance.py takes (f, Z) as spectrum() gives them, and its fit of the paper's circuit,
+    # started from asslb's, lands on asslb's resistances.
+    pytest.importorskip("impedance")
+    from impedance.models.circuits import CustomCircuit
+
+    _, sol = both
+    f, z = sol.spectrum(4)
+    row = sol.impedance_fits.set_index("cycle").loc[4]
+    names = ["R0", "R1", "CPE1_Q", "CPE1_n", "R2", "CPE2_Q", "CPE2_n", "R3", "CPE3_Q",
+             "CPE3_n", "W1_sigma"]
+    circuit = CustomCircuit(
+        "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-W1", initial_guess=[float(row[n]) for n in names]
+    )
+    circuit.fit(f, z)
+    fitted = dict(zip(names, circuit.parameters_))
+    for r in ("R0", "R1", "R2"):
+        assert fitted[r] == pytest.approx(row[r], rel=0.02), r
