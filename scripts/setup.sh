@@ -3,7 +3,11 @@
 #   cmake         builds the vendored SUNDIALS (sundials-sys, feature build_libraries)
 #   clang, libclang-dev  bindgen generates the SUNDIALS bindings with libclang
 #   a C compiler  (build-essential) for SUNDIALS itself
-# Anything already present is skipped; apt-get runs through sudo only when not root.
+# and, for the Python package (python/, scripts/test_python.sh), with `python3 -m pip`:
+#   maturin       builds the extension (PyO3) into a wheel: `pip install ./python`
+#   pytest, pandas, numpy, dask[distributed]   its tests and what the package returns
+# Anything already present is skipped; apt-get runs through sudo only when not root. Set
+# PYTHON to use another interpreter than python3.
 set -euo pipefail
 
 missing=()
@@ -17,8 +21,31 @@ elif ! ldconfig -p 2>/dev/null | grep -q 'libclang'; then
     missing+=(libclang-dev)
 fi
 
+# The Python side: install the modules the package's build and tests need, if missing.
+python_setup() {
+    local python=${PYTHON:-python3}
+    if ! command -v "$python" >/dev/null 2>&1; then
+        echo "setup: no $python; the Python package (python/) cannot be built or tested" >&2
+        return 1
+    fi
+    local wanted=()
+    "$python" -c "import maturin" >/dev/null 2>&1 || command -v maturin >/dev/null 2>&1 \
+        || wanted+=(maturin)
+    "$python" -c "import pytest" >/dev/null 2>&1 || wanted+=(pytest)
+    "$python" -c "import pandas" >/dev/null 2>&1 || wanted+=(pandas)
+    "$python" -c "import numpy" >/dev/null 2>&1 || wanted+=(numpy)
+    "$python" -c "import dask.distributed" >/dev/null 2>&1 || wanted+=("dask[distributed]")
+    if [ ${#wanted[@]} -eq 0 ]; then
+        echo "setup: maturin, pytest, pandas, numpy and dask are present for $python"
+        return 0
+    fi
+    echo "setup: installing ${wanted[*]} for $python"
+    "$python" -m pip install --quiet --disable-pip-version-check "${wanted[@]}"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "setup: cmake, clang, libclang and a C compiler are present"
+    python_setup
     exit 0
 fi
 
@@ -35,3 +62,4 @@ fi
 echo "setup: installing ${missing[*]}"
 $sudo apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+python_setup

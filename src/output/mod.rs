@@ -35,7 +35,7 @@ pub use impedance_fit_csv::{
     IMPEDANCE_FITTED_HEADER, IMPEDANCE_FIT_FILE,
 };
 pub use plot_data::{write_plots, PlotData};
-pub use progress::{CycleTally, Observing, Progress, RunObserver};
+pub use progress::{CycleTally, Observing, Progress, RunObserver, STOPPED_BY_OBSERVER};
 pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
 pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
 pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};

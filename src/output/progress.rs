@@ -32,7 +32,19 @@ pub trait RunObserver {
     fn lock_taken_over(&mut self, dir: &Path, holder: &LockHolder) {
         let _ = (dir, holder);
     }
+
+    /// Whether the run goes on after the cycle it was just told of; asked once per cycle,
+    /// after [`RunObserver::cycle_finished`]. `true` by default. A caller that stops runs (the
+    /// Python package on Ctrl-C) answers `false`: the run then stops as if its sink had failed
+    /// ([`STOPPED_BY_OBSERVER`]), keeping every cycle finished.
+    fn keep_going(&mut self) -> bool {
+        true
+    }
 }
+
+/// The message of the error a run stops with when its observer asks it to
+/// ([`RunObserver::keep_going`]).
+pub const STOPPED_BY_OBSERVER: &str = "stopped at the caller's request";
 
 /// No observer.
 impl RunObserver for () {
@@ -55,7 +67,14 @@ impl TimeseriesSink for Observing<'_> {
 
     fn cycle_finished(&mut self, summary: &CycleSummary) -> io::Result<()> {
         self.0.cycle_finished(summary);
-        Ok(())
+        if self.0.keep_going() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                STOPPED_BY_OBSERVER,
+            ))
+        }
     }
 }
 
@@ -445,6 +464,42 @@ mod tests {
         fn text(&self) -> String {
             String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
         }
+    }
+
+    /// Stops the run once it has heard of `stop_after` cycles.
+    struct StopAfter {
+        heard: usize,
+        stop_after: usize,
+    }
+
+    impl RunObserver for StopAfter {
+        fn cycle_finished(&mut self, _summary: &CycleSummary) {
+            self.heard += 1;
+        }
+
+        fn keep_going(&mut self) -> bool {
+            self.heard < self.stop_after
+        }
+    }
+
+    #[test]
+    fn an_observer_that_stops_ends_the_run_with_an_error_after_its_cycle() {
+        let mut quiet = ();
+        assert!(Observing(&mut quiet)
+            .cycle_finished(&cycle(1, 200.0, 210.0))
+            .is_ok());
+        let mut stop = StopAfter {
+            heard: 0,
+            stop_after: 2,
+        };
+        let mut sink = Observing(&mut stop);
+        assert!(sink.cycle_finished(&cycle(1, 200.0, 210.0)).is_ok());
+        let err = sink
+            .cycle_finished(&cycle(2, 200.0, 210.0))
+            .expect_err("the second cycle stops the run");
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+        assert_eq!(err.to_string(), STOPPED_BY_OBSERVER);
+        assert_eq!(stop.heard, 2);
     }
 
     fn cycle(n: usize, discharge_mah: f64, charge_mah: f64) -> CycleSummary {

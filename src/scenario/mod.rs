@@ -43,6 +43,7 @@ pub use builtin::{builtin_parameter_set, builtin_parameter_set_names, BuiltinPar
 pub use describe::describe_parameters;
 pub use driver::{Driver, Spectra};
 pub use error::{Origin, ScenarioError};
+pub use overrides::VALUE_TABLE_KEYS;
 pub use run::{
     load_interrupted_run, resume_run, run_scenario, run_scenario_keeping, ExistingFiles,
     ResumeError, RunError, RunReport, CHECKPOINT_EVERY_CYCLES,

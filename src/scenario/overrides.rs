@@ -20,7 +20,7 @@ use std::path::Path;
 use super::error::{Origin, ScenarioError};
 
 /// Keys that make an inline table a value rather than a path.
-const VALUE_TABLE_KEYS: &[&str] = &["table", "polynomial", "bruggeman", "tortuosity"];
+pub const VALUE_TABLE_KEYS: &[&str] = &["table", "polynomial", "bruggeman", "tortuosity"];
 
 /// One override: where it was written, its path and its value.
 #[derive(Debug, Clone)]

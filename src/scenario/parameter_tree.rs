@@ -75,6 +75,14 @@ fn tree_of(scenario: &Scenario) -> Result<(toml::Table, Tables), ScenarioError> 
     Ok((tree, tables))
 }
 
+/// The parameter-file tree of `scenario`: its parameter set (built-in, or a file) as a TOML
+/// table in the keys of a parameter file, with the scenario's overrides applied. Table files
+/// of a file on disk are absolute paths; a built-in set's keep their embedded names. The
+/// Python package's `ParameterValues` shows its values from it.
+pub fn parameter_file_tree(scenario: &Scenario) -> Result<toml::Table, ScenarioError> {
+    tree_of(scenario).map(|(tree, _)| tree)
+}
+
 /// Makes every relative `table = "<file>"` of `tree` absolute against `dir`.
 fn absolute_tables(tree: &mut toml::Table, dir: &Path) {
     for (key, value) in tree.iter_mut() {
