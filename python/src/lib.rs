@@ -206,6 +206,7 @@ impl ScenarioHandle {
                 progress: Progress::new(
                     scenario.experiment.cycles(),
                     scenario.parameters.active_mass_kg(),
+                    scenario.reference_cycle,
                     !progress,
                 ),
                 interrupted: None,
