@@ -38,7 +38,10 @@ pub use builtin::{import_builtin, BuiltinImport};
 pub use curves::{read_curves, CurvePoint, Direction, MeasuredCurves};
 pub use cycles::{read_cycles, MeasuredCycles};
 pub use formats::Format;
-pub use import::{import_export, load_mapping, write_cycles_atomically, ColumnMap, Mapping};
+pub use import::{
+    import_export, load_mapping, write_atomically, write_curves_atomically,
+    write_cycles_atomically, ColumnMap, Mapping,
+};
 pub use points::{read_points, TargetPoint, ToleranceKind};
 
 /// What kind of problem a [`MeasuredError::Invalid`] is, for callers (and tests) that act on it.
