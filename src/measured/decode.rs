@@ -1,12 +1,13 @@
 //! The text of a cycler export in whatever encoding the tester wrote it: a byte order mark
-//! decides (UTF-8, UTF-16 LE or BE); without one, UTF-8 when the bytes are valid UTF-8, else
+//! decides (UTF-8, UTF-16 LE or BE); without one, UTF-16 LE (BE) when the first two characters
+//! are ASCII with a zero high (low) byte, UTF-8 when the bytes are valid UTF-8, else
 //! GBK when every run of non-ASCII bytes has an even length and decodes without error (the
 //! Chinese column names of Neware exports), else Windows-1252 (`°`, `µ` of testers on Western
 //! Windows; every byte decodes, so this never fails).
 
 use std::path::Path;
 
-use encoding_rs::{Encoding, GBK, UTF_8, WINDOWS_1252};
+use encoding_rs::{Encoding, GBK, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 use super::{invalid, MeasuredError, Problem};
 
@@ -34,6 +35,16 @@ fn even_runs(bytes: &[u8]) -> bool {
     run % 2 == 0
 }
 
+/// UTF-16 without a byte order mark, told by its first two characters: ASCII, each with a zero
+/// byte after (little endian) or before (big endian) it.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    match bytes {
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 && a.is_ascii() && b.is_ascii() => Some(UTF_16LE),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 && a.is_ascii() && b.is_ascii() => Some(UTF_16BE),
+        _ => None,
+    }
+}
+
 /// Decodes `bytes` (the content of `path`) to text, with the encoding used. A byte order mark
 /// is dropped. A UTF-16 file with malformed sequences is an error naming the file.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<(String, Decoded), MeasuredError> {
@@ -58,6 +69,13 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<(String, Decoded), MeasuredEr
                 encoding: encoding.name(),
             },
         ));
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        let (text, malformed) = encoding.decode_without_bom_handling(bytes);
+        if !malformed {
+            let encoding = encoding.name();
+            return Ok((text.into_owned(), Decoded { encoding }));
+        }
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
         let encoding = UTF_8.name();
@@ -98,6 +116,8 @@ mod tests {
         assert_eq!(text(b"\xEF\xBB\xBFa,b"), ("a,b".into(), "UTF-8"));
         assert_eq!(text(b"\xFF\xFEa\0,\0b\0"), ("a,b".into(), "UTF-16LE"));
         assert_eq!(text(b"\xFE\xFF\0a\0,\0b"), ("a,b".into(), "UTF-16BE"));
+        assert_eq!(text(b"a\0,\0b\0"), ("a,b".into(), "UTF-16LE"));
+        assert_eq!(text(b"\0a\0,\0b"), ("a,b".into(), "UTF-16BE"));
         assert_eq!(text("µ°".as_bytes()), ("µ°".into(), "UTF-8"));
         // 循环 in GBK.
         assert_eq!(text(b"\xD1\xAD\xBB\xB7,x"), ("循环,x".into(), "GBK"));

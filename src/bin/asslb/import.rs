@@ -57,10 +57,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|m| m.provenance_for(&args.export, mass))
         .transpose()?;
     // Read and check everything before anything is written.
-    let builtin = if mapping.is_none() || args.curves.is_some() {
-        Some(import_builtin(&args.export, format)?)
-    } else {
-        None
+    let builtin = match (&mapping, &args.curves) {
+        (None, _) => Some(import_builtin(&args.export, format)?),
+        (Some(_), Some(_)) => Some(
+            import_builtin(&args.export, format)
+                .context("--curves reads the export in a known format, not through the mapping")?,
+        ),
+        (Some(_), None) => None,
     };
     let cycles = match (&args.out, &mapping, &builtin) {
         (None, _, _) => None,
