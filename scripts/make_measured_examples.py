@@ -142,6 +142,15 @@ def main():
         info.title = "Info"
         info.append(["Note", NOTE])
         info.append(["Active mass (g)", MASS_G])
+        # A per-step sheet with the record's column names, before the record: the importer
+        # must read the sheet with the most rows.
+        steps = book.create_sheet("Statis")
+        steps.append(["Cycle Index", "Step Index", "Step Type", "Voltage(V)", "Current(mA)",
+                      "Capacity(mAh)"])
+        for row, nxt in zip(neware[1:], neware[2:] + [None]):
+            if nxt is None or nxt[2] != row[2]:
+                steps.append([int(row[1]), int(row[2]), row[3], float(row[6]), float(row[7]),
+                              float(row[8])])
         record = book.create_sheet("Record")
         record.append([NOTE])
         record.append([])

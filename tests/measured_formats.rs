@@ -160,6 +160,10 @@ fn every_sample_imports_to_the_truth() {
         let path = sample(name);
         let import = import_builtin(&path, None).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(import.format(), format, "{name}: detected format");
+        if name.ends_with(".xlsx") {
+            // The record sheet, not the per-step sheet before it with the same columns.
+            assert_eq!(import.export.source, "spreadsheet, sheet Record");
+        }
         let cycles = import.cycles(&path, Some(MASS_G), None).unwrap();
         assert_truth(name, &cycles);
         assert_eq!(cycles.provenance.extra[1].1, format.name(), "{name}");

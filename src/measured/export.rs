@@ -140,16 +140,27 @@ pub fn read_export(path: &Path, forced: Option<Format>) -> Result<Export, Measur
     let formats: Vec<Format> = forced.map_or_else(|| FORMATS.to_vec(), |f| vec![f]);
     if is_spreadsheet(path) {
         let sheets = read_sheets(path)?;
+        // Of the sheets with a header row of the format, the one with the most rows: the
+        // record table, not a per-step or per-cycle statistics sheet that may share its names.
+        let mut best: Option<(Table, Layout, &str)> = None;
         for sheet in &sheets {
             let found = sheet_table(path, sheet, |h| formats.iter().find_map(|f| f.resolve(h)))?;
             if let Some((table, layout)) = found {
-                return Ok(Export {
-                    table,
-                    layout,
-                    decimal_comma: false,
-                    source: format!("spreadsheet, sheet {}", sheet.name),
-                });
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _, _)| table.rows.len() > b.rows.len())
+                {
+                    best = Some((table, layout, &sheet.name));
+                }
             }
+        }
+        if let Some((table, layout, name)) = best {
+            return Ok(Export {
+                table,
+                layout,
+                decimal_comma: false,
+                source: format!("spreadsheet, sheet {name}"),
+            });
         }
         let other = sheets.iter().find_map(|s| {
             sheet_table(path, s, |h| FORMATS.iter().find_map(|f| f.resolve(h)))

@@ -404,16 +404,23 @@ fn export_column(
 
 /// The data table of the export: a text file in any common encoding ([`super::decode`]) split
 /// with the mapping's delimiter and preamble, or the first sheet of a spreadsheet
-/// ([`super::xlsx`]) with a row that holds the mapping's cycle column (the header row).
+/// ([`super::xlsx`]) with a row that holds every column the mapping reads (the header row).
 fn export_table(export: &Path, mapping: &Mapping) -> Result<Table, MeasuredError> {
     if !is_spreadsheet(export) {
         let (text, _) = read_decoded(export)?;
         return csv::parse(&text, export, mapping.delimiter, mapping.skip_lines);
     }
-    let wanted = mapping.cycle.column.trim();
+    let mut wanted: Vec<&str> = std::iter::once(&mapping.cycle)
+        .chain(&mapping.columns)
+        .map(|c| c.column.trim())
+        .collect();
+    wanted.dedup();
     for sheet in read_sheets(export)? {
         let found = sheet_table(export, &sheet, |h| {
-            h.iter().any(|c| c == wanted).then_some(())
+            wanted
+                .iter()
+                .all(|w| h.iter().any(|c| c == w))
+                .then_some(())
         })?;
         if let Some((table, ())) = found {
             return Ok(table);
@@ -422,11 +429,16 @@ fn export_table(export: &Path, mapping: &Mapping) -> Result<Table, MeasuredError
     Err(invalid(
         export,
         None,
-        Some(wanted),
+        None,
         Problem::MissingColumn,
         format!(
-            "{} maps `cycle` to this column, but no sheet of the spreadsheet has a row with it in its first {HEADER_SEARCH_LINES} rows",
-            mapping.path.display()
+            "no sheet of the spreadsheet has a row (in its first {HEADER_SEARCH_LINES}) with every column {} reads: {}",
+            mapping.path.display(),
+            wanted
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
