@@ -98,13 +98,7 @@ pub(crate) fn parse(
         .collect::<Result<Vec<_>, _>>()
         .map_err(measured_error)?;
     if rows.is_empty() {
-        return Err(invalid(
-            path,
-            None,
-            None,
-            Problem::Empty,
-            "expected at least one data row after the header row, found none",
-        ));
+        return Err(no_data_rows(path, ""));
     }
     Ok(Table {
         path: path.to_path_buf(),
@@ -113,6 +107,18 @@ pub(crate) fn parse(
         header,
         rows,
     })
+}
+
+/// The error for a table without data rows; `place` (e.g. `sheet `Data`: `) goes before the
+/// message.
+pub(crate) fn no_data_rows(path: &Path, place: &str) -> MeasuredError {
+    invalid(
+        path,
+        None,
+        None,
+        Problem::Empty,
+        format!("{place}expected at least one data row after the header row, found none"),
+    )
 }
 
 impl Table {

@@ -1,5 +1,7 @@
-//! Import of a cycler export (a delimited text file with columns named as the tester names
-//! them) into per-cycle data ([`super::cycles`]) through a column-mapping TOML file.
+//! Import of a cycler export (a delimited text file in any common encoding, [`super::decode`],
+//! or a spreadsheet whose header row holds the mapped cycle column, [`super::xlsx`], with
+//! columns named as the tester names them) into per-cycle data ([`super::cycles`]) through a
+//! column-mapping TOML file. Exports in a known format need no mapping ([`super::builtin`]).
 //!
 //! ```toml
 //! format = "arbin"            # informational
@@ -22,12 +24,20 @@
 //! active-material mass in g) \[default false\] and `aggregate` (`max`, `min`, `first`, `last`
 //! or `mean`: how the rows of one cycle combine, for exports with one row per data point). A
 //! column without `aggregate` must have one row per cycle. Empty fields of the export are
-//! skipped when aggregating; a cycle with none gets an empty field.
+//! skipped when aggregating; a cycle with none gets an empty field. `end_time_s` may be read
+//! from seconds, durations (`HH:MM:SS`, …) or date-times (seconds from the column's first),
+//! as [`super::timestamp`] reads them. A mapping that reads the charge and the discharge
+//! capacity from one column is an error: only the built-in formats split such a column.
 
 use std::path::{Path, PathBuf};
 
 use super::csv::{self, Row, Table};
+use super::curves::MeasuredCurves;
 use super::cycles::{CycleColumn, MeasuredCycles};
+use super::decode::read_decoded;
+use super::export::{sheet_table, HEADER_SEARCH_LINES};
+use super::timestamp::{parse_time, Time, TIME_FORMS};
+use super::xlsx::{is_spreadsheet, read_sheets};
 use super::{
     invalid, per_cycle_quantity, read_text, unknown_per_cycle_column, MeasuredError, Problem,
     Provenance, FRACTION_COLUMNS, FRACTION_LIMIT, QUANTITIES,
@@ -121,6 +131,32 @@ pub struct Mapping {
     pub columns: Vec<ColumnMap>,
     /// The `[provenance]` entries, in file order (the three required keys are present).
     pub provenance: Vec<(String, String)>,
+}
+
+impl Mapping {
+    /// The provenance of data imported from `export` with this mapping: its `[provenance]`,
+    /// then `imported_from`, `mapping` and (when given) `active_mass_g` \[g\].
+    pub fn provenance_for(
+        &self,
+        export: &Path,
+        mass_g: Option<f64>,
+    ) -> Result<Provenance, MeasuredError> {
+        let mut entries = self.provenance.clone();
+        let name = |p: &Path| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        };
+        entries.push(("imported_from".into(), name(export)));
+        entries.push(("mapping".into(), name(&self.path)));
+        if let Some(m) = mass_g {
+            entries.push(("active_mass_g".into(), m.to_string()));
+        }
+        Provenance::from_entries(&entries).map_err(|key| {
+            mapping_error(&self.path, None, format!("`provenance.{key}` is missing"))
+        })
+    }
 }
 
 fn mapping_error(path: &Path, line: Option<usize>, message: impl Into<String>) -> MeasuredError {
@@ -366,15 +402,108 @@ fn export_column(
     })
 }
 
-/// The text of an export: UTF-8, or else read as ISO 8859-1 (each byte one character), which
-/// is how many testers on Windows write `°` or `µ` in their column names.
-fn read_export_text(path: &Path) -> Result<String, MeasuredError> {
-    let bytes = std::fs::read(path).map_err(|source| MeasuredError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(String::from_utf8(bytes)
-        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect()))
+/// The data table of the export: a text file in any common encoding ([`super::decode`]) split
+/// with the mapping's delimiter and preamble, or the first sheet of a spreadsheet
+/// ([`super::xlsx`]) with a row that holds every column the mapping reads (the header row).
+fn export_table(export: &Path, mapping: &Mapping) -> Result<Table, MeasuredError> {
+    if !is_spreadsheet(export) {
+        let (text, _) = read_decoded(export)?;
+        return csv::parse(&text, export, mapping.delimiter, mapping.skip_lines);
+    }
+    let mut wanted: Vec<&str> = std::iter::once(&mapping.cycle)
+        .chain(&mapping.columns)
+        .map(|c| c.column.trim())
+        .collect();
+    wanted.dedup();
+    for sheet in read_sheets(export)? {
+        let found = sheet_table(export, &sheet, |h| {
+            wanted
+                .iter()
+                .all(|w| h.iter().any(|c| c == w))
+                .then_some(())
+        })?;
+        if let Some((table, ())) = found {
+            return Ok(table);
+        }
+    }
+    Err(invalid(
+        export,
+        None,
+        None,
+        Problem::MissingColumn,
+        format!(
+            "no sheet of the spreadsheet has a row (in its first {HEADER_SEARCH_LINES}) with every column {} reads: {}",
+            mapping.path.display(),
+            wanted
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// A mapping that reads the charge and the discharge capacity from the same export column
+/// cannot tell them apart (a Neware-style single `Capacity(mAh)` column): an error naming the
+/// built-in format that splits such a column by the step type.
+fn check_split_capacity(mapping: &Mapping) -> Result<(), MeasuredError> {
+    let column = |target: &str| {
+        mapping
+            .columns
+            .iter()
+            .find(|c| c.target == target)
+            .map(|c| c.column.as_str())
+    };
+    for (charge, discharge) in [
+        ("charge_capacity_mAh_g", "discharge_capacity_mAh_g"),
+        ("charge_capacity_Ah", "discharge_capacity_Ah"),
+    ] {
+        if let (Some(c), Some(d)) = (column(charge), column(discharge)) {
+            if c == d {
+                return Err(mapping_error(
+                    &mapping.path,
+                    None,
+                    format!(
+                        "`columns.{charge}` and `columns.{discharge}` both read `{c}`: one capacity column holds the charge and the discharge, which a mapping cannot split; import without --mapping (a known format such as neware splits it by the step type or the current's sign)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of a time column (`end_time_s`) in `row`: seconds, a duration, or a date-time
+/// as seconds from the column's first date-time ([`super::timestamp`]).
+fn time_value(table: &Table, row: &Row, k: usize) -> Result<Option<f64>, MeasuredError> {
+    let read = |r: &Row| -> Result<Option<Time>, MeasuredError> {
+        let text = r.fields[k].trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        parse_time(text).map(Some).ok_or_else(|| {
+            table.field_error(
+                r,
+                k,
+                Problem::Value,
+                format!("expected a time ({TIME_FORMS}), found `{text}`"),
+            )
+        })
+    };
+    Ok(match read(row)? {
+        None => None,
+        Some(Time::Elapsed(s)) => Some(s),
+        Some(Time::Instant(s)) => {
+            let mut origin = s;
+            for r in &table.rows {
+                if let Some(Time::Instant(first)) = read(r)? {
+                    origin = first;
+                    break;
+                }
+            }
+            Some(s - origin)
+        }
+    })
 }
 
 /// Imports the cycler export `export` with `mapping`. `active_mass_g` \[g\], when given,
@@ -410,8 +539,8 @@ pub fn import_export(
             ));
         }
     }
-    let text = read_export_text(export)?;
-    let table = csv::parse(&text, export, mapping.delimiter, mapping.skip_lines)?;
+    check_split_capacity(mapping)?;
+    let table = export_table(export, mapping)?;
     let cycle_k = export_column(&table, mapping, &mapping.cycle)?;
     let ks = mapping
         .columns
@@ -479,7 +608,12 @@ pub fn import_export(
             }
             let mut values = Vec::with_capacity(rows.len());
             for row in rows {
-                if let Some(raw) = table.number(row, k, mapping.decimal_comma)? {
+                let raw = if map.target == "end_time_s" {
+                    time_value(&table, row, k)?
+                } else {
+                    table.number(row, k, mapping.decimal_comma)?
+                };
+                if let Some(raw) = raw {
                     values.push(map.convert(raw, mass));
                 }
             }
@@ -491,25 +625,7 @@ pub fn import_export(
         }
     }
 
-    let mut entries = mapping.provenance.clone();
-    let name = |p: &Path| {
-        p.file_name().map_or_else(
-            || p.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-    };
-    entries.push(("imported_from".into(), name(export)));
-    entries.push(("mapping".into(), name(&mapping.path)));
-    if let Some(m) = mass {
-        entries.push(("active_mass_g".into(), m.to_string()));
-    }
-    let provenance = Provenance::from_entries(&entries).map_err(|key| {
-        mapping_error(
-            &mapping.path,
-            None,
-            format!("`provenance.{key}` is missing"),
-        )
-    })?;
+    let provenance = mapping.provenance_for(export, mass)?;
     Ok(MeasuredCycles {
         provenance,
         cycles: groups.iter().map(|(c, _)| *c).collect(),
@@ -560,9 +676,19 @@ fn check_imported(
     Ok(())
 }
 
-/// Writes `data` as a per-cycle CSV file to `out`, atomically: into a temporary file beside it
-/// that is then renamed, so that `out` is either left as it was or holds the whole file.
+/// Writes `data` as a per-cycle CSV file to `out`, atomically ([`write_atomically`]).
 pub fn write_cycles_atomically(data: &MeasuredCycles, out: &Path) -> Result<(), MeasuredError> {
+    write_atomically(&data.to_csv(), out)
+}
+
+/// Writes `curves` as a voltage-curves CSV file to `out`, atomically ([`write_atomically`]).
+pub fn write_curves_atomically(curves: &MeasuredCurves, out: &Path) -> Result<(), MeasuredError> {
+    write_atomically(&curves.to_csv(), out)
+}
+
+/// Writes `text` to `out` atomically: into a temporary file beside it that is then renamed, so
+/// that `out` is either left as it was or holds the whole text.
+pub fn write_atomically(text: &str, out: &Path) -> Result<(), MeasuredError> {
     let file_name = out.file_name().ok_or_else(|| MeasuredError::Io {
         path: out.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
@@ -579,7 +705,7 @@ pub fn write_cycles_atomically(data: &MeasuredCycles, out: &Path) -> Result<(), 
     let result = (|| {
         use std::io::Write as _;
         let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        file.write_all(data.to_csv().as_bytes()).map_err(io(&tmp))?;
+        file.write_all(text.as_bytes()).map_err(io(&tmp))?;
         file.sync_all().map_err(io(&tmp))?;
         std::fs::rename(&tmp, out).map_err(io(out))
     })();

@@ -7,24 +7,41 @@
 //! - [`cycles`]: dense per-cycle data with the column names and units of the simulator's
 //!   `summary.csv`, so that measured and simulated cycles compare column by column;
 //! - [`curves`]: voltage curves (`cycle, capacity_mAh_g, voltage_V`, optional `step`);
-//! - [`import`]: a cycler export (columns named as the cycler names them) to per-cycle data.
+//! - [`import`]: a cycler export (columns named as the cycler names them) to per-cycle data
+//!   through a column mapping;
+//! - [`builtin`]: a cycler export in a known format ([`formats`]: Neware, Arbin, Maccor, EC-Lab,
+//!   BDF), detected from the file, to per-cycle data and voltage curves without a mapping, by
+//!   way of its time series ([`series`]); the file is found by [`export`] (text in any common
+//!   encoding, [`decode`], or a spreadsheet, [`xlsx`]), times read by [`timestamp`].
 //!
 //! Every error names the file, and where there is one the 1-based line of the file and the
 //! column ([`MeasuredError`]).
 
+pub mod builtin;
 pub mod curves;
 pub mod cycles;
+pub mod decode;
+pub mod export;
+pub mod formats;
 pub mod import;
 pub mod points;
+pub mod series;
+pub mod timestamp;
+pub mod xlsx;
 
 mod csv;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use builtin::{import_builtin, BuiltinImport};
 pub use curves::{read_curves, CurvePoint, Direction, MeasuredCurves};
 pub use cycles::{read_cycles, MeasuredCycles};
-pub use import::{import_export, load_mapping, write_cycles_atomically, ColumnMap, Mapping};
+pub use formats::Format;
+pub use import::{
+    import_export, load_mapping, write_atomically, write_curves_atomically,
+    write_cycles_atomically, ColumnMap, Mapping,
+};
 pub use points::{read_points, TargetPoint, ToleranceKind};
 
 /// What kind of problem a [`MeasuredError::Invalid`] is, for callers (and tests) that act on it.
@@ -51,6 +68,10 @@ pub enum Problem {
     Provenance,
     /// The column-mapping file is not valid.
     Mapping,
+    /// The export is not of the format given (`--format`), or of no known format.
+    Format,
+    /// A per-gram value is asked for without a (valid) active-material mass.
+    Mass,
 }
 
 /// Why a measured-data file (or a mapping, or an export) cannot be read.

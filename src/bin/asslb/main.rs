@@ -91,9 +91,12 @@ enum Command {
     /// Import a cycler export into the per-cycle schema of measured data (docs/measured_data.md):
     /// the columns of summary.csv, with the mapping's provenance as `# key: value` lines.
     ///
-    /// The column-mapping TOML names the export's columns for each per-cycle column, with scale,
-    /// offset, per-gram and per-cycle aggregation (examples in validation/mappings/). The output
-    /// is written atomically: on any error nothing is written.
+    /// Exports of a known format (Neware, Arbin, Maccor, EC-Lab .mpt, BDF; text in any common
+    /// encoding or .xlsx) are detected and need no mapping (--format forces one); --curves
+    /// writes their voltage curves. Otherwise a column-mapping TOML names the export's columns
+    /// for each per-cycle column, with scale, offset, per-gram and per-cycle aggregation
+    /// (examples in validation/mappings/). The output is written atomically: on any error
+    /// nothing is written.
     Import(import::Args),
     /// The robustness suite: random but plausible cases over every built-in parameter set
     /// (C-rates, temperatures, CC, CV holds, rests, pulses, formation, vs-Li/Li+ cut-offs,
