@@ -41,4 +41,5 @@ pub mod range;
 pub mod robustness;
 pub mod scenario;
 pub mod sweep;
+pub mod toml_position;
 pub mod validation;

@@ -1681,9 +1681,58 @@ fn a_top_level_key_written_after_a_table_header() {
     assert_contains_all(
         &e,
         &[
-            "scenario.toml, line 6: key `parameters.\"experiment\"`: unknown key",
+            "scenario.toml, line 6, column 1: key `parameters.\"experiment\"`: unknown key",
             "move `experiment` above the first `[…]` header",
         ],
+    );
+}
+
+/// Issue 16 item 7: a key error in a sweep, a validation and a mapping file names the line and
+/// (for TOML files read whole) the column, the position of the value inside an inline table or
+/// an array included.
+#[test]
+fn key_errors_in_every_toml_file_name_line_and_column() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sweep = dir.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        "scenario = \"s.toml\"\n\n[outputs]\nretention_at = [10, 0]\n\n[sweep]\n\"cell.temperature_K\" = [300.0]\n",
+    )
+    .expect("write");
+    let e = asslb::sweep::load_sweep(&sweep).expect_err("retention_at 0");
+    assert!(
+        e.to_string()
+            .contains("sweep.toml, line 4, column 21: key `outputs.retention_at[2]`"),
+        "{e}"
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let validation = dir.path().join("validation.toml");
+    std::fs::write(
+        &validation,
+        format!(
+            "[runs.a]\nscenario = {:?}\n\n[[points]]\nfile = {:?}\n\n[points.at]\nF1 = {{ run = \"a\", cycle = 1 }}\nF10 = {{ run = \"a\", cycle = 1 }}\nL1 = {{ run = \"a\", cycle = 1 }}\nL1000 = {{ run = \"a\", cycle = 1, reference_cycle = 1 }}\nQ1 = {{ run = \"a\", cycle = 1, reference_cycle = 1 }}\nQ2 = {{ run = \"a\", cycle = 1, reference_cycle = 1 }}\nZ0 = {{ run = \"a\", cycle = 1, impedance = \"R2\" }}\nC0 = {{ run = \"b\" }}\n",
+            root.join("scenarios/solid_halfcell_discharge_1C.toml"),
+            root.join("validation/wu2022_targets.csv"),
+        ),
+    )
+    .expect("write");
+    let e = asslb::validation::load_validation(&validation).expect_err("unknown run");
+    assert!(
+        e.to_string()
+            .contains("validation.toml, line 15, column 8: key `points[0].at.C0.run`"),
+        "{e}"
+    );
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "format = \"x\"\n[columns]\ncycle = \"Cycle_Index\"\ndischarge_capacity_mAh_g = { column = \"D\", aggregate = \"maxx\" }\n",
+    )
+    .expect("write");
+    let e = asslb::measured::load_mapping(&mapping).expect_err("bad aggregate");
+    assert!(
+        e.to_string()
+            .contains("mapping.toml, line 4: `columns.discharge_capacity_mAh_g`"),
+        "{e}"
     );
 }
 
@@ -1701,6 +1750,8 @@ fn a_key_error_in_a_parameter_file_names_its_line() {
         + 1;
     assert_contains_all(
         &e,
-        &[&format!("cell.toml, line {line}: key `cell.area_m2`")],
+        &[&format!(
+            "cell.toml, line {line}, column 1: key `cell.area_m2`"
+        )],
     );
 }

@@ -7,7 +7,14 @@ use std::path::{Path, PathBuf};
 /// The layers, bottom first (the table of `docs/architecture.md`). Modules of one layer do not
 /// use each other.
 const LAYERS: &[&[&str]] = &[
-    &["constants", "range", "csv_table", "figures", "error_chain"],
+    &[
+        "constants",
+        "range",
+        "csv_table",
+        "figures",
+        "error_chain",
+        "toml_position",
+    ],
     &["numerics"],
     &["physics"],
     &["protocol"],

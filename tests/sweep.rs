@@ -442,7 +442,7 @@ fn a_sweep_file_read_as_a_scenario_says_what_it_is() {
         .expect("a `mode` key")
         + 1;
     let expected = format!(
-        "error: invalid scenario {shown}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {shown}`\ncaused by: {shown}, line {line}: key `mode`: unknown key"
+        "error: invalid scenario {shown}: it is a sweep file (it has a [sweep] table); run it with `asslb sweep {shown}`\ncaused by: {shown}, line {line}, column 1: key `mode`: unknown key"
     );
     for args in [&["run", "--out"][..], &["check"][..]] {
         let mut command = asslb();

@@ -327,20 +327,20 @@ fn cycle_offset_shifts_the_measured_cycles() {
     // runs.
     let file = d.join("v.toml").display().to_string();
     let out = validate(d, &with(2, 1));
-    let line = toml_line(&with(2, 1), "cycle_offset = 2");
+    let at = toml_at(&with(2, 1), "cycle_offset = 2", "cycles[0].cycle_offset");
     expect_error(
         &out,
         &[
-            &format!("{file}, line {line}: key `cycles[0].cycle_offset`"),
+            &format!("{file}, {at}: key `cycles[0].cycle_offset`"),
             "expected a cycle of run `cell` (1 to 4), found 5",
         ],
     );
     let out = validate(d, &with(1, 2));
-    let line = toml_line(&with(1, 2), "cycle_offset = 2");
+    let at = toml_at(&with(1, 2), "cycle_offset = 2", "curves[0].cycle_offset");
     expect_error(
         &out,
         &[
-            &format!("{file}, line {line}: key `curves[0].cycle_offset`"),
+            &format!("{file}, {at}: key `curves[0].cycle_offset`"),
             "(1 to 4), found 5",
         ],
     );
@@ -410,6 +410,25 @@ fn toml_line(toml: &str, needle: &str) -> usize {
         + 1
 }
 
+/// `"line L, column C"` of the key `key` (a dotted path) on the first line of `toml` that
+/// starts with `needle`: the column of the key's last name on that line, else of the line's
+/// start.
+fn toml_at(toml: &str, needle: &str, key: &str) -> String {
+    let line = toml_line(toml, needle);
+    let text = toml.lines().nth(line - 1).unwrap_or_default();
+    let last = key
+        .rsplit('.')
+        .next()
+        .unwrap_or(key)
+        .split('[')
+        .next()
+        .unwrap_or_default();
+    let column = text
+        .find(last)
+        .map_or(1, |byte| text[..byte].chars().count() + 1);
+    format!("line {line}, column {column}")
+}
+
 /// `out` is a bad-input error: exit code 1, nothing on stdout but the error on stderr with
 /// every fragment.
 fn expect_error(out: &Output, fragments: &[&str]) {
@@ -450,7 +469,7 @@ fn rejects(toml: &str, key: &str, line_of: Option<&str>, fragments: &[&str]) {
     let out = validate(d, toml);
     let file = d.join("v.toml").display().to_string();
     let at = match line_of {
-        Some(needle) => format!("{file}, line {}: key `{key}`", toml_line(toml, needle)),
+        Some(needle) => format!("{file}, {}: key `{key}`", toml_at(toml, needle, key)),
         None => format!("{file}: key `{key}`"),
     };
     let mut all = vec![at.as_str()];

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::numerics::least_squares::ParameterScale;
 use crate::scenario::parameter_tree::parameter_value;
-use crate::validation::spec::line_of_key;
+use crate::toml_position::{key_position, IndexBase};
 use crate::validation::{load_validation, ValidationError, ValidationSpec};
 
 /// One parameter to fit.
@@ -143,7 +143,7 @@ pub fn load_fit(path: &Path) -> Result<FitSpec, ValidationError> {
     })?;
     let key_err = |key: String, expected: String| ValidationError::Key {
         file: path.to_path_buf(),
-        line: line_of_key(&text, &key),
+        position: key_position(&text, &key, IndexBase::Zero),
         key,
         expected,
     };

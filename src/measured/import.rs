@@ -43,6 +43,7 @@ use super::{
     Provenance, FRACTION_COLUMNS, FRACTION_LIMIT, QUANTITIES,
 };
 use crate::csv_table::is_key;
+use crate::toml_position::{key_position, IndexBase};
 
 /// How the rows of one cycle combine into its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +186,17 @@ pub fn parse_mapping(text: &str, path: &Path) -> Result<Mapping, MeasuredError> 
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         mapping_error(path, line, format!("not valid TOML: {}", e.message()))
     })?;
-    let err = |message: String| mapping_error(path, None, message);
+    // Every message about a key starts with the key in backticks: the error gets its line.
+    let err = |message: String| {
+        let key = message
+            .strip_prefix('`')
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(key, _)| key);
+        let line = key
+            .and_then(|key| key_position(text, key, IndexBase::Zero))
+            .map(|p| p.line);
+        mapping_error(path, line, message)
+    };
     let mut format = None;
     let mut delimiter = ',';
     let mut skip_lines = 0;

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::toml_position::{key_position, position_suffix, IndexBase, Position};
+
 /// Where a value was read from: a file on disk, or a parameter set built into the binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -52,13 +54,13 @@ pub enum ScenarioError {
         message: String,
     },
     /// A key is missing, unknown, of the wrong type, or has a value that is not allowed.
-    #[error("{origin}{}: key `{key}`: {expected}", line_suffix(.line))]
+    #[error("{origin}{}: key `{key}`: {expected}", position_suffix(.position))]
     Key {
         /// The file that has to change.
         origin: Origin,
-        /// 1-based line of the key in that file, where it is known
+        /// Line and column of the key in that file, where they are known
         /// ([`ScenarioError::located`]).
-        line: Option<usize>,
+        position: Option<Position>,
         /// Dotted path of the key.
         key: String,
         /// What was expected (and what was found).
@@ -140,26 +142,26 @@ impl ScenarioError {
     ) -> Self {
         ScenarioError::Key {
             origin: origin.clone(),
-            line: None,
+            position: None,
             key: key.into(),
             expected: expected.into(),
         }
     }
 
-    /// The error with the line of its key in `text`, the file `origin` was read from
-    /// ([`super::key_line`]), and for an unknown key that is a top-level scenario key written
+    /// The error with the position of its key in `text`, the file `origin` was read from
+    /// ([`crate::toml_position`]), and for an unknown key that is a top-level scenario key written
     /// under a table's header, the hint to move it. Errors about other files or without a key
     /// are returned as they are.
     pub(crate) fn located(self, origin: &Origin, text: &str) -> Self {
         match self {
             ScenarioError::Key {
                 origin: own,
-                line: None,
+                position: None,
                 key,
                 expected,
             } if &own == origin => {
-                let line = super::key_line::key_line(text, &key);
-                let expected = match super::key_line::misplaced_top_level_key(&key) {
+                let position = key_position(text, &key, IndexBase::One);
+                let expected = match super::misplaced_key::misplaced_top_level_key(&key) {
                     Some(hint) if expected.starts_with("unknown key") => {
                         format!("{expected}. {hint}")
                     }
@@ -167,7 +169,7 @@ impl ScenarioError {
                 };
                 ScenarioError::Key {
                     origin: own,
-                    line,
+                    position,
                     key,
                     expected,
                 }

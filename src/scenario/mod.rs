@@ -18,7 +18,7 @@ mod describe;
 mod driver;
 mod error;
 mod impedance_request;
-mod key_line;
+mod misplaced_key;
 mod overrides;
 mod parameter_file;
 pub mod parameter_tree;
@@ -435,7 +435,7 @@ experiment = [
         .to_string();
         assert_eq!(
             e,
-            "dir/test.toml, line 2: key `experiment[2]`: \"Dischrge at 1C until 2 V\": expected a step starting with Charge, Discharge, Hold or Rest, found `Dischrge`"
+            "dir/test.toml, line 2, column 31: key `experiment[2]`: \"Dischrge at 1C until 2 V\": expected a step starting with Charge, Discharge, Hold or Rest, found `Dischrge`"
         );
         for (experiment, key, part) in [
             ("\"Rest for 1 h\"", "experiment", "expected a list"),
@@ -566,7 +566,7 @@ experiment = [
         .unwrap_err()
         .to_string();
         assert!(
-            e.starts_with("dir/test.toml, line 2: key `experiment[1]`"),
+            e.starts_with("dir/test.toml, line 2, column 15: key `experiment[1]`"),
             "{e}"
         );
     }

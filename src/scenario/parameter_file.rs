@@ -117,7 +117,7 @@ impl Ctx<'_> {
         let (origin, key) = blamed.unwrap_or_else(|| (self.origin.clone(), key.to_string()));
         ScenarioError::Key {
             origin,
-            line: None,
+            position: None,
             key,
             expected: expected.into(),
         }
@@ -147,7 +147,7 @@ impl Ctx<'_> {
         match self.overrides.blame(&created) {
             Some((origin, _)) => ScenarioError::Key {
                 origin,
-                line: None,
+                position: None,
                 key: override_key(key),
                 expected: format!(
                     "missing required key: the parameter file has no `[{created}]`, so the overrides that add it have to give every key of it"
@@ -824,7 +824,7 @@ impl Ctx<'_> {
                         set.tables.iter().map(|(n, _)| format!("`{n}`")).collect();
                     return Err(ScenarioError::Key {
                         origin,
-                        line: None,
+                        position: None,
                         key: shown_key,
                         expected: format!(
                             "expected one of the set's tables {}, found \"{name}\"",

@@ -31,7 +31,7 @@ pub(crate) fn parse(
     // A sweep file read as a scenario: whatever is wrong, say first what it is.
     let sweep_file = tree.contains_key("sweep");
     parse_tree(tree, &origin, path_for_messages, base_dir, sets).map_err(|e| {
-        // The key's line in this file, and a hint for a top-level key under a header.
+        // The key's position in this file, and a hint for a top-level key under a header.
         let e = e.located(&origin, text);
         if sweep_file {
             ScenarioError::SweepFile {
@@ -67,7 +67,7 @@ fn parse_tree(
     let blame = |e: ScenarioError| match e {
         ScenarioError::Key {
             origin: o,
-            line,
+            position,
             key,
             expected,
         } if o == *origin => {
@@ -79,7 +79,7 @@ fn parse_tree(
                 .unwrap_or(o);
             ScenarioError::Key {
                 origin,
-                line,
+                position,
                 key,
                 expected,
             }

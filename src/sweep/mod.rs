@@ -15,6 +15,8 @@ mod spec;
 
 use std::path::PathBuf;
 
+use crate::toml_position::{position_suffix, Position};
+
 pub use figures::{case_curves, key_figures, read_cycles, CaseCurves, CycleFigures, KeyFigures};
 pub use plots::write_sweep_figures;
 pub use run::{
@@ -44,10 +46,12 @@ pub enum SweepError {
         message: String,
     },
     /// A key of the sweep file has a value that is not allowed.
-    #[error("{}: key `{key}`: {expected}", .file.display())]
+    #[error("{}{}: key `{key}`: {expected}", .file.display(), position_suffix(.position))]
     Key {
         /// The sweep file.
         file: PathBuf,
+        /// Line and column of the key, when found ([`crate::toml_position`]).
+        position: Option<Position>,
         /// Dotted path of the key.
         key: String,
         /// What was expected (and what was found).

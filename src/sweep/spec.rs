@@ -8,6 +8,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{load_scenario_with, Scenario, SetOverride};
+use crate::toml_position::{key_position, IndexBase};
 
 use super::SweepError;
 
@@ -201,6 +202,7 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
     })?;
     let key_error = |key: &str, expected: String| SweepError::Key {
         file: path.to_path_buf(),
+        position: key_position(&text, key, IndexBase::One),
         key: key.to_string(),
         expected,
     };
@@ -342,12 +344,12 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
                 case: id.clone(),
                 source: Box::new(source),
             })?;
-        let reference_cycle =
-            reference_cycle(&scenario, reference_block).map_err(|expected| SweepError::Key {
-                file: path.to_path_buf(),
-                key: "outputs.reference_block".into(),
-                expected: format!("case `{id}`: {expected}"),
-            })?;
+        let reference_cycle = reference_cycle(&scenario, reference_block).map_err(|expected| {
+            key_error(
+                "outputs.reference_block",
+                format!("case `{id}`: {expected}"),
+            )
+        })?;
         cases.push(Case {
             index,
             folder: format!("{index:0width$}_{}", sanitise(&id)),

@@ -22,6 +22,8 @@ pub mod synthetic;
 
 use std::path::PathBuf;
 
+use crate::toml_position::{position_suffix, Position};
+
 pub use bands::assign_bands;
 pub use bands_file::{BandParameter, BandsFile, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
@@ -59,12 +61,12 @@ pub enum ValidationError {
         message: String,
     },
     /// A key has a value that is not allowed.
-    #[error("{}{}: key `{key}`: {expected}", .file.display(), .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    #[error("{}{}: key `{key}`: {expected}", .file.display(), position_suffix(.position))]
     Key {
         /// The file.
         file: PathBuf,
-        /// The 1-based line of the key, when found.
-        line: Option<usize>,
+        /// Line and column of the key, when found ([`crate::toml_position`]).
+        position: Option<Position>,
         /// Dotted path of the key.
         key: String,
         /// What was expected (and what was found).

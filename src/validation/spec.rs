@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::toml_position::{key_position, IndexBase};
+
 use crate::impedance::Circuit;
 use crate::measured::{
     per_cycle_quantity, read_curves, read_cycles, read_points, Direction, MeasuredCurves,
@@ -316,7 +318,7 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let key_err = |key: String, expected: String| ValidationError::Key {
         file: path.to_path_buf(),
-        line: line_of_key(text, &key),
+        position: key_position(text, &key, IndexBase::Zero),
         key,
         expected,
     };
@@ -687,89 +689,6 @@ fn criterion(
     }
 }
 
-/// The 1-based line of the file where the key path `key` (dotted, `[k]` for the k-th table of
-/// an array) is written, as far as a plain search can tell: the line of its last segment (or
-/// of its table header) after the line of the table that holds it; else the line of the
-/// innermost key of the path that is written (an inline table), else that of the table's
-/// header. `None` when not found.
-pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let segments: Vec<&str> = key.split('.').collect();
-    let last = segments.last()?;
-    let last = last.split('[').next().unwrap_or(last);
-    // The header of the innermost table named in the path, if any.
-    let mut start = 0;
-    let mut headed = false;
-    let mut table_path = String::new();
-    for seg in &segments[..segments.len().saturating_sub(1)] {
-        let (name, index) = match seg.split_once('[') {
-            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (*seg, None),
-        };
-        if !table_path.is_empty() {
-            table_path.push('.');
-        }
-        table_path.push_str(name);
-        let lines = lines_from(text, start);
-        let found = match index {
-            Some(k) => lines
-                .filter(|(_, l)| l.trim() == format!("[[{table_path}]]"))
-                .nth(k)
-                .map(|(n, _)| n),
-            None => lines
-                .filter(|(_, l)| l.trim() == format!("[{table_path}]"))
-                .map(|(n, _)| n)
-                .next(),
-        };
-        if let Some(n) = found {
-            start = n;
-            headed = true;
-        }
-    }
-    // The key written as `name = …` (or `name.sub = …`, `"name" = …`); a table written as a
-    // header `[a.b]` (its path without the `[k]` indices); else the key that holds it, written
-    // inline (`P1 = { run = … }` for `points[0].at.P1.run`); else the header found.
-    let plain = |s: &str| s.split('[').next().unwrap_or(s).to_string();
-    let header = segments
-        .iter()
-        .map(|s| plain(s))
-        .collect::<Vec<_>>()
-        .join(".");
-    let written = |name: &str, t: &str| {
-        t.starts_with(name) && t[name.len()..].trim_start().starts_with(['=', '.'])
-            || t.starts_with(&format!("\"{name}\""))
-    };
-    // The lines of the table found, up to the next header (included when it is the key's).
-    let own_header = |t: &str| t == format!("[{header}]") || t == format!("[[{header}]]");
-    let mut section = Vec::new();
-    for (k, (n, l)) in lines_from(text, start).enumerate() {
-        let t = l.trim();
-        if t.starts_with('[') && (k > 0 || !headed) {
-            if own_header(t) {
-                section.push((n, t));
-            }
-            break;
-        }
-        section.push((n, l.trim_start()));
-    }
-    let found = section
-        .iter()
-        .find(|(_, t)| written(last, t) || own_header(t.trim()))
-        .or_else(|| {
-            segments[..segments.len() - 1].iter().rev().find_map(|seg| {
-                let name = plain(seg);
-                section.iter().find(|(_, t)| written(&name, t))
-            })
-        })
-        .map(|&(n, _)| n);
-    let found = found.or_else(|| headed.then_some(start));
-    found.map(|n| n + 1)
-}
-
-/// (0-based line number, line) of the lines of `text` from line `start` on.
-fn lines_from(text: &str, start: usize) -> impl Iterator<Item = (usize, &str)> {
-    text.lines().enumerate().skip(start)
-}
-
 /// Half-open ranges of cycles, for messages (`1–10, 12`).
 pub(crate) fn describe_cycles(cycles: &[usize]) -> String {
     let mut ranges: Vec<Range<usize>> = Vec::new();
@@ -795,6 +714,12 @@ pub(crate) fn describe_cycles(cycles: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The paths of validation errors (tables of tables counted from 0) are found by
+    /// [`crate::toml_position`].
+    fn line_of_key(text: &str, key: &str) -> Option<usize> {
+        key_position(text, key, IndexBase::Zero).map(|p| p.line)
+    }
 
     #[test]
     fn keys_are_found_in_headers_inline_tables_and_arrays_of_tables() {
