@@ -13,6 +13,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -73,10 +74,64 @@ const SERIES_COLOURS: [RGBColor; 6] = [
 
 struct Nyquist<'a>(&'a [NyquistSpectrum]);
 
+/// The points of a spectrum at whole decades of frequency: (k, (Z', −Z'')) for f = 10ᵏ Hz
+/// inside the frequencies, interpolated linearly in log f between the two points around it.
+/// `z_ohm` holds (Z', Z'') at `frequency_hz` (either order).
+pub(super) fn decade_marks(frequency_hz: &[f64], z_ohm: &[(f64, f64)]) -> Vec<(i32, (f64, f64))> {
+    let mut out: Vec<(i32, (f64, f64))> = Vec::new();
+    for (a, b) in frequency_hz
+        .iter()
+        .zip(z_ohm)
+        .zip(frequency_hz.iter().zip(z_ohm).skip(1))
+    {
+        let ((&fa, za), (&fb, zb)) = (a, b);
+        if !(fa > 0.0 && fb > 0.0) {
+            continue;
+        }
+        let (la, lb) = (fa.log10(), fb.log10());
+        let (lo, hi) = (la.min(lb), la.max(lb));
+        let first = lo.ceil() as i32;
+        for k in first..=(hi.floor() as i32) {
+            if out.iter().any(|m| m.0 == k) || hi == lo {
+                continue;
+            }
+            let t = (f64::from(k) - la) / (lb - la);
+            let z = (za.0 + t * (zb.0 - za.0), -(za.1 + t * (zb.1 - za.1)));
+            if z.0.is_finite() && z.1.is_finite() {
+                out.push((k, z));
+            }
+        }
+    }
+    out
+}
+
+/// Marks the decades of [`decade_marks`] on a Nyquist chart: a black diamond and `10ᵏ Hz`
+/// beside it.
+pub(super) fn draw_decade_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &[(i32, (f64, f64))],
+) -> Result<(), FigureError> {
+    let label = font(LABEL_SIZE * 0.85).pos(Pos::new(HPos::Left, VPos::Bottom));
+    for &(k, p) in marks {
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(p)
+                    + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], BLACK.filled())
+                    + Text::new(
+                        format!("{} Hz", super::spectrum_fit::power_of_ten(k)),
+                        (6, -6),
+                        label.clone(),
+                    ),
+            ))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Ranges over `x` and `y` bounds (with a margin) of equal scale on a plotting area of
 /// `width` × `height` px: the tighter axis is widened about its centre, −Z'' kept from its
 /// lower bound.
-fn equal_scale_ranges(
+pub(super) fn equal_scale_ranges(
     x: Option<(f64, f64)>,
     y: Option<(f64, f64)>,
     width: u32,
@@ -91,6 +146,36 @@ fn equal_scale_ranges(
         (xc - 0.5 * per_px * w)..(xc + 0.5 * per_px * w),
         y.start..(y.start + per_px * h),
     )
+}
+
+/// A Nyquist chart on `area`: Z' and −Z'' \[Ω\] over `x_bounds` and `y_bounds` on axes of
+/// equal scale ([`equal_scale_ranges`]), with its mesh.
+pub(super) fn nyquist_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_bounds: Option<(f64, f64)>,
+    y_bounds: Option<(f64, f64)>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, FigureError> {
+    let build = |x: Range<f64>, y: Range<f64>| {
+        ChartBuilder::on(area)
+            .margin(20)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x, y)
+            .map_err(backend)
+    };
+    // The plotting area's size in pixels, for the equal scale.
+    let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
+    let (x_range, y_range) = equal_scale_ranges(x_bounds, y_bounds, pw, ph);
+    let mut chart = build(x_range.clone(), y_range.clone())?;
+    draw_mesh(
+        &mut chart,
+        ("Z' (Ω)", "−Z'' (Ω)"),
+        10,
+        &tick_formatter(&x_range, 10),
+        &y_range,
+        8,
+    )?;
+    Ok(chart)
 }
 
 impl Figure for Nyquist<'_> {
@@ -119,26 +204,7 @@ impl Figure for Nyquist<'_> {
             .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, bar_area) = root.split_horizontally(w.saturating_sub(170));
-        let build = |x: Range<f64>, y: Range<f64>| {
-            ChartBuilder::on(&plot_area)
-                .margin(20)
-                .x_label_area_size(70)
-                .y_label_area_size(110)
-                .build_cartesian_2d(x, y)
-                .map_err(backend)
-        };
-        // The plotting area's size in pixels, for the equal scale.
-        let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
-        let (x_range, y_range) = equal_scale_ranges(x_bounds, y_bounds, pw, ph);
-        let mut chart = build(x_range.clone(), y_range.clone())?;
-        draw_mesh(
-            &mut chart,
-            ("Z' (Ω)", "−Z'' (Ω)"),
-            10,
-            &tick_formatter(&x_range, 10),
-            &y_range,
-            8,
-        )?;
+        let mut chart = nyquist_chart(&plot_area, x_bounds, y_bounds)?;
         if spectra.iter().all(|(_, p)| p.is_empty()) {
             return note(&plot_area, "no impedance spectrum");
         }
