@@ -105,6 +105,19 @@ pub(super) fn decade_marks(frequency_hz: &[f64], z_ohm: &[(f64, f64)]) -> Vec<(i
     out
 }
 
+/// `10ᵏ` with the exponent in superscript digits.
+pub(super) fn power_of_ten(k: i32) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut out = String::from("10");
+    if k < 0 {
+        out.push('⁻');
+    }
+    for c in k.unsigned_abs().to_string().chars() {
+        out.push(c.to_digit(10).map_or(c, |d| DIGITS[d as usize]));
+    }
+    out
+}
+
 /// Marks the decades of [`decade_marks`] on a Nyquist chart: a black diamond and `10ᵏ Hz`
 /// beside it.
 pub(super) fn draw_decade_marks<DB: DrawingBackend>(
@@ -117,11 +130,7 @@ pub(super) fn draw_decade_marks<DB: DrawingBackend>(
             .draw_series(std::iter::once(
                 EmptyElement::at(p)
                     + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], BLACK.filled())
-                    + Text::new(
-                        format!("{} Hz", super::spectrum_fit::power_of_ten(k)),
-                        (6, -6),
-                        label.clone(),
-                    ),
+                    + Text::new(format!("{} Hz", power_of_ten(k)), (6, -6), label.clone()),
             ))
             .map_err(backend)?;
     }

@@ -22,7 +22,7 @@ use super::frame::{
     axis_range, draw_marked_legend, draw_mesh, finite_bounds, note, write_figure, Figure, BLUE,
     RED, TITLE_SIZE,
 };
-use super::impedance::{decade_marks, draw_decade_marks, nyquist_chart};
+use super::impedance::{decade_marks, draw_decade_marks, nyquist_chart, power_of_ten};
 use super::text::{ensure_font, font};
 use super::FigureError;
 
@@ -163,19 +163,6 @@ impl Figure for Nyquist<'_> {
         draw_decade_marks(&mut chart, &marks)?;
         draw_marked_legend(&legend_area, &legend(f))
     }
-}
-
-/// `10ᵏ` with the exponent in superscript digits.
-pub(super) fn power_of_ten(k: i32) -> String {
-    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    let mut out = String::from("10");
-    if k < 0 {
-        out.push('⁻');
-    }
-    for c in k.unsigned_abs().to_string().chars() {
-        out.push(c.to_digit(10).map_or(c, |d| DIGITS[d as usize]));
-    }
-    out
 }
 
 /// Tick labels of log₁₀ f: `10ᵏ` at whole k, nothing between.

@@ -196,7 +196,10 @@ pub fn read_spectrum_file(
     format: Option<SpectrumFormat>,
     cycle: Option<usize>,
 ) -> Result<SpectrumFile, SpectrumError> {
-    let (text, encoding) = read_text(path)?;
+    let (text, encoding) = read_text(path).map_err(|source| SpectrumError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let format = match format {
         Some(f) => f,
         None => detect_format(&text).ok_or_else(|| SpectrumError::UnknownFormat {

@@ -5,9 +5,10 @@
 //!
 //! A spectrum that obeys the Kramers–Kronig relations (a causal, linear, stable and
 //! time-invariant system) can be fitted by a series of a resistance R₀, an inductance L and M
-//! Voigt elements (R‖C) with fixed time constants, and a series capacitance C for a
-//! low-frequency tail (impedance.py's `add_cap`, always on here: battery spectra end in a
-//! diffusion or blocking tail),
+//! Voigt elements (R‖C) with fixed time constants, and optionally a series capacitance C for a
+//! low-frequency tail (impedance.py's `add_cap`; here the test is made without and with it,
+//! and the one with the smaller mean residual kept: battery spectra often end in a diffusion
+//! or blocking tail that goes on below the lowest frequency, others end on the real axis),
 //!
 //! Ẑ(ω) = R₀ + iωL + 1/(iωC) + Σₖ Rₖ/(1 + iωτₖ),  τ₁ = 1/ω_max, τ_M = 1/ω_min,
 //!
@@ -19,7 +20,14 @@
 //! μ = 1 − Σ_{Rₖ<0} |Rₖ| / Σ_{Rₖ≥0} |Rₖ| ≤ c,  c = 0.85
 //!
 //! (their eq. 21 and the value they recommend): more elements only begin to fit the noise,
-//! which shows as resistances of both signs. The residuals relative to |Z|,
+//! which shows as resistances of both signs. Two departures from the paper, for noise-free
+//! and sparse spectra: the search starts at one element per decade, not at M = 1, and among
+//! the M from there to the largest (50) whose μ ≤ c the one with the smallest mean residual is
+//! kept, not the first. On a grid coarser than the arcs the Rₖ alternate in sign to place an
+//! arc between two time constants, so μ falls below c while the fit is still poor: a single
+//! R‖C arc over 8 decades met μ ≤ 0.85 at M = 6 with residuals of 35 % of |Z|, at M = 9 with
+//! 3 %. Every candidate is a Kramers–Kronig-compliant model, so a better fit among them never
+//! hides a violation: that shows in the residuals of all of them. The residuals relative to |Z|,
 //!
 //! Δ'ᵢ = (Z'ᵢ − Ẑ'(ωᵢ))/|Zᵢ|,  Δ''ᵢ = (Z''ᵢ − Ẑ''(ωᵢ))/|Zᵢ|,
 //!
@@ -79,7 +87,7 @@ pub struct LinKk {
     pub r0_ohm: f64,
     /// L \[H\].
     pub inductance_h: f64,
-    /// 1/C of the series capacitance \[1/F\] (0: none; it takes a diffusion or blocking
+    /// 1/C of the series capacitance \[1/F\] (0: none, the test without it was kept; it takes a diffusion or blocking
     /// tail that goes on below the lowest frequency, as impedance.py's `add_cap`).
     pub inverse_capacitance_per_f: f64,
     /// Ẑ at each frequency \[Ω\].
@@ -122,8 +130,9 @@ fn time_constants(m: usize, w_min: f64, w_max: f64) -> Vec<f64> {
 /// (R₀, L, 1/C, Rₖ, Ẑ) of a fit.
 type Solved = (f64, f64, f64, Vec<f64>, Vec<c64>);
 
-/// The fit with fixed `tau`, or None when the solve fails.
-fn fit(spectrum: &Spectrum, tau: &[f64]) -> Option<Solved> {
+/// The fit with fixed `tau`, with the series capacitance or without (its column left 0, and
+/// 1/C = 0), or None when the solve fails.
+fn fit(spectrum: &Spectrum, tau: &[f64], capacitance: bool) -> Option<Solved> {
     let n = spectrum.len();
     let cols = tau.len() + 3;
     let mut a = DMatrix::<f64>::zeros(2 * n, cols);
@@ -134,7 +143,9 @@ fn fit(spectrum: &Spectrum, tau: &[f64]) -> Option<Solved> {
         a[(2 * i, 0)] = weight;
         a[(2 * i + 1, 1)] = w * weight;
         // The series capacitance as 1/C: Z = −i/(ωC).
-        a[(2 * i + 1, 2)] = -weight / w;
+        if capacitance {
+            a[(2 * i + 1, 2)] = -weight / w;
+        }
         for (k, &t) in tau.iter().enumerate() {
             let d = 1.0 + (w * t).powi(2);
             a[(2 * i, k + 3)] = weight / d;
@@ -158,7 +169,10 @@ fn fit(spectrum: &Spectrum, tau: &[f64]) -> Option<Solved> {
         a.column_mut(j).scale_mut(1.0 / s);
     }
     let x = a.svd(true, true).solve(&b, 1e-14).ok()?;
-    let x: Vec<f64> = x.iter().zip(&scale).map(|(v, s)| v / s).collect();
+    let mut x: Vec<f64> = x.iter().zip(&scale).map(|(v, s)| v / s).collect();
+    if !capacitance {
+        x[2] = 0.0;
+    }
     if x.iter().any(|v| !v.is_finite()) {
         return None;
     }
@@ -198,6 +212,46 @@ pub fn lin_kk(spectrum: &Spectrum, options: &LinKkOptions) -> Result<LinKk, LinK
     if let Some(k) = spectrum.z.iter().position(|z| z.norm() == 0.0) {
         return Err(LinKkError::ZeroImpedance(spectrum.frequency_hz[k]));
     }
+    let without = lin_kk_with(spectrum, options, false)?;
+    let with = lin_kk_with(spectrum, options, true)?;
+    Ok(if with.mean_abs_residual() < without.mean_abs_residual() {
+        with
+    } else {
+        without
+    })
+}
+
+/// (M, μ, μ ≤ c, τₖ, Rₖ, R₀, L, 1/C, Ẑ) of one number of elements.
+type Candidate = (
+    usize,
+    f64,
+    bool,
+    Vec<f64>,
+    Vec<f64>,
+    f64,
+    f64,
+    f64,
+    Vec<c64>,
+);
+
+/// The mean of |Z − Ẑ|'s real and imaginary parts relative to |Z|.
+fn mean_relative_misfit(spectrum: &Spectrum, fitted: &[c64]) -> f64 {
+    let sum: f64 = spectrum
+        .z
+        .iter()
+        .zip(fitted)
+        .map(|(z, zf)| ((z.re - zf.re).abs() + (z.im - zf.im).abs()) / z.norm())
+        .sum();
+    sum / (2 * spectrum.len()).max(1) as f64
+}
+
+/// [`lin_kk`] with or without the series capacitance.
+fn lin_kk_with(
+    spectrum: &Spectrum,
+    options: &LinKkOptions,
+    capacitance: bool,
+) -> Result<LinKk, LinKkError> {
+    let n = spectrum.len();
     let omega = |f: f64| 2.0 * std::f64::consts::PI * f;
     let (f_lo, f_hi) = spectrum
         .frequency_hz
@@ -206,20 +260,28 @@ pub fn lin_kk(spectrum: &Spectrum, options: &LinKkOptions) -> Result<LinKk, LinK
             (lo.min(f), hi.max(f))
         });
     let max_m = options.max_m.clamp(1, n);
-    let mut chosen = None;
-    for m in 1..=max_m {
+    // One element per decade at least (module documentation).
+    let first_m = ((f_hi / f_lo).log10().ceil() as usize).clamp(1, max_m);
+    // (mean |residual|, M, μ, τ, Rₖ, R₀, L, 1/C, Ẑ) of the best M with μ ≤ c so far, or of
+    // the last M tried while none has met it.
+    let mut chosen: Option<(f64, Candidate)> = None;
+    for m in first_m..=max_m {
         let tau = time_constants(m, omega(f_lo), omega(f_hi));
-        let Some((r0, l, inverse_c, r, fitted)) = fit(spectrum, &tau) else {
+        let Some((r0, l, inverse_c, r, fitted)) = fit(spectrum, &tau, capacitance) else {
             return Err(LinKkError::Solve(m));
         };
         let value = mu(&r);
         let met = value <= options.c;
-        chosen = Some((m, value, met, tau, r, r0, l, inverse_c, fitted));
-        if met {
-            break;
+        let residual = mean_relative_misfit(spectrum, &fitted);
+        let better = match &chosen {
+            None => true,
+            Some((best, c)) => !c.2 || (met && residual < *best),
+        };
+        if better {
+            chosen = Some((residual, (m, value, met, tau, r, r0, l, inverse_c, fitted)));
         }
     }
-    let Some((m, mu, mu_met, tau_s, resistances_ohm, r0_ohm, inductance_h, inverse_c, fitted)) =
+    let Some((_, (m, mu, mu_met, tau_s, resistances_ohm, r0_ohm, inductance_h, inverse_c, fitted))) =
         chosen
     else {
         return Err(LinKkError::TooFewPoints(n));
@@ -269,7 +331,7 @@ mod tests {
         let s = paper_spectrum();
         let kk = lin_kk(&s, &LinKkOptions::default()).unwrap();
         assert!(kk.mu_met && kk.mu <= 0.85, "μ = {}", kk.mu);
-        assert!(kk.m > 3 && kk.m < 50, "M = {}", kk.m);
+        assert!(kk.m >= 8 && kk.m <= 50, "M = {}", kk.m);
         assert!(
             kk.max_abs_residual() < 1e-3,
             "max residual {}",

@@ -380,7 +380,10 @@ pub struct FileSpectrum {
 /// Reads every spectrum of a CSV file (module documentation for the format): one per value of
 /// the `cycle` column, in the order of their first row, or one if there is no such column.
 pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError> {
-    let (text, _) = super::text_file::read_text(path)?;
+    let (text, _) = super::text_file::read_text(path).map_err(|source| SpectrumError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     read_spectra_csv_text(&text, path)
 }
 

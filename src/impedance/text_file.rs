@@ -12,8 +12,6 @@
 
 use std::path::Path;
 
-use super::spectrum::SpectrumError;
-
 /// The encodings the readers recognise, as detected by [`decode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -28,12 +26,8 @@ pub enum TextEncoding {
 }
 
 /// Reads `path` and decodes it (module documentation); the byte order mark is dropped.
-pub fn read_text(path: &Path) -> Result<(String, TextEncoding), SpectrumError> {
-    let bytes = std::fs::read(path).map_err(|source| SpectrumError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(decode(&bytes))
+pub fn read_text(path: &Path) -> std::io::Result<(String, TextEncoding)> {
+    Ok(decode(&std::fs::read(path)?))
 }
 
 /// Decodes `bytes` (module documentation); the byte order mark is dropped.
