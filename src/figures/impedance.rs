@@ -119,18 +119,35 @@ pub(super) fn power_of_ten(k: i32) -> String {
 }
 
 /// Marks the decades of [`decade_marks`] on a Nyquist chart: a black diamond and `10ᵏ Hz`
-/// beside it.
+/// beside it (left out where it would print over the label before).
 pub(super) fn draw_decade_marks<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     marks: &[(i32, (f64, f64))],
 ) -> Result<(), FigureError> {
     let label = font(LABEL_SIZE * 0.85).pos(Pos::new(HPos::Left, VPos::Bottom));
-    for &(k, p) in marks {
+    // Labels closer than this to the last one drawn are left out (the marker stays), so that
+    // the decades of a tail that bunches up do not print over each other.
+    const MIN_LABEL_DISTANCE_PX: i32 = 70;
+    let mut last: Option<(i32, i32)> = None;
+    // From high to low frequency: the arcs' decades keep their labels, the tail's give way.
+    let mut marks = marks.to_vec();
+    marks.sort_by_key(|m| std::cmp::Reverse(m.0));
+    for &(k, p) in &marks {
+        let at = chart.backend_coord(&p);
+        let crowded = last.is_some_and(|(x, y)| {
+            (at.0 - x).abs() < MIN_LABEL_DISTANCE_PX && (at.1 - y).abs() < 30
+        });
+        let text = if crowded {
+            String::new()
+        } else {
+            last = Some(at);
+            format!("{} Hz", power_of_ten(k))
+        };
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(p)
                     + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], BLACK.filled())
-                    + Text::new(format!("{} Hz", power_of_ten(k)), (6, -6), label.clone()),
+                    + Text::new(text, (6, -6), label.clone()),
             ))
             .map_err(backend)?;
     }

@@ -243,7 +243,7 @@ pub fn write_figures(
     let data_ohm = pairs(&spectrum.z);
     let model_frequency_hz = fine_frequencies(spectrum);
     let figures = SpectrumFigures {
-        title: title.to_string(),
+        title: format!("{title}, {}", fit.circuit.text()),
         fit_residuals: Some(relative_residuals(
             &data_ohm,
             &pairs(&fit.fitted(&spectrum.frequency_hz)),
@@ -254,7 +254,7 @@ pub fn write_figures(
         frequency_hz: spectrum.frequency_hz.clone(),
         data_ohm,
         data_label: "data".to_string(),
-        model_label: format!("fit {}", fit.circuit.text()),
+        model_label: "fit".to_string(),
     };
     let paths = write_spectrum_figures(dir, &figures)
         .with_context(|| format!("cannot write the figures into {}", dir.display()))?;
