@@ -119,35 +119,40 @@ pub(super) fn power_of_ten(k: i32) -> String {
 }
 
 /// Marks the decades of [`decade_marks`] on a Nyquist chart: a black diamond and `10ᵏ Hz`
-/// beside it (left out where it would print over the label before).
+/// beside it (left out where it would print over a label drawn before).
 pub(super) fn draw_decade_marks<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     marks: &[(i32, (f64, f64))],
 ) -> Result<(), FigureError> {
     let label = font(LABEL_SIZE * 0.85).pos(Pos::new(HPos::Left, VPos::Bottom));
-    // Labels closer than this to the last one drawn are left out (the marker stays), so that
+    // Labels closer than this to one drawn are left out (the marker stays), so that
     // the decades of a tail that bunches up do not print over each other.
     const MIN_LABEL_DISTANCE_PX: i32 = 70;
-    let mut last: Option<(i32, i32)> = None;
+    let mut drawn: Vec<(i32, i32)> = Vec::new();
     // From high to low frequency: the arcs' decades keep their labels, the tail's give way.
     let mut marks = marks.to_vec();
     marks.sort_by_key(|m| std::cmp::Reverse(m.0));
     for &(k, p) in &marks {
         let at = chart.backend_coord(&p);
-        let crowded = last.is_some_and(|(x, y)| {
-            (at.0 - x).abs() < MIN_LABEL_DISTANCE_PX && (at.1 - y).abs() < 30
-        });
+        let crowded = drawn
+            .iter()
+            .any(|&(x, y)| (at.0 - x).abs() < MIN_LABEL_DISTANCE_PX && (at.1 - y).abs() < 30);
         let text = if crowded {
             String::new()
         } else {
-            last = Some(at);
+            drawn.push(at);
             format!("{} Hz", power_of_ten(k))
         };
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(p)
+                    // A pale box behind the label, so that it reads over the data's markers.
+                    + Rectangle::new(
+                        [(7, -28), (9 + 12 * text.chars().count() as i32, -6)],
+                        WHITE.mix(if text.is_empty() { 0.0 } else { 0.8 }).filled(),
+                    )
                     + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], BLACK.filled())
-                    + Text::new(text, (6, -6), label.clone()),
+                    + Text::new(text, (8, -6), label.clone()),
             ))
             .map_err(backend)?;
     }
