@@ -324,3 +324,25 @@ fn the_analytic_jacobian_gives_the_finite_difference_fit() {
     );
     assert!(an.evaluations * 5 < fd.evaluations);
 }
+
+/// A Warburg element the spectrum has no use for: its σ falls to the lower bound (10⁻⁶), and
+/// there it must be flagged, its uncertainty not reported as a number (as `W1_sigma 1.0e-6 ±
+/// 3.7e2 (36733849196 %)` was), in the table and in the fit's vectors that the CSV writes.
+#[test]
+fn a_warburg_coefficient_at_its_lower_bound_is_flagged() {
+    let rc = Circuit::parse("R0-p(R1,C1)").unwrap();
+    let s = synthetic(&rc, &[20.0, 50.0, 1e-6], 0.01, 3);
+    let c = Circuit::parse("R0-p(R1,C1)-W1").unwrap();
+    let fit = fit_circuit(&c, &s, None).unwrap();
+    let j = fit.names.iter().position(|n| n == "W1_sigma").unwrap();
+    assert!(fit.values[j] < 1e-3, "{}", fit.values[j]);
+    assert!(fit.at_bound[j], "{}", fit.table());
+    assert!(fit.std_errors[j].is_nan(), "{}", fit.std_errors[j]);
+    let row = fit
+        .table()
+        .lines()
+        .find(|l| l.contains("W1_sigma"))
+        .unwrap()
+        .to_string();
+    assert!(row.contains("at bound"), "{row}");
+}

@@ -13,6 +13,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -73,10 +74,95 @@ const SERIES_COLOURS: [RGBColor; 6] = [
 
 struct Nyquist<'a>(&'a [NyquistSpectrum]);
 
+/// The points of a spectrum at whole decades of frequency: (k, (Z', −Z'')) for f = 10ᵏ Hz
+/// inside the frequencies, interpolated linearly in log f between the two points around it.
+/// `z_ohm` holds (Z', Z'') at `frequency_hz` (either order).
+pub(super) fn decade_marks(frequency_hz: &[f64], z_ohm: &[(f64, f64)]) -> Vec<(i32, (f64, f64))> {
+    let mut out: Vec<(i32, (f64, f64))> = Vec::new();
+    for (a, b) in frequency_hz
+        .iter()
+        .zip(z_ohm)
+        .zip(frequency_hz.iter().zip(z_ohm).skip(1))
+    {
+        let ((&fa, za), (&fb, zb)) = (a, b);
+        if !(fa > 0.0 && fb > 0.0) {
+            continue;
+        }
+        let (la, lb) = (fa.log10(), fb.log10());
+        let (lo, hi) = (la.min(lb), la.max(lb));
+        let first = lo.ceil() as i32;
+        for k in first..=(hi.floor() as i32) {
+            if out.iter().any(|m| m.0 == k) || hi == lo {
+                continue;
+            }
+            let t = (f64::from(k) - la) / (lb - la);
+            let z = (za.0 + t * (zb.0 - za.0), -(za.1 + t * (zb.1 - za.1)));
+            if z.0.is_finite() && z.1.is_finite() {
+                out.push((k, z));
+            }
+        }
+    }
+    out
+}
+
+/// `10ᵏ` with the exponent in superscript digits.
+pub(super) fn power_of_ten(k: i32) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut out = String::from("10");
+    if k < 0 {
+        out.push('⁻');
+    }
+    for c in k.unsigned_abs().to_string().chars() {
+        out.push(c.to_digit(10).map_or(c, |d| DIGITS[d as usize]));
+    }
+    out
+}
+
+/// Marks the decades of [`decade_marks`] on a Nyquist chart: a black diamond and `10ᵏ Hz`
+/// beside it (left out where it would print over a label drawn before).
+pub(super) fn draw_decade_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &[(i32, (f64, f64))],
+) -> Result<(), FigureError> {
+    let label = font(LABEL_SIZE * 0.85).pos(Pos::new(HPos::Left, VPos::Bottom));
+    // Labels closer than this to one drawn are left out (the marker stays), so that
+    // the decades of a tail that bunches up do not print over each other.
+    const MIN_LABEL_DISTANCE_PX: i32 = 70;
+    let mut drawn: Vec<(i32, i32)> = Vec::new();
+    // From high to low frequency: the arcs' decades keep their labels, the tail's give way.
+    let mut marks = marks.to_vec();
+    marks.sort_by_key(|m| std::cmp::Reverse(m.0));
+    for &(k, p) in &marks {
+        let at = chart.backend_coord(&p);
+        let crowded = drawn
+            .iter()
+            .any(|&(x, y)| (at.0 - x).abs() < MIN_LABEL_DISTANCE_PX && (at.1 - y).abs() < 30);
+        let text = if crowded {
+            String::new()
+        } else {
+            drawn.push(at);
+            format!("{} Hz", power_of_ten(k))
+        };
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(p)
+                    // A pale box behind the label, so that it reads over the data's markers.
+                    + Rectangle::new(
+                        [(7, -28), (9 + 12 * text.chars().count() as i32, -6)],
+                        WHITE.mix(if text.is_empty() { 0.0 } else { 0.8 }).filled(),
+                    )
+                    + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], BLACK.filled())
+                    + Text::new(text, (8, -6), label.clone()),
+            ))
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Ranges over `x` and `y` bounds (with a margin) of equal scale on a plotting area of
 /// `width` × `height` px: the tighter axis is widened about its centre, −Z'' kept from its
 /// lower bound.
-fn equal_scale_ranges(
+pub(super) fn equal_scale_ranges(
     x: Option<(f64, f64)>,
     y: Option<(f64, f64)>,
     width: u32,
@@ -91,6 +177,36 @@ fn equal_scale_ranges(
         (xc - 0.5 * per_px * w)..(xc + 0.5 * per_px * w),
         y.start..(y.start + per_px * h),
     )
+}
+
+/// A Nyquist chart on `area`: Z' and −Z'' \[Ω\] over `x_bounds` and `y_bounds` on axes of
+/// equal scale ([`equal_scale_ranges`]), with its mesh.
+pub(super) fn nyquist_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_bounds: Option<(f64, f64)>,
+    y_bounds: Option<(f64, f64)>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, FigureError> {
+    let build = |x: Range<f64>, y: Range<f64>| {
+        ChartBuilder::on(area)
+            .margin(20)
+            .x_label_area_size(70)
+            .y_label_area_size(110)
+            .build_cartesian_2d(x, y)
+            .map_err(backend)
+    };
+    // The plotting area's size in pixels, for the equal scale.
+    let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
+    let (x_range, y_range) = equal_scale_ranges(x_bounds, y_bounds, pw, ph);
+    let mut chart = build(x_range.clone(), y_range.clone())?;
+    draw_mesh(
+        &mut chart,
+        ("Z' (Ω)", "−Z'' (Ω)"),
+        10,
+        &tick_formatter(&x_range, 10),
+        &y_range,
+        8,
+    )?;
+    Ok(chart)
 }
 
 impl Figure for Nyquist<'_> {
@@ -119,26 +235,7 @@ impl Figure for Nyquist<'_> {
             .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, bar_area) = root.split_horizontally(w.saturating_sub(170));
-        let build = |x: Range<f64>, y: Range<f64>| {
-            ChartBuilder::on(&plot_area)
-                .margin(20)
-                .x_label_area_size(70)
-                .y_label_area_size(110)
-                .build_cartesian_2d(x, y)
-                .map_err(backend)
-        };
-        // The plotting area's size in pixels, for the equal scale.
-        let (pw, ph) = build(0.0..1.0, 0.0..1.0)?.plotting_area().dim_in_pixel();
-        let (x_range, y_range) = equal_scale_ranges(x_bounds, y_bounds, pw, ph);
-        let mut chart = build(x_range.clone(), y_range.clone())?;
-        draw_mesh(
-            &mut chart,
-            ("Z' (Ω)", "−Z'' (Ω)"),
-            10,
-            &tick_formatter(&x_range, 10),
-            &y_range,
-            8,
-        )?;
+        let mut chart = nyquist_chart(&plot_area, x_bounds, y_bounds)?;
         if spectra.iter().all(|(_, p)| p.is_empty()) {
             return note(&plot_area, "no impedance spectrum");
         }

@@ -12,6 +12,8 @@
 //!   temporary names;
 //! - [`run`]: a run's voltage–capacity, capacity–efficiency and mean-voltage figures;
 //! - [`impedance`]: Nyquist plots and fitted resistances against cycle;
+//! - [`spectrum_fit`]: one spectrum with its model: Nyquist with decades marked, Bode, and
+//!   relative residuals of the fit and of the Kramers–Kronig test;
 //! - [`sweep`]: the comparison figures of a sweep and its figures of merit;
 //! - [`validation`]: measured markers over simulated lines;
 //! - [`error`]: [`FigureError`], why a figure could not be drawn or written.
@@ -23,6 +25,7 @@ pub mod error;
 pub mod frame;
 pub mod impedance;
 pub mod run;
+pub mod spectrum_fit;
 pub mod sweep;
 pub mod text;
 pub mod validation;
@@ -38,6 +41,10 @@ pub use plotters::style::RGBColor as Colour;
 pub use run::{
     write_run_figures, CycleCurve, CyclePoint, RunFigureData, CAPACITY_EFFICIENCY_PLOT,
     MEAN_VOLTAGE_PLOT, VOLTAGE_CAPACITY_PLOT,
+};
+pub use spectrum_fit::{
+    relative_residuals, write_spectrum_figures, Residuals, SpectrumFigures, SPECTRUM_BODE_PLOT,
+    SPECTRUM_NYQUIST_PLOT, SPECTRUM_RESIDUALS_PLOT,
 };
 pub use sweep::{
     plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,

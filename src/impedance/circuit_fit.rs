@@ -42,6 +42,7 @@ use super::circuit::{Circuit, ElementKind, Node};
 use super::spectrum::Spectrum;
 use crate::numerics::least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
+    ParameterScale,
 };
 
 /// The options of [`fit_circuit_with`].
@@ -106,10 +107,11 @@ pub struct CircuitFit {
 impl CircuitFit {
     fn from_report(
         circuit: &Circuit,
-        report: FitReport,
+        mut report: FitReport,
         (evaluations, jacobian_evaluations): (usize, usize),
         starts: usize,
     ) -> Self {
+        flag_near_bounds(circuit, &mut report);
         CircuitFit {
             circuit: circuit.clone(),
             names: report.names,
@@ -220,6 +222,38 @@ impl CircuitFit {
     /// √(SSR/2N): the RMS relative error of the fitted impedances.
     pub fn rms_relative_error(&self) -> f64 {
         (self.ssr / self.residuals.len().max(1) as f64).sqrt()
+    }
+}
+
+/// Relative distance to a bound within which a parameter counts as stuck there: 10⁻³ of the
+/// bound on a log scale, 10⁻⁶ of the range on a linear one. The optimiser's own test is
+/// tighter (10⁻⁹), and a parameter that creeps towards a bound it cannot reach, as a Warburg σ
+/// the spectrum has no use for, can stop just off it with a meaningless uncertainty of
+/// 10¹⁰ %.
+const NEAR_BOUND: (f64, f64) = (1e-3, 1e-6);
+
+/// Flags varied parameters within [`NEAR_BOUND`] of a default bound as at the bound, their
+/// uncertainty NaN (its meaning in `impedance_fit.csv`).
+fn flag_near_bounds(circuit: &Circuit, report: &mut FitReport) {
+    let params = default_parameters(circuit, &report.values);
+    for (j, p) in params.iter().enumerate() {
+        if !report.varied.get(j).copied().unwrap_or(false) {
+            continue;
+        }
+        let v = report.values[j];
+        let near = match p.scale {
+            ParameterScale::Log => {
+                v <= p.lower * (1.0 + NEAR_BOUND.0) || v >= p.upper / (1.0 + NEAR_BOUND.0)
+            }
+            ParameterScale::Linear => {
+                let tol = NEAR_BOUND.1 * (p.upper - p.lower);
+                v - p.lower <= tol || p.upper - v <= tol
+            }
+        };
+        if near {
+            report.at_bound[j] = true;
+            report.std_errors[j] = f64::NAN;
+        }
     }
 }
 

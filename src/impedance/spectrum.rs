@@ -151,6 +151,35 @@ pub enum SpectrumError {
         /// Points.
         total: usize,
     },
+    /// No reader recognises the file.
+    #[error(
+        "{}: not an impedance file this program recognises{hint}: expected an asslb CSV (frequency_Hz, z_re_ohm, z_im_ohm), a BioLogic EC-Lab text export, a Gamry .DTA, a ZView .z, an Autolab/NOVA export or impedance.py's headerless 3-column CSV (or name one with --format)",
+        path.display()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// What its extension suggested (`` (a .DTA file needs a ZCURVE table)``), or empty.
+        hint: String,
+    },
+    /// The file is of a known format but its layout is not as expected.
+    #[error("{}{}: {problem}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Layout {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line, where there is one.
+        line: Option<usize>,
+        /// What was expected and found.
+        problem: String,
+    },
+    /// A format name that is not one of the readers'.
+    #[error("unknown spectrum format `{name}` (known: {})", known.join(", "))]
+    UnknownFormatName {
+        /// The name given.
+        name: String,
+        /// The known names.
+        known: Vec<String>,
+    },
     /// The file holds the spectra of several cycles and none was chosen.
     #[error(
         "{}: the file holds the spectra of cycles {}: choose one",
@@ -216,7 +245,7 @@ fn no_such_cycle(path: &std::path::Path, cycle: usize, cycles: &[usize]) -> Stri
 }
 
 /// Checks the frequencies; `location(k)` names point k in messages.
-fn check_frequencies(
+pub(super) fn check_frequencies(
     f: &[f64],
     path: Option<&Path>,
     location: &dyn Fn(usize) -> String,
@@ -351,12 +380,17 @@ pub struct FileSpectrum {
 /// Reads every spectrum of a CSV file (module documentation for the format): one per value of
 /// the `cycle` column, in the order of their first row, or one if there is no such column.
 pub fn read_spectra_csv(path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpectrumError::Io {
+    let (text, _) = super::text_file::read_text(path).map_err(|source| SpectrumError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    read_spectra_csv_text(&text, path)
+}
+
+/// [`read_spectra_csv`] of a file's text already decoded; `path` names the file in errors.
+pub fn read_spectra_csv_text(text: &str, path: &Path) -> Result<Vec<FileSpectrum>, SpectrumError> {
     let mut reader =
-        CsvReader::new(&text, path, CsvFormat::default()).map_err(|e| match e.problem {
+        CsvReader::new(text, path, CsvFormat::default()).map_err(|e| match e.problem {
             CsvProblem::NoHeader => SpectrumError::NoHeader {
                 path: path.to_path_buf(),
             },

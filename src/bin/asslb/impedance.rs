@@ -8,7 +8,7 @@ use anyhow::Context;
 use asslb::protocol::{ImpedanceSettings, ImpedanceSettingsError};
 
 use crate::common::{load, Sets};
-use crate::fit_impedance::write_fit;
+use crate::fit_impedance::{write_figures, write_fit};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -91,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         frequencies.len(),
         path.display()
     );
+    let title = format!("{} at rest", scenario.name);
     if let Some(circuit) = circuit {
         let spectrum = asslb::impedance::Spectrum::new(frequencies, z)?;
         let fit = asslb::impedance::fit_circuit(&circuit, &spectrum, None)
@@ -98,6 +99,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("circuit {} fitted:", circuit.text());
         print!("{}", fit.table());
         write_fit(&out, &circuit, 0, &spectrum, &fit)?;
+        write_figures(&out, &title, &spectrum, &fit, None)?;
+    } else {
+        // The computed spectrum as the line, its frequencies marked by decade.
+        let figures = asslb::figures::SpectrumFigures {
+            title,
+            model_ohm: z.iter().map(|z| (z.re, z.im)).collect(),
+            model_frequency_hz: frequencies,
+            model_label: "P2D model".to_string(),
+            ..Default::default()
+        };
+        asslb::figures::write_spectrum_figures(&out, &figures)
+            .with_context(|| format!("cannot write the figures into {}", out.display()))?;
+        println!(
+            "figures: {}/impedance_nyquist.png, impedance_bode.png",
+            out.display()
+        );
     }
     Ok(())
 }
