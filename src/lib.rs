@@ -41,5 +41,6 @@ pub mod range;
 pub mod robustness;
 pub mod scenario;
 pub mod sweep;
+pub mod text_decode;
 pub mod toml_position;
 pub mod validation;

@@ -189,7 +189,7 @@ fn each_format_is_detected_and_read_with_the_right_sign() {
     for (name, _, format) in samples() {
         let path = dir.join(name);
         let bytes = std::fs::read(&path).unwrap();
-        let (decoded, _) = asslb::impedance::text_file::decode(&bytes);
+        let (decoded, _) = asslb::impedance::text_file::decode(&bytes).expect("decodes");
         assert_eq!(detect_format(&decoded), Some(format), "{name}");
         let file = read_spectrum_file(&path, None, None).unwrap();
         assert_eq!(file.format, format, "{name}");

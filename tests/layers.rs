@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
         "figures",
         "error_chain",
         "toml_position",
+        "text_decode",
     ],
     &["numerics"],
     &["physics"],

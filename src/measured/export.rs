@@ -185,7 +185,7 @@ pub fn read_export(path: &Path, forced: Option<Format>) -> Result<Export, Measur
         table,
         layout,
         decimal_comma: delimiter != ',',
-        source: decoded.encoding.to_string(),
+        source: decoded.name().to_string(),
     })
 }
 
