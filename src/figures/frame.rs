@@ -120,6 +120,19 @@ pub(super) fn axis_range(bounds: Option<(f64, f64)>, pad: f64, default: Range<f6
     }
 }
 
+/// The `q`-th and `(1 − q)`-th quantiles of `values` (finite ones) when there are at least 50,
+/// so that a few outliers (the first cycle at a new rate, a plateau's peak) do not set an axis;
+/// the full range for fewer.
+pub(super) fn quantile_bounds(values: &[f64], q: f64) -> Option<(f64, f64)> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.len() < 50 {
+        return finite_bounds(sorted.into_iter());
+    }
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize];
+    Some((at(q), at(1.0 - q)))
+}
+
 /// Tick labels with as many decimals as the tick spacing needs, for about `labels` ticks over
 /// `range` (spaced by 1, 2 or 5 times a power of ten, as plotters places them).
 pub(super) fn tick_formatter(range: &Range<f64>, labels: usize) -> impl Fn(&f64) -> String {

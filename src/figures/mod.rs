@@ -11,6 +11,7 @@
 //!   and [`frame::PLOT_WIDTH_PX`] by [`frame::PLOT_HEIGHT_PX`] PNG and SVG files written under
 //!   temporary names;
 //! - [`run`]: a run's voltage–capacity, capacity–efficiency and mean-voltage figures;
+//! - [`differential`]: a run's dQ/dV and dV/dQ of the saved cycles;
 //! - [`impedance`]: Nyquist plots and fitted resistances against cycle;
 //! - [`spectrum_fit`]: one spectrum with its model: Nyquist with decades marked, Bode, and
 //!   relative residuals of the fit and of the Kramers–Kronig test;
@@ -21,6 +22,7 @@
 //! Odd data do not make the drawing fail: values that are not finite are left out, and empty
 //! or single-valued ranges get a default span.
 
+pub mod differential;
 pub mod error;
 pub mod frame;
 pub mod impedance;
@@ -30,6 +32,7 @@ pub mod sweep;
 pub mod text;
 pub mod validation;
 
+pub use differential::DIFFERENTIAL_CAPACITY_PLOT;
 pub use error::FigureError;
 pub use frame::{PLOT_HEIGHT_PX, PLOT_WIDTH_PX};
 pub use impedance::{

@@ -6,7 +6,9 @@
 //! 2. `capacity_efficiency.{png,svg}`: discharge capacity (top) and coulombic efficiency in %
 //!    (bottom) against cycle number;
 //! 3. `mean_voltage.{png,svg}`: capacity-weighted mean charge and discharge voltages against
-//!    cycle number.
+//!    cycle number;
+//! 4. `differential_capacity.{png,svg}`: dQ/dV and dV/dQ of the saved cycles
+//!    ([`super::differential`]).
 //!
 //! The data are plain numbers, a [`RunFigureData`]: one [`CyclePoint`] per finished cycle and
 //! the [`CycleCurve`]s of the saved cycles (`output::PlotData` gathers them as a run streams).
@@ -19,11 +21,12 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::differential::{DifferentialCapacity, DIFFERENTIAL_CAPACITY_PLOT};
 use super::error::backend;
 use super::frame::{
     axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds,
-    finite_points, note, tick_formatter, write_figure, Figure, BLUE, DESC_SIZE, LABEL_SIZE, RED,
-    TITLE_SIZE,
+    finite_points, note, quantile_bounds, tick_formatter, write_figure, Figure, BLUE, DESC_SIZE,
+    LABEL_SIZE, RED, TITLE_SIZE,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -82,7 +85,7 @@ pub struct RunFigureData {
     pub counter_potential_v: f64,
 }
 
-/// Writes the three figures, PNG and SVG, into `dir` (which must exist), and returns the
+/// Writes the four figures (the three above and [`super::differential`]'s), PNG and SVG, into `dir` (which must exist), and returns the
 /// paths written.
 pub fn write_run_figures(dir: &Path, data: &RunFigureData) -> Result<Vec<PathBuf>, FigureError> {
     ensure_font()?;
@@ -98,6 +101,11 @@ pub fn write_run_figures(dir: &Path, data: &RunFigureData) -> Result<Vec<PathBuf
         &CapacityEfficiency(data),
     )?);
     written.extend(write_figure(dir, MEAN_VOLTAGE_PLOT, &MeanVoltage(data))?);
+    written.extend(write_figure(
+        dir,
+        DIFFERENTIAL_CAPACITY_PLOT,
+        &DifferentialCapacity(data),
+    )?);
     Ok(written)
 }
 
@@ -272,7 +280,7 @@ impl Figure for CapacityEfficiency<'_> {
             .filter(|v| v.is_finite())
             .collect();
         let efficiency_range = axis_range(
-            quantile_bounds(&counted_efficiency)
+            quantile_bounds(&counted_efficiency, 0.01)
                 .or_else(|| finite_bounds(efficiency.iter().map(|p| p.1))),
             0.15,
             99.0..101.0,
@@ -316,19 +324,6 @@ impl Figure for CapacityEfficiency<'_> {
         }
         Ok(())
     }
-}
-
-/// The 1st and 99th percentiles of `values` (all finite) when there are at least 50, so that
-/// a few outliers (the first cycle at a new rate, a cycle after a long rest) do not set the
-/// axis; the full range for fewer.
-fn quantile_bounds(values: &[f64]) -> Option<(f64, f64)> {
-    if values.len() < 50 {
-        return finite_bounds(values.iter().copied());
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    Some((at(0.01), at(0.99)))
 }
 
 /// What the capacity panel says of its reference: the retention of the last cycle against the
@@ -474,10 +469,10 @@ mod tests {
     fn outliers_do_not_set_the_efficiency_axis() {
         let mut values: Vec<f64> = (0..200).map(|i| 99.99 + 1e-5 * i as f64).collect();
         values[0] = 90.0;
-        let (lo, hi) = quantile_bounds(&values).unwrap();
+        let (lo, hi) = quantile_bounds(&values, 0.01).unwrap();
         assert!(lo > 99.99 && hi < 99.9921, "{lo} {hi}");
         // Few cycles: the full range.
-        assert_eq!(quantile_bounds(&[90.0, 99.0]), Some((90.0, 99.0)));
+        assert_eq!(quantile_bounds(&[90.0, 99.0], 0.01), Some((90.0, 99.0)));
     }
 
     #[test]

@@ -292,8 +292,8 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>, FigureEr
 mod tests {
     use super::*;
     use crate::figures::{
-        CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, PLOT_HEIGHT_PX, PLOT_WIDTH_PX,
-        VOLTAGE_CAPACITY_PLOT,
+        CAPACITY_EFFICIENCY_PLOT, DIFFERENTIAL_CAPACITY_PLOT, MEAN_VOLTAGE_PLOT, PLOT_HEIGHT_PX,
+        PLOT_WIDTH_PX, VOLTAGE_CAPACITY_PLOT,
     };
 
     /// A synthetic run: `cycles` cycles of a CC charge then a CC discharge, the capacity
@@ -342,11 +342,12 @@ mod tests {
     }
 
     fn check_files(dir: &Path, written: &[PathBuf]) {
-        assert_eq!(written.len(), 6);
+        assert_eq!(written.len(), 8);
         for stem in [
             VOLTAGE_CAPACITY_PLOT,
             CAPACITY_EFFICIENCY_PLOT,
             MEAN_VOLTAGE_PLOT,
+            DIFFERENTIAL_CAPACITY_PLOT,
         ] {
             let png = dir.join(format!("{stem}.png"));
             let svg = dir.join(format!("{stem}.svg"));

@@ -16,8 +16,8 @@ use super::spectrum_fits::SpectrumFits;
 use super::summary_csv::SummaryCsv;
 use super::timeseries_csv::{SaveCycles, TimeseriesCsv};
 use crate::figures::{
-    NyquistSpectrum, ResistanceSeries, CAPACITY_EFFICIENCY_PLOT, MEAN_VOLTAGE_PLOT, NYQUIST_PLOT,
-    RESISTANCE_PLOT, VOLTAGE_CAPACITY_PLOT,
+    NyquistSpectrum, ResistanceSeries, CAPACITY_EFFICIENCY_PLOT, DIFFERENTIAL_CAPACITY_PLOT,
+    MEAN_VOLTAGE_PLOT, NYQUIST_PLOT, RESISTANCE_PLOT, VOLTAGE_CAPACITY_PLOT,
 };
 use crate::impedance::Circuit;
 use crate::protocol::{
@@ -94,6 +94,7 @@ impl RunSink {
             VOLTAGE_CAPACITY_PLOT,
             CAPACITY_EFFICIENCY_PLOT,
             MEAN_VOLTAGE_PLOT,
+            DIFFERENTIAL_CAPACITY_PLOT,
             NYQUIST_PLOT,
             RESISTANCE_PLOT,
         ] {
