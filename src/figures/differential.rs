@@ -88,11 +88,7 @@ struct CycleDerivatives {
 impl Figure for DifferentialCapacity<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let data = self.0;
-        // A·h → mA·h/g is ·1/m[kg]; A·h → mA·h is ·1000.
-        let (scale, q_unit) = match data.active_mass_kg {
-            Some(m) => (1.0 / m, "mAh/g"),
-            None => (1000.0, "mAh"),
-        };
+        let (scale, q_unit) = data.capacity_scale();
         let q_max = finite_bounds(
             data.curves
                 .iter()

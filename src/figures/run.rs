@@ -85,6 +85,17 @@ pub struct RunFigureData {
     pub counter_potential_v: f64,
 }
 
+impl RunFigureData {
+    /// The factor from A·h to the capacity unit of the figures, and the unit: mA·h/g
+    /// (·1/m\[kg\]) with an active-material mass, mA·h (·1000) without.
+    pub fn capacity_scale(&self) -> (f64, &'static str) {
+        match self.active_mass_kg {
+            Some(m) => (1.0 / m, "mAh/g"),
+            None => (1000.0, "mAh"),
+        }
+    }
+}
+
 /// Writes the four figures (the three above and [`super::differential`]'s), PNG and SVG, into `dir` (which must exist), and returns the
 /// paths written.
 pub fn write_run_figures(dir: &Path, data: &RunFigureData) -> Result<Vec<PathBuf>, FigureError> {
@@ -115,11 +126,13 @@ struct VoltageCapacity<'a>(&'a RunFigureData);
 impl Figure for VoltageCapacity<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let data = self.0;
-        // A·h → mA·h/g is ·1/m[kg]; A·h → mA·h is ·1000.
-        let (scale, x_desc) = match data.active_mass_kg {
-            Some(m) => (1.0 / m, "Specific capacity (mAh/g)"),
-            None => (1000.0, "Capacity (mAh)"),
+        let (scale, unit) = data.capacity_scale();
+        let x_desc = if data.active_mass_kg.is_some() {
+            format!("Specific capacity ({unit})")
+        } else {
+            format!("Capacity ({unit})")
         };
+        let x_desc = x_desc.as_str();
         let curves: Vec<CycleCurve> = data
             .curves
             .clone()
@@ -239,10 +252,9 @@ impl Figure for CapacityEfficiency<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let data = self.0;
         let summaries = &data.cycles;
-        let (scale, y_desc) = match data.active_mass_kg {
-            Some(m) => (1.0 / m, "Discharge capacity (mAh/g)"),
-            None => (1000.0, "Discharge capacity (mAh)"),
-        };
+        let (scale, unit) = data.capacity_scale();
+        let y_desc = format!("Discharge capacity ({unit})");
+        let y_desc = y_desc.as_str();
         let capacity = finite_points(
             summaries
                 .iter()
