@@ -16,6 +16,9 @@ use super::frame::{
 use super::text::{ensure_font, font};
 use super::{Colour, FigureError};
 
+/// Most markers of one measured series drawn; denser series are thinned (every k-th point).
+pub const MAX_MARKERS: usize = 150;
+
 /// A series of a figure: its legend label, colour and (x, y) points.
 pub type Series = (String, Colour, Vec<(f64, f64)>);
 
@@ -84,7 +87,33 @@ impl Figure for Overlay {
             &y_range,
             8,
         )?;
+        // Measured markers first, the simulated lines over them, so that dense data (a
+        // thousand cycles) never hides the model; above MAX_MARKERS points every k-th is
+        // drawn, small and hollow, and the legend says so.
         let mut legend: Vec<(String, RGBColor, bool)> = Vec::new();
+        for (label, colour, points) in &self.markers {
+            let finite: Vec<(f64, f64)> = points
+                .iter()
+                .copied()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .collect();
+            let stride = finite.len().div_ceil(MAX_MARKERS).max(1);
+            let (size, fill) = if stride > 1 { (4, 0.0) } else { (7, 0.6) };
+            chart
+                .draw_series(finite.iter().step_by(stride).map(|&p| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), size, ShapeStyle::from(BLACK).stroke_width(1))
+                        + Circle::new((0, 0), size - 1, colour.mix(fill).filled())
+                }))
+                .map_err(backend)?;
+            let label = if stride > 1 {
+                format!("{label} (1 in {stride} of {} points)", finite.len())
+            } else {
+                label.clone()
+            };
+            legend.push((label, *colour, true));
+        }
+        let mut lines_legend: Vec<(String, RGBColor, bool)> = Vec::new();
         for (label, colour, points) in &self.lines {
             for piece in points.split(|p| !(p.0.is_finite() && p.1.is_finite())) {
                 if piece.len() > 1 {
@@ -98,23 +127,11 @@ impl Figure for Overlay {
                         .map_err(backend)?;
                 }
             }
-            legend.push((label.clone(), *colour, false));
+            lines_legend.push((label.clone(), *colour, false));
         }
-        for (label, colour, points) in &self.markers {
-            let finite = points
-                .iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite());
-            let size = if points.len() > 200 { 3 } else { 7 };
-            chart
-                .draw_series(finite.map(|p| {
-                    EmptyElement::at(p)
-                        + Circle::new((0, 0), size, ShapeStyle::from(BLACK).stroke_width(2))
-                        + Circle::new((0, 0), size - 1, colour.mix(0.6).filled())
-                }))
-                .map_err(backend)?;
-            legend.push((label.clone(), *colour, true));
-        }
+        // Lines first in the legend, as before.
+        lines_legend.append(&mut legend);
+        let legend = lines_legend;
         draw_marked_legend(&legend_area, &legend)?;
         if let Some(note) = &self.note {
             let (w, h) = legend_area.dim_in_pixel();
@@ -178,4 +195,46 @@ pub fn shade_of(base: Colour, n: usize) -> Colour {
     let t = (n % 4) as f64 * 0.18;
     let mix = |c: u8| (c as f64 + (255.0 - c as f64) * t).round() as u8;
     Colour(mix(base.0), mix(base.1), mix(base.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_markers_are_thinned_and_drawn_under_the_model_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let measured: Vec<(f64, f64)> = (1..=1000)
+            .map(|n| (n as f64, 200.0 - 0.01 * n as f64))
+            .collect();
+        let model: Vec<(f64, f64)> = (1..=1000)
+            .map(|n| (n as f64, 200.1 - 0.01 * n as f64))
+            .collect();
+        let overlay = Overlay {
+            title: "Capacity".into(),
+            x_desc: "Cycle",
+            y_desc: "Capacity (mAh/g)",
+            cycles_on_x: true,
+            lines: vec![("model".into(), PALETTE[0], model)],
+            markers: vec![("measured".into(), PALETTE[1], measured)],
+            note: None,
+        };
+        ensure_font().unwrap();
+        write_figure(dir.path(), "overlay", &overlay).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("overlay.svg")).unwrap();
+        assert!(svg.contains("measured (1 in 7 of 1000 points)"), "legend");
+        // 143 hollow markers (their transparent fill not drawn), plus the legend's marker.
+        let circles = svg.matches("<circle").count();
+        assert!((143..=150).contains(&circles), "{circles} circles");
+        // The model line (the first polyline of its colour; axes and ticks are black) comes
+        // after, so over, every marker.
+        let first_line = svg
+            .find("<polyline fill=\"none\" opacity=\"1\" stroke=\"#1F77B4\"")
+            .unwrap();
+        let markers_before = svg[..first_line].matches("<circle").count();
+        assert!(
+            markers_before >= 143,
+            "{markers_before} markers before the line"
+        );
+    }
 }
