@@ -265,6 +265,35 @@ def run_asslb_cli(args) -> dict:
     }
 
 
+def run_asslb_python(args) -> dict:
+    """Times asslb's Python package in this process, as a PyBaMM user would call it:
+    `asslb.Simulation.from_scenario(...).solve()` of the benchmark scenario (files in the
+    solution's temporary folder included), beside PyBaMM's `sim.solve()`: the Python-to-Python
+    row. Needs the package installed (`pip install ./python`)."""
+    import asslb  # noqa: PLC0415 (only when the package is installed)
+
+    experiment = [{
+        "cycles": args.cycles,
+        "steps": ["Discharge at 1C until 1.38 V", "Charge at 1C until 3.68 V"],
+    }]
+    sim = asslb.Simulation.from_scenario(str(CLI_SCENARIO), set={"experiment": experiment})
+    t0 = time.perf_counter()
+    sol = sim.solve()
+    total = time.perf_counter() - t0
+    summary = sol.summary
+    return {
+        "tool": "asslb-py",
+        "version": getattr(asslb, "__version__", "?"),
+        "cycles": len(summary),
+        "total_s": total,
+        "s_per_100_cycles": 100.0 * total / max(len(summary), 1),
+        "solver_steps": None,
+        "first_discharge_Ah": float(summary["discharge_capacity_Ah"].iloc[0]),
+        "last_discharge_Ah": float(summary["discharge_capacity_Ah"].iloc[-1]),
+        "peak_rss_kB": None,
+    }
+
+
 def run_asslb(args) -> dict:
     cargo = shutil.which("cargo")
     if cargo is None:
@@ -332,18 +361,24 @@ def main(argv=None) -> int:
 
     # asslb first: its process is then started from a small Python process, before PyBaMM's
     # solution occupies gigabytes. A half that fails is reported and the rest goes on.
-    asl = lib = None
+    asl = lib = py_row = None
     if not args.skip_asslb:
-        for what, timer in (("asslb", run_asslb_cli), ("asslb library", run_asslb)):
+        for what, timer in (
+            ("asslb", run_asslb_cli),
+            ("asslb library", run_asslb),
+            ("asslb Python package", run_asslb_python),
+        ):
             try:
                 result = timer(args)
             except Exception as e:
-                print(f"{what} timing unavailable: {e}", flush=True)
+                print(f"{what} timing unavailable: {type(e).__name__}: {e}", flush=True)
                 continue
             if timer is run_asslb_cli:
                 asl = result
-            else:
+            elif timer is run_asslb:
                 lib = result
+            else:
+                py_row = result
 
     pyb = None
     if not args.skip_pybamm:
@@ -362,7 +397,7 @@ def main(argv=None) -> int:
         except Exception as e:  # keep going: the asslb half may still be useful
             print(f"PyBaMM timing unavailable: {type(e).__name__}: {e}", flush=True)
 
-    rows = [r for r in (pyb, asl, lib) if r]
+    rows = [r for r in (pyb, asl, lib, py_row) if r]
 
     # ---- table --------------------------------------------------------------
     print()
@@ -398,6 +433,11 @@ def main(argv=None) -> int:
                     f"ratio PyBaMM sim.solve() / asslb Simulation::run (library, no files): "
                     f"{pyb['total_s'] / float(lib['total_s']):.2f}x"
                 )
+            if py_row and py_row.get("total_s"):
+                print(
+                    f"ratio PyBaMM sim.solve() / asslb.Simulation.solve() (Python to Python, "
+                    f"files included): {pyb['total_s'] / float(py_row['total_s']):.2f}x"
+                )
         else:
             print(f"\nratio PyBaMM/asslb: n/a (cycle counts differ: {pyb['cycles']} vs {asl.get('cycles')})")
         for key, label in (("first_discharge_Ah", "first"), ("last_discharge_Ah", "last")):
@@ -421,7 +461,8 @@ def main(argv=None) -> int:
 
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"pybamm": pyb, "asslb": asl, "ratio_total": ratio}, f, indent=2, default=str)
+            json.dump({"pybamm": pyb, "asslb": asl, "asslb_python": py_row, "ratio_total": ratio},
+                      f, indent=2, default=str)
 
     if pyb is not None and not pyb["sanity_ok"]:
         print("ERROR: PyBaMM's first discharge does not match the reference capacity; timings are not comparable")
