@@ -24,7 +24,7 @@ use super::frame::{
     axis_range, cycle_colour, draw_mesh, draw_side_legend, finite_bounds, note, quantile_bounds,
     tick_formatter, Figure, TITLE_SIZE,
 };
-use super::run::{CycleCurve, RunFigureData};
+use super::run_data::{CycleCurve, RunFigureData};
 use super::text::font;
 use super::FigureError;
 

@@ -12,6 +12,7 @@
 //!   temporary names;
 //! - [`run`]: a run's voltage–capacity, capacity–efficiency and mean-voltage figures;
 //! - [`differential`]: a run's dQ/dV and dV/dQ of the saved cycles;
+//! - [`run_data`]: the plain data both draw from;
 //! - [`impedance`]: Nyquist plots and fitted resistances against cycle;
 //! - [`spectrum_fit`]: one spectrum with its model: Nyquist with decades marked, Bode, and
 //!   relative residuals of the fit and of the Kramers–Kronig test;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod frame;
 pub mod impedance;
 pub mod run;
+pub mod run_data;
 pub mod spectrum_fit;
 pub mod sweep;
 pub mod text;
