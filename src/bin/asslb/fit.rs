@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::activity::Activity;
 use crate::common::plural;
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             )
         },
     )?);
+    // A spinner with the elapsed time and the last trial (hidden off a terminal and with
+    // --quiet); the trial and Jacobian lines go above it.
+    let progress = if quiet {
+        Activity::hidden()
+    } else {
+        Activity::spinner("first trial: simulating the runs")
+    };
     let result = asslb::fitting::fit_cell(&spec, jobs, &|event: &FitProgress| {
         if let Ok(mut log) = log.lock() {
             log.record(event);
@@ -74,26 +82,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .zip(values)
                     .map(|(n, v)| format!("{n}={v:.5e}"))
                     .collect();
-                println!(
+                progress.println(&format!(
                     "  trial {evaluation:>3}: SSR {ssr:.6e}{}  {}",
                     if *failed { " (a run fell short)" } else { "" },
                     point.join(" ")
-                );
+                ));
+                progress.message(format!("trial {evaluation} done, SSR {ssr:.4e}"));
             }
             FitProgress::Jacobian {
                 jacobian,
                 simulations,
                 failed,
-            } => println!(
-                "  Jacobian {jacobian:>3}: {simulations} simulations{}",
-                if *failed > 0 {
-                    format!(" ({failed} failed: one-sided differences there)")
-                } else {
-                    String::new()
-                }
-            ),
+            } => {
+                progress.println(&format!(
+                    "  Jacobian {jacobian:>3}: {simulations} simulations{}",
+                    if *failed > 0 {
+                        format!(" ({failed} failed: one-sided differences there)")
+                    } else {
+                        String::new()
+                    }
+                ));
+                progress.message(format!("Jacobian {jacobian} done"));
+            }
         }
     });
+    progress.finish();
+
     let log = log.into_inner().ok();
     if let Some(e) = log.as_ref().and_then(|l| l.error()) {
         eprintln!(

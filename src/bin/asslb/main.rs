@@ -4,6 +4,7 @@
 //! This file holds the command line's definition and the dispatch; each command is a module of
 //! its own, and what a command prints at length comes from the library.
 
+mod activity;
 mod check;
 mod common;
 mod fit;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use asslb::sweep::{load_sweep, merge_sweeps, run_sweep, CaseRecord, Shard, SweepOptions};
 
+use crate::activity::Activity;
 use crate::common::plural;
 
 #[derive(Debug, clap::Args)]
@@ -90,22 +91,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         shard: args.shard,
         jobs: args.jobs,
     };
-    let report = run_sweep(&sweep, &options, &|case: &CaseRecord| {
+    let selected = sweep
+        .cases
+        .iter()
+        .filter(|c| args.shard.is_none_or(|s| s.contains(c.index)))
+        .count();
+    // Hidden when standard error is not a terminal, and with --quiet.
+    let progress = if quiet {
+        Activity::hidden()
+    } else {
+        Activity::bar(selected, "cases")
+    };
+    let result = run_sweep(&sweep, &options, &|case: &CaseRecord| {
+        progress.inc();
         if case.status != asslb::sweep::CaseStatus::Ok {
-            eprintln!(
+            progress.eprintln(&format!(
                 "case {} `{}` failed after {:.2} s: {}",
                 case.index,
                 case.id,
                 case.wall_time_s,
                 case.error.as_deref().unwrap_or("").replace('\n', "; ")
-            );
+            ));
         } else if !quiet {
-            println!(
+            progress.println(&format!(
                 "case {} `{}` ok in {:.2} s",
                 case.index, case.id, case.wall_time_s
-            );
+            ));
         }
-    })?;
+    });
+    progress.finish();
+    let report = result?;
     if quiet {
         println!("{}", out.display());
     } else {
