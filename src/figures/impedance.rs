@@ -363,7 +363,16 @@ impl Figure for Resistances<'_> {
             .titled("Fitted resistances", font(TITLE_SIZE))
             .map_err(backend)?;
         let (w, _) = root.dim_in_pixel();
-        let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
+        // The legend as wide as its longest label (about 11 px a character at its size, plus
+        // the line sample): the paper's names ("R_SE/Li-In (R3)") are longer than "R3".
+        let longest = self
+            .0
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let legend_px = (70 + 11 * longest as u32).clamp(190, w / 3);
+        let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(legend_px));
         let mut chart = cycle_chart(&plot_area, x_range.clone(), y_range, "Resistance (Ω)", 8)?;
         if all().next().is_none() {
             return note(&plot_area, "no fitted resistance");

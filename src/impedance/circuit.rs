@@ -49,6 +49,30 @@ use faer::c64;
 /// semi-infinite Warburg element for solid-state diffusion.
 pub const PAPER_CIRCUIT: &str = "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-W1";
 
+/// The names the paper gives the resistances of [`PAPER_CIRCUIT`] (Wu et al., Energy Environ.
+/// Sci. 15 (2022) 3470, the EIS fits; `docs/impedance.md`), by parameter: R0 the solid
+/// electrolyte's bulk, R1 its grain boundaries, R2 the electrolyte/LRO cathode interface, R3
+/// the electrolyte/Li–In anode interface.
+pub const PAPER_RESISTANCE_NAMES: [(&str, &str); 4] = [
+    ("R0", "R_SE,bulk"),
+    ("R1", "R_SE,gb"),
+    ("R2", "R_SE/LRO"),
+    ("R3", "R_SE/Li-In"),
+];
+
+/// The paper's name of the resistance `parameter` of `circuit` (`"R2"` → `"R_SE/LRO"`) when the
+/// circuit is [`PAPER_CIRCUIT`]; `None` for another circuit or parameter.
+pub fn paper_resistance_name(circuit: &str, parameter: &str) -> Option<&'static str> {
+    let compact: String = circuit.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact != PAPER_CIRCUIT {
+        return None;
+    }
+    PAPER_RESISTANCE_NAMES
+        .iter()
+        .find(|(p, _)| *p == parameter)
+        .map(|(_, name)| *name)
+}
+
 /// The CPE coefficient Q \[F·s^(n−1)\] of an R ‖ CPE arc of resistance `r_ohm` whose −Z''
 /// peaks at `f_peak_hz`: ω_peak = (R Q)^(−1/n), so Q = 1/(R ω_peak^n).
 pub fn cpe_q_for_peak(r_ohm: f64, f_peak_hz: f64, n: f64) -> f64 {
@@ -668,6 +692,17 @@ impl fmt::Display for Circuit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_paper_circuit_names_its_resistances() {
+        assert_eq!(paper_resistance_name(PAPER_CIRCUIT, "R2"), Some("R_SE/LRO"));
+        assert_eq!(
+            paper_resistance_name("R0 - p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-W1", "R3"),
+            Some("R_SE/Li-In")
+        );
+        assert_eq!(paper_resistance_name(PAPER_CIRCUIT, "CPE1_Q"), None);
+        assert_eq!(paper_resistance_name("R0-p(R1,CPE1)-W1", "R0"), None);
+    }
     use std::f64::consts::PI;
 
     fn close(a: c64, b: c64, rel: f64) -> bool {

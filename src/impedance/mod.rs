@@ -24,8 +24,8 @@ pub mod spectrum;
 pub mod text_file;
 
 pub use circuit::{
-    cpe_q_for_peak, paper_circuit_example, Circuit, CircuitError, Element, ElementKind, Node,
-    PAPER_CIRCUIT,
+    cpe_q_for_peak, paper_circuit_example, paper_resistance_name, Circuit, CircuitError, Element,
+    ElementKind, Node, PAPER_CIRCUIT, PAPER_RESISTANCE_NAMES,
 };
 pub use circuit_fit::{
     default_parameters, fit_circuit, fit_circuit_with, initial_guess, CircuitFit, CircuitFitError,

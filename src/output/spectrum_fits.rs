@@ -14,6 +14,7 @@ use faer::c64;
 
 use super::impedance_fit_csv::{FitRow, ImpedanceFitCsv};
 use crate::figures::ResistanceSeries;
+use crate::impedance::paper_resistance_name;
 use crate::impedance::{Circuit, FitChain};
 
 /// The fits of one run.
@@ -79,10 +80,18 @@ impl SpectrumFits {
     }
 
     /// The fitted resistances against cycle, one series per resistance of the circuit (the
-    /// failed fits left out), for [`crate::figures::plot_resistances_vs_cycle`].
+    /// failed fits left out), for [`crate::figures::plot_resistances_vs_cycle`]; with the
+    /// paper's circuit each is labelled by the paper's name ("R_SE/LRO (R2)").
     pub fn resistance_series(&self) -> Vec<ResistanceSeries> {
         let circuit = self.chain.circuit();
-        let names = circuit.parameter_names();
+        let names: Vec<String> = circuit
+            .parameter_names()
+            .into_iter()
+            .map(|n| match paper_resistance_name(circuit.text(), &n) {
+                Some(paper) => format!("{paper} ({n})"),
+                None => n,
+            })
+            .collect();
         circuit
             .resistance_parameters()
             .into_iter()
