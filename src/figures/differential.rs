@@ -21,8 +21,8 @@ use plotters::prelude::*;
 
 use super::error::backend;
 use super::frame::{
-    axis_range, cycle_colour, draw_mesh, draw_side_legend, finite_bounds, note, quantile_bounds,
-    tick_formatter, Figure, TITLE_SIZE,
+    axis_range, corner_note, cycle_colour_of, draw_mesh, draw_side_legend, finite_bounds, note,
+    quantile_bounds, tick_formatter, Figure, TITLE_SIZE,
 };
 use super::run_data::{CycleCurve, RunFigureData};
 use super::text::font;
@@ -168,19 +168,10 @@ impl Figure for DifferentialCapacity<'_> {
         let legend: Vec<(String, RGBColor)> = derivatives
             .iter()
             .enumerate()
-            .map(|(i, d)| (format!("cycle {}", d.cycle), colour(i, n)))
+            .map(|(i, d)| (format!("cycle {}", d.cycle), cycle_colour_of(i, n)))
             .collect();
         draw_side_legend(&legend_area, &legend)
     }
-}
-
-/// The colour of the `i`-th of `n` cycles.
-fn colour(i: usize, n: usize) -> RGBColor {
-    cycle_colour(if n > 1 {
-        i as f64 / (n - 1) as f64
-    } else {
-        0.0
-    })
 }
 
 /// One panel: per cycle, its two branches.
@@ -213,7 +204,7 @@ impl Panel<'_> {
         )?;
         let n = self.series.len();
         for (i, branches) in self.series.iter().enumerate() {
-            let style = ShapeStyle::from(&colour(i, n)).stroke_width(2);
+            let style = ShapeStyle::from(&cycle_colour_of(i, n)).stroke_width(2);
             for branch in branches.iter().filter(|b| b.len() >= 2) {
                 chart
                     .draw_series(LineSeries::new(branch.iter().copied(), style))
@@ -221,17 +212,10 @@ impl Panel<'_> {
             }
         }
         if clipped > 0 {
-            let (w, _) = area.dim_in_pixel();
-            let style = font(20.0).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Right,
-                plotters::style::text_anchor::VPos::Top,
-            ));
-            area.draw(&Text::new(
-                format!("{clipped} points outside the 0.5-99.5th percentile axis"),
-                (w as i32 - 30, 22),
-                style,
-            ))
-            .map_err(backend)?;
+            corner_note(
+                area,
+                &format!("{clipped} points outside the 0.5-99.5th percentile axis"),
+            )?;
         }
         Ok(())
     }

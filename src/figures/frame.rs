@@ -310,6 +310,26 @@ pub(super) fn draw_marked_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The colour of the `i`-th of `n` cycles drawn ([`cycle_colour`] from the first to the last).
+pub(super) fn cycle_colour_of(i: usize, n: usize) -> RGBColor {
+    cycle_colour(if n > 1 {
+        i as f64 / (n - 1) as f64
+    } else {
+        0.0
+    })
+}
+
+/// A line of text at the top right of a panel's plotting area.
+pub(super) fn corner_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), FigureError> {
+    let (w, _) = area.dim_in_pixel();
+    let style = font(LABEL_SIZE - 4.0).pos(Pos::new(HPos::Right, VPos::Top));
+    area.draw(&Text::new(text.to_string(), (w as i32 - 30, 24), style))
+        .map_err(backend)
+}
+
 /// The qualitative palette of the series of the sweep and validation figures (matplotlib's
 /// tab10, with the run figures' [`BLUE`] and [`RED`]).
 pub(super) const PALETTE: [RGBColor; 10] = [

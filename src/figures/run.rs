@@ -24,9 +24,9 @@ use plotters::prelude::*;
 use super::differential::{DifferentialCapacity, DIFFERENTIAL_CAPACITY_PLOT};
 use super::error::backend;
 use super::frame::{
-    axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds,
-    finite_points, note, quantile_bounds, tick_formatter, write_figure, Figure, BLUE, DESC_SIZE,
-    LABEL_SIZE, RED, TITLE_SIZE,
+    axis_range, corner_note, cycle_chart, cycle_colour_of, draw_mesh, draw_side_legend,
+    finite_bounds, finite_points, note, quantile_bounds, tick_formatter, write_figure, Figure,
+    BLUE, DESC_SIZE, LABEL_SIZE, RED, TITLE_SIZE,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -165,12 +165,7 @@ impl Figure for VoltageCapacity<'_> {
         let n = curves.len();
         let mut legend = Vec::with_capacity(n);
         for (i, curve) in curves.into_iter().enumerate() {
-            let t = if n > 1 {
-                i as f64 / (n - 1) as f64
-            } else {
-                0.0
-            };
-            let colour = cycle_colour(t);
+            let colour = cycle_colour_of(i, n);
             let style = ShapeStyle::from(&colour).stroke_width(2);
             for branch in [curve.charge, curve.discharge] {
                 if branch.len() >= 2 {
@@ -308,20 +303,6 @@ fn reference_note(summaries: &[CyclePoint], reference: usize) -> Option<String> 
         ));
     }
     (!text.is_empty()).then_some(text)
-}
-
-/// A line of text at the top right of a panel's plotting area.
-fn corner_note<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-) -> Result<(), FigureError> {
-    let (w, _) = area.dim_in_pixel();
-    let style = font(LABEL_SIZE - 4.0).pos(plotters::style::text_anchor::Pos::new(
-        plotters::style::text_anchor::HPos::Right,
-        plotters::style::text_anchor::VPos::Top,
-    ));
-    area.draw(&Text::new(text.to_string(), (w as i32 - 30, 24), style))
-        .map_err(backend)
 }
 
 /// Figure 3: mean charge and discharge voltages against cycle.
