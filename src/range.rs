@@ -316,6 +316,8 @@ pub const OXYGEN_LOSS_SURFACE_M2_C: Range = Range::closed(0.0, 1e3, "m²/C");
 pub const EXCHANGE_CURRENT_RATIO: Range = Range::closed(1e-6, 1e3, "");
 /// Surface oxygen release by contact with the electrolyte \[m/s\].
 pub const OXYGEN_LOSS_CONTACT_M_S: Range = Range::closed(0.0, 1e-6, "m/s");
+/// Formula units densified per lithium of anionic capacity lost with the oxygen \[-\].
+pub const DENSIFIED_PER_OXYGEN: Range = Range::closed(0.0, 10.0, "");
 /// Voltage fade per lithium of oxygen lost \[V/Li\].
 pub const FADE_V_PER_LI: Range = Range::closed(0.0, 100.0, "V");
 /// Transition-metal migration rate \[V/s\].
@@ -779,6 +781,11 @@ pub const ACCEPTED: &[Accepted] = &[
         "anion_redox.oxygen_loss_contact_m_s",
         OXYGEN_LOSS_CONTACT_M_S,
         "optional",
+    ),
+    real(
+        "anion_redox.densified_per_oxygen",
+        DENSIFIED_PER_OXYGEN,
+        "optional; below 1 / lattice_capacity",
     ),
     real("anion_redox.fade_V_per_Li", FADE_V_PER_LI, ""),
     real("anion_redox.migration_rate_V_per_s", MIGRATION_RATE_V_S, ""),

@@ -380,6 +380,7 @@ const CASES: &[RangeCase] = &[
     ("anion_redox.oxygen_loss_bulk_per_Li", PAPER, &["anion_redox.oxygen_loss_bulk_per_Li=11"], &["anion_redox.oxygen_loss_bulk_per_Li"]),
     ("anion_redox.oxygen_loss_surface_m2_C", PAPER, &["anion_redox.oxygen_loss_surface_m2_C=1e4"], &["anion_redox.oxygen_loss_surface_m2_C"]),
     ("anion_redox.oxygen_loss_contact_m_s", PAPER, &["anion_redox.oxygen_loss_contact_m_s=1e-3"], &["anion_redox.oxygen_loss_contact_m_s"]),
+    ("anion_redox.densified_per_oxygen", PAPER, &["anion_redox.densified_per_oxygen=11"], &["anion_redox.densified_per_oxygen"]),
     ("anion_redox.fade_V_per_Li", PAPER, &["anion_redox.fade_V_per_Li=1e3"], &["anion_redox.fade_V_per_Li"]),
     ("anion_redox.migration_rate_V_per_s", PAPER, &["parameter_set=wu2022_lro_lpscl_rigid_shift", "anion_redox.migration_rate_V_per_s=1"], &["anion_redox.migration_rate_V_per_s"]),
     ("anion_redox.rearrangement_*rate_per_s", PAPER, &[r#"anion_redox.migration_law="rearranged_oxygen""#, "anion_redox.rearrangement_rate_per_s=1e-4", "anion_redox.rearrangement_reversal_rate_per_s=2", "anion_redox.migration_vacancy_capacity=0.01"], &["anion_redox.rearrangement_reversal_rate_per_s", "0 to 1 1/s"]),

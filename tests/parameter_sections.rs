@@ -39,6 +39,7 @@ fn expected_anion_redox() -> AnionRedox {
         oxygen_loss_bulk_per_li: 1e-3,
         oxygen_loss_surface_m2_c: 1e-3,
         oxygen_loss_contact_m_s: 2e-13,
+        densified_per_oxygen: 0.7,
         instability: asslb::physics::anion_redox::OxygenInstability::Potential {
             potential_v: 4.2,
             width_v: 0.05,

@@ -239,6 +239,51 @@ fn the_liquid_cell_loses_half_its_capacity_with_a_rising_interface_resistance() 
     );
 }
 
+#[test]
+fn the_liquid_cell_loses_its_capacity_with_its_oxygen_not_by_isolation() {
+    // Issue 14: the retention difference between the two cells must come out of mechanisms
+    // the paper names (the liquid keeps taking oxygen from the oxide), not out of the isolation
+    // behind flooded cracks fitted on Q1. The oxygen the liquid takes densifies the host it
+    // leaves (d = 1 formula unit per oxygen, a stoichiometry), so without any isolation the
+    // liquid cell still loses most of what it loses; without densification as well it would
+    // keep most of its capacity (the earlier calibration's liquid cell kept 83.6 % without
+    // isolation).
+    let v = wu2022();
+    let shipped = v.comparison("Q1").simulated;
+    let retention = |sets: &[&str]| {
+        let s = scenario("wu2022_liquid_1c_1000.toml", sets);
+        let q = capacities(&s);
+        100.0 * q[1004] / q[10]
+    };
+    let without_isolation = retention(&["cracking.isolation_per_area=0"]);
+    let without_either = retention(&[
+        "cracking.isolation_per_area=0",
+        "anion_redox.densified_per_oxygen=0",
+    ]);
+    println!(
+        "liquid retention after 995 cycles at 1C: {shipped:.1} % shipped, {without_isolation:.1} % without isolation, {without_either:.1} % without isolation and densification"
+    );
+    // Isolation carries less than a third of the liquid's loss...
+    assert!(
+        100.0 - without_isolation > (2.0 / 3.0) * (100.0 - shipped),
+        "{without_isolation:.1} % without isolation against {shipped:.1} %"
+    );
+    // ...and densification with the lost oxygen carries the most of it.
+    assert!(
+        without_either > without_isolation + 20.0,
+        "{without_either:.1} % without either against {without_isolation:.1} %"
+    );
+}
+
+/// The discharge capacities of `s`, one per cycle \[A·h\].
+fn capacities(s: &Scenario) -> Vec<f64> {
+    run(s)
+        .figures
+        .iter()
+        .map(|c| c.discharge_capacity_ah)
+        .collect()
+}
+
 /// The decay of the mean discharge voltage from cycle `from` to cycle `to` of `run` \[mV\].
 fn voltage_decay_mv(run: &SimulatedRun, from: usize, to: usize) -> f64 {
     1e3 * (column(run, from, "mean_discharge_voltage_V")
@@ -372,21 +417,31 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
         growth(&mixed)
     );
     // The 16.4 % film sits just above the percolation threshold (0.16): at 150 cycles it is
-    // nearly an insulator, its capacity the insulating film's within 0.1 % (its film, a little
-    // thicker, seals a little more of the oxidised surface oxygen from the electrolyte), and
-    // both far above the mixed conductor's; the resistance growth is strictly ordered.
+    // nearly an insulator, its retention against cycle 11 the insulating film's within 0.1 %,
+    // and both far above the mixed conductor's; the resistance growth is strictly ordered.
+    // Its capacity is a little higher (0.35 %): its film, growing a little faster in
+    // formation, seals the oxidised surface oxygen from the electrolyte a little earlier, and
+    // the oxygen it keeps densifies none of the host.
+    let retention = |c: &Cycles| cap(c) / c.figures[10].discharge_capacity_ah;
     assert!(
-        (cap(&lco) / cap(&insulating) - 1.0).abs() < 1e-3,
+        (retention(&lco) / retention(&insulating) - 1.0).abs() < 1e-3,
+        "{} {}",
+        retention(&lco),
+        retention(&insulating)
+    );
+    assert!(
+        cap(&lco) >= cap(&insulating) && cap(&lco) < 1.005 * cap(&insulating),
         "{} {}",
         cap(&lco),
         cap(&insulating)
     );
+    assert!(retention(&mixed) < retention(&insulating) - 0.01);
     assert!(cap(&lco) > cap(&mixed) && cap(&insulating) > cap(&mixed));
     assert!(growth(&insulating) < growth(&lco) && growth(&lco) < growth(&mixed));
 }
 
 #[test]
-fn lithium_and_charge_balance_with_the_side_reaction() {
+fn lithium_oxygen_and_charge_balance_with_the_side_reaction() {
     // Formation and a few 1C cycles of both cells; the cathode's lithium changes only by the
     // intercalation charge, which is the external charge less the side-reaction charge (that
     // oxidises the electrolyte, not the cathode). Activation, oxygen release and migration
@@ -453,6 +508,31 @@ fn lithium_and_charge_balance_with_the_side_reaction() {
         assert!(
             (change - expected).abs() < 1e-8 * lithium(&start),
             "{file}: lithium change {change:e} mol against (external + side)/F = {expected:e} mol"
+        );
+        // The lattice oxygen's inventory (in Li/f.u. of anionic capacity): what activation
+        // keeps joins X_a, what leaves the lattice joins X_O, so X_a + X_O + (1 − φ_irr) X_l
+        // holds with release, densification and migration on (the fraction φ_irr of what
+        // activates leaves at activation, the first-cycle loss).
+        let keep = 1.0
+            - s.parameters
+                .anion_redox
+                .as_ref()
+                .expect("anion redox")
+                .irreversible_fraction;
+        let oxygen = |y: &[f64]| {
+            y[l.slow(Slow::ActiveAnionic)]
+                + y[l.slow(Slow::OxygenLost)]
+                + keep * y[l.slow(Slow::LatentAnionic)]
+        };
+        assert!(
+            end.y[l.slow(Slow::OxygenLost)] > 1e-3,
+            "{file}: the protocol loses oxygen"
+        );
+        assert!(
+            (oxygen(&end.y) - oxygen(&start)).abs() < 1e-8,
+            "{file}: anionic inventory {} at the end against {} at the start",
+            oxygen(&end.y),
+            oxygen(&start)
         );
     }
 }

@@ -195,6 +195,25 @@ pub struct AnionRedox {
     /// it stops; in a liquid's porous film and on flooded cracks it continues for as long as
     /// the oxygen is held oxidised. Accepted range: 0 to 1e-6 m/s.
     pub oxygen_loss_contact_m_s: f64,
+    /// Formula units of the host that densify per lithium of anionic capacity lost with the
+    /// oxygen, d \[-\] (`densified_per_oxygen`, absent: 0). The densified fraction
+    /// `φ = d X_O` takes no lithium inside the window: every gallery of the host keeps
+    /// `(1 − φ)` of its capacity (cationic, migrated, reduced-metal and anionic alike), and
+    /// only the undensified anionic capacity `X_a (1 − φ)` can release oxygen. Physics: a
+    /// layered oxide whose surface loses oxygen does not keep the lost oxygen's neighbours
+    /// in the layered lattice; the under-coordinated metal moves into the lithium layer and
+    /// the surface reconstructs into a densified, lithium-poor phase (spinel and rock-salt
+    /// layers on layered and lithium-rich oxides cycled against a liquid: Xu et al., Energy
+    /// Environ. Sci. 4 (2011) 2223; Lin et al., Nat. Commun. 5 (2014) 3529), so the lost
+    /// oxygen takes cationic capacity with it, not only its own anionic capacity. For
+    /// Li2RuO3 the product of a charged Li_xRuO3 that loses one oxygen per formula unit is
+    /// rutile-type RuO2, which takes lithium only below about 1.2 V vs Li/Li+ (Balaya et al.,
+    /// Adv. Funct. Mater. 13 (2003) 621), outside the 2.0–4.3 V window; each lithium of
+    /// anionic capacity lost being one oxide ion's hole (O²⁻/O⁻), one oxygen lost densifies
+    /// one formula unit: d = 1 \[derived\]. A stoichiometry, not a rate: it has no Arrhenius
+    /// factor. Accepted range: 0 to 10, with `d × lattice_capacity < 1` (the oxygen lost
+    /// cannot densify more than the whole host).
+    pub densified_per_oxygen: f64,
     /// Voltage fade β: downward shift of every gallery per lithium per formula unit of oxygen
     /// released \[V per Li/f.u.\]. Accepted range: 0 to 100 V.
     pub fade_v_per_li: f64,
@@ -491,6 +510,17 @@ impl AnionRedox {
             .check("oxygen_loss_surface_m2_C", self.oxygen_loss_surface_m2_c)?;
         range::OXYGEN_LOSS_CONTACT_M_S
             .check("oxygen_loss_contact_m_s", self.oxygen_loss_contact_m_s)?;
+        range::DENSIFIED_PER_OXYGEN.check("densified_per_oxygen", self.densified_per_oxygen)?;
+        if self.densified_per_oxygen * self.lattice_capacity >= 1.0 {
+            return Err((
+                "densified_per_oxygen",
+                format!(
+                    "expected less than 1 / lattice_capacity = {}: the oxygen the lattice can lose would densify more than the whole host; found {}",
+                    1.0 / self.lattice_capacity,
+                    self.densified_per_oxygen
+                ),
+            ));
+        }
         if let OxygenInstability::Potential {
             potential_v,
             width_v,
@@ -524,6 +554,13 @@ impl AnionRedox {
             range::MIGRATION_RATE_1_S.check("migration_rate_per_s", c.migration_rate_1_s)?;
         }
         Ok(())
+    }
+
+    /// The densified fraction of the host `φ = d X_O` at oxygen loss `x_o` \[Li/f.u.\] (see
+    /// [`AnionRedox::densified_per_oxygen`]); `∂φ/∂X_O = d`.
+    #[inline]
+    pub fn densified_fraction(&self, x_o: f64) -> f64 {
+        self.densified_per_oxygen * x_o
     }
 
     /// The rigid shift ΔU of every gallery \[V\] at oxygen loss `x_o` \[Li/f.u.\] and migration
@@ -661,6 +698,7 @@ mod tests {
             oxygen_loss_bulk_per_li: 1e-3,
             oxygen_loss_surface_m2_c: 1e-3,
             oxygen_loss_contact_m_s: 1e-13,
+            densified_per_oxygen: 0.0,
             instability: OxygenInstability::Potential {
                 potential_v: 4.2,
                 width_v: 0.05,

@@ -25,7 +25,8 @@
 //! - for the paper cells, half of the time, the oxygen-state laws away from their calibration,
 //!   each with probability ½: `anion_redox.exchange_current_ratio` log-uniform in 0.01–1,
 //!   `cracking.contact_loss_per_cycle` in 1e-6–1e-3, `anion_redox.oxygen_loss_contact_m_s` in
-//!   1e-14–1e-12 m/s, `anion_redox.hysteresis_growth_V` uniform in 0–2 V.
+//!   1e-14–1e-12 m/s, `anion_redox.hysteresis_growth_V` uniform in 0–2 V,
+//!   `anion_redox.densified_per_oxygen` uniform in 0–1.05.
 //!
 //! Every case writes the whole time series (`save_cycles="all"`), so that every voltage is
 //! checked against the window.
@@ -426,6 +427,11 @@ impl Generator {
             if rng.chance(0.5) {
                 let x = rng.range(0.0, 2.0);
                 sets.push(format!("anion_redox.hysteresis_growth_V={x:.3}"));
+            }
+            if rng.chance(0.5) {
+                // Below 1/lattice_capacity (1.075 in the paper sets).
+                let x = rng.range(0.0, 1.05);
+                sets.push(format!("anion_redox.densified_per_oxygen={x:.3}"));
             }
         }
 

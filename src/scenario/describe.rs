@@ -430,6 +430,11 @@ fn anion_redox(out: &mut Listing, a: &AnionRedox) {
         a.oxygen_loss_contact_m_s,
         "m/s (release by contact with the electrolyte over the open surface)",
     );
+    out.num(
+        "densified_per_oxygen",
+        a.densified_per_oxygen,
+        "- (formula units densified per Li of anionic capacity lost with the oxygen)",
+    );
     match a.instability {
         OxygenInstability::OxidisedOxygen => out.value(
             "oxygen_instability",

@@ -912,6 +912,7 @@ fn anion_redox(
         oxygen_loss_bulk_per_li: a.oxygen_loss_bulk_per_li,
         oxygen_loss_surface_m2_c: a.oxygen_loss_surface_m2_c,
         oxygen_loss_contact_m_s: a.oxygen_loss_contact_m_s.unwrap_or(0.0),
+        densified_per_oxygen: a.densified_per_oxygen.unwrap_or(0.0),
         instability,
         fade_v_per_li: a.fade_v_per_li,
         migration_rate_v_s,

@@ -157,6 +157,8 @@ pub(crate) struct RawAnionRedox {
     /// Optional (default 0: no release by contact).
     #[serde(rename = "oxygen_loss_contact_m_s")]
     pub oxygen_loss_contact_m_s: Option<f64>,
+    /// Optional (default 0: no densification).
+    pub densified_per_oxygen: Option<f64>,
     /// `"oxidised_oxygen"` or `"potential"` (absent: `"potential"`, as parameter files written
     /// before the oxidised-oxygen law).
     pub oxygen_instability: Option<RawOxygenInstability>,

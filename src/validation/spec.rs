@@ -253,6 +253,8 @@ struct RawRun {
 #[serde(deny_unknown_fields)]
 struct RawPoints {
     file: String,
+    /// The ids of the file's targets this validation compares (absent: every target).
+    only: Option<Vec<String>>,
     at: BTreeMap<String, RawAt>,
 }
 
@@ -378,7 +380,21 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
     let mut points = Vec::new();
     for (k, block) in raw.points.iter().enumerate() {
         let file = dir.join(&block.file);
-        let targets = read_points(&file)?;
+        let mut targets = read_points(&file)?;
+        if let Some(only) = &block.only {
+            for (j, id) in only.iter().enumerate() {
+                if !targets.iter().any(|t| &t.id == id) {
+                    return Err(key_err(
+                        format!("points[{k}].only[{j}]"),
+                        format!(
+                            "expected the id of a target of {}, found `{id}`",
+                            file.display()
+                        ),
+                    ));
+                }
+            }
+            targets.retain(|t| only.contains(&t.id));
+        }
         for t in &targets {
             if !block.at.contains_key(&t.id) {
                 return Err(key_err(

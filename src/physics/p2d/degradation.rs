@@ -14,7 +14,7 @@
 //!
 //! - `h' = κ_h (−i − |i|_ε h)/Q_1`;
 //! - `X_l' = −k_act X_l ⟨σ_act(U)⟩`, `X_a' = (1 − φ_irr) k_act X_l ⟨σ_act⟩ − r_O`,
-//!   `X_O' = r_O`, `r_O = X_a ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total + k_c (3/R_p)
+//!   `X_O' = r_O`, `r_O = X_a (1 − d X_O) ⟨o(U, h, ΔU) (k_b |i|_ε/Q_1 + k_s j_side,total + k_c (3/R_p)
 //!   A_open)⟩` (bulk release per lithium exchanged, surface release following the local
 //!   side-reaction current, and release by contact with the electrolyte over the open surface
 //!   `A_open = s_open(δ) + w a_c s_open(δ_c)` of
@@ -334,7 +334,9 @@ impl P2dModel {
                 let x_l = y[idx(Slow::LatentAnionic)];
                 let x_a = y[idx(Slow::ActiveAnionic)];
                 let activation = a.activation_rate_1_s * x_l * s_act;
-                let release = x_a * s_o;
+                // Only the undensified anionic capacity X_a (1 − φ) releases oxygen.
+                let densified = a.densified_fraction(y[idx(Slow::OxygenLost)]);
+                let release = x_a * (1.0 - densified) * s_o;
                 r[idx(Slow::LatentAnionic)] = yp[idx(Slow::LatentAnionic)] + activation;
                 r[idx(Slow::ActiveAnionic)] = yp[idx(Slow::ActiveAnionic)]
                     - (1.0 - a.irreversible_fraction) * activation
@@ -450,13 +452,17 @@ impl P2dModel {
                 -a.hysteresis_rate * (-1.0 - d_abs_i * h) / m.q1,
             );
             let x_l = y[idx(Slow::LatentAnionic)];
-            let x_a = y[idx(Slow::ActiveAnionic)];
             let (mut s_act, mut s_o) = (0.0, 0.0);
             let (rl, ra, ro) = (
                 idx(Slow::LatentAnionic),
                 idx(Slow::ActiveAnionic),
                 idx(Slow::OxygenLost),
             );
+            // The anionic capacity that releases, X_a (1 − φ), φ = d X_O densified; every
+            // release partial below is taken with it.
+            let x_a_state = y[ra];
+            let undensified = 1.0 - a.densified_fraction(y[ro]);
+            let x_a = x_a_state * undensified;
             let keep = 1.0 - a.irreversible_fraction;
             // Release partials in the film, crack-film and throughput states, summed over cells.
             let mut d_slow = [0.0; 3];
@@ -585,8 +591,12 @@ impl P2dModel {
             let k_act = a.activation_rate_1_s * s_act;
             sink.add(rl, rl, k_act);
             sink.add(ra, rl, -keep * k_act);
-            sink.add(ra, ra, s_o);
-            sink.add(ro, ra, -s_o);
+            sink.add(ra, ra, s_o * undensified);
+            sink.add(ro, ra, -s_o * undensified);
+            // ∂(X_a (1 − d X_O) s_o)/∂X_O = −d X_a s_o.
+            let d_densified = a.densified_per_oxygen * x_a_state * s_o;
+            sink.add(ra, ro, -d_densified);
+            sink.add(ro, ro, d_densified);
             // The bulk release follows |i|.
             let d_bulk_di = x_a * a.oxygen_loss_bulk_per_li * d_abs_i / m.q1 * onset_sum / np;
             sink.add(ra, l.i_app, d_bulk_di);
@@ -620,7 +630,8 @@ pub struct DegradationState {
     pub interphase_thickness_nm: f64,
     /// Cathode/electrolyte interface resistance of the cell, R_int/(a L A) \[Ω\].
     pub interface_resistance_ohm: f64,
-    /// Active anionic capacity X_a as a charge \[A·h\].
+    /// Accessible active anionic capacity X_a (1 − φ) as a charge \[A·h\] (φ the densified
+    /// fraction).
     pub anionic_capacity_ah: f64,
     /// Latent (not yet activated) anionic capacity X_l \[A·h\] (its integration noise about
     /// zero, once activated away, reported as zero: `LATENT_NOISE`).
@@ -681,7 +692,10 @@ impl P2dModel {
         Some(DegradationState {
             interphase_thickness_nm: y[l.slow(Slow::Film)],
             interface_resistance_ohm: r_int / (m.surface_per_area * self.area),
-            anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)] * per_li_ah,
+            // Accessible: the densified fraction's anionic capacity excluded.
+            anionic_capacity_ah: y[l.slow(Slow::ActiveAnionic)]
+                * m.anion.map_or(1.0, |a| 1.0 - a.densified_fraction(x_o))
+                * per_li_ah,
             latent_anionic_capacity_ah: activated_away(y[l.slow(Slow::LatentAnionic)]) * per_li_ah,
             oxygen_loss_ah: y[l.slow(Slow::OxygenLost)] * per_li_ah,
             voltage_fade_v: m.anion.map_or(0.0, |a| a.fade(x_o, mig)),

@@ -449,8 +449,8 @@ impl P2dModel {
                 let j0 = scale * fill.kin;
                 out.msmr_partials = Some(MsmrKineticsPartials {
                     dj0_du: scale * fill.kin_d_u,
-                    // X_a adds capacity too: ∂(K/A)/∂X_a = g_a/A − K/A².
-                    dj0_dxa: scale * (fill.kin_d_xa - fill.kin * inv),
+                    // X_a adds capacity too: ∂(K/A)/∂X_a = g_a/A − K ∂A/∂X_a/A².
+                    dj0_dxa: scale * (fill.kin_d_xa - fill.kin * inv * fill.capacity_d_xa),
                     dj0_dh: scale * fill.kin_d_h,
                     // X_O shifts the galleries (β) and, with a lower couple, adds its
                     // capacity γ; M shifts them (rigid law) or moves capacity (lower couple).
@@ -554,11 +554,15 @@ impl P2dModel {
             // x_fixed grows with X_l, and both ends of the window with it (by 1/x_max each),
             // which an exhausted surface follows (f_s = x_max θ_surf − x_fixed).
             d_xl: d_fs * (ts.d_lower + ts.d_upper - 1.0),
-            // X_a adds capacity (C and v_s by 1, F by its occupancy, E by the rest) and moves
-            // the window's upper end by 1/x_max.
-            d_xa: (ft * (1.0 - fill.d_xa) - vt * fill.d_xa - dsv * fill.filled) * inv_c
-                - residual * inv_c
-                + d_fs * ts.d_upper,
+            // X_a adds capacity (C and v_s by ∂C/∂X_a, 1 or 1 − φ with densification, F by
+            // its occupancy, E by the rest) and moves the window's upper end by
+            // (∂C/∂X_a)/x_max.
+            d_xa: (ft * (fill.capacity_d_xa - fill.d_xa)
+                - vt * fill.d_xa
+                - dsv * fill.filled * fill.capacity_d_xa)
+                * inv_c
+                - residual * inv_c * fill.capacity_d_xa
+                + d_fs * ts.d_upper * fill.capacity_d_xa,
             d_h: d_filled * fill.d_h,
             // The shift β X_O, and with a lower couple its capacity γ X_O, filled by γ s_L
             // (as X_a's, scaled by γ).

@@ -14,7 +14,9 @@
 //! (X_mig their summed capacity) sits at `U0_L − ΔU` (a band of width Δ_L above it with a
 //! spread, [`crate::physics::msmr::band_occupancy`]):
 //! the window's capacity grows by γ X_O (the lost oxygen's sites that the reduced metal
-//! offers), while migration moves capacity without adding any.
+//! offers), while migration moves capacity without adding any. The densified fraction
+//! `φ = d X_O` ([`crate::physics::anion_redox::AnionRedox::densified_per_oxygen`]) scales
+//! every gallery by `(1 − φ)`.
 //!
 //! With MSMR the exchange current is the sum over galleries of the symmetric mass-action form
 //! (Baker & Verbrugge 2018, with α = 1/2 and ω_j folded into the occupancy):
@@ -68,8 +70,10 @@ pub(crate) struct GalleryFill {
     pub d_h: f64,
     /// ∂/∂ΔU, ΔU the voltage fade (a downward shift of every gallery).
     pub d_shift: f64,
-    /// Accessible capacity X_cat + X_a.
+    /// Accessible capacity X_cat + X_a (+ γ X_O, times 1 − φ with densification).
     pub capacity: f64,
+    /// ∂capacity/∂X_a: 1, or 1 − φ with densification (0 without anion redox).
+    pub capacity_d_xa: f64,
     /// Kinetic weight K = Σ_j X_j (s_j (1 − s_j))^½ \[Li/f.u.\] and its partials in U, h, ΔU
     /// and X_a.
     pub kin: f64,
@@ -181,6 +185,7 @@ impl MsmrModel {
             out.d_m += s.x_a * d_u0 * du0_dm;
             out.d_shift -= s.x_a * d_u0;
             out.capacity += s.x_a;
+            out.capacity_d_xa = 1.0;
             // The anionic gallery's part of the exchange current, ρ_a times a cationic one's.
             let (k, dk) = kinetic_weight(occ, vac, a.omega, f);
             let (k, dk) = (a.exchange_current_ratio * k, a.exchange_current_ratio * dk);
@@ -190,6 +195,37 @@ impl MsmrModel {
             out.kin_d_h -= s.x_a * dk * du0_dh;
             out.kin_d_m -= s.x_a * dk * du0_dm;
             out.kin_d_xa = k;
+        }
+        if let Some(a) = &self.anion {
+            // The densified fraction φ = d X_O keeps none of its sites: every gallery keeps
+            // (1 − φ) of its capacity, so every sum and partial scales by (1 − φ) and the sums
+            // gain −d times themselves in X_O.
+            let d = a.densified_per_oxygen;
+            if d != 0.0 {
+                let keep = 1.0 - a.densified_fraction(s.x_o);
+                out.d_xo = keep * out.d_xo - d * out.filled;
+                out.capacity_d_xo = keep * out.capacity_d_xo - d * out.capacity;
+                out.kin_d_xo = keep * out.kin_d_xo - d * out.kin;
+                for v in [
+                    &mut out.filled,
+                    &mut out.empty,
+                    &mut out.d_u,
+                    &mut out.d_xa,
+                    &mut out.d_h,
+                    &mut out.d_shift,
+                    &mut out.capacity,
+                    &mut out.capacity_d_xa,
+                    &mut out.kin,
+                    &mut out.kin_d_u,
+                    &mut out.kin_d_h,
+                    &mut out.kin_d_shift,
+                    &mut out.kin_d_xa,
+                    &mut out.d_m,
+                    &mut out.kin_d_m,
+                ] {
+                    *v *= keep;
+                }
+            }
         }
         out
     }
@@ -210,7 +246,7 @@ impl MsmrModel {
 
     /// The host's window of stoichiometry (θ_min, θ_max) for the anion state `s`: from the
     /// lithium no gallery releases to the galleries full, `x_fixed / x_max` and
-    /// `(x_fixed + X_cat + X_a) / x_max`.
+    /// `(x_fixed + (X_cat + X_a + γ X_O)(1 − φ)) / x_max`, φ the densified fraction.
     #[inline]
     pub fn window(&self, s: &AnionState) -> (f64, f64) {
         let fixed = self.fixed_lithium(s);
@@ -220,6 +256,10 @@ impl MsmrModel {
                     + a.lower_couple()
                         .map_or(0.0, |c| c.reduced_metal_per_oxygen * s.x_o)
             });
+        let capacity = capacity
+            * self
+                .anion
+                .map_or(1.0, |a| 1.0 - a.densified_fraction(s.x_o));
         (fixed / self.x_max, (fixed + capacity) / self.x_max)
     }
 

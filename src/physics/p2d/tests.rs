@@ -152,6 +152,8 @@ fn lro_fixture(binary: bool) -> CellParameters {
         oxygen_loss_bulk_per_li: 2e-2,
         oxygen_loss_surface_m2_c: 2e-3,
         oxygen_loss_contact_m_s: 1e-9,
+        // Densification on in every check built on this fixture.
+        densified_per_oxygen: 0.5,
         instability: OxygenInstability::Potential {
             potential_v: 3.6,
             width_v: 0.08,
@@ -665,7 +667,11 @@ fn the_lower_couple_moves_capacity_without_adding_any_and_takes_up_the_lost_oxyg
     // At a potential far below every gallery all sites are filled: the filled capacity is the
     // window's capacity, whatever the migrated fraction, and γ X_O adds to it.
     for spread in [0.0, 0.45] {
-        let p = lower_couple_fixture(false, MigrationLaw::WhileOxidised, spread);
+        let mut p = lower_couple_fixture(false, MigrationLaw::WhileOxidised, spread);
+        // Without densification (its own test below).
+        if let Some(a) = p.anion_redox.as_mut() {
+            a.densified_per_oxygen = 0.0;
+        }
         let model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
         let OcpModel::Msmr(msmr) = &model.ocp else {
             panic!("the LRO fixture has MSMR galleries")
@@ -698,6 +704,58 @@ fn the_lower_couple_moves_capacity_without_adding_any_and_takes_up_the_lost_oxyg
         let a = p.anion_redox.unwrap();
         assert!((a.fade(0.1, 0.4) - 0.03).abs() < 1e-15);
     }
+}
+
+#[test]
+fn densification_takes_every_gallery_of_the_densified_host_with_the_lost_oxygen() {
+    // d = 0.5: the oxygen lost densifies φ = 0.5 X_O of the host, whose sites (cationic,
+    // migrated, reduced-metal and anionic) all go; the lithium no gallery releases stays.
+    let p = lower_couple_fixture(false, MigrationLaw::WhileOxidised, 0.45);
+    let model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+    let OcpModel::Msmr(msmr) = &model.ocp else {
+        panic!("the LRO fixture has MSMR galleries")
+    };
+    let mut undensified = msmr.clone();
+    if let Some(a) = undensified.anion.as_mut() {
+        a.densified_per_oxygen = 0.0;
+    }
+    let f = model.f;
+    for (m, x_o) in [(0.0, 0.0), (0.4, 0.1), (0.2, 0.3)] {
+        let s = AnionState {
+            h: 0.2,
+            x_a: 0.3,
+            x_l: 0.1,
+            x_o,
+            m,
+        };
+        let keep = 1.0 - 0.5 * x_o;
+        for u in [-1.0, 3.4, 3.7, 9.0] {
+            let (with, without) = (msmr.fill(u, &s, f), undensified.fill(u, &s, f));
+            for (a, b, what) in [
+                (with.capacity, without.capacity, "capacity"),
+                (with.filled, without.filled, "filled"),
+                (with.empty, without.empty, "empty"),
+                (with.kin, without.kin, "kinetic weight"),
+                (with.d_xa, without.d_xa, "∂F/∂X_a"),
+            ] {
+                assert!((a - keep * b).abs() < 1e-14, "{what} at U {u}, X_O {x_o}");
+            }
+            // The X_O partials gain −d times the sums.
+            assert!(
+                (with.capacity_d_xo - (keep * without.capacity_d_xo - 0.5 * without.capacity))
+                    .abs()
+                    < 1e-14
+            );
+        }
+        let ((lo, hi), (lo0, hi0)) = (msmr.window(&s), undensified.window(&s));
+        assert!((lo - lo0).abs() < 1e-15, "the fixed lithium stays");
+        assert!(((hi - lo) - keep * (hi0 - lo0)).abs() < 1e-14);
+    }
+    // The host cannot densify beyond itself: d X_O,max < 1.
+    let mut a = msmr.anion.unwrap();
+    a.densified_per_oxygen = 1.0 / a.lattice_capacity;
+    let err = a.validate(msmr.x_cat, msmr.x_max).unwrap_err();
+    assert_eq!(err.0, "densified_per_oxygen");
 }
 
 #[test]
