@@ -20,8 +20,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::error::backend;
 use super::frame::{
-    axis_range, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds, note,
-    tick_formatter, write_figure, Figure, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
+    axis_range, corner_note, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds,
+    note, tick_formatter, write_figure, Figure, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -42,10 +42,14 @@ pub struct NyquistSpectrum {
     pub cycle: usize,
     /// (Z' \[Ω\], Z'' \[Ω\]) at each frequency, in frequency order.
     pub z_ohm: Vec<(f64, f64)>,
+    /// The frequencies \[Hz\] of `z_ohm` (the decades of the last spectrum are marked).
+    pub frequency_hz: Vec<f64>,
 }
 
-/// Writes `<dir>/nyquist.png` and `.svg` (`dir` must exist) with `spectra`, coloured by cycle;
-/// returns the paths.
+/// Writes `<dir>/nyquist.png` and `.svg` (`dir` must exist) with `spectra`, coloured by cycle,
+/// the whole decades of frequency marked on the last one (one set of marks reads, twenty
+/// would not; the spectra of one cell keep their decades close to each other's); returns the
+/// paths.
 pub fn write_nyquist(dir: &Path, spectra: &[NyquistSpectrum]) -> Result<Vec<PathBuf>, FigureError> {
     ensure_font()?;
     Ok(write_figure(dir, NYQUIST_PLOT, &Nyquist(spectra))?.to_vec())
@@ -258,6 +262,19 @@ impl Figure for Nyquist<'_> {
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, style.filled())))
                 .map_err(backend)?;
         }
+        // The decades of the last spectrum (the highest cycle, drawn on top).
+        if let Some(last) = self.0.iter().max_by_key(|s| s.cycle) {
+            let marks = decade_marks(&last.frequency_hz, &last.z_ohm);
+            if !marks.is_empty() {
+                draw_decade_marks(&mut chart, &marks)?;
+                let cycle = if last.cycle == 0 {
+                    "the initial state".to_string()
+                } else {
+                    format!("cycle {}", last.cycle)
+                };
+                corner_note(&plot_area, &format!("◆ decades of frequency, {cycle}"))?;
+            }
+        }
         let mut cycles: Vec<usize> = spectra.iter().map(|(c, _)| *c).collect();
         cycles.sort_unstable();
         cycles.dedup();
@@ -426,14 +443,22 @@ mod tests {
     /// R0 + R1/(1 + iωR1C) at 10 mHz – 1 MHz.
     fn rc_spectrum(cycle: usize, r1: f64) -> NyquistSpectrum {
         let (r0, c) = (20.0, 1e-6);
-        let z_ohm = (0..=80)
-            .map(|k| {
-                let w = 2.0 * std::f64::consts::PI * 0.01 * 10f64.powf(k as f64 / 10.0);
+        let frequency_hz: Vec<f64> = (0..=80)
+            .map(|k| 0.01 * 10f64.powf(k as f64 / 10.0))
+            .collect();
+        let z_ohm = frequency_hz
+            .iter()
+            .map(|f| {
+                let w = 2.0 * std::f64::consts::PI * f;
                 let d = 1.0 + (w * r1 * c).powi(2);
                 (r0 + r1 / d, -w * r1 * r1 * c / d)
             })
             .collect();
-        NyquistSpectrum { cycle, z_ohm }
+        NyquistSpectrum {
+            cycle,
+            z_ohm,
+            frequency_hz,
+        }
     }
 
     #[test]
@@ -450,6 +475,17 @@ mod tests {
         assert!(
             svg.contains("aria-label=\"250\""),
             "last cycle on the colour bar"
+        );
+        // The decades of the last spectrum (10 mHz to 1 MHz; on the arc and at its
+        // high-frequency end, where they are not crowded), and the note that says whose they
+        // are.
+        assert!(
+            svg.contains("decades of frequency, cycle 250"),
+            "decade note"
+        );
+        assert!(
+            svg.contains("10⁶ Hz") && svg.contains("10³ Hz"),
+            "decade labels"
         );
         // One spectrum, and none.
         assert_figure(&write_nyquist(dir.path(), &spectra[..1]).unwrap());

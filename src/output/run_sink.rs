@@ -166,6 +166,7 @@ impl RunSink {
                 .into_iter()
                 .map(|(cycle, rows)| NyquistSpectrum {
                     cycle,
+                    frequency_hz: rows.iter().map(|&(f, _, _)| f).collect(),
                     z_ohm: rows.into_iter().map(|(_, re, im)| (re, im)).collect(),
                 })
                 .collect();
@@ -317,6 +318,7 @@ impl TimeseriesSink for RunSink {
         self.spectra.push(NyquistSpectrum {
             cycle: spectrum.cycle,
             z_ohm: spectrum.z_ohm.iter().map(|z| (z.re, z.im)).collect(),
+            frequency_hz: spectrum.frequencies_hz.clone(),
         });
         if let Some(fits) = &mut self.fits {
             fits.fit(spectrum.cycle, &spectrum.frequencies_hz, &spectrum.z_ohm)?;
