@@ -6,6 +6,8 @@
 # and, for the Python package (python/, scripts/test_python.sh), with `python3 -m pip`:
 #   maturin       builds the extension (PyO3) into a wheel: `pip install ./python`
 #   pytest, pandas, numpy, dask[distributed]   its tests and what the package returns
+# and, for tests/slurm.rs (scripts/test_slurm.sh starts a one-node Slurm cluster of its own):
+#   slurm-wlm, munge   slurmctld, slurmd, sbatch and munged
 # Anything already present is skipped; apt-get runs through sudo only when not root. Set
 # PYTHON to use another interpreter than python3.
 set -euo pipefail
@@ -20,6 +22,12 @@ if command -v dpkg-query >/dev/null 2>&1; then
 elif ! ldconfig -p 2>/dev/null | grep -q 'libclang'; then
     missing+=(libclang-dev)
 fi
+
+# --- Slurm, for tests/slurm.rs: the daemons are in /usr/sbin, which a user's PATH may lack. ---
+slurm_has() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+{ slurm_has slurmctld && slurm_has slurmd && slurm_has sbatch; } || missing+=(slurm-wlm)
+slurm_has munged || missing+=(munge)
+# --- end of Slurm ---
 
 # The Python side: install the modules the package's build and tests need, if missing.
 python_setup() {
