@@ -6,6 +6,7 @@
 # and, for the Python package (python/, scripts/test_python.sh), with `python3 -m pip`:
 #   maturin       builds the extension (PyO3) into a wheel: `pip install ./python`
 #   pytest, pandas, numpy, dask[distributed]   its tests and what the package returns
+#   impedance     impedance.py, whose CustomCircuit.fit the interoperability test feeds our spectra
 # and, for tests/slurm.rs (scripts/test_slurm.sh starts a one-node Slurm cluster of its own):
 #   slurm-wlm, munge   slurmctld, slurmd, sbatch and munged
 # Anything already present is skipped; apt-get runs through sudo only when not root. Set
@@ -43,8 +44,9 @@ python_setup() {
     "$python" -c "import pandas" >/dev/null 2>&1 || wanted+=(pandas)
     "$python" -c "import numpy" >/dev/null 2>&1 || wanted+=(numpy)
     "$python" -c "import dask.distributed" >/dev/null 2>&1 || wanted+=("dask[distributed]")
+    "$python" -c "import impedance" >/dev/null 2>&1 || wanted+=(impedance)
     if [ ${#wanted[@]} -eq 0 ]; then
-        echo "setup: maturin, pytest, pandas, numpy and dask are present for $python"
+        echo "setup: maturin, pytest, pandas, numpy, dask and impedance are present for $python"
         return 0
     fi
     echo "setup: installing ${wanted[*]} for $python"
