@@ -6,9 +6,9 @@
 //!
 //! Layers, bottom first; each uses only lower ones (`docs/architecture.md`, checked by
 //! `tests/layers.rs`):
-//! - [`constants`], [`range`], [`csv_table`], [`figures`], [`error_chain`]: physical
+//! - [`constants`], [`range`], [`csv_table`], [`figures`], [`error_chain`], [`html`]: physical
 //!   constants; the accepted input ranges; the one reader of CSV tables; every figure, drawn
-//!   from plain data; an error and its causes as text;
+//!   from plain data; an error and its causes as text; self-contained HTML report pages;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
 //!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
@@ -31,6 +31,7 @@ pub mod csv_table;
 pub mod error_chain;
 pub mod figures;
 pub mod fitting;
+pub mod html;
 pub mod impedance;
 pub mod measured;
 pub mod numerics;

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
         "error_chain",
         "toml_position",
         "text_decode",
+        "html",
     ],
     &["numerics"],
     &["physics"],

@@ -89,6 +89,15 @@ pub enum RunError {
         #[source]
         source: FigureError,
     },
+    /// The run's report (`report.html`, `report.md`) could not be made or written.
+    #[error("the run finished and its data are in {}, but its report could not be written", .path.display())]
+    Report {
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: crate::html::HtmlError,
+    },
     /// The simulation stopped with an error. The rows and cycles computed before it are kept in
     /// `timeseries.csv` and `summary.csv`, and the error is recorded in `run_error.txt` and
     /// `run.toml` (unless saving them failed too, which `saved` then says).
