@@ -19,7 +19,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.pass { color: #17692a; }
 td.fail { color: #b00020; font-weight: bold; }
 code, pre { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 0.9em; }
-pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.8em; overflow-x: auto; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.8em; white-space: pre-wrap; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e0e0e0; }
 figcaption { font-size: 0.92em; color: #444; margin-top: 0.3em; }
@@ -49,9 +49,10 @@ impl HtmlPage {
         let _ = writeln!(self.body, "<h2>{}</h2>", escape(text));
     }
 
-    /// A paragraph of plain text.
+    /// A paragraph of plain text, spans between backticks (`` `rms` ``) shown as code, as the
+    /// Markdown reports write them.
     pub fn paragraph(&mut self, text: &str) {
-        let _ = writeln!(self.body, "<p>{}</p>", escape(text));
+        let _ = writeln!(self.body, "<p>{}</p>", with_code_spans(&escape(text)));
     }
 
     /// A paragraph in the muted style of a subtitle (what the page is of, where it came from).
@@ -113,6 +114,29 @@ impl HtmlPage {
     }
 }
 
+/// `html` with every pair of backticks turned into a `<code>` element; a lone backtick stays.
+fn with_code_spans(html: &str) -> String {
+    let parts: Vec<&str> = html.split('`').collect();
+    // An even number of parts means an odd number of backticks: the last one is lone.
+    let paired = if parts.len() % 2 == 0 {
+        parts.len() - 1
+    } else {
+        parts.len()
+    };
+    let mut out = String::with_capacity(html.len());
+    for (k, part) in parts.iter().enumerate() {
+        if k >= paired {
+            out.push('`');
+            out.push_str(part);
+        } else if k % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// Writes `text` to `path` through a temporary file in the same folder, renamed over it: a
 /// reader never sees half a page (or half the Markdown report beside it), and a failure leaves
 /// an earlier file as it was.
@@ -144,7 +168,7 @@ mod tests {
         std::fs::write(&png, b"\x89PNG\r\n\x1a\n....").expect("written");
         let mut page = HtmlPage::new("Run <x>");
         page.heading("Key numbers");
-        page.paragraph("a & b");
+        page.paragraph("a & b, `rms` or `max`, a lone ` here");
         page.preformatted("line 1\n<line 2>\n");
         page.figure(&png, "Capacity \"fade\"").expect("a PNG file");
         let path = page
@@ -153,7 +177,9 @@ mod tests {
         let html = std::fs::read_to_string(path).expect("readable");
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains("<title>Run &lt;x&gt;</title>"));
-        assert!(html.contains("<p>a &amp; b</p>"));
+        assert!(
+            html.contains("<p>a &amp; b, <code>rms</code> or <code>max</code>, a lone ` here</p>")
+        );
         assert!(html.contains("<pre>line 1\n&lt;line 2&gt;</pre>"));
         assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgouLi4u\""));
         assert!(html.contains("alt=\"Capacity &quot;fade&quot;\""));
