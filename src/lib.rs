@@ -6,11 +6,12 @@
 //!
 //! Layers, bottom first; each uses only lower ones (`docs/architecture.md`, checked by
 //! `tests/layers.rs`):
-//! - [`constants`], [`range`], [`csv_table`], [`figures`], [`error_chain`], [`html`]: physical
+//! - [`constants`], [`range`], [`csv_table`], [`figures`], [`error_chain`]: physical
 //!   constants; the accepted input ranges; the one reader of CSV tables; every figure, drawn
-//!   from plain data; an error and its causes as text; self-contained HTML report pages;
+//!   from plain data; an error and its causes as text;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
-//!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
+//!   module allowed to use `unsafe`, for the FFI) and bounded least squares; [`html`]:
+//!   self-contained HTML report pages;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
 //! - [`protocol`]: experiment steps and the driver that runs them on the solver;
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;

@@ -82,23 +82,17 @@ pub fn write_report_page(
     dir: &Path,
     content: &ReportContent<'_>,
 ) -> Result<PathBuf, ValidationError> {
-    let ReportContent {
-        spec,
-        runs,
-        comparisons,
-        figures,
-        wall_time_s,
-        bands_note,
-    } = *content;
+    let (spec, comparisons) = (content.spec, content.comparisons);
     let mut page = HtmlPage::new(&format!("Validation: {}", spec.name));
     if !spec.description.is_empty() {
         page.lead(spec.description.trim());
     }
     let failed = comparisons.iter().filter(|c| !c.pass).count();
     page.paragraph(&format!(
-        "Validation file: {}. {}. Runs: {wall_time_s:.1} s wall time.",
+        "Validation file: {}. {}. Runs: {:.1} s wall time.",
         spec.path.display(),
         tally_line(comparisons),
+        content.wall_time_s,
     ));
     page.heading(&if failed == 0 {
         "Comparisons: all within tolerance".to_string()
@@ -110,12 +104,12 @@ pub fn write_report_page(
     if comparisons.iter().any(|c| c.prediction_std.is_some()) {
         page.paragraph(BANDS_NOTE);
     }
-    if let Some(note) = bands_note {
+    if let Some(note) = content.bands_note {
         page.paragraph(&format!("Note: {note}."));
     }
     page.heading("Runs");
     let mut table = Table::new(&RUN_COLUMNS).numbers_in(&[2, 3, 4, 5]);
-    for [label, scenario, cycles, resolved, steps, wall, status] in run_rows(spec, runs) {
+    for [label, scenario, cycles, resolved, steps, wall, status] in run_rows(spec, content.runs) {
         table.row(vec![
             label.into(),
             Cell::Code(scenario),
@@ -130,7 +124,7 @@ pub fn write_report_page(
     page.paragraph(
         "Each run's per-cycle figures: runs/<run>/summary.csv. Every comparison: comparison.csv.",
     );
-    add_figures(&mut page, figures)?;
+    add_figures(&mut page, content.figures)?;
     page.heading("Sources");
     for s in sources(comparisons) {
         page.paragraph(&s);
