@@ -8,7 +8,9 @@
 //! section, `impedance.csv` (one spectrum per requested cycle); at the end the figures (PNG and
 //! SVG, each written under a temporary name and renamed) and only then `run.toml` again with
 //! status "finished" and the solver's statistics. A run that fails keeps every row and cycle
-//! computed, and records the error in `run_error.txt` and `run.toml`.
+//! computed, and records the error in `run_error.txt` and `run.toml`. The run's report
+//! (`report.html`, `report.md`) is written after, by [`RunReport::write_report_files`] (in
+//! `run_page.rs`), which `asslb run` calls with the summary it prints.
 
 use std::path::{Path, PathBuf};
 
