@@ -3,6 +3,8 @@
 #   cmake         builds the vendored SUNDIALS (sundials-sys, feature build_libraries)
 #   clang, libclang-dev  bindgen generates the SUNDIALS bindings with libclang
 #   a C compiler  (build-essential) for SUNDIALS itself
+#   chromium      Debian's headless browser, in which tests/html_report.rs opens the HTML
+#                 reports (set ASSLB_SKIP_BROWSER=1 to run the tests without it)
 # and, for the Python package (python/, scripts/test_python.sh), with `python3 -m pip`:
 #   maturin       builds the extension (PyO3) into a wheel: `pip install ./python`
 #   pytest, pandas, numpy, dask[distributed]   its tests and what the package returns
@@ -17,6 +19,7 @@ missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' libclang-dev 2>/dev/null | grep -q "install ok installed" \
         || missing+=(libclang-dev)
@@ -54,7 +57,7 @@ python_setup() {
 }
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "setup: cmake, clang, libclang and a C compiler are present"
+    echo "setup: cmake, clang, libclang, a C compiler, chromium and Slurm are present"
     python_setup
     exit 0
 fi

@@ -10,7 +10,8 @@
 //!   constants; the accepted input ranges; the one reader of CSV tables; every figure, drawn
 //!   from plain data; an error and its causes as text;
 //! - [`numerics`]: meshes, the DAE abstraction, the sparse LU, the IDA wrapper (the only
-//!   module allowed to use `unsafe`, for the FFI) and bounded least squares;
+//!   module allowed to use `unsafe`, for the FFI) and bounded least squares; [`html`]:
+//!   self-contained HTML report pages;
 //! - [`physics`]: parameters, material functions, kinetics and the P2D residual/Jacobian;
 //! - [`protocol`]: experiment steps and the driver that runs them on the solver;
 //! - [`impedance`]: equivalent circuits, measured spectra and circuit fits to them;
@@ -31,6 +32,7 @@ pub mod csv_table;
 pub mod error_chain;
 pub mod figures;
 pub mod fitting;
+pub mod html;
 pub mod impedance;
 pub mod measured;
 pub mod numerics;

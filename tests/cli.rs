@@ -713,7 +713,17 @@ fn the_run_summary_comes_from_the_library() {
         }
     };
     let stdout = text(&out.stdout);
-    let printed: Vec<String> = stdout.lines().skip(1).map(mask).collect();
+    let mut printed: Vec<String> = stdout.lines().skip(1).map(mask).collect();
+    // After the summary, where the run's report went (written once the summary was made).
+    let report_line = printed.pop().unwrap_or_default();
+    assert_eq!(
+        report_line,
+        format!(
+            "report: {} (and {})",
+            cli_dir.join("report.html").display(),
+            cli_dir.join("report.md").display()
+        )
+    );
     let library: Vec<String> = summary.lines().map(mask).collect();
     assert!(summary.ends_with('\n'), "{summary}");
     assert!(library.len() > 10, "{summary}");

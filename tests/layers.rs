@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
         "toml_position",
         "text_decode",
     ],
-    &["numerics"],
+    &["numerics", "html"],
     &["physics"],
     &["protocol"],
     &["impedance", "measured"],

@@ -188,7 +188,7 @@ impl ScenarioHandle {
     }
 
     /// Runs the scenario into `out_dir` as `asslb run --overwrite --out <out_dir>` does,
-    /// without the GIL. With `progress`, the progress line on standard error (when that is a
+    /// without the GIL, its report (`report.html`, `report.md`) included. With `progress`, the progress line on standard error (when that is a
     /// terminal). Ctrl-C stops the run after the cycle under way and raises KeyboardInterrupt.
     /// Returns the solver's statistics.
     #[pyo3(signature = (out_dir, progress = false))]
@@ -199,9 +199,10 @@ impl ScenarioHandle {
         progress: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let scenario = &self.inner;
+        let started = std::time::Instant::now();
         // The progress line writes to standard error through a handle that stays on this
         // thread's side of the detach: made and finished within it.
-        let (result, interrupted) = py.detach(|| {
+        let (result, interrupted, tally) = py.detach(|| {
             let mut observer = PythonObserver {
                 progress: Progress::new(
                     scenario.experiment.cycles(),
@@ -220,7 +221,7 @@ impl ScenarioHandle {
                 ))
             });
             observer.progress.finish();
-            (result, observer.interrupted)
+            (result, observer.interrupted, *observer.progress.tally())
         });
         if let Some(e) = interrupted {
             return Err(e);
@@ -229,6 +230,12 @@ impl ScenarioHandle {
             RunError::Simulation { .. } => errors::SolverError::new_err(message(&e)),
             _ => errors::OutputError::new_err(message(&e)),
         })?;
+        // The run's report, as `asslb run` writes it.
+        let total_s = started.elapsed().as_secs_f64();
+        let summary = report.summary_text(scenario, &tally, &out_dir, total_s);
+        report
+            .write_report_files(scenario, &tally, &summary, &out_dir, total_s)
+            .map_err(|e| errors::OutputError::new_err(message(&e)))?;
         let s = &report.summary;
         let stats = PyDict::new(py);
         stats.set_item("cycles", s.cycles)?;

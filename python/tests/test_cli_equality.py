@@ -12,6 +12,10 @@ import asslb
 #: Lines of run.toml that hold wall-clock times and dates, which differ between any two runs.
 WALL_TIME_KEYS = ("wall_time_s", "impedance_time_s", "written_at")
 
+#: The run's reports: they print wall times and the run's folder, which differ between any two
+#: runs; both fronts write them.
+REPORTS = {"report.html": "<title>Run: ", "report.md": "## Key numbers"}
+
 
 def run_toml_without_times(path):
     return [
@@ -41,9 +45,12 @@ def test_saved_files_are_those_of_asslb_run(both, tmp_path):
     assert len(run_toml_without_times(cli / "run.toml")) == len((cli / "run.toml").read_text().splitlines()) - 3
     assert sorted(p.name for p in saved.iterdir()) == cli_files
     assert "impedance_fit.csv" in cli_files and "nyquist.svg" in cli_files
+    assert set(REPORTS) <= set(cli_files)
     for name in cli_files:
         if name == "run.toml":
             assert run_toml_without_times(saved / name) == run_toml_without_times(cli / name)
+        elif name in REPORTS:
+            assert REPORTS[name] in (saved / name).read_text(), name
         else:
             assert (saved / name).read_bytes() == (cli / name).read_bytes(), name
 

@@ -55,3 +55,4 @@ pub use sweep::{
     plot_figure_of_merit, plot_sweep_mean_voltage, plot_sweep_retention, MeritFigure, SweepAxis,
     SweepCurve, SWEEP_MEAN_VOLTAGE_PLOT, SWEEP_RETENTION_PLOT,
 };
+pub use text::xml_escape;

@@ -184,8 +184,9 @@ fn text_path_data(
     d
 }
 
-/// Escapes `text` for an XML attribute value.
-fn xml_escape(text: &str) -> String {
+/// Escapes `text` for XML and HTML (`&`, `<`, `>`, `"`, `'`): safe as element content and as
+/// a quoted attribute value. The SVG figures' text and the HTML reports (`crate::html`) use it.
+pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -18,21 +18,23 @@
 //! - `prediction_bands.toml`: the fitted parameters and the standard uncertainty of every
 //!   simulated value of the validation, propagated from their covariance
 //!   ([`crate::validation::bands`]); a validation file names it with `bands = "<file>"`;
-//! - `fit_report.md`: all of it in one page.
+//! - `fit_report.md`: all of it in one page, and `fit_report.html` the same as one
+//!   self-contained page with the validation's figures embedded.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::scenario::parameter_tree::{scenario_with_parameter_file, write_parameter_file};
-use crate::validation::report::{format_value, markdown_table, write_atomically};
+use crate::validation::report::{markdown_table, write_atomically};
 use crate::validation::{
     comparison_table, run_validation, BandParameter, PredictionBands, ValidateOptions,
     ValidationError, ValidationReport, BANDS_FILE,
 };
 
 use super::cell_fit::{CellFitReport, FitProgress};
+use super::fit_page::write_fit_page;
 use super::fit_spec::FitSpec;
-use super::ParameterScale;
+use super::fit_text::{correlation_table, parameter_rows, parameter_table, scale_name, statistics};
 
 /// File name of the trial log.
 pub const TRIALS_FILE: &str = "fit_trials.csv";
@@ -107,124 +109,14 @@ impl TrialLog {
 pub struct FitFiles {
     /// `fit_report.md`.
     pub report: PathBuf,
+    /// `fit_report.html`.
+    pub page: PathBuf,
     /// `fit_parameters.csv`.
     pub parameters: PathBuf,
     /// `fitted/<run>/scenario.toml` of every run.
     pub scenarios: Vec<PathBuf>,
     /// The validation at the fitted values.
     pub validation: ValidationReport,
-}
-
-fn scale_name(s: ParameterScale) -> &'static str {
-    match s {
-        ParameterScale::Linear => "linear",
-        ParameterScale::Log => "log",
-    }
-}
-
-/// The fitted parameters as a table for a terminal: path, start, fitted value ± standard
-/// uncertainty, relative uncertainty, bounds, scale, and a note for a parameter on a bound.
-pub fn parameter_table(report: &CellFitReport) -> String {
-    let f = &report.fit;
-    let width = report
-        .parameters
-        .iter()
-        .map(|p| p.path.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    let mut out = format!(
-        "{:width$}  {:>11}  {:>11}  {:>11}  {:>8}  {:>23}  scale\n",
-        "parameter", "start", "fitted", "± 1σ", "± %", "bounds"
-    );
-    for (k, p) in report.parameters.iter().enumerate() {
-        let sigma = f.std_errors[k];
-        let relative = 100.0 * sigma / f.values[k].abs();
-        let _ = writeln!(
-            out,
-            "{:width$}  {:>11.4e}  {:>11.4e}  {:>11}  {:>8}  {:>23}  {}{}",
-            p.path,
-            p.initial,
-            f.values[k],
-            if sigma.is_finite() {
-                format!("{sigma:.3e}")
-            } else {
-                "—".into()
-            },
-            if relative.is_finite() {
-                format!("{relative:.2}")
-            } else {
-                "—".into()
-            },
-            format!("[{:.3e}, {:.3e}]", p.lower, p.upper),
-            scale_name(p.scale),
-            if f.at_bound[k] {
-                "  (on a bound: not determined by the data within it)"
-            } else {
-                ""
-            }
-        );
-    }
-    out
-}
-
-/// The correlation matrix as a table, parameters numbered as in [`parameter_table`].
-pub fn correlation_table(report: &CellFitReport) -> String {
-    let c = &report.fit.correlation;
-    let mut out = String::from("correlation");
-    for k in 0..c.len() {
-        let _ = write!(out, "  {:>6}", format!("[{}]", k + 1));
-    }
-    out.push('\n');
-    for (k, row) in c.iter().enumerate() {
-        let _ = write!(out, "{:>11}", format!("[{}]", k + 1));
-        for v in row {
-            let _ = write!(
-                out,
-                "  {:>6}",
-                if v.is_finite() {
-                    format!("{v:+.3}")
-                } else {
-                    "—".into()
-                }
-            );
-        }
-        let _ = writeln!(out, "  {}", report.parameters[k].path);
-    }
-    out
-}
-
-/// The fit's statistics in a few lines: residuals, sums of squares, reduced χ², RMS residual,
-/// termination, evaluations, simulations, wall time, cycle jumping.
-pub fn statistics(report: &CellFitReport) -> String {
-    let f = &report.fit;
-    format!(
-        "residuals: {m} (in tolerances); SSR {ssr:.4} (start {start:.4}); reduced χ² {chi:.4} ({dof} degrees of freedom); RMS residual {rms:.3} tolerances\n\
-         termination: {term}{conv}\n\
-         evaluations: {ev} trial points, {jac} Jacobians, {sims} simulations{failed}; wall time {wall:.1} s; cycle jumping {jump}\n",
-        m = f.residuals.len(),
-        ssr = f.ssr,
-        start = report.initial_ssr,
-        chi = f.reduced_chi2,
-        dof = f.degrees_of_freedom,
-        rms = report.rms_residual(),
-        term = f.termination,
-        conv = if f.converged {
-            ""
-        } else {
-            " (not converged: raise options.max_evaluations, or check the bounds)"
-        },
-        ev = f.evaluations,
-        jac = f.jacobian_evaluations,
-        sims = report.simulations,
-        failed = if report.failed_points > 0 {
-            format!(", {} trial points where a run failed", report.failed_points)
-        } else {
-            String::new()
-        },
-        wall = report.wall_time_s,
-        jump = if report.cycle_jumping { "on" } else { "off" },
-    )
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ValidationError + '_ {
@@ -408,19 +300,10 @@ pub fn write_fit_outputs(
         spec.validation.path.display()
     );
     md.push_str("## Parameters\n\n| parameter | scale | bounds | start | fitted | ± 1σ | ± % | note |\n|---|---|---|---:|---:|---:|---:|---|\n");
-    for (k, p) in report.parameters.iter().enumerate() {
+    for [path, scale, bounds, start, fitted, sigma, percent, note] in parameter_rows(report) {
         let _ = writeln!(
             md,
-            "| `{}` | {} | [{:e}, {:e}] | {:.4e} | {:.4e} | {:.3e} | {} | {} |",
-            p.path,
-            scale_name(p.scale),
-            p.lower,
-            p.upper,
-            p.initial,
-            f.values[k],
-            f.std_errors[k],
-            format_value(100.0 * f.std_errors[k] / f.values[k].abs()),
-            if f.at_bound[k] { "on a bound" } else { "" }
+            "| `{path}` | {scale} | {bounds} | {start} | {fitted} | {sigma} | {percent} | {note} |"
         );
     }
     md.push_str("\n## Correlations\n\n```text\n");
@@ -442,8 +325,10 @@ pub fn write_fit_outputs(
     md.push_str(".\n");
     let report_path = out.join("fit_report.md");
     write_atomically(&report_path, &md)?;
+    let page = write_fit_page(out, spec, report, &validation)?;
     Ok(FitFiles {
         report: report_path,
+        page,
         parameters,
         scenarios,
         validation,

@@ -12,7 +12,9 @@
 
 pub mod cell_fit;
 pub mod fit_output;
+pub mod fit_page;
 pub mod fit_spec;
+pub mod fit_text;
 
 pub use crate::numerics::least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
@@ -20,4 +22,6 @@ pub use crate::numerics::least_squares::{
 };
 pub use cell_fit::{fit_cell, scenario_at, CellFitError, CellFitReport, FitProgress};
 pub use fit_output::{fit_summary, write_fit_outputs, FitFiles, TrialLog, TRIALS_FILE};
+pub use fit_page::{write_fit_page, FIT_PAGE_FILE};
 pub use fit_spec::{load_fit, CellFitOptions, Differences, FitParameter, FitSpec};
+pub use fit_text::{correlation_table, parameter_table, statistics};

@@ -38,7 +38,7 @@ pub use plot_data::{write_plots, PlotData};
 pub use progress::{CycleTally, Observing, Progress, RunObserver, STOPPED_BY_OBSERVER};
 pub use run_folder::{EarlierRun, FolderError, FolderLock, LockHolder, LOCK_FILE};
 pub use run_record::{scenario_digest, write_run_record, RunStatus, RUN_RECORD_FILE};
-pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE};
+pub use run_sink::{RunFiles, RunSink, CHECKPOINT_FILE, RUN_PAGE_FILE, RUN_REPORT_FILE};
 pub use summary_csv::{
     check_summary, read_summary, summary_column, summary_values, SummaryCsv, SUMMARY_FILE,
     SUMMARY_HEADER, SUMMARY_VALUES,

@@ -27,6 +27,12 @@ use crate::protocol::{
 /// The checkpoint file of a run folder.
 pub const CHECKPOINT_FILE: &str = "checkpoint.toml";
 
+/// The report page of a finished run (`crate::scenario`'s `RunReport::write_report_files`).
+pub const RUN_PAGE_FILE: &str = "report.html";
+
+/// The Markdown report of a finished run, beside its page.
+pub const RUN_REPORT_FILE: &str = "report.md";
+
 /// Time series, summary and plot data of one run, written into one folder.
 #[derive(Debug)]
 pub struct RunSink {
@@ -105,8 +111,15 @@ impl RunSink {
                 }
             }
         }
-        // A checkpoint (or spectra) of an earlier run must not be taken up by this one.
-        for file in [CHECKPOINT_FILE, IMPEDANCE_FILE, IMPEDANCE_FIT_FILE] {
+        // A checkpoint (or spectra) of an earlier run must not be taken up by this one, nor its
+        // reports shown as this one's.
+        for file in [
+            CHECKPOINT_FILE,
+            IMPEDANCE_FILE,
+            IMPEDANCE_FIT_FILE,
+            RUN_PAGE_FILE,
+            RUN_REPORT_FILE,
+        ] {
             match std::fs::remove_file(dir.join(file)) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -421,11 +434,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join(format!("{VOLTAGE_CAPACITY_PLOT}.png"));
         std::fs::write(&old, b"old").unwrap();
+        // The earlier run's reports go too: a run that fails writes none of its own.
+        let reports = [RUN_PAGE_FILE, RUN_REPORT_FILE].map(|f| dir.path().join(f));
+        for r in &reports {
+            std::fs::write(r, b"old").unwrap();
+        }
         let err = RunSink::create(dir.path(), SaveCycles::All, Some(-1.0), 1, 0.0).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(old.exists());
         let sink = RunSink::create(dir.path(), SaveCycles::All, None, 1, 0.0).unwrap();
         assert!(!old.exists());
+        assert!(reports.iter().all(|r| !r.exists()));
         sink.finish().unwrap();
     }
 }

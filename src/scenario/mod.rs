@@ -25,6 +25,7 @@ pub mod parameter_tree;
 mod raw;
 pub(crate) mod run;
 mod run_data;
+mod run_page;
 mod run_summary;
 mod scenario_file;
 mod set;

@@ -8,7 +8,9 @@
 //! section, `impedance.csv` (one spectrum per requested cycle); at the end the figures (PNG and
 //! SVG, each written under a temporary name and renamed) and only then `run.toml` again with
 //! status "finished" and the solver's statistics. A run that fails keeps every row and cycle
-//! computed, and records the error in `run_error.txt` and `run.toml`.
+//! computed, and records the error in `run_error.txt` and `run.toml`. The run's report
+//! (`report.html`, `report.md`) is written after, by [`RunReport::write_report_files`] (in
+//! `run_page.rs`), which `asslb run` calls with the summary it prints.
 
 use std::path::{Path, PathBuf};
 
@@ -88,6 +90,15 @@ pub enum RunError {
         /// What went wrong.
         #[source]
         source: FigureError,
+    },
+    /// The run's report (`report.html`, `report.md`) could not be made or written.
+    #[error("the run finished and its data are in {}, but its report could not be written", .path.display())]
+    Report {
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: crate::html::HtmlError,
     },
     /// The simulation stopped with an error. The rows and cycles computed before it are kept in
     /// `timeseries.csv` and `summary.csv`, and the error is recorded in `run_error.txt` and

@@ -9,7 +9,7 @@ use crate::output::progress::format_rate;
 use crate::output::CycleTally;
 use crate::protocol::experiment::CellContext;
 use crate::protocol::simulate::{StepEnd, NEAR_CUTOFF_V};
-use crate::protocol::CycleSummary;
+use crate::protocol::{CycleSummary, RunSummary};
 
 use super::{describe_step, plural, RunReport, Scenario};
 
@@ -35,6 +35,67 @@ impl RunReport {
     }
 }
 
+/// `x` \[-\] in percent with `digits` decimals, or `–` when not finite.
+pub(super) fn percent(x: f64, digits: usize) -> String {
+    if x.is_finite() {
+        format!("{:.digits$} %", x * 100.0)
+    } else {
+        "–".to_string()
+    }
+}
+
+/// The first and the last cycle of `s` side by side (one column for a one-cycle run, none
+/// before the first cycle ended): a title row (`cycle 1`, `cycle N`), then the discharge and
+/// charge capacities (per gram of active material too when the scenario gives a mass), the
+/// coulombic efficiency and the mean discharge and charge voltages, one cell per column.
+pub(super) fn cycle_rows(scenario: &Scenario, s: &RunSummary) -> Vec<(&'static str, Vec<String>)> {
+    let mass_g = scenario.parameters.active_mass_kg().map(|m| m * 1e3);
+    let capacity = |ah: f64| match mass_g {
+        Some(g) => format!("{:.6} mAh ({:.2} mAh/g)", ah * 1e3, ah * 1e3 / g),
+        None => format!("{:.6} mAh", ah * 1e3),
+    };
+    let volts = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.4} V")
+        } else {
+            "–".to_string()
+        }
+    };
+    let mut columns: Vec<&CycleSummary> = s.first_cycle.iter().collect();
+    if let Some(last) = s.last_cycle.as_ref().filter(|l| l.cycle > 1) {
+        columns.push(last);
+    }
+    if columns.is_empty() {
+        return Vec::new();
+    }
+    let cells = |value: &dyn Fn(&CycleSummary) -> String| -> Vec<String> {
+        columns.iter().map(|c| value(c)).collect()
+    };
+    vec![
+        ("", cells(&|c| format!("cycle {}", c.cycle))),
+        (
+            "discharge capacity",
+            cells(&|c| capacity(c.discharge_capacity_ah)),
+        ),
+        (
+            "charge capacity",
+            cells(&|c| capacity(c.charge_capacity_ah)),
+        ),
+        (
+            "coulombic efficiency",
+            cells(&|c| percent(c.coulombic_efficiency(), 3)),
+        ),
+        (
+            "mean discharge voltage",
+            cells(&|c| volts(c.mean_discharge_voltage_v())),
+        ),
+        (
+            "mean charge voltage",
+            cells(&|c| volts(c.mean_charge_voltage_v())),
+        ),
+    ]
+}
+
 /// [`RunReport::summary_text`] as a [`fmt::Display`].
 struct SummaryText<'a> {
     scenario: &'a Scenario,
@@ -55,25 +116,6 @@ impl fmt::Display for SummaryText<'_> {
         } = *self;
         let s = &report.summary;
         let p = &scenario.parameters;
-        let mass_g = p.active_mass_kg().map(|m| m * 1e3);
-        let capacity = |ah: f64| match mass_g {
-            Some(g) => format!("{:.6} mAh ({:.2} mAh/g)", ah * 1e3, ah * 1e3 / g),
-            None => format!("{:.6} mAh", ah * 1e3),
-        };
-        let percent = |x: f64, digits: usize| {
-            if x.is_finite() {
-                format!("{:.digits$} %", x * 100.0)
-            } else {
-                "–".to_string()
-            }
-        };
-        let volts = |v: f64| {
-            if v.is_finite() {
-                format!("{v:.4} V")
-            } else {
-                "–".to_string()
-            }
-        };
         let rate = if s.wall_time_s > 0.0 {
             format!(" ({})", format_rate(s.cycles as f64 / s.wall_time_s))
         } else {
@@ -88,48 +130,16 @@ impl fmt::Display for SummaryText<'_> {
         )?;
 
         // The first and the last cycle side by side (one column for a one-cycle run).
-        let mut columns: Vec<&CycleSummary> = s.first_cycle.iter().collect();
-        if let Some(last) = s.last_cycle.as_ref().filter(|l| l.cycle > 1) {
-            columns.push(last);
-        }
-        if !columns.is_empty() {
-            let cells = |value: &dyn Fn(&CycleSummary) -> String| -> Vec<String> {
-                columns.iter().map(|c| value(c)).collect()
-            };
-            let rows = [
-                ("", cells(&|c| format!("cycle {}", c.cycle))),
-                (
-                    "discharge capacity",
-                    cells(&|c| capacity(c.discharge_capacity_ah)),
-                ),
-                (
-                    "charge capacity",
-                    cells(&|c| capacity(c.charge_capacity_ah)),
-                ),
-                (
-                    "coulombic efficiency",
-                    cells(&|c| percent(c.coulombic_efficiency(), 3)),
-                ),
-                (
-                    "mean discharge voltage",
-                    cells(&|c| volts(c.mean_discharge_voltage_v())),
-                ),
-                (
-                    "mean charge voltage",
-                    cells(&|c| volts(c.mean_charge_voltage_v())),
-                ),
-            ];
-            for (label, cells) in rows {
-                let mut line = format!("  {label:<23}");
-                for (k, cell) in cells.iter().enumerate() {
-                    if k + 1 < cells.len() {
-                        line.push_str(&format!("{cell:<30}"));
-                    } else {
-                        line.push_str(cell);
-                    }
+        for (label, cells) in cycle_rows(scenario, s) {
+            let mut line = format!("  {label:<23}");
+            for (k, cell) in cells.iter().enumerate() {
+                if k + 1 < cells.len() {
+                    line.push_str(&format!("{cell:<30}"));
+                } else {
+                    line.push_str(cell);
                 }
-                writeln!(f, "{}", line.trim_end())?;
             }
+            writeln!(f, "{}", line.trim_end())?;
         }
         let formation = match tally.reference_cycle() {
             1 => String::new(),

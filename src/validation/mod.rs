@@ -15,6 +15,7 @@ pub mod bands_file;
 pub mod compare;
 pub mod figures;
 pub mod report;
+pub mod report_page;
 pub mod run;
 pub mod simulated;
 pub mod spec;
@@ -29,6 +30,7 @@ pub use bands_file::{BandParameter, BandsFile, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
 pub use figures::{write_validation_figures, VALIDATION_PLOTS};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
+pub use report_page::{comparison_page_table, write_report_page, REPORT_PAGE_FILE};
 pub use run::{
     run_validation, run_validation_observed, simulate_runs, simulate_runs_observed, RunsObserver,
     ValidateOptions, ValidationReport,
@@ -98,6 +100,9 @@ pub enum ValidationError {
         #[source]
         source: std::io::Error,
     },
+    /// The HTML report could not be made or written.
+    #[error(transparent)]
+    Page(#[from] crate::html::HtmlError),
     /// The figures could not be drawn.
     #[error("the comparisons are written, but the figures could not be drawn")]
     Plots(#[source] crate::figures::FigureError),

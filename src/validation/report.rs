@@ -94,9 +94,24 @@ fn verdict(c: &Comparison) -> &'static str {
     }
 }
 
-/// The table of `comparisons` for a terminal: id, quantity, run, cycles, measured, simulated,
-/// error, tolerance, verdict and conditions, one line each, columns aligned.
-pub fn comparison_table(comparisons: &[Comparison]) -> String {
+/// The comparison table as cells: the column titles, which columns hold numbers, and one row
+/// of text per comparison (id, quantity, run, cycles, measured, simulated, error, the band of a
+/// fit when any comparison has one, tolerance, verdict, conditions). The terminal table and the
+/// HTML report lay it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonGrid {
+    /// The column titles.
+    pub header: Vec<&'static str>,
+    /// Whether each column holds numbers (aligned right).
+    pub numeric: Vec<bool>,
+    /// One row per comparison, in their order.
+    pub rows: Vec<Vec<String>>,
+    /// The column of the verdict (`pass` or `FAIL`).
+    pub verdict_column: usize,
+}
+
+/// The cells of the comparison table of `comparisons` ([`ComparisonGrid`]).
+pub fn comparison_grid(comparisons: &[Comparison]) -> ComparisonGrid {
     let bands = has_bands(comparisons);
     let mut header = vec![
         "id",
@@ -137,6 +152,39 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
             row
         })
         .collect();
+    ComparisonGrid {
+        verdict_column: header.len() - 2,
+        header,
+        numeric,
+        rows,
+    }
+}
+
+/// How many of `comparisons` are within tolerance, in words: `3 of 4 within tolerance; 1 out
+/// of tolerance`.
+pub fn tally_line(comparisons: &[Comparison]) -> String {
+    let failed = comparisons.iter().filter(|c| !c.pass).count();
+    format!(
+        "{} of {} within tolerance{}",
+        comparisons.len() - failed,
+        comparisons.len(),
+        if failed > 0 {
+            format!("; {failed} out of tolerance")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The table of `comparisons` for a terminal: id, quantity, run, cycles, measured, simulated,
+/// error, tolerance, verdict and conditions, one line each, columns aligned.
+pub fn comparison_table(comparisons: &[Comparison]) -> String {
+    let ComparisonGrid {
+        header,
+        numeric,
+        rows,
+        ..
+    } = comparison_grid(comparisons);
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -164,18 +212,7 @@ pub fn comparison_table(comparisons: &[Comparison]) -> String {
         out.push_str(&line(r));
         out.push('\n');
     }
-    let failed = comparisons.iter().filter(|c| !c.pass).count();
-    let _ = writeln!(
-        out,
-        "{} of {} within tolerance{}",
-        comparisons.len() - failed,
-        comparisons.len(),
-        if failed > 0 {
-            format!("; {failed} out of tolerance")
-        } else {
-            String::new()
-        }
-    );
+    let _ = writeln!(out, "{}", tally_line(comparisons));
     out
 }
 
@@ -291,17 +328,100 @@ pub fn markdown_table(comparisons: &[Comparison]) -> String {
     out
 }
 
+/// What the error column of the comparison table means (both reports say it).
+pub const ERROR_NOTE: &str = "Error: the simulated minus the measured value, in percent of the measured value (`%`), in percentage points (`pt`) or in the quantity's unit, as its tolerance is given. A series (per-cycle column, voltage curve) is judged by the root-mean-square (`rms`) or the largest (`max`) deviation of its points; its measured and simulated columns show the point of the largest deviation. Retentions and voltage decays are relative to the reference cycle shown in brackets.";
+
+/// What the band column of the comparison table means, when there is one.
+pub const BANDS_NOTE: &str = "± 1σ (fit): the standard uncertainty of the simulated value propagated from the covariance of the fitted parameters (linearised), in the error's terms; for a series, the root mean square over its points.";
+
+/// What the validation figures show.
+pub const FIGURES_NOTE: &str = "Measured data (markers) over the simulated runs (lines). Target retentions and voltage decays are drawn relative to the simulated reference cycle.";
+
+/// The column titles of [`run_rows`].
+pub const RUN_COLUMNS: [&str; 7] = [
+    "run",
+    "scenario",
+    "cycles",
+    "resolved",
+    "solver steps",
+    "wall time",
+    "status",
+];
+
+/// One row per run of `spec` ([`RUN_COLUMNS`]): label, scenario (its file, or its name), cycles
+/// of the experiment, cycles resolved, solver steps, wall time, and `finished` or `failed: <why>`
+/// on one line.
+pub fn run_rows(spec: &ValidationSpec, runs: &[SimulatedRun]) -> Vec<[String; 7]> {
+    spec.runs
+        .iter()
+        .zip(runs)
+        .map(|(r, run)| {
+            let scenario = r
+                .scenario
+                .path
+                .as_ref()
+                .map_or_else(|| r.scenario.name.clone(), |p| p.display().to_string());
+            let (steps, wall) =
+                run.summary
+                    .as_ref()
+                    .map_or((String::from("—"), String::from("—")), |s| {
+                        (
+                            s.solver_steps.to_string(),
+                            format!("{:.2} s", s.wall_time_s),
+                        )
+                    });
+            [
+                r.label.clone(),
+                scenario,
+                r.scenario.experiment.cycles().to_string(),
+                run.cycles.len().to_string(),
+                steps,
+                wall,
+                run.error.as_ref().map_or_else(
+                    || "finished".to_string(),
+                    |e| format!("failed: {}", e.replace('\n', " ")),
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// The sources of `comparisons`, each once, sorted.
+pub fn sources(comparisons: &[Comparison]) -> Vec<String> {
+    let mut sources: Vec<String> = comparisons.iter().map(|c| c.source.clone()).collect();
+    sources.sort();
+    sources.dedup();
+    sources
+}
+
+/// What the reports of a validation (`report.md`, `report.html`) are made of.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportContent<'a> {
+    /// The validation.
+    pub spec: &'a ValidationSpec,
+    /// Its runs, in the order of the validation file.
+    pub runs: &'a [SimulatedRun],
+    /// Every comparison, in the order of the table.
+    pub comparisons: &'a [Comparison],
+    /// The figures written (PNG and SVG).
+    pub figures: &'a [PathBuf],
+    /// Wall time of the runs \[s\].
+    pub wall_time_s: f64,
+    /// Why the validation file's prediction bands are not shown, if they are not.
+    pub bands_note: Option<&'a str>,
+}
+
 /// Writes `<dir>/report.md` (atomically): what was validated, the table, the runs (scenario,
 /// cycles, solver steps, wall time, any failure), the figures and the sources.
-pub fn write_report(
-    dir: &Path,
-    spec: &ValidationSpec,
-    runs: &[SimulatedRun],
-    comparisons: &[Comparison],
-    figures: &[PathBuf],
-    wall_time_s: f64,
-    bands_note: Option<&str>,
-) -> Result<PathBuf, ValidationError> {
+pub fn write_report(dir: &Path, content: &ReportContent<'_>) -> Result<PathBuf, ValidationError> {
+    let ReportContent {
+        spec,
+        runs,
+        comparisons,
+        figures,
+        wall_time_s,
+        bands_note,
+    } = *content;
     let mut md = String::new();
     let failed = comparisons.iter().filter(|c| !c.pass).count();
     let _ = writeln!(md, "# Validation `{}`\n", spec.name);
@@ -321,50 +441,29 @@ pub fn write_report(
         },
         wall_time_s
     );
-    md.push_str(
-        "Error: the simulated minus the measured value, in percent of the measured value (`%`), in percentage points (`pt`) or in the quantity's unit, as its tolerance is given. A series (per-cycle column, voltage curve) is judged by the root-mean-square (`rms`) or the largest (`max`) deviation of its points; its measured and simulated columns show the point of the largest deviation. Retentions and voltage decays are relative to the reference cycle shown in brackets.\n\n",
-    );
+    let _ = writeln!(md, "{ERROR_NOTE}\n");
     if has_bands(comparisons) {
-        md.push_str("± 1σ (fit): the standard uncertainty of the simulated value propagated from the covariance of the fitted parameters (linearised), in the error's terms; for a series, the root mean square over its points.\n\n");
+        let _ = writeln!(md, "{BANDS_NOTE}\n");
     }
     if let Some(note) = bands_note {
         let _ = writeln!(md, "Note: {note}.\n");
     }
     md.push_str(&markdown_table(comparisons));
     md.push_str("\n## Runs\n\n| run | scenario | cycles | resolved | solver steps | wall time | status |\n|---|---|---:|---:|---:|---:|---|\n");
-    for (r, run) in spec.runs.iter().zip(runs) {
-        let scenario = r
-            .scenario
-            .path
-            .as_ref()
-            .map_or_else(|| r.scenario.name.clone(), |p| p.display().to_string());
-        let (steps, wall) =
-            run.summary
-                .as_ref()
-                .map_or((String::from("—"), String::from("—")), |s| {
-                    (
-                        s.solver_steps.to_string(),
-                        format!("{:.2} s", s.wall_time_s),
-                    )
-                });
+    for row in run_rows(spec, runs) {
+        let [label, scenario, cycles, resolved, steps, wall, status] = row;
+        let status = match status.strip_prefix("failed") {
+            Some(rest) => format!("**failed**{rest}"),
+            None => status,
+        };
         let _ = writeln!(
             md,
-            "| {} | `{}` | {} | {} | {} | {} | {} |",
-            r.label,
-            scenario,
-            r.scenario.experiment.cycles(),
-            run.cycles.len(),
-            steps,
-            wall,
-            run.error.as_ref().map_or_else(
-                || "finished".to_string(),
-                |e| format!("**failed**: {}", e.replace('\n', " "))
-            ),
+            "| {label} | `{scenario}` | {cycles} | {resolved} | {steps} | {wall} | {status} |"
         );
     }
     md.push_str("\nEach run's per-cycle figures: `runs/<run>/summary.csv`. Every comparison: `comparison.csv`.\n");
     if !figures.is_empty() {
-        md.push_str("\n## Figures\n\nMeasured data (markers) over the simulated runs (lines). Target retentions and voltage decays are drawn relative to the simulated reference cycle.\n\n");
+        let _ = writeln!(md, "\n## Figures\n\n{FIGURES_NOTE}\n");
         for f in figures
             .iter()
             .filter(|f| f.extension().is_some_and(|e| e == "png"))
@@ -376,10 +475,7 @@ pub fn write_report(
         }
     }
     md.push_str("\n## Sources\n\n");
-    let mut sources: Vec<String> = comparisons.iter().map(|c| c.source.clone()).collect();
-    sources.sort();
-    sources.dedup();
-    for s in sources {
+    for s in sources(comparisons) {
         let _ = writeln!(md, "- {s}");
     }
     let path = dir.join(REPORT_FILE);

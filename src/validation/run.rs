@@ -5,6 +5,7 @@
 //! - `comparison.csv`: one row per comparison (quantity, conditions, measured, simulated,
 //!   error, tolerance, verdict, provenance);
 //! - `report.md`: the table and the figures, with each run's solver account;
+//! - `report.html`: the same as one self-contained page, the figures embedded;
 //! - the figures (PNG and SVG): capacity, coulombic efficiency and mean discharge voltage
 //!   against cycle, and voltage against capacity, with the measured data over the simulated
 //!   curves.
@@ -20,7 +21,8 @@ use crate::scenario::Scenario;
 
 use super::bands::assign_bands;
 use super::compare::{compare, Comparison};
-use super::report::{write_comparisons_csv, write_report};
+use super::report::{write_comparisons_csv, write_report, ReportContent};
+use super::report_page::write_report_page;
 use super::simulated::{simulate_observed, OutputFailure, SimulatedRun, Wanted};
 use super::spec::ValidationSpec;
 use super::ValidationError;
@@ -49,6 +51,8 @@ pub struct ValidationReport {
     pub csv: PathBuf,
     /// `report.md`.
     pub report: PathBuf,
+    /// `report.html`.
+    pub page: PathBuf,
     /// The figures written.
     pub figures: Vec<PathBuf>,
     /// Wall time of the runs \[s\].
@@ -140,7 +144,7 @@ pub fn simulate_runs_observed(
 }
 
 /// Runs the validation `spec` into `options.out`: the runs (in parallel), the comparisons,
-/// `comparison.csv`, the figures and `report.md`. A run that fails does not stop the others:
+/// `comparison.csv`, the figures, `report.md` and `report.html`. A run that fails does not stop the others:
 /// its cycles up to the failure are compared and the rest have no simulated value (they fail).
 pub fn run_validation(
     spec: &ValidationSpec,
@@ -198,20 +202,22 @@ pub fn run_validation_observed(
     let csv = write_comparisons_csv(out, &comparisons)?;
     let figures = super::figures::write_validation_figures(out, spec, &runs, &comparisons)
         .map_err(ValidationError::Plots)?;
-    let report = write_report(
-        out,
+    let content = ReportContent {
         spec,
-        &runs,
-        &comparisons,
-        &figures,
+        runs: &runs,
+        comparisons: &comparisons,
+        figures: &figures,
         wall_time_s,
-        bands_note.as_deref(),
-    )?;
+        bands_note: bands_note.as_deref(),
+    };
+    let report = write_report(out, &content)?;
+    let page = write_report_page(out, &content)?;
     Ok(ValidationReport {
         comparisons,
         runs,
         csv,
         report,
+        page,
         figures,
         wall_time_s,
         bands_note,

@@ -128,8 +128,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let files = asslb::fitting::write_fit_outputs(&out, &spec, &report, jobs)?;
     print!("{}", asslb::fitting::fit_summary(&report, &files));
     println!(
-        "report: {}; fitted scenario{}: {}",
+        "report: {} (and {}); fitted scenario{}: {}",
         files.report.display(),
+        files.page.display(),
         plural(files.scenarios.len() as u64),
         files
             .scenarios

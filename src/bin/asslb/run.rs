@@ -1,5 +1,6 @@
 //! `asslb run`: runs a scenario into an output folder, or resumes an interrupted run, with a
-//! progress line while it runs and the run's summary at the end.
+//! progress line while it runs, the run's summary at the end, and the run's report
+//! (`report.html`, `report.md`) in its folder.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -105,14 +106,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // The progress line goes before anything else is printed, errors included.
     progress.finish();
     let report = result?;
+    let total_s = started.elapsed().as_secs_f64();
+    let summary = report.summary_text(&scenario, progress.tally(), &out, total_s);
+    let [page, markdown] =
+        report.write_report_files(&scenario, progress.tally(), &summary, &out, total_s)?;
     if quiet {
         println!("{}", out.display());
     } else {
-        let total_s = started.elapsed().as_secs_f64();
-        print!(
-            "{}",
-            report.summary_text(&scenario, progress.tally(), &out, total_s)
-        );
+        print!("{summary}");
+        println!("report: {} (and {})", page.display(), markdown.display());
     }
     Ok(())
 }

@@ -53,9 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     println!(
-        "runs {:.1} s; report: {}",
+        "runs {:.1} s; report: {} (and {})",
         report.wall_time_s,
-        report.report.display()
+        report.report.display(),
+        report.page.display()
     );
     if !report.passed() {
         let failed = report.comparisons.iter().filter(|c| !c.pass).count();
