@@ -725,7 +725,7 @@ impl ImpedanceProbe {
             self.ida
                 .system()
                 .transfer_state(&self.cycling_model, v)
-                .map_err(|e| failed("impedance rest", e))
+                .map_err(|e| failed("impedance rest", e.to_string()))
         };
         let (mut y, mut yp) = (transfer(y)?, transfer(yp)?);
         let ida = &mut self.ida;
