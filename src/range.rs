@@ -18,6 +18,45 @@ use std::fmt;
 /// A failed range check: (key, message).
 pub type RangeError = (&'static str, String);
 
+/// A value outside its accepted range: what was expected and found, naming the range.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum OutOfRange {
+    /// Not even of the range's kind: not finite, or of the wrong sign.
+    #[error("expected {what} in the accepted range {range}, found {}", shown(*value))]
+    WrongKind {
+        /// What kind of number was expected (`"a positive number"`).
+        what: &'static str,
+        /// The range.
+        range: Range,
+        /// The value found.
+        value: f64,
+    },
+    /// Of the range's kind but outside it.
+    #[error("{} is outside the accepted range {range}", shown(*value))]
+    Outside {
+        /// The range.
+        range: Range,
+        /// The value found.
+        value: f64,
+    },
+    /// A count below its range's least.
+    #[error("expected at least {} {}, found {found} (accepted range {count})", count.min, count.noun(count.min))]
+    TooFew {
+        /// The range.
+        count: Count,
+        /// The count found.
+        found: u64,
+    },
+    /// A count above its range's most.
+    #[error("{found} is outside the accepted range {count}: {}", count.why)]
+    TooMany {
+        /// The range.
+        count: Count,
+        /// The count found.
+        found: u64,
+    },
+}
+
 /// The accepted range of a real-valued input: `min` to `max` (either end may be excluded), in
 /// `unit`. NaN and ±∞ are never in a range.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,7 +128,7 @@ impl Range {
     /// `Ok` if `v` is in the range; else what was expected and found, naming the range:
     /// `1e-300 is outside the accepted range 1e-9 to 1e-3 m`, or, for a value of the wrong sign
     /// or not a number at all, `expected a positive number in the accepted range …, found -1`.
-    pub fn check_value(&self, v: f64) -> Result<(), String> {
+    pub fn check_value(&self, v: f64) -> Result<(), OutOfRange> {
         if self.contains(v) {
             return Ok(());
         }
@@ -104,17 +143,21 @@ impl Range {
             None
         };
         Err(match what {
-            Some(what) => format!(
-                "expected {what} in the accepted range {self}, found {}",
-                shown(v)
-            ),
-            None => format!("{} is outside the accepted range {self}", shown(v)),
+            Some(what) => OutOfRange::WrongKind {
+                what,
+                range: *self,
+                value: v,
+            },
+            None => OutOfRange::Outside {
+                range: *self,
+                value: v,
+            },
         })
     }
 
     /// [`Range::check_value`] with the key for the caller's error.
     pub fn check(&self, key: &'static str, v: f64) -> Result<(), RangeError> {
-        self.check_value(v).map_err(|m| (key, m))
+        self.check_value(v).map_err(|e| (key, e.to_string()))
     }
 }
 
@@ -155,25 +198,24 @@ impl Count {
     /// `Ok` if `n` is in the range; else `expected at least 2 cells, found 1 (accepted range 2
     /// to 1000 cells)` or `9223372036854775807 is outside the accepted range 1 to 1000 cells:
     /// the model must fit in memory`.
-    pub fn check_value(&self, n: u64) -> Result<(), String> {
+    pub fn check_value(&self, n: u64) -> Result<(), OutOfRange> {
         if n < self.min {
-            Err(format!(
-                "expected at least {} {}, found {n} (accepted range {self})",
-                self.min,
-                self.noun(self.min)
-            ))
+            Err(OutOfRange::TooFew {
+                count: *self,
+                found: n,
+            })
         } else if n > self.max {
-            Err(format!(
-                "{n} is outside the accepted range {self}: {}",
-                self.why
-            ))
+            Err(OutOfRange::TooMany {
+                count: *self,
+                found: n,
+            })
         } else {
             Ok(())
         }
     }
 
     /// [`Count::check_value`] for a `usize`.
-    pub fn check_usize(&self, n: usize) -> Result<(), String> {
+    pub fn check_usize(&self, n: usize) -> Result<(), OutOfRange> {
         self.check_value(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
@@ -1020,23 +1062,23 @@ mod tests {
         assert!(r.contains(1e-6) && r.contains(1e-9) && r.contains(1e-3));
         assert!(!r.contains(f64::NAN) && !r.contains(f64::INFINITY));
         assert_eq!(
-            r.check_value(1e-300).unwrap_err(),
+            r.check_value(1e-300).unwrap_err().to_string(),
             "1e-300 is outside the accepted range 1e-9 to 1e-3 m"
         );
         assert_eq!(
-            r.check_value(1e308).unwrap_err(),
+            r.check_value(1e308).unwrap_err().to_string(),
             "1e308 is outside the accepted range 1e-9 to 1e-3 m"
         );
         assert_eq!(
-            r.check_value(-2.7e-5).unwrap_err(),
+            r.check_value(-2.7e-5).unwrap_err().to_string(),
             "expected a positive number in the accepted range 1e-9 to 1e-3 m, found -0.000027"
         );
         assert_eq!(
-            r.check_value(f64::NAN).unwrap_err(),
+            r.check_value(f64::NAN).unwrap_err().to_string(),
             "expected a finite number in the accepted range 1e-9 to 1e-3 m, found NaN"
         );
         assert_eq!(
-            CAPACITANCE_F_M2.check_value(-1.0).unwrap_err(),
+            CAPACITANCE_F_M2.check_value(-1.0).unwrap_err().to_string(),
             "expected a number ≥ 0 in the accepted range 0 to 1e4 F/m², found -1"
         );
         assert_eq!(TEMPERATURE_K.to_string(), "200 to 500 K");
@@ -1050,14 +1092,16 @@ mod tests {
     fn counts_say_what_they_accept() {
         assert!(X_CELLS.check_value(20).is_ok());
         assert_eq!(
-            R_CELLS.check_value(1).unwrap_err(),
+            R_CELLS.check_value(1).unwrap_err().to_string(),
             "expected at least 2 cells, found 1 (accepted range 2 to 1000 cells)"
         );
         assert_eq!(
-            X_CELLS.check_value(0).unwrap_err(),
+            X_CELLS.check_value(0).unwrap_err().to_string(),
             "expected at least 1 cell, found 0 (accepted range 1 to 1000 cells)"
         );
         let e = X_CELLS.check_usize(usize::MAX).unwrap_err();
+        assert!(matches!(e, OutOfRange::TooMany { found, .. } if found == u64::MAX));
+        let e = e.to_string();
         assert!(
             e.starts_with(&format!(
                 "{} is outside the accepted range 1 to 1000 cells: ",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{asslb, describe, text};
+use common::{asslb, describe, progress_lines, text};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -567,8 +567,9 @@ fn cycling_sets(cycles: usize) -> [String; 4] {
     ]
 }
 
-/// Needs the solver: a run of 60 short cycles (long enough for a progress line to be drawn on
-/// a terminal). Standard error is captured here, not a terminal, so nothing is drawn on it; the
+/// Needs the solver: a run of 60 short cycles (long enough for a progress bar to be drawn on
+/// a terminal). Standard error is captured here, not a terminal, so no bar is drawn on it, and
+/// with the plain lines of a log turned off (`ASSLB_PROGRESS_EVERY_S=0`) nothing at all; the
 /// summary at the end fits on one screen and has the first and last cycle, the retention, the
 /// efficiency, the last cycle's steps, the solver's figures and the files.
 #[test]
@@ -576,6 +577,7 @@ fn run_draws_no_progress_off_a_terminal_and_ends_with_a_one_screen_summary() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let out_dir = dir.path().join("cycling");
     let out = asslb()
+        .env("ASSLB_PROGRESS_EVERY_S", "0")
         .arg("run")
         .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
         .arg("--out")
@@ -652,6 +654,47 @@ fn run_draws_no_progress_off_a_terminal_and_ends_with_a_one_screen_summary() {
         "{retention}\n{}",
         describe(&out)
     );
+}
+
+/// Needs the solver: off a terminal `asslb run` writes plain progress lines on standard error,
+/// at most one per interval (here one per cycle: `ASSLB_PROGRESS_EVERY_S` a microsecond), with
+/// neither a bar's carriage returns nor escape codes; `--quiet` writes none.
+#[test]
+fn run_logs_plain_progress_lines_off_a_terminal_and_none_when_quiet() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for quiet in [false, true] {
+        let out_dir = dir.path().join(format!("logged_{quiet}"));
+        let mut command = asslb();
+        command
+            .arg("run")
+            .arg(root().join("scenarios/solid_halfcell_discharge_1C.toml"))
+            .arg("--out")
+            .arg(&out_dir)
+            .args(cycling_sets(4));
+        let (lines, out) = progress_lines(command, quiet);
+        if quiet {
+            continue;
+        }
+        assert_eq!(lines.len(), 4, "{}", describe(&out));
+        for (k, line) in lines.iter().enumerate() {
+            assert!(
+                line.starts_with(&format!("cycles {}/4 (", k + 1)),
+                "{}",
+                describe(&out)
+            );
+            for part in [" elapsed  ETA ", "last: "] {
+                assert!(line.contains(part), "{part:?}\n{}", describe(&out));
+            }
+            assert!(
+                line.contains("cycles/s") || line.contains("s/cycle"),
+                "{}",
+                describe(&out)
+            );
+        }
+        assert!(lines[3].contains("(100.0 %)"), "{}", describe(&out));
+        // Standard output is as without the lines.
+        assert!(!text(&out.stdout).contains("elapsed"), "{}", describe(&out));
+    }
 }
 
 /// Needs the solver: the summary `asslb run` prints is the library's

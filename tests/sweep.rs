@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{asslb, describe, text};
+use common::{asslb, describe, progress_lines, text};
 
 /// A fast base scenario: the verification half-cell, coarse mesh, two fast cycles.
 fn base_scenario(dir: &Path) -> PathBuf {
@@ -174,6 +174,43 @@ fn the_bundled_studies_load() {
         })
         .collect();
     assert_eq!(fractions, [0.0, 0.164, 0.336]);
+}
+
+/// Off a terminal a sweep writes plain progress lines on standard error, at most one per
+/// interval (here one per case: `ASSLB_PROGRESS_EVERY_S` a microsecond), without a bar's
+/// carriage returns or escape codes; `--quiet` writes none.
+#[test]
+fn a_sweep_logs_plain_progress_lines_off_a_terminal_and_none_when_quiet() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = sweep_file(
+        dir.path(),
+        "logged",
+        "[sweep]\n\"mesh.particle_r_cells\" = [5, 6]\n",
+    );
+    for quiet in [false, true] {
+        let out = dir.path().join(format!("out_{quiet}"));
+        let mut command = asslb();
+        command
+            .arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .args(["--jobs", "1"]);
+        let (lines, o) = progress_lines(command, quiet);
+        if !quiet {
+            assert_eq!(lines.len(), 2, "{}", describe(&o));
+            assert!(
+                lines[0].starts_with("cases 1/2 (50.0 %)  "),
+                "{}",
+                describe(&o)
+            );
+            assert!(
+                lines[1].starts_with("cases 2/2 (100.0 %)  "),
+                "{}",
+                describe(&o)
+            );
+        }
+    }
 }
 
 #[test]

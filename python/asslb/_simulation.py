@@ -275,7 +275,8 @@ class Simulation:
 
         The run is the library's ``asslb run``, into a temporary folder the solution owns;
         the GIL is released while it runs (threads solve in parallel). With ``progress``, the
-        command line's progress line is drawn on standard error when that is a terminal.
+        command line's progress is shown on standard error: a bar on a terminal, otherwise a
+        plain line at most every 30 s.
         Ctrl-C stops the run after the cycle under way and raises ``KeyboardInterrupt``. A run
         that fails raises :class:`asslb.SolverError`; its partial files stay in the folder
         its message names (``error.folder``).

@@ -188,9 +188,10 @@ impl ScenarioHandle {
     }
 
     /// Runs the scenario into `out_dir` as `asslb run --overwrite --out <out_dir>` does,
-    /// without the GIL, its report (`report.html`, `report.md`) included. With `progress`, the progress line on standard error (when that is a
-    /// terminal). Ctrl-C stops the run after the cycle under way and raises KeyboardInterrupt.
-    /// Returns the solver's statistics.
+    /// without the GIL, its report (`report.html`, `report.md`) included. With `progress`, the
+    /// progress on standard error (a bar on a terminal, a plain line every 30 s otherwise).
+    /// Ctrl-C stops the run after the cycle under way and raises KeyboardInterrupt. Returns
+    /// the solver's statistics.
     #[pyo3(signature = (out_dir, progress = false))]
     fn run<'py>(
         &self,

@@ -28,8 +28,9 @@
 use std::cell::RefCell;
 use std::time::Instant;
 
+use crate::error_chain::error_chain;
 use crate::scenario::{parse_scenario_with, Scenario, ScenarioError, SetOverride};
-use crate::validation::{compare, simulate_runs};
+use crate::validation::{compare, simulate_runs, OutputFailure};
 
 use super::fit_spec::{Differences, FitParameter, FitSpec};
 use crate::numerics::least_squares::{
@@ -75,13 +76,77 @@ impl CellFitReport {
 pub enum CellFitError {
     /// The simulations at the start point fail or do not reach a compared cycle.
     #[error("the model cannot be compared with the data at the start point: {0}")]
-    Start(String),
+    Start(EvaluationError),
     /// The optimiser stopped with an error (a failed finite difference, …).
     #[error("the fit failed: {0}")]
-    Fit(#[from] crate::numerics::least_squares::FitError),
+    Fit(Box<crate::numerics::least_squares::FitError<EvaluationError>>),
     /// The worker pool could not be set up.
     #[error("cannot start the worker threads: {0}")]
-    Pool(String),
+    Pool(rayon::ThreadPoolBuildError),
+}
+
+/// Why the residuals at a point, or a finite difference of them, could not be computed. The
+/// errors of scenarios and of runs' output read as their whole chain ([`error_chain`]), as the
+/// fit reports them.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    /// The scenarios with the point's values set do not load.
+    #[error("{}", error_chain(.0))]
+    Scenario(ScenarioError),
+    /// A run's files could not be written.
+    #[error("{}", error_chain(.0))]
+    Output(OutputFailure),
+    /// A run failed (the solver gave up): its recorded error.
+    #[error("run `{run}`: {error}")]
+    RunFailed {
+        /// The run's label.
+        run: String,
+        /// Its error chain as recorded.
+        error: String,
+    },
+    /// A compared value the simulation did not reach.
+    #[error("no simulated value for {id} {quantity} of run `{run}` (cycles {cycles})")]
+    NotReached {
+        /// The compared value's id.
+        id: String,
+        /// Its quantity.
+        quantity: String,
+        /// The run's label.
+        run: String,
+        /// The cycles compared.
+        cycles: String,
+    },
+    /// The residual vector's length changed between points.
+    #[error("{found} residuals where {expected} were expected")]
+    ResidualCount {
+        /// The residuals computed.
+        found: usize,
+        /// The residuals of the start point.
+        expected: usize,
+    },
+    /// A parameter's bounds allow no step either way.
+    #[error("`{parameter}`: its bounds leave no room for a finite difference")]
+    NoRoom {
+        /// The parameter's path.
+        parameter: String,
+    },
+    /// The one finite-difference point a parameter has failed.
+    #[error("at a finite-difference point: {0}")]
+    DifferencePoint(Box<EvaluationError>),
+    /// Both finite-difference points of a parameter failed.
+    #[error("at both finite-difference points of `{parameter}`: {error}")]
+    BothDifferencePoints {
+        /// The parameter's path.
+        parameter: String,
+        /// The second point's failure.
+        error: Box<EvaluationError>,
+    },
+    /// No finite-difference point of a parameter could be simulated.
+    #[error("`{parameter}`: no finite-difference point could be simulated")]
+    NoDifferencePoint {
+        /// The parameter's path.
+        parameter: String,
+    },
 }
 
 /// A fit's progress, for the caller to show.
@@ -134,34 +199,35 @@ pub fn scenario_at(spec: &FitSpec, run: usize, x: &[f64]) -> Result<Scenario, Sc
 
 /// The residual vector at a point (missing values replaced by [`MISSING_RESIDUAL`]) and, when
 /// any was missing, why; or the reason the scenarios do not load.
-type Evaluation = Result<(Vec<f64>, Option<String>), String>;
+type Evaluation = Result<(Vec<f64>, Option<EvaluationError>), EvaluationError>;
 
 /// One residual evaluation at `x`.
 fn residuals_at(spec: &FitSpec, x: &[f64]) -> Evaluation {
     let scenarios = (0..spec.validation.runs.len())
         .map(|r| scenario_at(spec, r, x))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| crate::error_chain::error_chain(&e))?;
+        .map_err(EvaluationError::Scenario)?;
     let refs: Vec<&Scenario> = scenarios.iter().collect();
-    let runs = simulate_runs(&spec.validation, &refs, false, None)
-        .map_err(|e| crate::error_chain::error_chain(&e))?;
+    let runs =
+        simulate_runs(&spec.validation, &refs, false, None).map_err(EvaluationError::Output)?;
     let comparisons = compare(&spec.validation, &runs);
     let mut r = Vec::new();
     let mut missing = runs.iter().find_map(|run| {
-        run.error
-            .as_ref()
-            .map(|e| format!("run `{}`: {e}", run.label))
+        run.error.as_ref().map(|e| EvaluationError::RunFailed {
+            run: run.label.clone(),
+            error: e.clone(),
+        })
     });
     for c in &comparisons {
         for &v in &c.residuals {
             if v.is_finite() {
                 r.push(v);
             } else {
-                missing.get_or_insert_with(|| {
-                    format!(
-                        "no simulated value for {} {} of run `{}` (cycles {})",
-                        c.id, c.quantity, c.run, c.cycles
-                    )
+                missing.get_or_insert_with(|| EvaluationError::NotReached {
+                    id: c.id.clone(),
+                    quantity: c.quantity.clone(),
+                    run: c.run.clone(),
+                    cycles: c.cycles.clone(),
                 });
                 r.push(MISSING_RESIDUAL);
             }
@@ -181,7 +247,7 @@ pub fn fit_cell(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()
-        .map_err(|e| CellFitError::Pool(e.to_string()))?;
+        .map_err(CellFitError::Pool)?;
     let params: Vec<Parameter> = spec
         .parameters
         .iter()
@@ -214,7 +280,7 @@ pub fn fit_cell(
 
     // Residuals at many points at once, in parallel; each point's result kept (and cached
     // when the simulation reached every compared cycle).
-    let evaluate_all = |points: &[Vec<f64>]| -> Vec<Result<Vec<f64>, String>> {
+    let evaluate_all = |points: &[Vec<f64>]| -> Vec<Result<Vec<f64>, EvaluationError>> {
         let results: Vec<Evaluation> = pool.install(|| {
             use rayon::prelude::*;
             points.par_iter().map(|y| residuals_at(spec, y)).collect()
@@ -241,7 +307,7 @@ pub fn fit_cell(
     let m = r0.len();
     let initial_ssr: f64 = r0.iter().map(|v| v * v).sum();
 
-    let residual = |x: &[f64], out: &mut [f64]| -> Result<(), String> {
+    let residual = |x: &[f64], out: &mut [f64]| -> Result<(), EvaluationError> {
         let r = match cached(x) {
             Some(r) => r,
             None => {
@@ -263,17 +329,16 @@ pub fn fit_cell(
             }
         };
         if r.len() != out.len() {
-            return Err(format!(
-                "{} residuals where {} were expected",
-                r.len(),
-                out.len()
-            ));
+            return Err(EvaluationError::ResidualCount {
+                found: r.len(),
+                expected: out.len(),
+            });
         }
         out.copy_from_slice(&r);
         Ok(())
     };
 
-    let jacobian = |x: &[f64], j: &mut [f64]| -> Result<(), String> {
+    let jacobian = |x: &[f64], j: &mut [f64]| -> Result<(), EvaluationError> {
         let central = spec.options.differences == Differences::Central;
         let base = match cached(x) {
             Some(r) => r,
@@ -301,10 +366,9 @@ pub fn fit_cell(
                 (Some(u), _) => vec![u],
                 (None, Some(d)) => vec![d],
                 (None, None) => {
-                    return Err(format!(
-                        "`{}`: its bounds leave no room for a finite difference",
-                        spec.parameters[k].path
-                    ))
+                    return Err(EvaluationError::NoRoom {
+                        parameter: spec.parameters[k].path.clone(),
+                    })
                 }
             };
             for v in wanted {
@@ -313,43 +377,43 @@ pub fn fit_cell(
             }
             first.push(mine);
         }
-        let results = evaluate_all(&points);
+        let mut results: Vec<Option<_>> = evaluate_all(&points).into_iter().map(Some).collect();
         // A perturbed simulation that fails (the solver gives up on that parameter set) is
         // replaced by the step to the other side: a one-sided difference, in a second round.
         let mut ok: Vec<Vec<(f64, Vec<f64>)>> = vec![Vec::new(); first.len()];
-        let mut failures: Vec<(usize, String)> = Vec::new();
+        let mut failures: Vec<(usize, EvaluationError)> = Vec::new();
         for (k, mine) in first.iter().enumerate() {
             for &(v, i) in mine {
-                match &results[i] {
-                    Ok(r) => ok[k].push((v, r.clone())),
-                    Err(e) => failures.push((k, e.clone())),
+                match results[i].take() {
+                    Some(Ok(r)) => ok[k].push((v, r)),
+                    Some(Err(e)) => failures.push((k, e)),
+                    None => {}
                 }
             }
         }
+        let failed = failures.len();
         let mut retry = Vec::new();
         let mut retry_of = Vec::new();
-        for (k, why) in &failures {
-            if ok[*k].is_empty() && !retry_of.contains(k) {
-                let tried: Vec<f64> = first[*k].iter().map(|&(v, _)| v).collect();
-                let other = [steps[*k].0, steps[*k].1]
+        for (k, why) in failures {
+            if ok[k].is_empty() && !retry_of.contains(&k) {
+                let tried: Vec<f64> = first[k].iter().map(|&(v, _)| v).collect();
+                let other = [steps[k].0, steps[k].1]
                     .into_iter()
                     .flatten()
                     .find(|v| !tried.contains(v));
                 match other {
                     Some(v) => {
-                        retry.push(at(*k, v));
-                        retry_of.push(*k);
+                        retry.push(at(k, v));
+                        retry_of.push(k);
                     }
-                    None => return Err(format!("at a finite-difference point: {why}")),
+                    None => return Err(EvaluationError::DifferencePoint(Box::new(why))),
                 }
             }
         }
         for ((k, y), result) in retry_of.iter().zip(&retry).zip(evaluate_all(&retry)) {
-            let r = result.map_err(|why| {
-                format!(
-                    "at both finite-difference points of `{}`: {why}",
-                    spec.parameters[*k].path
-                )
+            let r = result.map_err(|why| EvaluationError::BothDifferencePoints {
+                parameter: spec.parameters[*k].path.clone(),
+                error: Box::new(why),
             })?;
             ok[*k].push((y[*k], r));
         }
@@ -359,10 +423,9 @@ pub fn fit_cell(
                 [a, b] => (a, b),
                 [a] => (a, &(x[k], base.clone())),
                 _ => {
-                    return Err(format!(
-                        "`{}`: no finite-difference point could be simulated",
-                        spec.parameters[k].path
-                    ))
+                    return Err(EvaluationError::NoDifferencePoint {
+                        parameter: spec.parameters[k].path.clone(),
+                    })
                 }
             };
             let dx = high.0 - low.0;
@@ -375,7 +438,7 @@ pub fn fit_cell(
         progress(&FitProgress::Jacobian {
             jacobian: *n,
             simulations: points.len() + retry.len(),
-            failed: failures.len(),
+            failed,
         });
         Ok(())
     };
@@ -387,11 +450,12 @@ pub fn fit_cell(
         gtol: 1e-10,
         patience: spec.options.max_evaluations.div_ceil(p + 1).max(1),
     };
-    let fit = least_squares_with_jacobian(&params, m, residual, jacobian, &options)?;
+    let fit = least_squares_with_jacobian(&params, m, residual, jacobian, &options)
+        .map_err(|e| CellFitError::Fit(Box::new(e)))?;
     let fitted_scenarios = (0..runs)
         .map(|r| scenario_at(spec, r, &fit.values))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CellFitError::Start(crate::error_chain::error_chain(&e)))?;
+        .map_err(|e| CellFitError::Start(EvaluationError::Scenario(e)))?;
     let cycle_jumping = spec
         .validation
         .runs

@@ -213,7 +213,8 @@ pub fn load_fit(path: &Path) -> Result<FitSpec, ValidationError> {
         let mut current = None;
         for &r in &runs {
             let run = &validation.runs[r];
-            let value = parameter_value(&run.scenario, &p.path).map_err(|e| err("path", e))?;
+            let value =
+                parameter_value(&run.scenario, &p.path).map_err(|e| err("path", e.to_string()))?;
             match value {
                 Some(toml::Value::Float(v)) => current = current.or(Some(v)),
                 Some(toml::Value::Integer(v)) => current = current.or(Some(v as f64)),

@@ -20,7 +20,9 @@ pub use crate::numerics::least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
     ParameterScale,
 };
-pub use cell_fit::{fit_cell, scenario_at, CellFitError, CellFitReport, FitProgress};
+pub use cell_fit::{
+    fit_cell, scenario_at, CellFitError, CellFitReport, EvaluationError, FitProgress,
+};
 pub use fit_output::{fit_summary, write_fit_outputs, FitFiles, TrialLog, TRIALS_FILE};
 pub use fit_page::{write_fit_page, FIT_PAGE_FILE};
 pub use fit_spec::{load_fit, CellFitOptions, Differences, FitParameter, FitSpec};

@@ -772,7 +772,7 @@ pub fn fit_circuit_with(
     };
 
     let weights: Vec<f64> = spectrum.z.iter().map(|z| 1.0 / z.norm()).collect();
-    let residual = |x: &[f64], r: &mut [f64]| -> Result<(), String> {
+    let residual = |x: &[f64], r: &mut [f64]| -> Result<(), std::convert::Infallible> {
         for (k, (&f, &z)) in spectrum.frequency_hz.iter().zip(&spectrum.z).enumerate() {
             let d = (circuit.impedance(x, f) - z) * weights[k];
             r[2 * k] = d.re;
@@ -783,7 +783,7 @@ pub fn fit_circuit_with(
     let m = 2 * spectrum.len();
     // ∂r/∂p by columns (module docs); the buffer of ∂Z/∂p is reused between calls.
     let gradient = std::cell::RefCell::new(vec![c64::new(0.0, 0.0); p]);
-    let jacobian = |x: &[f64], jac: &mut [f64]| -> Result<(), String> {
+    let jacobian = |x: &[f64], jac: &mut [f64]| -> Result<(), std::convert::Infallible> {
         let mut grad = gradient.borrow_mut();
         for (k, (&f, w)) in spectrum.frequency_hz.iter().zip(&weights).enumerate() {
             circuit.impedance_and_gradient(x, f, &mut grad);

@@ -135,7 +135,7 @@ impl Parameter {
         }
     }
 
-    fn check(&self) -> Result<(), FitError> {
+    fn check<E>(&self) -> Result<(), FitError<E>> {
         let bad = |problem: String| {
             Err(FitError::BadParameter {
                 name: self.name.clone(),
@@ -361,9 +361,10 @@ impl FitReport {
     }
 }
 
-/// Why a fit could not be made.
+/// Why a fit could not be made. `E` is the error of the caller's residual and Jacobian
+/// functions, carried as it is ([`std::convert::Infallible`] for functions that cannot fail).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FitError {
+pub enum FitError<E = std::convert::Infallible> {
     /// A parameter's initial value or bounds are unusable.
     #[error("parameter `{name}`: {problem}")]
     BadParameter {
@@ -386,18 +387,33 @@ pub enum FitError {
     #[error("every parameter is fixed: nothing to fit")]
     NothingToFit,
     /// The residual function returned an error.
-    #[error("the residual function failed at {}: {message}", list(at))]
+    #[error("the residual function failed at {}: {error}", list(at))]
     Residual {
-        /// Its message.
-        message: String,
+        /// Its error.
+        error: E,
         /// The parameter values it was called with.
         at: Vec<(String, f64)>,
     },
-    /// The Jacobian function returned an error, or a NaN or infinite derivative.
-    #[error("the Jacobian function failed at {}: {message}", list(at))]
+    /// The Jacobian function returned an error.
+    #[error("the Jacobian function failed at {}: {error}", list(at))]
     Jacobian {
-        /// Its message, or which derivative was not finite.
-        message: String,
+        /// Its error.
+        error: E,
+        /// The parameter values it was called with.
+        at: Vec<(String, f64)>,
+    },
+    /// The Jacobian function returned a NaN or infinite derivative of a varied parameter.
+    #[error(
+        "the Jacobian function failed at {}: ∂r{residual}/∂{parameter} is {value}: derivatives must be finite",
+        list(at)
+    )]
+    NonFiniteDerivative {
+        /// The index of the residual.
+        residual: usize,
+        /// The name of the parameter.
+        parameter: String,
+        /// The derivative's value.
+        value: f64,
         /// The parameter values it was called with.
         at: Vec<(String, f64)>,
     },
@@ -425,7 +441,7 @@ fn list(at: &[(String, f64)]) -> String {
 
 /// The caller's Jacobian: `jacobian(x, j)` fills `j`, the m × n matrix ∂rᵢ/∂xⱼ stored by
 /// columns (entry (i, j) at `j[i + j·m]`), at the physical values `x` of all n parameters.
-type JacobianFn<'a> = &'a dyn Fn(&[f64], &mut [f64]) -> Result<(), String>;
+type JacobianFn<'a, E> = &'a dyn Fn(&[f64], &mut [f64]) -> Result<(), E>;
 
 /// The evaluation counters of one fit.
 #[derive(Default)]
@@ -435,22 +451,22 @@ struct Counts {
 }
 
 /// The problem as the optimiser sees it: internal variables of the varied parameters.
-struct Problem<'a, F> {
+struct Problem<'a, F, E> {
     params: &'a [Parameter],
     varied: Vec<usize>,
     residual: &'a F,
-    jacobian: Option<JacobianFn<'a>>,
+    jacobian: Option<JacobianFn<'a, E>>,
     m: usize,
     u: DVector<f64>,
     counts: &'a Counts,
     /// The m × n buffer of the caller's Jacobian, reused between iterations.
     scratch: RefCell<Vec<f64>>,
-    failure: RefCell<Option<FitError>>,
+    failure: RefCell<Option<FitError<E>>>,
 }
 
-impl<F> Problem<'_, F>
+impl<F, E> Problem<'_, F, E>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     /// Physical values of every parameter for the internal variables `u`.
     fn physical(&self, u: &[f64]) -> Vec<f64> {
@@ -462,7 +478,7 @@ where
     }
 
     /// Records the first failure of the residual or Jacobian function.
-    fn record(&self, e: FitError) {
+    fn record(&self, e: FitError<E>) {
         let mut failure = self.failure.borrow_mut();
         if failure.is_none() {
             *failure = Some(e);
@@ -477,7 +493,7 @@ where
     }
 
     /// ∂r/∂u from the caller's ∂r/∂x by the chain rule (module docs, "Jacobian").
-    fn analytic_jacobian(&self, jacobian: JacobianFn<'_>) -> Option<DMatrix<f64>> {
+    fn analytic_jacobian(&self, jacobian: JacobianFn<'_, E>) -> Option<DMatrix<f64>> {
         let u = self.u.as_slice();
         let x = self.physical(u);
         let mut buffer = self.scratch.borrow_mut();
@@ -537,20 +553,20 @@ fn named(params: &[Parameter], x: &[f64]) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn evaluate<F>(
+fn evaluate<F, E>(
     params: &[Parameter],
     residual: &F,
     m: usize,
     x: &[f64],
     counts: &Counts,
-) -> Result<Vec<f64>, FitError>
+) -> Result<Vec<f64>, FitError<E>>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     counts.residuals.set(counts.residuals.get() + 1);
     let mut r = vec![0.0; m];
-    residual(x, &mut r).map_err(|message| FitError::Residual {
-        message,
+    residual(x, &mut r).map_err(|error| FitError::Residual {
+        error,
         at: named(params, x),
     })?;
     if let Some((index, &value)) = r.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -565,20 +581,20 @@ where
 
 /// Calls the caller's Jacobian at `x` into `buffer` (resized to m × n and zeroed first) and
 /// checks that the columns of the `varied` parameters are finite.
-fn evaluate_jacobian(
+fn evaluate_jacobian<E>(
     params: &[Parameter],
     varied: &[usize],
-    jacobian: JacobianFn<'_>,
+    jacobian: JacobianFn<'_, E>,
     m: usize,
     x: &[f64],
     buffer: &mut Vec<f64>,
     counts: &Counts,
-) -> Result<(), FitError> {
+) -> Result<(), FitError<E>> {
     counts.jacobians.set(counts.jacobians.get() + 1);
     buffer.clear();
     buffer.resize(m * params.len(), 0.0);
-    jacobian(x, buffer).map_err(|message| FitError::Jacobian {
-        message,
+    jacobian(x, buffer).map_err(|error| FitError::Jacobian {
+        error,
         at: named(params, x),
     })?;
     for &j in varied {
@@ -587,11 +603,10 @@ fn evaluate_jacobian(
             .enumerate()
             .find(|(_, d)| !d.is_finite())
         {
-            return Err(FitError::Jacobian {
-                message: format!(
-                    "∂r{i}/∂{} is {d}: derivatives must be finite",
-                    params[j].name
-                ),
+            return Err(FitError::NonFiniteDerivative {
+                residual: i,
+                parameter: params[j].name.clone(),
+                value: d,
                 at: named(params, x),
             });
         }
@@ -599,9 +614,9 @@ fn evaluate_jacobian(
     Ok(())
 }
 
-impl<F> LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_, F>
+impl<F, E> LeastSquaresProblem<f64, Dyn, Dyn> for Problem<'_, F, E>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     type ResidualStorage = Owned<f64, Dyn>;
     type JacobianStorage = Owned<f64, Dyn, Dyn>;
@@ -659,14 +674,14 @@ fn describe_termination(t: &TerminationReason) -> String {
 ///
 /// A failure of the residual function, or a non-finite residual, at any point of the
 /// iteration stops the fit with an error naming the parameter values.
-pub fn least_squares<F>(
+pub fn least_squares<F, E>(
     params: &[Parameter],
     m: usize,
     residual: F,
     options: &FitOptions,
-) -> Result<FitReport, FitError>
+) -> Result<FitReport, FitError<E>>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     fit(params, m, &residual, None, options)
 }
@@ -680,32 +695,32 @@ where
 /// (module docs, "Jacobian"): no residual evaluations go to finite differences.
 ///
 /// A failure of the Jacobian function, or a non-finite derivative of a varied parameter,
-/// stops the fit with [`FitError::Jacobian`].
-pub fn least_squares_with_jacobian<F, J>(
+/// stops the fit with [`FitError::Jacobian`] or [`FitError::NonFiniteDerivative`].
+pub fn least_squares_with_jacobian<F, J, E>(
     params: &[Parameter],
     m: usize,
     residual: F,
     jacobian: J,
     options: &FitOptions,
-) -> Result<FitReport, FitError>
+) -> Result<FitReport, FitError<E>>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
-    J: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
+    J: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     fit(params, m, &residual, Some(&jacobian), options)
 }
 
 /// The common path of [`least_squares`] (`jacobian` None: finite differences) and
 /// [`least_squares_with_jacobian`].
-fn fit<F>(
+fn fit<F, E>(
     params: &[Parameter],
     m: usize,
     residual: &F,
-    jacobian: Option<JacobianFn<'_>>,
+    jacobian: Option<JacobianFn<'_, E>>,
     options: &FitOptions,
-) -> Result<FitReport, FitError>
+) -> Result<FitReport, FitError<E>>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     for p in params {
         p.check()?;
@@ -807,18 +822,18 @@ struct Run {
 
 /// What every stage of one fit shares: the parameters as given, the residual and Jacobian
 /// functions, the options and the evaluation counters.
-struct Fit<'a, F> {
+struct Fit<'a, F, E> {
     params: &'a [Parameter],
     m: usize,
     residual: &'a F,
-    jacobian: Option<JacobianFn<'a>>,
+    jacobian: Option<JacobianFn<'a, E>>,
     options: &'a FitOptions,
     counts: Counts,
 }
 
-impl<F> Fit<'_, F>
+impl<F, E> Fit<'_, F, E>
 where
-    F: Fn(&[f64], &mut [f64]) -> Result<(), String>,
+    F: Fn(&[f64], &mut [f64]) -> Result<(), E>,
 {
     /// One Levenberg–Marquardt run over the parameters `varied` of `params` (the fit's
     /// parameters, possibly with other initial values and some held) from their initial
@@ -828,7 +843,7 @@ where
         params: &[Parameter],
         varied: &[usize],
         patience: usize,
-    ) -> Result<Run, FitError> {
+    ) -> Result<Run, FitError<E>> {
         let options = self.options;
         let u0 = DVector::from_iterator(
             varied.len(),
@@ -871,7 +886,7 @@ where
     /// Whether S cannot decrease by moving any parameter of `on_bound` from its bound into
     /// its range: ∂S/∂x_j = 2 Σ r_i ∂r_i/∂x_j ≥ 0 at a lower bound, ≤ 0 at an upper one (to a
     /// relative tolerance of 10⁻⁸ of S per unit of the parameter's range).
-    fn bound_is_optimal(&self, on_bound: &[usize], values: &[f64]) -> Result<bool, FitError> {
+    fn bound_is_optimal(&self, on_bound: &[usize], values: &[f64]) -> Result<bool, FitError<E>> {
         let r = evaluate(self.params, self.residual, self.m, values, &self.counts)?;
         let jac = self.physical_jacobian(on_bound, values, &r)?;
         let ssr: f64 = r.iter().map(|v| v * v).sum();
@@ -892,7 +907,7 @@ where
     }
 
     /// S(x) = Σ r² at `values`.
-    fn sum_of_squares(&self, values: &[f64]) -> Result<f64, FitError> {
+    fn sum_of_squares(&self, values: &[f64]) -> Result<f64, FitError<E>> {
         let r = evaluate(self.params, self.residual, self.m, values, &self.counts)?;
         Ok(r.iter().map(|v| v * v).sum())
     }
@@ -905,7 +920,7 @@ where
         free: &[usize],
         values: &[f64],
         r: &[f64],
-    ) -> Result<DMatrix<f64>, FitError> {
+    ) -> Result<DMatrix<f64>, FitError<E>> {
         let (params, m) = (self.params, self.m);
         let mut jac = DMatrix::zeros(m, free.len());
         if let Some(jacobian) = self.jacobian {
@@ -936,7 +951,7 @@ where
             if hi <= lo {
                 continue; // cannot happen for a free parameter; leaves a zero column
             }
-            let mut at = |y: f64| -> Result<Vec<f64>, FitError> {
+            let mut at = |y: f64| -> Result<Vec<f64>, FitError<E>> {
                 if y == y0 {
                     return Ok(r.to_vec());
                 }
@@ -966,7 +981,7 @@ where
         values: Vec<f64>,
         termination: String,
         converged: bool,
-    ) -> Result<FitReport, FitError> {
+    ) -> Result<FitReport, FitError<E>> {
         let (params, m) = (self.params, self.m);
         let counts = &self.counts;
         let r = evaluate(params, self.residual, m, &values, counts)?;
@@ -1052,6 +1067,11 @@ where
 mod tests {
     use super::*;
 
+    /// A callback's failure in these tests.
+    #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+    #[error("{0}")]
+    struct Failure(&'static str);
+
     /// y = A exp(−t/τ) + c at 40 times, with a small deterministic perturbation.
     fn decay_data() -> (Vec<f64>, Vec<f64>) {
         let t: Vec<f64> = (0..40).map(|k| 0.25 * k as f64).collect();
@@ -1069,7 +1089,7 @@ mod tests {
     fn decay_residual<'a>(
         t: &'a [f64],
         y: &'a [f64],
-    ) -> impl Fn(&[f64], &mut [f64]) -> Result<(), String> + 'a {
+    ) -> impl Fn(&[f64], &mut [f64]) -> Result<(), Failure> + 'a {
         move |p, r| {
             for i in 0..t.len() {
                 r[i] = p[0] * (-t[i] / p[1]).exp() + p[2] - y[i];
@@ -1122,7 +1142,7 @@ mod tests {
             .enumerate()
             .map(|(k, &x)| 1.5 - 0.7 * x + 0.05 * ((k * 37 % 11) as f64 - 5.0) / 5.0)
             .collect();
-        let residual = |p: &[f64], r: &mut [f64]| -> Result<(), String> {
+        let residual = |p: &[f64], r: &mut [f64]| -> Result<(), Failure> {
             for i in 0..x.len() {
                 r[i] = p[0] + p[1] * x[i] - y[i];
             }
@@ -1167,7 +1187,7 @@ mod tests {
     }
 
     /// ∂r/∂(A, τ, c) of [`decay_residual`], by columns.
-    fn decay_jacobian(t: &[f64]) -> impl Fn(&[f64], &mut [f64]) -> Result<(), String> + '_ {
+    fn decay_jacobian(t: &[f64]) -> impl Fn(&[f64], &mut [f64]) -> Result<(), Failure> + '_ {
         move |p, j| {
             let m = t.len();
             for i in 0..m {
@@ -1250,7 +1270,7 @@ mod tests {
             Parameter::log("tau", 0.3, 1e-3, 1e3),
             Parameter::fixed("c", 0.5),
         ];
-        let failing = |_: &[f64], _: &mut [f64]| Err("no derivatives".to_string());
+        let failing = |_: &[f64], _: &mut [f64]| Err(Failure("no derivatives"));
         let e = least_squares_with_jacobian(
             &params,
             t.len(),
@@ -1288,6 +1308,10 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap_err();
+        assert!(
+            matches!(&e, FitError::NonFiniteDerivative { residual: 3, parameter, .. } if parameter == "tau"),
+            "{e}"
+        );
         assert!(e.to_string().contains("∂r3/∂tau is NaN"), "{e}");
     }
 
@@ -1373,7 +1397,7 @@ mod tests {
 
     #[test]
     fn bad_bounds_are_errors() {
-        let ok = |_: &[f64], r: &mut [f64]| {
+        let ok = |_: &[f64], r: &mut [f64]| -> Result<(), Failure> {
             r.fill(1.0);
             Ok(())
         };
@@ -1413,11 +1437,21 @@ mod tests {
     #[test]
     fn residual_failures_are_errors() {
         let p = [Parameter::new("a", 1.0, 0.0, 2.0)];
-        let failing = |_: &[f64], _: &mut [f64]| Err("no model here".to_string());
+        let failing = |_: &[f64], _: &mut [f64]| Err(Failure("no model here"));
         let e = least_squares(&p, 3, failing, &FitOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                FitError::Residual {
+                    error: Failure("no model here"),
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("no model here"), "{e}");
         assert!(e.to_string().contains("a = 1"), "{e}");
-        let nan = |x: &[f64], r: &mut [f64]| {
+        let nan = |x: &[f64], r: &mut [f64]| -> Result<(), Failure> {
             r.fill(1.0);
             r[2] = (x[0] - 5.0).sqrt();
             Ok(())

@@ -49,7 +49,7 @@ impl MeshSettings {
                 &SURFACE_REFINEMENT,
             ),
         ] {
-            range.check_usize(n).map_err(|m| (key, m))?;
+            range.check_usize(n).map_err(|m| (key, m.to_string()))?;
         }
         let unknowns = self.max_unknowns();
         UNKNOWNS.check_value(unknowns).map_err(|m| {

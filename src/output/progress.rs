@@ -1,5 +1,5 @@
-//! Progress of a run: a one-line display on a terminal, and the tally of every cycle for the
-//! summary printed at the end.
+//! Progress of a run: an indicatif bar on a terminal, a plain line now and then in a log, and
+//! the tally of every cycle for the summary printed at the end.
 //!
 //! A [`RunObserver`] hears of each cycle as it ends; [`Observing`] makes it a sink, fed after the
 //! sink of a run (its files) through a [`crate::protocol::Tee`] so that the observer is told
@@ -7,16 +7,20 @@
 //!
 //! - [`CycleTally`]: the figures over the whole run that the run's own summary does not keep
 //!   (mean coulombic efficiency, the reference of the capacity retention), in constant memory;
-//! - [`Progress`]: a tally plus, when drawing, the line
-//!   `cycle 123/1000 [====>     ] 12.3 %  45 cycles/s  ETA 0:19  last: 205.5 mAh/g, CE 99.8 %`
-//!   redrawn in place (`\r`) at most ten times a second and erased at the end. It draws only on
-//!   a terminal: [`Progress::new`] stays silent when standard error is not one (a pipe, a file,
-//!   a test harness) or when asked to be quiet. It uses no thread: it redraws from the callback,
-//!   so a cycle costs it one clock reading.
+//! - [`Progress`]: a tally plus, as [`ProgressMode`] says, an indicatif bar
+//!   `cycle 123/1000 [====>     ]  12 %  ETA 0:19  last: 205.5 mAh/g, CE 99.8 %` when standard
+//!   error is a terminal (erased at the end), or when it is a log (a file, a pipe, a batch job's
+//!   output) a plain line ([`plain_line`]) at most every [`PLAIN_LINE_INTERVAL`] (30 s; the
+//!   environment variable [`PROGRESS_EVERY_ENV`] sets another interval, 0 none), the first one
+//!   interval after the start, so that a short run writes none; nothing when asked to be
+//!   quiet. The binary's other commands (sweep, validate, fit) show their progress the same
+//!   way, with the same plain line.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::run_folder::LockHolder;
 
@@ -166,105 +170,196 @@ impl RunObserver for CycleTally {
     }
 }
 
-/// Shortest time between two redraws of the progress line.
-pub const REDRAW_INTERVAL: Duration = Duration::from_millis(100);
+/// Time between two plain progress lines when standard error is not a terminal (a log), unless
+/// the environment variable [`PROGRESS_EVERY_ENV`] says otherwise.
+pub const PLAIN_LINE_INTERVAL: Duration = Duration::from_secs(30);
 
-/// Characters of the bar between its brackets.
-const BAR_WIDTH: usize = 20;
+/// The environment variable that sets the seconds between two plain progress lines in a log
+/// (`0`: none).
+pub const PROGRESS_EVERY_ENV: &str = "ASSLB_PROGRESS_EVERY_S";
 
-/// The progress of a run: a [`CycleTally`], and on a terminal a progress line on standard
-/// error. Dropping it erases the line, as [`Progress::finish`] does.
+/// How progress shows on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// An indicatif bar redrawn in place: standard error is a terminal.
+    Bar,
+    /// A plain line at most once per interval: standard error is a log (a file, a pipe).
+    Lines(Duration),
+    /// Nothing (`--quiet`, or plain lines turned off).
+    Off,
+}
+
+impl ProgressMode {
+    /// The mode for standard error: `Off` when `quiet`, a bar on a terminal, else plain lines
+    /// every [`PLAIN_LINE_INTERVAL`] or every [`PROGRESS_EVERY_ENV`] seconds (`Off` for 0).
+    pub fn for_stderr(quiet: bool) -> Self {
+        if quiet {
+            ProgressMode::Off
+        } else if io::stderr().is_terminal() {
+            ProgressMode::Bar
+        } else {
+            match std::env::var(PROGRESS_EVERY_ENV)
+                .ok()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+            {
+                Some(s) if s.is_finite() && s <= 0.0 => ProgressMode::Off,
+                Some(s) if s.is_finite() => ProgressMode::Lines(Duration::from_secs_f64(s)),
+                _ => ProgressMode::Lines(PLAIN_LINE_INTERVAL),
+            }
+        }
+    }
+}
+
+/// Plain progress lines for a log, one at most every interval; the first an interval after
+/// the start, so that a short command writes none.
+pub struct PlainLines {
+    out: Box<dyn Write + Send>,
+    every: Duration,
+    started: Instant,
+    last: Instant,
+}
+
+impl PlainLines {
+    /// Lines on `out`, at most one every `every`.
+    pub fn new(out: Box<dyn Write + Send>, every: Duration) -> Self {
+        let now = Instant::now();
+        PlainLines {
+            out,
+            every,
+            started: now,
+            last: now,
+        }
+    }
+
+    /// Lines on standard error, at most one every `every`.
+    pub fn to_stderr(every: Duration) -> Self {
+        PlainLines::new(Box::new(io::stderr()), every)
+    }
+
+    /// Whether the interval has passed since the last line (or the start).
+    pub fn due(&self) -> bool {
+        self.last.elapsed() >= self.every
+    }
+
+    /// The time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Writes `line` and starts the next interval.
+    pub fn write(&mut self, line: &str) {
+        self.last = Instant::now();
+        let _ = writeln!(self.out, "{line}");
+        let _ = self.out.flush();
+    }
+}
+
+/// The plain progress line of a log: `cycles 123/1000 (12.3 %)  0:02 elapsed  ETA 0:19`, or
+/// without a known total `trials 12  3:05 elapsed`, then `note` when it is not empty. The rate
+/// of the time left counts the items after `since` (those done before this process started,
+/// as in a resumed run), over `elapsed`.
+pub fn plain_line(
+    what: &str,
+    done: u64,
+    total: Option<u64>,
+    since: u64,
+    elapsed: Duration,
+    note: &str,
+) -> String {
+    let elapsed_s = elapsed.as_secs_f64();
+    let mut line = match total {
+        Some(total) => {
+            let total = total.max(done);
+            let percent = if total > 0 {
+                100.0 * done as f64 / total as f64
+            } else {
+                100.0
+            };
+            let rate = done.saturating_sub(since) as f64 / elapsed_s;
+            let eta = if rate > 0.0 && rate.is_finite() {
+                format_duration((total - done) as f64 / rate)
+            } else {
+                "--:--".to_string()
+            };
+            format!(
+                "{what} {done}/{total} ({percent:.1} %)  {} elapsed  ETA {eta}",
+                format_duration(elapsed_s)
+            )
+        }
+        None => format!("{what} {done}  {} elapsed", format_duration(elapsed_s)),
+    };
+    if !note.is_empty() {
+        line.push_str("  ");
+        line.push_str(note);
+    }
+    line
+}
+
+/// The progress of a run: a [`CycleTally`], and on standard error an indicatif bar over the
+/// cycles (on a terminal) or a plain line every interval (in a log), as [`ProgressMode`] says.
+/// Dropping it erases the bar, as [`Progress::finish`] does.
 pub struct Progress {
     total: usize,
     active_mass_kg: Option<f64>,
     tally: CycleTally,
-    display: Option<Display>,
+    bar: Option<ProgressBar>,
+    lines: Option<PlainLines>,
     /// Cycles finished before this process took the run up (see [`Progress::continuing`]);
     /// the rate counts only the cycles after them.
     earlier: usize,
 }
 
-/// Where and how the line is drawn.
-struct Display {
-    out: Box<dyn Write>,
-    started: Instant,
-    last_draw: Instant,
-    interval: Duration,
-    /// Columns of the terminal; `None`: read them at each redraw (the terminal may be resized).
-    columns: Option<usize>,
-    /// Characters of the line on screen now (0: nothing to erase).
-    drawn: usize,
-}
-
 impl Progress {
     /// The progress of a run of `total` cycles, with capacities per gram of `active_mass_kg`
-    /// when it is known. It draws on standard error if that is a terminal and `quiet` is false;
-    /// otherwise it only keeps the tally. The line fits the terminal's width (80 columns when
-    /// the width cannot be read). Its figures (retention, mean efficiency) count from
-    /// `reference_cycle` ([`CycleTally::new`]).
+    /// when it is known, shown as [`ProgressMode::for_stderr`] says (nothing when `quiet`).
+    /// Its figures (retention, mean efficiency) count from `reference_cycle`
+    /// ([`CycleTally::new`]).
     pub fn new(
         total: usize,
         active_mass_kg: Option<f64>,
         reference_cycle: usize,
         quiet: bool,
     ) -> Self {
-        let mut progress = Progress::drawn_unless(total, active_mass_kg, quiet);
+        let mut progress = Progress::silent(total, active_mass_kg);
         progress.tally = CycleTally::new(reference_cycle);
-        progress
-    }
-
-    fn drawn_unless(total: usize, active_mass_kg: Option<f64>, quiet: bool) -> Self {
-        if quiet || !io::stderr().is_terminal() {
-            return Progress::silent(total, active_mass_kg);
-        }
-        let mut progress = Progress::drawing_to(
-            total,
-            active_mass_kg,
-            Box::new(io::stderr()),
-            REDRAW_INTERVAL,
-            80,
-        );
-        if let Some(d) = progress.display.as_mut() {
-            d.columns = None;
+        match ProgressMode::for_stderr(quiet) {
+            ProgressMode::Bar => {
+                let bar = ProgressBar::new(total as u64);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "cycle {pos}/{len} [{wide_bar}] {percent:>3} %  ETA {eta}  {msg}",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                progress.bar = Some(bar);
+            }
+            ProgressMode::Lines(every) => progress.lines = Some(PlainLines::to_stderr(every)),
+            ProgressMode::Off => {}
         }
         progress
     }
 
-    /// A progress that never draws, only keeps the tally (its figures count from cycle 1).
+    /// A progress that shows nothing, only keeps the tally (its figures count from cycle 1).
     pub fn silent(total: usize, active_mass_kg: Option<f64>) -> Self {
         Progress {
             total,
             active_mass_kg,
             tally: CycleTally::new(1),
-            display: None,
+            bar: None,
+            lines: None,
             earlier: 0,
         }
     }
 
-    /// A progress drawn on `out`, at most once per `interval` (the first time `interval` after
-    /// this call), in lines of at most `columns - 1` characters.
-    pub fn drawing_to(
+    /// A progress that writes its plain line to `out` at most once per `every`.
+    pub fn logging_to(
         total: usize,
         active_mass_kg: Option<f64>,
-        out: Box<dyn Write>,
-        interval: Duration,
-        columns: usize,
+        out: Box<dyn Write + Send>,
+        every: Duration,
     ) -> Self {
-        let now = Instant::now();
-        Progress {
-            total,
-            active_mass_kg,
-            tally: CycleTally::new(1),
-            display: Some(Display {
-                out,
-                started: now,
-                last_draw: now,
-                interval,
-                columns: Some(columns),
-                drawn: 0,
-            }),
-            earlier: 0,
-        }
+        let mut progress = Progress::silent(total, active_mass_kg);
+        progress.lines = Some(PlainLines::new(out, every));
+        progress
     }
 
     /// For a run taken up from a checkpoint: the cycles `earlier` finished before count in the
@@ -274,12 +369,16 @@ impl Progress {
             self.tally.add(c);
         }
         self.earlier = earlier.len();
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.tally.cycles() as u64);
+            bar.reset_eta();
+        }
         self
     }
 
-    /// Whether it draws a progress line.
+    /// Whether it shows anything (a bar or plain lines).
     pub fn is_drawing(&self) -> bool {
-        self.display.is_some()
+        self.bar.is_some() || self.lines.is_some()
     }
 
     /// The figures of the cycles finished so far.
@@ -287,123 +386,78 @@ impl Progress {
         &self.tally
     }
 
-    /// The progress line after `elapsed` of run time, in at most `max_chars` characters: the
-    /// bar shrinks, then the last cycle's efficiency and capacity go, before the line is cut.
-    pub fn line(&self, elapsed: Duration, max_chars: usize) -> String {
-        for (bar, detail) in [(BAR_WIDTH, 2), (10, 2), (10, 1), (10, 0)] {
-            let line = self.compose(elapsed, bar, detail);
-            if line.chars().count() <= max_chars {
-                return line;
-            }
-        }
-        self.compose(elapsed, 10, 0)
-            .chars()
-            .take(max_chars)
-            .collect()
-    }
-
-    /// The line with a bar of `bar_width` characters and of the last cycle, its discharge
-    /// capacity (`detail` 1) and its efficiency too (`detail` 2).
-    fn compose(&self, elapsed: Duration, bar_width: usize, detail: u8) -> String {
-        let done = self.tally.cycles();
-        let total = self.total.max(done).max(1);
-        let fraction = done as f64 / total as f64;
-        let filled = ((fraction * bar_width as f64) as usize).min(bar_width);
-        let mut bar = "=".repeat(filled);
-        if filled < bar_width {
-            bar.push('>');
-            bar.push_str(&" ".repeat(bar_width - filled - 1));
-        }
+    /// The plain line after `elapsed` of run time: position, share, time left
+    /// ([`plain_line`]), then the rate and the last cycle ([`Progress::note`]).
+    pub fn line(&self, elapsed: Duration) -> String {
         let seconds = elapsed.as_secs_f64();
-        let rate = if seconds > 0.0 {
-            done.saturating_sub(self.earlier) as f64 / seconds
-        } else {
-            0.0
-        };
-        let eta = if done > 0 && rate > 0.0 {
-            format_duration((total - done) as f64 / rate)
-        } else {
-            "--:--".to_string()
-        };
-        let mut line = format!(
-            "cycle {done}/{total} [{bar}] {:5.1} %  {}  ETA {eta}",
-            fraction * 100.0,
-            format_rate(rate)
-        );
-        if let Some(last) = self.tally.last().filter(|_| detail > 0) {
-            let capacity = match self.active_mass_kg {
-                Some(kg) => format!("{:.1} mAh/g", last.discharge_capacity_ah / kg),
-                None => format!("{:.4} mAh", last.discharge_capacity_ah * 1e3),
-            };
-            line.push_str(&format!("  last: {capacity}"));
-            let ce = last.coulombic_efficiency();
-            if ce.is_finite() && detail > 1 {
-                line.push_str(&format!(", CE {:.1} %", ce * 100.0));
-            }
-        }
-        line
+        let done = self.tally.cycles();
+        let rate = done.saturating_sub(self.earlier) as f64 / seconds;
+        let note = format!("{}  {}", format_rate(rate), self.note());
+        plain_line(
+            "cycles",
+            done as u64,
+            Some(self.total as u64),
+            self.earlier as u64,
+            elapsed,
+            note.trim_end(),
+        )
     }
 
-    /// Erases the progress line, if one is drawn. Later cycles draw it again.
+    /// The last cycle's discharge capacity (per gram when the active mass is known) and
+    /// coulombic efficiency: `last: 205.5 mAh/g, CE 99.8 %`; empty before the first cycle.
+    pub fn note(&self) -> String {
+        let Some(last) = self.tally.last() else {
+            return String::new();
+        };
+        let capacity = match self.active_mass_kg {
+            Some(kg) => format!("{:.1} mAh/g", last.discharge_capacity_ah / kg),
+            None => format!("{:.4} mAh", last.discharge_capacity_ah * 1e3),
+        };
+        let ce = last.coulombic_efficiency();
+        if ce.is_finite() {
+            format!("last: {capacity}, CE {:.1} %", ce * 100.0)
+        } else {
+            format!("last: {capacity}")
+        }
+    }
+
+    /// Erases the bar, if one is drawn.
     pub fn finish(&mut self) {
-        if let Some(d) = self.display.as_mut() {
-            if d.drawn > 0 {
-                let _ = write!(d.out, "\r{}\r", " ".repeat(d.drawn));
-                let _ = d.out.flush();
-                d.drawn = 0;
-            }
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
-    }
-
-    fn draw(&mut self, now: Instant) {
-        let Some(elapsed) = self.display.as_ref().map(|d| now - d.started) else {
-            return;
-        };
-        let columns = self
-            .display
-            .as_ref()
-            .and_then(|d| d.columns)
-            .unwrap_or_else(|| {
-                terminal_size::terminal_size_of(io::stderr())
-                    .map(|(w, _)| usize::from(w.0))
-                    .filter(|&c| c >= 20)
-                    .unwrap_or(80)
-            });
-        // The last column stays free: a full row would wrap on some terminals.
-        let max = columns.saturating_sub(1).max(1);
-        let line = self.line(elapsed, max);
-        let Some(d) = self.display.as_mut() else {
-            return;
-        };
-        let width = line.chars().count();
-        let pad = " ".repeat(d.drawn.saturating_sub(width));
-        let _ = write!(d.out, "\r{line}{pad}");
-        let _ = d.out.flush();
-        d.drawn = width;
-        d.last_draw = now;
     }
 }
 
 impl RunObserver for Progress {
     /// A note on standard error, `--quiet` or not: the folder's earlier holder was killed.
     fn lock_taken_over(&mut self, dir: &Path, holder: &LockHolder) {
-        eprintln!(
+        let note = format!(
             "note: {} was locked by {holder}, which is no longer running; lock taken over",
             dir.display()
         );
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{note}")),
+            None => eprintln!("{note}"),
+        }
     }
 
     fn cycle_finished(&mut self, summary: &CycleSummary) {
         self.tally.add(summary);
-        let due = match &self.display {
-            Some(d) => {
-                let now = Instant::now();
-                (now - d.last_draw >= d.interval).then_some(now)
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.tally.cycles() as u64);
+            bar.set_message(self.note());
+        }
+        if let Some(elapsed) = self
+            .lines
+            .as_ref()
+            .filter(|l| l.due())
+            .map(PlainLines::elapsed)
+        {
+            let line = self.line(elapsed);
+            if let Some(lines) = self.lines.as_mut() {
+                lines.write(&line);
             }
-            None => None,
-        };
-        if let Some(now) = due {
-            self.draw(now);
         }
     }
 }
@@ -566,80 +620,67 @@ mod tests {
     }
 
     #[test]
-    fn the_line_shows_cycle_bar_rate_time_left_and_the_last_cycle() {
+    fn the_plain_line_shows_position_share_time_and_time_left() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(
+            plain_line("cases", 3, Some(12), 0, minute, ""),
+            "cases 3/12 (25.0 %)  1:00 elapsed  ETA 3:00"
+        );
+        // Items done before this process count in the position, not in the rate.
+        assert_eq!(
+            plain_line("cycles", 600, Some(1000), 500, minute, "note"),
+            "cycles 600/1000 (60.0 %)  1:00 elapsed  ETA 4:00  note"
+        );
+        assert_eq!(
+            plain_line("cycles", 0, Some(10), 0, Duration::ZERO, ""),
+            "cycles 0/10 (0.0 %)  0:00 elapsed  ETA --:--"
+        );
+        assert_eq!(
+            plain_line("trials", 12, None, 0, 3 * minute, "trial 12 done"),
+            "trials 12  3:00 elapsed  trial 12 done"
+        );
+    }
+
+    #[test]
+    fn the_run_line_adds_the_rate_and_the_last_cycle() {
         let mut p = Progress::silent(1000, Some(2e-3 / 205.5));
         assert!(!p.is_drawing());
-        assert!(p.line(Duration::ZERO, 200).contains("ETA --:--"));
+        assert_eq!(p.note(), "");
         for n in 1..=123 {
             p.cycle_finished(&cycle(n, 2.0, 2.004));
         }
         let elapsed = Duration::from_secs_f64(123.0 / 45.0);
-        let line = p.line(elapsed, 200);
         assert_eq!(
-            line,
-            "cycle 123/1000 [==>                 ]  12.3 %  45 cycles/s  ETA 0:19  last: 205.5 mAh/g, CE 99.8 %"
+            p.line(elapsed),
+            "cycles 123/1000 (12.3 %)  0:03 elapsed  ETA 0:19  45 cycles/s  last: 205.5 mAh/g, CE 99.8 %"
         );
-        // Narrower terminals: a shorter bar, then less of the last cycle, then a cut.
-        assert_eq!(
-            p.line(elapsed, 90),
-            "cycle 123/1000 [=>        ]  12.3 %  45 cycles/s  ETA 0:19  last: 205.5 mAh/g, CE 99.8 %"
-        );
-        assert_eq!(
-            p.line(elapsed, 79),
-            "cycle 123/1000 [=>        ]  12.3 %  45 cycles/s  ETA 0:19  last: 205.5 mAh/g"
-        );
-        assert_eq!(
-            p.line(elapsed, 60),
-            "cycle 123/1000 [=>        ]  12.3 %  45 cycles/s  ETA 0:19"
-        );
-        assert_eq!(p.line(elapsed, 20), "cycle 123/1000 [=>  ");
         let mut p = Progress::silent(2, None);
         p.cycle_finished(&cycle(1, 0.7202, 0.0));
-        p.cycle_finished(&cycle(2, 0.7202, 0.0));
-        let line = p.line(Duration::from_secs(1), 200);
-        assert!(
-            line.starts_with("cycle 2/2 [====================] 100.0 %"),
-            "{line}"
-        );
-        assert!(line.ends_with("last: 0.7202 mAh"), "{line}");
+        assert_eq!(p.note(), "last: 0.7202 mAh");
     }
 
     #[test]
-    fn draws_in_place_within_the_width_and_erases_at_the_end() {
+    fn plain_lines_are_lines_and_at_most_one_per_interval() {
         let out = Shared::default();
-        let mut p = Progress::drawing_to(10, None, Box::new(out.clone()), Duration::ZERO, 40);
+        let mut p = Progress::logging_to(10, None, Box::new(out.clone()), Duration::ZERO);
         assert!(p.is_drawing());
         for n in 1..=3 {
             p.cycle_finished(&cycle(n, 0.7, 0.7));
         }
-        let text = out.text();
-        let draws: Vec<&str> = text.split('\r').filter(|s| !s.is_empty()).collect();
-        assert_eq!(draws.len(), 3, "{text:?}");
-        assert!(draws.iter().all(|d| d.chars().count() <= 39), "{text:?}");
-        assert!(
-            draws[2].starts_with("cycle 3/10 [===>      ]  30.0 %"),
-            "{text:?}"
-        );
         p.finish();
-        let text = out.text();
-        assert!(
-            text.ends_with(&format!("\r{}\r", " ".repeat(39))),
-            "{text:?}"
-        );
-        // Nothing more to erase.
         drop(p);
-        assert_eq!(out.text(), text);
-    }
+        let text = out.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text:?}");
+        assert!(lines[2].starts_with("cycles 3/10 (30.0 %)"), "{text:?}");
+        assert!(!text.contains('\r') && !text.contains('\u{1b}'), "{text:?}");
 
-    #[test]
-    fn redraws_at_most_once_per_interval() {
         let out = Shared::default();
-        let mut p = Progress::drawing_to(
+        let mut p = Progress::logging_to(
             100_000,
             None,
             Box::new(out.clone()),
             Duration::from_secs(3600),
-            80,
         );
         for n in 1..=100_000 {
             p.cycle_finished(&cycle(n, 0.7, 0.7));
@@ -647,6 +688,13 @@ mod tests {
         assert_eq!(p.tally().cycles(), 100_000);
         drop(p);
         assert_eq!(out.text(), "");
+    }
+
+    #[test]
+    fn quiet_shows_nothing() {
+        let p = Progress::new(10, None, 1, true);
+        assert!(!p.is_drawing());
+        assert_eq!(ProgressMode::for_stderr(true), ProgressMode::Off);
     }
 
     #[test]

@@ -789,9 +789,9 @@ impl CellParameters {
 
 /// `v` in `r`, else the error at `path`.
 fn in_range(path: &str, r: &Range, v: f64) -> Result<(), ParameterError> {
-    r.check_value(v).map_err(|message| ParameterError {
+    r.check_value(v).map_err(|e| ParameterError {
         path: path.to_string(),
-        message,
+        message: e.to_string(),
     })
 }
 
@@ -828,9 +828,9 @@ fn check_function(
         MaterialFunction::Polynomial(c) => {
             range::POLYNOMIAL_COEFFICIENTS
                 .check_usize(c.len())
-                .map_err(|message| ParameterError {
+                .map_err(|e| ParameterError {
                     path: format!("{key}.polynomial"),
-                    message,
+                    message: e.to_string(),
                 })?;
             ("polynomial", values)
         }

@@ -158,15 +158,234 @@ pub struct BlockSpec {
     pub steps: Vec<StepSpec>,
 }
 
-/// A step string that cannot be read, or that does not fit the cell: the string and what was
-/// expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("\"{text}\": {expected}")]
+/// A step string that cannot be read, or that does not fit the cell: the string and what is
+/// wrong with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("\"{text}\": {problem}")]
 pub struct ExperimentError {
     /// The step string as written.
     pub text: String,
     /// What was expected (and what was found).
-    pub expected: String,
+    pub problem: StepProblem,
+}
+
+/// What was found where a word or quantity was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A word or number, as written.
+    Token(String),
+    /// The end of the step.
+    End,
+    /// Nothing at all: the step is empty.
+    Empty,
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Token(raw) => write!(f, "found `{raw}`"),
+            Found::End => f.write_str("found the end of the step"),
+            Found::Empty => f.write_str("found an empty string"),
+        }
+    }
+}
+
+/// What is wrong with a step string: its form ([`parse`]) or its numbers against the cell
+/// ([`resolve`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepProblem {
+    /// A character that is no part of a word, number or unit.
+    #[error(
+        "expected words, numbers and units such as \"Discharge at 1C until 2.0 V\", found the unexpected character `{0}`"
+    )]
+    UnexpectedCharacter(char),
+    /// The step does not start with its verb.
+    #[error("expected a step starting with Charge, Discharge, Hold or Rest, {0}")]
+    NoVerb(Found),
+    /// A keyword is missing.
+    #[error("expected `{word}` {context}, {found}")]
+    ExpectedWord {
+        /// The keyword (`at`, `or`).
+        word: &'static str,
+        /// Where it belongs (`after `Hold``).
+        context: String,
+        /// What stands there instead.
+        found: Found,
+    },
+    /// No quantity where one was expected.
+    #[error("expected {expected}, {found}")]
+    ExpectedQuantity {
+        /// The quantities expected, with examples.
+        expected: String,
+        /// What stands there instead.
+        found: Found,
+    },
+    /// A number without its unit.
+    #[error("expected a unit after `{number}` ({expected}), {found}")]
+    MissingUnit {
+        /// The number as written.
+        number: String,
+        /// The quantities expected, with examples.
+        expected: String,
+        /// What follows the number.
+        found: Found,
+    },
+    /// A power or resistance step.
+    #[error(
+        "power and resistance steps are not supported; expected {expected}, found `{number} {unit}`"
+    )]
+    Unsupported {
+        /// The quantities expected, with examples.
+        expected: String,
+        /// The number as written.
+        number: String,
+        /// The unit as written.
+        unit: String,
+    },
+    /// A unit the language does not know.
+    #[error("expected {expected}, found the unknown unit `{unit}` in `{number} {unit}`")]
+    UnknownUnit {
+        /// The quantities expected, with examples.
+        expected: String,
+        /// The number as written.
+        number: String,
+        /// The unit as written.
+        unit: String,
+    },
+    /// A current per something that is neither an area nor a mass.
+    #[error(
+        "expected a current per area (`mA/cm2`, `A/m2`) or per mass of active material (`mA/g`, `A/kg`), found the unknown unit `{0}`"
+    )]
+    UnknownCurrentUnit(String),
+    /// `vs` not followed by `Li/Li+`.
+    #[error(
+        "expected `Li/Li+` after `vs` (voltages are cell voltages unless given vs Li/Li+), {0}"
+    )]
+    UnknownReference(Found),
+    /// A number too large for a double.
+    #[error("expected a finite number, found `{number} {unit}`")]
+    NotFinite {
+        /// The number as written.
+        number: String,
+        /// Its unit.
+        unit: String,
+    },
+    /// `C/n` with n ≤ 0.
+    #[error("expected a positive divisor in `C/n`, found {0}")]
+    NonPositiveDivisor(f64),
+    /// `for` before something that is not a duration.
+    #[error("expected {DURATION_UNITS} after `for`; write `until` before a voltage or current")]
+    ForNeedsDuration,
+    /// No end condition after the set point.
+    #[error("expected `until <voltage or current>` or `for <duration>`, {0}")]
+    NoEnd(Found),
+    /// Two end conditions of one kind (`"voltage limit"`, `"current limit"`, `"duration"`).
+    #[error("expected at most one {0}, found two")]
+    TwoLimits(&'static str),
+    /// A charge or discharge set at something other than a current.
+    #[error(
+        "expected {CURRENT_UNITS} after `{verb} at`, found {found}; to hold a voltage write `Hold at <voltage> until <current>`"
+    )]
+    NotACurrent {
+        /// The verb as written.
+        verb: String,
+        /// What kind of quantity was found (`"a voltage"`).
+        found: &'static str,
+    },
+    /// A charge or discharge with a current limit.
+    #[error(
+        "a {0} ends at a voltage (`until 2.0 V`) or after a duration (`for 1 hour`), not at a current; a current limit belongs to a hold (`Hold at 4.3 V until C/50`)"
+    )]
+    CurrentLimit(&'static str),
+    /// A hold at something other than a voltage.
+    #[error("expected {VOLTAGE_UNITS} after `Hold at`, found {0}")]
+    NotAVoltage(&'static str),
+    /// A hold with a voltage limit.
+    #[error(
+        "a hold ends at a current (`until C/50`, `until 0.01 mA`) or after a duration (`for 2 hours`), not at a voltage"
+    )]
+    HoldVoltageLimit,
+    /// A hold without an end.
+    #[error(
+        "a hold needs an end: `until <current>` (such as `until C/50` or `until 0.01 mA`), `for <duration>`, or both"
+    )]
+    HoldWithoutEnd,
+    /// A rest with a voltage or current limit.
+    #[error("a rest ends after a duration (`Rest for 30 minutes`), not at a voltage or current")]
+    RestLimit,
+    /// A rest without a duration.
+    #[error("a rest needs a duration: `Rest for <duration>`, such as `Rest for 30 minutes`")]
+    RestWithoutDuration,
+    /// A duration ≤ 0 or not finite.
+    #[error("expected a duration > 0 s, found {} s", range::shown(*.0))]
+    NonPositiveDuration(f64),
+    /// A duration outside its accepted range.
+    #[error("duration: {0}")]
+    Duration(range::OutOfRange),
+    /// A discharge's cut-off outside the cell's window.
+    #[error(
+        "expected a discharge cut-off in [{lower}, {upper}) V (cell voltage: at or above the cell's lower cut-off `cell.lower_cutoff_V` and below its upper one), found {found}"
+    )]
+    DischargeCutOff {
+        /// The cell's lower cut-off \[V\].
+        lower: f64,
+        /// The cell's upper cut-off \[V\].
+        upper: f64,
+        /// The cut-off as written and as a cell voltage.
+        found: String,
+    },
+    /// A charge's cut-off outside the cell's window.
+    #[error(
+        "expected a charge cut-off in ({lower}, {upper}] V (cell voltage: above the cell's lower cut-off and at or below its upper cut-off `cell.upper_cutoff_V`), found {found}"
+    )]
+    ChargeCutOff {
+        /// The cell's lower cut-off \[V\].
+        lower: f64,
+        /// The cell's upper cut-off \[V\].
+        upper: f64,
+        /// The cut-off as written and as a cell voltage.
+        found: String,
+    },
+    /// A hold voltage outside the cell's window.
+    #[error(
+        "expected a hold voltage in [{lower}, {upper}] V (cell voltage, between the cell's cut-offs), found {found}"
+    )]
+    HoldVoltage {
+        /// The cell's lower cut-off \[V\].
+        lower: f64,
+        /// The cell's upper cut-off \[V\].
+        upper: f64,
+        /// The voltage as written and as a cell voltage.
+        found: String,
+    },
+    /// A current per mass for a cell without an active mass.
+    #[error(
+        "a current per mass of active material needs the mass: set the active-material density `positive.active_material_density_kg_m3` in the parameter file or in the scenario's [parameters]"
+    )]
+    NoActiveMass,
+    /// A current ≤ 0 or NaN.
+    #[error(
+        "expected a current > 0 (a magnitude; the direction comes from Charge or Discharge), found {0}"
+    )]
+    NonPositiveCurrent(String),
+    /// A current outside the accepted C-rates.
+    #[error(
+        "{written} is {} A = {}C, outside the accepted range {} (1C = {} A)",
+        range::approx(*amperes),
+        range::approx(*c_rate),
+        range::C_RATE,
+        range::approx(*one_c_a)
+    )]
+    CRate {
+        /// The current as written.
+        written: String,
+        /// It in amperes.
+        amperes: f64,
+        /// Its C-rate.
+        c_rate: f64,
+        /// The cell's 1C current \[A\].
+        one_c_a: f64,
+    },
 }
 
 /// What a step is resolved against: the cell's size, capacity and cut-offs.
@@ -240,7 +459,7 @@ fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || matches!(c, '/' | '+' | '^' | '²' | 'µ' | 'μ')
 }
 
-fn lex(text: &str) -> Result<Vec<Token>, String> {
+fn lex(text: &str) -> Result<Vec<Token>, StepProblem> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -327,9 +546,7 @@ fn lex(text: &str) -> Result<Vec<Token>, String> {
             // `vs. Li`: a full stop after a word.
             i += 1;
         } else {
-            return Err(format!(
-                "expected words, numbers and units such as \"Discharge at 1C until 2.0 V\", found the unexpected character `{c}`"
-            ));
+            return Err(StepProblem::UnexpectedCharacter(c));
         }
     }
     Ok(tokens)
@@ -381,44 +598,54 @@ impl Parser<'_> {
         }
     }
 
-    fn found(&self) -> String {
+    fn found(&self) -> Found {
         match self.peek() {
-            Some(t) => format!("found `{}`", t.raw),
-            None => "found the end of the step".to_string(),
+            Some(t) => Found::Token(t.raw.clone()),
+            None => Found::End,
         }
     }
 
-    fn expect_word(&mut self, word: &str, context: &str) -> Result<(), String> {
+    fn expect_word(&mut self, word: &'static str, context: &str) -> Result<(), StepProblem> {
         if self.peek_word() == Some(word) {
             self.pos += 1;
             Ok(())
         } else {
-            Err(format!("expected `{word}` {context}, {}", self.found()))
+            Err(StepProblem::ExpectedWord {
+                word,
+                context: context.to_string(),
+                found: self.found(),
+            })
         }
     }
 
     /// A number and its unit (or a `C/n`), classified by the unit.
-    fn quantity(&mut self, expected: &str) -> Result<Quantity, String> {
+    fn quantity(&mut self, expected: &str) -> Result<Quantity, StepProblem> {
         let num = match self.peek().map(|t| t.tok.clone()) {
             Some(Tok::CPer(per)) => {
                 self.pos += 1;
                 let per = number(&per, 0, "C/")?;
                 if per <= 0.0 {
-                    return Err(format!("expected a positive divisor in `C/n`, found {per}"));
+                    return Err(StepProblem::NonPositiveDivisor(per));
                 }
                 return Ok(Quantity::Current(CurrentSpec::CRate { times: 1.0, per }));
             }
             Some(Tok::Num(n)) => n,
-            _ => return Err(format!("expected {expected}, {}", self.found())),
+            _ => {
+                return Err(StepProblem::ExpectedQuantity {
+                    expected: expected.to_string(),
+                    found: self.found(),
+                })
+            }
         };
         self.pos += 1;
         let unit = match self.peek_word() {
             Some(u) if !matches!(u, "until" | "for" | "or") => u.to_string(),
             _ => {
-                return Err(format!(
-                    "expected a unit after `{num}` ({expected}), {}",
-                    self.found()
-                ))
+                return Err(StepProblem::MissingUnit {
+                    number: num,
+                    expected: expected.to_string(),
+                    found: self.found(),
+                })
             }
         };
         let unit_raw = self.peek().map(|t| t.raw.clone()).unwrap_or_default();
@@ -436,16 +663,20 @@ impl Parser<'_> {
             unit.as_str(),
             "w" | "mw" | "kw" | "ohm" | "ohms" | "ω" | "w/kg" | "w/g"
         ) {
-            return Err(format!(
-                "power and resistance steps are not supported; expected {expected}, found `{num} {unit_raw}`"
-            ));
+            return Err(StepProblem::Unsupported {
+                expected: expected.to_string(),
+                number: num,
+                unit: unit_raw,
+            });
         }
-        Err(format!(
-            "expected {expected}, found the unknown unit `{unit_raw}` in `{num} {unit_raw}`"
-        ))
+        Err(StepProblem::UnknownUnit {
+            expected: expected.to_string(),
+            number: num,
+            unit: unit_raw,
+        })
     }
 
-    fn voltage(&mut self, num: &str, unit: &str) -> Result<Option<Quantity>, String> {
+    fn voltage(&mut self, num: &str, unit: &str) -> Result<Option<Quantity>, StepProblem> {
         let shift = match unit {
             "v" => 0,
             "mv" => -3,
@@ -459,12 +690,7 @@ impl Parser<'_> {
                     self.pos += 1;
                     VoltageReference::Lithium
                 }
-                _ => {
-                    return Err(format!(
-                        "expected `Li/Li+` after `vs` (voltages are cell voltages unless given vs Li/Li+), {}",
-                        self.found()
-                    ))
-                }
+                _ => return Err(StepProblem::UnknownReference(self.found())),
             }
         } else {
             VoltageReference::Cell
@@ -474,15 +700,18 @@ impl Parser<'_> {
 }
 
 /// A number's value, times 10^`shift`.
-fn number(num: &str, shift: i32, unit: &str) -> Result<f64, String> {
+fn number(num: &str, shift: i32, unit: &str) -> Result<f64, StepProblem> {
     match scaled(num, shift) {
         Some(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("expected a finite number, found `{num} {unit}`")),
+        _ => Err(StepProblem::NotFinite {
+            number: num.to_string(),
+            unit: unit.to_string(),
+        }),
     }
 }
 
 /// Currents: amperes, C-rates, per area, per mass.
-fn current(num: &str, unit: &str) -> Result<Option<Quantity>, String> {
+fn current(num: &str, unit: &str) -> Result<Option<Quantity>, StepProblem> {
     if unit == "c" {
         let times = number(num, 0, "C")?;
         return Ok(Some(Quantity::Current(CurrentSpec::CRate {
@@ -519,11 +748,7 @@ fn current(num: &str, unit: &str) -> Result<Option<Quantity>, String> {
             match (area, mass) {
                 (Some(a), _) => CurrentSpec::PerArea(number(num, prefix - a, unit)?),
                 (None, Some(m)) => CurrentSpec::PerMass(number(num, prefix - m, unit)?),
-                (None, None) => {
-                    return Err(format!(
-                        "expected a current per area (`mA/cm2`, `A/m2`) or per mass of active material (`mA/g`, `A/kg`), found the unknown unit `{unit}`"
-                    ))
-                }
+                (None, None) => return Err(StepProblem::UnknownCurrentUnit(unit.to_string())),
             }
         }
     };
@@ -549,7 +774,7 @@ struct Ends {
     duration_s: Option<f64>,
 }
 
-fn ends(p: &mut Parser<'_>) -> Result<Ends, String> {
+fn ends(p: &mut Parser<'_>) -> Result<Ends, StepProblem> {
     let mut out = Ends::default();
     let mut first = true;
     while p.peek().is_some() {
@@ -566,18 +791,11 @@ fn ends(p: &mut Parser<'_>) -> Result<Ends, String> {
                 p.pos += 1;
                 let q = p.quantity(&format!("{DURATION_UNITS} after `for`"))?;
                 if !matches!(q, Quantity::Duration(_)) {
-                    return Err(format!(
-                        "expected {DURATION_UNITS} after `for`; write `until` before a voltage or current"
-                    ));
+                    return Err(StepProblem::ForNeedsDuration);
                 }
                 q
             }
-            _ if first => {
-                return Err(format!(
-                    "expected `until <voltage or current>` or `for <duration>`, {}",
-                    p.found()
-                ))
-            }
+            _ if first => return Err(StepProblem::NoEnd(p.found())),
             _ => p.quantity(&format!(
                 "`until <voltage or current>`, `for <duration>`, {VOLTAGE_UNITS}, {CURRENT_UNITS} or {DURATION_UNITS} after `or`"
             ))?,
@@ -586,13 +804,9 @@ fn ends(p: &mut Parser<'_>) -> Result<Ends, String> {
             Quantity::Voltage(v) if out.voltage.is_none() => out.voltage = Some(v),
             Quantity::Current(c) if out.current.is_none() => out.current = Some(c),
             Quantity::Duration(d) if out.duration_s.is_none() => out.duration_s = Some(d),
-            Quantity::Voltage(_) => {
-                return Err("expected at most one voltage limit, found two".into())
-            }
-            Quantity::Current(_) => {
-                return Err("expected at most one current limit, found two".into())
-            }
-            Quantity::Duration(_) => return Err("expected at most one duration, found two".into()),
+            Quantity::Voltage(_) => return Err(StepProblem::TwoLimits("voltage limit")),
+            Quantity::Current(_) => return Err(StepProblem::TwoLimits("current limit")),
+            Quantity::Duration(_) => return Err(StepProblem::TwoLimits("duration")),
         }
         first = false;
     }
@@ -603,9 +817,9 @@ fn ends(p: &mut Parser<'_>) -> Result<Ends, String> {
 /// hold needs a current or duration limit, a rest a duration, a charge or discharge takes no
 /// current limit. Numbers are checked against the cell by [`resolve`].
 pub fn parse(text: &str) -> Result<StepSpec, ExperimentError> {
-    let fail = |expected: String| ExperimentError {
+    let fail = |problem: StepProblem| ExperimentError {
         text: text.to_string(),
-        expected,
+        problem,
     };
     let tokens = lex(text).map_err(&fail)?;
     let mut p = Parser {
@@ -616,28 +830,25 @@ pub fn parse(text: &str) -> Result<StepSpec, ExperimentError> {
     let kind = match verb.as_deref() {
         Some(v @ ("discharge" | "charge")) => {
             p.pos += 1;
-            let direction = if v == "discharge" {
-                Direction::Discharge
+            let (direction, verb) = if v == "discharge" {
+                (Direction::Discharge, "discharge")
             } else {
-                Direction::Charge
+                (Direction::Charge, "charge")
             };
             p.expect_word("at", &format!("after `{}`", tokens[0].raw))
                 .map_err(&fail)?;
             let current = match p.quantity(CURRENT_UNITS).map_err(&fail)? {
                 Quantity::Current(c) => c,
                 other => {
-                    return Err(fail(format!(
-                        "expected {CURRENT_UNITS} after `{} at`, found {}; to hold a voltage write `Hold at <voltage> until <current>`",
-                        tokens[0].raw,
-                        describe_quantity(&other)
-                    )))
+                    return Err(fail(StepProblem::NotACurrent {
+                        verb: tokens[0].raw.clone(),
+                        found: describe_quantity(&other),
+                    }))
                 }
             };
             let e = ends(&mut p).map_err(&fail)?;
             if e.current.is_some() {
-                return Err(fail(format!(
-                    "a {v} ends at a voltage (`until 2.0 V`) or after a duration (`for 1 hour`), not at a current; a current limit belongs to a hold (`Hold at 4.3 V until C/50`)"
-                )));
+                return Err(fail(StepProblem::CurrentLimit(verb)));
             }
             StepKind::ConstantCurrent {
                 direction,
@@ -651,23 +862,14 @@ pub fn parse(text: &str) -> Result<StepSpec, ExperimentError> {
             p.expect_word("at", "after `Hold`").map_err(&fail)?;
             let voltage = match p.quantity(VOLTAGE_UNITS).map_err(&fail)? {
                 Quantity::Voltage(v) => v,
-                other => {
-                    return Err(fail(format!(
-                        "expected {VOLTAGE_UNITS} after `Hold at`, found {}",
-                        describe_quantity(&other)
-                    )))
-                }
+                other => return Err(fail(StepProblem::NotAVoltage(describe_quantity(&other)))),
             };
             let e = ends(&mut p).map_err(&fail)?;
             if e.voltage.is_some() {
-                return Err(fail(
-                    "a hold ends at a current (`until C/50`, `until 0.01 mA`) or after a duration (`for 2 hours`), not at a voltage".into(),
-                ));
+                return Err(fail(StepProblem::HoldVoltageLimit));
             }
             if e.current.is_none() && e.duration_s.is_none() {
-                return Err(fail(
-                    "a hold needs an end: `until <current>` (such as `until C/50` or `until 0.01 mA`), `for <duration>`, or both".into(),
-                ));
+                return Err(fail(StepProblem::HoldWithoutEnd));
             }
             StepKind::Hold {
                 voltage,
@@ -679,26 +881,19 @@ pub fn parse(text: &str) -> Result<StepSpec, ExperimentError> {
             p.pos += 1;
             let e = ends(&mut p).map_err(&fail)?;
             if e.voltage.is_some() || e.current.is_some() {
-                return Err(fail(
-                    "a rest ends after a duration (`Rest for 30 minutes`), not at a voltage or current".into(),
-                ));
+                return Err(fail(StepProblem::RestLimit));
             }
             match e.duration_s {
                 Some(duration_s) => StepKind::Rest { duration_s },
-                None => return Err(fail(
-                    "a rest needs a duration: `Rest for <duration>`, such as `Rest for 30 minutes`"
-                        .into(),
-                )),
+                None => return Err(fail(StepProblem::RestWithoutDuration)),
             }
         }
         _ => {
             let found = match p.peek() {
-                Some(t) => format!("found `{}`", t.raw),
-                None => "found an empty string".to_string(),
+                Some(t) => Found::Token(t.raw.clone()),
+                None => Found::Empty,
             };
-            return Err(fail(format!(
-                "expected a step starting with Charge, Discharge, Hold or Rest, {found}"
-            )));
+            return Err(fail(StepProblem::NoVerb(found)));
         }
     };
     Ok(StepSpec {
@@ -723,21 +918,20 @@ fn describe_quantity(q: &Quantity) -> &'static str {
 /// currents and durations > 0, cut-offs inside the cell's window (see the module
 /// documentation), a per-mass current only with a known active mass.
 pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentError> {
-    let fail = |expected: String| ExperimentError {
+    let fail = |problem: StepProblem| ExperimentError {
         text: spec.text.clone(),
-        expected,
+        problem,
     };
     let (lo, hi) = (cell.lower_cutoff_v, cell.upper_cutoff_v);
     let duration = |d: Option<f64>| -> Result<Option<f64>, ExperimentError> {
         match d {
-            Some(d) if !(d.is_finite() && d > 0.0) => Err(fail(format!(
-                "expected a duration > 0 s, found {} s",
-                range::shown(d)
-            ))),
+            Some(d) if !(d.is_finite() && d > 0.0) => {
+                Err(fail(StepProblem::NonPositiveDuration(d)))
+            }
             Some(d) => range::DURATION_S
                 .check_value(d)
                 .map(|()| Some(d))
-                .map_err(|m| fail(format!("duration: {m}"))),
+                .map_err(|e| fail(StepProblem::Duration(e))),
             None => Ok(None),
         }
     };
@@ -759,18 +953,20 @@ pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentEr
                             Direction::Charge => cell_v > lo && cell_v <= hi,
                         };
                     if !ok {
-                        let window = match direction {
-                            Direction::Discharge => format!(
-                                "a discharge cut-off in [{lo}, {hi}) V (cell voltage: at or above the cell's lower cut-off `cell.lower_cutoff_V` and below its upper one)"
-                            ),
-                            Direction::Charge => format!(
-                                "a charge cut-off in ({lo}, {hi}] V (cell voltage: above the cell's lower cut-off and at or below its upper cut-off `cell.upper_cutoff_V`)"
-                            ),
-                        };
-                        return Err(fail(format!(
-                            "expected {window}, found {}",
-                            shown_voltage(v, cell)
-                        )));
+                        let found = shown_voltage(v, cell);
+                        let (lower, upper) = (lo, hi);
+                        return Err(fail(match direction {
+                            Direction::Discharge => StepProblem::DischargeCutOff {
+                                lower,
+                                upper,
+                                found,
+                            },
+                            Direction::Charge => StepProblem::ChargeCutOff {
+                                lower,
+                                upper,
+                                found,
+                            },
+                        }));
                     }
                     cell_v
                 }
@@ -796,10 +992,11 @@ pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentEr
         } => {
             let voltage_v = cell_voltage(voltage, cell);
             if !(voltage_v.is_finite() && voltage_v >= lo && voltage_v <= hi) {
-                return Err(fail(format!(
-                    "expected a hold voltage in [{lo}, {hi}] V (cell voltage, between the cell's cut-offs), found {}",
-                    shown_voltage(voltage, cell)
-                )));
+                return Err(fail(StepProblem::HoldVoltage {
+                    lower: lo,
+                    upper: hi,
+                    found: shown_voltage(voltage, cell),
+                }));
             }
             let current_a = until_current
                 .as_ref()
@@ -826,7 +1023,7 @@ pub fn resolve(spec: &StepSpec, cell: &CellContext) -> Result<Step, ExperimentEr
 }
 
 /// A current in amperes (> 0).
-fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, String> {
+fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, StepProblem> {
     let (value, written) = match *c {
         CurrentSpec::Amperes(a) => (a, format!("{} A", range::shown(a))),
         CurrentSpec::CRate { times, per } => (
@@ -840,30 +1037,22 @@ fn amperes(c: &CurrentSpec, cell: &CellContext) -> Result<f64, String> {
         CurrentSpec::PerArea(j) => (j * cell.area_m2, format!("{} A/m2", range::shown(j))),
         CurrentSpec::PerMass(g) => match cell.active_mass_kg {
             Some(m) => (g * m, format!("{} A/kg", range::shown(g))),
-            None => {
-                return Err(
-                    "a current per mass of active material needs the mass: set the active-material density `positive.active_material_density_kg_m3` in the parameter file or in the scenario's [parameters]"
-                        .to_string(),
-                )
-            }
+            None => return Err(StepProblem::NoActiveMass),
         },
     };
     if value.is_nan() || value <= 0.0 {
-        return Err(format!(
-            "expected a current > 0 (a magnitude; the direction comes from Charge or Discharge), found {written}"
-        ));
+        return Err(StepProblem::NonPositiveCurrent(written));
     }
     let c_rate = value / cell.one_c_current_a;
     if range::C_RATE.contains(c_rate) {
         Ok(value)
     } else {
-        Err(format!(
-            "{written} is {} A = {}C, outside the accepted range {} (1C = {} A)",
-            range::approx(value),
-            range::approx(c_rate),
-            range::C_RATE,
-            range::approx(cell.one_c_current_a)
-        ))
+        Err(StepProblem::CRate {
+            written,
+            amperes: value,
+            c_rate,
+            one_c_a: cell.one_c_current_a,
+        })
     }
 }
 

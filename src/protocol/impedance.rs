@@ -265,7 +265,7 @@ impl ImpedanceSettings {
             );
         }
         if let Err(m) = range::FREQUENCY_HZ.check_value(self.f_min_hz) {
-            return err("f_min_Hz", m);
+            return err("f_min_Hz", m.to_string());
         }
         if !(self.f_max_hz.is_finite() && self.f_max_hz > self.f_min_hz) {
             return Err(ImpedanceSettingsError {
@@ -279,7 +279,7 @@ impl ImpedanceSettings {
             });
         }
         if let Err(m) = range::FREQUENCY_HZ.check_value(self.f_max_hz) {
-            return err("f_max_Hz", m);
+            return err("f_max_Hz", m.to_string());
         }
         if self.particle_surface_refinement == 0 {
             return err(
@@ -288,7 +288,7 @@ impl ImpedanceSettings {
             );
         }
         if let Err(m) = range::SURFACE_REFINEMENT.check_usize(self.particle_surface_refinement) {
-            return err("particle_surface_refinement", m);
+            return err("particle_surface_refinement", m.to_string());
         }
         if self.points_per_decade == 0 {
             return err(
@@ -297,7 +297,7 @@ impl ImpedanceSettings {
             );
         }
         if let Err(m) = range::POINTS_PER_DECADE.check_usize(self.points_per_decade) {
-            return err("points_per_decade", m);
+            return err("points_per_decade", m.to_string());
         }
         // As many as `frequencies_hz` gives, without making them.
         let decades = (self.f_max_hz / self.f_min_hz).log10();
@@ -322,13 +322,15 @@ impl ImpedanceSettings {
             );
         }
         if let Err(m) = range::IMPEDANCE_REST_MIN.check_value(self.rest_s / 60.0) {
-            return err("rest_minutes", m);
+            return err("rest_minutes", m.to_string());
         }
         // A period or a first cycle beyond any experiment's length takes no spectrum; beyond
         // the longest accepted experiment it is a mistake.
         let cycle_count = |key, n: usize| match n {
             0 => Ok(()),
-            n => range::CYCLES.check_usize(n).map_err(|m| (key, m)),
+            n => range::CYCLES
+                .check_usize(n)
+                .map_err(|m| (key, m.to_string())),
         };
         let bounded = match &self.cycles {
             ImpedanceCycles::Every(n) => cycle_count("every_cycles", *n),

@@ -20,7 +20,8 @@ pub use impedance::{
 };
 pub use retention::Retention;
 pub use simulate::{
-    simulate, RunSummary, Simulation, SimulationError, TimeseriesRecord, TimeseriesSink,
+    simulate, ImpedanceFailure, RunSummary, Simulation, SimulationError, TimeseriesRecord,
+    TimeseriesSink,
 };
 pub use step::{Block, Direction, Experiment, Step, StepLimit};
 pub use tee::Tee;

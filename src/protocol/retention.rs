@@ -40,8 +40,14 @@ impl Retention {
 
     /// Takes note of a finished cycle (in order).
     pub fn observe(&mut self, summary: &CycleSummary) {
-        if self.reference.is_none() && self.counts(summary) && summary.discharge_capacity_ah > 0.0 {
-            self.reference = Some((summary.cycle, summary.discharge_capacity_ah));
+        self.observe_discharge(summary.cycle, summary.discharge_capacity_ah);
+    }
+
+    /// [`Retention::observe`] of the cycle `cycle` with the discharge capacity
+    /// `discharge_capacity_ah` \[A·h\], as a row of `summary.csv` read back gives them.
+    pub fn observe_discharge(&mut self, cycle: usize, discharge_capacity_ah: f64) {
+        if self.reference.is_none() && cycle >= self.from_cycle && discharge_capacity_ah > 0.0 {
+            self.reference = Some((cycle, discharge_capacity_ah));
         }
     }
 
@@ -50,11 +56,22 @@ impl Retention {
         self.reference.map(|(cycle, _)| cycle)
     }
 
+    /// The discharge capacity that is 100 % \[A·h\], once a cycle has delivered it.
+    pub fn reference_capacity_ah(&self) -> Option<f64> {
+        self.reference.map(|(_, q0)| q0)
+    }
+
     /// The retention of `summary` \[-\] (observed first): NaN before the reference cycle, and
     /// while no cycle from it on has delivered a discharge.
     pub fn of(&self, summary: &CycleSummary) -> f64 {
+        self.of_discharge(summary.cycle, summary.discharge_capacity_ah)
+    }
+
+    /// [`Retention::of`] of the cycle `cycle` with the discharge capacity
+    /// `discharge_capacity_ah` \[A·h\].
+    pub fn of_discharge(&self, cycle: usize, discharge_capacity_ah: f64) -> f64 {
         match self.reference {
-            Some((_, q0)) if self.counts(summary) => summary.discharge_capacity_ah / q0,
+            Some((_, q0)) if cycle >= self.from_cycle => discharge_capacity_ah / q0,
             _ => f64::NAN,
         }
     }

@@ -6,7 +6,8 @@ use crate::numerics::consistent_init::{ConsistentInit, ConsistentInitOptions};
 use crate::numerics::dae::DaeSystem;
 use crate::numerics::ida::{Ida, IdaOptions, SolverError, StepOutcome};
 use crate::numerics::mesh::MeshSettings;
-use crate::physics::p2d::{Control, ModelError, P2dModel};
+use crate::numerics::small_signal::FrequencyResponseError;
+use crate::physics::p2d::{Control, ModelError, P2dModel, StateMismatch};
 use crate::physics::parameters::CellParameters;
 
 use super::checkpoint::{Checkpoint, RunCounters, CHECKPOINT_VERSION};
@@ -231,6 +232,23 @@ pub struct RunSummary {
     pub wall_time_s: f64,
 }
 
+/// What failed in an impedance measurement ([`SimulationError::Impedance`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImpedanceFailure {
+    /// The state does not fit the measuring model.
+    #[error("{0}")]
+    Transfer(StateMismatch),
+    /// The solver of the open-circuit rest failed or could not be re-initialised.
+    #[error("{0}")]
+    Solver(SolverError),
+    /// The rest's output could not be written.
+    #[error("{0}")]
+    Output(std::io::Error),
+    /// The small-signal response could not be computed.
+    #[error("{0}")]
+    Spectrum(FrequencyResponseError),
+}
+
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulationError {
@@ -274,7 +292,7 @@ pub enum SimulationError {
     },
     /// An impedance measurement failed: its open-circuit rest (`stage` "impedance rest") or
     /// the spectrum itself (`stage` "impedance spectrum").
-    #[error("cycle {cycle}, step {step}, {stage}: {message}")]
+    #[error("cycle {cycle}, step {step}, {stage}: {error}")]
     Impedance {
         /// Cycle number, from 1.
         cycle: usize,
@@ -283,7 +301,7 @@ pub enum SimulationError {
         /// Which part failed: "impedance rest" or "impedance spectrum".
         stage: &'static str,
         /// What went wrong.
-        message: String,
+        error: Box<ImpedanceFailure>,
     },
     /// Writing output failed.
     #[error("writing output: {0}")]
@@ -714,25 +732,25 @@ impl ImpedanceProbe {
         step: usize,
         solver: &SolverSettings,
     ) -> Result<ImpedanceSpectrum, SimulationError> {
-        let failed = |stage: &'static str, message: String| SimulationError::Impedance {
+        let failed = |stage: &'static str, error: ImpedanceFailure| SimulationError::Impedance {
             cycle,
             step,
             stage,
-            message,
+            error: Box::new(error),
         };
         // The state on the measuring model's shells (its rest relaxes the remapped surface).
         let transfer = |v: &[f64]| {
             self.ida
                 .system()
                 .transfer_state(&self.cycling_model, v)
-                .map_err(|e| failed("impedance rest", e))
+                .map_err(|e| failed("impedance rest", ImpedanceFailure::Transfer(e)))
         };
         let (mut y, mut yp) = (transfer(y)?, transfer(yp)?);
         let ida = &mut self.ida;
         ida.forget_factorization();
         self.init.newton.forget_factorization();
         ida.reinit(t, &y, &yp)
-            .map_err(|e| failed("impedance rest", e.to_string()))?;
+            .map_err(|e| failed("impedance rest", ImpedanceFailure::Solver(e)))?;
         let rest = Step::Rest {
             limit: super::step::StepLimit {
                 duration_s: Some(self.settings.rest_s.max(MIN_REST_S)),
@@ -760,13 +778,13 @@ impl ImpedanceProbe {
             &mut NoRows,
         )
         .map_err(|e| match e {
-            StepError::Solver(error) => failed("impedance rest", error.to_string()),
-            StepError::Output(error) => failed("impedance rest", error.to_string()),
+            StepError::Solver(error) => failed("impedance rest", ImpedanceFailure::Solver(error)),
+            StepError::Output(error) => failed("impedance rest", ImpedanceFailure::Output(error)),
         })?;
         let model = ida.system_mut();
         let z_ohm = model
             .impedance(&y, &yp, &self.frequencies_hz)
-            .map_err(|e| failed("impedance spectrum", e.to_string()))?;
+            .map_err(|e| failed("impedance spectrum", ImpedanceFailure::Spectrum(e)))?;
         Ok(ImpedanceSpectrum {
             cycle,
             step,

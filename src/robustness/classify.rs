@@ -17,10 +17,10 @@
 //! | `completed` | exit 0 and every value plausible |
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::case::Expectations;
-use crate::csv_table::{CsvFormat, CsvReader, CsvRow};
+use crate::csv_table::{CsvError, CsvFormat, CsvReader, CsvRow};
 
 /// How far a time-series voltage under current may lie beyond the cell's cut-off window before
 /// it counts as non-physical \[V\]: a step ends at its cut-off, so any larger excursion is a
@@ -296,7 +296,7 @@ pub fn classify(run: &ChildRun, dir: &Path, expect: &Expectations) -> Outcome {
         ChildExit::Code(0) => match check_physical(dir, expect) {
             Ok(None) => Outcome::new(Class::Completed, ""),
             Ok(Some(problem)) => Outcome::new(Class::NonPhysical, problem),
-            Err(reason) => Outcome::new(Class::OtherError, reason),
+            Err(reason) => Outcome::new(Class::OtherError, reason.to_string()),
         },
         ChildExit::Code(code) => {
             if dir.join(crate::output::RUN_RECORD_FILE).exists() {
@@ -339,9 +339,37 @@ pub const LITHIUM_BALANCE_MARGIN: f64 = 1.05;
 /// cycle whose charge moved nothing has no coulombic efficiency.
 pub const NO_CHARGE_FRACTION: f64 = 1e-6;
 
+/// Why a finished run's files cannot be checked by [`check_physical`].
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// A file cannot be read.
+    #[error("{}: cannot read: {error}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        error: std::io::Error,
+    },
+    /// A CSV file is malformed (the error names file and line).
+    #[error("{0}")]
+    Csv(CsvError),
+    /// `summary.csv` has no cycle.
+    #[error("{}: no cycle in a finished run", .0.display())]
+    NoCycle(PathBuf),
+}
+
+impl From<CsvError> for CheckError {
+    fn from(e: CsvError) -> Self {
+        CheckError::Csv(e)
+    }
+}
+
 /// The text of the file at `path`, or why it cannot be read.
-fn read_text(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+fn read_text(path: &Path) -> Result<String, CheckError> {
+    std::fs::read_to_string(path).map_err(|error| CheckError::Read {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Checks the files of a finished run in `dir`: `Ok(None)` when every value is plausible,
@@ -359,19 +387,15 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// particle cores; lithium the cell never held is not).
 /// `timeseries.csv` (if present): every number finite, every voltage within the window
 /// widened by [`VOLTAGE_MARGIN_V`].
-pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String>, String> {
+pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String>, CheckError> {
     let window = &expect.window;
     let summary = dir.join(crate::output::SUMMARY_FILE);
     let text = read_text(&summary)?;
-    let mut reader =
-        CsvReader::new(&text, &summary, CsvFormat::default()).map_err(|e| e.to_string())?;
+    let mut reader = CsvReader::new(&text, &summary, CsvFormat::default())?;
     let header = reader.header().to_vec();
-    let records = reader
-        .by_ref()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let records = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     if records.is_empty() {
-        return Err(format!("{}: no cycle in a finished run", summary.display()));
+        return Err(CheckError::NoCycle(summary));
     }
     let column = |name: &str| header.iter().position(|h| h == name);
     let (ce, cycle_col, charge_col, discharge_col) = (
@@ -459,8 +483,7 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
         return Ok(None);
     }
     let text = read_text(&series)?;
-    let mut reader =
-        CsvReader::new(&text, &series, CsvFormat::default()).map_err(|e| e.to_string())?;
+    let mut reader = CsvReader::new(&text, &series, CsvFormat::default())?;
     let header = reader.header().to_vec();
     let column = |name: &str| header.iter().position(|h| h == name);
     let (voltage, cycle_col, step_col, time_col, current_col) = (
@@ -473,7 +496,7 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
     let lo = window.lower_v - VOLTAGE_MARGIN_V;
     let hi = window.upper_v + VOLTAGE_MARGIN_V;
     for record in reader.by_ref() {
-        let record = record.map_err(|e| e.to_string())?;
+        let record = record?;
         let field = |k: Option<usize>| k.and_then(|k| record.get(k)).unwrap_or("?").to_string();
         let place = || {
             let t = field(time_col);

@@ -144,11 +144,12 @@ fn number_at(
     set: &str,
     path: &str,
 ) -> Result<Option<f64>, RobustnessError> {
-    let value = parameter_value(scenario, path).map_err(|reason| RobustnessError::Parameter {
-        set: set.to_string(),
-        path: path.to_string(),
-        reason,
-    })?;
+    let value =
+        parameter_value(scenario, path).map_err(|error| RobustnessError::ParameterPath {
+            set: set.to_string(),
+            path: path.to_string(),
+            error: Box::new(error),
+        })?;
     Ok(match value {
         Some(toml::Value::Float(x)) if x.is_finite() && x > 0.0 => Some(x),
         Some(toml::Value::Integer(i)) if i > 0 => Some(i as f64),

@@ -21,7 +21,7 @@ pub use case::{
     shell_quote, shell_words, BaseScenario, Case, Expectations, Feature, VoltageWindow,
 };
 pub use classify::{
-    check_physical, classify, parse_solver_error, ChildExit, ChildRun, Class, Outcome,
+    check_physical, classify, parse_solver_error, CheckError, ChildExit, ChildRun, Class, Outcome,
     SolverFailure, VOLTAGE_MARGIN_V,
 };
 pub use generator::{Generator, SplitMix64, SET_NAMES};
@@ -47,6 +47,16 @@ pub enum RobustnessError {
         /// The scenario error.
         #[source]
         source: Box<crate::scenario::ScenarioError>,
+    },
+    /// A parameter path the generator multiplies cannot be read in a set.
+    #[error("parameter `{path}` of set `{set}`: {error}")]
+    ParameterPath {
+        /// The parameter set.
+        set: String,
+        /// The parameter path, as in `--set`.
+        path: String,
+        /// Why it cannot be read.
+        error: Box<crate::scenario::parameter_tree::ParameterPathError>,
     },
     /// A parameter the generator multiplies cannot be read from a set.
     #[error("parameter `{path}` of set `{set}`: {reason}")]

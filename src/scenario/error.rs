@@ -66,6 +66,19 @@ pub enum ScenarioError {
         /// What was expected (and what was found).
         expected: String,
     },
+    /// A step string of the experiment cannot be read or does not fit the cell.
+    #[error("{origin}{}: key `{key}`: {error}", position_suffix(.position))]
+    Step {
+        /// The file holding the step.
+        origin: Origin,
+        /// Line and column of the step in that file, where they are known
+        /// ([`ScenarioError::located`]).
+        position: Option<Position>,
+        /// Dotted path of the step (`experiment[2].steps[1]`).
+        key: String,
+        /// What is wrong with the step.
+        error: Box<crate::protocol::experiment::ExperimentError>,
+    },
     /// A table file named by a key could not be read.
     #[error("{origin}: key `{key}`: cannot read table file {}", .table.display())]
     TableRead {
@@ -125,12 +138,24 @@ impl ScenarioError {
     pub fn key(&self) -> Option<&str> {
         match self {
             ScenarioError::Key { key, .. }
+            | ScenarioError::Step { key, .. }
             | ScenarioError::TableRead { key, .. }
             | ScenarioError::Table { key, .. } => Some(key),
             ScenarioError::SweepFile { source, .. } => source.key(),
             ScenarioError::Read { .. }
             | ScenarioError::Syntax { .. }
             | ScenarioError::Set { .. } => None,
+        }
+    }
+
+    /// The file (or `--set`) and the key of an error about a key or a step, the origin to be
+    /// changed (an error about a key a `--set` wrote is the `--set`'s).
+    pub(crate) fn origin_and_key_mut(&mut self) -> Option<(&mut Origin, &str)> {
+        match self {
+            ScenarioError::Key { origin, key, .. } | ScenarioError::Step { origin, key, .. } => {
+                Some((origin, key.as_str()))
+            }
+            _ => None,
         }
     }
 
@@ -174,6 +199,17 @@ impl ScenarioError {
                     expected,
                 }
             }
+            ScenarioError::Step {
+                origin: own,
+                position: None,
+                key,
+                error,
+            } if &own == origin => ScenarioError::Step {
+                origin: own,
+                position: key_position(text, &key, IndexBase::One),
+                key,
+                error,
+            },
             ScenarioError::SweepFile {
                 origin: own,
                 source,

@@ -124,26 +124,49 @@ pub fn parameter_segments(path: &str) -> Option<Vec<String>> {
     (PARAMETER_SECTIONS.contains(&first.as_str()) && segments.len() >= 2).then_some(segments)
 }
 
+/// Why [`parameter_value`] cannot read a parameter path.
+#[derive(Debug, thiserror::Error)]
+pub enum ParameterPathError {
+    /// The path does not start with a section of the parameter file.
+    #[error(
+        "`{0}` is not a parameter path: expected <section>.<key> with a section of the parameter file ({sections})",
+        sections = PARAMETER_SECTIONS.join(", ")
+    )]
+    NotAPath(String),
+    /// The scenario's parameter file cannot be read.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A section on the path is a value, not a table.
+    #[error("`{path}` is {found}, not a table")]
+    NotATable {
+        /// The path up to that value.
+        path: String,
+        /// The value's type.
+        found: &'static str,
+    },
+}
+
 /// The value at the parameter path `path` (as in `--set`) of `scenario`'s parameters, overrides
 /// applied: `Ok(None)` when the parameter file has nothing there (a default applies, or the
 /// path does not exist). An error when the path is not a parameter's or the scenario's
 /// parameter file cannot be read.
-pub fn parameter_value(scenario: &Scenario, path: &str) -> Result<Option<toml::Value>, String> {
-    let segments = parameter_segments(path).ok_or_else(|| {
-        format!("`{path}` is not a parameter path: expected <section>.<key> with a section of the parameter file ({})", PARAMETER_SECTIONS.join(", "))
-    })?;
-    let (tree, _) = tree_of(scenario).map_err(|e| e.to_string())?;
+pub fn parameter_value(
+    scenario: &Scenario,
+    path: &str,
+) -> Result<Option<toml::Value>, ParameterPathError> {
+    let segments =
+        parameter_segments(path).ok_or_else(|| ParameterPathError::NotAPath(path.to_string()))?;
+    let (tree, _) = tree_of(scenario)?;
     let mut table = &tree;
     for (depth, seg) in segments.iter().enumerate() {
         match table.get(seg) {
             Some(toml::Value::Table(t)) if depth + 1 < segments.len() => table = t,
             Some(v) if depth + 1 == segments.len() => return Ok(Some(v.clone())),
             Some(v) => {
-                return Err(format!(
-                    "`{}` is {}, not a table",
-                    segments[..=depth].join("."),
-                    type_name(v)
-                ))
+                return Err(ParameterPathError::NotATable {
+                    path: segments[..=depth].join("."),
+                    found: type_name(v),
+                })
             }
             None => return Ok(None),
         }

@@ -64,27 +64,15 @@ fn parse_tree(
         }
     }
     // An error about a key that a `--set` wrote is the `--set`'s.
-    let blame = |e: ScenarioError| match e {
-        ScenarioError::Key {
-            origin: o,
-            position,
-            key,
-            expected,
-        } if o == *origin => {
-            let origin = scenario_sets
-                .iter()
-                .rev()
-                .find(|s| s.concerns(&key))
-                .map(|s| s.origin())
-                .unwrap_or(o);
-            ScenarioError::Key {
-                origin,
-                position,
-                key,
-                expected,
+    let blame = |mut e: ScenarioError| {
+        if let Some((o, key)) = e.origin_and_key_mut() {
+            if *o == *origin {
+                if let Some(set) = scenario_sets.iter().rev().find(|s| s.concerns(key)) {
+                    *o = set.origin();
+                }
             }
         }
-        other => other,
+        e
     };
     read(tree, origin, path_for_messages, base_dir, &parameter_sets).map_err(blame)
 }
@@ -376,8 +364,14 @@ fn read_experiment(
                     ))
                 }
             };
-            let spec = experiment::parse(&text).map_err(|e| err(key, e.to_string()))?;
-            let step = experiment::resolve(&spec, cell).map_err(|e| err(key, e.to_string()))?;
+            let step_error = |error| ScenarioError::Step {
+                origin: origin.clone(),
+                position: None,
+                key: key.to_string(),
+                error: Box::new(error),
+            };
+            let spec = experiment::parse(&text).map_err(step_error)?;
+            let step = experiment::resolve(&spec, cell).map_err(step_error)?;
             Ok((spec, step))
         };
         let (cycles, pairs) = match element {
@@ -566,17 +560,16 @@ fn solver(origin: &Origin, raw: RawSolver) -> Result<SolverSettings, ScenarioErr
     let d = SolverSettings::default();
     let real = |key: &str, v: Option<f64>, r: &Range| -> Result<Option<f64>, ScenarioError> {
         match v {
-            Some(x) => r
-                .check_value(x)
-                .map(|()| Some(x))
-                .map_err(|m| ScenarioError::key_error(origin, format!("solver.{key}"), m)),
+            Some(x) => r.check_value(x).map(|()| Some(x)).map_err(|m| {
+                ScenarioError::key_error(origin, format!("solver.{key}"), m.to_string())
+            }),
             None => Ok(None),
         }
     };
     let count = |key: &str, n: usize, c: &Count| -> Result<usize, ScenarioError> {
         c.check_usize(n)
             .map(|()| n)
-            .map_err(|m| ScenarioError::key_error(origin, format!("solver.{key}"), m))
+            .map_err(|m| ScenarioError::key_error(origin, format!("solver.{key}"), m.to_string()))
     };
     let max_steps = count(
         "max_steps",

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::csv_table::{CsvFormat, CsvReader};
 use crate::output::SUMMARY_FILE;
+use crate::protocol::Retention;
 
 /// One cycle of a case's `summary.csv`, the columns a sweep uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,24 +82,20 @@ pub struct KeyFigures {
     pub cycles_run: usize,
 }
 
-/// The retention curve of the cycles from the reference cycle on: `(n, retention %)`.
+/// The retention curve `(n, retention %)` by the rule of `summary.csv` ([`Retention`]): from
+/// the reference cycle on, or from the first cycle after it with a discharge when it had none.
 fn retention(cycles: &[CycleFigures], reference_cycle: usize) -> Vec<(usize, f64)> {
-    let Some(reference) = cycles
-        .iter()
-        .find(|c| c.cycle == reference_cycle)
-        .map(|c| c.discharge_capacity_ah)
-        .filter(|&q| q > 0.0)
-    else {
-        return Vec::new();
-    };
+    let mut retention = Retention::from_cycle(reference_cycle);
     cycles
         .iter()
-        .filter(|c| c.cycle >= reference_cycle)
-        .map(|c| {
-            (
-                c.cycle + 1 - reference_cycle,
-                100.0 * (c.discharge_capacity_ah / reference),
-            )
+        .filter_map(|c| {
+            retention.observe_discharge(c.cycle, c.discharge_capacity_ah);
+            retention.reference().map(|_| {
+                (
+                    c.cycle + 1 - reference_cycle,
+                    100.0 * retention.of_discharge(c.cycle, c.discharge_capacity_ah),
+                )
+            })
         })
         .collect()
 }
@@ -201,6 +198,35 @@ mod tests {
             discharge_capacity_mah_g: Some(ah * 1000.0),
             mean_discharge_voltage_v: Some(v),
             interface_resistance_ohm: Some(r),
+        }
+    }
+
+    /// A reference cycle without a discharge (charge only) hands the 100 % on to the first
+    /// cycle after it that delivered one, as in `summary.csv`.
+    #[test]
+    fn retention_hands_on_past_a_reference_cycle_without_discharge() {
+        let cycles = [
+            cycle(1, 0.30, 3.70, 10.0),
+            cycle(2, 0.0, 3.60, 11.0),
+            cycle(3, 0.25, 3.55, 12.0),
+            cycle(4, 0.1875, 3.50, 13.0),
+        ];
+        let f = key_figures(&cycles, 2, &[1, 2, 3]);
+        assert_eq!(f.retention_pct, [None, Some(100.0), Some(75.0)]);
+        assert_eq!(f.cycle_at_80pct, Some(3));
+        let c = case_curves("x", &cycles, 2, 0.0);
+        assert_eq!(c.cycles, [1, 2, 3]);
+        assert!(c.retention_pct[0].is_nan());
+        assert_eq!(c.retention_pct[1..], [100.0, 75.0]);
+        // The same numbers as summary.csv's rule, cycle by cycle.
+        let mut rule = Retention::from_cycle(2);
+        for (c, &got) in cycles[1..].iter().zip(&c.retention_pct) {
+            rule.observe_discharge(c.cycle, c.discharge_capacity_ah);
+            let expected = 100.0 * rule.of_discharge(c.cycle, c.discharge_capacity_ah);
+            assert!(
+                got == expected || (got.is_nan() && expected.is_nan()),
+                "{c:?}"
+            );
         }
     }
 

@@ -27,19 +27,30 @@ use super::bands_file::{Band, BandParameter, PredictionBands};
 use super::compare::Comparison;
 use super::spec::RunSpec;
 
+/// A fit's residuals and a validation's comparisons differ in number: the comparisons are not
+/// those the fit was made on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the fit has {fit} residuals, the comparisons {comparisons}")]
+pub struct BandCountMismatch {
+    /// The fit's residuals.
+    pub fit: usize,
+    /// The comparisons' residuals.
+    pub comparisons: usize,
+}
+
 /// Sets the band of every comparison from `residual_std_errors`, the prediction uncertainties
 /// of a fit's residuals in the fit's order (every comparison's residuals in turn). Errors when
 /// the counts differ (the comparisons are not those the fit was made on).
 pub fn assign_bands(
     comparisons: &mut [Comparison],
     residual_std_errors: &[f64],
-) -> Result<(), String> {
+) -> Result<(), BandCountMismatch> {
     let expected: usize = comparisons.iter().map(|c| c.residuals.len()).sum();
     if expected != residual_std_errors.len() {
-        return Err(format!(
-            "the fit has {} residuals, the comparisons {expected}",
-            residual_std_errors.len()
-        ));
+        return Err(BandCountMismatch {
+            fit: residual_std_errors.len(),
+            comparisons: expected,
+        });
     }
     let mut k = 0;
     for c in comparisons {
@@ -179,7 +190,13 @@ mod tests {
         // RMS of 0.3 and 0.4 is √0.125; times the tolerance 5.
         let b = c[1].prediction_std.unwrap();
         assert!((b - 5.0 * 0.125f64.sqrt()).abs() < 1e-12);
-        assert!(assign_bands(&mut c, &[0.5, 0.3]).is_err());
+        assert_eq!(
+            assign_bands(&mut c, &[0.5, 0.3]),
+            Err(BandCountMismatch {
+                fit: 2,
+                comparisons: 3
+            })
+        );
 
         let bands = PredictionBands::from_comparisons("fit.toml", Vec::new(), &c);
         let text = bands.to_toml().unwrap();

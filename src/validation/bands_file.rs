@@ -40,6 +40,27 @@ pub struct Band {
     pub std_error: f64,
 }
 
+/// Why a prediction-bands file cannot be read. The text names the file and, whole, the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum BandsFileError {
+    /// The file cannot be read.
+    #[error("cannot read {}: {error}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        error: std::io::Error,
+    },
+    /// The file is not a bands file.
+    #[error("{} is not the prediction_bands.toml of an `asslb fit`: {message}", .path.display())]
+    NotBands {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's message (with line and column).
+        message: String,
+    },
+}
+
 /// The prediction bands of a fit (`prediction_bands.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,15 +75,14 @@ pub struct PredictionBands {
 
 impl PredictionBands {
     /// Reads a bands file; the error names the file (and the line of a bad key or value).
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| {
-            format!(
-                "{} is not the prediction_bands.toml of an `asslb fit`: {}",
-                path.display(),
-                e.to_string().trim_end()
-            )
+    pub fn load(path: &Path) -> Result<Self, BandsFileError> {
+        let text = std::fs::read_to_string(path).map_err(|error| BandsFileError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        toml::from_str(&text).map_err(|e| BandsFileError::NotBands {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
         })
     }
 

@@ -25,8 +25,8 @@ use std::path::PathBuf;
 
 use crate::toml_position::{position_suffix, Position};
 
-pub use bands::assign_bands;
-pub use bands_file::{BandParameter, BandsFile, PredictionBands, BANDS_FILE};
+pub use bands::{assign_bands, BandCountMismatch};
+pub use bands_file::{BandParameter, BandsFile, BandsFileError, PredictionBands, BANDS_FILE};
 pub use compare::{compare, Comparison, ComparisonKind};
 pub use figures::{write_validation_figures, VALIDATION_PLOTS};
 pub use report::{comparison_table, write_comparisons_csv, write_report};
@@ -61,6 +61,16 @@ pub enum ValidationError {
         file: PathBuf,
         /// The TOML parser's message (with line and column).
         message: String,
+    },
+    /// The prediction-bands file named by key `bands` cannot be read.
+    #[error("{}{}: key `bands`: {error}", .file.display(), position_suffix(.position))]
+    BandsFile {
+        /// The validation file.
+        file: PathBuf,
+        /// Line and column of the key, when found ([`crate::toml_position`]).
+        position: Option<Position>,
+        /// Why the bands file cannot be read.
+        error: bands_file::BandsFileError,
     },
     /// A key has a value that is not allowed.
     #[error("{}{}: key `{key}`: {expected}", .file.display(), position_suffix(.position))]
@@ -112,7 +122,7 @@ pub enum ValidationError {
         /// The validation file.
         file: PathBuf,
         /// What differs.
-        why: String,
+        why: bands::BandCountMismatch,
     },
     /// The worker pool could not be set up.
     #[error("cannot start {jobs} worker threads: {message}")]

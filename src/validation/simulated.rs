@@ -21,7 +21,7 @@ use crate::error_chain::error_chain;
 use crate::impedance::ChainedFit;
 use crate::measured::Direction;
 use crate::output::{summary_column, summary_values, RunObserver, SummaryCsv};
-use crate::protocol::{CycleSummary, RunSummary, Step, TimeseriesRecord};
+use crate::protocol::{CycleSummary, Retention, RunSummary, Step, TimeseriesRecord};
 use crate::scenario::{Driver, Scenario, Spectra};
 
 /// A finished run: its cycles' figures and the voltage curves of the cycles asked for.
@@ -71,11 +71,16 @@ impl SimulatedRun {
         let k = summary_column(name)?;
         let reference_ah = match retention_reference {
             Some(r) => self.figures(r, |c| c.discharge_capacity_ah)?,
-            None => self
-                .cycles
-                .iter()
-                .find(|c| c.cycle >= self.reference_cycle && c.discharge_capacity_ah > 0.0)
-                .map_or(f64::NAN, |c| c.discharge_capacity_ah),
+            None => {
+                let mut retention = Retention::from_cycle(self.reference_cycle);
+                self.cycles
+                    .iter()
+                    .find_map(|c| {
+                        retention.observe(c);
+                        retention.reference_capacity_ah()
+                    })
+                    .unwrap_or(f64::NAN)
+            }
         };
         self.figures(cycle, |c| {
             let retention = c.discharge_capacity_ah / reference_ah;
@@ -306,6 +311,46 @@ mod tests {
             voltage_v,
             discharge_capacity_ah: q_ah,
         }
+    }
+
+    /// The default retention of a validation is `summary.csv`'s: against the run's reference
+    /// cycle, handed on to the first cycle after it with a discharge when it had none.
+    #[test]
+    fn retention_hands_on_past_a_reference_cycle_without_discharge() {
+        let cycle = |n: usize, discharge_ah: f64| {
+            let mut c = CycleSummary::new(n, 1.0);
+            c.add_step(-1e-3, -3.8e-3);
+            if discharge_ah > 0.0 {
+                c.add_step(discharge_ah, 3.5 * discharge_ah);
+            }
+            c
+        };
+        let run = SimulatedRun {
+            label: "hand-on".into(),
+            active_mass_kg: None,
+            cationic_capacity_mah_g: None,
+            reference_cycle: 2,
+            cycles: vec![
+                cycle(1, 3e-3),
+                cycle(2, 0.0),
+                cycle(3, 2e-3),
+                cycle(4, 1.5e-3),
+            ],
+            rows: BTreeMap::new(),
+            step_directions: BTreeMap::new(),
+            impedance_fits: BTreeMap::new(),
+            summary: None,
+            error: None,
+        };
+        assert_eq!(run.column(3, "capacity_retention", None), Some(1.0));
+        assert_eq!(run.column(4, "capacity_retention", None), Some(0.75));
+        // A reference named by the comparison is taken as it is.
+        assert_eq!(run.column(4, "capacity_retention", Some(1)), Some(0.5));
+        let mut rule = Retention::from_cycle(2);
+        for c in &run.cycles {
+            rule.observe(c);
+        }
+        assert_eq!(rule.reference(), Some(3));
     }
 
     #[test]

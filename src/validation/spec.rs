@@ -597,8 +597,13 @@ pub fn parse_validation(text: &str, path: &Path) -> Result<ValidationSpec, Valid
     let bands = match &raw.bands {
         Some(file) => {
             let file = dir.join(file);
-            let bands = super::bands_file::PredictionBands::load(&file)
-                .map_err(|why| key_err("bands".into(), why))?;
+            let bands = super::bands_file::PredictionBands::load(&file).map_err(|error| {
+                ValidationError::BandsFile {
+                    file: path.to_path_buf(),
+                    position: key_position(text, "bands", IndexBase::Zero),
+                    error,
+                }
+            })?;
             Some(super::bands_file::BandsFile { path: file, bands })
         }
         None => None,

@@ -25,6 +25,30 @@ pub fn describe(out: &std::process::Output) -> String {
     )
 }
 
+/// Runs `command` with a plain progress line due at every update (`ASSLB_PROGRESS_EVERY_S` a
+/// microsecond), and `--quiet` when `quiet`; checks that it succeeds and that standard error
+/// holds neither a bar's carriage returns nor escape codes, and nothing at all when quiet.
+/// Returns the lines of standard error and the process's output.
+pub fn progress_lines(
+    mut command: std::process::Command,
+    quiet: bool,
+) -> (Vec<String>, std::process::Output) {
+    command.env("ASSLB_PROGRESS_EVERY_S", "0.000001");
+    if quiet {
+        command.arg("--quiet");
+    }
+    let out = command.output().expect("run asslb");
+    assert!(out.status.success(), "{}", describe(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}'),
+        "{}",
+        describe(&out)
+    );
+    assert!(!quiet || stderr.is_empty(), "{}", describe(&out));
+    (stderr.lines().map(str::to_string).collect(), out)
+}
+
 /// Project root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -56,13 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             )
         },
     )?);
-    // A spinner with the elapsed time and the last trial (hidden off a terminal and with
-    // --quiet); the trial and Jacobian lines go above it.
-    let progress = if quiet {
-        Activity::hidden()
-    } else {
-        Activity::spinner("first trial: simulating the runs")
-    };
+    // A spinner with the elapsed time and the last trial on a terminal, a plain line every
+    // 30 s in a log, nothing with --quiet; the trial and Jacobian lines go above it.
+    let progress = Activity::spinner("first trial: simulating the runs", "trials", quiet);
     let result = asslb::fitting::fit_cell(&spec, jobs, &|event: &FitProgress| {
         if let Ok(mut log) = log.lock() {
             log.record(event);
@@ -87,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     if *failed { " (a run fell short)" } else { "" },
                     point.join(" ")
                 ));
+                progress.inc();
                 progress.message(format!("trial {evaluation} done, SSR {ssr:.4e}"));
             }
             FitProgress::Jacobian {

@@ -30,7 +30,9 @@ pub struct Args {
     /// uninterrupted run.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "set"])]
     resume: Option<PathBuf>,
-    /// No progress line and no summary: print only the output folder on success.
+    /// No progress line (a bar on a terminal, a plain line every 30 s otherwise; the
+    /// environment variable ASSLB_PROGRESS_EVERY_S sets another interval, 0 none) and no
+    /// summary: print only the output folder on success.
     #[arg(short, long)]
     quiet: bool,
     #[command(flatten)]

@@ -1,18 +1,17 @@
-//! The progress bar of a validation's runs (`asslb validate`): the cycles finished over all
-//! runs, their rate and the time left, drawn by indicatif on standard error and hidden when it
-//! is not a terminal; each run's line printed above it as the run ends.
+//! The progress of a validation's runs (`asslb validate`): the cycles finished over all runs
+//! and the time left, an [`Activity`] bar on a terminal or a plain line every 30 s in a log;
+//! each run's line printed above it as the run ends.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::activity::Activity;
+use crate::common::plural;
 use asslb::protocol::CycleSummary;
 use asslb::validation::{RunsObserver, SimulatedRun, ValidationSpec};
-use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::common::plural;
 
 /// The bar and the last cycle finished in each run.
 pub struct RunsProgress {
-    bar: ProgressBar,
+    bar: Activity,
     labels: Vec<String>,
     totals: Vec<usize>,
     done: Vec<AtomicUsize>,
@@ -26,12 +25,7 @@ impl RunsProgress {
             .iter()
             .map(|r| r.scenario.experiment.cycles())
             .collect();
-        let bar = ProgressBar::new(totals.iter().sum::<usize>() as u64);
-        if let Ok(style) = ProgressStyle::with_template(
-            "cycles {pos}/{len} [{wide_bar}] {percent} %  {elapsed}  ETA {eta}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
+        let bar = Activity::bar(totals.iter().sum(), "cycles", false);
         RunsProgress {
             bar,
             labels: spec.runs.iter().map(|r| r.label.clone()).collect(),
@@ -42,12 +36,12 @@ impl RunsProgress {
 
     /// Erases the bar.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        self.bar.finish();
     }
 
     fn redraw(&self) {
         let done: usize = self.done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
-        self.bar.set_position(done as u64);
+        self.bar.set_position(done);
     }
 }
 
@@ -82,6 +76,6 @@ impl RunsObserver for RunsProgress {
                 plural(cycles as u64)
             ),
         };
-        self.bar.suspend(|| println!("{line}"));
+        self.bar.println(&line);
     }
 }

@@ -96,12 +96,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .filter(|c| args.shard.is_none_or(|s| s.contains(c.index)))
         .count();
-    // Hidden when standard error is not a terminal, and with --quiet.
-    let progress = if quiet {
-        Activity::hidden()
-    } else {
-        Activity::bar(selected, "cases")
-    };
+    // A bar on a terminal, a plain line every 30 s in a log, nothing with --quiet.
+    let progress = Activity::bar(selected, "cases", quiet);
     let result = run_sweep(&sweep, &options, &|case: &CaseRecord| {
         progress.inc();
         if case.status != asslb::sweep::CaseStatus::Ok {

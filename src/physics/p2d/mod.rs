@@ -37,6 +37,7 @@ mod limits;
 mod local;
 mod open_circuit;
 mod remesh;
+pub use remesh::StateMismatch;
 mod residual;
 
 use crate::constants::{FARADAY, GAS_CONSTANT, SECONDS_PER_HOUR};
