@@ -32,6 +32,7 @@ from ._simulation import (
 )
 from ._tasks import FitResult, fit, sweep, validate
 from ._pybamm import PYBAMM_NAMES, from_pybamm, to_pybamm
+from ._pybop import PybopModel
 
 __all__ = [
     "AsslbError",
@@ -41,6 +42,7 @@ __all__ = [
     "PYBAMM_NAMES",
     "ParameterKeyError",
     "ParameterValues",
+    "PybopModel",
     "ScenarioError",
     "Simulation",
     "Solution",
