@@ -229,6 +229,15 @@ fn the_liquid_cell_loses_half_its_capacity_with_a_rising_interface_resistance() 
     println!("mean CE, cycles 12-111 and 906-1005: liquid {early_l:.5} {late_l:.5}, solid {early_s:.5} {late_s:.5}");
     assert!(late_l < early_l - 1e-4, "{early_l} {late_l}");
     assert!(late_s >= early_s && late_s > 0.9995, "{early_s} {late_s}");
+    // The oxygen the liquid keeps taking densifies a third of its host (d = 1, φ = d X_O);
+    // the solid's film seals after formation, which densified a few percent.
+    let densified = |run: &SimulatedRun| column(run, 1005, "densified_fraction");
+    assert!(
+        densified(liquid) > 0.2 && densified(solid) < 0.06,
+        "densified fraction at cycle 1005: liquid {}, solid {}",
+        densified(liquid),
+        densified(solid)
+    );
     // CELL.md §2.6 (SEM): no significant cracks after 100 cycles, obvious ones after about 300.
     let cracks = |n: usize| column(solid, n, "crack_area_ratio");
     assert!(

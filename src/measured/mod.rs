@@ -284,6 +284,7 @@ quantity_table! {
         ("isolated_lithium_mAh_g", "mAh/g"),
         ("isolated_lithium_Ah", "Ah"),
         ("migrated_fraction", "-"),
+        ("densified_fraction", "-"),
     ],
     // Derived figures quoted by targets.
     derived: [

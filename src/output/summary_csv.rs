@@ -34,6 +34,7 @@
 //! | `active_material_fraction` | – | fraction of the active material still in contact (fragments isolated behind flooded cracks are not) |
 //! | `isolated_lithium_mAh_g`, `isolated_lithium_Ah` | mA·h/g, A·h | lithium the isolated fragments hold (part of the cathode's inventory, no longer cycled) |
 //! | `migrated_fraction` | – | fraction of the cationic capacity moved into the lower-voltage couple by transition-metal migration (lower-couple fade law; 0 otherwise) |
+//! | `densified_fraction` | – | fraction φ = d X_O of the host densified with the oxygen it lost, its sites gone from every gallery (`anion_redox.densified_per_oxygen`; 0 otherwise) |
 //!
 //! The degradation columns (from `interphase_thickness_nm` on) are the model's slow states at
 //! the end of the cycle; they are empty for a model without degradation submodels.
@@ -217,7 +218,7 @@ impl SummaryCsv {
 }
 
 /// Number of value columns of a summary row (every column of [`SUMMARY_HEADER`] but `cycle`).
-pub const SUMMARY_VALUES: usize = 28;
+pub const SUMMARY_VALUES: usize = 29;
 
 /// The values of the row of `summary` after its `cycle` column, in the order of
 /// [`SUMMARY_HEADER`], with `retention` its capacity retention \[-\] and `active_mass_kg` the
@@ -262,6 +263,7 @@ pub fn summary_values(
         per_mass(slow(|d| d.isolated_lithium_ah)),
         slow(|d| d.isolated_lithium_ah),
         slow(|d| d.migrated_fraction),
+        slow(|d| d.densified_fraction),
     ]
 }
 
@@ -315,6 +317,7 @@ fn kept_cycles(
                 active_material_fraction: optional(c + 12).unwrap_or(1.0),
                 isolated_lithium_ah: optional(c + 14).unwrap_or(0.0),
                 migrated_fraction: optional(c + 15).unwrap_or(0.0),
+                densified_fraction: optional(c + 16).unwrap_or(0.0),
             })
         })();
         summaries.push(CycleSummary {
@@ -409,6 +412,7 @@ mod tests {
             "isolated_lithium_mAh_g",
             "isolated_lithium_Ah",
             "migrated_fraction",
+            "densified_fraction",
         ];
         let header: Vec<&str> = SUMMARY_HEADER.split(',').collect();
         assert_eq!(header, required);
@@ -431,7 +435,7 @@ mod tests {
         let path = csv.finish().unwrap();
         let rows = read(&path);
         assert_eq!(rows.len(), 3);
-        assert!(rows.iter().all(|r| r.len() == 29));
+        assert!(rows.iter().all(|r| r.len() == 30));
         let num = |name: &str| -> Vec<f64> {
             column(&rows, name)
                 .iter()
@@ -464,7 +468,7 @@ mod tests {
         csv.write_cycle(&cycle(2, 0.0, 2e-3)).unwrap();
         csv.write_cycle(&cycle(3, 1.6e-3, 1e-3)).unwrap();
         let rows = read(&csv.finish().unwrap());
-        assert!(rows.iter().all(|r| r.len() == 29));
+        assert!(rows.iter().all(|r| r.len() == 30));
         for name in [
             "charge_capacity_mAh_g",
             "discharge_capacity_mAh_g",
@@ -500,6 +504,7 @@ mod tests {
             active_material_fraction: 0.75,
             isolated_lithium_ah: 0.05e-3,
             migrated_fraction: 0.125,
+            densified_fraction: 0.0625,
         };
         let mut c = cycle(1, 2.0e-3, 1.8e-3);
         c.degradation = Some(state);

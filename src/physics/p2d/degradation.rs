@@ -646,6 +646,10 @@ pub struct DegradationState {
     /// (0 with the rigid-shift fade law and for states written before it).
     #[serde(default)]
     pub migrated_fraction: f64,
+    /// Fraction φ = d X_O of the host densified with the oxygen it lost \[-\] (0 without
+    /// densification and for states written before it).
+    #[serde(default)]
+    pub densified_fraction: f64,
     /// Crack surface per original particle surface a_c \[-\].
     pub crack_area_ratio: f64,
     /// Charge passed by the side reaction since the start \[A·h\].
@@ -703,6 +707,7 @@ impl P2dModel {
                 .anion
                 .filter(|a| a.lower_couple().is_some())
                 .map_or(0.0, |_| mig),
+            densified_fraction: m.anion.map_or(0.0, |a| a.densified_fraction(x_o)),
             crack_area_ratio: m
                 .cracking
                 .map_or(0.0, |c| c.area_ratio(0.5 * y[l.slow(Slow::Throughput)]).0),
