@@ -4,16 +4,68 @@
 //! sparsity pattern (compressed sparse column) and the values of the iteration matrix
 //! `J = ∂F/∂y + c_j ∂F/∂y'` on that pattern, in the style of diffsol's problem traits.
 
+use std::sync::Arc;
+
 /// Why a residual, Jacobian or root evaluation did not produce a value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
     /// The state is outside the model's domain (for example a negative concentration). The
     /// solver treats this as recoverable and retries with a smaller step.
     #[error("non-physical state: {0}")]
-    NonPhysical(String),
+    NonPhysical(ModelError),
     /// Something the solver cannot recover from.
     #[error("{0}")]
-    Fatal(String),
+    Fatal(ModelError),
+}
+
+/// The error a model (or the solver's own callback layer) gives for an evaluation, kept as
+/// its own type: this layer cannot name the models' error types, so it holds them behind
+/// `dyn Error` and hands them back with [`ModelError::downcast_ref`] (the P2D model's
+/// `NonPhysicalState`, the callbacks' `CallbackFault`). A plain message (`"…".into()`) is
+/// for systems without an error type of their own, such as the tests' small DAEs. Cloning
+/// shares the error; two compare equal when their messages do.
+#[derive(Debug, Clone)]
+pub struct ModelError(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ModelError {
+    /// Wraps a model's own error.
+    pub fn new<E: std::error::Error + Send + Sync + 'static>(error: E) -> Self {
+        ModelError(Arc::new(error))
+    }
+
+    /// The model's own error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref::<E>()
+    }
+}
+
+impl std::fmt::Display for ModelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PartialEq for ModelError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+/// A plain message as a model error (see [`ModelError`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Message(String);
+
+impl From<&str> for ModelError {
+    fn from(text: &str) -> Self {
+        ModelError::new(Message(text.to_string()))
+    }
+}
+
+impl From<String> for ModelError {
+    fn from(text: String) -> Self {
+        ModelError::new(Message(text))
+    }
 }
 
 /// A square sparsity pattern in compressed sparse column form: the row indices of column `j`

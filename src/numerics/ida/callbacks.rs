@@ -10,8 +10,29 @@ use sundials_sys as sys;
 use sys::{N_Vector, SUNContext, SUNMatrix};
 
 use super::Shared;
-use crate::numerics::dae::{DaeSystem, EvalError};
+use crate::numerics::dae::{DaeSystem, EvalError, ModelError};
 use crate::numerics::sparse_lu::LuError;
+
+/// What the callback layer itself finds wrong before or after calling the system: fatal for
+/// the integration (IDA's own inputs are broken, or a tolerance makes no weight).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(super) enum CallbackFault {
+    /// IDA passed null or aliased arrays (`what`: "vectors", "matrix or vectors").
+    #[error("invalid {0} passed by IDA")]
+    InvalidVectors(&'static str),
+    /// An error weight `1/(rtol·scale + atol)` is not finite and positive.
+    #[error("error weight not positive (tolerance {tolerance:e})")]
+    ErrorWeight {
+        /// The offending tolerance `rtol·scale + atol`.
+        tolerance: f64,
+    },
+}
+
+impl From<CallbackFault> for EvalError {
+    fn from(fault: CallbackFault) -> Self {
+        EvalError::Fatal(ModelError::new(fault))
+    }
+}
 
 /// Last SUNDIALS error message, written by the error handler.
 pub(super) struct ErrorSink {
@@ -103,7 +124,7 @@ pub(super) unsafe extern "C" fn residual_cb<S: DaeSystem>(
                 sys::N_VGetArrayPointer(rr),
             );
             if py.is_null() || pyp.is_null() || pr.is_null() || pr == py || pr == pyp {
-                return Err(EvalError::Fatal("invalid vectors passed by IDA".into()));
+                return Err(CallbackFault::InvalidVectors("vectors").into());
             }
             let y = std::slice::from_raw_parts(py, n);
             let ypv = std::slice::from_raw_parts(pyp, n);
@@ -139,9 +160,7 @@ pub(super) unsafe extern "C" fn jacobian_cb<S: DaeSystem>(
             let data = sys::SUNSparseMatrix_Data(jac);
             let (py, pyp) = (sys::N_VGetArrayPointer(yy), sys::N_VGetArrayPointer(yp));
             if data.is_null() || py.is_null() || pyp.is_null() {
-                return Err(EvalError::Fatal(
-                    "invalid matrix or vectors passed by IDA".into(),
-                ));
+                return Err(CallbackFault::InvalidVectors("matrix or vectors").into());
             }
             let values = std::slice::from_raw_parts_mut(data, nnz);
             let y = std::slice::from_raw_parts(py, n);
@@ -169,7 +188,7 @@ pub(super) unsafe extern "C" fn ewt_cb<S: DaeSystem>(
             let n = sh.n;
             let (py, pw) = (sys::N_VGetArrayPointer(y), sys::N_VGetArrayPointer(ewt));
             if py.is_null() || pw.is_null() || py == pw {
-                return Err(EvalError::Fatal("invalid vectors passed by IDA".into()));
+                return Err(CallbackFault::InvalidVectors("vectors").into());
             }
             let y = std::slice::from_raw_parts(py, n);
             let w = std::slice::from_raw_parts_mut(pw, n);
@@ -198,9 +217,7 @@ pub(super) unsafe extern "C" fn ewt_cb<S: DaeSystem>(
                 .map(|(s, a)| rtol * s.abs() + a)
                 .find(|tol| !(tol.is_finite() && *tol > 0.0))
                 .unwrap_or(f64::NAN);
-            Err(EvalError::Fatal(format!(
-                "error weight not positive (tolerance {tol:e})"
-            )))
+            Err(CallbackFault::ErrorWeight { tolerance: tol }.into())
         }
     }));
     // SAFETY: the closure's reference has ended; `shared` is valid.
@@ -227,7 +244,7 @@ pub(super) unsafe extern "C" fn root_cb<S: DaeSystem>(
             let n = sh.n;
             let (py, pyp) = (sys::N_VGetArrayPointer(yy), sys::N_VGetArrayPointer(yp));
             if gout.is_null() || py.is_null() || pyp.is_null() {
-                return Err(EvalError::Fatal("invalid vectors passed by IDA".into()));
+                return Err(CallbackFault::InvalidVectors("vectors").into());
             }
             let g = std::slice::from_raw_parts_mut(gout, sh.num_roots);
             let y = std::slice::from_raw_parts(py, n);

@@ -119,6 +119,6 @@ pub enum NonPhysicalState {
 
 impl From<NonPhysicalState> for crate::numerics::dae::EvalError {
     fn from(e: NonPhysicalState) -> Self {
-        crate::numerics::dae::EvalError::NonPhysical(e.to_string())
+        crate::numerics::dae::EvalError::NonPhysical(crate::numerics::dae::ModelError::new(e))
     }
 }

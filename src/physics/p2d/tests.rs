@@ -943,3 +943,25 @@ fn jacobian_matches_finite_differences_at_an_exhausted_surface() {
         }
     }
 }
+
+#[test]
+fn a_non_physical_state_reaches_the_solver_as_the_models_own_error() {
+    // A residual at a state with a non-finite entry is refused as non-physical, and the
+    // solver's error carries the model's typed reason (not its text).
+    use crate::numerics::dae::{DaeSystem, EvalError};
+    let p = fixture(false);
+    let mut model = P2dModel::new(&p, &MeshSettings::default()).unwrap();
+    let mut y = model.rest_state();
+    let yp = vec![0.0; y.len()];
+    let l = *model.layout();
+    y[l.i_app] = f64::NAN;
+    let mut r = vec![0.0; y.len()];
+    let err = model.residual(0.0, &y, &yp, &mut r).unwrap_err();
+    let EvalError::NonPhysical(reason) = &err else {
+        panic!("expected a non-physical state, found {err}")
+    };
+    let state = reason
+        .downcast_ref::<super::NonPhysicalState>()
+        .unwrap_or_else(|| panic!("not the model's own error: {reason}"));
+    assert_eq!(err.to_string(), format!("non-physical state: {state}"));
+}
