@@ -29,14 +29,29 @@ pub enum FrequencyResponseError {
         /// Length expected.
         expected: usize,
     },
+    /// The symbolic analysis of the pattern failed.
+    #[error("the linearised system is singular at NaN Hz: {error:?}")]
+    Symbolic {
+        /// faer's error (kept as data, not as a source: the message shows it once).
+        error: faer::sparse::FaerError,
+    },
     /// The sparse factorisation failed (singular system at this frequency).
-    #[error("the linearised system is singular at {frequency_hz} Hz: {message}")]
+    #[error("the linearised system is singular at {frequency_hz} Hz: {error:?}")]
     Singular {
         /// Frequency \[Hz\].
         frequency_hz: f64,
-        /// faer's message.
-        message: String,
+        /// faer's error (as data, as above).
+        error: faer::sparse::linalg::LuError,
     },
+    /// The response came out infinite or NaN.
+    #[error("the linearised system is singular at {frequency_hz} Hz: the response is not finite")]
+    NotFinite {
+        /// Frequency \[Hz\].
+        frequency_hz: f64,
+    },
+    /// The model's Jacobian could not be evaluated at the steady state.
+    #[error("the linearised system is singular at NaN Hz: the Jacobian could not be evaluated at this state: {0}")]
+    Jacobian(super::dae::EvalError),
 }
 
 /// The linearised system of a DAE at one steady state.
@@ -67,12 +82,8 @@ impl<'a> FrequencyResponse<'a> {
                 });
             }
         }
-        let symbolic = SymbolicLu::try_new(symbolic_ref(pattern)).map_err(|e| {
-            FrequencyResponseError::Singular {
-                frequency_hz: f64::NAN,
-                message: format!("{e:?}"),
-            }
-        })?;
+        let symbolic = SymbolicLu::try_new(symbolic_ref(pattern))
+            .map_err(|error| FrequencyResponseError::Symbolic { error })?;
         Ok(FrequencyResponse {
             pattern,
             d_y,
@@ -110,10 +121,10 @@ impl<'a> FrequencyResponse<'a> {
                 *v = c64::new(a, omega * b);
             }
             let matrix = SparseColMatRef::new(symbolic_ref(self.pattern), &values);
-            let lu = Lu::try_new_with_symbolic(self.symbolic.clone(), matrix).map_err(|e| {
+            let lu = Lu::try_new_with_symbolic(self.symbolic.clone(), matrix).map_err(|error| {
                 FrequencyResponseError::Singular {
                     frequency_hz: f,
-                    message: format!("{e:?}"),
+                    error,
                 }
             })?;
             let mut rhs = faer::Mat::<c64>::from_fn(n, 1, |i, _| c64::new(-input[i], 0.0));
@@ -125,10 +136,7 @@ impl<'a> FrequencyResponse<'a> {
                 }
             }
             if !(g.re.is_finite() && g.im.is_finite()) {
-                return Err(FrequencyResponseError::Singular {
-                    frequency_hz: f,
-                    message: "the response is not finite".into(),
-                });
+                return Err(FrequencyResponseError::NotFinite { frequency_hz: f });
             }
             out.push(g);
         }

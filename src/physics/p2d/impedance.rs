@@ -45,10 +45,7 @@ impl P2dModel {
         let pattern = self.jacobian_pattern();
         let nnz = pattern.row_idx.len();
         let (mut d_y, mut j1) = (vec![0.0; nnz], vec![0.0; nnz]);
-        let failed = |e: crate::numerics::dae::EvalError| FrequencyResponseError::Singular {
-            frequency_hz: f64::NAN,
-            message: format!("the Jacobian could not be evaluated at this state: {e}"),
-        };
+        let failed = FrequencyResponseError::Jacobian;
         self.jacobian(0.0, 0.0, y, yp, &mut d_y).map_err(failed)?;
         self.jacobian(0.0, 1.0, y, yp, &mut j1).map_err(failed)?;
         // The Jacobian is linear in c_j: J(1) − J(0) = ∂F/∂y'.
