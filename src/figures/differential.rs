@@ -22,10 +22,9 @@ use plotters::prelude::*;
 use super::error::backend;
 use super::frame::{
     axis_range, corner_note, cycle_colour_of, draw_mesh, draw_side_legend, finite_bounds, note,
-    quantile_bounds, tick_formatter, Figure, TITLE_SIZE,
+    quantile_bounds, tick_formatter, titled, Figure,
 };
 use super::run_data::{CycleCurve, RunFigureData};
-use super::text::font;
 use super::FigureError;
 
 /// File stem of the differential-capacity figure.
@@ -133,13 +132,7 @@ impl Figure for DifferentialCapacity<'_> {
             })
             .collect();
 
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(
-                "Differential capacity and voltage, saved cycles",
-                font(TITLE_SIZE),
-            )
-            .map_err(backend)?;
+        let root = titled(root, "Differential capacity and voltage, saved cycles")?;
         let (w, _) = root.dim_in_pixel();
         let (plots, legend_area) = root.split_horizontally(w.saturating_sub(190));
         let panels = plots.split_evenly((2, 1));

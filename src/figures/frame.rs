@@ -319,6 +319,17 @@ pub(super) fn cycle_colour_of(i: usize, n: usize) -> RGBColor {
     })
 }
 
+/// The area below a figure's title: 8 px of margin above, the title centred in
+/// [`TITLE_SIZE`]. Every figure starts from it.
+pub(super) fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, FigureError> {
+    root.margin(8, 0, 0, 0)
+        .titled(title, font(TITLE_SIZE))
+        .map_err(backend)
+}
+
 /// A line of text at the top right of a panel's plotting area.
 pub(super) fn corner_note<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

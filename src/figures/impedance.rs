@@ -21,7 +21,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::error::backend;
 use super::frame::{
     axis_range, corner_note, cycle_chart, cycle_colour, draw_mesh, draw_side_legend, finite_bounds,
-    note, tick_formatter, write_figure, Figure, BLUE, LABEL_SIZE, RED, TITLE_SIZE,
+    note, tick_formatter, titled, write_figure, Figure, BLUE, LABEL_SIZE, RED,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -233,10 +233,7 @@ impl Figure for Nyquist<'_> {
         // −Z'' from 0 (or below, for inductive points) up.
         let y_bounds = finite_bounds(all().map(|p| p.1)).map(|(lo, hi)| (lo.min(0.0), hi));
 
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled("Impedance spectra (Nyquist)", font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, "Impedance spectra (Nyquist)")?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, bar_area) = root.split_horizontally(w.saturating_sub(170));
         let mut chart = nyquist_chart(&plot_area, x_bounds, y_bounds)?;
@@ -375,10 +372,7 @@ impl Figure for Resistances<'_> {
             .map(|(lo, hi)| (lo.min(0.0), hi));
         let y_range = axis_range(y_bounds, 0.05, 0.0..1.0);
 
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled("Fitted resistances", font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, "Fitted resistances")?;
         let (w, _) = root.dim_in_pixel();
         // The legend as wide as its longest label (about 11 px a character at its size, plus
         // the line sample): the paper's names ("R_SE/Li-In (R3)") are longer than "R3".

@@ -25,8 +25,8 @@ use super::differential::{DifferentialCapacity, DIFFERENTIAL_CAPACITY_PLOT};
 use super::error::backend;
 use super::frame::{
     axis_range, corner_note, cycle_chart, cycle_colour_of, draw_mesh, draw_side_legend,
-    finite_bounds, finite_points, note, quantile_bounds, tick_formatter, write_figure, Figure,
-    BLUE, DESC_SIZE, LABEL_SIZE, RED, TITLE_SIZE,
+    finite_bounds, finite_points, note, quantile_bounds, tick_formatter, titled, write_figure,
+    Figure, BLUE, DESC_SIZE, LABEL_SIZE, RED,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -114,10 +114,7 @@ impl Figure for VoltageCapacity<'_> {
         } else {
             "Voltage vs capacity, saved cycles".to_string()
         };
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&title, font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, &title)?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
         let counter = data.counter_potential_v;
@@ -205,13 +202,7 @@ impl Figure for CapacityEfficiency<'_> {
                 .map(|s| (s.cycle as f64, 100.0 * s.coulombic_efficiency)),
         );
         let x_range = cycle_range(summaries);
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(
-                "Discharge capacity and coulombic efficiency",
-                font(TITLE_SIZE),
-            )
-            .map_err(backend)?;
+        let root = titled(root, "Discharge capacity and coulombic efficiency")?;
         let panels = root.split_evenly((2, 1));
         let markers = summaries.len() <= 100;
         // The axes fit the cycles from the reference cycle on: formation (a slower rate, a
@@ -327,10 +318,7 @@ impl Figure for MeanVoltage<'_> {
             0.1,
             0.0..5.0,
         );
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled("Mean charge and discharge voltage", font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, "Mean charge and discharge voltage")?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(190));
         draw_cycle_panel(

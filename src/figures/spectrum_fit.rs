@@ -19,11 +19,11 @@ use plotters::prelude::*;
 
 use super::error::backend;
 use super::frame::{
-    axis_range, draw_marked_legend, draw_mesh, finite_bounds, note, write_figure, Figure, BLUE,
-    RED, TITLE_SIZE,
+    axis_range, draw_marked_legend, draw_mesh, finite_bounds, note, titled, write_figure, Figure,
+    BLUE, RED,
 };
 use super::impedance::{decade_marks, draw_decade_marks, nyquist_chart, power_of_ten};
-use super::text::{ensure_font, font};
+use super::text::ensure_font;
 use super::FigureError;
 
 /// File stem of the Nyquist figure of one spectrum.
@@ -143,10 +143,7 @@ impl Figure for Nyquist<'_> {
         };
         let x_bounds = finite_bounds(all().map(|p| p.0));
         let y_bounds = finite_bounds(all().map(|p| p.1)).map(|(lo, hi)| (lo.min(0.0), hi));
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&format!("Nyquist: {}", f.title), font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, &format!("Nyquist: {}", f.title))?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(250));
         let mut chart = nyquist_chart(&plot_area, x_bounds, y_bounds)?;
@@ -220,10 +217,7 @@ struct Bode<'a>(&'a SpectrumFigures);
 impl Figure for Bode<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let f = self.0;
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&format!("Bode: {}", f.title), font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, &format!("Bode: {}", f.title))?;
         let (w, _) = root.dim_in_pixel();
         let (plots, legend_area) = root.split_horizontally(w.saturating_sub(250));
         let (top, bottom) = plots.split_vertically(plots.dim_in_pixel().1 / 2);
@@ -253,13 +247,7 @@ struct ResidualFigure<'a>(&'a SpectrumFigures);
 impl Figure for ResidualFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
         let f = self.0;
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(
-                &format!("Relative residuals: {}", f.title),
-                font(TITLE_SIZE),
-            )
-            .map_err(backend)?;
+        let root = titled(root, &format!("Relative residuals: {}", f.title))?;
         let (w, _) = root.dim_in_pixel();
         let (plot_area, legend_area) = root.split_horizontally(w.saturating_sub(250));
         let x = log_f_range(f);

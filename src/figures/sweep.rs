@@ -35,8 +35,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::error::backend;
 use super::frame::{
-    axis_range, cycle_chart, draw_mesh, finite_bounds, tick_formatter, write_figure, Figure,
-    LABEL_SIZE, PALETTE, TITLE_SIZE,
+    axis_range, cycle_chart, draw_mesh, finite_bounds, tick_formatter, titled, write_figure,
+    Figure, LABEL_SIZE, PALETTE,
 };
 use super::text::{ensure_font, font};
 use super::FigureError;
@@ -424,10 +424,7 @@ impl Figure for CycleComparison<'_> {
             0.05,
             self.default_y.clone(),
         );
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(self.title, font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, self.title)?;
         let labels: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
         let (plot_area, legend_area) = split_for_legend(&root, &labels);
         let mut chart = cycle_chart(&plot_area, x_range, y_range, self.y_desc, 8)?;
@@ -577,10 +574,7 @@ impl Figure for Merit {
                 (range, labels)
             }
         };
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&self.title, font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, &self.title)?;
         let labels: Vec<&str> = if self.legend {
             self.series.iter().map(|s| s.label.as_str()).collect()
         } else {

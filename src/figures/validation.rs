@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use super::error::backend;
 use super::frame::{
     axis_range, cycle_formatter, draw_marked_legend, draw_mesh, finite_bounds, tick_formatter,
-    write_figure, Figure, PALETTE, TITLE_SIZE,
+    titled, write_figure, Figure, PALETTE,
 };
 use super::text::{ensure_font, font};
 use super::{Colour, FigureError};
@@ -54,10 +54,7 @@ impl Overlay {
 
 impl Figure for Overlay {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), FigureError> {
-        let root = root
-            .margin(8, 0, 0, 0)
-            .titled(&self.title, font(TITLE_SIZE))
-            .map_err(backend)?;
+        let root = titled(root, &self.title)?;
         let (chart_area, legend_area) = root.split_horizontally(root.dim_in_pixel().0 * 72 / 100);
         let all = || {
             self.lines
