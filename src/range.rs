@@ -292,6 +292,9 @@ pub const POTENTIAL_V: Range = Range::closed(-5.0, 10.0, "V");
 pub const THICKNESS_M: Range = Range::closed(1e-7, 1e-2, "m");
 /// Volume fractions \[-\].
 pub const VOLUME_FRACTION: Range = Range::above(0.0, 1.0, "");
+/// Contact fraction of the particle surface with the electrolyte \[-\]: below 1e-4 no cell
+/// carries a current.
+pub const CONTACT_FRACTION: Range = Range::closed(1e-4, 1.0, "");
 /// Bruggeman exponents \[-\].
 pub const BRUGGEMAN_EXPONENT: Range = Range::closed(0.0, 10.0, "");
 /// Tortuosity factors \[-\].
@@ -670,6 +673,7 @@ pub const ACCEPTED: &[Accepted] = &[
         CAPACITANCE_F_M2,
         "0 = off",
     ),
+    real("positive.contact_fraction", CONTACT_FRACTION, "absent: 1"),
     real("positive.active_material_density_kg_m3", DENSITY_KG_M3, ""),
     real(
         "positive.msmr.lithium_per_formula_max",

@@ -342,6 +342,7 @@ const CASES: &[RangeCase] = &[
     ("positive.exchange_current_k", PAPER, &["positive.exchange_current_k=10"], &["positive.exchange_current_k"]),
     ("positive.film_resistance_ohm_m2", PAPER, &["positive.film_resistance_ohm_m2=1e3"], &["positive.film_resistance_ohm_m2"]),
     ("*.double_layer_capacitance_F_m2", PAPER, &["negative.double_layer_capacitance_F_m2=1e5"], &["negative.double_layer_capacitance_F_m2"]),
+    ("positive.contact_fraction", PAPER, &["positive.contact_fraction=0"], &["positive.contact_fraction"]),
     ("positive.active_material_density_kg_m3", PAPER, &["positive.active_material_density_kg_m3=10"], &["positive.active_material_density_kg_m3"]),
     ("positive.msmr.lithium_per_formula_max", PAPER, &["positive.msmr.lithium_per_formula_max=1000"], &["positive.msmr.lithium_per_formula_max"]),
     ("positive.msmr.cationic[].capacity", PAPER, &["positive.msmr.cationic=[{capacity=5, standard_potential_V=3.4, omega=1}]"], &["positive.msmr.cationic[1].capacity", "at most lithium_per_formula_max = 3"]),

@@ -92,10 +92,10 @@ fn film_resistance_adds_its_ohmic_drop() {
     let mut film = plain.clone();
     film.positive.film_resistance_ohm_m2 = 0.01;
     let (a, b) = (discharge(&plain, 1.0), discharge(&film, 1.0));
-    // Faradaic current density, nearly uniform through the thin cathode: j = I/(A a L_p).
+    // Faradaic current density, nearly uniform through the thin cathode: j = I/(A a_c L_p).
     let p = &plain.positive;
     let j =
-        plain.nominal_capacity_ah / plain.area_m2 / (p.specific_surface_area_m() * p.thickness_m);
+        plain.nominal_capacity_ah / plain.area_m2 / (p.contacted_surface_area_m() * p.thickness_m);
     let expected = film.positive.film_resistance_ohm_m2 * j;
     for t in [600.0, 1200.0, 1800.0] {
         let drop = voltage_at(&a, t) - voltage_at(&b, t);

@@ -465,9 +465,11 @@ fn lithium_oxygen_and_charge_balance_with_the_side_reaction() {
     for (file, extra) in [
         (
             "wu2022_1c_1000.toml",
-            // Contact loss a hundred times the calibrated one: 8 % of the material cut off.
+            // Contact loss a hundred times the calibrated one: 8 % of the material cut off;
+            // and a partial contact (the interfacial currents through 30 % of the surface).
             &[
                 "cracking.contact_loss_per_cycle=0.01",
+                "positive.contact_fraction=0.3",
                 "solver.rtol=1e-8",
                 "solver.atol=1e-10",
             ][..],
@@ -623,10 +625,11 @@ fn the_solid_and_the_liquid_cell_share_every_cathode_parameter() {
     // The comparison is only a test of the mechanisms if the cathode is the same cathode.
     let solid = load_parameter_set("wu2022_lro_lpscl").expect("solid set");
     let liquid = load_parameter_set("wu2022_lro_liquid").expect("liquid set");
-    // The double layer belongs to the interface: partial solid contact against a wetted
-    // surface.
+    // The double layer and the contact fraction belong to the interface: solid contact
+    // against a wetted surface.
     let mut liquid_positive = liquid.positive.clone();
     liquid_positive.double_layer_capacitance_f_m2 = solid.positive.double_layer_capacitance_f_m2;
+    liquid_positive.contact_fraction = solid.positive.contact_fraction;
     assert_eq!(solid.positive, liquid_positive);
     assert_eq!(solid.anion_redox, liquid.anion_redox);
     let (cs, cl) = (

@@ -145,9 +145,23 @@ pub struct PositiveElectrode {
     /// Interphase (film) resistance in series with the charge transfer R_film \[Ω·m²\].
     /// Accepted range: 0 to 100 Ω·m².
     pub film_resistance_ohm_m2: f64,
-    /// Double-layer capacitance of the particle/electrolyte interface C_dl \[F/m²\]; 0 = off.
-    /// Accepted range: 0 to 1e4 F/m².
+    /// Double-layer capacitance of the particle/electrolyte interface C_dl \[F/m²\] of contacted
+    /// surface; 0 = off. Accepted range: 0 to 1e4 F/m².
     pub double_layer_capacitance_f_m2: f64,
+    /// Contact fraction χ \[-\]: the part of the particle surface in ionic contact with the
+    /// electrolyte (`contact_fraction`; absent: 1, a wetted surface). A liquid wets the whole
+    /// surface; a cold-pressed solid electrolyte touches the oxide in patches (Koerver et al.,
+    /// Chem. Mater. 29 (2017) 5574; Shi et al., J. Mater. Chem. A 8 (2020) 17399, FIB-SEM).
+    ///
+    /// It is the one quantity behind every interfacial term: the intercalation, double-layer
+    /// and side currents flow through the contacted surface a_c = χ a only, so the exchange
+    /// current, the double-layer capacitance, the film and native-layer resistances and the
+    /// side-reaction rates are all per contacted area, and the lithium enters each particle
+    /// through it (spread over the sphere: the particle model is spherically symmetric, the
+    /// contact patches are not resolved). The release of surface oxygen by contact reaches
+    /// only the contacted surface. Stack pressure or the particles' volume change act on the
+    /// cell through χ alone. Accepted range: 1e-4 to 1.
+    pub contact_fraction: f64,
     /// Density of the active material ρ_active \[kg/m³\], if known. Optional: it does not
     /// enter the model; it gives the active mass ε_s · A · L_p · ρ_active used for currents and
     /// capacities per gram of active material (`200 mA/g`, mAh/g).
@@ -184,6 +198,12 @@ impl PositiveElectrode {
     /// Specific interfacial area `a = 3 ε_s / R_p` \[1/m\].
     pub fn specific_surface_area_m(&self) -> f64 {
         3.0 * self.active_material_volume_fraction / self.particle_radius_m
+    }
+
+    /// Contacted specific surface `a_c = χ a` \[1/m\]: the particle surface per electrode
+    /// volume through which the interfacial currents flow.
+    pub fn contacted_surface_area_m(&self) -> f64 {
+        self.contact_fraction * self.specific_surface_area_m()
     }
 }
 
@@ -636,6 +656,11 @@ impl CellParameters {
             "positive.double_layer_capacitance_f_m2",
             &range::CAPACITANCE_F_M2,
             p.double_layer_capacitance_f_m2,
+        )?;
+        in_range(
+            "positive.contact_fraction",
+            &range::CONTACT_FRACTION,
+            p.contact_fraction,
         )?;
         if let Some(rho) = p.active_material_density_kg_m3 {
             in_range(

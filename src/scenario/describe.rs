@@ -142,7 +142,12 @@ pub fn describe_parameters(p: &CellParameters) -> String {
     out.num(
         "double_layer_capacitance_F_m2",
         c.double_layer_capacitance_f_m2,
-        "F/m² (0 = off)",
+        "F/m² of contacted surface (0 = off)",
+    );
+    out.num(
+        "contact_fraction",
+        c.contact_fraction,
+        "of the particle surface in contact with the electrolyte",
     );
     match c.active_material_density_kg_m3 {
         Some(rho) => out.num("active_material_density_kg_m3", rho, "kg/m³"),
@@ -307,6 +312,11 @@ pub fn describe_parameters(p: &CellParameters) -> String {
         "specific surface area a = 3 ε_s / R_p",
         c.specific_surface_area_m(),
         "1/m",
+    );
+    out.num(
+        "contacted surface a_c = χ a",
+        c.contacted_surface_area_m(),
+        "1/m (every interfacial current density is per contacted area)",
     );
     let stored_ah = c.active_material_volume_fraction
         * p.area_m2

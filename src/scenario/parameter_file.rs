@@ -292,6 +292,7 @@ impl Ctx<'_> {
             },
             film_resistance_ohm_m2: p.film_resistance_ohm_m2.unwrap_or(0.0),
             double_layer_capacitance_f_m2: p.double_layer_capacitance_f_m2.unwrap_or(0.0),
+            contact_fraction: p.contact_fraction.unwrap_or(1.0),
             active_material_density_kg_m3: p.active_material_density_kg_m3,
             carbon_network: p.carbon_network.map(|c| CarbonNetwork {
                 volume_fraction: c.volume_fraction,

@@ -86,6 +86,7 @@ pub(crate) struct RawPositive {
     pub film_resistance_ohm_m2: Option<f64>,
     #[serde(rename = "double_layer_capacitance_F_m2")]
     pub double_layer_capacitance_f_m2: Option<f64>,
+    pub contact_fraction: Option<f64>,
     pub active_material_density_kg_m3: Option<f64>,
     /// `[positive.carbon_network]`: the carbon as a percolating network of its own.
     pub carbon_network: Option<RawCarbonNetwork>,

@@ -66,8 +66,11 @@ pub(crate) struct SlowModel {
     pub cracking: Option<Cracking>,
     /// Charge of one lithium per formula unit per electrode area Q_1 \[C/m²\].
     pub q1: f64,
-    /// a L: particle surface per electrode area \[-\].
+    /// a_c L: contacted particle surface per electrode area \[-\].
     pub surface_per_area: f64,
+    /// Contact fraction χ \[-\]: the part of the original particle surface an electrolyte
+    /// touches ([`crate::physics::parameters::PositiveElectrode::contact_fraction`]).
+    pub contact_fraction: f64,
     /// The release by contact per unit open surface, k_c · 3/R_p \[1/s\]
     /// ([`AnionRedox::oxygen_loss_contact_m_s`]; 0 without anion redox).
     pub contact_release_1_s: f64,
@@ -169,8 +172,11 @@ impl P2dModel {
             Some(f) => (f.open_surface(ctx.delta), f.open_surface(ctx.delta_c)),
             None => ((1.0, 0.0), (1.0, 0.0)),
         };
-        ctx.open_area = main + ctx.wet_area * crack;
-        ctx.d_open_area_dfilm = d_main * NM;
+        // The original surface reaches the electrolyte only where it touches it (χ); the
+        // flooded crack surface is wet by construction.
+        let chi = m.contact_fraction;
+        ctx.open_area = chi * main + ctx.wet_area * crack;
+        ctx.d_open_area_dfilm = chi * d_main * NM;
         ctx.d_open_area_dvc = ctx.wet_area * d_crack * ctx.d_delta_c_dvc;
         ctx.d_open_area_dthroughput =
             ctx.d_wet_area_dthroughput * crack + ctx.wet_area * d_crack * ctx.d_delta_c_dthroughput;

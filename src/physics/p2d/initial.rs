@@ -63,7 +63,7 @@ impl P2dModel {
     pub fn guess_for_current(&self, y: &mut [f64], i_app: f64) {
         let l = &self.layout;
         y[l.i_app] = i_app;
-        let j = -i_app / (self.a * self.dx_p * l.np as f64);
+        let j = -i_app / (self.a_c * self.dx_p * l.np as f64);
         for i in 0..l.np {
             y[l.j(i)] = j;
         }

@@ -58,7 +58,11 @@ impl P2dModel {
                     sink.add(next, l.theta(i, k), dg_dt0 / sph.volume[k + 1]);
                     sink.add(next, l.theta(i, k + 1), dg_dt1 / sph.volume[k + 1]);
                 } else {
-                    sink.add(row, l.j(i), sph.face_area[nr] * flux_scale / sph.volume[k]);
+                    sink.add(
+                        row,
+                        l.j(i),
+                        sph.face_area[nr] * flux_scale * self.contact / sph.volume[k],
+                    );
                 }
             }
         }
@@ -121,7 +125,7 @@ impl P2dModel {
         // interfacial current density of each cell (for that derivative).
         let cracks = self.slow.as_ref().is_some_and(|m| m.cracking.is_some());
         let (fraction, df) = self.active_fraction(&ctx);
-        let a_eff = self.a * fraction;
+        let a_eff = self.a_c * fraction;
         // Side-reaction currents per cell, evaluated once (none without an interphase model),
         // and their partials.
         let cells: Vec<CellSide> = if film {
@@ -191,7 +195,11 @@ impl P2dModel {
                     self.add_side(sink, row, i, p, -dx * a_eff);
                 }
                 if cracks {
-                    sink.add(row, l.slow(Slow::Throughput), -dx * self.a * df * j_tot(i));
+                    sink.add(
+                        row,
+                        l.slow(Slow::Throughput),
+                        -dx * self.a_c * df * j_tot(i),
+                    );
                 }
                 if let (Some(b), Some(srow)) = (binary, salt_row) {
                     sink.add(srow, l.j(i), -dx * b.p * a_eff);
@@ -203,7 +211,7 @@ impl P2dModel {
                         sink.add(
                             srow,
                             l.slow(Slow::Throughput),
-                            -dx * b.p * self.a * df * j_tot(i),
+                            -dx * b.p * self.a_c * df * j_tot(i),
                         );
                     }
                 }
@@ -236,7 +244,7 @@ impl P2dModel {
                 sink.add(
                     row,
                     l.slow(Slow::Throughput),
-                    self.dx_p * self.a * df * j_tot(i),
+                    self.dx_p * self.a_c * df * j_tot(i),
                 );
             }
         }

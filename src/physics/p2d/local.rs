@@ -212,7 +212,7 @@ impl P2dModel {
     /// of state `y` ([`Self::host_window`]).
     ///
     /// Reconstruction: a quadratic through the two outermost shell averages with the known
-    /// surface gradient g = ∂θ/∂r|_R = −j/(F c_max D_s(θ_last)) gives the offset of the surface
+    /// surface gradient g = ∂θ/∂r|_R = −χ j/(F c_max D_s(θ_last)) gives the offset of the surface
     /// from the outermost shell, `δ = α (θ_last − θ_prev) + β g`, with the weights of
     /// [`crate::numerics::mesh::SphereMesh::surface_weights`] (uniform shells of width h:
     /// α = 1/6, β = h/3; third order near the surface, the cell-average offsets of the
@@ -273,7 +273,8 @@ impl P2dModel {
         let d = d * self.d_s_arr;
         let dd = dd * self.d_s_arr;
         let (alpha, beta) = self.surface_weights;
-        let s = beta / (FARADAY * self.c_max);
+        // The surface flux is χ j (the current flows through the contacted surface only).
+        let s = beta * self.contact / (FARADAY * self.c_max);
         // The quadratic's offset δ and its partials.
         let delta = alpha * (theta_last - theta_prev) - s * j / d;
         let d_delta_last = alpha + s * j * dd / (d * d);

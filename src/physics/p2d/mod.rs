@@ -157,8 +157,15 @@ pub struct P2dModel {
     pub(crate) jacobian_outdated: bool,
     /// F/(R T) \[1/V\].
     pub(crate) f: f64,
-    /// Specific interfacial area a \[1/m\].
+    /// Specific interfacial area a \[1/m\]: the particles' whole surface.
     pub(crate) a: f64,
+    /// Contacted specific surface a_c = χ a \[1/m\] ([`PositiveElectrode::contact_fraction`]):
+    /// every interfacial current density (intercalation, double layer, side reactions) is per
+    /// contacted area and flows through a_c.
+    pub(crate) a_c: f64,
+    /// Contact fraction χ \[-\]: the lithium of a current density j enters the particle as
+    /// the surface flux χ j/F spread over the sphere.
+    pub(crate) contact: f64,
     /// Effective electronic conductivity σ_eff \[S/m\].
     pub(crate) sigma_eff: f64,
     pub(crate) c_max: f64,
@@ -385,6 +392,8 @@ impl P2dModel {
             jacobian_outdated: false,
             f: FARADAY / (GAS_CONSTANT * t),
             a: pos.specific_surface_area_m(),
+            a_c: pos.contacted_surface_area_m(),
+            contact: pos.contact_fraction,
             sigma_eff: pos.effective_electronic_conductivity_s_m(t),
             c_max: pos.max_concentration_mol_m3,
             theta0: pos.initial_concentration_mol_m3 / pos.max_concentration_mol_m3,
@@ -413,7 +422,8 @@ impl P2dModel {
                     q1: FARADAY * pos.max_concentration_mol_m3 / x_max
                         * pos.active_material_volume_fraction
                         * pos.thickness_m,
-                    surface_per_area: pos.specific_surface_area_m() * pos.thickness_m,
+                    surface_per_area: pos.contacted_surface_area_m() * pos.thickness_m,
+                    contact_fraction: pos.contact_fraction,
                     contact_release_1_s: anion_redox.map_or(0.0, |a| {
                         3.0 * a.oxygen_loss_contact_m_s / pos.particle_radius_m
                     }),

@@ -23,7 +23,8 @@ impl P2dModel {
 
         // Particles: V_k θ'_k = A_{k+1} G_{k+1} − A_k G_k, G = D_s ∂θ/∂r on faces, written as
         // θ'_k − (A_{k+1} G_{k+1} − A_k G_k)/V_k.
-        let surface = sph.face_area[nr] * flux_scale;
+        // The current density j flows through the contacted surface, χ of the sphere's.
+        let surface = sph.face_area[nr] * flux_scale * self.contact;
         let constant_d = match self.d_s {
             MaterialFunction::Constant(d) => Some(d),
             _ => None,
@@ -92,8 +93,9 @@ impl P2dModel {
             cells.extend((0..np).map(|i| self.cell_side(y, i, &ctx)));
         }
         let side = |i: usize| cells.get(i).map_or(0.0, |c| c.total(&ctx));
-        // Specific surface of the particles still in contact (isolation behind flooded cracks).
-        let a_eff = self.a * self.active_fraction(&ctx).0;
+        // Contacted surface of the particles still in contact (isolation behind flooded cracks,
+        // contact loss).
+        let a_eff = self.a_c * self.active_fraction(&ctx).0;
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.

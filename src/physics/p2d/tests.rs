@@ -77,6 +77,8 @@ fn fixture(binary: bool) -> CellParameters {
             },
             film_resistance_ohm_m2: 0.01,
             double_layer_capacitance_f_m2: 0.2,
+            // Partial contact, so that every check sees χ where it enters.
+            contact_fraction: 0.7,
             active_material_density_kg_m3: Some(5200.0),
             carbon_network: None,
         },
@@ -807,8 +809,9 @@ fn surface_reconstruction_is_the_quadratic_inside_the_window() {
     for i in 0..l.np {
         let (last, prev, j) = (y[l.theta(i, l.nr - 1)], y[l.theta(i, l.nr - 2)], y[l.j(i)]);
         let d = model.d_s.eval(last).0 * model.d_s_arr;
-        let delta =
-            alpha * (last - prev) - beta / (crate::constants::FARADAY * model.c_max) * j / d;
+        // The surface flux is χ j: the current flows through the contacted surface.
+        let delta = alpha * (last - prev)
+            - beta * model.contact / (crate::constants::FARADAY * model.c_max) * j / d;
         let x = delta.abs() / last;
         assert!(delta < 0.0 && x < 0.5, "offset fraction {x}");
         let ts = model.surface_stoichiometry(&y, i, (0.0, 1.0));

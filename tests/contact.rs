@@ -1,0 +1,119 @@
+//! The contact fraction χ (`positive.contact_fraction`) as the one quantity behind every
+//! interfacial term: the intercalation current (exchange current), the double layer, the film
+//! resistance and the side currents are all per contacted area, and the lithium enters the
+//! particle through the contacted surface. So a cell with χ and its interfacial properties per
+//! contacted area scaled by 1/χ (k, C_dl) and χ (R_film) is the same cell: these tests fail if
+//! any term misses χ or takes it twice.
+
+mod common;
+
+use asslb::numerics::mesh::MeshSettings;
+use asslb::physics::p2d::P2dModel;
+use asslb::physics::parameters::{CellParameters, GrainBoundary};
+use asslb::protocol::simulate::SolverSettings;
+use asslb::protocol::{simulate, Experiment, Step, TimeseriesRecord};
+use asslb::scenario::load_parameter_set;
+use common::interpolate;
+
+/// The solid verification cell with both double layers, a film and grain boundaries.
+fn cell() -> CellParameters {
+    let mut p = load_parameter_set("solid_halfcell_single_ion").expect("built-in set");
+    p.positive.double_layer_capacitance_f_m2 = 0.2;
+    p.positive.film_resistance_ohm_m2 = 0.01;
+    p.negative.double_layer_capacitance_f_m2 = 0.1;
+    p.separator.grain_boundary = Some(GrainBoundary {
+        resistance_ohm_m2: 2e-3,
+        capacitance_f_m2: 3e-4,
+    });
+    p
+}
+
+/// `p` with contact fraction `chi` and its interfacial properties per contacted area, so that
+/// per particle surface they are those of `p` (which has χ = 1).
+fn same_cell_with_contact(p: &CellParameters, chi: f64) -> CellParameters {
+    assert_eq!(p.positive.contact_fraction, 1.0);
+    let mut q = p.clone();
+    let pos = &mut q.positive;
+    pos.contact_fraction = chi;
+    pos.exchange_current.k /= chi;
+    pos.double_layer_capacitance_f_m2 /= chi;
+    pos.film_resistance_ohm_m2 *= chi;
+    q
+}
+
+fn discharge(p: &CellParameters, c_rate: f64) -> Vec<TimeseriesRecord> {
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        c_rate * p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
+    let solver = SolverSettings {
+        output_interval_s: Some(10.0),
+        rtol: 1e-8,
+        atol: 1e-10,
+        ..SolverSettings::default()
+    };
+    let mut rows = Vec::new();
+    simulate(p, &MeshSettings::default(), &solver, &experiment, &mut rows).expect("discharge");
+    rows
+}
+
+#[test]
+fn a_partial_contact_with_interfacial_properties_per_contacted_area_is_the_same_cell() {
+    let whole = cell();
+    for chi in [0.5, 0.05] {
+        let part = same_cell_with_contact(&whole, chi);
+        // The impedance at rest, from the diffusion tail to the grain-boundary arc.
+        let frequencies = [1e-3, 0.1, 10.0, 1e3, 1e5];
+        let spectrum = |p: &CellParameters| {
+            let mut m = P2dModel::new(p, &MeshSettings::default()).expect("model");
+            let y0 = m.rest_state();
+            let yp0 = vec![0.0; y0.len()];
+            m.impedance(&y0, &yp0, &frequencies).expect("impedance")
+        };
+        let (a, b) = (spectrum(&whole), spectrum(&part));
+        for ((f, za), zb) in frequencies.iter().zip(&a).zip(&b) {
+            let diff = (za - zb).norm() / za.norm();
+            println!("χ = {chi}, {f} Hz: Z {za} against {zb}, relative {diff:.1e}");
+            assert!(diff < 1e-9, "χ = {chi}, {f} Hz: {za} against {zb}");
+        }
+        // A 2C discharge: the same voltage at every time, the same capacity.
+        let (ra, rb) = (discharge(&whole, 2.0), discharge(&part, 2.0));
+        let (ta, va): (Vec<f64>, Vec<f64>) = ra.iter().map(|r| (r.time_s, r.voltage_v)).unzip();
+        let end = |r: &[TimeseriesRecord]| r.last().expect("rows").time_s;
+        assert!(
+            (end(&ra) / end(&rb) - 1.0).abs() < 1e-6,
+            "χ = {chi}: discharge ends at {} s against {} s",
+            end(&ra),
+            end(&rb)
+        );
+        let worst = rb
+            .iter()
+            .filter(|r| r.time_s <= end(&ra))
+            .map(|r| (r.voltage_v - interpolate(&ta, &va, r.time_s)).abs())
+            .fold(0.0, f64::max);
+        println!("χ = {chi}: largest voltage difference {worst:.2e} V");
+        assert!(worst < 1e-6, "χ = {chi}: {worst} V");
+    }
+}
+
+#[test]
+fn less_contact_with_the_same_interface_raises_every_interfacial_resistance_alike() {
+    // χ halved, the interface unchanged per contacted area: the charge-transfer and film
+    // resistances per particle surface double and the double-layer capacitance halves, so the
+    // cathode's interfacial arc doubles in size at the same characteristic frequency, and a
+    // discharge loses voltage.
+    let whole = cell();
+    let mut half = whole.clone();
+    half.positive.contact_fraction = 0.5;
+    let (ra, rb) = (discharge(&whole, 1.0), discharge(&half, 1.0));
+    let (ta, va): (Vec<f64>, Vec<f64>) = ra.iter().map(|r| (r.time_s, r.voltage_v)).unzip();
+    let at = |t: f64| interpolate(&ta, &va, t);
+    let (tb, vb): (Vec<f64>, Vec<f64>) = rb.iter().map(|r| (r.time_s, r.voltage_v)).unzip();
+    let drop = at(600.0) - interpolate(&tb, &vb, 600.0);
+    println!("voltage lost at 600 s with half the contact: {drop:.4} V");
+    assert!(drop > 1e-3, "{drop} V");
+    // The surface flux of a particle is the same lithium: the discharge capacity is within
+    // the overpotential's share.
+    let capacity = |r: &[TimeseriesRecord]| r.last().expect("rows").time_s;
+    assert!(capacity(&rb) < capacity(&ra));
+}
