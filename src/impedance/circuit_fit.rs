@@ -39,7 +39,7 @@
 use faer::c64;
 
 use super::circuit::{Circuit, ElementKind, Node};
-use super::spectrum::Spectrum;
+use super::spectrum::{InvalidSpectrum, Spectrum};
 use crate::numerics::least_squares::{
     least_squares, least_squares_with_jacobian, FitError, FitOptions, FitReport, Parameter,
     ParameterScale,
@@ -283,8 +283,9 @@ pub enum CircuitFitError {
         frequency_hz: f64,
     },
     /// The spectrum is not valid (possible only for one built without [`Spectrum::new`]).
+    /// (The reason is data, not a source: the message shows it once.)
     #[error("invalid spectrum: {0}")]
-    InvalidSpectrum(String),
+    InvalidSpectrum(InvalidSpectrum),
     /// The least-squares problem failed.
     #[error("{0}")]
     Fit(FitError),
@@ -697,8 +698,8 @@ pub fn fit_circuit_with(
     options: &CircuitFitOptions,
 ) -> Result<CircuitFit, CircuitFitError> {
     // The fields are public: check what `Spectrum::new` would have checked.
-    Spectrum::new(spectrum.frequency_hz.clone(), spectrum.z.clone())
-        .map_err(|e| CircuitFitError::InvalidSpectrum(e.to_string()))?;
+    Spectrum::check(&spectrum.frequency_hz, &spectrum.z)
+        .map_err(CircuitFitError::InvalidSpectrum)?;
     let names = circuit.parameter_names();
     let p = circuit.parameter_count();
     if let Some(s) = &options.start {
@@ -927,10 +928,12 @@ mod tests {
             frequency_hz: vec![],
             z: vec![],
         };
-        assert!(matches!(
-            fit_circuit(&c, &empty, None),
-            Err(CircuitFitError::InvalidSpectrum(_))
-        ));
+        let e = fit_circuit(&c, &empty, None).unwrap_err();
+        assert_eq!(e, CircuitFitError::InvalidSpectrum(InvalidSpectrum::Empty));
+        assert_eq!(
+            e.to_string(),
+            "invalid spectrum: the spectrum has no points"
+        );
         let g = initial_guess(&c, &empty);
         let params = default_parameters(&c, &g);
         assert!(params

@@ -18,22 +18,23 @@ use super::circuit::Circuit;
 use super::circuit_fit::{
     fit_circuit, fit_circuit_with, CircuitFit, CircuitFitError, CircuitFitOptions,
 };
-use super::spectrum::{Spectrum, SpectrumError};
+use super::spectrum::{InvalidSpectrum, Spectrum};
 
 /// Why a spectrum of a run has no circuit fit.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FitFailure {
-    /// The spectrum is not one a circuit can be fitted to.
+    /// The spectrum is not one a circuit can be fitted to. (The reason is data, not a source:
+    /// the message shows it once.)
     #[error("the spectrum cannot be fitted: {0}")]
-    Spectrum(String),
+    Spectrum(InvalidSpectrum),
     /// The fit failed from every start (the error of the automatic start).
     #[error("the circuit fit failed: {0}")]
     Fit(#[from] CircuitFitError),
 }
 
-impl From<SpectrumError> for FitFailure {
-    fn from(e: SpectrumError) -> Self {
-        FitFailure::Spectrum(e.to_string())
+impl From<InvalidSpectrum> for FitFailure {
+    fn from(e: InvalidSpectrum) -> Self {
+        FitFailure::Spectrum(e)
     }
 }
 
@@ -84,7 +85,11 @@ impl FitChain {
     /// that is not one of the run's own (a validation's extra cycle), so that the run's own fits
     /// stay those of the run without it.
     pub fn fit_aside(&self, frequencies_hz: &[f64], z_ohm: &[c64]) -> ChainedFit {
-        let spectrum = Spectrum::new(frequencies_hz.to_vec(), z_ohm.to_vec())?;
+        Spectrum::check(frequencies_hz, z_ohm)?;
+        let spectrum = Spectrum {
+            frequency_hz: frequencies_hz.to_vec(),
+            z: z_ohm.to_vec(),
+        };
         let warm = self.previous.as_ref().and_then(|start| {
             let options = CircuitFitOptions {
                 start: Some(start.clone()),
@@ -142,7 +147,17 @@ mod tests {
         let failed = chain.fit(&[1.0], &[c64::new(1.0, 0.0)]).unwrap_err();
         assert!(matches!(failed, FitFailure::Fit(_)), "{failed}");
         let failed = chain.fit(&[1.0, 2.0], &[c64::new(1.0, 0.0)]).unwrap_err();
-        assert!(matches!(failed, FitFailure::Spectrum(_)), "{failed}");
+        assert_eq!(
+            failed,
+            FitFailure::Spectrum(InvalidSpectrum::LengthMismatch {
+                frequencies: 2,
+                impedances: 1
+            })
+        );
+        assert_eq!(
+            failed.to_string(),
+            "the spectrum cannot be fitted: 2 frequencies but 1 impedances: expected one impedance per frequency"
+        );
         assert_eq!(chain.previous.as_deref(), Some(first.values.as_slice()));
         // Taking the chain up from the fits made gives the chain that made them.
         let mut resumed = FitChain::new(circuit);

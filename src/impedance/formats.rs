@@ -313,11 +313,11 @@ impl Table<'_> {
         }
         if f.is_empty() {
             return Err(SpectrumError::Empty {
-                path: Some(path.to_path_buf()),
+                path: path.to_path_buf(),
             });
         }
         let frequency = &self.columns[0].1;
-        check_frequencies(&f, Some(path), &|k| {
+        check_frequencies(&f, path, &|k| {
             format!("line {}, column `{frequency}`", lines[k])
         })
         .map_err(|e| match e {
@@ -327,7 +327,7 @@ impl Table<'_> {
                 location,
                 problem,
             } => SpectrumError::Layout {
-                path: path.unwrap_or_default(),
+                path,
                 line: None,
                 problem: format!("{location}: {problem}"),
             },

@@ -40,5 +40,5 @@ pub use guesses::{
 pub use lin_kk::{lin_kk, LinKk, LinKkError, LinKkOptions};
 pub use spectrum::{
     read_spectra_csv, read_spectra_csv_text, read_spectrum_csv, FileSpectrum, FrequencyOrder,
-    Spectrum, SpectrumError,
+    FrequencyProblem, InvalidSpectrum, Spectrum, SpectrumError,
 };

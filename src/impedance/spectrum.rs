@@ -103,40 +103,25 @@ pub enum SpectrumError {
         /// What was expected.
         expected: String,
     },
-    /// The frequencies are not positive, finite and strictly monotone.
-    #[error("{}{location}{}: {problem}", file_prefix(path), if path.is_some() { ", column `frequency_Hz`" } else { "" })]
+    /// The frequencies of a file are not positive, finite and strictly monotone.
+    #[error("{}, {location}, column `frequency_Hz`: {problem}", path.display())]
     Frequency {
-        /// The file, if the spectrum came from one.
-        path: Option<PathBuf>,
-        /// Where: `line N` of the file, or `point N` (1-based) of a spectrum built in memory.
+        /// The file.
+        path: PathBuf,
+        /// Where: `line N` of the file.
         location: String,
         /// What is wrong.
-        problem: String,
+        problem: FrequencyProblem,
     },
-    /// An impedance is not finite (spectra built in memory).
-    #[error("point {point}: the impedance {value} is not finite")]
-    Impedance {
-        /// The 1-based point.
-        point: usize,
-        /// The value.
-        value: c64,
-    },
-    /// Different numbers of frequencies and impedances (spectra built in memory).
-    #[error(
-        "{frequencies} frequencies but {impedances} impedances: expected one impedance per frequency"
-    )]
-    LengthMismatch {
-        /// The number of frequencies.
-        frequencies: usize,
-        /// The number of impedances.
-        impedances: usize,
-    },
-    /// No data (or no data for the chosen cycle).
-    #[error("{}", match path { Some(p) => format!("{}: no data rows", p.display()), None => "the spectrum has no points".to_string() })]
+    /// A file without data (or without data for the chosen cycle).
+    #[error("{}: no data rows", path.display())]
     Empty {
-        /// The file, if any.
-        path: Option<PathBuf>,
+        /// The file.
+        path: PathBuf,
     },
+    /// Frequencies and impedances built in memory are not a spectrum ([`Spectrum::new`]).
+    #[error(transparent)]
+    Invalid(#[from] InvalidSpectrum),
     /// Most imaginary parts are positive: the column looks like −Z'' (as EC-Lab's `-Im(Z)`
     /// and many exports store it), which a fit would read as an inductive cell.
     #[error(
@@ -204,6 +189,79 @@ pub enum SpectrumError {
     },
 }
 
+/// Why frequencies and impedances built in memory are not a spectrum ([`Spectrum::check`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidSpectrum {
+    /// Different numbers of frequencies and impedances.
+    #[error(
+        "{frequencies} frequencies but {impedances} impedances: expected one impedance per frequency"
+    )]
+    LengthMismatch {
+        /// The number of frequencies.
+        frequencies: usize,
+        /// The number of impedances.
+        impedances: usize,
+    },
+    /// No points.
+    #[error("the spectrum has no points")]
+    Empty,
+    /// The frequencies are not positive, finite and strictly monotone.
+    #[error("point {point}: {problem}")]
+    Frequency {
+        /// The 1-based point.
+        point: usize,
+        /// What is wrong.
+        problem: FrequencyProblem,
+    },
+    /// An impedance is not finite.
+    #[error("point {point}: the impedance {value} is not finite")]
+    Impedance {
+        /// The 1-based point.
+        point: usize,
+        /// The value.
+        value: c64,
+    },
+}
+
+/// What is wrong with a spectrum's frequency at one point.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum FrequencyProblem {
+    /// Not positive or not finite.
+    #[error("expected a positive frequency, found {value}")]
+    NotPositive {
+        /// The frequency \[Hz\].
+        value: f64,
+    },
+    /// Equal to the frequency before.
+    #[error("the frequency {value} Hz is repeated from the row before")]
+    Repeated {
+        /// The frequency \[Hz\].
+        value: f64,
+    },
+    /// The frequencies turn back here.
+    #[error(
+        "the frequencies must be strictly monotone: they were {}, but {} from {from} to {to} Hz here",
+        order_words(*order).0,
+        order_words(*order).1
+    )]
+    NotMonotone {
+        /// The order of the frequencies before.
+        order: FrequencyOrder,
+        /// The frequency before \[Hz\].
+        from: f64,
+        /// The frequency here \[Hz\].
+        to: f64,
+    },
+}
+
+/// How the message of [`FrequencyProblem::NotMonotone`] says the order before and the turn.
+fn order_words(order: FrequencyOrder) -> (&'static str, &'static str) {
+    match order {
+        FrequencyOrder::Increasing => ("increasing", "falls"),
+        FrequencyOrder::Decreasing => ("decreasing", "rises"),
+    }
+}
+
 fn cycle_list(cycles: &[usize]) -> String {
     cycles
         .iter()
@@ -219,13 +277,6 @@ fn quoted(columns: &[String]) -> String {
         .map(|c| format!("`{c}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `<file>, ` before a location in a file, nothing for a spectrum built in memory.
-fn file_prefix(path: &Option<PathBuf>) -> String {
-    path.as_ref()
-        .map(|p| format!("{}, ", p.display()))
-        .unwrap_or_default()
 }
 
 /// The message of [`SpectrumError::NoSuchCycle`].
@@ -244,27 +295,23 @@ fn no_such_cycle(path: &std::path::Path, cycle: usize, cycles: &[usize]) -> Stri
     }
 }
 
-/// Checks the frequencies; `location(k)` names point k in messages.
-pub(super) fn check_frequencies(
-    f: &[f64],
-    path: Option<&Path>,
-    location: &dyn Fn(usize) -> String,
-) -> Result<FrequencyOrder, SpectrumError> {
-    let fail = |k: usize, problem: String| {
-        Err(SpectrumError::Frequency {
-            path: path.map(Path::to_path_buf),
-            location: location(k),
-            problem,
-        })
-    };
+/// Why frequencies are not a spectrum's: none, or a problem at a 0-based index.
+enum FrequencyFault {
+    Empty,
+    At(usize, FrequencyProblem),
+}
+
+/// The order of the frequencies `f`, if they are positive, finite and strictly monotone.
+fn frequency_order(f: &[f64]) -> Result<FrequencyOrder, FrequencyFault> {
     if f.is_empty() {
-        return Err(SpectrumError::Empty {
-            path: path.map(Path::to_path_buf),
-        });
+        return Err(FrequencyFault::Empty);
     }
-    for (k, &v) in f.iter().enumerate() {
-        if !(v.is_finite() && v > 0.0) {
-            return fail(k, format!("expected a positive frequency, found {v}"));
+    for (k, &value) in f.iter().enumerate() {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(FrequencyFault::At(
+                k,
+                FrequencyProblem::NotPositive { value },
+            ));
         }
     }
     let order = match f.get(1) {
@@ -273,51 +320,78 @@ pub(super) fn check_frequencies(
     };
     for k in 1..f.len() {
         if f[k] == f[k - 1] {
-            return fail(
+            return Err(FrequencyFault::At(
                 k,
-                format!("the frequency {} Hz is repeated from the row before", f[k]),
-            );
+                FrequencyProblem::Repeated { value: f[k] },
+            ));
         }
         let increasing = f[k] > f[k - 1];
         if increasing != (order == FrequencyOrder::Increasing) {
-            let (was, now) = match order {
-                FrequencyOrder::Increasing => ("increasing", "falls"),
-                FrequencyOrder::Decreasing => ("decreasing", "rises"),
-            };
-            return fail(
+            return Err(FrequencyFault::At(
                 k,
-                format!(
-                    "the frequencies must be strictly monotone: they were {was}, but {now} from {} to {} Hz here",
-                    f[k - 1],
-                    f[k]
-                ),
-            );
+                FrequencyProblem::NotMonotone {
+                    order,
+                    from: f[k - 1],
+                    to: f[k],
+                },
+            ));
         }
     }
     Ok(order)
 }
 
+/// Checks the frequencies of the file `path`; `location(k)` names point k in messages.
+pub(super) fn check_frequencies(
+    f: &[f64],
+    path: &Path,
+    location: &dyn Fn(usize) -> String,
+) -> Result<FrequencyOrder, SpectrumError> {
+    frequency_order(f).map_err(|fault| match fault {
+        FrequencyFault::Empty => SpectrumError::Empty {
+            path: path.to_path_buf(),
+        },
+        FrequencyFault::At(k, problem) => SpectrumError::Frequency {
+            path: path.to_path_buf(),
+            location: location(k),
+            problem,
+        },
+    })
+}
+
 impl Spectrum {
     /// A spectrum from frequencies \[Hz\] and impedances \[Ω\], validated (see the type).
     pub fn new(frequency_hz: Vec<f64>, z: Vec<c64>) -> Result<Spectrum, SpectrumError> {
+        Spectrum::check(&frequency_hz, &z)?;
+        Ok(Spectrum { frequency_hz, z })
+    }
+
+    /// Whether frequencies \[Hz\] and impedances \[Ω\] are a valid spectrum (see the type):
+    /// what [`Spectrum::new`] checks.
+    pub fn check(frequency_hz: &[f64], z: &[c64]) -> Result<(), InvalidSpectrum> {
         if frequency_hz.len() != z.len() {
-            return Err(SpectrumError::LengthMismatch {
+            return Err(InvalidSpectrum::LengthMismatch {
                 frequencies: frequency_hz.len(),
                 impedances: z.len(),
             });
         }
-        check_frequencies(&frequency_hz, None, &|k| format!("point {}", k + 1))?;
+        frequency_order(frequency_hz).map_err(|fault| match fault {
+            FrequencyFault::Empty => InvalidSpectrum::Empty,
+            FrequencyFault::At(k, problem) => InvalidSpectrum::Frequency {
+                point: k + 1,
+                problem,
+            },
+        })?;
         if let Some((k, value)) = z
             .iter()
             .enumerate()
             .find(|(_, v)| !(v.re.is_finite() && v.im.is_finite()))
         {
-            return Err(SpectrumError::Impedance {
+            return Err(InvalidSpectrum::Impedance {
                 point: k + 1,
                 value: *value,
             });
         }
-        Ok(Spectrum { frequency_hz, z })
+        Ok(())
     }
 
     /// The number of points.
@@ -483,12 +557,12 @@ pub fn read_spectra_csv_text(text: &str, path: &Path) -> Result<Vec<FileSpectrum
     }
     if groups.is_empty() {
         return Err(SpectrumError::Empty {
-            path: Some(path.to_path_buf()),
+            path: path.to_path_buf(),
         });
     }
     let mut out = Vec::with_capacity(groups.len());
     for (cycle, f, z, lines) in groups {
-        check_frequencies(&f, Some(path), &|k| format!("line {}", lines[k]))?;
+        check_frequencies(&f, path, &|k| format!("line {}", lines[k]))?;
         out.push(FileSpectrum {
             cycle,
             spectrum: Spectrum { frequency_hz: f, z },
@@ -641,14 +715,40 @@ mod tests {
             "{e}"
         );
         let e = Spectrum::new(vec![1.0, 2.0], z.clone()).unwrap_err();
-        assert!(matches!(e, SpectrumError::LengthMismatch { .. }));
-        let e = Spectrum::new(vec![3.0, 2.0, 2.0], z.clone()).unwrap_err();
-        assert!(e.to_string().contains("repeated"), "{e}");
-        let e = Spectrum::new(vec![1.0, 2.0, 3.0], vec![c64::new(f64::NAN, 0.0); 3]);
-        assert!(matches!(e, Err(SpectrumError::Impedance { point: 1, .. })));
         assert!(matches!(
-            Spectrum::new(vec![], vec![]),
-            Err(SpectrumError::Empty { path: None })
+            e,
+            SpectrumError::Invalid(InvalidSpectrum::LengthMismatch {
+                frequencies: 2,
+                impedances: 3
+            })
         ));
+        let e = Spectrum::new(vec![3.0, 2.0, 2.0], z.clone()).unwrap_err();
+        assert!(matches!(
+            e,
+            SpectrumError::Invalid(InvalidSpectrum::Frequency {
+                point: 3,
+                problem: FrequencyProblem::Repeated { value: 2.0 }
+            })
+        ));
+        assert_eq!(
+            e.to_string(),
+            "point 3: the frequency 2 Hz is repeated from the row before"
+        );
+        let e = Spectrum::check(&[1.0, 2.0, 1.5], &z).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "point 3: the frequencies must be strictly monotone: they were increasing, but falls from 2 to 1.5 Hz here"
+        );
+        let e = Spectrum::new(vec![1.0, 2.0, 3.0], vec![c64::new(f64::NAN, 0.0); 3]);
+        assert!(matches!(
+            e,
+            Err(SpectrumError::Invalid(InvalidSpectrum::Impedance {
+                point: 1,
+                ..
+            }))
+        ));
+        let e = Spectrum::new(vec![], vec![]).unwrap_err();
+        assert!(matches!(e, SpectrumError::Invalid(InvalidSpectrum::Empty)));
+        assert_eq!(e.to_string(), "the spectrum has no points");
     }
 }

@@ -43,9 +43,10 @@ pub const PIVOT_TOLERANCE: f64 = 1e-3;
 /// Why a sparse LU operation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LuError {
-    /// The sparsity pattern is not a valid square CSC pattern.
+    /// The sparsity pattern is not a valid square CSC pattern. (The reason is data, not a
+    /// source: the message shows it once.)
     #[error("invalid sparsity pattern: {0}")]
-    InvalidPattern(String),
+    InvalidPattern(InvalidPattern),
     /// A value or right-hand-side slice has the wrong length.
     #[error("length mismatch: expected {expected} entries, got {got}")]
     LengthMismatch {
@@ -80,6 +81,64 @@ pub enum LuError {
     /// Memory allocation failed.
     #[error("out of memory in sparse LU")]
     OutOfMemory,
+}
+
+/// Why a sparsity pattern is not a valid square CSC pattern ([`LuError::InvalidPattern`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidPattern {
+    /// `col_ptr` does not have `n + 1` entries.
+    #[error("col_ptr has length {len}, expected n + 1 = {expected}")]
+    ColPtrLength {
+        /// Length of `col_ptr`.
+        len: usize,
+        /// `n + 1`.
+        expected: usize,
+    },
+    /// `col_ptr[0]` is not 0.
+    #[error("col_ptr[0] = {first}, expected 0")]
+    ColPtrStart {
+        /// `col_ptr[0]`.
+        first: usize,
+    },
+    /// `col_ptr[n]` is not the number of entries.
+    #[error("col_ptr[n] = {last} but row_idx has length {entries}")]
+    ColPtrEnd {
+        /// `col_ptr[n]`.
+        last: usize,
+        /// Length of `row_idx`.
+        entries: usize,
+    },
+    /// More entries than faer's signed index type can represent.
+    #[error("too many entries")]
+    TooManyEntries,
+    /// `col_ptr[col + 1] < col_ptr[col]`.
+    #[error("col_ptr decreases at column {col}")]
+    ColPtrDecreases {
+        /// The column.
+        col: usize,
+    },
+    /// A row index is not below `n`.
+    #[error("row index {row} out of range in column {col} (n = {n})")]
+    RowOutOfRange {
+        /// The row index.
+        row: usize,
+        /// Its column.
+        col: usize,
+        /// The dimension.
+        n: usize,
+    },
+    /// The row indices of a column are not strictly increasing (unsorted or repeated).
+    #[error("row indices of column {col} are not strictly increasing")]
+    RowsNotIncreasing {
+        /// The column.
+        col: usize,
+    },
+}
+
+impl From<InvalidPattern> for LuError {
+    fn from(reason: InvalidPattern) -> Self {
+        LuError::InvalidPattern(reason)
+    }
 }
 
 /// A sparse LU factorisation `P A Q = L U` of square matrices sharing one sparsity pattern.
@@ -1070,44 +1129,40 @@ fn sort_by_level(
 
 /// Checks the invariants documented on [`SparsityPattern`] so faer never panics on them.
 fn validate_pattern(p: &SparsityPattern) -> Result<(), LuError> {
-    let bad = |msg: String| Err(LuError::InvalidPattern(msg));
+    let bad = |reason: InvalidPattern| Err(LuError::InvalidPattern(reason));
     let n = p.n;
     if p.col_ptr.len() != n + 1 {
-        return bad(format!(
-            "col_ptr has length {}, expected n + 1 = {}",
-            p.col_ptr.len(),
-            n + 1
-        ));
+        return bad(InvalidPattern::ColPtrLength {
+            len: p.col_ptr.len(),
+            expected: n + 1,
+        });
     }
     if p.col_ptr[0] != 0 {
-        return bad(format!("col_ptr[0] = {}, expected 0", p.col_ptr[0]));
+        return bad(InvalidPattern::ColPtrStart {
+            first: p.col_ptr[0],
+        });
     }
     if p.col_ptr[n] != p.row_idx.len() {
-        return bad(format!(
-            "col_ptr[n] = {} but row_idx has length {}",
-            p.col_ptr[n],
-            p.row_idx.len()
-        ));
+        return bad(InvalidPattern::ColPtrEnd {
+            last: p.col_ptr[n],
+            entries: p.row_idx.len(),
+        });
     }
     // faer's index type must be able to represent every index as a signed integer.
     if p.row_idx.len() > isize::MAX as usize {
-        return bad("too many entries".to_string());
+        return bad(InvalidPattern::TooManyEntries);
     }
     for j in 0..n {
         let (a, b) = (p.col_ptr[j], p.col_ptr[j + 1]);
         if a > b {
-            return bad(format!("col_ptr decreases at column {j}"));
+            return bad(InvalidPattern::ColPtrDecreases { col: j });
         }
         let rows = &p.row_idx[a..b];
         if let Some(&r) = rows.iter().find(|&&r| r >= n) {
-            return bad(format!(
-                "row index {r} out of range in column {j} (n = {n})"
-            ));
+            return bad(InvalidPattern::RowOutOfRange { row: r, col: j, n });
         }
         if rows.windows(2).any(|w| w[0] >= w[1]) {
-            return bad(format!(
-                "row indices of column {j} are not strictly increasing"
-            ));
+            return bad(InvalidPattern::RowsNotIncreasing { col: j });
         }
     }
     Ok(())
@@ -1368,19 +1423,33 @@ mod tests {
             col_ptr: vec![0, 2, 2],
             row_idx: vec![1, 0],
         };
-        assert!(matches!(
-            SparseLu::new(&unsorted),
-            Err(LuError::InvalidPattern(_))
-        ));
+        let e = SparseLu::new(&unsorted).err().unwrap();
+        assert_eq!(
+            e,
+            LuError::InvalidPattern(InvalidPattern::RowsNotIncreasing { col: 0 })
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid sparsity pattern: row indices of column 0 are not strictly increasing"
+        );
         let out_of_range = SparsityPattern {
             n: 2,
             col_ptr: vec![0, 1, 2],
             row_idx: vec![0, 2],
         };
-        assert!(matches!(
-            SparseLu::new(&out_of_range),
-            Err(LuError::InvalidPattern(_))
-        ));
+        let e = SparseLu::new(&out_of_range).err().unwrap();
+        assert_eq!(
+            e,
+            LuError::InvalidPattern(InvalidPattern::RowOutOfRange {
+                row: 2,
+                col: 1,
+                n: 2
+            })
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid sparsity pattern: row index 2 out of range in column 1 (n = 2)"
+        );
         let short_ptr = SparsityPattern {
             n: 2,
             col_ptr: vec![0, 1],
@@ -1388,7 +1457,10 @@ mod tests {
         };
         assert!(matches!(
             SparseLu::new(&short_ptr),
-            Err(LuError::InvalidPattern(_))
+            Err(LuError::InvalidPattern(InvalidPattern::ColPtrLength {
+                len: 2,
+                expected: 3
+            }))
         ));
     }
 

@@ -7,6 +7,7 @@ use crate::numerics::dae::DaeSystem;
 use crate::numerics::ida::{Ida, IdaOptions, SolverError, StepOutcome};
 use crate::numerics::mesh::MeshSettings;
 use crate::numerics::small_signal::FrequencyResponseError;
+use crate::numerics::sparse_lu::LuError;
 use crate::physics::p2d::{Control, ModelError, P2dModel, StateMismatch};
 use crate::physics::parameters::CellParameters;
 
@@ -269,8 +270,9 @@ pub enum SimulationError {
         model: usize,
     },
     /// The consistent initialisation could not be set up on the model's Jacobian pattern.
+    /// (The sparse LU's error is data, not a source: the message shows it once.)
     #[error("setting up the model: the Jacobian pattern: {0}")]
-    Pattern(String),
+    Pattern(LuError),
     /// The solver could not be set up or re-initialised for a run.
     #[error("setting up the solver: {error}")]
     SolverSetup {
@@ -1214,8 +1216,8 @@ struct StepStart {
 
 impl StepStart {
     fn new(model: &P2dModel, settings: &SolverSettings) -> Result<Self, SimulationError> {
-        let newton = ConsistentInit::new(model.jacobian_pattern())
-            .map_err(|e| SimulationError::Pattern(e.to_string()))?;
+        let newton =
+            ConsistentInit::new(model.jacobian_pattern()).map_err(SimulationError::Pattern)?;
         Ok(StepStart {
             newton,
             options: ConsistentInitOptions::new(settings.rtol, vec![settings.atol; model.len()]),

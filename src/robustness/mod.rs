@@ -96,7 +96,8 @@ pub enum RobustnessError {
         #[source]
         source: csv::Error,
     },
-    /// The pool of worker threads could not be started.
+    /// The pool of worker threads could not be started (rayon's error as data, not a source:
+    /// the message shows it once).
     #[error("cannot start the worker threads: {0}")]
-    Threads(String),
+    Threads(rayon::ThreadPoolBuildError),
 }

@@ -378,7 +378,7 @@ pub fn run_suite(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| RobustnessError::Threads(e.to_string()))?;
+        .map_err(RobustnessError::Threads)?;
     let cases_dir = options.out.join(CASES_DIR);
     std::fs::create_dir_all(&cases_dir).map_err(|source| RobustnessError::Io {
         path: cases_dir.clone(),

@@ -18,6 +18,7 @@
 //! run never reaches (a cycle beyond the experiment, "after charge" in a cycle without a
 //! charge) is an error too.
 
+use crate::impedance::{CircuitError, PAPER_CIRCUIT};
 use crate::protocol::{Experiment, ImpedanceCycles, ImpedanceSettings, MeasureAfter};
 
 use super::error::{Origin, ScenarioError};
@@ -81,7 +82,7 @@ pub(crate) fn read(
         }
     };
     if let Some(circuit) = &raw.circuit {
-        validate_circuit(circuit).map_err(|message| err("circuit", message))?;
+        validate_circuit(circuit).map_err(|e| err("circuit", e.to_string()))?;
     }
     let settings = ImpedanceSettings {
         cycles,
@@ -101,17 +102,26 @@ pub(crate) fn read(
     Ok(settings)
 }
 
+/// A `circuit` string of `[impedance]` that does not parse: the parser's error, shown with the
+/// string and an example.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error} (in \"{circuit}\"; for example \"{}\")", PAPER_CIRCUIT)]
+pub(crate) struct InvalidCircuit {
+    /// The string as given.
+    pub circuit: String,
+    /// Why it does not parse (data, not a source: the message shows it once).
+    pub error: CircuitError,
+}
+
 /// Checks the `circuit` string of `[impedance]` with the circuit parser
 /// ([`crate::impedance::Circuit::parse`]), so that a bad circuit fails when the scenario is
 /// read, before anything is solved; the message says where and what is wrong.
-pub(crate) fn validate_circuit(circuit: &str) -> Result<(), String> {
+pub(crate) fn validate_circuit(circuit: &str) -> Result<(), InvalidCircuit> {
     crate::impedance::Circuit::parse(circuit)
         .map(|_| ())
-        .map_err(|e| {
-            format!(
-                "{e} (in \"{circuit}\"; for example \"{}\")",
-                crate::impedance::PAPER_CIRCUIT
-            )
+        .map_err(|error| InvalidCircuit {
+            circuit: circuit.to_string(),
+            error,
         })
 }
 
@@ -152,4 +162,26 @@ pub(crate) fn to_table(settings: &ImpedanceSettings) -> toml::Table {
         t.insert("circuit".into(), Value::String(c.clone()));
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_circuit_is_the_parser_error_with_the_string_and_an_example() {
+        assert_eq!(validate_circuit(PAPER_CIRCUIT), Ok(()));
+        let e = validate_circuit("R0-X1").unwrap_err();
+        assert!(
+            matches!(&e.error, CircuitError::UnknownElement { column: 4, name } if name == "X"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} (in \"R0-X1\"; for example \"{PAPER_CIRCUIT}\")",
+                e.error
+            )
+        );
+    }
 }

@@ -79,9 +79,21 @@ pub enum SweepError {
     /// `--jobs 0`.
     #[error("--jobs: expected at least 1")]
     Jobs,
-    /// The thread pool could not be started, or a record could not be formatted as TOML.
+    /// The thread pool could not be started. (rayon's error is data, not a source: the
+    /// message shows it once; so for the two below.)
     #[error("internal error: {0}")]
-    Internal(String),
+    ThreadPool(rayon::ThreadPoolBuildError),
+    /// A record could not be formatted as TOML.
+    #[error("internal error: {0}")]
+    Record(toml::ser::Error),
+    /// The sweep's figures could not be drawn.
+    #[error("internal error: sweep figures in {}: {error}", .dir.display())]
+    Figures {
+        /// The sweep's folder.
+        dir: PathBuf,
+        /// The drawing's error.
+        error: crate::figures::FigureError,
+    },
     /// Another sweep is writing into the output folder.
     #[error(transparent)]
     Folder(#[from] crate::output::FolderError),

@@ -30,8 +30,10 @@ pub fn write_sweep_figures(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     if plotted.is_empty() {
         return Ok(Vec::new());
     }
-    let failed =
-        |e: FigureError| SweepError::Internal(format!("sweep figures in {}: {e}", dir.display()));
+    let failed = |error: FigureError| SweepError::Figures {
+        dir: dir.to_path_buf(),
+        error,
+    };
     let curves: Vec<SweepCurve> = plotted
         .iter()
         .map(|(summary, c)| SweepCurve {

@@ -298,14 +298,14 @@ pub fn run_sweep(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .build()
-        .map_err(|e| SweepError::Internal(e.to_string()))?;
+        .map_err(SweepError::ThreadPool)?;
     // The sweep owns its folder while it runs: a second sweep into it is refused at once.
     std::fs::create_dir_all(out).map_err(io_error(out))?;
     let _lock = FolderLock::acquire(out)?;
     let cases_dir = out.join(CASES_DIR);
     std::fs::create_dir_all(&cases_dir).map_err(io_error(&cases_dir))?;
     let record = record_of(sweep, options.shard);
-    let text = toml::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
+    let text = toml::to_string(&record).map_err(SweepError::Record)?;
     write_atomically(&record_path, &text)?;
 
     let selected: Vec<&super::Case> = sweep
@@ -360,8 +360,7 @@ pub fn run_sweep(
                     wall_time_s: started.elapsed().as_secs_f64(),
                 };
                 std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-                let text =
-                    toml::to_string(&record).map_err(|e| SweepError::Internal(e.to_string()))?;
+                let text = toml::to_string(&record).map_err(SweepError::Record)?;
                 write_atomically(&dir.join(CASE_RECORD_FILE), &text)?;
                 on_case(&record);
                 Ok(record)
@@ -573,7 +572,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<PathBuf, SweepError>
         .map(|c| (c, PathBuf::from(c.dir.clone().unwrap_or_default())))
         .collect();
     let (table, _) = write_table(out, &merged.sweep, &rows)?;
-    let text = toml::to_string(&merged).map_err(|e| SweepError::Internal(e.to_string()))?;
+    let text = toml::to_string(&merged).map_err(SweepError::Record)?;
     write_atomically(&out.join(SWEEP_RECORD_FILE), &text)?;
     super::write_sweep_figures(out)?;
     Ok(table)
