@@ -79,6 +79,15 @@ fn the_cases_cover_every_set_and_feature_within_the_ranges() {
             .parse()
             .unwrap();
         assert!((263.0..=353.0).contains(&t), "case {}: {t} K", c.index);
+        let chi = c
+            .sets
+            .iter()
+            .find_map(|s| s.strip_prefix("positive.contact_fraction="))
+            .map(|x| x.parse::<f64>().unwrap());
+        assert_eq!(chi.is_some(), c.has(Feature::Contact), "case {}", c.index);
+        if let Some(chi) = chi {
+            assert!((0.05..=1.0).contains(&chi), "case {}: χ = {chi}", c.index);
+        }
         assert_eq!(c.base, BaseScenario::for_set(&c.set).unwrap());
         // The paper cells' cut-offs are 2.0–4.3 V vs Li/Li+; vs Li-In that is 1.38–3.68 V.
         if c.set == "wu2022_lro_lpscl" {
@@ -342,6 +351,47 @@ fn non_physical_values_in_the_summary_are_found() {
         .unwrap();
         assert_eq!(check_physical(dir.path(), &expect).unwrap(), None, "{row}");
     }
+}
+
+#[test]
+fn a_cell_discharged_below_its_first_state_takes_lithium_into_its_room() {
+    // Case 91 of seed 19: the paper cell as made (Li1.995RuO3, about 3.2 V vs Li/Li+) with
+    // 7.6 % contact, at which no 2.1C charge runs: every cycle's slow discharge to 2.0 V puts
+    // lithium into the deep gallery, more over the cycles than any one cycle carries, but
+    // within what the cathode could still take (one Li per formula unit).
+    let p = asslb::scenario::load_parameter_set("wu2022_lro_lpscl").unwrap();
+    let room = p.lithium_room_ah();
+    let expected = p.host_capacity_ah() * (1.0 - 1.995 / 3.0);
+    assert!(
+        (room / expected - 1.0).abs() < 1e-3,
+        "{room} against {expected} A·h"
+    );
+    let expect = Expectations {
+        window: WINDOW,
+        initial_charge_ah: room,
+    };
+    let rows = "1,0,0.273,,0,8.516e-7\n2,0,0.120,,0,3.754e-7\n3,0,0.077,,0,2.414e-7\n";
+    let write = |rows: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        good_run(dir.path());
+        std::fs::write(
+            dir.path().join("summary.csv"),
+            format!("{}\n{rows}", summary_header()),
+        )
+        .unwrap();
+        dir
+    };
+    let dir = write(rows);
+    assert_eq!(check_physical(dir.path(), &expect).unwrap(), None);
+    // Beyond the room and the margin on the largest cycle: lithium from nowhere.
+    let q = 0.8 * room;
+    let dir = write(&format!(
+        "{rows}4,0,1,,0,{q:e}\n5,0,1,,0,{q:e}\n6,0,1,,0,{q:e}\n"
+    ));
+    let problem = check_physical(dir.path(), &expect)
+        .unwrap()
+        .unwrap_or_default();
+    assert!(problem.contains("lithium from nowhere"), "`{problem}`");
 }
 
 #[test]

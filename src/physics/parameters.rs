@@ -361,6 +361,15 @@ impl CellParameters {
             / crate::constants::SECONDS_PER_HOUR
     }
 
+    /// The lithium the cathode can still take from its initial state,
+    /// `(c_max − c_0) ε_s L A F` \[A·h\]: an upper bound on the net charge (discharges less
+    /// charges) any protocol can draw from the cell, whatever its cut-offs.
+    pub fn lithium_room_ah(&self) -> f64 {
+        let p = &self.positive;
+        self.host_capacity_ah()
+            * (1.0 - p.initial_concentration_mol_m3 / p.max_concentration_mol_m3)
+    }
+
     /// Capacity of the cationic MSMR galleries whose standard potential lies inside the
     /// cell's voltage window \[mA·h/g of active material\]: the cation-only capacity that the
     /// anionic capacity is measured against (C0 of `docs/wu2022_cell.md`, 164 mA·h/g for one

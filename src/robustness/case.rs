@@ -115,11 +115,13 @@ pub enum Feature {
     OxygenLaws,
     /// The temperature away from the set's own (every case: the temperature is sampled).
     Temperature,
+    /// The contact fraction of the particle surface with the electrolyte changed.
+    Contact,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 16] = [
+    pub const ALL: [Feature; 17] = [
         Feature::ConstantCurrent,
         Feature::Hold,
         Feature::Rest,
@@ -136,6 +138,7 @@ impl Feature {
         Feature::ConductorFraction,
         Feature::OxygenLaws,
         Feature::Temperature,
+        Feature::Contact,
     ];
 
     /// The name in `cases.csv` and the report.
@@ -157,6 +160,7 @@ impl Feature {
             Feature::ConductorFraction => "conductor_fraction",
             Feature::OxygenLaws => "oxygen_laws",
             Feature::Temperature => "temperature",
+            Feature::Contact => "contact",
         }
     }
 }
@@ -184,10 +188,11 @@ pub struct VoltageWindow {
 pub struct Expectations {
     /// The cell-voltage window of the time series.
     pub window: VoltageWindow,
-    /// For a cell that starts charged, the charge it may hold at the start \[A·h\] (its host's,
-    /// [`crate::physics::parameters::CellParameters::host_capacity_ah`]): over the run it may
-    /// deliver that much more net charge (see [`super::classify::check_physical`]). 0 for a cell that starts
-    /// discharged.
+    /// The lithium the cell's cathode can still take at the start \[A·h\]
+    /// ([`crate::physics::parameters::CellParameters::lithium_room_ah`]): over the run it may
+    /// deliver that much more net charge than it took (see [`super::classify::check_physical`]).
+    /// A cell that starts charged has nearly its whole host free; the paper cells start as
+    /// made (Li1.995RuO3) and can still take lithium down to the lower cut-off and below.
     pub initial_charge_ah: f64,
 }
 
@@ -272,25 +277,22 @@ impl Case {
         None
     }
 
-    /// What its files are checked against: its cell-voltage window and, if it starts charged,
-    /// the charge its cell holds at the start.
+    /// What its files are checked against: its cell-voltage window and the lithium its
+    /// cathode can still take at the start.
     pub fn expectations(&self) -> Expectations {
-        // The host's charge of the case's own cell (its overrides change thickness and
-        // loading); a case whose scenario does not load is rejected by the run anyway.
-        let initial_charge_ah = if self.base.starts_charged() {
-            let sets: Vec<crate::scenario::SetOverride> = self
-                .sets
-                .iter()
-                .filter_map(|s| crate::scenario::SetOverride::parse(s).ok())
-                .collect();
-            let path = std::path::Path::new(self.base.repo_path());
-            let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        // The room of the case's own cell (its overrides change thickness and loading); a case
+        // whose scenario does not load is rejected by the run anyway.
+        let sets: Vec<crate::scenario::SetOverride> = self
+            .sets
+            .iter()
+            .filter_map(|s| crate::scenario::SetOverride::parse(s).ok())
+            .collect();
+        let path = std::path::Path::new(self.base.repo_path());
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let initial_charge_ah =
             crate::scenario::parse_scenario_with(self.base.text(), path, dir, &sets)
-                .map(|s| s.parameters.host_capacity_ah())
-                .unwrap_or(f64::INFINITY)
-        } else {
-            0.0
-        };
+                .map(|s| s.parameters.lithium_room_ah())
+                .unwrap_or(f64::INFINITY);
         Expectations {
             window: self.window,
             initial_charge_ah,

@@ -381,8 +381,8 @@ fn read_text(path: &Path) -> Result<String, CheckError> {
 /// at least [`NO_CHARGE_FRACTION`] of the run's largest), positive and finite — or exactly 0
 /// when the discharge delivered nothing (a discharge that could not start: nothing came back);
 /// and a lithium balance: the net charge delivered up to any cycle at most
-/// [`LITHIUM_BALANCE_MARGIN`] times the largest one-cycle capacity, plus the charge a cell that
-/// starts charged holds ([`Expectations::initial_charge_ah`]) (a cycle above 110 % is
+/// [`LITHIUM_BALANCE_MARGIN`] times the largest one-cycle capacity, plus the lithium the
+/// cathode can still take at the start ([`Expectations::initial_charge_ah`]) (a cycle above 110 % is
 /// physical when it returns lithium an earlier, diffusion-limited discharge left in the
 /// particle cores; lithium the cell never held is not).
 /// `timeseries.csv` (if present): every number finite, every voltage within the window
@@ -456,15 +456,15 @@ pub fn check_physical(dir: &Path, expect: &Expectations) -> Result<Option<String
         }
     }
     // Lithium balance: the net charge delivered up to any cycle (discharges minus charges)
-    // cannot exceed what the cell holds when full, estimated from above by the largest charge
-    // or discharge of any one cycle, with LITHIUM_BALANCE_MARGIN.
+    // cannot exceed what the cell's cathode could take: the room it had at the start, plus what
+    // the charges took out, bounded by the largest charge or discharge of any one cycle with
+    // LITHIUM_BALANCE_MARGIN.
     let largest = records
         .iter()
         .flat_map(|r| [number(r, charge_col), number(r, discharge_col)])
         .flatten()
         .filter(|x| x.is_finite())
         .fold(0.0f64, f64::max);
-    // A cell that starts charged holds its initial charge more.
     let holds = LITHIUM_BALANCE_MARGIN * largest + expect.initial_charge_ah;
     let mut net = 0.0;
     for record in &records {

@@ -26,7 +26,8 @@
 //!   each with probability ½: `anion_redox.exchange_current_ratio` log-uniform in 0.01–1,
 //!   `cracking.contact_loss_per_cycle` in 1e-6–1e-3, `anion_redox.oxygen_loss_contact_m_s` in
 //!   1e-14–1e-12 m/s, `anion_redox.hysteresis_growth_V` uniform in 0–2 V,
-//!   `anion_redox.densified_per_oxygen` uniform in 0–1.05.
+//!   `anion_redox.densified_per_oxygen` uniform in 0–1.05;
+//! - 30 % of the cases, on every set, `positive.contact_fraction` log-uniform in 0.05–1.
 //!
 //! Every case writes the whole time series (`save_cycles="all"`), so that every voltage is
 //! checked against the window.
@@ -434,6 +435,13 @@ impl Generator {
                 let x = rng.range(0.0, 1.05);
                 sets.push(format!("anion_redox.densified_per_oxygen={x:.3}"));
             }
+        }
+        // A partial contact of the particles with the electrolyte (every set; drawn last, so
+        // that the cases drawn before it existed keep their other draws).
+        if rng.chance(0.3) {
+            features.push(Feature::Contact);
+            let x = rng.log_uniform(0.05, 1.0);
+            sets.push(format!("positive.contact_fraction={x:.3}"));
         }
 
         features.sort();
