@@ -128,6 +128,7 @@ fn a_file_with_every_section_loads_to_the_expected_parameters() {
             wetting: 0.0,
             isolation_per_area: 0.0,
             contact_loss_per_cycle: 0.0,
+            contact_loss_order: Default::default(),
         })
     );
     // The rest of the file is read as before.
@@ -195,6 +196,7 @@ fn an_override_can_add_a_whole_section() {
         wetting: 1.0,
         isolation_per_area: 0.0,
         contact_loss_per_cycle: 0.0,
+        contact_loss_order: Default::default(),
     };
     // On the command line, as one inline table …
     let s = scenario(

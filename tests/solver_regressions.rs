@@ -487,6 +487,17 @@ fn a_charge_does_not_leave_its_shells_past_the_window_end() {
     assert_physical_cycles(&out, 40);
 }
 
+/// A generated case as the suite drew it when the regression was found: without the draws
+/// added to the generator since (the contact fraction, drawn last so that the other draws
+/// stay).
+fn as_found(mut case: asslb::robustness::Case) -> asslb::robustness::Case {
+    case.sets
+        .retain(|s| !s.starts_with("positive.contact_fraction="));
+    case.features
+        .retain(|&f| f != asslb::robustness::Feature::Contact);
+    case
+}
+
 #[test]
 fn cycles_whose_charge_moves_next_to_nothing_have_no_efficiency() {
     // Suite seed 4, case 54, run as the suite runs it: after a C/20 formation, every 9.5C
@@ -494,7 +505,7 @@ fn cycles_whose_charge_moves_next_to_nothing_have_no_efficiency() {
     // first internal steps, moving less each cycle (down to 3e-12 A·h against 1.25e-3 A·h of
     // host). The efficiencies of charges below a millionth of the host were reported (107 %),
     // which the suite's classifier flags as the efficiency of a cycle that charged nothing.
-    let case = asslb::robustness::Generator::new(4).unwrap().case(54);
+    let case = as_found(asslb::robustness::Generator::new(4).unwrap().case(54));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let output = asslb()
@@ -536,7 +547,7 @@ fn cycle_jumping_waits_for_a_relaxing_cell_to_settle() {
     // resolved cycles delivered 7.7e-3 A·h more than they took, against 3.0e-3 A·h in the
     // resolved run, with efficiencies from 23 % to 56 000 %. The relaxation test holds the net
     // charge per cycle steady before a jump.
-    let case = asslb::robustness::Generator::new(3).unwrap().case(278);
+    let case = as_found(asslb::robustness::Generator::new(3).unwrap().case(278));
     assert!(case
         .sets
         .iter()

@@ -337,6 +337,13 @@ fn the_liquid_cell_fades_much_more_than_the_solid_one_and_slow_cycles_more_than_
     );
 }
 
+/// Tolerances for comparisons of single cycles' capacities at the 0.1 % level: at the
+/// scenarios' rtol 1e-4 the charge's end on the flat anionic plateau at 4.3 V carries about
+/// ±0.15 % of solver noise in one cycle's capacity at 1C.
+const TIGHT: &str = "solver.rtol=1e-6";
+/// The absolute tolerance beside [`TIGHT`].
+const TIGHT_ATOL: &str = "solver.atol=1e-8";
+
 #[test]
 fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
     // LRO/LPSCl (0 % conducting products) against the NCM/LPSCl value 33.6 % (Wu 2022's DFT
@@ -344,13 +351,15 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
     let protocol = r#"experiment=[{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}, {cycles=150, steps=["Charge at 1C until 4.3 V vs Li/Li+", "Discharge at 1C until 2.0 V vs Li/Li+"]}]"#;
     let insulating = run(&scenario(
         "wu2022_1c_1000.toml",
-        &[protocol, "save_cycles=[1]"],
+        &[protocol, "save_cycles=[1]", TIGHT, TIGHT_ATOL],
     ));
     let mixed = run(&scenario(
         "wu2022_1c_1000.toml",
         &[
             protocol,
             "save_cycles=[1]",
+            TIGHT,
+            TIGHT_ATOL,
             "interphase.electronic_conductor_fraction=0.336",
         ],
     ));
@@ -405,6 +414,8 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
         &[
             protocol,
             "save_cycles=[1]",
+            TIGHT,
+            TIGHT_ATOL,
             "interphase.electronic_conductor_fraction=0.164",
         ],
     ));
@@ -426,14 +437,17 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
         growth(&mixed)
     );
     // The 16.4 % film sits just above the percolation threshold (0.16): at 150 cycles it is
-    // nearly an insulator, its retention against cycle 11 the insulating film's within 0.1 %,
+    // nearly an insulator, its retention against cycle 11 the insulating film's within 0.2 %,
     // and both far above the mixed conductor's; the resistance growth is strictly ordered.
-    // Its capacity is a little higher (0.35 %): its film, growing a little faster in
-    // formation, seals the oxidised surface oxygen from the electrolyte a little earlier, and
-    // the oxygen it keeps densifies none of the host.
+    // Its capacity is a little higher (0.35 %), and so is its retention (0.15 %, 98.78
+    // against 98.63 %, at these tolerances; the scenario's rtol 1e-4 hid it in the noise):
+    // its film, growing a little faster in formation, seals the oxidised surface oxygen from
+    // the electrolyte a little earlier, and the oxygen it keeps densifies none of the host
+    // (3.39 against 3.75 mA·h/g lost by cycle 160). So the conducting fraction orders the
+    // retention only from the mixed conductor on (docs/wu2022_cell.md §4, what is left).
     let retention = |c: &Cycles| cap(c) / c.figures[10].discharge_capacity_ah;
     assert!(
-        (retention(&lco) / retention(&insulating) - 1.0).abs() < 1e-3,
+        (retention(&lco) / retention(&insulating) - 1.0).abs() < 2e-3,
         "{} {}",
         retention(&lco),
         retention(&insulating)
@@ -678,12 +692,13 @@ fn capacities_after_formation(sets: &[&str], rate: &str) -> Vec<f64> {
         .collect()
 }
 
-/// The cycles of [`capacities_after_formation`].
+/// The cycles of [`capacities_after_formation`], at the [`TIGHT`] tolerances: the rise the
+/// test looks for is of the size of the solver noise at the scenario's.
 fn run_after_formation(sets: &[&str], rate: &str) -> Vec<CycleSummary> {
     let protocol = format!(
         r#"experiment=[{{cycles=10, steps=["Charge at 0.05C until 4.3 V vs Li/Li+", "Discharge at 0.05C until 2.0 V vs Li/Li+"]}}, {{cycles=30, steps=["Charge at {rate} until 4.3 V vs Li/Li+", "Discharge at {rate} until 2.0 V vs Li/Li+"]}}]"#
     );
-    let mut all = vec![protocol.as_str(), "save_cycles=[1]"];
+    let mut all = vec![protocol.as_str(), "save_cycles=[1]", TIGHT, TIGHT_ATOL];
     all.extend_from_slice(sets);
     run(&scenario("wu2022_0p1c_200.toml", &all)).figures
 }

@@ -51,6 +51,21 @@
 //! electrolyte loses it steadily, from the first cycle, in proportion to the lithium cycled
 //! (the volume change follows the lithium content). The fragments so lost leave with the same
 //! lithium balance as those isolated behind flooded cracks.
+//!
+//! Which particles go first (`contact_loss_order`). Particles differ in how much of their
+//! surface the pressed electrolyte touches. A particle is cut off when its last contact opens,
+//! so the particles with the least contact go first (`"least_contacted_first"`; absent:
+//! `"any"`, every particle alike). With the contact of the particles distributed
+//! exponentially about its mean (the maximum-entropy distribution of a positive quantity of
+//! known mean: nothing else about it is measured), cutting off the least-contacted fraction
+//! 1 − f_v of the particles, f_v = exp(−κ_v (1 − w) N), leaves the contacted surface
+//!
+//! `g_v = ∫_{x_q}^∞ x e^{−x} dx = f_v (1 − ln f_v) = f_v (1 + κ_v (1 − w) N)`, x_q = −ln f_v,
+//!
+//! of the original: the remaining particles' mean contact rises by `q = g_v/f_v = 1 + κ_v (1 −
+//! w) N` ([`Cracking::contact_gain`]). The capacity follows f (the particles), the interfacial
+//! currents follow f q (their contact): losing 6 % of the particles this way costs 0.2 % of
+//! the contacted surface, so the interface resistance barely moves (`any`: 6.4 %).
 
 use crate::physics::msmr::{logistic, softplus};
 use crate::range::{self, unit_interval, RangeError};
@@ -78,6 +93,19 @@ pub struct Cracking {
     /// the surface the electrolyte does not follow (1 − w) \[1/cycle\]
     /// (`contact_loss_per_cycle`; absent: 0). Accepted range: 0 to 0.1.
     pub contact_loss_per_cycle: f64,
+    /// Which particles the contact loss cuts off (`contact_loss_order`; absent: any).
+    pub contact_loss_order: ContactLossOrder,
+}
+
+/// Which particles the contact loss cuts off (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContactLossOrder {
+    /// Any particle alike: the contacted surface falls with the particles (`"any"`).
+    #[default]
+    Any,
+    /// The least-contacted first, the contact exponentially distributed over the particles
+    /// (`"least_contacted_first"`).
+    LeastContactedFirst,
 }
 
 impl Cracking {
@@ -111,6 +139,28 @@ impl Cracking {
     #[inline]
     pub fn contact_loss_rate(&self) -> f64 {
         self.contact_loss_per_cycle * (1.0 - self.wetting)
+    }
+
+    /// The remaining particles' mean contact relative to the original mean, q, and dq/dΘ, at
+    /// the lithium throughput `throughput` Θ (N = Θ/2): `q = 1 + κ_v (1 − w) Θ/2` when the
+    /// least-contacted particles go first, 1 otherwise.
+    #[inline]
+    pub fn contact_gain(&self, throughput: f64) -> (f64, f64) {
+        match self.contact_loss_order {
+            ContactLossOrder::LeastContactedFirst => {
+                let v = 0.5 * self.contact_loss_rate();
+                (1.0 + v * throughput, v)
+            }
+            ContactLossOrder::Any => (1.0, 0.0),
+        }
+    }
+
+    /// Whether the remaining particles' contact changes with the throughput (the least
+    /// contacted go first and contact is lost at all).
+    #[inline]
+    pub fn contact_gains(&self) -> bool {
+        self.contact_loss_order == ContactLossOrder::LeastContactedFirst
+            && self.contact_loss_rate() > 0.0
     }
 
     /// d²a_c/dN² at `n` equivalent full cycles (σ'' = σ' (1 − 2σ)).
@@ -150,6 +200,7 @@ mod tests {
             wetting: 1.0,
             isolation_per_area: 0.05,
             contact_loss_per_cycle: 0.0,
+            contact_loss_order: ContactLossOrder::Any,
         };
         assert!(c.area_ratio(0.0).0.abs() < 1e-15);
         assert!(c.area_ratio(100.0).0 < 0.01);
@@ -182,6 +233,7 @@ mod tests {
             wetting: 1.0,
             isolation_per_area: 0.05,
             contact_loss_per_cycle: 0.0,
+            contact_loss_order: ContactLossOrder::Any,
         };
         assert!(c.area_ratio(0.0).0.abs() < 1e-15);
         // Little before the onset, then 0.01 per cycle.

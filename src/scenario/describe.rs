@@ -7,7 +7,7 @@ use crate::constants::FARADAY;
 use crate::physics::anion_redox::{
     Activation, AnionRedox, FadeLaw, MigrationLaw, OxygenInstability,
 };
-use crate::physics::cracking::Cracking;
+use crate::physics::cracking::{ContactLossOrder, Cracking};
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::parameters::{
@@ -636,6 +636,14 @@ fn cracking(out: &mut Listing, c: &Cracking) {
         "contact_loss_per_cycle",
         c.contact_loss_per_cycle,
         "1/cycle (active material cut off per equivalent cycle where the electrolyte does not follow)",
+    );
+    out.value(
+        "contact_loss_order",
+        match c.contact_loss_order {
+            ContactLossOrder::Any => "\"any\"".to_string(),
+            ContactLossOrder::LeastContactedFirst => "\"least_contacted_first\"".to_string(),
+        },
+        "which particles the contact loss cuts off",
     );
 }
 

@@ -13,7 +13,7 @@ use crate::physics::anion_redox::{
     Activation, AnionRedox, FadeLaw, LowerCouple, MigrationLaw, OxygenInstability,
     OxygenRearrangement,
 };
-use crate::physics::cracking::Cracking;
+use crate::physics::cracking::{ContactLossOrder, Cracking};
 use crate::physics::interphase::Interphase;
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::msmr::Gallery;
@@ -27,9 +27,10 @@ use super::builtin::BuiltinParameterSet;
 use super::error::{from_toml_de, toml_table, Origin, ScenarioError};
 use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
-    RawActivationLaw, RawAnionRedox, RawCell, RawCracking, RawElectrolyte, RawElectrolyteKind,
-    RawFadeLaw, RawFunction, RawGallery, RawInterphase, RawMigrationLaw, RawMsmr, RawNegative,
-    RawOxygenInstability, RawParameterFile, RawPositive, RawSeparator, RawTransport,
+    RawActivationLaw, RawAnionRedox, RawCell, RawContactLossOrder, RawCracking, RawElectrolyte,
+    RawElectrolyteKind, RawFadeLaw, RawFunction, RawGallery, RawInterphase, RawMigrationLaw,
+    RawMsmr, RawNegative, RawOxygenInstability, RawParameterFile, RawPositive, RawSeparator,
+    RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -965,6 +966,10 @@ fn cracking(c: RawCracking) -> Cracking {
         wetting: c.wetting,
         isolation_per_area: c.isolation_per_area,
         contact_loss_per_cycle: c.contact_loss_per_cycle.unwrap_or(0.0),
+        contact_loss_order: match c.contact_loss_order {
+            None | Some(RawContactLossOrder::Any) => ContactLossOrder::Any,
+            Some(RawContactLossOrder::LeastContactedFirst) => ContactLossOrder::LeastContactedFirst,
+        },
     }
 }
 

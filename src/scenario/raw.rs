@@ -258,6 +258,15 @@ pub(crate) struct RawCracking {
     pub wetting: f64,
     pub isolation_per_area: f64,
     pub contact_loss_per_cycle: Option<f64>,
+    pub contact_loss_order: Option<RawContactLossOrder>,
+}
+
+/// `cracking.contact_loss_order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawContactLossOrder {
+    Any,
+    LeastContactedFirst,
 }
 
 /// `[separator]`.

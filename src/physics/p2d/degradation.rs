@@ -172,14 +172,20 @@ impl P2dModel {
             Some(f) => (f.open_surface(ctx.delta), f.open_surface(ctx.delta_c)),
             None => ((1.0, 0.0), (1.0, 0.0)),
         };
-        // The original surface reaches the electrolyte only where it touches it (χ); the
-        // flooded crack surface is wet by construction.
-        let chi = m.contact_fraction;
+        // The original surface reaches the electrolyte only where it touches it: χ q of it
+        // (q, the remaining particles' contact relative to the original, rises when the least
+        // contacted are cut off first); the flooded crack surface is wet by construction.
+        let (q, dq) = m
+            .cracking
+            .filter(|c| c.contact_gains())
+            .map_or((1.0, 0.0), |c| c.contact_gain(ctx.throughput));
+        let chi = m.contact_fraction * q;
         ctx.open_area = chi * main + ctx.wet_area * crack;
         ctx.d_open_area_dfilm = chi * d_main * NM;
         ctx.d_open_area_dvc = ctx.wet_area * d_crack * ctx.d_delta_c_dvc;
-        ctx.d_open_area_dthroughput =
-            ctx.d_wet_area_dthroughput * crack + ctx.wet_area * d_crack * ctx.d_delta_c_dthroughput;
+        ctx.d_open_area_dthroughput = m.contact_fraction * dq * main
+            + ctx.d_wet_area_dthroughput * crack
+            + ctx.wet_area * d_crack * ctx.d_delta_c_dthroughput;
         ctx
     }
 
@@ -237,6 +243,37 @@ impl P2dModel {
         }
     }
 
+    /// The remaining particles' mean contact relative to the original, q, and dq/dΘ
+    /// ([`crate::physics::cracking::Cracking::contact_gain`]; 1 and 0 without the law), from
+    /// the throughput of state `y`.
+    #[inline]
+    pub(crate) fn contact_gain(&self, y: &[f64]) -> (f64, f64) {
+        match self.slow.as_ref().and_then(|m| m.cracking) {
+            Some(c) if c.contact_gains() => c.contact_gain(y[self.layout.slow(Slow::Throughput)]),
+            _ => (1.0, 0.0),
+        }
+    }
+
+    /// Whether [`Self::contact_gain`] varies with the throughput (a structural property: the
+    /// Jacobian's pattern holds its entries when it does).
+    #[inline]
+    pub(crate) fn contact_gains(&self) -> bool {
+        self.slow
+            .as_ref()
+            .and_then(|m| m.cracking)
+            .is_some_and(|c| c.contact_gains())
+    }
+
+    /// The contacted surface still reacting, relative to the original: g = f q (particles
+    /// still in contact f, [`Self::active_fraction`], times their mean contact q,
+    /// [`Self::contact_gain`]), and dg/dΘ. Every interfacial current flows through `a_c g`.
+    #[inline]
+    pub(crate) fn contacted_fraction(&self, ctx: &SlowContext, y: &[f64]) -> (f64, f64) {
+        let (f, df) = self.active_fraction(ctx);
+        let (q, dq) = self.contact_gain(y);
+        (f * q, df * q + f * dq)
+    }
+
     /// d²f/dΘ² of [`Self::active_fraction`]: with f = exp(−E), E = κ_iso W + v Θ, W = w a_c,
     /// `f'' = −(f' E' + f κ_iso W'')`.
     #[inline]
@@ -285,8 +322,8 @@ impl P2dModel {
             total += side.total(ctx);
         }
         let (main, crack, total) = (main / np, crack / np, total / np);
-        // Only particles still in contact react.
-        let fraction = self.active_fraction(ctx).0;
+        // Only the contacted surface of the particles still in contact reacts.
+        let fraction = self.contacted_fraction(ctx, y).0;
         let growth = m
             .interphase
             .map_or(0.0, |f| f.product_volume_m3_mol / FARADAY / NM);
@@ -397,7 +434,7 @@ impl P2dModel {
             let mut d_crack_thr = 0.0;
             let mut total = SideTotalPartials::default();
             let (rf, rc, rq) = (idx(Slow::Film), idx(Slow::CrackFilm), idx(Slow::SideCharge));
-            let (fraction, df) = self.active_fraction(ctx);
+            let (fraction, df) = self.contacted_fraction(ctx, y);
             let q_scale = m.surface_per_area * fraction / SECONDS_PER_HOUR / np;
             let mut total_side = 0.0;
             for (i, side) in cells.iter().enumerate() {

@@ -59,7 +59,8 @@ impl P2dModel {
 
     /// A starting guess for the algebraic unknowns when the applied current density becomes
     /// `i_app` \[A/m²\]: the current is set and the faradaic current spread uniformly over the
-    /// cathode (`j = −i_app/(a L_p)`); consistent initialisation refines the rest.
+    /// cathode's contacted surface (`j = −i_app/(a_c L_p)`, the contact lost in cycling not
+    /// counted); consistent initialisation refines the rest.
     pub fn guess_for_current(&self, y: &mut [f64], i_app: f64) {
         let l = &self.layout;
         y[l.i_app] = i_app;

@@ -40,7 +40,9 @@ impl P2dModel {
         let sph = &self.sphere;
         let flux_scale = 1.0 / (FARADAY * self.c_max);
 
-        // Particles.
+        // Particles: the surface flux χ q j, q(Θ) the remaining particles' contact.
+        let (gain, d_gain) = self.contact_gain(y);
+        let gains = self.contact_gains();
         for i in 0..np {
             for k in 0..nr {
                 let row = l.theta(i, k);
@@ -58,11 +60,11 @@ impl P2dModel {
                     sink.add(next, l.theta(i, k), dg_dt0 / sph.volume[k + 1]);
                     sink.add(next, l.theta(i, k + 1), dg_dt1 / sph.volume[k + 1]);
                 } else {
-                    sink.add(
-                        row,
-                        l.j(i),
-                        sph.face_area[nr] * flux_scale * self.contact / sph.volume[k],
-                    );
+                    let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[k];
+                    sink.add(row, l.j(i), surface * gain);
+                    if gains {
+                        sink.add(row, l.slow(Slow::Throughput), surface * y[l.j(i)] * d_gain);
+                    }
                 }
             }
         }
@@ -105,6 +107,8 @@ impl P2dModel {
             }
             if film {
                 sink.add(row, l.slow(Slow::Film), kin.d_film);
+            }
+            if film || gains {
                 sink.add(row, l.slow(Slow::Throughput), kin.d_throughput);
             }
         }
@@ -115,6 +119,9 @@ impl P2dModel {
                 sink.add(row, l.theta(i, nr - 1), m.d_theta_last);
                 sink.add(row, l.theta(i, nr - 2), m.d_theta_prev);
                 sink.add(row, l.j(i), m.d_j);
+                if gains {
+                    sink.add(row, l.slow(Slow::Throughput), m.d_throughput);
+                }
                 if anion {
                     sink.add(row, l.slow(Slow::LatentAnionic), m.d_xl);
                     self.add_anion(sink, row, [m.d_xa, m.d_h, m.d_xo, m.d_m]);
@@ -124,7 +131,7 @@ impl P2dModel {
         // Specific surface of the particles still in contact and its derivative in Θ; the total
         // interfacial current density of each cell (for that derivative).
         let cracks = self.slow.as_ref().is_some_and(|m| m.cracking.is_some());
-        let (fraction, df) = self.active_fraction(&ctx);
+        let (fraction, df) = self.contacted_fraction(&ctx, y);
         let a_eff = self.a_c * fraction;
         // Side-reaction currents per cell, evaluated once (none without an interphase model),
         // and their partials.

@@ -75,9 +75,9 @@ impl P2dModel {
         let l = &self.layout;
         let (theta_min, theta_max) = self.host_window(y);
         let ctx = self.slow_context(y);
-        let area = self.a_c * self.active_fraction(&ctx).0 * self.dx_p;
+        let area = self.a_c * self.contacted_fraction(&ctx, y).0 * self.dx_p;
         let (alpha, beta) = self.surface_weights;
-        let s = beta * self.contact / (FARADAY * self.c_max);
+        let s = beta * self.contact * self.contact_gain(y).0 / (FARADAY * self.c_max);
         let mut limits = SurfaceCurrentLimits {
             charge_a_m2: 0.0,
             discharge_a_m2: 0.0,

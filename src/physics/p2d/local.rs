@@ -37,6 +37,9 @@ pub(super) struct SurfaceStoichiometry {
     pub d_prev: f64,
     /// ∂θ_surf/∂j.
     pub d_j: f64,
+    /// ∂θ_surf/∂Θ, the throughput: the surface flux χ q(Θ) j grows with the remaining
+    /// particles' contact q when the least contacted are cut off first (0 otherwise).
+    pub d_throughput: f64,
     /// ∂θ_surf/∂θ_min, the lower end of the window (non-zero only when the surface points
     /// at it).
     pub d_lower: f64,
@@ -99,6 +102,8 @@ pub(super) struct MsmrRow {
     pub d_theta_last: f64,
     pub d_theta_prev: f64,
     pub d_j: f64,
+    /// ∂r/∂Θ through the surface flux (the remaining particles' contact).
+    pub d_throughput: f64,
     pub d_xl: f64,
     pub d_xa: f64,
     pub d_h: f64,
@@ -273,12 +278,14 @@ impl P2dModel {
         let d = d * self.d_s_arr;
         let dd = dd * self.d_s_arr;
         let (alpha, beta) = self.surface_weights;
-        // The surface flux is χ j (the current flows through the contacted surface only).
-        let s = beta * self.contact / (FARADAY * self.c_max);
+        // The surface flux is χ q j (the current flows through the contacted surface only).
+        let (q, dq) = self.contact_gain(y);
+        let s = beta * self.contact * q / (FARADAY * self.c_max);
         // The quadratic's offset δ and its partials.
         let delta = alpha * (theta_last - theta_prev) - s * j / d;
         let d_delta_last = alpha + s * j * dd / (d * d);
         let d_delta_j = -s / d;
+        let d_delta_thr = -beta * self.contact * dq / (FARADAY * self.c_max) * j / d;
         let room = if delta < 0.0 {
             theta_last - window.0
         } else {
@@ -292,6 +299,7 @@ impl P2dModel {
                 d_last: 1.0 + d_delta_last,
                 d_prev: -alpha,
                 d_j: d_delta_j,
+                d_throughput: d_delta_thr,
                 d_lower: 0.0,
                 d_upper: 0.0,
             };
@@ -331,6 +339,7 @@ impl P2dModel {
             d_last: 1.0 + d_lim * d_delta_last - through_room,
             d_prev: -alpha * d_lim,
             d_j: d_delta_j * d_lim,
+            d_throughput: d_delta_thr * d_lim,
             d_lower,
             d_upper,
         }
@@ -489,6 +498,7 @@ impl P2dModel {
             out.d_theta_last = d_ts * ts.d_last;
             out.d_theta_prev = d_ts * ts.d_prev;
             out.d_j += d_ts * ts.d_j;
+            out.d_throughput += d_ts * ts.d_throughput;
         }
         if let Some(p) = out.msmr_partials.as_mut() {
             p.d_u = -(dbv_dj0 * p.dj0_du - dbv_deta);
@@ -552,6 +562,7 @@ impl P2dModel {
             d_theta_last: d_fs * msmr.x_max * ts.d_last,
             d_theta_prev: d_fs * msmr.x_max * ts.d_prev,
             d_j: d_fs * msmr.x_max * ts.d_j,
+            d_throughput: d_fs * msmr.x_max * ts.d_throughput,
             // x_fixed grows with X_l, and both ends of the window with it (by 1/x_max each),
             // which an exhausted surface follows (f_s = x_max θ_surf − x_fixed).
             d_xl: d_fs * (ts.d_lower + ts.d_upper - 1.0),

@@ -23,8 +23,9 @@ impl P2dModel {
 
         // Particles: V_k θ'_k = A_{k+1} G_{k+1} − A_k G_k, G = D_s ∂θ/∂r on faces, written as
         // θ'_k − (A_{k+1} G_{k+1} − A_k G_k)/V_k.
-        // The current density j flows through the contacted surface, χ of the sphere's.
-        let surface = sph.face_area[nr] * flux_scale * self.contact;
+        // The current density j flows through the contacted surface, χ q of the sphere's (q:
+        // the remaining particles' mean contact, rising when the least contacted go first).
+        let surface = sph.face_area[nr] * flux_scale * self.contact * self.contact_gain(y).0;
         let constant_d = match self.d_s {
             MaterialFunction::Constant(d) => Some(d),
             _ => None,
@@ -95,7 +96,7 @@ impl P2dModel {
         let side = |i: usize| cells.get(i).map_or(0.0, |c| c.total(&ctx));
         // Contacted surface of the particles still in contact (isolation behind flooded cracks,
         // contact loss).
-        let a_eff = self.a_c * self.active_fraction(&ctx).0;
+        let a_eff = self.a_c * self.contacted_fraction(&ctx, y).0;
 
         // Electrolyte current (and salt flux) through every face; face 0 from the counter
         // electrode, face ne (current collector) carries nothing.

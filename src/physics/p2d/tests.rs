@@ -116,7 +116,7 @@ fn fixture(binary: bool) -> CellParameters {
 /// term on), wetted cracks.
 fn lro_fixture(binary: bool) -> CellParameters {
     use crate::physics::anion_redox::AnionRedox;
-    use crate::physics::cracking::Cracking;
+    use crate::physics::cracking::{ContactLossOrder, Cracking};
     use crate::physics::interphase::Interphase;
     use crate::physics::msmr::Gallery;
     let mut p = fixture(binary);
@@ -211,6 +211,7 @@ fn lro_fixture(binary: bool) -> CellParameters {
         wetting: 0.7,
         isolation_per_area: 0.05,
         contact_loss_per_cycle: 0.02,
+        contact_loss_order: ContactLossOrder::LeastContactedFirst,
     });
     p
 }
@@ -531,6 +532,49 @@ fn the_release_by_contact_rows_match_finite_differences_entry_by_entry() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn the_rows_the_remaining_particles_contact_enters_match_finite_differences_entry_by_entry() {
+    use crate::physics::p2d::Slow;
+    // The least-contacted particles cut off first: the remaining particles' contact q(Θ)
+    // scales their surface flux (particle surface rows, and through the surface stoichiometry
+    // the kinetics and MSMR rows), the contacted surface of the charge balances, the side
+    // charge and the release by contact. A contact loss far above the cell's and a throughput
+    // at which q = 2, so that the entries in Θ stand out.
+    for binary in [false, true] {
+        let mut p = lro_fixture(binary);
+        if let Some(c) = p.cracking.as_mut() {
+            c.wetting = 0.0;
+            c.contact_loss_per_cycle = 0.1;
+            c.contact_loss_order = crate::physics::cracking::ContactLossOrder::LeastContactedFirst;
+        }
+        if let Some(a) = p.anion_redox.as_mut() {
+            a.oxygen_loss_contact_m_s = 1e-6;
+        }
+        let mut model = P2dModel::new(&p, &ROW_CHECK_MESH).unwrap();
+        assert!(model.contact_gains());
+        model.set_control(Control::Current { i_a_m2: -9.5 });
+        let (mut y, mut yp) = perturbed_state(&model);
+        let l = *model.layout();
+        y[l.slow(Slow::Throughput)] = 20.0;
+        assert!((model.contact_gain(&y).0 - 2.0).abs() < 1e-12);
+        let mut rows = Vec::new();
+        for i in [0, l.np - 1] {
+            rows.push((l.theta(i, l.nr - 1), format!("particle surface, cell {i}")));
+            rows.push((l.j(i), format!("kinetics, cell {i}")));
+            rows.push((l.u(i), format!("MSMR, cell {i}")));
+            rows.push((l.dphi(i), format!("electrolyte charge, cell {i}")));
+            rows.push((l.phi_s(i), format!("solid charge, cell {i}")));
+        }
+        rows.push((l.slow(Slow::SideCharge), "side charge".to_string()));
+        rows.push((
+            l.slow(Slow::ActiveAnionic),
+            "release by contact".to_string(),
+        ));
+        let rows: Vec<(usize, &str)> = rows.iter().map(|(r, w)| (*r, w.as_str())).collect();
+        check_rows_entry_by_entry(&mut model, &y, &mut yp, &rows, binary);
     }
 }
 
