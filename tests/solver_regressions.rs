@@ -735,3 +735,35 @@ fn cold_fast_cycles_with_the_films_conduction_law_complete() {
         assert_cycles(&out, cycles, true);
     }
 }
+
+#[test]
+fn a_current_whose_interface_drop_passes_the_cut_off_is_skipped() {
+    // Suite seed 21, case 19: the paper cell at 265 K with 5.8 % contact, charged at 3.3C and
+    // discharged at 7.4C. The film and native layer at −8 °C (Arrhenius, 52 kJ/mol) carry the
+    // current through 5.8 % of the surface: the ohmic drop across the interface alone would be
+    // hundreds of volts, and the consistent initialisation failed on an overpotential that
+    // overflows Butler–Volmer (IDA_FIRST_RES_FAIL), reported as numerical. Such a current
+    // cannot run: the step is skipped, as one the particle surfaces cannot carry.
+    let case = asslb::robustness::Generator::new(21).unwrap().case(19);
+    assert!(case
+        .sets
+        .iter()
+        .any(|s| s == "positive.contact_fraction=0.058"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = asslb()
+        .current_dir(root())
+        .args(case.run_args(Path::new(case.base.repo_path()), &out))
+        .output()
+        .expect("run asslb");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(
+        asslb::robustness::check_physical(&out, &case.expectations()).unwrap(),
+        None
+    );
+    let run = std::fs::read_to_string(out.join("run.toml")).unwrap();
+    let skipped = format!("skipped_steps = {}", 2 * case.cycles);
+    assert!(run.contains(&skipped), "{run}");
+    // Every step skipped: no solver step was taken.
+    assert!(run.contains("solver_steps = 0"), "{run}");
+}

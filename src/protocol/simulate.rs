@@ -948,9 +948,24 @@ fn run_step(
         let limits = ida.system().surface_current_limits(&y_before);
         match step {
             Step::ConstantCurrent { direction, .. } => {
+                let charge = *direction == Direction::Charge;
                 let i = y[ida.system().layout().i_app].abs();
-                if i > limits.toward(*direction == Direction::Charge) {
+                if i > limits.toward(charge) {
                     return skipped(ida, y, yp, StepEnd::CurrentUnsustainable);
+                }
+                // Nor can a current whose ohmic drop across the interface alone takes the cell
+                // past the step's cut-off (a cold cell with little contact at a high rate).
+                if let Some(cutoff) = limit.voltage_v {
+                    let drop = ida.system().interface_drop_v(&y_before, i);
+                    let v_before = ida.system().voltage(&y_before);
+                    let past = if charge {
+                        v_before + drop > cutoff
+                    } else {
+                        v_before - drop < cutoff
+                    };
+                    if past {
+                        return skipped(ida, y, yp, StepEnd::CurrentUnsustainable);
+                    }
                 }
             }
             // A hold whose voltage lies beyond what the cell reaches at the largest current its
@@ -1381,6 +1396,13 @@ pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64)
              refills them slowly: what limited is diffusion in the particles at this current ({parameters} \
              moves it)",
             100.0 * fraction
+        );
+    } else if model.interface_drop_v(y, i_density) > 1.0 {
+        text += &format!(
+            "; the ohmic drop across the cathode's interface at this current was {:.3} V (film, \
+             native layer and contact): a lower current, a higher temperature or more contact \
+             (positive.contact_fraction) lowers it",
+            model.interface_drop_v(y, i_density)
         );
     } else if i_density > 0.5 * bound {
         text += &format!(

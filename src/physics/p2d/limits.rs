@@ -97,6 +97,19 @@ impl P2dModel {
         }
         limits
     }
+
+    /// The ohmic drop across the cathode's interface \[V\] when the applied current density
+    /// `i_app` \[A/m²\] flows through the contacted surface of state `y`:
+    /// `|i_app| r_int / (a_c g L_p)`, r_int the interface resistance per contacted area (film
+    /// and native layer, or the constant film resistance) and a_c g the contacted surface still
+    /// reacting. A current whose drop alone carries the cell past its cut-off cannot run.
+    pub fn interface_drop_v(&self, y: &[f64], i_app: f64) -> f64 {
+        let ctx = self.slow_context(y);
+        let (r_int, _, _) = self.interface_resistance(&ctx);
+        let surface =
+            self.a_c * self.contacted_fraction(&ctx, y).0 * self.dx_p * self.layout.np as f64;
+        i_app.abs() * r_int / surface
+    }
 }
 
 /// What limited a state, in physical terms, for the message of a failure that could not be
