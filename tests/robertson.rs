@@ -13,8 +13,13 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use asslb::numerics::dae::{DaeSystem, EvalError, SparsityPattern};
+use asslb::numerics::dae::{DaeSystem, EvalError, ModelError, SparsityPattern};
 use asslb::numerics::ida::{Ida, IdaOptions, StepOutcome};
+
+/// The test system's own error type (a fatal residual), to be handed back as data.
+#[derive(Debug, thiserror::Error)]
+#[error("catalyst exploded")]
+struct Exploded;
 
 // ---------------------------------------------------------------------------------------------
 // Allocation counting (per thread), to check that the integration hot path does not allocate.
@@ -115,7 +120,7 @@ impl DaeSystem for Robertson {
                 return Err(EvalError::NonPhysical("synthetic hiccup".into()));
             }
             Fault::FatalAfter(t1) if t > t1 => {
-                return Err(EvalError::Fatal("catalyst exploded".into()));
+                return Err(EvalError::Fatal(ModelError::new(Exploded)));
             }
             Fault::PanicAfter(t1) if t > t1 => panic!("residual bug at t = {t}"),
             _ => {}
@@ -443,6 +448,15 @@ fn fatal_residual_gives_an_error_with_the_time() {
     assert!(err.time >= 0.5 && err.time <= 1.0, "time {}", err.time);
     assert!(err.steps > 0);
     assert!(err.reason.contains("catalyst exploded"), "{}", err.reason);
+    // The system's own error comes back as data, behind the callback that failed.
+    let callback = err.callback.as_ref().expect("the failing callback");
+    assert_eq!(callback.origin, "residual");
+    assert!(matches!(
+        callback.detail,
+        asslb::numerics::ida::FailureDetail::Eval(EvalError::Fatal(_))
+    ));
+    assert!(err.model_error::<Exploded>().is_some());
+    assert!(err.model_error::<std::fmt::Error>().is_none());
     let shown = err.to_string();
     assert!(shown.starts_with("IDA_RES_FAIL at t = "), "{shown}");
     assert!(

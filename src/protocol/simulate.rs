@@ -1182,15 +1182,15 @@ fn run_step(
             one_step_calls += 1;
             let taken = one_step_calls as u64;
             if taken > solver.max_steps as u64 {
-                return Err(StepError::Solver(SolverError {
-                    time: ida.t(),
-                    steps: ida.stats().steps,
-                    flag: "MAX_STEPS",
-                    reason: format!(
+                return Err(StepError::Solver(SolverError::new(
+                    ida.t(),
+                    ida.stats().steps,
+                    "MAX_STEPS",
+                    format!(
                         "the step did not reach its limit within {} solver steps",
                         solver.max_steps
                     ),
-                }));
+                )));
             }
         }
     }

@@ -39,15 +39,27 @@ pub(super) struct ErrorSink {
     pub(super) message: Option<String>,
 }
 
-pub(super) struct CallbackFailure {
-    pub(super) origin: &'static str,
-    pub(super) detail: FailureDetail,
+/// The last failure of a callback during an IDA call, as data: which callback, and what went
+/// wrong ([`super::SolverError::callback`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackFailure {
+    /// The callback: `"residual"`, `"Jacobian"`, `"root function"`, `"linear solver setup"`…
+    pub origin: &'static str,
+    /// What went wrong in it.
+    pub detail: FailureDetail,
 }
 
-pub(super) enum FailureDetail {
+/// What went wrong in a callback.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FailureDetail {
+    /// The system's evaluation failed: its own error (the P2D model's `NonPhysicalState`, …)
+    /// behind [`EvalError`].
     Eval(EvalError),
+    /// The system panicked; the panic's message (a foreign payload, kept as text).
     Panic(String),
+    /// The sparse LU failed.
     Lu(LuError),
+    /// The callback layer's own consistency check failed.
     Internal(&'static str),
 }
 

@@ -57,7 +57,7 @@ use std::ptr;
 use sundials_sys as sys;
 use sys::{sunindextype, N_Vector, SUNContext, SUNLinearSolver, SUNMatrix};
 
-use crate::numerics::dae::DaeSystem;
+use crate::numerics::dae::{DaeSystem, EvalError};
 use crate::numerics::sparse_lu::SparseLu;
 
 mod callbacks;
@@ -65,9 +65,8 @@ mod flags;
 mod linear_solver;
 mod vector_ops;
 
-use callbacks::{
-    error_handler, ewt_cb, jacobian_cb, residual_cb, root_cb, CallbackFailure, ErrorSink,
-};
+use callbacks::{error_handler, ewt_cb, jacobian_cb, residual_cb, root_cb, ErrorSink};
+pub use callbacks::{CallbackFailure, FailureDetail};
 use flags::{ida_flag_name, ida_flag_reason, ls_flag_name};
 use linear_solver::{
     ls_free, ls_getid, ls_gettype, ls_setup, ls_solve, restore_pattern, zero_values_only,
@@ -200,6 +199,33 @@ pub struct SolverError {
     /// (residual, Jacobian, root function) or LU operation during the call, e.g.
     /// `"...; residual failed: electrolyte concentration negative"`.
     pub reason: String,
+    /// The last failing callback behind the flag, as data (`None` when no callback failed):
+    /// the model's own error is reached with [`SolverError::model_error`].
+    pub callback: Option<CallbackFailure>,
+}
+
+impl SolverError {
+    /// A failure of the integrator itself or of its inputs, with no callback behind it.
+    pub fn new(time: f64, steps: u64, flag: &'static str, reason: String) -> Self {
+        SolverError {
+            time,
+            steps,
+            flag,
+            reason,
+            callback: None,
+        }
+    }
+
+    /// The system's own error behind the failure, if a callback's evaluation failed with an
+    /// `E` (for example the P2D model's `NonPhysicalState`).
+    pub fn model_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match &self.callback.as_ref()?.detail {
+            FailureDetail::Eval(EvalError::NonPhysical(e) | EvalError::Fatal(e)) => {
+                e.downcast_ref::<E>()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The DAE integrator: SUNDIALS IDA with a sparse `faer` LU, driving a [`DaeSystem`].
@@ -834,12 +860,7 @@ impl<S: DaeSystem> Ida<S> {
     }
 
     fn setup_error(&mut self, flag: &'static str, what: &str) -> SolverError {
-        SolverError {
-            time: self.t,
-            steps: 0,
-            flag,
-            reason: what.to_string(),
-        }
+        SolverError::new(self.t, 0, flag, what.to_string())
     }
 
     /// Builds a [`SolverError`] from a failure flag, collecting the time reached, the step
@@ -872,7 +893,7 @@ impl<S: DaeSystem> Ida<S> {
             reason.push_str(m.trim());
             reason.push(']');
         }
-        if let Some(f) = failure {
+        if let Some(f) = &failure {
             reason.push_str("; ");
             reason.push_str(&f.to_string());
         }
@@ -881,6 +902,7 @@ impl<S: DaeSystem> Ida<S> {
             steps: self.base.steps + u64::try_from(steps).unwrap_or(0),
             flag: name,
             reason,
+            callback: failure,
         }
     }
 
@@ -944,12 +966,7 @@ impl<S: DaeSystem> std::fmt::Debug for Ida<S> {
 }
 
 fn input_error(t: f64, reason: String) -> SolverError {
-    SolverError {
-        time: t,
-        steps: 0,
-        flag: "IDA_ILL_INPUT",
-        reason,
-    }
+    SolverError::new(t, 0, "IDA_ILL_INPUT", reason)
 }
 
 fn validate_options(o: &IdaOptions, n: usize) -> Result<(), String> {
@@ -1264,6 +1281,7 @@ mod tests {
             steps: 7,
             flag: "IDA_CONV_FAIL",
             reason: "because".into(),
+            callback: None,
         };
         assert_eq!(
             e.to_string(),
