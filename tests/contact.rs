@@ -117,3 +117,38 @@ fn less_contact_with_the_same_interface_raises_every_interfacial_resistance_alik
     let capacity = |r: &[TimeseriesRecord]| r.last().expect("rows").time_s;
     assert!(capacity(&rb) < capacity(&ra));
 }
+
+#[test]
+fn a_failure_at_an_interface_that_cannot_carry_the_current_names_the_interface() {
+    // 1 % contact and a resistive film: at 5C the ohmic drop across the interface alone is
+    // volts, |i| r_film/(χ a L_p). A solver failure in that state explains itself by it.
+    let mut p = cell();
+    p.positive.contact_fraction = 0.01;
+    p.positive.film_resistance_ohm_m2 = 0.05;
+    let model = P2dModel::new(&p, &MeshSettings::default()).expect("model");
+    let mut y = model.rest_state();
+    let i = 5.0 * p.nominal_capacity_ah / p.area_m2;
+    y[model.layout().i_app] = i;
+    let expected = i * p.positive.film_resistance_ohm_m2
+        / (p.positive.contacted_surface_area_m() * p.positive.thickness_m);
+    let drop = model.interface_drop_v(&y, i);
+    assert!(
+        (drop / expected - 1.0).abs() < 1e-9,
+        "{drop} V against {expected} V"
+    );
+    assert!(drop > 1.0, "{drop} V");
+    let step = Step::discharge_to(5.0 * p.nominal_capacity_ah, p.lower_cutoff_v);
+    let text = asslb::protocol::simulate::explain_failure(&model, &y, &step, 0.0);
+    assert!(
+        text.contains("ohmic drop across the cathode's interface"),
+        "{text}"
+    );
+    // With the whole surface in contact and no film, the interface is not what limits.
+    let mut q = cell();
+    q.positive.film_resistance_ohm_m2 = 0.0;
+    let model = P2dModel::new(&q, &MeshSettings::default()).expect("model");
+    let mut y = model.rest_state();
+    y[model.layout().i_app] = i;
+    let text = asslb::protocol::simulate::explain_failure(&model, &y, &step, 0.0);
+    assert!(!text.contains("ohmic drop"), "{text}");
+}

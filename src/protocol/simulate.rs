@@ -287,9 +287,9 @@ pub enum SimulationError {
         cycle: usize,
         /// 1-based step index within the cycle.
         step: usize,
-        /// The solver's error (time, internal steps, reason); its reason ends with what
-        /// limited, in physical terms, from the last state the solver accepted
-        /// ([`explain_failure`]).
+        /// The solver's error (time, internal steps, reason, the failing callback as data);
+        /// its reason ends with what limited, in physical terms, from the last state the
+        /// solver accepted ([`explain_failure`]).
         error: SolverError,
     },
     /// An impedance measurement failed: its open-circuit rest (`stage` "impedance rest") or

@@ -109,9 +109,10 @@ pub enum RunError {
         saved: String,
         /// The partial time series, if it was saved.
         timeseries: Option<PathBuf>,
-        /// The simulation's error.
+        /// The simulation's error (boxed: it carries the solver's failure as data, and the
+        /// other variants stay small).
         #[source]
-        source: SimulationError,
+        source: Box<SimulationError>,
     },
 }
 
@@ -463,7 +464,7 @@ fn execute(
             Err(RunError::Simulation {
                 saved,
                 timeseries,
-                source,
+                source: Box::new(source),
             })
         }
     }

@@ -201,7 +201,7 @@ pub struct SolverError {
     pub reason: String,
     /// The last failing callback behind the flag, as data (`None` when no callback failed):
     /// the model's own error is reached with [`SolverError::model_error`].
-    pub callback: Option<CallbackFailure>,
+    pub callback: Option<Box<CallbackFailure>>,
 }
 
 impl SolverError {
@@ -902,7 +902,7 @@ impl<S: DaeSystem> Ida<S> {
             steps: self.base.steps + u64::try_from(steps).unwrap_or(0),
             flag: name,
             reason,
-            callback: failure,
+            callback: failure.map(Box::new),
         }
     }
 
