@@ -1362,6 +1362,7 @@ pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64)
     let bound = state.limits.toward(current < 0.0);
     let parameters = "a lower current, smaller particles (positive.particle_radius_m) or a higher \
          positive.solid_diffusivity_m2_s";
+    let interface_drop = model.interface_drop_v(y, i_density);
     let depleted = model
         .electrolyte_minimum(y)
         .filter(|&(c, _, _)| c < ELECTROLYTE_DEPLETED);
@@ -1397,12 +1398,11 @@ pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64)
              moves it)",
             100.0 * fraction
         );
-    } else if model.interface_drop_v(y, i_density) > 1.0 {
+    } else if interface_drop > 1.0 {
         text += &format!(
-            "; the ohmic drop across the cathode's interface at this current was {:.3} V (film, \
-             native layer and contact): a lower current, a higher temperature or more contact \
-             (positive.contact_fraction) lowers it",
-            model.interface_drop_v(y, i_density)
+            "; the ohmic drop across the cathode's interface at this current was {interface_drop:.3} V \
+             (film, native layer and contact): a lower current, a higher temperature or more \
+             contact (positive.contact_fraction) lowers it"
         );
     } else if i_density > 0.5 * bound {
         text += &format!(

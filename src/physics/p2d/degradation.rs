@@ -175,10 +175,7 @@ impl P2dModel {
         // The original surface reaches the electrolyte only where it touches it: χ q of it
         // (q, the remaining particles' contact relative to the original, rises when the least
         // contacted are cut off first); the flooded crack surface is wet by construction.
-        let (q, dq) = m
-            .cracking
-            .filter(|c| c.contact_gains())
-            .map_or((1.0, 0.0), |c| c.contact_gain(ctx.throughput));
+        let (q, dq) = self.contact_gain(y);
         let chi = m.contact_fraction * q;
         ctx.open_area = chi * main + ctx.wet_area * crack;
         ctx.d_open_area_dfilm = chi * d_main * NM;
@@ -248,10 +245,12 @@ impl P2dModel {
     /// the throughput of state `y`.
     #[inline]
     pub(crate) fn contact_gain(&self, y: &[f64]) -> (f64, f64) {
-        match self.slow.as_ref().and_then(|m| m.cracking) {
-            Some(c) if c.contact_gains() => c.contact_gain(y[self.layout.slow(Slow::Throughput)]),
-            _ => (1.0, 0.0),
-        }
+        self.slow
+            .as_ref()
+            .and_then(|m| m.cracking)
+            .map_or((1.0, 0.0), |c| {
+                c.contact_gain(y[self.layout.slow(Slow::Throughput)])
+            })
     }
 
     /// Whether [`Self::contact_gain`] varies with the throughput (a structural property: the
