@@ -9,7 +9,7 @@ use std::process::Command;
 
 use asslb::physics::anion_redox::{AnionRedox, FadeLaw, MigrationLaw};
 use asslb::physics::cracking::Cracking;
-use asslb::physics::interphase::Interphase;
+use asslb::physics::interphase::{Interphase, SealingLaw};
 use asslb::physics::material::Arrhenius;
 use asslb::physics::msmr::Gallery;
 use asslb::physics::parameters::{CathodeOcp, MsmrOcp};
@@ -73,6 +73,7 @@ fn expected_interphase() -> Interphase {
         native_conversion_throughput: 150.0,
         open_fraction: 0.25,
         sealing_thickness_m: 2e-9,
+        sealing_law: SealingLaw::GrowthAtOpenSites,
         growth_arrhenius: Arrhenius {
             activation_energy_j_mol: 38000.0,
             reference_temperature_k: 333.15,
@@ -229,10 +230,12 @@ fn an_override_can_add_a_whole_section() {
     }
     let s = scenario(builtin, &text, &[]);
     // Without the optional Arrhenius keys: no temperature dependence; without the open
-    // fraction and the sealing thickness: a dense film sealing over 1 nm.
+    // fraction, the sealing thickness and law: a dense film sealing over 1 nm by random
+    // deposition.
     let no_arrhenius = Interphase {
         open_fraction: 0.0,
         sealing_thickness_m: 1e-9,
+        sealing_law: SealingLaw::RandomDeposition,
         growth_arrhenius: Arrhenius::NONE,
         conduction_arrhenius: Arrhenius::NONE,
         ..expected_interphase()

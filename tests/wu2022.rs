@@ -318,9 +318,12 @@ fn the_liquid_cell_fades_much_more_than_the_solid_one_and_slow_cycles_more_than_
         "mean discharge voltage decay: solid 0.1C {slow_solid:.0} mV, liquid 0.1C {slow_liquid:.0} mV, solid 1C {fast_solid:.0} mV"
     );
     // The paper: "much more": a factor (docs/wu2022_cell.md §4); the rigid-shift law gave
-    // 0.8, the reverse.
+    // 0.8, the reverse. 1.6 with the films closing their open sites first: the solid cell's
+    // Q2 fade is then migration alone (no oxygen lost after its first charge), and the
+    // liquid's migration, sped up by its vacancies, is complete by about cycle 150 (m = 0.98),
+    // so its fade stops at what the lower couple allows.
     assert!(
-        slow_liquid > 1.8 * slow_solid,
+        slow_liquid > 1.5 * slow_solid,
         "liquid {slow_liquid:.0} mV against solid {slow_solid:.0} mV"
     );
     // "Only a slight voltage fade" at 1C.
@@ -437,26 +440,39 @@ fn a_mixed_conducting_interphase_keeps_growing_and_an_insulating_one_stops() {
         growth(&mixed)
     );
     // The 16.4 % film sits just above the percolation threshold (0.16): at 150 cycles it is
-    // nearly an insulator, its retention against cycle 11 the insulating film's within 0.2 %,
+    // nearly an insulator, its retention against cycle 11 the insulating film's within 0.1 %,
     // and both far above the mixed conductor's; the resistance growth is strictly ordered.
-    // Its capacity is a little higher (0.35 %), and so is its retention (0.15 %, 98.78
-    // against 98.63 %, at these tolerances; the scenario's rtol 1e-4 hid it in the noise):
-    // its film, growing a little faster in formation, seals the oxidised surface oxygen from
-    // the electrolyte a little earlier, and the oxygen it keeps densifies none of the host
-    // (3.39 against 3.75 mA·h/g lost by cycle 160). So the conducting fraction orders the
-    // retention only from the mixed conductor on (docs/wu2022_cell.md §4, what is left).
+    // Both films close their open sites in the first charge (growth at the open sites,
+    // docs/wu2022_cell.md §4), so the 16.4 % film's faster growth seals no more oxygen than
+    // the insulating film's, and only costs: its capacity over the last ten cycles is the
+    // lower. (With random deposition it sealed the oxidised surface oxygen a little better
+    // and kept 0.15 % more.)
     let retention = |c: &Cycles| cap(c) / c.figures[10].discharge_capacity_ah;
     assert!(
-        (retention(&lco) / retention(&insulating) - 1.0).abs() < 2e-3,
+        (retention(&lco) / retention(&insulating) - 1.0).abs() < 1e-3,
         "{} {}",
         retention(&lco),
         retention(&insulating)
     );
+    // Ten cycles' mean: a single cycle's capacity ends on the flat 4.3 V plateau and carries
+    // ±0.02 % of solver noise at these tolerances.
+    let last_ten = |c: &Cycles| {
+        c.figures[150..160]
+            .iter()
+            .map(|f| f.discharge_capacity_ah)
+            .sum::<f64>()
+            / 10.0
+    };
+    println!(
+        "mean capacity, cycles 151-160: {:.6e} / {:.6e} Ah (0, 0.164 conducting)",
+        last_ten(&insulating),
+        last_ten(&lco)
+    );
     assert!(
-        cap(&lco) >= cap(&insulating) && cap(&lco) < 1.005 * cap(&insulating),
+        last_ten(&lco) < last_ten(&insulating),
         "{} {}",
-        cap(&lco),
-        cap(&insulating)
+        last_ten(&lco),
+        last_ten(&insulating)
     );
     assert!(retention(&mixed) < retention(&insulating) - 0.01);
     assert!(cap(&lco) > cap(&mixed) && cap(&insulating) > cap(&mixed));
@@ -480,9 +496,12 @@ fn lithium_oxygen_and_charge_balance_with_the_side_reaction() {
         (
             "wu2022_1c_1000.toml",
             // Contact loss a hundred times the calibrated one: 8 % of the material cut off;
-            // and a partial contact (the interfacial currents through 30 % of the surface).
+            // a partial contact (the interfacial currents through 30 % of the surface); and a
+            // release by contact a hundred times the shipped one, so that the solid cell loses
+            // oxygen while its film closes in the first charge.
             &[
                 "cracking.contact_loss_per_cycle=0.01",
+                "anion_redox.oxygen_loss_contact_m_s=1e-11",
                 "positive.contact_fraction=0.3",
                 "solver.rtol=1e-8",
                 "solver.atol=1e-10",
@@ -860,8 +879,8 @@ fn at_room_temperature_the_same_cell_is_resistive_at_1c_and_degrades_slowly() {
         ratio > 0.8 / conduction && ratio < 1.1 / conduction,
         "interface resistance ×{ratio} against 1/{conduction}"
     );
-    // Oxygen loss and migration over the 100 cycles at 1C slow down far more than the capacity
-    // exchanged: their rates carry 50 kJ/mol (×0.12 at 25 °C).
+    // Migration over the 100 cycles at 1C slows down far more than the capacity exchanged:
+    // its rate carries 50 kJ/mol (×0.12 at 25 °C).
     let lost = |c: &Cycles| state(c, 110).oxygen_loss_ah - state(c, 11).oxygen_loss_ah;
     let migrated = |c: &Cycles| state(c, 110).migrated_fraction - state(c, 11).migrated_fraction;
     println!(
@@ -875,7 +894,16 @@ fn at_room_temperature_the_same_cell_is_resistive_at_1c_and_degrades_slowly() {
         migrated(&cold),
         migrated(&warm)
     );
-    assert!(lost(&cold) < 0.2 * lost(&warm));
+    // Behind their sealed films neither cell loses measurable oxygen after formation (the
+    // cold film, growing slower, closes later, so what little it lets through is the larger).
+    for (c, name) in [(&cold, "25 °C"), (&warm, "60 °C")] {
+        assert!(
+            lost(c) < 1e-5 * cap(c, 11),
+            "{name}: {:e} Ah of oxygen lost against {:e} Ah",
+            lost(c),
+            cap(c, 11)
+        );
+    }
     assert!(migrated(&cold) < 0.2 * migrated(&warm));
 }
 

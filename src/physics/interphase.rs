@@ -51,6 +51,24 @@
 //! film (the organic and inorganic carbonate products of a liquid, swollen by the solvent that
 //! its own growth law lets through; Single et al., ChemSusChem 11 (2018) 1950) keeps the
 //! fraction ε_o of the surface in contact with the liquid in its pores whatever its thickness.
+//!
+//! How the dense part closes depends on where its products land ([`SealingLaw`]). Let c be the
+//! bare fraction of the dense part, g_b the growth rate of product on bare oxide and g_c = r g_b
+//! on oxide already covered. The mean thickness grows as `dδ = (c + r (1 − c)) g_b dt` and a
+//! bare site closes once a sealing thickness λ_s of product covers it, `dc = −c g_b dt/λ_s`, so
+//!
+//! `dc/dδ = −c / (λ_s (c + r (1 − c)))`, i.e. `(1 − r)(1 − c) − r ln c = (δ − δ_0)/λ_s`.
+//!
+//! - r = 1, products landing alike everywhere (random deposition, a Poisson coverage):
+//!   `c = e^{−(δ − δ_0)/λ_s}`, a surface that never quite closes;
+//! - r < 1, products growing fastest where the oxide is bare: the film closes its open sites
+//!   first; c falls nearly linearly to about r at `δ_0 + λ_s`, then as `e^{−(δ − δ_0)/(r λ_s)}`.
+//!   The electrolyte is oxidised by electrons from the oxide, and a site already covered by λ_s
+//!   of product passes them only as the film's own growth law lets them through, so
+//!   `r = j_side(δ_0 + λ_s)/j_side(δ_0)` ([`Interphase::covered_growth_ratio`]): e^{−λ_s/λ} for
+//!   an insulating film that grows by tunnelling (0.19 for λ_s = 1 nm, λ = 0.6 nm), δ_0/(δ_0 +
+//!   λ_s) for one that passes electrons by migration or solvent by diffusion. Nothing is
+//!   fitted: r follows from the growth law and λ_s.
 
 use crate::physics::material::Arrhenius;
 use crate::physics::percolation::percolation_conductivity;
@@ -94,10 +112,14 @@ pub struct Interphase {
     /// Fraction ε_o of the particle surface that the film leaves open to the electrolyte, its
     /// pores \[-\] (`open_fraction`, absent: 0, a dense film). Accepted range: 0 to 1.
     pub open_fraction: f64,
-    /// Sealing thickness λ_s: the growth beyond δ_0 over which a dense film closes over the
-    /// surface by a factor e \[m\] (`sealing_thickness_m`, absent: 1 nm, a few monolayers of
-    /// product). Accepted range: 1e-12 to 1e-6 m.
+    /// Sealing thickness λ_s: the product a bare site needs to close; with random deposition,
+    /// the growth beyond δ_0 over which a dense film closes over the surface by a factor e \[m\]
+    /// (`sealing_thickness_m`, absent: 1 nm, a few monolayers of product). Accepted range:
+    /// 1e-12 to 1e-6 m.
     pub sealing_thickness_m: f64,
+    /// Where the products of a dense film land, so how it closes (`sealing_law`, absent:
+    /// random deposition).
+    pub sealing_law: SealingLaw,
     /// Temperature dependence of the growth: one Arrhenius factor on the side reaction's
     /// prefactors j_t, k_s (solvent diffusion) and σ_0 (`growth_activation_energy_J_mol`,
     /// `growth_reference_temperature_K`; absent: none).
@@ -107,6 +129,26 @@ pub struct Interphase {
     /// absent: none).
     pub conduction_arrhenius: Arrhenius,
 }
+
+/// How a dense film closes over the oxide (`interphase.sealing_law`; module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SealingLaw {
+    /// `"random_deposition"`: products land alike on bare and on covered oxide (r = 1): the
+    /// bare fraction falls as e^{−(δ − δ_0)/λ_s} and never quite closes.
+    #[default]
+    RandomDeposition,
+    /// `"growth_at_open_sites"`: products grow fastest where the oxide is bare, in the ratio r
+    /// of the film's own growth law one sealing thickness apart
+    /// ([`Interphase::covered_growth_ratio`]): the film closes its open sites first.
+    GrowthAtOpenSites,
+}
+
+/// Overpotential above the oxidation onset at which [`Interphase::covered_growth_ratio`]
+/// weighs the film's electron (and solvent) channels \[V\]: a cathode charged to about 1 V
+/// above the electrolyte's onset (Li6PS5Cl oxidises from 2.5 V, the cell charges to 4.3 V). The
+/// ratio depends on it only through the share of the migration channel, which is the same at
+/// every overpotential once it dominates.
+const SEALING_REFERENCE_OVERPOTENTIAL_V: f64 = 1.0;
 
 /// Side-reaction current density with its partial derivatives.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -174,16 +216,48 @@ impl Interphase {
         }
     }
 
+    /// The growth ratio r of covered to bare oxide \[-\]: 1 for random deposition; with growth at
+    /// the open sites, `j_side(δ_0 + λ_s)/j_side(δ_0)` at the film's own electronic conductivity,
+    /// [`SEALING_REFERENCE_OVERPOTENTIAL_V`] above the onset (1 for a film that does not grow).
+    pub fn covered_growth_ratio(&self) -> f64 {
+        match self.sealing_law {
+            SealingLaw::RandomDeposition => 1.0,
+            SealingLaw::GrowthAtOpenSites => {
+                let sigma_e = self.electronic_conductivity_s_m();
+                let dphi = self.oxidation_potential_v + SEALING_REFERENCE_OVERPOTENTIAL_V;
+                let d0 = self.initial_thickness_m;
+                let bare = self.side_current(sigma_e, d0, dphi).j;
+                let covered = self
+                    .side_current(sigma_e, d0 + self.sealing_thickness_m, dphi)
+                    .j;
+                if bare > 0.0 && covered.is_finite() {
+                    (covered / bare).clamp(f64::MIN_POSITIVE, 1.0)
+                } else {
+                    1.0
+                }
+            }
+        }
+    }
+
     /// The surface left open to the electrolyte per unit particle surface,
-    /// `s_open(δ) = ε_o + (1 − ε_o) e^{−(δ − δ_0)/λ_s}` \[-\], and ds_open/dδ \[1/m\], at film
-    /// thickness `delta` \[m\] (see the module doc).
+    /// `s_open(δ) = ε_o + (1 − ε_o) c(δ)` \[-\], and ds_open/dδ \[1/m\], at film thickness
+    /// `delta` \[m\], with `ratio` r from [`Self::covered_growth_ratio`] and the bare fraction c
+    /// solving `(1 − r)(1 − c) − r ln c = (δ − δ_0)/λ_s` (module doc; `c = e^{−(δ − δ_0)/λ_s}`
+    /// for r = 1).
     #[inline]
-    pub fn open_surface(&self, delta: f64) -> (f64, f64) {
-        let closing = (-(delta - self.initial_thickness_m) / self.sealing_thickness_m).exp();
+    pub fn open_surface(&self, delta: f64, ratio: f64) -> (f64, f64) {
+        let u = (delta - self.initial_thickness_m) / self.sealing_thickness_m;
         let dense = 1.0 - self.open_fraction;
+        let (closing, d_closing_du) = if ratio == 1.0 {
+            let c = (-u).exp();
+            (c, -c)
+        } else {
+            let c = bare_fraction(u, ratio);
+            (c, -c / ((1.0 - ratio) * c + ratio))
+        };
         (
             self.open_fraction + dense * closing,
-            -dense * closing / self.sealing_thickness_m,
+            dense * d_closing_du / self.sealing_thickness_m,
         )
     }
 
@@ -245,6 +319,23 @@ impl Interphase {
     }
 }
 
+/// The bare fraction c solving `(1 − r)(1 − c) − r ln c = u` for 0 < r < 1 \[-\]: Newton in
+/// y = ln c from y = −u (the random-deposition value), where the left side minus u is concave
+/// and decreasing in y and negative, so the iterates fall monotonically onto the root.
+fn bare_fraction(u: f64, r: f64) -> f64 {
+    let mut y = -u;
+    for _ in 0..100 {
+        let e = y.exp();
+        let g = (1.0 - r) * (1.0 - e) - r * y - u;
+        let step = g / ((1.0 - r) * e + r);
+        y += step;
+        if step.abs() <= 1e-14 * (1.0 + y.abs()) {
+            break;
+        }
+    }
+    y.exp()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +359,7 @@ mod tests {
             native_conversion_throughput: 150.0,
             open_fraction: 0.0,
             sealing_thickness_m: 1e-9,
+            sealing_law: SealingLaw::RandomDeposition,
             growth_arrhenius: Arrhenius::NONE,
             conduction_arrhenius: Arrhenius::NONE,
         }
@@ -389,26 +481,85 @@ mod tests {
     fn a_dense_film_seals_the_surface_and_a_porous_one_keeps_its_pores_open() {
         let dense = film(0.0);
         let d0 = dense.initial_thickness_m;
-        assert_eq!(dense.open_surface(d0).0, 1.0);
+        assert_eq!(dense.open_surface(d0, 1.0).0, 1.0);
         // Three sealing thicknesses of growth leave e^-3 of the surface open.
-        let (open, _) = dense.open_surface(d0 + 3e-9);
+        let (open, _) = dense.open_surface(d0 + 3e-9, 1.0);
         assert!((open - (-3.0f64).exp()).abs() < 1e-12, "{open}");
         let porous = Interphase {
             open_fraction: 0.3,
             ..film(0.0)
         };
-        assert!((porous.open_surface(d0 + 1e-6).0 - 0.3).abs() < 1e-12);
+        assert!((porous.open_surface(d0 + 1e-6, 1.0).0 - 0.3).abs() < 1e-12);
         for f in [dense, porous] {
-            let (delta, e) = (d0 + 0.7e-9, 1e-13);
-            let fd = (f.open_surface(delta + e).0 - f.open_surface(delta - e).0) / (2.0 * e);
-            let d = f.open_surface(delta).1;
-            assert!((d - fd).abs() < 1e-6 * d.abs(), "{d} {fd}");
+            for ratio in [1.0, 0.5, 0.19, 1e-3] {
+                for grown in [0.0, 0.7e-9, 1.5e-9, 4e-9] {
+                    let (delta, e) = (d0 + grown, 1e-13);
+                    let fd = (f.open_surface(delta + e, ratio).0
+                        - f.open_surface(delta - e, ratio).0)
+                        / (2.0 * e);
+                    let d = f.open_surface(delta, ratio).1;
+                    assert!(
+                        (d - fd).abs() < 1e-6 * d.abs() + 1e-3,
+                        "r {ratio}, grown {grown}: {d} {fd}"
+                    );
+                }
+            }
         }
         let bad = Interphase {
             open_fraction: 1.5,
             ..film(0.0)
         };
         assert_eq!(bad.validate().unwrap_err().0, "open_fraction");
+    }
+
+    #[test]
+    fn a_film_growing_at_its_open_sites_closes_them_first() {
+        let d0 = film(0.0).initial_thickness_m;
+        let lambda = film(0.0).sealing_thickness_m;
+        // The bare fraction solves its implicit law to round-off, for every ratio.
+        for r in [0.9, 0.5, 0.19, 1e-2, 1e-6] {
+            for u in [0.0, 0.3, 1.0, 2.0, 5.0, 40.0] {
+                let c = bare_fraction(u, r);
+                let lhs = (1.0 - r) * (1.0 - c) - r * c.ln();
+                assert!((0.0..=1.0).contains(&c), "r {r}, u {u}: c {c}");
+                if c > 1e-300 {
+                    assert!((lhs - u).abs() < 1e-12 * (1.0 + u), "r {r}, u {u}: {lhs}");
+                }
+            }
+        }
+        // Small r: nearly linear closing over one sealing thickness, then fast; r = 1 is
+        // the random-deposition exponential.
+        let c_half = bare_fraction(0.5, 1e-6);
+        assert!((c_half - 0.5).abs() < 1e-4, "{c_half}");
+        // Two sealing thicknesses of a tunnelling film (r = 0.19) leave 1/70 of what random
+        // deposition leaves open.
+        assert!(bare_fraction(2.0, 0.19) < 0.02 * (-2.0f64).exp());
+        // The ratio follows the growth law: e^{−λ_s/λ} for a tunnelling film, δ_0/(δ_0 + λ_s)
+        // for one that passes electrons by migration, 1 for random deposition.
+        let tunnelling = Interphase {
+            sealing_law: SealingLaw::GrowthAtOpenSites,
+            ..film(0.0)
+        };
+        let expected = (-lambda / tunnelling.tunnelling_length_m).exp();
+        assert!((tunnelling.covered_growth_ratio() - expected).abs() < 1e-9 * expected);
+        let migrating = Interphase {
+            tunnelling_current_a_m2: 0.0,
+            ..Interphase {
+                sealing_law: SealingLaw::GrowthAtOpenSites,
+                ..film(0.336)
+            }
+        };
+        let expected = d0 / (d0 + lambda);
+        assert!((migrating.covered_growth_ratio() - expected).abs() < 1e-9);
+        assert_eq!(film(0.0).covered_growth_ratio(), 1.0);
+        // Growth at the open sites leaves less open at every thickness.
+        for grown in [0.5e-9, 1e-9, 3e-9] {
+            let r = tunnelling.covered_growth_ratio();
+            assert!(
+                tunnelling.open_surface(d0 + grown, r).0
+                    < film(0.0).open_surface(d0 + grown, 1.0).0
+            );
+        }
     }
 
     #[test]

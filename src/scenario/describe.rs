@@ -8,7 +8,7 @@ use crate::physics::anion_redox::{
     Activation, AnionRedox, FadeLaw, MigrationLaw, OxygenInstability,
 };
 use crate::physics::cracking::{ContactLossOrder, Cracking};
-use crate::physics::interphase::Interphase;
+use crate::physics::interphase::{Interphase, SealingLaw};
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::parameters::{
     CathodeOcp, CellParameters, CounterExchangeCurrent, Electrolyte, TransportEfficiency,
@@ -599,6 +599,17 @@ fn interphase(out: &mut Listing, i: &Interphase) {
         "- (surface left open to the electrolyte: the film's pores)",
     );
     out.num("sealing_thickness_m", i.sealing_thickness_m, "m");
+    out.value(
+        "sealing_law",
+        match i.sealing_law {
+            SealingLaw::RandomDeposition => "\"random_deposition\"".to_string(),
+            SealingLaw::GrowthAtOpenSites => "\"growth_at_open_sites\"".to_string(),
+        },
+        &format!(
+            "where a dense film's products land; covered-to-bare growth ratio r = {}",
+            number(i.covered_growth_ratio())
+        ),
+    );
     out.arrhenius("growth", &i.growth_arrhenius);
     out.arrhenius("conduction", &i.conduction_arrhenius);
 }

@@ -14,7 +14,7 @@ use crate::physics::anion_redox::{
     OxygenRearrangement,
 };
 use crate::physics::cracking::{ContactLossOrder, Cracking};
-use crate::physics::interphase::Interphase;
+use crate::physics::interphase::{Interphase, SealingLaw};
 use crate::physics::material::{Arrhenius, MaterialFunction};
 use crate::physics::msmr::Gallery;
 use crate::physics::parameters::{
@@ -29,8 +29,8 @@ use super::overrides::{override_key, type_name, Overrides};
 use super::raw::{
     RawActivationLaw, RawAnionRedox, RawCell, RawContactLossOrder, RawCracking, RawElectrolyte,
     RawElectrolyteKind, RawFadeLaw, RawFunction, RawGallery, RawInterphase, RawMigrationLaw,
-    RawMsmr, RawNegative, RawOxygenInstability, RawParameterFile, RawPositive, RawSeparator,
-    RawTransport,
+    RawMsmr, RawNegative, RawOxygenInstability, RawParameterFile, RawPositive, RawSealingLaw,
+    RawSeparator, RawTransport,
 };
 use super::table_csv::parse_table;
 
@@ -951,6 +951,10 @@ fn interphase(
         native_conversion_throughput: i.native_conversion_throughput,
         open_fraction: i.open_fraction.unwrap_or(0.0),
         sealing_thickness_m: i.sealing_thickness_m.unwrap_or(DEFAULT_SEALING_THICKNESS_M),
+        sealing_law: match i.sealing_law {
+            None | Some(RawSealingLaw::RandomDeposition) => SealingLaw::RandomDeposition,
+            Some(RawSealingLaw::GrowthAtOpenSites) => SealingLaw::GrowthAtOpenSites,
+        },
         growth_arrhenius,
         conduction_arrhenius,
     }

@@ -237,6 +237,8 @@ pub(crate) struct RawInterphase {
     pub open_fraction: Option<f64>,
     /// Optional (default 1 nm).
     pub sealing_thickness_m: Option<f64>,
+    /// Optional (default random deposition).
+    pub sealing_law: Option<RawSealingLaw>,
     #[serde(rename = "growth_activation_energy_J_mol")]
     pub growth_activation_energy_j_mol: Option<f64>,
     #[serde(rename = "growth_reference_temperature_K")]
@@ -259,6 +261,14 @@ pub(crate) struct RawCracking {
     pub isolation_per_area: f64,
     pub contact_loss_per_cycle: Option<f64>,
     pub contact_loss_order: Option<RawContactLossOrder>,
+}
+
+/// `interphase.sealing_law`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawSealingLaw {
+    RandomDeposition,
+    GrowthAtOpenSites,
 }
 
 /// `cracking.contact_loss_order`.

@@ -74,6 +74,9 @@ pub(crate) struct SlowModel {
     /// The release by contact per unit open surface, k_c · 3/R_p \[1/s\]
     /// ([`AnionRedox::oxygen_loss_contact_m_s`]; 0 without anion redox).
     pub contact_release_1_s: f64,
+    /// Covered-to-bare growth ratio r of the film's closing law
+    /// ([`Interphase::covered_growth_ratio`]; 1 without a film).
+    pub sealing_ratio: f64,
 }
 
 /// Smooth |i| − ε-offset: `sqrt(i² + ε²) − ε`, and its derivative.
@@ -169,7 +172,10 @@ impl P2dModel {
             return ctx;
         }
         let ((main, d_main), (crack, d_crack)) = match &m.interphase {
-            Some(f) => (f.open_surface(ctx.delta), f.open_surface(ctx.delta_c)),
+            Some(f) => (
+                f.open_surface(ctx.delta, m.sealing_ratio),
+                f.open_surface(ctx.delta_c, m.sealing_ratio),
+            ),
             None => ((1.0, 0.0), (1.0, 0.0)),
         };
         // The original surface reaches the electrolyte only where it touches it: χ q of it

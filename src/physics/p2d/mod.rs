@@ -427,6 +427,7 @@ impl P2dModel {
                     contact_release_1_s: anion_redox.map_or(0.0, |a| {
                         3.0 * a.oxygen_loss_contact_m_s / pos.particle_radius_m
                     }),
+                    sealing_ratio: interphase.map_or(1.0, |f| f.covered_growth_ratio()),
                 }
             }),
             k_p: pos.exchange_current.k * pos.exchange_current.arrhenius.factor(t),

@@ -186,6 +186,9 @@ fn lro_fixture(binary: bool) -> CellParameters {
         native_conversion_throughput: 300.0,
         open_fraction: 0.2,
         sealing_thickness_m: 0.7e-9,
+        // Growth at the open sites: the implicit closing law and its derivative in every
+        // Jacobian check.
+        sealing_law: crate::physics::interphase::SealingLaw::GrowthAtOpenSites,
         growth_arrhenius: Arrhenius {
             activation_energy_j_mol: 30e3,
             reference_temperature_k: 298.15,
