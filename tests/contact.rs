@@ -11,7 +11,9 @@ use asslb::numerics::mesh::MeshSettings;
 use asslb::physics::p2d::P2dModel;
 use asslb::physics::parameters::{CellParameters, GrainBoundary};
 use asslb::protocol::simulate::SolverSettings;
-use asslb::protocol::{simulate, Experiment, Step, TimeseriesRecord};
+use asslb::protocol::{
+    simulate, Experiment, PhysicalLimit, SimulationError, Step, TimeseriesRecord,
+};
 use asslb::scenario::load_parameter_set;
 use common::interpolate;
 
@@ -138,7 +140,15 @@ fn a_failure_at_an_interface_that_cannot_carry_the_current_names_the_interface()
     );
     assert!(drop > 1.0, "{drop} V");
     let step = Step::discharge_to(5.0 * p.nominal_capacity_ah, p.lower_cutoff_v);
-    let text = asslb::protocol::simulate::explain_failure(&model, &y, &step, 0.0);
+    let explanation = asslb::protocol::explain_failure(&model, &y, &step, 0.0);
+    assert!(
+        matches!(
+            explanation.limit,
+            asslb::protocol::PhysicalLimit::InterfaceDrop { volts } if (volts / drop - 1.0).abs() < 1e-12
+        ),
+        "{explanation:?}"
+    );
+    let text = explanation.to_string();
     assert!(
         text.contains("ohmic drop across the cathode's interface"),
         "{text}"
@@ -149,6 +159,63 @@ fn a_failure_at_an_interface_that_cannot_carry_the_current_names_the_interface()
     let model = P2dModel::new(&q, &MeshSettings::default()).expect("model");
     let mut y = model.rest_state();
     y[model.layout().i_app] = i;
-    let text = asslb::protocol::simulate::explain_failure(&model, &y, &step, 0.0);
-    assert!(!text.contains("ohmic drop"), "{text}");
+    let explanation = asslb::protocol::explain_failure(&model, &y, &step, 0.0);
+    assert!(
+        !matches!(
+            explanation.limit,
+            asslb::protocol::PhysicalLimit::InterfaceDrop { .. }
+        ),
+        "{explanation:?}"
+    );
+    assert!(!explanation.to_string().contains("ohmic drop"));
+}
+
+#[test]
+fn a_solver_failure_carries_its_physical_account_as_data_and_in_its_message() {
+    // A 1C discharge given 20 internal steps: the step stops (MAX_STEPS) far from any
+    // limit of the cell, and the run's error says where the cell was and that nothing
+    // physical limited, both as data and in the message.
+    let p = cell();
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
+    let solver = SolverSettings {
+        max_steps: 20,
+        ..SolverSettings::default()
+    };
+    let mut rows = Vec::new();
+    let err = simulate(
+        &p,
+        &MeshSettings::default(),
+        &solver,
+        &experiment,
+        &mut rows,
+    )
+    .expect_err("20 steps cannot discharge the cell");
+    let SimulationError::Solver {
+        cycle,
+        step,
+        error,
+        explanation,
+    } = &err
+    else {
+        panic!("expected a solver failure, got {err}");
+    };
+    assert_eq!((*cycle, *step), (1, 1));
+    assert_eq!(error.flag, "MAX_STEPS");
+    assert!(
+        matches!(explanation.limit, PhysicalLimit::Numerical { .. }),
+        "{explanation:?}"
+    );
+    assert!(explanation.hold.is_none());
+    assert!(explanation.current_a > 0.0 && explanation.voltage_v > p.lower_cutoff_v);
+    assert!(explanation.elapsed_s > 0.0);
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("cycle 1, step 1: MAX_STEPS at t = "),
+        "{shown}"
+    );
+    assert!(shown.ends_with(&format!("; {explanation}")), "{shown}");
+    assert!(shown.contains("no physical limit was near"), "{shown}");
 }

@@ -279,7 +279,11 @@ class Simulation:
         plain line at most every 30 s.
         Ctrl-C stops the run after the cycle under way and raises ``KeyboardInterrupt``. A run
         that fails raises :class:`asslb.SolverError`; its partial files stay in the folder
-        its message names (``error.folder``).
+        its message names (``error.folder``). A failure of the solver in a step says where and
+        why as attributes: ``cycle``, ``step``, ``flag``, ``time_s``, ``voltage_v``,
+        ``current_a`` and ``limit`` (what was near when the solver gave up:
+        ``"electrolyte_depleted"``, ``"solid_diffusion"``, ``"interface_drop"``,
+        ``"surface_current"`` or ``"numerical"``); ``None`` for other failures.
         """
         folder = tempfile.mkdtemp(prefix=f"asslb-{self.name}-")
         try:

@@ -6,6 +6,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 use asslb::error_chain::error_chain;
+use asslb::protocol::{PhysicalLimit, SimulationError};
 use asslb::scenario::ScenarioError as LibScenarioError;
 
 pyo3::create_exception!(
@@ -71,6 +72,56 @@ pub fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
 /// The error `e` and its causes, one per line, as the command line prints them.
 pub fn message(e: &dyn std::error::Error) -> String {
     error_chain(e)
+}
+
+/// A `SolverError` for a run that stopped with `source`, its message `text`. A failure of the
+/// solver in a step carries its account as attributes: `cycle`, `step`, `flag` (IDA's, or
+/// `MAX_STEPS`), `time_s`, `voltage_v`, `current_a` and `limit` (`"electrolyte_depleted"`,
+/// `"solid_diffusion"`, `"interface_drop"`, `"surface_current"` or `"numerical"`: what was
+/// near when the solver gave up); other failures have them all `None`.
+pub fn solver_error(py: Python<'_>, text: String, source: &SimulationError) -> PyErr {
+    let err = SolverError::new_err(text);
+    let (cycle, step, flag, time_s, voltage_v, current_a, limit) = match source {
+        SimulationError::Solver {
+            cycle,
+            step,
+            error,
+            explanation,
+        } => (
+            Some(*cycle),
+            Some(*step),
+            Some(error.flag),
+            Some(error.time),
+            Some(explanation.voltage_v),
+            Some(explanation.current_a),
+            Some(limit_name(&explanation.limit)),
+        ),
+        _ => (None, None, None, None, None, None, None),
+    };
+    let value = err.value(py);
+    let attributes = value
+        .setattr("cycle", cycle)
+        .and_then(|()| value.setattr("step", step))
+        .and_then(|()| value.setattr("flag", flag))
+        .and_then(|()| value.setattr("time_s", time_s))
+        .and_then(|()| value.setattr("voltage_v", voltage_v))
+        .and_then(|()| value.setattr("current_a", current_a))
+        .and_then(|()| value.setattr("limit", limit));
+    match attributes {
+        Ok(()) => err,
+        Err(e) => e,
+    }
+}
+
+/// The name of a physical limit, as the Python error's `limit` attribute gives it.
+fn limit_name(limit: &PhysicalLimit) -> &'static str {
+    match limit {
+        PhysicalLimit::ElectrolyteDepleted { .. } => "electrolyte_depleted",
+        PhysicalLimit::SolidDiffusion { .. } => "solid_diffusion",
+        PhysicalLimit::InterfaceDrop { .. } => "interface_drop",
+        PhysicalLimit::SurfaceCurrent { .. } => "surface_current",
+        PhysicalLimit::Numerical { .. } => "numerical",
+    }
 }
 
 /// A scenario error with the context the command line adds to it (`invalid scenario <file>`),

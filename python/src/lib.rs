@@ -228,7 +228,7 @@ impl ScenarioHandle {
             return Err(e);
         }
         let report = result?.map_err(|e| match &e {
-            RunError::Simulation { .. } => errors::SolverError::new_err(message(&e)),
+            RunError::Simulation { source, .. } => errors::solver_error(py, message(&e), source),
             _ => errors::OutputError::new_err(message(&e)),
         })?;
         // The run's report, as `asslb run` writes it.

@@ -134,6 +134,12 @@ def test_a_failed_run_is_a_solver_error_with_its_files():
     folder = Path(info.value.folder)
     assert str(folder) in str(info.value)
     assert (folder / "run_error.txt").exists()
+    # The solver's failure as data: where, what the solver said, and what was near.
+    e = info.value
+    assert (e.cycle, e.step, e.flag) == (1, 1, "MAX_STEPS")
+    assert e.time_s > 0.0 and e.voltage_v > 2.0 and e.current_a > 0.0
+    assert e.limit == "numerical"
+    assert "no physical limit was near" in str(e)
     shutil.rmtree(folder)
 
 

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod cycle;
 pub mod cycle_jumping;
 pub mod experiment;
+pub mod failure;
 pub mod impedance;
 pub mod retention;
 pub mod simulate;
@@ -14,6 +15,7 @@ pub mod tee;
 pub use checkpoint::{Checkpoint, RunCounters};
 pub use cycle::{CycleSummary, NO_CHARGE_FRACTION};
 pub use cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
+pub use failure::{explain_failure, DepletionPlace, FailureExplanation, PhysicalLimit, WindowEnd};
 pub use impedance::{
     spectrum_at_rest, ImpedanceCycles, ImpedanceSettings, ImpedanceSettingsError,
     ImpedanceSpectrum, MeasureAfter, SpectrumAtRestError,

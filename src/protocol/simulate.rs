@@ -14,6 +14,7 @@ use crate::physics::parameters::CellParameters;
 use super::checkpoint::{Checkpoint, RunCounters, CHECKPOINT_VERSION};
 use super::cycle::CycleSummary;
 use super::cycle_jumping::{CycleJumping, StateControl, CHARGE_NOISE};
+use super::failure::{explain_failure, FailureExplanation};
 use super::impedance::{ImpedanceSettings, ImpedanceSettingsError, ImpedanceSpectrum, MIN_REST_S};
 use super::step::{Direction, Experiment, Step};
 
@@ -281,16 +282,17 @@ pub enum SimulationError {
     },
     /// The solver failed during a step. (The solver's error is part of the message rather
     /// than a separate cause, so that error chains do not print it twice.)
-    #[error("cycle {cycle}, step {step}: {error}")]
+    #[error("cycle {cycle}, step {step}: {error}; {explanation}")]
     Solver {
         /// Cycle number, from 1.
         cycle: usize,
         /// 1-based step index within the cycle.
         step: usize,
-        /// The solver's error (time, internal steps, reason, the failing callback as data);
-        /// its reason ends with what limited, in physical terms, from the last state the
-        /// solver accepted ([`explain_failure`]).
+        /// The solver's error (time, internal steps, reason, the failing callback as data).
         error: SolverError,
+        /// What limited, in physical terms, from the last state the solver accepted
+        /// ([`explain_failure`]).
+        explanation: Box<FailureExplanation>,
     },
     /// An impedance measurement failed: its open-circuit rest (`stage` "impedance rest") or
     /// the spectrum itself (`stage` "impedance spectrum").
@@ -543,20 +545,17 @@ impl Simulation {
                         sink,
                     )
                     .map_err(|e| match e {
-                        StepError::Solver(mut error) => {
-                            error.reason += "; ";
-                            error.reason += &explain_failure(
+                        StepError::Solver(error) => SimulationError::Solver {
+                            cycle,
+                            step: index + 1,
+                            error,
+                            explanation: Box::new(explain_failure(
                                 ida.system(),
                                 ida.y(),
                                 step,
                                 ida.t() - step_started,
-                            );
-                            SimulationError::Solver {
-                                cycle,
-                                step: index + 1,
-                                error,
-                            }
-                        }
+                            )),
+                        },
                         StepError::Output(e) => SimulationError::Output(e),
                     })?;
                     sink.step_finished(cycle, index + 1)?;
@@ -1339,95 +1338,3 @@ impl StepStart {
 
 /// The numbers of stages of [`StepStart::by_continuation`], tried in turn.
 const CONTINUATION_STAGES: [usize; 2] = [4, 16];
-
-/// A scaled electrolyte concentration below this is depleted for [`explain_failure`] \[-\].
-const ELECTROLYTE_DEPLETED: f64 = 0.05;
-
-/// A failure's physical account, from the last state the solver accepted (`y`, `elapsed_s`
-/// into `step`): where the cell was, and which physical limit was near, with the parameters
-/// that move it. Where no limit was near it says so: the failure is then numerical, not the
-/// cell's.
-pub fn explain_failure(model: &P2dModel, y: &[f64], step: &Step, elapsed_s: f64) -> String {
-    let state = model.surface_state(y);
-    let current = model.current_a(y);
-    let i_density = y[model.layout().i_app].abs();
-    let mut text = format!(
-        "the cell was at {:.4} V and {:.4e} A, {:.1} s into the step",
-        model.voltage(y),
-        current,
-        elapsed_s
-    );
-    let hours = state.diffusion_time_s / 3600.0;
-    let (empty, full) = (state.room(true), state.room(false));
-    let bound = state.limits.toward(current < 0.0);
-    let parameters = "a lower current, smaller particles (positive.particle_radius_m) or a higher \
-         positive.solid_diffusivity_m2_s";
-    let interface_drop = model.interface_drop_v(y, i_density);
-    let depleted = model
-        .electrolyte_minimum(y)
-        .filter(|&(c, _, _)| c < ELECTROLYTE_DEPLETED);
-    if let Some((c, m, ne)) = depleted {
-        let ns = model.layout().ns;
-        let place = if m < ns {
-            "in the separator".to_string()
-        } else if m + 1 == ne {
-            "at the cathode's current collector".to_string()
-        } else {
-            format!(
-                "in the cathode, {} of {} cells from the separator",
-                m - ns + 1,
-                ne - ns
-            )
-        };
-        text += &format!(
-            "; the electrolyte was depleted to {:.2} % of its initial concentration {place}: the \
-             salt cannot reach the back of the cathode fast enough at this current (its limiting \
-             current): a lower current, a thinner cathode (positive.thickness_m), a higher \
-             temperature or a more conductive, faster-diffusing electrolyte moves it",
-            100.0 * c
-        );
-    } else if empty < 0.02 || full < 0.02 {
-        let (which, fraction) = if empty < full {
-            ("empty", empty)
-        } else {
-            ("full", full)
-        };
-        text += &format!(
-            "; the particle surfaces were {:.2} % from {which} while solid diffusion (R²/D = {hours:.3} h) \
-             refills them slowly: what limited is diffusion in the particles at this current ({parameters} \
-             moves it)",
-            100.0 * fraction
-        );
-    } else if interface_drop > 1.0 {
-        text += &format!(
-            "; the ohmic drop across the cathode's interface at this current was {interface_drop:.3} V \
-             (film, native layer and contact): a lower current, a higher temperature or more \
-             contact (positive.contact_fraction) lowers it"
-        );
-    } else if i_density > 0.5 * bound {
-        text += &format!(
-            "; the current was {:.0} % of the largest the particle surfaces can carry ({:.4e} A/m²; R²/D = \
-             {hours:.3} h): {parameters} raises that bound",
-            100.0 * i_density / bound.max(f64::MIN_POSITIVE),
-            bound
-        );
-    } else {
-        text += &format!(
-            "; no physical limit was near (surfaces {:.1}–{:.1} % full, current {:.0} % of what they can carry): \
-             the failure is numerical, not the cell's — please report it with the command line",
-            100.0 * state.filling.0,
-            100.0 * state.filling.1,
-            100.0 * i_density / bound.max(f64::MIN_POSITIVE)
-        );
-    }
-    if let Step::ConstantVoltage { voltage_v, limit } = step {
-        text += &format!(
-            " (a hold at {voltage_v} V{})",
-            limit
-                .current_a
-                .map(|c| format!(" until {c:.4e} A"))
-                .unwrap_or_default()
-        );
-    }
-    text
-}

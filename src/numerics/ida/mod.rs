@@ -186,7 +186,10 @@ pub struct SolverStats {
 
 /// A failure of the IDA integrator, with the context needed to understand it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{flag} at t = {time} s after {steps} steps: {reason}")]
+#[error(
+    "{flag} at t = {time} s after {steps} steps: {reason}{}",
+    details(.sundials_message, .callback)
+)]
 pub struct SolverError {
     /// Time reached by the integrator (the solution returned by [`Ida::y`] is at this time).
     pub time: f64,
@@ -194,11 +197,12 @@ pub struct SolverError {
     pub steps: u64,
     /// The IDA return flag name, for example `"IDA_CONV_FAIL"`.
     pub flag: &'static str,
-    /// Human-readable explanation. It includes, when available, the SUNDIALS message (in
-    /// brackets) and, after `"; "`, the message of the last failing model callback
-    /// (residual, Jacobian, root function) or LU operation during the call, e.g.
-    /// `"...; residual failed: electrolyte concentration negative"`.
+    /// What the flag means (with the operation that failed, when it is not a step), e.g.
+    /// `"the corrector (Newton) iteration failed to converge"`.
     pub reason: String,
+    /// SUNDIALS' own message for the failure, when it printed one (shown in brackets after
+    /// the reason).
+    pub sundials_message: Option<String>,
     /// The last failing callback behind the flag, as data (`None` when no callback failed):
     /// the model's own error is reached with [`SolverError::model_error`].
     pub callback: Option<Box<CallbackFailure>>,
@@ -212,6 +216,7 @@ impl SolverError {
             steps,
             flag,
             reason,
+            sundials_message: None,
             callback: None,
         }
     }
@@ -888,20 +893,12 @@ impl<S: DaeSystem> Ida<S> {
         if !context.is_empty() {
             reason = format!("{context}: {reason}");
         }
-        if let Some(m) = sundials {
-            reason.push_str(" [SUNDIALS: ");
-            reason.push_str(m.trim());
-            reason.push(']');
-        }
-        if let Some(f) = &failure {
-            reason.push_str("; ");
-            reason.push_str(&f.to_string());
-        }
         SolverError {
             time,
             steps: self.base.steps + u64::try_from(steps).unwrap_or(0),
             flag: name,
             reason,
+            sundials_message: sundials.map(|m| m.trim().to_string()),
             callback: failure.map(Box::new),
         }
     }
@@ -963,6 +960,23 @@ impl<S: DaeSystem> std::fmt::Debug for Ida<S> {
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
+}
+
+/// The tail of a [`SolverError`]'s message: SUNDIALS' message in brackets, then `"; "` and
+/// the failing callback's, e.g. `" [SUNDIALS: …]; residual failed: electrolyte concentration
+/// negative"`.
+fn details(sundials: &Option<String>, callback: &Option<Box<CallbackFailure>>) -> String {
+    let mut text = String::new();
+    if let Some(m) = sundials {
+        text.push_str(" [SUNDIALS: ");
+        text.push_str(m);
+        text.push(']');
+    }
+    if let Some(f) = callback {
+        text.push_str("; ");
+        text.push_str(&f.to_string());
+    }
+    text
 }
 
 fn input_error(t: f64, reason: String) -> SolverError {
@@ -1281,11 +1295,20 @@ mod tests {
             steps: 7,
             flag: "IDA_CONV_FAIL",
             reason: "because".into(),
+            sundials_message: None,
             callback: None,
         };
         assert_eq!(
             e.to_string(),
             "IDA_CONV_FAIL at t = 1.5 s after 7 steps: because"
+        );
+        let with_message = SolverError {
+            sundials_message: Some("at t = 1.5, mxstep steps taken".into()),
+            ..e
+        };
+        assert_eq!(
+            with_message.to_string(),
+            "IDA_CONV_FAIL at t = 1.5 s after 7 steps: because [SUNDIALS: at t = 1.5, mxstep steps taken]"
         );
     }
 
