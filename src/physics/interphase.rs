@@ -321,9 +321,16 @@ impl Interphase {
 
 /// The bare fraction c solving `(1 − r)(1 − c) − r ln c = u` for 0 < r < 1 \[-\]: Newton in
 /// y = ln c from y = −u (the random-deposition value), where the left side minus u is concave
-/// and decreasing in y and negative, so the iterates fall monotonically onto the root.
+/// and decreasing in y and negative, so the iterates fall monotonically onto the root. A film
+/// thinner than its initial thickness (u < 0) starts at the smaller of −u and
+/// ln(1 + |u|/(1 − r)), where the left side minus u is −r y ≤ 0: also right of the root, and
+/// close to it however thin the film.
 fn bare_fraction(u: f64, r: f64) -> f64 {
-    let mut y = -u;
+    let mut y = if u < 0.0 {
+        (-u).min((-u / (1.0 - r)).ln_1p())
+    } else {
+        -u
+    };
     for _ in 0..100 {
         let e = y.exp();
         let g = (1.0 - r) * (1.0 - e) - r * y - u;
@@ -525,6 +532,25 @@ mod tests {
                 if c > 1e-300 {
                     assert!((lhs - u).abs() < 1e-12 * (1.0 + u), "r {r}, u {u}: {lhs}");
                 }
+            }
+        }
+        // Finite at the extremes: far thinner than the initial film, far thicker, the smallest
+        // ratio the growth law can give, a ratio next to 1.
+        for (u, r) in [
+            (-1e4, 0.5),
+            (-800.0, 1e-3),
+            (1e6, 0.19),
+            (5.0, f64::MIN_POSITIVE),
+            (3.0, 1.0 - 1e-15),
+        ] {
+            let c = bare_fraction(u, r);
+            assert!(c.is_finite() && c >= 0.0, "u {u}, r {r}: {c}");
+            if c > 1e-300 {
+                let lhs = (1.0 - r) * (1.0 - c) - r * c.ln();
+                assert!(
+                    (lhs - u).abs() < 1e-9 * (1.0 + u.abs()),
+                    "u {u}, r {r}: {lhs}"
+                );
             }
         }
         // Small r: nearly linear closing over one sealing thickness, then fast; r = 1 is
