@@ -117,11 +117,13 @@ pub enum Feature {
     Temperature,
     /// The contact fraction of the particle surface with the electrolyte changed.
     Contact,
+    /// How the interphase closes over the oxide changed: its sealing law and thickness.
+    Sealing,
 }
 
 impl Feature {
     /// Every feature, in report order.
-    pub const ALL: [Feature; 17] = [
+    pub const ALL: [Feature; 18] = [
         Feature::ConstantCurrent,
         Feature::Hold,
         Feature::Rest,
@@ -139,6 +141,7 @@ impl Feature {
         Feature::OxygenLaws,
         Feature::Temperature,
         Feature::Contact,
+        Feature::Sealing,
     ];
 
     /// The name in `cases.csv` and the report.
@@ -161,6 +164,7 @@ impl Feature {
             Feature::OxygenLaws => "oxygen_laws",
             Feature::Temperature => "temperature",
             Feature::Contact => "contact",
+            Feature::Sealing => "sealing",
         }
     }
 }

@@ -27,7 +27,9 @@
 //!   `cracking.contact_loss_per_cycle` in 1e-6–1e-3, `anion_redox.oxygen_loss_contact_m_s` in
 //!   1e-14–1e-12 m/s, `anion_redox.hysteresis_growth_V` uniform in 0–2 V,
 //!   `anion_redox.densified_per_oxygen` uniform in 0–1.05;
-//! - 30 % of the cases, on every set, `positive.contact_fraction` log-uniform in 0.05–1.
+//! - 30 % of the cases, on every set, `positive.contact_fraction` log-uniform in 0.05–1;
+//! - 30 % of the paper cells' cases, `interphase.sealing_law` either law and
+//!   `interphase.sealing_thickness_m` log-uniform in 0.3–3 nm.
 //!
 //! Every case writes the whole time series (`save_cycles="all"`), so that every voltage is
 //! checked against the window.
@@ -442,6 +444,19 @@ impl Generator {
             features.push(Feature::Contact);
             let x = rng.log_uniform(0.05, 1.0);
             sets.push(format!("positive.contact_fraction={x:.3}"));
+        }
+        // How the paper cells' films close over the oxide: either law, and a sealing thickness
+        // from a monolayer to a few nanometres (drawn last, as above).
+        if info.paper_cell && rng.chance(0.3) {
+            features.push(Feature::Sealing);
+            let law = if rng.chance(0.5) {
+                "random_deposition"
+            } else {
+                "growth_at_open_sites"
+            };
+            sets.push(format!("interphase.sealing_law={law}"));
+            let x = rng.log_uniform(3e-10, 3e-9);
+            sets.push(format!("interphase.sealing_thickness_m={x:.3e}"));
         }
 
         features.sort();
