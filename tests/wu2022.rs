@@ -795,8 +795,21 @@ fn the_solid_cell_keeps_its_oxygen_redox_and_the_liquid_cell_loses_it() {
         kept(solid),
         kept(liquid)
     );
-    assert!(kept(solid) > 0.9, "solid {}", kept(solid));
+    assert!(kept(solid) > 0.999, "solid {}", kept(solid));
     assert!(kept(liquid) < 0.75, "liquid {}", kept(liquid));
+    // Its film closes its open sites in the first charge (growth at the open sites): from
+    // cycle 11 to 1010 the solid cell loses no measurable oxygen (under a thousandth of a
+    // mA·h/g; 3.5 mA·h/g with random deposition), the liquid tens of mA·h/g.
+    let lost = |run: &SimulatedRun, n: usize| {
+        column(run, n, "oxygen_loss_mAh_g") - column(run, 11, "oxygen_loss_mAh_g")
+    };
+    println!(
+        "oxygen lost from cycle 11: solid {:.2e} mA·h/g by cycle 1010, liquid {:.1} by 1005",
+        lost(solid, 1010),
+        lost(liquid, 1005)
+    );
+    assert!(lost(solid, 1010) < 1e-3, "solid {}", lost(solid, 1010));
+    assert!(lost(liquid, 1005) > 10.0, "liquid {}", lost(liquid, 1005));
     // The solid cell's loss at 1C is material cut off from its contacts, not oxygen.
     let contact = column(solid, 1010, "active_material_fraction");
     assert!(
