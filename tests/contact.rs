@@ -208,6 +208,7 @@ fn a_solver_failure_carries_its_physical_account_as_data_and_in_its_message() {
         matches!(explanation.limit, PhysicalLimit::Numerical { .. }),
         "{explanation:?}"
     );
+    assert_eq!(explanation.limit.name(), "numerical");
     assert!(explanation.hold.is_none());
     assert!(explanation.current_a > 0.0 && explanation.voltage_v > p.lower_cutoff_v);
     assert!(explanation.elapsed_s > 0.0);

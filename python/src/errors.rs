@@ -6,7 +6,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 use asslb::error_chain::error_chain;
-use asslb::protocol::{PhysicalLimit, SimulationError};
+use asslb::protocol::SimulationError;
 use asslb::scenario::ScenarioError as LibScenarioError;
 
 pyo3::create_exception!(
@@ -76,9 +76,8 @@ pub fn message(e: &dyn std::error::Error) -> String {
 
 /// A `SolverError` for a run that stopped with `source`, its message `text`. A failure of the
 /// solver in a step carries its account as attributes: `cycle`, `step`, `flag` (IDA's, or
-/// `MAX_STEPS`), `time_s`, `voltage_v`, `current_a` and `limit` (`"electrolyte_depleted"`,
-/// `"solid_diffusion"`, `"interface_drop"`, `"surface_current"` or `"numerical"`: what was
-/// near when the solver gave up); other failures have them all `None`.
+/// `MAX_STEPS`), `time_s`, `voltage_v`, `current_a` and `limit` (what was near when the solver
+/// gave up, [`asslb::protocol::PhysicalLimit::name`]); other failures have them all `None`.
 pub fn solver_error(py: Python<'_>, text: String, source: &SimulationError) -> PyErr {
     let err = SolverError::new_err(text);
     let (cycle, step, flag, time_s, voltage_v, current_a, limit) = match source {
@@ -94,7 +93,7 @@ pub fn solver_error(py: Python<'_>, text: String, source: &SimulationError) -> P
             Some(error.time),
             Some(explanation.voltage_v),
             Some(explanation.current_a),
-            Some(limit_name(&explanation.limit)),
+            Some(explanation.limit.name()),
         ),
         _ => (None, None, None, None, None, None, None),
     };
@@ -110,17 +109,6 @@ pub fn solver_error(py: Python<'_>, text: String, source: &SimulationError) -> P
     match attributes {
         Ok(()) => err,
         Err(e) => e,
-    }
-}
-
-/// The name of a physical limit, as the Python error's `limit` attribute gives it.
-fn limit_name(limit: &PhysicalLimit) -> &'static str {
-    match limit {
-        PhysicalLimit::ElectrolyteDepleted { .. } => "electrolyte_depleted",
-        PhysicalLimit::SolidDiffusion { .. } => "solid_diffusion",
-        PhysicalLimit::InterfaceDrop { .. } => "interface_drop",
-        PhysicalLimit::SurfaceCurrent { .. } => "surface_current",
-        PhysicalLimit::Numerical { .. } => "numerical",
     }
 }
 

@@ -95,6 +95,20 @@ pub enum PhysicalLimit {
     },
 }
 
+impl PhysicalLimit {
+    /// The limit's name, one word for scripts: `"electrolyte_depleted"`, `"solid_diffusion"`,
+    /// `"interface_drop"`, `"surface_current"` or `"numerical"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PhysicalLimit::ElectrolyteDepleted { .. } => "electrolyte_depleted",
+            PhysicalLimit::SolidDiffusion { .. } => "solid_diffusion",
+            PhysicalLimit::InterfaceDrop { .. } => "interface_drop",
+            PhysicalLimit::SurfaceCurrent { .. } => "surface_current",
+            PhysicalLimit::Numerical { .. } => "numerical",
+        }
+    }
+}
+
 /// Which end of the host's window the particle surfaces were near.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowEnd {
