@@ -12,6 +12,17 @@ use super::dae::SparsityPattern;
 pub trait JacobianSink {
     /// Adds `value` to entry (row, col).
     fn add(&mut self, row: usize, col: usize, value: f64);
+
+    /// The same as `add(entries[k].0, entries[k].1, values[k])` for every k in order
+    /// (`entries` yields one pair per value). A
+    /// [`TapeWriter`] runs it as one tight loop over the tape and reads `entries` only to
+    /// check them in debug builds, so a run of values computed once (a particle's diffusion
+    /// block, the same for every particle) costs one indexed addition per value.
+    fn add_run(&mut self, entries: impl Iterator<Item = (usize, usize)>, values: &[f64]) {
+        for ((row, col), &value) in entries.zip(values) {
+            self.add(row, col, value);
+        }
+    }
 }
 
 /// Records the (row, col) sequence of an assembly.
@@ -94,6 +105,24 @@ impl JacobianSink for TapeWriter<'_> {
         self.values[self.tape.positions[self.next]] += value;
         self.next += 1;
     }
+
+    #[inline]
+    fn add_run(&mut self, entries: impl Iterator<Item = (usize, usize)>, values: &[f64]) {
+        let end = self.next + values.len();
+        if cfg!(debug_assertions) {
+            let recorded = self.tape.entries.get(self.next..end);
+            let given: Vec<(usize, usize)> = entries.collect();
+            assert_eq!(
+                recorded,
+                Some(given.as_slice()),
+                "Jacobian assembly diverged from its recorded pattern"
+            );
+        }
+        for (&position, &value) in self.tape.positions[self.next..end].iter().zip(values) {
+            self.values[position] += value;
+        }
+        self.next = end;
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +134,26 @@ mod tests {
         s.add(1, 0, 2.0 * a);
         s.add(0, 0, 1.0);
         s.add(1, 1, 3.0);
+    }
+
+    #[test]
+    fn a_run_is_the_same_as_its_adds() {
+        let entries = [(0, 0), (1, 0), (0, 0), (1, 1)];
+        let mut rec = PatternRecorder::default();
+        assemble(&mut rec, 0.0);
+        let tape = AssemblyTape::from_recording(2, rec);
+        let (mut by_add, mut by_run) = (vec![0.0; 3], vec![0.0; 3]);
+        let mut w = tape.writer(&mut by_add);
+        assemble(&mut w, 5.0);
+        assert!(w.is_complete());
+        let mut w = tape.writer(&mut by_run);
+        w.add_run(entries[..2].iter().copied(), &[5.0, 10.0]);
+        w.add_run(entries[2..].iter().copied(), &[1.0, 3.0]);
+        assert!(w.is_complete());
+        assert_eq!(by_add, by_run);
+        let mut rec = PatternRecorder::default();
+        rec.add_run(entries.iter().copied(), &[0.0; 4]);
+        assert_eq!(rec.entries, entries);
     }
 
     #[test]

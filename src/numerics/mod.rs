@@ -4,6 +4,7 @@
 pub mod assembly;
 pub mod consistent_init;
 pub mod dae;
+pub mod finite;
 #[allow(unsafe_code)]
 pub mod ida;
 pub mod least_squares;

@@ -26,6 +26,33 @@ impl P2dModel {
         }
     }
 
+    /// The values of one particle's block in the order of its entries: per shell k, `c_j` on
+    /// the diagonal, then for each inner face the four partials of the face flux
+    /// `G = A D_s((θ_k + θ_{k+1})/2) (θ_{k+1} − θ_k)/h` (rows k and k + 1, columns k and
+    /// k + 1); at the surface shell the partial in the reaction current `j`.
+    fn particle_block(&self, c_j: f64, theta: &[f64], gain: f64, out: &mut Vec<f64>) {
+        let sph = &self.sphere;
+        let nr = theta.len();
+        let flux_scale = 1.0 / (FARADAY * self.c_max);
+        out.clear();
+        for k in 0..nr - 1 {
+            let (t0, t1) = (theta[k], theta[k + 1]);
+            let (d, dd) = self.d_s.eval(0.5 * (t0 + t1));
+            let a = self.shell_face_coef[k + 1];
+            let dg_dt1 = a * (d + 0.5 * dd * (t1 - t0));
+            let dg_dt0 = a * (-d + 0.5 * dd * (t1 - t0));
+            out.extend_from_slice(&[
+                c_j,
+                -dg_dt0 / sph.volume[k],
+                -dg_dt1 / sph.volume[k],
+                dg_dt0 / sph.volume[k + 1],
+                dg_dt1 / sph.volume[k + 1],
+            ]);
+        }
+        let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[nr - 1];
+        out.extend_from_slice(&[c_j, surface * gain]);
+    }
+
     pub(super) fn assemble_jacobian<S: JacobianSink>(
         &self,
         c_j: f64,
@@ -40,32 +67,41 @@ impl P2dModel {
         let sph = &self.sphere;
         let flux_scale = 1.0 / (FARADAY * self.c_max);
 
-        // Particles: the surface flux χ q j, q(Θ) the remaining particles' contact.
+        // Particles: the surface flux χ q j, q(Θ) the remaining particles' contact. Each
+        // particle's block is written as one run of values (see `particle_block`), computed
+        // once for all particles when D_s is constant.
         let (gain, d_gain) = self.contact_gain(y);
         let gains = self.contact_gains();
+        let constant_d = self.d_s.is_constant();
+        let mut block = Vec::with_capacity(5 * nr);
         for i in 0..np {
-            for k in 0..nr {
-                let row = l.theta(i, k);
-                sink.add(row, row, c_j);
-                if k + 1 < nr {
-                    // Right face of shell k: G = A D_s((θ_k + θ_{k+1})/2) (θ_{k+1} − θ_k)/h.
-                    let (t0, t1) = (y[l.theta(i, k)], y[l.theta(i, k + 1)]);
-                    let (d, dd) = self.d_s.eval(0.5 * (t0 + t1));
-                    let a = self.shell_face_coef[k + 1];
-                    let dg_dt1 = a * (d + 0.5 * dd * (t1 - t0));
-                    let dg_dt0 = a * (-d + 0.5 * dd * (t1 - t0));
-                    sink.add(row, l.theta(i, k), -dg_dt0 / sph.volume[k]);
-                    sink.add(row, l.theta(i, k + 1), -dg_dt1 / sph.volume[k]);
-                    let next = l.theta(i, k + 1);
-                    sink.add(next, l.theta(i, k), dg_dt0 / sph.volume[k + 1]);
-                    sink.add(next, l.theta(i, k + 1), dg_dt1 / sph.volume[k + 1]);
-                } else {
-                    let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[k];
-                    sink.add(row, l.j(i), surface * gain);
-                    if gains {
-                        sink.add(row, l.slow(Slow::Throughput), surface * y[l.j(i)] * d_gain);
-                    }
-                }
+            let theta = &y[l.theta(i, 0)..=l.theta(i, nr - 1)];
+            if i == 0 || !constant_d {
+                self.particle_block(c_j, theta, gain, &mut block);
+            }
+            let entries = (0..nr - 1)
+                .flat_map(|k| {
+                    let (row, next) = (l.theta(i, k), l.theta(i, k + 1));
+                    [
+                        (row, row),
+                        (row, row),
+                        (row, next),
+                        (next, row),
+                        (next, next),
+                    ]
+                })
+                .chain({
+                    let last = l.theta(i, nr - 1);
+                    [(last, last), (last, l.j(i))]
+                });
+            sink.add_run(entries, &block);
+            if gains {
+                let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[nr - 1];
+                sink.add(
+                    l.theta(i, nr - 1),
+                    l.slow(Slow::Throughput),
+                    surface * y[l.j(i)] * d_gain,
+                );
             }
         }
 

@@ -5,6 +5,7 @@ use super::error::NonPhysicalState;
 use super::{Control, ElectrolyteCoefficients, P2dModel};
 use crate::constants::{FARADAY, SECONDS_PER_HOUR};
 use crate::numerics::dae::EvalError;
+use crate::numerics::finite::all_finite;
 use crate::physics::material::MaterialFunction;
 
 impl P2dModel {
@@ -31,31 +32,46 @@ impl P2dModel {
             _ => None,
         };
         // Face fluxes A_k G_k, k = 0..=nr (zero at the centre, the reaction at the surface),
-        // then the balances: two simple loops the compiler vectorises.
-        let flux = &mut self.shell_flux;
+        // then the balances: two simple loops over slices of one length, taken before the
+        // loops so that the compiler vectorises them and keeps no bounds check or field reload
+        // inside (the fluxes used to be written through `self`, whose coefficients it then
+        // reloaded at every face: a quarter of the residual's time on the 1000-cycle benchmark).
+        let mut flux_buffer = std::mem::take(&mut self.shell_flux);
+        let flux = &mut flux_buffer[..=nr];
+        let coef = &self.shell_face_coef[..=nr];
+        let inv_volume = &self.shell_inv_volume[..nr];
         for i in 0..np {
             let base = l.theta(i, 0);
             let theta = &y[base..base + nr];
             match constant_d {
                 Some(d) => {
-                    for k in 1..nr {
-                        flux[k] = self.shell_face_coef[k] * d * (theta[k] - theta[k - 1]);
+                    for ((f, c), (t1, t0)) in flux[1..nr]
+                        .iter_mut()
+                        .zip(&coef[1..nr])
+                        .zip(theta[1..].iter().zip(&theta[..nr - 1]))
+                    {
+                        *f = c * d * (t1 - t0);
                     }
                 }
                 None => {
                     for k in 1..nr {
                         let d = self.d_s.eval(0.5 * (theta[k - 1] + theta[k])).0;
-                        flux[k] = self.shell_face_coef[k] * d * (theta[k] - theta[k - 1]);
+                        flux[k] = coef[k] * d * (theta[k] - theta[k - 1]);
                     }
                 }
             }
             flux[0] = 0.0;
             flux[nr] = -surface * y[l.j(i)];
             let theta_dot = &yp[base..base + nr];
-            for (k, out) in r[base..base + nr].iter_mut().enumerate() {
-                *out = theta_dot[k] - (flux[k + 1] - flux[k]) * self.shell_inv_volume[k];
+            for ((out, td), ((f1, f0), v)) in r[base..base + nr]
+                .iter_mut()
+                .zip(theta_dot)
+                .zip(flux[1..].iter().zip(&flux[..nr]).zip(inv_volume))
+            {
+                *out = td - (f1 - f0) * v;
             }
         }
+        self.shell_flux = flux_buffer;
 
         // Cathode kinetics and the interfacial current density per cell; the MSMR rows; the
         // side-reaction current density per cell (zero without an interphase model).
@@ -171,7 +187,7 @@ impl P2dModel {
         self.slow_residual(y, yp, &ctx, &cells, r);
         self.side_scratch = cells;
 
-        if r.iter().any(|v| !v.is_finite()) {
+        if !all_finite(r) {
             return Err(NonPhysicalState::NotFinite.into());
         }
         Ok(())
