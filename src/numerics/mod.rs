@@ -10,4 +10,7 @@ pub mod ida;
 pub mod least_squares;
 pub mod mesh;
 pub mod small_signal;
+// Unchecked indexing in the LU's solve and refactorisation programs, whose indices are
+// checked once when a program is built.
+#[allow(unsafe_code)]
 pub mod sparse_lu;

@@ -81,6 +81,11 @@ pub enum LuError {
     /// Memory allocation failed.
     #[error("out of memory in sparse LU")]
     OutOfMemory,
+    /// A solve or refactorisation program indexes outside its arrays (an internal error: the
+    /// programs are built to stay inside them, and checked once when built, because they run
+    /// without bounds checks).
+    #[error("internal error: a sparse LU program indexes outside its arrays")]
+    InconsistentPlan,
 }
 
 /// Why a sparsity pattern is not a valid square CSC pattern ([`LuError::InvalidPattern`]).
@@ -314,7 +319,7 @@ struct SolvePlan {
 /// P2D model) are thereby interleaved, their divisions overlap instead of forming one long
 /// latency chain, and there is no per-column loop overhead. Each factor entry goes through
 /// the same operations, in the same order, as in a column-by-column left-looking LU.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct RefactorPlan {
     /// Factor-array position of each entry of `A` (in the order of the pattern).
     a_slot: Vec<u32>,
@@ -328,6 +333,39 @@ struct RefactorPlan {
     u_entries: Vec<(u32, u32)>,
     /// Where each level's part of the lists above ends.
     levels: Vec<LevelPlan>,
+}
+
+impl RefactorPlan {
+    /// Whether every index of the program lies inside a factor array of `factor_len` values
+    /// and `n` pivots, and the levels partition the lists (what [`SparseLu::refactor`]'s
+    /// unchecked accesses rely on).
+    fn indexes_within(&self, factor_len: usize, n: usize) -> bool {
+        let f = |i: u32| (i as usize) < factor_len;
+        let entry = |&(s, k): &(u32, u32)| f(s) && (k as usize) < n;
+        let mut end = LevelPlan {
+            ops: 0,
+            steps: 0,
+            l_entries: 0,
+            u_entries: 0,
+        };
+        let levels_ok = self.levels.iter().all(|level| {
+            let ok = end.ops <= level.ops
+                && end.steps <= level.steps
+                && end.l_entries <= level.l_entries
+                && end.u_entries <= level.u_entries;
+            end = *level;
+            ok
+        });
+        levels_ok
+            && end.ops <= self.ops.len()
+            && end.steps <= n
+            && end.l_entries <= self.l_entries.len()
+            && end.u_entries <= self.u_entries.len()
+            && self.a_slot.iter().all(|&s| f(s))
+            && self.ops.iter().all(|op| f(op.t) && f(op.l) && f(op.u))
+            && self.l_entries.iter().all(entry)
+            && self.u_entries.iter().all(entry)
+    }
 }
 
 /// The end (exclusive) of one dependency level's part of each list of a [`RefactorPlan`]
@@ -570,12 +608,19 @@ impl SparseLu {
         let plan = &self.plan.refactor;
         let f = &mut self.factor;
         let inv = &mut self.inv_pivot;
+        let diag_start = self.plan.layout.diag_start;
+        // The program's indices were checked against these lengths when it was built
+        // (`RefactorPlan::indexes_within`, which `can_refactor` requires); the arrays must
+        // have them now.
+        if f.len() != diag_start + self.n || inv.len() != self.n || !self.plan.can_refactor {
+            return false;
+        }
         // Fill-in positions start at zero; the positions of A's entries take their values.
         f.fill(0.0);
         for (&s, &v) in plan.a_slot.iter().zip(values) {
-            f[s as usize] = v;
+            // SAFETY: s < f.len() (checked above and when the plan was built).
+            unsafe { *f.get_unchecked_mut(s as usize) = v };
         }
-        let diag_start = self.plan.layout.diag_start;
         let mut start = LevelPlan {
             ops: 0,
             steps: 0,
@@ -586,7 +631,12 @@ impl SparseLu {
             // U(0..j, j) and the candidates of column j: each update uses an entry of U in
             // column j that is already final (a step's updates run by ascending row of U).
             for op in &plan.ops[start.ops..level.ops] {
-                f[op.t as usize] -= f[op.l as usize] * f[op.u as usize];
+                // SAFETY: t, l, u < f.len(), as above. This loop is most of a
+                // refactorisation; its bounds checks cost a third of it.
+                unsafe {
+                    let update = *f.get_unchecked(op.l as usize) * *f.get_unchecked(op.u as usize);
+                    *f.get_unchecked_mut(op.t as usize) -= update;
+                }
             }
             // Each pivot must be non-zero, finite (tested below) and at least PIVOT_TOLERANCE
             // times every candidate of its column (a NaN candidate is ignored, as by a
@@ -926,6 +976,14 @@ impl SparseLu {
             &self.row_perm_inv,
             l_len + u_len,
         );
+        // The programs run without bounds checks (`solve_in_place`, `refactor`): every index
+        // is checked here, once per pivot sequence.
+        let factor_len = l_len + u_len + n;
+        let within = |&[t, s]: &[u32; 2]| (t as usize) < n && (s as usize) < n;
+        if !(plan.solve.l_ops.iter().all(within) && plan.solve.u_ops.iter().all(within)) {
+            return Err(LuError::InconsistentPlan);
+        }
+        plan.can_refactor = plan.can_refactor && plan.refactor.indexes_within(factor_len, n);
         plan.built = true;
         Ok(())
     }
@@ -951,12 +1009,19 @@ impl SparseLu {
         // L z = P b (unit lower triangular), then Ũ v = z (unit upper triangular), each as a
         // flat program in level order (see `solve_levels`): no per-column loop overhead, and
         // independent chains interleaved.
+        //
+        // Without bounds checks: every (t, s) was checked against n when the plan was built,
+        // and x has n values (checked above). They were four of the fifteen instructions of
+        // each operation, and the solve is the largest single cost of a cycling run
+        // (benches/README.md).
         let (l_vals, u_vals) = (&f[..layout.l_len], &f[layout.u_start..layout.diag_start]);
         for (&[t, s], &v) in plan.l_ops.iter().zip(l_vals) {
-            x[t as usize] -= v * x[s as usize];
+            // SAFETY: t, s < n = x.len().
+            unsafe { *x.get_unchecked_mut(t as usize) -= v * *x.get_unchecked(s as usize) };
         }
         for (&[t, s], &v) in plan.u_ops.iter().zip(u_vals) {
-            x[t as usize] -= v * x[s as usize];
+            // SAFETY: as above.
+            unsafe { *x.get_unchecked_mut(t as usize) -= v * *x.get_unchecked(s as usize) };
         }
         // D⁻¹ v, still at positions row_perm[·] (a branch-free pass, vectorised).
         let mut finite = true;
@@ -1266,6 +1331,40 @@ mod tests {
             .zip(b)
             .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
             / scale
+    }
+
+    #[test]
+    fn a_refactorisation_program_is_checked_against_its_arrays() {
+        // What `refactor`'s unchecked accesses rely on: every index inside the factor array
+        // and the pivots, and levels that partition the lists.
+        let level = |ops, steps, l_entries, u_entries| LevelPlan {
+            ops,
+            steps,
+            l_entries,
+            u_entries,
+        };
+        let good = RefactorPlan {
+            a_slot: vec![0, 4, 5],
+            ops: vec![UpdateOp { t: 1, l: 0, u: 2 }],
+            l_entries: vec![(0, 0)],
+            u_entries: vec![(2, 1)],
+            levels: vec![level(0, 1, 1, 0), level(1, 2, 1, 1)],
+        };
+        assert!(good.indexes_within(6, 2));
+        assert!(!good.indexes_within(5, 2), "a_slot 5 outside 5 values");
+        assert!(!good.indexes_within(6, 1), "step 1 outside 1 pivot");
+        let mut bad = good.clone();
+        bad.ops[0].u = 6;
+        assert!(!bad.indexes_within(6, 2));
+        let mut bad = good.clone();
+        bad.levels = vec![level(1, 1, 1, 0), level(0, 2, 1, 1)];
+        assert!(!bad.indexes_within(6, 2), "levels out of order");
+        let mut bad = good;
+        bad.levels.push(level(2, 2, 1, 1));
+        assert!(
+            !bad.indexes_within(6, 2),
+            "a level past the end of the updates"
+        );
     }
 
     #[test]

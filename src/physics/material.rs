@@ -14,6 +14,9 @@ pub struct Table1D {
     /// `1/Δx` when the abscissae are uniformly spaced (to 1e-9 relative), for a direct index
     /// computation instead of a binary search; 0 otherwise.
     inv_uniform_step: f64,
+    /// The slope of each interval, `(y_{k+1} − y_k)/(x_{k+1} − x_k)`, computed once: `eval`
+    /// runs in every residual of every cell, and the division was most of its time.
+    slope: Vec<f64>,
     /// Where the table came from (file name or built-in set), for messages and provenance.
     pub source: String,
 }
@@ -71,10 +74,16 @@ impl Table1D {
             .iter()
             .enumerate()
             .all(|(k, &xk)| (xk - (x[0] + k as f64 * step)).abs() <= 1e-9 * step);
+        let slope = x
+            .windows(2)
+            .zip(y.windows(2))
+            .map(|(x, y)| (y[1] - y[0]) / (x[1] - x[0]))
+            .collect();
         Ok(Table1D {
             x,
             y,
             inv_uniform_step: if uniform { 1.0 / step } else { 0.0 },
+            slope,
             source: source.into(),
         })
     }
@@ -112,10 +121,8 @@ impl Table1D {
         } else {
             self.x.partition_point(|&xi| xi <= x)
         };
-        let (x0, x1) = (self.x[k - 1], self.x[k]);
-        let (y0, y1) = (self.y[k - 1], self.y[k]);
-        let slope = (y1 - y0) / (x1 - x0);
-        (y0 + slope * (x - x0), slope)
+        let slope = self.slope[k - 1];
+        (self.y[k - 1] + slope * (x - self.x[k - 1]), slope)
     }
 }
 
