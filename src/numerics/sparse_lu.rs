@@ -643,8 +643,14 @@ impl SparseLu {
             // maximum).
             let mut acceptable = true;
             for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
-                let pivot = f[diag_start + k as usize];
-                let bound = PIVOT_TOLERANCE * f[s as usize].abs();
+                // SAFETY: s < f.len() and k < n, so diag_start + k < f.len(), as above.
+                let (pivot, candidate) = unsafe {
+                    (
+                        *f.get_unchecked(diag_start + k as usize),
+                        *f.get_unchecked(s as usize),
+                    )
+                };
+                let bound = PIVOT_TOLERANCE * candidate.abs();
                 acceptable &= bound <= pivot.abs() || bound.is_nan();
             }
             for k in start.steps..level.steps {
@@ -657,11 +663,12 @@ impl SparseLu {
             }
             // L(:, j) = candidates / pivot. U(:, j) has been used (left-looking: later columns
             // only read L), so it can be scaled to Ũ(:, j) for the backward substitution.
-            for &(s, k) in &plan.l_entries[start.l_entries..level.l_entries] {
-                f[s as usize] *= inv[k as usize];
-            }
-            for &(s, k) in &plan.u_entries[start.u_entries..level.u_entries] {
-                f[s as usize] *= inv[k as usize];
+            let entries = plan.l_entries[start.l_entries..level.l_entries]
+                .iter()
+                .chain(&plan.u_entries[start.u_entries..level.u_entries]);
+            for &(s, k) in entries {
+                // SAFETY: s < f.len(), k < n = inv.len(), as above.
+                unsafe { *f.get_unchecked_mut(s as usize) *= *inv.get_unchecked(k as usize) };
             }
             start = *level;
         }
