@@ -24,6 +24,12 @@
 //!   particles of a P2D model) overlap instead of forming one chain of dependent divisions.
 //! - **Solve**: sparse forward/backward substitution as two flat programs in level order,
 //!   in place on the right-hand side (no permutation passes, see `SolvePlan`).
+//! - **No bounds checks** in the solve and refactorisation programs: their indices are checked
+//!   once when a pivot sequence's plan is built (`RefactorPlan::indexes_within`, and the solve
+//!   operations against `n`), and the arrays' lengths at every call. The checks were four of
+//!   the fifteen instructions of each solve operation: 2.08 → 1.51 µs per solve of the
+//!   verification cell (`cargo bench --bench p2d -- "LU solve"`), 9 % of the instructions of a
+//!   cycling run (benches/README.md). This module is the crate's only `unsafe` outside `ida`.
 //! - **No allocation** after the first factorisation, except when a fallback factorisation
 //!   produces more fill than any earlier one (the factor storage then grows once). Solves
 //!   never allocate.
