@@ -29,11 +29,11 @@ impl P2dModel {
     /// The values of one particle's block in the order of its entries: per shell k, `c_j` on
     /// the diagonal, then for each inner face the four partials of the face flux
     /// `G = A D_s((θ_k + θ_{k+1})/2) (θ_{k+1} − θ_k)/h` (rows k and k + 1, columns k and
-    /// k + 1); at the surface shell the partial in the reaction current `j`.
-    fn particle_block(&self, c_j: f64, theta: &[f64], gain: f64, out: &mut Vec<f64>) {
+    /// k + 1); at the surface shell `d_surface_dj`, the partial in the reaction current `j`.
+    /// With a constant D_s they do not depend on θ (`dD_s/dθ = 0`).
+    fn particle_block(&self, c_j: f64, theta: &[f64], d_surface_dj: f64, out: &mut Vec<f64>) {
         let sph = &self.sphere;
         let nr = theta.len();
-        let flux_scale = 1.0 / (FARADAY * self.c_max);
         out.clear();
         for k in 0..nr - 1 {
             let (t0, t1) = (theta[k], theta[k + 1]);
@@ -49,8 +49,7 @@ impl P2dModel {
                 dg_dt1 / sph.volume[k + 1],
             ]);
         }
-        let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[nr - 1];
-        out.extend_from_slice(&[c_j, surface * gain]);
+        out.extend_from_slice(&[c_j, d_surface_dj]);
     }
 
     pub(super) fn assemble_jacobian<S: JacobianSink>(
@@ -73,11 +72,13 @@ impl P2dModel {
         let (gain, d_gain) = self.contact_gain(y);
         let gains = self.contact_gains();
         let constant_d = self.d_s.is_constant();
+        // The surface shell's flux per reaction current density, per unit volume.
+        let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[nr - 1];
         let mut block = Vec::with_capacity(5 * nr);
         for i in 0..np {
             let theta = &y[l.theta(i, 0)..=l.theta(i, nr - 1)];
             if i == 0 || !constant_d {
-                self.particle_block(c_j, theta, gain, &mut block);
+                self.particle_block(c_j, theta, surface * gain, &mut block);
             }
             let entries = (0..nr - 1)
                 .flat_map(|k| {
@@ -96,7 +97,6 @@ impl P2dModel {
                 });
             sink.add_run(entries, &block);
             if gains {
-                let surface = sph.face_area[nr] * flux_scale * self.contact / sph.volume[nr - 1];
                 sink.add(
                     l.theta(i, nr - 1),
                     l.slow(Slow::Throughput),
