@@ -62,6 +62,12 @@ fn continued_run_matches_the_uninterrupted_one() {
     // simulation, as a resumed process would.
     let cp = whole.checkpoints[1].clone();
     assert_eq!(cp.cycles_done, 6);
+    // Cycles go on with the pivot sequences of the factorisations before them; the
+    // checkpoint carries both, and the fresh simulation rebuilds them from their patterns.
+    let n = cp.y.len();
+    for sequence in [&cp.pivots.solver, &cp.pivots.step_start] {
+        assert_eq!(sequence.as_ref().map(Vec::len), Some(n));
+    }
     let mut rest = recorder(3);
     let summary = Simulation::new(&p, &MeshSettings::default(), &settings)
         .unwrap()
@@ -96,6 +102,7 @@ fn checkpoint_for_another_model_is_refused() {
         y: vec![0.0; 10],
         yp: vec![0.0; 10],
         counters: None,
+        pivots: Default::default(),
     };
     let mut sink: Vec<TimeseriesRecord> = Vec::new();
     let err = Simulation::new(&p, &MeshSettings::default(), &SolverSettings::default())
@@ -106,4 +113,39 @@ fn checkpoint_for_another_model_is_refused() {
         err.to_string().contains("checkpoint holds 10 unknowns"),
         "{err}"
     );
+}
+
+#[test]
+fn checkpoint_with_a_pivot_sequence_that_does_not_fit_is_refused() {
+    let p = load_parameter_set("solid_halfcell_single_ion").unwrap();
+    let experiment = Experiment::single_cycle(vec![Step::discharge_to(
+        p.nominal_capacity_ah,
+        p.lower_cutoff_v,
+    )]);
+    let mut simulation =
+        Simulation::new(&p, &MeshSettings::default(), &SolverSettings::default()).unwrap();
+    let n = simulation.unknowns();
+    let cp = Checkpoint {
+        version: asslb::protocol::checkpoint::CHECKPOINT_VERSION,
+        cycles_done: 0,
+        time_s: 0.0,
+        first_cycle: None,
+        y: vec![0.0; n],
+        yp: vec![0.0; n],
+        counters: None,
+        pivots: asslb::protocol::checkpoint::PivotSequences {
+            solver: Some(vec![0; n]),
+            step_start: None,
+        },
+    };
+    let mut sink: Vec<TimeseriesRecord> = Vec::new();
+    let err = simulation
+        .run_from(&experiment, Some(&cp), &mut sink)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("checkpoint's solver pivot sequence does not fit this model: pivot sequence not valid for this matrix pattern: not a permutation of the rows"),
+        "{err}"
+    );
+    assert!(sink.is_empty());
 }

@@ -154,6 +154,24 @@ impl ConsistentInit {
         self.lu.forget();
     }
 
+    /// The pivot sequence the next factorisation tries to reuse (see
+    /// [`SparseLu::pivot_sequence`]); `None` if it will be a full one.
+    pub fn pivot_sequence(&self) -> Option<Vec<usize>> {
+        self.lu.pivot_sequence().map(<[usize]>::to_vec)
+    }
+
+    /// Restores a pivot sequence from [`ConsistentInit::pivot_sequence`], or forgets the
+    /// current one with `None`.
+    pub fn restore_pivot_sequence(&mut self, row_perm: Option<&[usize]>) -> Result<(), LuError> {
+        match row_perm {
+            Some(row_perm) => self.lu.restore_pivot_sequence(row_perm),
+            None => {
+                self.lu.forget();
+                Ok(())
+            }
+        }
+    }
+
     /// Solves for consistent algebraic `y` and differential `y'` at time `t`, in place, for
     /// the components marked by `differential` (see the module documentation). Returns the
     /// number of Newton iterations.

@@ -92,6 +92,13 @@ pub enum LuError {
     /// without bounds checks).
     #[error("internal error: a sparse LU program indexes outside its arrays")]
     InconsistentPlan,
+    /// A pivot sequence to restore ([`SparseLu::restore_pivot_sequence`]) is not one of this
+    /// pattern's: not a permutation of the rows, or a pivot outside the pattern.
+    #[error("pivot sequence not valid for this matrix pattern: {reason}")]
+    InvalidPivotSequence {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Why a sparsity pattern is not a valid square CSC pattern ([`LuError::InvalidPattern`]).
@@ -546,6 +553,52 @@ impl SparseLu {
         self.factorized = false;
     }
 
+    /// The pivot sequence the next [`SparseLu::factorize`] will try to reuse, as the row
+    /// permutation of its full factorisation (row `k` of `P A` is row `row_perm[k]` of `A`),
+    /// or `None` if the next factorisation is a full one (after [`SparseLu::forget`], or
+    /// before the first).
+    ///
+    /// With the matrix values, this is all a factorisation depends on: a caller that stores
+    /// it and restores it with [`SparseLu::restore_pivot_sequence`] gets the same factors as
+    /// if the LU had gone on (the cache of earlier sequences changes the cost, not the result).
+    pub fn pivot_sequence(&self) -> Option<&[usize]> {
+        (self.has_structure && self.plan.built).then_some(self.plan.row_perm.as_slice())
+    }
+
+    /// Makes `row_perm` (from [`SparseLu::pivot_sequence`]) the pivot sequence the next
+    /// [`SparseLu::factorize`] tries first, forgetting the current factorisation. A sequence
+    /// that is neither current nor cached gets its plan from the factors' patterns alone
+    /// ([`SparseLu::symbolic_factors`]).
+    pub fn restore_pivot_sequence(&mut self, row_perm: &[usize]) -> Result<(), LuError> {
+        let invalid = |reason| Err(LuError::InvalidPivotSequence { reason });
+        self.factorized = false;
+        self.has_structure = false;
+        let n = self.n;
+        if row_perm.len() != n {
+            return invalid("wrong length");
+        }
+        let mut seen = vec![false; n];
+        for &r in row_perm {
+            if r >= n || std::mem::replace(&mut seen[r], true) {
+                return invalid("not a permutation of the rows");
+            }
+        }
+        if self.select_plan(row_perm) {
+            self.has_structure = self.plan.can_refactor;
+            return Ok(());
+        }
+        self.row_perm.copy_from_slice(row_perm);
+        for (k, &r) in row_perm.iter().enumerate() {
+            self.row_perm_inv[r] = k;
+        }
+        self.symbolic_factors()?;
+        self.plan_from_factors()?;
+        self.has_structure = self.plan.can_refactor;
+        // Not a factorisation of any matrix of the caller's: none is counted or usable.
+        self.factorized = false;
+        Ok(())
+    }
+
     /// Computes the numeric LU factors of the matrix whose values, in the order of the pattern
     /// given to [`SparseLu::new`], are `values`. Reuses the symbolic analysis, the previous
     /// pivot sequence when it is still acceptable, and the preallocated workspace.
@@ -681,6 +734,36 @@ impl SparseLu {
         true
     }
 
+    /// Makes the plan of pivot sequence `row_perm` current: the current plan or a cached one
+    /// if either is of that sequence (returns `true`), else an unbuilt plan to build it into
+    /// (returns `false`): the least recently used one when the cache is full, or a
+    /// preallocated spare, the previous current plan joining the cache.
+    fn select_plan(&mut self, row_perm: &[usize]) -> bool {
+        if self.plan.built && self.plan.row_perm == row_perm {
+            return true;
+        }
+        if let Some(c) = self.spare_plans.iter().position(|p| p.row_perm == row_perm) {
+            let mut plan = self.spare_plans.remove(c);
+            std::mem::swap(&mut self.plan, &mut plan);
+            self.spare_plans.insert(0, plan);
+            return true;
+        }
+        let recycled = if self.spare_plans.len() + 1 >= PLAN_CACHE {
+            self.spare_plans.pop()
+        } else {
+            None
+        }
+        .or_else(|| self.free_plans.pop())
+        .unwrap_or_default();
+        let previous = std::mem::replace(&mut self.plan, recycled);
+        if previous.built && PLAN_CACHE > 1 {
+            self.spare_plans.insert(0, previous);
+        } else if previous.built {
+            self.free_plans.push(previous);
+        }
+        false
+    }
+
     /// Full factorisation with partial pivoting by faer, then its factors loaded into the
     /// factor array, with the plan of its pivot sequence (from the cache, else built).
     fn full_factorize(&mut self, values: &[f64]) -> Result<(), LuError> {
@@ -719,35 +802,9 @@ impl SparseLu {
         }
 
         // The plan of this pivot sequence: the current one, a cached one, or a new one.
-        let cached = if self.plan.built && self.plan.row_perm == self.row_perm {
-            true
-        } else if let Some(c) = self
-            .spare_plans
-            .iter()
-            .position(|p| p.row_perm == self.row_perm)
-        {
-            let mut plan = self.spare_plans.remove(c);
-            std::mem::swap(&mut self.plan, &mut plan);
-            self.spare_plans.insert(0, plan);
-            true
-        } else {
-            // A new pivot sequence: its plan is built into the least recently used one (when
-            // the cache is full) or a preallocated spare, and the current one is kept.
-            let recycled = if self.spare_plans.len() + 1 >= PLAN_CACHE {
-                self.spare_plans.pop()
-            } else {
-                None
-            }
-            .or_else(|| self.free_plans.pop())
-            .unwrap_or_default();
-            let previous = std::mem::replace(&mut self.plan, recycled);
-            if previous.built && PLAN_CACHE > 1 {
-                self.spare_plans.insert(0, previous);
-            } else if previous.built {
-                self.free_plans.push(previous);
-            }
-            false
-        };
+        let row_perm = std::mem::take(&mut self.row_perm);
+        let cached = self.select_plan(&row_perm);
+        self.row_perm = row_perm;
         if !(cached && self.load_full_factors()) {
             self.build_plan()?;
             if !self.plans_reserved {
@@ -828,11 +885,15 @@ impl SparseLu {
     /// Builds the plan of the pivot sequence of faer's current factors into `self.plan` and
     /// loads the factors into the factor array.
     fn build_plan(&mut self) -> Result<(), LuError> {
+        self.extract_faer_factors();
+        self.plan_from_factors()
+    }
+
+    /// Copies the patterns and values of faer's current factors into the scratch (`L`
+    /// strictly lower, `U` strictly upper with sorted rows, both in pivot order).
+    fn extract_faer_factors(&mut self) {
         let n = self.n;
         let sc = &mut self.scratch;
-        let plan = &mut self.plan;
-        plan.built = false;
-
         // faer's L has the unit diagonal first in each column and its rows in pivot order.
         let l = self.faer_lu.l_factor_unsorted();
         sc.l_col_ptr.clear();
@@ -868,6 +929,86 @@ impl SparseLu {
             }
             sc.u_col_ptr.push(sc.u_row.len());
         }
+    }
+
+    /// The patterns of the factors of the pivot sequence `self.row_perm` (with the fixed
+    /// column order), computed without values, into the scratch as
+    /// [`SparseLu::extract_faer_factors`] leaves faer's: column `k` of `P A Q` has the
+    /// nonzeros reachable from its entries through the columns of `L` already known (the
+    /// structure of Gilbert and Peierls' left-looking LU, which is how faer computes its
+    /// factors); the positions before `k` are `U`'s, those after `k` `L`'s. Values are zero and
+    /// the pivots one: a plan built from them serves a refactorisation. Fails if a pivot is
+    /// not in its column's reach (the sequence cannot occur).
+    fn symbolic_factors(&mut self) -> Result<(), LuError> {
+        let n = self.n;
+        let sc = &mut self.scratch;
+        let col_ptr = self.pattern.col_ptr();
+        let rows = self.pattern.row_idx();
+        // Pivot position of each row of A, and the DFS marks and stack.
+        let position = &self.row_perm_inv;
+        sc.mark.clear();
+        sc.mark.resize(n, NO_SLOT);
+        sc.natural.clear();
+        sc.l_col_ptr.clear();
+        sc.l_col_ptr.push(0);
+        sc.l_row.clear();
+        sc.u_col_ptr.clear();
+        sc.u_col_ptr.push(0);
+        sc.u_row.clear();
+        let mut reach = std::mem::take(&mut sc.buckets);
+        for (k, &col) in self.col_perm.iter().enumerate() {
+            reach.clear();
+            let stamp = k as u32;
+            for &r in &rows[col_ptr[col]..col_ptr[col + 1]] {
+                let start = position[r];
+                if sc.mark[start] == stamp {
+                    continue;
+                }
+                sc.mark[start] = stamp;
+                sc.natural.push(start);
+                while let Some(i) = sc.natural.pop() {
+                    reach.push(i);
+                    if i < k {
+                        for &t in &sc.l_row[sc.l_col_ptr[i]..sc.l_col_ptr[i + 1]] {
+                            if sc.mark[t] != stamp {
+                                sc.mark[t] = stamp;
+                                sc.natural.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+            reach.sort_unstable();
+            if reach.binary_search(&k).is_err() {
+                sc.buckets = reach;
+                return Err(LuError::InvalidPivotSequence {
+                    reason: "a pivot outside its column's reach",
+                });
+            }
+            sc.u_row.extend(reach.iter().copied().filter(|&i| i < k));
+            sc.u_col_ptr.push(sc.u_row.len());
+            sc.l_row.extend(reach.iter().copied().filter(|&i| i > k));
+            sc.l_col_ptr.push(sc.l_row.len());
+        }
+        sc.buckets = reach;
+        sc.l_val.clear();
+        sc.l_val.resize(sc.l_row.len(), 0.0);
+        sc.u_val.clear();
+        sc.u_val.resize(sc.u_row.len(), 0.0);
+        sc.pivots.clear();
+        sc.pivots.resize(n, 1.0);
+        sc.inv.clear();
+        sc.inv.resize(n, 1.0);
+        Ok(())
+    }
+
+    /// Builds the plan of the pivot sequence `self.row_perm` from the factors in the scratch
+    /// into `self.plan`, and loads them into the factor array.
+    fn plan_from_factors(&mut self) -> Result<(), LuError> {
+        let n = self.n;
+        let sc = &mut self.scratch;
+        let plan = &mut self.plan;
+        plan.built = false;
         let (l_len, u_len) = (sc.l_row.len(), sc.u_row.len());
         // Positions in the factor array are u32 (and so are the unknowns' indices).
         if l_len + u_len + n >= NO_SLOT as usize {
@@ -1459,6 +1600,77 @@ mod tests {
         let mut x = vec![5.0, 5.0];
         lu.solve_in_place(&mut x).unwrap();
         assert!((x[0] - 1.0).abs() < 1e-14 && (x[1] - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn a_restored_pivot_sequence_gives_the_factors_of_the_lu_it_was_taken_from() {
+        // Two LUs of one pattern: the first factorises a matrix (fresh pivoting) and then a
+        // second one (reusing those pivots); the second LU gets only the first's pivot
+        // sequence and the second matrix. Their solutions must agree to the bit.
+        let mut rng = Rng(7);
+        for &(n, extra) in &[(6, 1), (60, 2), (300, 3)] {
+            let p = random_pattern(n, extra, &mut rng);
+            let first = random_values(&p, &mut rng);
+            let second: Vec<f64> = first
+                .iter()
+                .map(|v| v * (1.0 + 1e-3 * (rng.next_f64() - 0.5)))
+                .collect();
+            let mut going_on = SparseLu::new(&p).unwrap();
+            assert_eq!(going_on.pivot_sequence(), None);
+            going_on.factorize(&first).unwrap();
+            let sequence = going_on.pivot_sequence().unwrap().to_vec();
+            going_on.factorize(&second).unwrap();
+            assert_eq!(going_on.refactorizations(), 1);
+
+            let mut restored = SparseLu::new(&p).unwrap();
+            restored.restore_pivot_sequence(&sequence).unwrap();
+            assert!(
+                !restored.is_factorized(),
+                "a restored sequence is not a factorisation"
+            );
+            assert_eq!(restored.pivot_sequence(), Some(sequence.as_slice()));
+            restored.factorize(&second).unwrap();
+            assert_eq!(
+                (restored.full_factorizations(), restored.refactorizations()),
+                (0, 1)
+            );
+            let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).cos()).collect();
+            let (mut x, mut y) = (b.clone(), b.clone());
+            going_on.solve_in_place(&mut x).unwrap();
+            restored.solve_in_place(&mut y).unwrap();
+            assert!(
+                x.iter().zip(&y).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "n = {n}: solutions differ"
+            );
+            // Forgetting leaves no sequence to store.
+            restored.forget();
+            assert_eq!(restored.pivot_sequence(), None);
+        }
+    }
+
+    #[test]
+    fn a_pivot_sequence_that_does_not_fit_is_refused() {
+        // [[a, b], [0, d]]: row 1 has no entry in column 0, so it cannot be the first pivot.
+        let p = SparsityPattern::from_entries(2, [(0, 0), (0, 1), (1, 1)]);
+        let mut lu = SparseLu::new(&p).unwrap();
+        for (bad, reason) in [
+            (vec![0], "wrong length"),
+            (vec![1, 1], "not a permutation of the rows"),
+            (vec![0, 2], "not a permutation of the rows"),
+            (vec![1, 0], "a pivot outside its column's reach"),
+        ] {
+            let err = lu.restore_pivot_sequence(&bad).unwrap_err();
+            assert!(
+                matches!(err, LuError::InvalidPivotSequence { reason: r } if r == reason),
+                "{bad:?}: {err}"
+            );
+            assert_eq!(lu.pivot_sequence(), None);
+        }
+        lu.restore_pivot_sequence(&[0, 1]).unwrap();
+        lu.factorize(&[2.0, 1.0, 4.0]).unwrap();
+        let mut x = vec![4.0, 8.0];
+        lu.solve_in_place(&mut x).unwrap();
+        assert_eq!(x, vec![1.0, 2.0]);
     }
 
     #[test]

@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::cycle::CycleSummary;
 
 /// Format version written into checkpoint files.
-pub const CHECKPOINT_VERSION: u32 = 1;
+///
+/// - 1: the state, time and counters.
+/// - 2: also the pivot sequences of the solver's and the step starts' LU factorisations
+///   ([`PivotSequences`]), which a cycle's rounding depends on since cycles no longer start
+///   from a fresh factorisation.
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 /// The state of a run after `cycles_done` complete cycles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +37,22 @@ pub struct Checkpoint {
     /// counts its own segment only).
     #[serde(default)]
     pub counters: Option<RunCounters>,
+    /// The pivot sequences the next factorisations reuse, restored on resume so that the
+    /// continued run repeats the uninterrupted one exactly.
+    #[serde(default)]
+    pub pivots: PivotSequences,
+}
+
+/// The pivot sequences of a run's two LU factorisations at a checkpoint, each as the row
+/// permutation of its last full factorisation
+/// ([`crate::numerics::sparse_lu::SparseLu::pivot_sequence`]); `None` where the next
+/// factorisation is a full one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PivotSequences {
+    /// Of IDA's iteration matrix.
+    pub solver: Option<Vec<usize>>,
+    /// Of the consistent initialisation at each step's start.
+    pub step_start: Option<Vec<usize>>,
 }
 
 /// Counters of a run up to a checkpoint (see [`crate::protocol::RunSummary`]).
@@ -155,6 +176,10 @@ mod tests {
                 impedance_spectra: 4,
                 solver_steps: 123_456,
             }),
+            pivots: PivotSequences {
+                solver: Some(vec![2, 0, 1]),
+                step_start: None,
+            },
         };
         cp.write(&path).unwrap();
         assert_eq!(Checkpoint::read(&path).unwrap(), cp);

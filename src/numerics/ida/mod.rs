@@ -58,7 +58,7 @@ use sundials_sys as sys;
 use sys::{sunindextype, N_Vector, SUNContext, SUNLinearSolver, SUNMatrix};
 
 use crate::numerics::dae::{DaeSystem, EvalError};
-use crate::numerics::sparse_lu::SparseLu;
+use crate::numerics::sparse_lu::{LuError, SparseLu};
 
 mod callbacks;
 mod flags;
@@ -781,6 +781,28 @@ impl<S: DaeSystem> Ida<S> {
     pub fn forget_factorization(&mut self) {
         // SAFETY: as in `system_mut`; no callback runs while `&mut self` is held.
         unsafe { (*self.shared).lu.forget() }
+    }
+
+    /// The pivot sequence the next factorisation of the iteration matrix tries to reuse (see
+    /// [`SparseLu::pivot_sequence`]); `None` if it will be a full one.
+    pub fn pivot_sequence(&self) -> Option<Vec<usize>> {
+        // SAFETY: as in `system`.
+        unsafe { (*self.shared).lu.pivot_sequence().map(<[usize]>::to_vec) }
+    }
+
+    /// Restores a pivot sequence from [`Ida::pivot_sequence`], or forgets the current one
+    /// with `None`: what follows then depends only on the state given to the next
+    /// [`Ida::reinit`] and this sequence, as in the run it was taken from.
+    pub fn restore_pivot_sequence(&mut self, row_perm: Option<&[usize]>) -> Result<(), LuError> {
+        // SAFETY: as in `system_mut`; no callback runs while `&mut self` is held.
+        let lu = unsafe { &mut (*self.shared).lu };
+        match row_perm {
+            Some(row_perm) => lu.restore_pivot_sequence(row_perm),
+            None => {
+                lu.forget();
+                Ok(())
+            }
+        }
     }
 
     /// Sparse LU diagnostics: `(nnz(L) + nnz(U), pivot ratio)` of the last factorisation, see
