@@ -185,8 +185,12 @@ pub(super) unsafe extern "C" fn jacobian_cb<S: DaeSystem>(
 }
 
 /// IDA error-weight callback: `ewt_i = 1 / (rtol · scale_i + atol_i)` with the system's
-/// [`DaeSystem::tolerance_scale`]. Returns −1 (IDA then reports an illegal weight) if a weight is
-/// not finite and positive.
+/// [`DaeSystem::tolerance_scale`] when it scales its tolerances, else with `scale_i = |y_i|`.
+/// Returns −1 (IDA then reports an illegal weight) if a weight is not finite and positive.
+///
+/// Installed for every system: IDA's own weights for `|y_i|` are the same numbers, in five
+/// passes over the vectors (absolute value, scaling, sum, minimum, reciprocal) where this is
+/// one.
 pub(super) unsafe extern "C" fn ewt_cb<S: DaeSystem>(
     y: N_Vector,
     ewt: N_Vector,
@@ -209,13 +213,19 @@ pub(super) unsafe extern "C" fn ewt_cb<S: DaeSystem>(
                 rtol,
                 atol,
                 scale,
+                scaled,
                 ..
             } = sh;
-            system.tolerance_scale(y, scale);
+            let scale: &[f64] = if *scaled {
+                system.tolerance_scale(y, scale);
+                scale
+            } else {
+                y
+            };
             // One branch-free pass (it runs after every step), the check folded into a flag.
             let rtol = *rtol;
             let mut valid = true;
-            for ((w, s), a) in w.iter_mut().zip(scale.iter()).zip(atol.iter()) {
+            for ((w, s), a) in w.iter_mut().zip(scale).zip(atol.iter()) {
                 let tol = rtol * s.abs() + a;
                 valid &= (tol > 0.0) & (tol <= f64::MAX);
                 *w = 1.0 / tol;
