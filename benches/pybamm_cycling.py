@@ -25,6 +25,12 @@ at the initial concentrations. The script
    from its run.toml. This is what a user runs, and the headline ratio is of it;
 4. also runs `cargo run --release --quiet --example time_cycling -- N` (the library's
    `Simulation::run` alone, no files) for comparison with earlier measurements;
+With `--repeat N` steps 3 and 1 alternate for N rounds (a fresh PyBaMM `Simulation` each
+round) and the table shows the median run of each, the ratio that of the medians; the
+machine's run-to-run spread (tens of per cent) makes a single run of each no measurement.
+The Python row runs the installed package, and a warning says so when its capacities are not
+the CLI's (a package built from older code).
+
 5. prints a table and the PyBaMM/asslb ratios, of PyBaMM's `sim.solve()` and of its
    whole process (import, build and solve) against the asslb process.
 
@@ -320,6 +326,18 @@ def run_asslb(args) -> dict:
     return res
 
 
+def median_run(runs: list[dict]) -> dict | None:
+    """The run whose total time is the median of `runs` (the lower middle one for an even
+    count), with the number of runs; `None` for no runs."""
+    if not runs:
+        return None
+    ordered = sorted(runs, key=lambda r: r["total_s"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["runs"] = len(runs)
+    chosen["all_total_s"] = [r["total_s"] for r in runs]
+    return chosen
+
+
 # --------------------------------------------------------------------------- #
 # main
 # --------------------------------------------------------------------------- #
@@ -345,9 +363,18 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--cargo-timeout", type=float, default=3600.0, help="seconds for cargo build + run")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    ap.add_argument(
+        "--repeat", type=int, default=1, metavar="N",
+        help="time the asslb process and PyBaMM's sim.solve() N times, alternating (asslb, then "
+        "PyBaMM, N rounds, a fresh PyBaMM Simulation built each round), and report the median "
+        "of each and the ratio of the medians (default 1). On a machine whose wall times vary "
+        "by tens of per cent from run to run, one run of each is not a measurement",
+    )
     args = ap.parse_args(argv)
     if args.cycles < 1:
         ap.error("--cycles must be >= 1")
+    if args.repeat < 1:
+        ap.error("--repeat must be >= 1")
 
     case = pc.load_toml(CASE_DIR / "case.toml")
     cell = case["cell"]
@@ -360,42 +387,78 @@ def main(argv=None) -> int:
     )
 
     # asslb first: its process is then started from a small Python process, before PyBaMM's
-    # solution occupies gigabytes. A half that fails is reported and the rest goes on.
+    # solution occupies gigabytes. A half that fails is reported and the rest goes on. With
+    # --repeat, the asslb process and PyBaMM alternate for N rounds; the library and Python
+    # rows are timed once.
     asl = lib = py_row = None
-    if not args.skip_asslb:
-        for what, timer in (
-            ("asslb", run_asslb_cli),
-            ("asslb library", run_asslb),
-            ("asslb Python package", run_asslb_python),
-        ):
-            try:
-                result = timer(args)
-            except Exception as e:
-                print(f"{what} timing unavailable: {type(e).__name__}: {e}", flush=True)
-                continue
-            if timer is run_asslb_cli:
-                asl = result
-            elif timer is run_asslb:
-                lib = result
-            else:
-                py_row = result
-
     pyb = None
-    if not args.skip_pybamm:
-        try:
-            pyb = run_pybamm(args, case)
-            print(
-                f"[pybamm] {pyb['solver']}: import {pyb['import_s']:.2f} s, build (not timed) "
-                f"{pyb['build_s']:.2f} s; sim.solve() {pyb['total_s']:.2f} s for {pyb['cycles']} cycles "
-                f"(cycle 1 incl. solver set-up {pyb['first_cycle_s']:.3f} s, then "
-                f"{pyb['ms_per_cycle_after_first']:.2f} ms/cycle), {pyb['solver_steps']} IDA steps; "
-                f"ru_maxrss {pyb['rss_at_start_kB'] / 1024:.0f} MB at start, "
-                f"{pyb['rss_after_import_build_kB'] / 1024:.0f} MB after import+build, "
-                f"{pyb['peak_rss_kB'] / 1024:.0f} MB after solve",
-                flush=True,
+    asl_runs: list[dict] = []
+    pyb_runs: list[dict] = []
+    for round_ in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"--- round {round_} of {args.repeat}", flush=True)
+        if not args.skip_asslb:
+            timers = (("asslb", run_asslb_cli),)
+            if round_ == 1:
+                timers += (
+                    ("asslb library", run_asslb),
+                    ("asslb Python package", run_asslb_python),
+                )
+            for what, timer in timers:
+                try:
+                    result = timer(args)
+                except Exception as e:
+                    print(f"{what} timing unavailable: {type(e).__name__}: {e}", flush=True)
+                    continue
+                if timer is run_asslb_cli:
+                    asl_runs.append(result)
+                elif timer is run_asslb:
+                    lib = result
+                else:
+                    py_row = result
+        if not args.skip_pybamm:
+            try:
+                run = run_pybamm(args, case)
+                pyb_runs.append(run)
+                print(
+                    f"[pybamm] {run['solver']}: import {run['import_s']:.2f} s, build (not timed) "
+                    f"{run['build_s']:.2f} s; sim.solve() {run['total_s']:.2f} s for {run['cycles']} cycles "
+                    f"(cycle 1 incl. solver set-up {run['first_cycle_s']:.3f} s, then "
+                    f"{run['ms_per_cycle_after_first']:.2f} ms/cycle), {run['solver_steps']} IDA steps; "
+                    f"ru_maxrss {run['rss_at_start_kB'] / 1024:.0f} MB at start, "
+                    f"{run['rss_after_import_build_kB'] / 1024:.0f} MB after import+build, "
+                    f"{run['peak_rss_kB'] / 1024:.0f} MB after solve",
+                    flush=True,
+                )
+            except Exception as e:  # keep going: the asslb half may still be useful
+                print(f"PyBaMM timing unavailable: {type(e).__name__}: {e}", flush=True)
+    asl = median_run(asl_runs)
+    pyb = median_run(pyb_runs)
+    if pyb is not None and pyb_runs:
+        # The import is paid once, in the first round.
+        pyb["import_s"] = pyb_runs[0]["import_s"]
+    if len(asl_runs) > 1 or len(pyb_runs) > 1:
+        print()
+        for name, runs in (("asslb process", asl_runs), ("PyBaMM sim.solve()", pyb_runs)):
+            times = ", ".join(f"{r['total_s']:.2f}" for r in runs)
+            print(f"{name}: {times} s (median of {len(runs)} shown below)")
+        if len(asl_runs) == len(pyb_runs):
+            per_round = ", ".join(
+                f"{p['total_s'] / a['total_s']:.2f}x" for a, p in zip(asl_runs, pyb_runs)
             )
-        except Exception as e:  # keep going: the asslb half may still be useful
-            print(f"PyBaMM timing unavailable: {type(e).__name__}: {e}", flush=True)
+            print(f"ratio per round: {per_round}")
+    if py_row is not None and asl is not None:
+        # The Python row runs the installed package, which may be older than this tree.
+        for key in ("first_discharge_Ah", "last_discharge_Ah"):
+            a, b = asl.get(key), py_row.get(key)
+            if a is not None and b is not None and abs(float(a) - float(b)) > 1e-7 * abs(float(a)):
+                print(
+                    f"WARNING: the installed Python package gives another {key} "
+                    f"({float(b):.7e} against {float(a):.7e} Ah): it is not built from this tree "
+                    "(pip install ./python); its row times other code",
+                    flush=True,
+                )
+                break
 
     rows = [r for r in (pyb, asl, lib, py_row) if r]
 
@@ -422,7 +485,8 @@ def main(argv=None) -> int:
     if pyb and asl and asl.get("total_s"):
         if int(asl.get("cycles") or 0) == pyb["cycles"]:
             ratio = pyb["total_s"] / float(asl["total_s"])
-            print(f"\nratio PyBaMM sim.solve() / asslb process: {ratio:.2f}x")
+            median = " (medians)" if args.repeat > 1 else ""
+            print(f"\nratio PyBaMM sim.solve() / asslb process{median}: {ratio:.2f}x")
             whole = pyb["import_s"] + pyb["build_s"] + pyb["total_s"]
             print(
                 f"ratio PyBaMM process (import {pyb['import_s']:.2f} s + build {pyb['build_s']:.2f} s "
@@ -461,7 +525,8 @@ def main(argv=None) -> int:
 
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"pybamm": pyb, "asslb": asl, "asslb_python": py_row, "ratio_total": ratio},
+            json.dump({"pybamm": pyb, "asslb": asl, "asslb_python": py_row, "ratio_total": ratio,
+                       "repeat": args.repeat},
                       f, indent=2, default=str)
 
     if pyb is not None and not pyb["sanity_ok"]:
