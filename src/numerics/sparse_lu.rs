@@ -93,7 +93,8 @@ pub enum LuError {
     #[error("internal error: a sparse LU program indexes outside its arrays")]
     InconsistentPlan,
     /// A pivot sequence to restore ([`SparseLu::restore_pivot_sequence`]) is not one of this
-    /// pattern's: not a permutation of the rows, or a pivot outside the pattern.
+    /// pattern's: not a permutation of the rows, or a pivot outside the nonzeros its column
+    /// can have at its elimination step.
     #[error("pivot sequence not valid for this matrix pattern: {reason}")]
     InvalidPivotSequence {
         /// What is wrong with it.
