@@ -137,7 +137,8 @@ pub trait DaeSystem {
     fn jacobian_pattern(&self) -> SparsityPattern;
 
     /// Writes the values of `∂F/∂y + c_j ∂F/∂y'` into `values`, in the order of
-    /// [`DaeSystem::jacobian_pattern`].
+    /// [`DaeSystem::jacobian_pattern`]: every one of them (set, not added to: callers do not
+    /// zero the array first, and it holds the previous evaluation's values).
     fn jacobian(
         &mut self,
         t: f64,

@@ -69,7 +69,7 @@ use callbacks::{error_handler, ewt_cb, jacobian_cb, residual_cb, root_cb, ErrorS
 pub use callbacks::{CallbackFailure, FailureDetail};
 use flags::{ida_flag_name, ida_flag_reason, ls_flag_name};
 use linear_solver::{
-    ls_free, ls_getid, ls_gettype, ls_setup, ls_solve, restore_pattern, zero_values_only,
+    keep_values, ls_free, ls_getid, ls_gettype, ls_setup, ls_solve, restore_pattern,
 };
 use vector_ops::use_fast_vector_ops;
 
@@ -505,9 +505,10 @@ impl<S: DaeSystem> Ida<S> {
         // SAFETY: `mat` is a valid CSC matrix with n + 1 column pointers and nnz entries;
         // `shared` is valid and not otherwise referenced. The matrix owns its operation table
         // (`SUNMatNewEmpty` allocates one per matrix), so replacing `zero` affects only it.
+        // `zero` keeps the values: the Jacobian callback sets every one of them.
         unsafe {
             restore_pattern(&*shared, ida.mat);
-            (*(*ida.mat).ops).zero = Some(zero_values_only);
+            (*(*ida.mat).ops).zero = Some(keep_values);
         }
 
         // SAFETY: `ctx` is valid.
