@@ -1,6 +1,8 @@
-//! Checkpoints: the full model state at the end of a cycle, enough to continue a run exactly
-//! where it was (every step re-initialises the solver from the state, so a run continued from
-//! a checkpoint takes the same steps as one that never stopped).
+//! Checkpoints: the full model state at the end of a cycle and the pivot sequences its
+//! factorisations go on with, enough to continue a run exactly where it was (every step
+//! re-initialises the solver from the state, and the next factorisations reuse the same pivot
+//! sequences, so a run continued from a checkpoint takes the same steps as one that never
+//! stopped).
 
 use std::io::Write;
 use std::path::Path;

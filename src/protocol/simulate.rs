@@ -460,8 +460,9 @@ impl Simulation {
     }
 
     /// Like [`Simulation::run`], but continuing from `checkpoint` when given: the cycles it
-    /// completed are skipped and the run goes on from its state and time. Because every step
-    /// re-initialises the solver from the state, the continued run takes the same steps as an
+    /// completed are skipped and the run goes on from its state, time and pivot sequences.
+    /// Because every step re-initialises the solver from the state and the factorisations go on
+    /// with the same pivot sequences, the continued run takes the same steps as an
     /// uninterrupted one.
     pub fn run_from(
         &mut self,
