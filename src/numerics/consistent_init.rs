@@ -163,13 +163,7 @@ impl ConsistentInit {
     /// Restores a pivot sequence from [`ConsistentInit::pivot_sequence`], or forgets the
     /// current one with `None`.
     pub fn restore_pivot_sequence(&mut self, row_perm: Option<&[usize]>) -> Result<(), LuError> {
-        match row_perm {
-            Some(row_perm) => self.lu.restore_pivot_sequence(row_perm),
-            None => {
-                self.lu.forget();
-                Ok(())
-            }
-        }
+        self.lu.restore_pivot_sequence(row_perm)
     }
 
     /// Solves for consistent algebraic `y` and differential `y'` at time `t`, in place, for

@@ -567,13 +567,15 @@ impl SparseLu {
     }
 
     /// Makes `row_perm` (from [`SparseLu::pivot_sequence`]) the pivot sequence the next
-    /// [`SparseLu::factorize`] tries first, forgetting the current factorisation. A sequence
-    /// that is neither current nor cached gets its plan from the factors' patterns alone
-    /// ([`SparseLu::symbolic_factors`]).
-    pub fn restore_pivot_sequence(&mut self, row_perm: &[usize]) -> Result<(), LuError> {
+    /// [`SparseLu::factorize`] tries first, forgetting the current factorisation; `None` (no
+    /// sequence to reuse) is [`SparseLu::forget`]. A sequence that is neither current nor
+    /// cached gets its plan from the factors' patterns alone ([`SparseLu::symbolic_factors`]).
+    pub fn restore_pivot_sequence(&mut self, row_perm: Option<&[usize]>) -> Result<(), LuError> {
         let invalid = |reason| Err(LuError::InvalidPivotSequence { reason });
-        self.factorized = false;
-        self.has_structure = false;
+        self.forget();
+        let Some(row_perm) = row_perm else {
+            return Ok(());
+        };
         let n = self.n;
         if row_perm.len() != n {
             return invalid("wrong length");
@@ -594,9 +596,8 @@ impl SparseLu {
         }
         self.symbolic_factors()?;
         self.plan_from_factors()?;
+        // Its (zero) factors are no factorisation of the caller's: `factorized` stays false.
         self.has_structure = self.plan.can_refactor;
-        // Not a factorisation of any matrix of the caller's: none is counted or usable.
-        self.factorized = false;
         Ok(())
     }
 
@@ -1624,7 +1625,7 @@ mod tests {
             assert_eq!(going_on.refactorizations(), 1);
 
             let mut restored = SparseLu::new(&p).unwrap();
-            restored.restore_pivot_sequence(&sequence).unwrap();
+            restored.restore_pivot_sequence(Some(&sequence)).unwrap();
             assert!(
                 !restored.is_factorized(),
                 "a restored sequence is not a factorisation"
@@ -1660,14 +1661,14 @@ mod tests {
             (vec![0, 2], "not a permutation of the rows"),
             (vec![1, 0], "a pivot outside its column's reach"),
         ] {
-            let err = lu.restore_pivot_sequence(&bad).unwrap_err();
+            let err = lu.restore_pivot_sequence(Some(&bad)).unwrap_err();
             assert!(
                 matches!(err, LuError::InvalidPivotSequence { reason: r } if r == reason),
                 "{bad:?}: {err}"
             );
             assert_eq!(lu.pivot_sequence(), None);
         }
-        lu.restore_pivot_sequence(&[0, 1]).unwrap();
+        lu.restore_pivot_sequence(Some(&[0, 1])).unwrap();
         lu.factorize(&[2.0, 1.0, 4.0]).unwrap();
         let mut x = vec![4.0, 8.0];
         lu.solve_in_place(&mut x).unwrap();

@@ -798,14 +798,7 @@ impl<S: DaeSystem> Ida<S> {
     /// [`Ida::reinit`] and this sequence, as in the run it was taken from.
     pub fn restore_pivot_sequence(&mut self, row_perm: Option<&[usize]>) -> Result<(), LuError> {
         // SAFETY: as in `system_mut`; no callback runs while `&mut self` is held.
-        let lu = unsafe { &mut (*self.shared).lu };
-        match row_perm {
-            Some(row_perm) => lu.restore_pivot_sequence(row_perm),
-            None => {
-                lu.forget();
-                Ok(())
-            }
-        }
+        unsafe { (*self.shared).lu.restore_pivot_sequence(row_perm) }
     }
 
     /// Sparse LU diagnostics: `(nnz(L) + nnz(U), pivot ratio)` of the last factorisation, see
